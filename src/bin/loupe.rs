@@ -1,0 +1,217 @@
+//! `loupe`: the native command line, running the same engine as the app.
+//!
+//! ```text
+//! loupe run --spec SPEC.json FILE      print the result of an analysis as JSON
+//! loupe inspect FILE [--json]          what was imported, rejected and detected
+//! loupe sample --out FILE.csv          write the built-in demo data as CSV
+//! ```
+//! FILE may be `@sample` for the built-in demo data. Import options: `--user-col NAME`,
+//! `--event-col NAME`, `--time-col NAME`, `--delimiter C`, `--naive-tz +08:00`.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    std::process::exit(cli::main(std::env::args().skip(1).collect()));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use loupe::engine::analysis::{self, Spec};
+    use loupe::engine::ingest::{self, Dataset, LoadOptions};
+    use loupe::engine::overview::overview;
+    use loupe::engine::sample::{self, SampleOptions};
+    use loupe::engine::time::TimeZone;
+    use std::io::{IsTerminal, Write};
+
+    const USAGE: &str = "usage:
+  loupe run --spec SPEC.json|'{json}' FILE [import options]
+  loupe inspect FILE [--json] [import options]
+  loupe sample --out FILE.csv [--users N] [--days N] [--seed N]
+FILE may be @sample for the built-in demo data.
+import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C --naive-tz +08:00";
+
+    struct Args {
+        positional: Vec<String>,
+        flags: Vec<(String, Option<String>)>,
+    }
+
+    impl Args {
+        fn parse(raw: Vec<String>) -> Result<Args, String> {
+            let valued = [
+                "--spec", "--out", "--users", "--days", "--seed", "--user-col", "--event-col",
+                "--time-col", "--delimiter", "--naive-tz",
+            ];
+            let mut a = Args {
+                positional: Vec::new(),
+                flags: Vec::new(),
+            };
+            let mut it = raw.into_iter();
+            while let Some(s) = it.next() {
+                if let Some((k, v)) = s.split_once('=').filter(|_| s.starts_with("--")) {
+                    a.flags.push((k.to_string(), Some(v.to_string())));
+                } else if valued.contains(&s.as_str()) {
+                    let v = it.next().ok_or(format!("{s} needs a value"))?;
+                    a.flags.push((s, Some(v)));
+                } else if s.starts_with("--") {
+                    a.flags.push((s, None));
+                } else {
+                    a.positional.push(s);
+                }
+            }
+            Ok(a)
+        }
+        fn get(&self, k: &str) -> Option<&str> {
+            self.flags.iter().find(|f| f.0 == k).and_then(|f| f.1.as_deref())
+        }
+        fn has(&self, k: &str) -> bool {
+            self.flags.iter().any(|f| f.0 == k)
+        }
+        fn check(&self, allowed: &[&str]) -> Result<(), String> {
+            match self.flags.iter().find(|f| !allowed.contains(&f.0.as_str())) {
+                Some(f) => Err(format!("unknown option {}", f.0)),
+                None => Ok(()),
+            }
+        }
+        fn number(&self, k: &str, default: u64) -> Result<u64, String> {
+            self.get(k)
+                .map(|v| v.parse().map_err(|_| format!("{k} expects a number, got \"{v}\"")))
+                .unwrap_or(Ok(default))
+        }
+    }
+
+    const IMPORT: [&str; 5] = ["--user-col", "--event-col", "--time-col", "--delimiter", "--naive-tz"];
+
+    fn load(args: &Args, path: &str) -> Result<Dataset, String> {
+        if path == "@sample" {
+            return Ok(sample::dataset(&SampleOptions::default()));
+        }
+        let delimiter = match args.get("--delimiter") {
+            None => None,
+            Some("\\t") | Some("tab") => Some('\t'),
+            Some(d) if d.chars().count() == 1 => d.chars().next(),
+            Some(d) => return Err(format!("--delimiter expects one character, got \"{d}\"")),
+        };
+        let naive_timezone = match args.get("--naive-tz") {
+            None => None,
+            Some(z) => Some(TimeZone::parse(z).ok_or(format!("--naive-tz: unknown offset \"{z}\""))?),
+        };
+        let opts = LoadOptions {
+            delimiter,
+            user_column: args.get("--user-col").map(str::to_owned),
+            event_column: args.get("--event-col").map(str::to_owned),
+            time_column: args.get("--time-col").map(str::to_owned),
+            naive_timezone,
+        };
+        let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        let show = std::io::stderr().is_terminal();
+        let result = ingest::csv::load(std::io::BufReader::with_capacity(1 << 20, file), size, &opts, &mut |p| {
+            if show {
+                eprint!("\rreading {path}: {} rows, {} MB", p.rows, p.bytes >> 20);
+            }
+            true
+        });
+        if show {
+            eprint!("\r\x1b[K");
+        }
+        result.map_err(|e| format!("{path}: {e}"))
+    }
+
+    fn run(args: Vec<String>) -> Result<(), String> {
+        let mut it = args.into_iter();
+        let cmd = it.next().ok_or(USAGE)?;
+        let args = Args::parse(it.collect())?;
+        let file = || -> Result<&str, String> {
+            match args.positional.as_slice() {
+                [f] => Ok(f),
+                [] => Err(format!("missing FILE\n{USAGE}")),
+                _ => Err(format!("expected one FILE, got {}", args.positional.join(" "))),
+            }
+        };
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        match cmd.as_str() {
+            "run" => {
+                args.check(&[&["--spec"], &IMPORT[..]].concat())?;
+                let spec_arg = args.get("--spec").ok_or(format!("run needs --spec\n{USAGE}"))?;
+                let json = if spec_arg.trim_start().starts_with('{') {
+                    spec_arg.to_string()
+                } else {
+                    std::fs::read_to_string(spec_arg).map_err(|e| format!("{spec_arg}: {e}"))?
+                };
+                let spec = Spec::from_json(&json).map_err(|e| e.to_string())?;
+                let data = load(&args, file()?)?;
+                let result = analysis::run(&data.store, &spec).map_err(|e| e.to_string())?;
+                serde_json::to_writer_pretty(&mut out, &result).map_err(|e| e.to_string())?;
+            }
+            "inspect" => {
+                args.check(&[&["--json"], &IMPORT[..]].concat())?;
+                let data = load(&args, file()?)?;
+                let o = overview(&data.store, &data.report);
+                if args.has("--json") {
+                    serde_json::to_writer_pretty(&mut out, &o).map_err(|e| e.to_string())?;
+                } else {
+                    let _ = writeln!(out, "rows {}  imported {}  rejected {}", o.rows_in, o.imported, o.rejected);
+                    let _ = writeln!(out, "users {}  events {}", o.users, o.events);
+                    let _ = writeln!(
+                        out,
+                        "from {} to {}",
+                        o.first_event.as_deref().unwrap_or("-"),
+                        o.last_event.as_deref().unwrap_or("-")
+                    );
+                    let c = &o.columns;
+                    let _ = writeln!(out, "columns: user={} event={} time={}", c.user, c.event, c.time);
+                    let _ = writeln!(out, "events:");
+                    for e in &o.event_names {
+                        let _ = writeln!(out, "  {:>10}  {:>8} users  {}", e.events, e.users, e.name);
+                    }
+                    let _ = writeln!(out, "properties:");
+                    for p in &o.properties {
+                        let top: Vec<String> = p.top.iter().take(5).map(|(v, n)| format!("{v} ({n})")).collect();
+                        let _ = writeln!(out, "  {} [{}, {} distinct]: {}", p.name, p.kind, p.distinct, top.join(", "));
+                    }
+                    for r in &o.rejected_by_reason {
+                        let _ = writeln!(out, "rejected {:>8}  {}", r.rows, r.description);
+                    }
+                    for s in o.reject_samples.iter().take(20) {
+                        let _ = writeln!(out, "  line {}: {} ({})", s.line, s.reason, s.detail);
+                    }
+                }
+            }
+            "sample" => {
+                args.check(&["--out", "--users", "--days", "--seed"])?;
+                let d = SampleOptions::default();
+                let opts = SampleOptions {
+                    users: args.number("--users", d.users as u64)? as u32,
+                    days: args.number("--days", d.days as u64)? as u32,
+                    seed: args.number("--seed", d.seed)?,
+                    ..d
+                };
+                let path = args.get("--out").ok_or(format!("sample needs --out FILE\n{USAGE}"))?;
+                let f = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
+                sample::write_csv(&opts, f).map_err(|e| format!("{path}: {e}"))?;
+                return Ok(());
+            }
+            "help" | "--help" | "-h" => {
+                let _ = writeln!(out, "{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown command \"{other}\"\n{USAGE}")),
+        }
+        let _ = writeln!(out);
+        Ok(())
+    }
+
+    /// Runs the CLI and returns the process exit code.
+    pub fn main(args: Vec<String>) -> i32 {
+        match run(args) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("loupe: {e}");
+                2
+            }
+        }
+    }
+}

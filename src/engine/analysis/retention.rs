@@ -1,0 +1,223 @@
+//! Cohort retention.
+//!
+//! Definition (DESIGN.md §3): a user's cohort is the calendar period of their first start
+//! event ("first-time" retention; any event when no start event is named). The user is
+//! retained in period N (N ≥ 1) when they did a return event (any event when none is named)
+//! in the N-th calendar period after the cohort's; in period 0 when they did one at or after
+//! the start event (in source-row order) within the cohort period. `mode: "on_or_after"`
+//! counts users who returned in period N or any later one.
+//!
+//! A cell exists only when its period has begun before the data ends; it is `complete` when
+//! the period ended before the last event in the data. Incomplete cells are shown but left
+//! out of the averages.
+
+use super::event_code;
+use crate::engine::error::{Error, Result};
+use crate::engine::store::EventStore;
+use crate::engine::time::{format_rfc3339, Calendar, Granularity, TimeZone, WeekStart};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Longest table: periods after the cohort's.
+pub const MAX_PERIODS: u32 = 400;
+
+/// A retention table to compute.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSpec {
+    /// Event that puts a user in a cohort; any event when absent.
+    #[serde(default)]
+    pub start_event: Option<String>,
+    /// Event that counts as a return; any event when absent.
+    #[serde(default)]
+    pub return_event: Option<String>,
+    /// Period length (default day).
+    #[serde(default)]
+    pub period: Granularity,
+    /// Periods after the cohort's to show (default: 30 days, 12 weeks, 12 months, 24 hours).
+    #[serde(default)]
+    pub periods: Option<u32>,
+    /// Returned exactly in period N, or in N or later (default `on`).
+    #[serde(default)]
+    pub mode: RetentionMode,
+    /// Offset at which calendar periods are cut (default UTC).
+    #[serde(default)]
+    pub timezone: TimeZone,
+    /// First day of a week (default Monday).
+    #[serde(default)]
+    pub week_start: WeekStart,
+}
+
+/// N-day ("on") or unbounded ("on or after") retention.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionMode {
+    /// Returned in period N.
+    #[default]
+    On,
+    /// Returned in period N or any later period.
+    OnOrAfter,
+}
+
+/// A retention table.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RetentionResult {
+    /// Period length.
+    pub period: Granularity,
+    /// Periods after the cohort's (columns are 0..=periods).
+    pub periods: u32,
+    /// One row per cohort, oldest first.
+    pub cohorts: Vec<Cohort>,
+    /// Mean retention per period over complete cells.
+    pub average: Vec<AverageCell>,
+    /// Users in all cohorts.
+    pub users: u64,
+    /// Timestamp of the last event in the data (RFC 3339).
+    pub data_end: String,
+}
+
+/// One cohort row.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Cohort {
+    /// Period label, e.g. `2025-09-01`.
+    pub label: String,
+    /// Users in the cohort.
+    pub size: u64,
+    /// Retained users per period; only periods that began before the data ended.
+    pub retained: Vec<u64>,
+    /// `retained / size` per period.
+    pub rates: Vec<f64>,
+    /// Whether each period had ended before the data ended.
+    pub complete: Vec<bool>,
+}
+
+/// The average of one period over cohorts whose cell is complete.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AverageCell {
+    /// Period index.
+    pub period: u32,
+    /// Σ retained / Σ size over complete cells.
+    pub weighted: Option<f64>,
+    /// Mean of the complete cells' rates.
+    pub simple: Option<f64>,
+    /// How many cohorts are complete for this period.
+    pub cohorts: u32,
+}
+
+impl RetentionSpec {
+    /// The number of periods after the cohort's, with the granularity's default.
+    pub fn period_count(&self) -> u32 {
+        self.periods.unwrap_or(match self.period {
+            Granularity::Hour => 24,
+            Granularity::Day => 30,
+            Granularity::Week | Granularity::Month => 12,
+        })
+    }
+}
+
+/// Computes a retention table.
+pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> {
+    let periods = spec.period_count();
+    if periods == 0 || periods > MAX_PERIODS {
+        return Err(Error::spec("periods", format!("must be between 1 and {MAX_PERIODS}, got {periods}")));
+    }
+    let start = spec
+        .start_event
+        .as_deref()
+        .map(|e| event_code(store, "start_event", e))
+        .transpose()?;
+    let ret = spec
+        .return_event
+        .as_deref()
+        .map(|e| event_code(store, "return_event", e))
+        .transpose()?;
+    let cal = Calendar {
+        granularity: spec.period,
+        tz: spec.timezone,
+        week_start: spec.week_start,
+    };
+    let np = periods as usize + 1;
+    let Some((_, data_end)) = store.time_span() else {
+        return Err(Error::spec("", "the dataset has no events"));
+    };
+    let last_bucket = cal.bucket(data_end);
+
+    // cohort bucket -> (size, retained per period)
+    let mut table: BTreeMap<i64, (u64, Vec<u64>)> = BTreeMap::new();
+    let mut hit = vec![false; np];
+    let (ev, t) = (store.event_codes(), store.times());
+    for r in store.user_ranges() {
+        let Some(first) = r.clone().find(|&i| start.is_none_or(|s| ev[i] == s)) else {
+            continue;
+        };
+        let cohort = cal.bucket(t[first]);
+        hit.iter_mut().for_each(|h| *h = false);
+        for i in first..r.end {
+            if ret.is_some_and(|c| ev[i] != c) {
+                continue;
+            }
+            let n = cal.index(cohort, cal.bucket(t[i]));
+            if n as usize >= np {
+                break;
+            }
+            hit[n as usize] = true;
+        }
+        if spec.mode == RetentionMode::OnOrAfter {
+            for n in (0..np - 1).rev() {
+                hit[n] |= hit[n + 1];
+            }
+        }
+        let row = table.entry(cohort).or_insert_with(|| (0, vec![0; np]));
+        row.0 += 1;
+        for (c, h) in row.1.iter_mut().zip(&hit) {
+            *c += u64::from(*h);
+        }
+    }
+
+    let mut cohorts = Vec::with_capacity(table.len());
+    let mut sums = vec![(0u64, 0u64, 0.0f64, 0u32); np]; // retained, size, rate sum, cohorts
+    let mut users = 0;
+    for (&key, (size, retained)) in &table {
+        users += size;
+        let observable = (cal.index(key, last_bucket) + 1).clamp(0, np as i64) as usize;
+        let retained: Vec<u64> = retained[..observable].to_vec();
+        let complete: Vec<bool> = (0..observable)
+            .map(|n| cal.start_micros(cal.add(key, n as i64 + 1)) <= data_end)
+            .collect();
+        let rates: Vec<f64> = retained.iter().map(|&r| r as f64 / *size as f64).collect();
+        for n in 0..observable {
+            if complete[n] {
+                let s = &mut sums[n];
+                s.0 += retained[n];
+                s.1 += size;
+                s.2 += rates[n];
+                s.3 += 1;
+            }
+        }
+        cohorts.push(Cohort {
+            label: cal.label(key),
+            size: *size,
+            retained,
+            rates,
+            complete,
+        });
+    }
+    let average = sums
+        .iter()
+        .enumerate()
+        .map(|(n, &(r, s, rate_sum, c))| AverageCell {
+            period: n as u32,
+            weighted: (s > 0).then(|| r as f64 / s as f64),
+            simple: (c > 0).then(|| rate_sum / c as f64),
+            cohorts: c,
+        })
+        .collect();
+    Ok(RetentionResult {
+        period: spec.period,
+        periods,
+        cohorts,
+        average,
+        users,
+        data_end: format_rfc3339(data_end),
+    })
+}

@@ -1,0 +1,54 @@
+//! The one error type of the engine.
+//!
+//! Every message is written for the analyst who dropped the file, not for a developer: it says
+//! what went wrong and where (line, column, spec field), and, when it can, what to do next.
+//! The same text reaches the CLI's stderr and the app's error banner.
+
+use thiserror::Error;
+
+/// Everything that can stop an import or an analysis.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file could not be read at all (I/O failure, truncated read).
+    #[error("could not read the file: {0}")]
+    Io(#[from] std::io::Error),
+
+    /// The file's shape is not something Loupe can import (no header, no rows, wrong encoding).
+    #[error("{0}")]
+    Format(String),
+
+    /// A column role (user, event or time) could not be found or was named but is missing.
+    #[error("{0}")]
+    Mapping(String),
+
+    /// A spec is well-formed JSON but asks for something invalid; `field` is a JSON path.
+    #[error("invalid spec: {field}: {message}")]
+    Spec {
+        /// Where in the spec, e.g. `steps[2].event`.
+        field: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// A spec is not valid JSON or has unknown or mistyped fields.
+    #[error("invalid spec: {0}")]
+    SpecJson(String),
+
+    /// The import was cancelled by the caller's progress callback.
+    #[error("import cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    /// Shorthand for [`Error::Spec`].
+    pub fn spec(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Spec {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The engine's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,218 @@
+//! The overview of a loaded dataset: what the app shows first and what `loupe inspect` prints.
+//!
+//! It is small (counts and top values, never rows), so it can cross from the worker to the
+//! page as JSON.
+
+use crate::engine::ingest::{ColumnRoles, ImportReport, Reject, RejectReason};
+use crate::engine::store::{EventStore, PropertyKind, PropertyValues};
+use crate::engine::time::format_rfc3339;
+use serde::{Deserialize, Serialize};
+
+/// Top values listed per property.
+pub const TOP_VALUES: usize = 8;
+
+/// Summary of a dataset.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Overview {
+    /// Data rows in the file.
+    pub rows_in: u64,
+    /// Rows imported as events.
+    pub imported: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+    /// Distinct users.
+    pub users: u64,
+    /// Events in the store (equals `imported`).
+    pub events: u64,
+    /// First event (RFC 3339), if any.
+    pub first_event: Option<String>,
+    /// Last event (RFC 3339), if any.
+    pub last_event: Option<String>,
+    /// Column roles as detected or chosen.
+    pub columns: ColumnRoles,
+    /// Event names with counts, most frequent first.
+    pub event_names: Vec<EventCount>,
+    /// Property columns with types and top values.
+    pub properties: Vec<PropertySummary>,
+    /// Rejections counted by reason.
+    pub rejected_by_reason: Vec<ReasonCount>,
+    /// The first rejected rows.
+    pub reject_samples: Vec<RejectSample>,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Input format.
+    pub format: String,
+    /// Approximate memory held by the store, in bytes.
+    pub store_bytes: u64,
+}
+
+/// An event name and its volume.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct EventCount {
+    /// Event name.
+    pub name: String,
+    /// Number of events.
+    pub events: u64,
+    /// Distinct users who did it.
+    pub users: u64,
+}
+
+/// One property column.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PropertySummary {
+    /// Column name.
+    pub name: String,
+    /// `string` or `number`.
+    pub kind: String,
+    /// Events with a value.
+    pub non_null: u64,
+    /// Distinct values.
+    pub distinct: u64,
+    /// Most frequent values with counts.
+    pub top: Vec<(String, u64)>,
+    /// Smallest value (numbers only).
+    pub min: Option<f64>,
+    /// Largest value (numbers only).
+    pub max: Option<f64>,
+}
+
+/// Rejected rows of one reason.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ReasonCount {
+    /// Machine-readable reason.
+    pub reason: String,
+    /// English description.
+    pub description: String,
+    /// Rows.
+    pub rows: u64,
+}
+
+/// A rejected row.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RejectSample {
+    /// Line number in the file.
+    pub line: u64,
+    /// Machine-readable reason.
+    pub reason: String,
+    /// What was wrong.
+    pub detail: String,
+}
+
+fn reason_name(r: RejectReason) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn top_counts(counts: &[u64], label: impl Fn(usize) -> String) -> Vec<(String, u64)> {
+    let mut idx: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] > 0).collect();
+    idx.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
+    idx.into_iter().take(TOP_VALUES).map(|i| (label(i), counts[i])).collect()
+}
+
+/// Summarises a store and its import report.
+pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
+    let names = store.event_names();
+    let mut ev_count = vec![0u64; names.len()];
+    let mut ev_users = vec![0u64; names.len()];
+    let mut seen = vec![u32::MAX; names.len()];
+    let codes = store.event_codes();
+    for (u, r) in store.user_ranges().enumerate() {
+        for &e in &codes[r] {
+            ev_count[e as usize] += 1;
+            if seen[e as usize] != u as u32 {
+                seen[e as usize] = u as u32;
+                ev_users[e as usize] += 1;
+            }
+        }
+    }
+    let mut event_names: Vec<EventCount> = (0..names.len())
+        .map(|i| EventCount {
+            name: names.get(i as u32).to_owned(),
+            events: ev_count[i],
+            users: ev_users[i],
+        })
+        .collect();
+    event_names.sort_by(|a, b| b.events.cmp(&a.events).then_with(|| a.name.cmp(&b.name)));
+
+    let properties = store
+        .properties()
+        .iter()
+        .map(|p| match &p.values {
+            PropertyValues::String { dict, codes } => {
+                let mut counts = vec![0u64; dict.len()];
+                let mut non_null = 0;
+                for &c in codes.iter().filter(|&&c| c != 0) {
+                    counts[c as usize - 1] += 1;
+                    non_null += 1;
+                }
+                PropertySummary {
+                    name: p.name.clone(),
+                    kind: "string".into(),
+                    non_null,
+                    distinct: dict.len() as u64,
+                    top: top_counts(&counts, |i| dict.get(i as u32).to_owned()),
+                    min: None,
+                    max: None,
+                }
+            }
+            PropertyValues::Number { values } => {
+                let mut vals: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+                vals.sort_unstable_by(|a, b| a.total_cmp(b));
+                let mut distinct: Vec<(f64, u64)> = Vec::new();
+                for v in &vals {
+                    match distinct.last_mut() {
+                        Some((x, n)) if x == v => *n += 1,
+                        _ => distinct.push((*v, 1)),
+                    }
+                }
+                let counts: Vec<u64> = distinct.iter().map(|d| d.1).collect();
+                debug_assert_eq!(p.kind(), PropertyKind::Number);
+                PropertySummary {
+                    name: p.name.clone(),
+                    kind: "number".into(),
+                    non_null: vals.len() as u64,
+                    distinct: distinct.len() as u64,
+                    top: top_counts(&counts, |i| crate::engine::store::format_number(distinct[i].0)),
+                    min: vals.first().copied(),
+                    max: vals.last().copied(),
+                }
+            }
+        })
+        .collect();
+    let span = store.time_span();
+    Overview {
+        rows_in: report.rows_in,
+        imported: report.imported,
+        rejected: report.rejected,
+        users: store.user_count() as u64,
+        events: store.len() as u64,
+        first_event: span.map(|s| format_rfc3339(s.0)),
+        last_event: span.map(|s| format_rfc3339(s.1)),
+        columns: report.columns.clone(),
+        event_names,
+        properties,
+        rejected_by_reason: report
+            .rejected_by_reason
+            .iter()
+            .map(|(r, &n)| ReasonCount {
+                reason: reason_name(*r),
+                description: r.describe().to_owned(),
+                rows: n,
+            })
+            .collect(),
+        reject_samples: report
+            .reject_samples
+            .iter()
+            .map(|s: &Reject| RejectSample {
+                line: s.line,
+                reason: reason_name(s.reason),
+                detail: s.detail.clone(),
+            })
+            .collect(),
+        bytes: report.bytes,
+        format: report.format.clone(),
+        store_bytes: store.heap_bytes() as u64,
+    }
+}

@@ -1,0 +1,394 @@
+//! The columnar event store every analysis reads.
+//!
+//! After loading, events are sorted by (user, time, source row), so one user's events are a
+//! contiguous range given by `user_offsets` and every user-level metric is one pass over
+//! contiguous memory. Event names, user ids and string properties are dictionary-encoded;
+//! timestamps are `i64` microseconds UTC; a property column whose every value parses as a
+//! number becomes an `f64` column with nulls. The store is immutable: [`StoreBuilder`] is the
+//! only way to make one, from any ingest path (CSV today, other formats later) or from the
+//! sample generator.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+/// A string dictionary: code `i` stands for `values[i]`.
+#[derive(Clone, Debug, Default)]
+pub struct Dictionary {
+    values: Vec<String>,
+    index: FxHashMap<String, u32>,
+}
+
+impl Dictionary {
+    /// The code of `s`, adding it when new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&c) = self.index.get(s) {
+            return c;
+        }
+        let c = self.values.len() as u32;
+        self.values.push(s.to_owned());
+        self.index.insert(s.to_owned(), c);
+        c
+    }
+
+    /// The code of `s`, if present.
+    pub fn code(&self, s: &str) -> Option<u32> {
+        self.index.get(s).copied()
+    }
+
+    /// The string of a code.
+    pub fn get(&self, code: u32) -> &str {
+        &self.values[code as usize]
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// All strings in code order.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+}
+
+/// The type of a property column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyKind {
+    /// Dictionary-encoded text.
+    String,
+    /// Numbers (`f64`), null where the cell was empty.
+    Number,
+}
+
+/// Values of one property column, aligned with the event columns.
+#[derive(Clone, Debug)]
+pub enum PropertyValues {
+    /// `codes[i] == 0` is null, otherwise `dict.get(codes[i] - 1)`.
+    String {
+        /// Distinct non-empty values.
+        dict: Dictionary,
+        /// One code per event, 0 = null.
+        codes: Vec<u32>,
+    },
+    /// `values[i]` is NaN where the cell was empty.
+    Number {
+        /// One value per event.
+        values: Vec<f64>,
+    },
+}
+
+/// A named property column.
+#[derive(Clone, Debug)]
+pub struct Property {
+    /// Column name as in the file's header.
+    pub name: String,
+    /// The values.
+    pub values: PropertyValues,
+}
+
+impl Property {
+    /// String or number.
+    pub fn kind(&self) -> PropertyKind {
+        match self.values {
+            PropertyValues::String { .. } => PropertyKind::String,
+            PropertyValues::Number { .. } => PropertyKind::Number,
+        }
+    }
+
+    /// The value of event `i` as display text, `None` when null.
+    pub fn display(&self, i: usize) -> Option<String> {
+        match &self.values {
+            PropertyValues::String { dict, codes } => match codes[i] {
+                0 => None,
+                c => Some(dict.get(c - 1).to_owned()),
+            },
+            PropertyValues::Number { values } => {
+                let v = values[i];
+                (!v.is_nan()).then(|| format_number(v))
+            }
+        }
+    }
+}
+
+/// Formats a number without a trailing `.0` for integers.
+pub fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Events sorted by (user, time, source row), in columns.
+#[derive(Clone, Debug, Default)]
+pub struct EventStore {
+    users: Dictionary,
+    user_offsets: Vec<u32>,
+    events: Dictionary,
+    event: Vec<u32>,
+    time: Vec<i64>,
+    props: Vec<Property>,
+}
+
+impl EventStore {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.event.len()
+    }
+
+    /// True when there are no events.
+    pub fn is_empty(&self) -> bool {
+        self.event.is_empty()
+    }
+
+    /// Number of distinct users.
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    /// The id of user `u`.
+    pub fn user_id(&self, u: usize) -> &str {
+        self.users.get(u as u32)
+    }
+
+    /// The event index range of user `u`.
+    pub fn user_range(&self, u: usize) -> std::ops::Range<usize> {
+        self.user_offsets[u] as usize..self.user_offsets[u + 1] as usize
+    }
+
+    /// Iterates over every user's event range.
+    pub fn user_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.user_offsets
+            .windows(2)
+            .map(|w| w[0] as usize..w[1] as usize)
+    }
+
+    /// The event-name dictionary.
+    pub fn event_names(&self) -> &Dictionary {
+        &self.events
+    }
+
+    /// Event-name codes, one per event.
+    pub fn event_codes(&self) -> &[u32] {
+        &self.event
+    }
+
+    /// Timestamps (UTC microseconds), one per event.
+    pub fn times(&self) -> &[i64] {
+        &self.time
+    }
+
+    /// Property columns.
+    pub fn properties(&self) -> &[Property] {
+        &self.props
+    }
+
+    /// The property column called `name`.
+    pub fn property(&self, name: &str) -> Option<&Property> {
+        self.props.iter().find(|p| p.name == name)
+    }
+
+    /// Earliest and latest timestamp, `None` when empty.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        // each user's range is sorted by time; the global extremes are among range ends
+        let mut span: Option<(i64, i64)> = None;
+        for r in self.user_ranges() {
+            if r.is_empty() {
+                continue;
+            }
+            let (a, b) = (self.time[r.start], self.time[r.end - 1]);
+            span = Some(match span {
+                None => (a, b),
+                Some((lo, hi)) => (lo.min(a), hi.max(b)),
+            });
+        }
+        span
+    }
+
+    /// Approximate heap bytes held by the store.
+    pub fn heap_bytes(&self) -> usize {
+        let dict = |d: &Dictionary| d.values.iter().map(|s| s.len() + 48).sum::<usize>() * 2;
+        let mut n = dict(&self.users) + dict(&self.events);
+        n += self.user_offsets.len() * 4 + self.event.len() * 4 + self.time.len() * 8;
+        for p in &self.props {
+            n += match &p.values {
+                PropertyValues::String { dict: d, codes } => dict(d) + codes.len() * 4,
+                PropertyValues::Number { values } => values.len() * 8,
+            };
+        }
+        n
+    }
+}
+
+/// Collects events in any order and builds an [`EventStore`].
+#[derive(Debug)]
+pub struct StoreBuilder {
+    users: Dictionary,
+    events: Dictionary,
+    user: Vec<u32>,
+    event: Vec<u32>,
+    time: Vec<i64>,
+    prop_names: Vec<String>,
+    prop_dicts: Vec<Dictionary>,
+    prop_codes: Vec<Vec<u32>>,
+}
+
+impl StoreBuilder {
+    /// A builder for events carrying the named properties, in this order.
+    pub fn new(prop_names: Vec<String>) -> Self {
+        let n = prop_names.len();
+        StoreBuilder {
+            users: Dictionary::default(),
+            events: Dictionary::default(),
+            user: Vec::new(),
+            event: Vec::new(),
+            time: Vec::new(),
+            prop_names,
+            prop_dicts: vec![Dictionary::default(); n],
+            prop_codes: vec![Vec::new(); n],
+        }
+    }
+
+    /// Number of events pushed so far.
+    pub fn len(&self) -> usize {
+        self.event.len()
+    }
+
+    /// True when nothing was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.event.is_empty()
+    }
+
+    /// Adds one event. `props` holds one cell per property name (empty = null); missing
+    /// trailing cells are null.
+    pub fn push<'a>(
+        &mut self,
+        user: &str,
+        event: &str,
+        time: i64,
+        props: impl IntoIterator<Item = &'a str>,
+    ) {
+        self.user.push(self.users.intern(user));
+        self.event.push(self.events.intern(event));
+        self.time.push(time);
+        let mut it = props.into_iter();
+        for (dict, codes) in self.prop_dicts.iter_mut().zip(self.prop_codes.iter_mut()) {
+            let code = match it.next() {
+                None | Some("") => 0,
+                Some(v) => dict.intern(v) + 1,
+            };
+            codes.push(code);
+        }
+    }
+
+    /// Sorts by (user, time, push order) and types the property columns.
+    pub fn finish(self) -> EventStore {
+        let n = self.event.len();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let (user, time) = (&self.user, &self.time);
+        order.sort_unstable_by_key(|&i| (user[i as usize], time[i as usize], i));
+        let permute_u32 = |v: &[u32]| order.iter().map(|&i| v[i as usize]).collect::<Vec<_>>();
+
+        let mut user_offsets = vec![0u32; self.users.len() + 1];
+        for &u in &self.user {
+            user_offsets[u as usize + 1] += 1;
+        }
+        for i in 1..user_offsets.len() {
+            user_offsets[i] += user_offsets[i - 1];
+        }
+        let event = permute_u32(&self.event);
+        let time = order.iter().map(|&i| self.time[i as usize]).collect();
+        let props = self
+            .prop_names
+            .into_iter()
+            .zip(self.prop_dicts)
+            .zip(self.prop_codes)
+            .map(|((name, dict), codes)| {
+                let codes = permute_u32(&codes);
+                let numbers: Option<Vec<f64>> = (!dict.is_empty())
+                    .then(|| dict.values().iter().map(|s| parse_number(s)).collect())
+                    .flatten();
+                let values = match numbers {
+                    Some(nums) => PropertyValues::Number {
+                        values: codes
+                            .iter()
+                            .map(|&c| if c == 0 { f64::NAN } else { nums[c as usize - 1] })
+                            .collect(),
+                    },
+                    None => PropertyValues::String { dict, codes },
+                };
+                Property { name, values }
+            })
+            .collect();
+        EventStore {
+            users: self.users,
+            user_offsets,
+            events: self.events,
+            event,
+            time,
+            props,
+        }
+    }
+}
+
+/// A finite number in plain decimal or exponent notation; not `inf`, `nan` or hex.
+fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c)) {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_by_user_time_then_push_order_and_types_columns() {
+        let mut b = StoreBuilder::new(vec!["plan".into(), "revenue".into()]);
+        b.push("u2", "b", 20, ["pro", "1.5"]);
+        b.push("u1", "a", 10, ["free", ""]);
+        b.push("u2", "a", 10, ["pro", "2"]);
+        b.push("u2", "c", 10, ["", "3e1"]);
+        let s = b.finish();
+        assert_eq!(s.len(), 4);
+        assert_eq!(s.user_count(), 2);
+        // user codes follow first appearance: u2 = 0, u1 = 1
+        assert_eq!(s.user_id(0), "u2");
+        assert_eq!(s.user_range(0), 0..3);
+        assert_eq!(s.user_range(1), 3..4);
+        let names: Vec<&str> = s
+            .event_codes()
+            .iter()
+            .map(|&c| s.event_names().get(c))
+            .collect();
+        // equal times keep push order: a (pushed 3rd) before c (pushed 4th)
+        assert_eq!(names, ["a", "c", "b", "a"]);
+        assert_eq!(s.times(), &[10, 10, 20, 10]);
+        assert_eq!(s.property("plan").unwrap().kind(), PropertyKind::String);
+        let rev = s.property("revenue").unwrap();
+        assert_eq!(rev.kind(), PropertyKind::Number);
+        assert_eq!(rev.display(0).as_deref(), Some("2"));
+        assert_eq!(rev.display(1).as_deref(), Some("30"));
+        assert_eq!(rev.display(3), None);
+        assert_eq!(s.time_span(), Some((10, 20)));
+    }
+
+    #[test]
+    fn numbers_only_when_every_value_parses() {
+        assert_eq!(parse_number("1e3"), Some(1000.0));
+        assert_eq!(parse_number("inf"), None);
+        assert_eq!(parse_number("0x10"), None);
+        let mut b = StoreBuilder::new(vec!["v".into()]);
+        b.push("u", "e", 1, ["1"]);
+        b.push("u", "e", 2, ["n/a"]);
+        assert_eq!(b.finish().properties()[0].kind(), PropertyKind::String);
+    }
+}

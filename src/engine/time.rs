@@ -1,0 +1,506 @@
+//! Time: parsing timestamps from exports, civil-calendar arithmetic and calendar buckets.
+//!
+//! The store keeps every timestamp as `i64` microseconds since the Unix epoch, UTC. Parsing
+//! accepts what real exports contain: ISO-8601 / RFC 3339 with `Z` or an offset, naive
+//! `YYYY-MM-DD HH:MM:SS[.f]` (interpreted at a caller-chosen offset, UTC by default), plain
+//! dates, `/` as date separator, and epoch numbers whose unit is decided by magnitude
+//! (< 1e11 seconds, < 1e14 milliseconds, < 1e17 microseconds, else nanoseconds).
+//!
+//! Calendar buckets (hour, day, ISO week, month) are computed at a fixed UTC offset
+//! ([`TimeZone`]). Named IANA zones with daylight-saving rules are not supported yet.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Microseconds per second.
+pub const SECOND: i64 = 1_000_000;
+/// Microseconds per minute.
+pub const MINUTE: i64 = 60 * SECOND;
+/// Microseconds per hour.
+pub const HOUR: i64 = 60 * MINUTE;
+/// Microseconds per day.
+pub const DAY: i64 = 24 * HOUR;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The (year, month, day) of a day number since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// A fixed offset from UTC, in seconds, used both to read naive timestamps and to cut
+/// calendar buckets. Serialises as `"UTC"` or `"+08:00"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeZone {
+    /// Seconds east of UTC.
+    pub offset_seconds: i32,
+}
+
+impl TimeZone {
+    /// UTC.
+    pub const UTC: TimeZone = TimeZone { offset_seconds: 0 };
+
+    /// Parses `UTC`, `Z`, `GMT`, `+08:00`, `-0530`, `+8`, `UTC+8`, `UTC-05:00`.
+    pub fn parse(s: &str) -> Option<TimeZone> {
+        let t = s.trim();
+        let rest = t
+            .strip_prefix("UTC")
+            .or_else(|| t.strip_prefix("GMT"))
+            .unwrap_or(t);
+        if rest.is_empty() || rest == "Z" {
+            return Some(TimeZone::UTC);
+        }
+        let offset = parse_offset(rest.as_bytes())?;
+        Some(TimeZone {
+            offset_seconds: offset,
+        })
+    }
+
+    /// Offset in microseconds.
+    pub fn offset_micros(self) -> i64 {
+        self.offset_seconds as i64 * SECOND
+    }
+}
+
+impl fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.offset_seconds == 0 {
+            return f.write_str("UTC");
+        }
+        let sign = if self.offset_seconds < 0 { '-' } else { '+' };
+        let a = self.offset_seconds.unsigned_abs();
+        write!(f, "{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
+    }
+}
+
+impl Serialize for TimeZone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        TimeZone::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown time zone '{s}': use \"UTC\" or a fixed offset such as \"+08:00\" \
+                 (named zones like Asia/Shanghai are not supported yet)"
+            ))
+        })
+    }
+}
+
+/// Parses `±HH`, `±HHMM`, `±HH:MM` into seconds east of UTC.
+fn parse_offset(b: &[u8]) -> Option<i32> {
+    let (sign, rest) = match b.first()? {
+        b'+' => (1, &b[1..]),
+        b'-' => (-1, &b[1..]),
+        _ => return None,
+    };
+    let digits: Vec<u8> = rest.iter().copied().filter(|c| *c != b':').collect();
+    if digits.iter().any(|c| !c.is_ascii_digit()) || rest.first() == Some(&b':') {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        1 | 2 => (num(&digits)?, 0),
+        4 => (num(&digits[..2])?, num(&digits[2..])?),
+        3 => (num(&digits[..1])?, num(&digits[1..])?),
+        _ => return None,
+    };
+    if h > 18 || m > 59 {
+        return None;
+    }
+    Some(sign * (h as i32 * 3600 + m as i32 * 60))
+}
+
+fn num(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32)
+    })
+}
+
+/// Parses one timestamp cell into UTC microseconds. Naive date-times are read at `naive_tz`.
+/// Returns `None` for anything that is not a recognisable timestamp.
+pub fn parse_timestamp(s: &str, naive_tz: TimeZone) -> Option<i64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return None;
+    }
+    if b[0].is_ascii_digit() && b.len() >= 5 && b[4] != b'-' && b[4] != b'/' {
+        return parse_epoch(s);
+    }
+    if b[0] == b'-' {
+        return parse_epoch(s);
+    }
+    parse_iso(b, naive_tz)
+}
+
+fn parse_epoch(s: &str) -> Option<i64> {
+    let (int_part, frac_part) = match s.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (s, ""),
+    };
+    let neg = int_part.starts_with('-');
+    let digits = int_part.strip_prefix('-').unwrap_or(int_part);
+    if digits.is_empty()
+        || digits.len() > 19
+        || !digits.bytes().all(|c| c.is_ascii_digit())
+        || !frac_part.bytes().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let v: i64 = digits.parse().ok()?;
+    // unit from magnitude: seconds, milliseconds, microseconds, nanoseconds
+    let (scale, frac_scale): (i64, i64) = if v < 100_000_000_000 {
+        (SECOND, SECOND)
+    } else if v < 100_000_000_000_000 {
+        (1_000, 1_000)
+    } else if v < 100_000_000_000_000_000 {
+        (1, 1)
+    } else {
+        return Some(if neg { -v } else { v } / 1_000);
+    };
+    let mut micros = v.checked_mul(scale)?;
+    if !frac_part.is_empty() {
+        let f = &frac_part[..frac_part.len().min(9)];
+        let fv: i64 = f.parse().ok()?;
+        micros += fv * frac_scale / 10i64.pow(f.len() as u32);
+    }
+    Some(if neg { -micros } else { micros })
+}
+
+fn parse_iso(b: &[u8], naive_tz: TimeZone) -> Option<i64> {
+    // date: YYYY-MM-DD or YYYY/MM/DD (month and day may have one digit with '/')
+    let mut i = 0;
+    let year = take_digits(b, &mut i, 4, 4)? as i64;
+    let sep = *b.get(i)?;
+    if sep != b'-' && sep != b'/' {
+        return None;
+    }
+    i += 1;
+    let month = take_digits(b, &mut i, 1, 2)?;
+    if b.get(i) != Some(&sep) {
+        return None;
+    }
+    i += 1;
+    let day = take_digits(b, &mut i, 1, 2)?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let mut micros = days_from_civil(year, month, day) * DAY;
+    if i == b.len() {
+        return Some(micros - naive_tz.offset_micros());
+    }
+    if b[i] != b'T' && b[i] != b' ' && b[i] != b't' {
+        return None;
+    }
+    i += 1;
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let hour = take_digits(b, &mut i, 1, 2)?;
+    if b.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    let minute = take_digits(b, &mut i, 2, 2)?;
+    let mut second = 0;
+    if b.get(i) == Some(&b':') {
+        i += 1;
+        second = take_digits(b, &mut i, 2, 2)?;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    micros += hour as i64 * HOUR + minute as i64 * MINUTE + second.min(59) as i64 * SECOND;
+    if matches!(b.get(i), Some(b'.') | Some(b',')) {
+        i += 1;
+        let start = i;
+        let mut frac: i64 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 6 {
+                frac = frac * 10 + (b[i] - b'0') as i64;
+            }
+            i += 1;
+        }
+        let n = (i - start).min(6);
+        if i == start {
+            return None;
+        }
+        micros += frac * 10i64.pow(6 - n as u32);
+    }
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let rest = &b[i..];
+    let offset = match rest {
+        [] => naive_tz.offset_seconds,
+        b"Z" | b"z" | b"UTC" | b"GMT" => 0,
+        _ => {
+            let r = rest
+                .strip_prefix(b"UTC")
+                .or_else(|| rest.strip_prefix(b"GMT"))
+                .unwrap_or(rest);
+            parse_offset(r)?
+        }
+    };
+    Some(micros - offset as i64 * SECOND)
+}
+
+fn take_digits(b: &[u8], i: &mut usize, min: usize, max: usize) -> Option<u32> {
+    let start = *i;
+    while *i < b.len() && *i - start < max && b[*i].is_ascii_digit() {
+        *i += 1;
+    }
+    if *i - start < min {
+        return None;
+    }
+    num(&b[start..*i])
+}
+
+/// Formats UTC microseconds as RFC 3339 with millisecond precision, e.g. `2025-09-01T08:00:00.000Z`.
+pub fn format_rfc3339(micros: i64) -> String {
+    let days = micros.div_euclid(DAY);
+    let rem = micros.rem_euclid(DAY);
+    let (y, m, d) = civil_from_days(days);
+    let (h, mi, s, ms) = (
+        rem / HOUR,
+        (rem % HOUR) / MINUTE,
+        (rem % MINUTE) / SECOND,
+        (rem % SECOND) / 1000,
+    );
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+}
+
+/// Calendar granularity of buckets and retention periods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Granularity {
+    /// Clock hours.
+    Hour,
+    /// Calendar days (the default).
+    #[default]
+    Day,
+    /// Calendar weeks, starting Monday (ISO) unless the spec says Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// First day of a calendar week.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WeekStart {
+    /// ISO weeks (the default).
+    #[default]
+    Monday,
+    /// US-style weeks.
+    Sunday,
+}
+
+/// Cuts UTC timestamps into calendar buckets at a fixed offset.
+///
+/// A bucket is identified by an `i64` key whose meaning depends on the granularity: hours
+/// since the epoch, days since the epoch (for days and for the first day of a week), or
+/// months since year 0. Keys of one granularity are ordered and [`Calendar::index`] turns
+/// two keys into a period distance.
+#[derive(Clone, Copy, Debug)]
+pub struct Calendar {
+    /// Bucket size.
+    pub granularity: Granularity,
+    /// Offset at which calendar boundaries are drawn.
+    pub tz: TimeZone,
+    /// First day of a week.
+    pub week_start: WeekStart,
+}
+
+impl Calendar {
+    /// A calendar with the given granularity and zone, weeks starting Monday.
+    pub fn new(granularity: Granularity, tz: TimeZone) -> Self {
+        Calendar {
+            granularity,
+            tz,
+            week_start: WeekStart::Monday,
+        }
+    }
+
+    /// The key of the bucket holding `micros`.
+    pub fn bucket(&self, micros: i64) -> i64 {
+        let local = micros + self.tz.offset_micros();
+        match self.granularity {
+            Granularity::Hour => local.div_euclid(HOUR),
+            Granularity::Day => local.div_euclid(DAY),
+            Granularity::Week => {
+                let day = local.div_euclid(DAY);
+                // 1970-01-01 was a Thursday: Monday-based weekday = (day + 3) mod 7
+                let shift = match self.week_start {
+                    WeekStart::Monday => 3,
+                    WeekStart::Sunday => 4,
+                };
+                day - (day + shift).rem_euclid(7)
+            }
+            Granularity::Month => {
+                let (y, m, _) = civil_from_days(local.div_euclid(DAY));
+                y * 12 + m as i64 - 1
+            }
+        }
+    }
+
+    /// The key `n` buckets after `key`.
+    pub fn add(&self, key: i64, n: i64) -> i64 {
+        match self.granularity {
+            Granularity::Week => key + 7 * n,
+            _ => key + n,
+        }
+    }
+
+    /// How many buckets `later` is after `earlier`.
+    pub fn index(&self, earlier: i64, later: i64) -> i64 {
+        match self.granularity {
+            Granularity::Week => (later - earlier).div_euclid(7),
+            _ => later - earlier,
+        }
+    }
+
+    /// The UTC instant (microseconds) at which bucket `key` starts.
+    pub fn start_micros(&self, key: i64) -> i64 {
+        let local = match self.granularity {
+            Granularity::Hour => key * HOUR,
+            Granularity::Day | Granularity::Week => key * DAY,
+            Granularity::Month => days_from_civil(key.div_euclid(12), key.rem_euclid(12) as u32 + 1, 1) * DAY,
+        };
+        local - self.tz.offset_micros()
+    }
+
+    /// A short label for a bucket: `2025-09-01`, `2025-09`, or `2025-09-01 13:00`.
+    pub fn label(&self, key: i64) -> String {
+        let local = self.start_micros(key) + self.tz.offset_micros();
+        let (y, m, d) = civil_from_days(local.div_euclid(DAY));
+        match self.granularity {
+            Granularity::Month => format!("{y:04}-{m:02}"),
+            Granularity::Hour => format!(
+                "{y:04}-{m:02}-{d:02} {:02}:00",
+                local.rem_euclid(DAY) / HOUR
+            ),
+            _ => format!("{y:04}-{m:02}-{d:02}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> Option<i64> {
+        parse_timestamp(s, TimeZone::UTC)
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for z in [-800_000i64, -1, 0, 1, 59, 60, 11_016, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+    }
+
+    #[test]
+    fn iso_forms() {
+        let base = days_from_civil(2024, 3, 1) * DAY + 9 * HOUR;
+        assert_eq!(utc("2024-03-01T09:00:00Z"), Some(base));
+        assert_eq!(utc("2024-03-01 09:00:00"), Some(base));
+        assert_eq!(utc("2024-03-01 09:00"), Some(base));
+        assert_eq!(utc("2024/3/1 09:00:00"), Some(base));
+        assert_eq!(utc("2024-03-01T17:00:00+08:00"), Some(base));
+        assert_eq!(utc("2024-03-01T17:00:00+0800"), Some(base));
+        assert_eq!(utc("2024-03-01T04:00:00-05"), Some(base));
+        assert_eq!(utc("2024-03-01 09:00:00 UTC"), Some(base));
+        assert_eq!(utc("2024-03-01T09:00:00.250Z"), Some(base + 250_000));
+        assert_eq!(utc("2024-03-01T09:00:00.123456789Z"), Some(base + 123_456));
+        assert_eq!(utc("2024-03-01"), Some(base - 9 * HOUR));
+        let cn = TimeZone::parse("+08:00").unwrap();
+        assert_eq!(parse_timestamp("2024-03-01 17:00:00", cn), Some(base));
+        assert_eq!(parse_timestamp("2024-03-01T09:00:00Z", cn), Some(base));
+    }
+
+    #[test]
+    fn epoch_units_by_magnitude() {
+        let t = 1_709_283_600i64;
+        assert_eq!(utc("1709283600"), Some(t * SECOND));
+        assert_eq!(utc("1709283600.5"), Some(t * SECOND + 500_000));
+        assert_eq!(utc("1709283600123"), Some(t * SECOND + 123_000));
+        assert_eq!(utc("1709283600123456"), Some(t * SECOND + 123_456));
+        assert_eq!(utc("1709283600123456789"), Some(t * SECOND + 123_456));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for s in [
+            "", "abc", "2024-13-01", "2024-02-30", "2024-03-01T25:00", "2024-03-01X", "12:00",
+            "2024-03-01T09:00:00+25:00", "1.2.3", "2024-03-01T09:00:00 foo",
+        ] {
+            assert_eq!(utc(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn zones() {
+        assert_eq!(TimeZone::parse("UTC+8").unwrap().offset_seconds, 8 * 3600);
+        assert_eq!(TimeZone::parse("-05:30").unwrap().offset_seconds, -19_800);
+        assert_eq!(TimeZone::parse("+08:00").unwrap().to_string(), "+08:00");
+        assert!(TimeZone::parse("Asia/Shanghai").is_none());
+    }
+
+    #[test]
+    fn calendar_buckets() {
+        let t = utc("2024-03-06T23:30:00Z").unwrap(); // a Wednesday
+        let day = Calendar::new(Granularity::Day, TimeZone::UTC);
+        assert_eq!(day.label(day.bucket(t)), "2024-03-06");
+        let cn = Calendar::new(Granularity::Day, TimeZone::parse("+08:00").unwrap());
+        assert_eq!(cn.label(cn.bucket(t)), "2024-03-07");
+        let mut week = Calendar::new(Granularity::Week, TimeZone::UTC);
+        assert_eq!(week.label(week.bucket(t)), "2024-03-04");
+        week.week_start = WeekStart::Sunday;
+        assert_eq!(week.label(week.bucket(t)), "2024-03-03");
+        let month = Calendar::new(Granularity::Month, TimeZone::UTC);
+        let k = month.bucket(t);
+        assert_eq!(month.label(k), "2024-03");
+        assert_eq!(month.label(month.add(k, 10)), "2025-01");
+        assert_eq!(month.start_micros(month.add(k, 1)), utc("2024-04-01").unwrap());
+        let hour = Calendar::new(Granularity::Hour, TimeZone::UTC);
+        assert_eq!(hour.label(hour.bucket(t)), "2024-03-06 23:00");
+        assert_eq!(format_rfc3339(t), "2024-03-06T23:30:00.000Z");
+    }
+}
