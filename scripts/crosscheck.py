@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Cross-check Loupe against the DuckDB reference SQL (../shared/bench/queries.sql).
+
+Loads events_<size>.csv into DuckDB with the `load_csv` block, runs the `funnel`,
+`retention` and `segmentation` blocks, runs `loupe run` with the equivalent specs on the
+same file, and compares every number exactly:
+
+  funnel        users per step (4 steps, event names included)
+  retention     cohort sizes and every (cohort, N) cell the SQL grid holds; Loupe's
+                observable cells (complete and incomplete) must be exactly that set
+  segmentation  (day, country) -> (distinct users, events) for every pair that occurs;
+                Loupe's zero cells are skipped, every nonzero Loupe cell must be in SQL and
+                vice versa; also Loupe's per-day total series
+
+Negative controls (so the check cannot pass vacuously): both tools must see the same
+number of rows with none rejected, every compared list must be non-empty, every funnel
+step must have users, retention must have some N >= 1 returns, and the comparator must
+flag a deliberately corrupted copy of each Loupe result.
+
+Exit status: 0 all equal, 1 mismatches (the first ones are listed), 2 setup/run errors.
+Usually run through scripts/crosscheck.sh, which prepares the venv, binary and data.
+"""
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(os.path.dirname(ROOT), "shared", "bench")
+
+FUNNEL_STEPS = ["signup", "view_item", "add_to_cart", "purchase"]
+SPECS = {
+    "funnel": {
+        "analysis": "funnel",
+        "steps": [{"event": e} for e in FUNNEL_STEPS],
+        "window": {"value": 7, "unit": "day"},
+        "entry": "first",
+        "ties": "strictly_later",
+    },
+    "retention": {"analysis": "retention", "period": "day", "periods": 30, "timezone": "UTC"},
+    "segmentation": {
+        "analysis": "segmentation",
+        "events": ["view_item"],
+        "interval": "day",
+        "breakdown": "country",
+        "limit": 0,
+        "timezone": "UTC",
+    },
+}
+SHOW = 20  # mismatches listed per analysis
+
+
+class Fail(Exception):
+    """A setup or run error (exit 2)."""
+
+
+def loupe(args, *cmd):
+    t = time.perf_counter()
+    p = subprocess.run([args.loupe, *cmd], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Fail(f"loupe {' '.join(cmd[:1])} failed ({p.returncode}): {p.stderr.strip()}")
+    try:
+        out = json.loads(p.stdout)
+    except json.JSONDecodeError as e:
+        raise Fail(f"loupe {cmd[0]} printed invalid JSON: {e}") from e
+    return out, time.perf_counter() - t
+
+
+def loupe_run(args, name):
+    out, dt = loupe(args, "run", "--spec", json.dumps(SPECS[name]), args.csv)
+    if out.get("analysis") != name:
+        raise Fail(f"loupe run {name}: result tagged {out.get('analysis')!r}")
+    return out, dt
+
+
+def diff(expected, actual):
+    """Mismatches between two {key: value} dicts, as readable lines (sorted by key)."""
+    out = []
+    def order(k):  # tuple keys may mix None with str in one position
+        return tuple((v is None, "" if v is None else v) for v in (k if isinstance(k, tuple) else (k,)))
+
+    for k in sorted(set(expected) | set(actual), key=order):
+        if k not in actual:
+            out.append(f"{k}: duckdb {expected[k]}, missing in loupe")
+        elif k not in expected:
+            out.append(f"{k}: loupe {actual[k]}, missing in duckdb")
+        elif expected[k] != actual[k]:
+            out.append(f"{k}: duckdb {expected[k]}, loupe {actual[k]}")
+    return out
+
+
+# ---- per analysis: SQL rows -> {key: value}; Loupe JSON -> {key: value}
+
+def sql_funnel(rows):
+    return {step: (event, users) for step, event, users in rows}
+
+
+def loupe_funnel(res):
+    return {k + 1: (s["event"], s["users"]) for k, s in enumerate(res["steps"])}
+
+
+def sql_retention(rows):
+    cells, sizes = {}, {}
+    for cohort, size, n, users in rows:
+        c = cohort.isoformat()
+        cells[(c, n)] = users
+        if sizes.setdefault(c, size) != size:
+            raise Fail(f"retention SQL: cohort {c} has two sizes")
+    return cells, sizes
+
+
+def loupe_retention(res):
+    cells, sizes = {}, {}
+    for row in res["cohorts"]:
+        sizes[row["label"]] = row["size"]
+        for n, users in enumerate(row["retained"]):
+            cells[(row["label"], n)] = users
+        if not (len(row["retained"]) == len(row["rates"]) == len(row["complete"])):
+            raise Fail(f"retention loupe: cohort {row['label']} has ragged arrays")
+    return cells, sizes
+
+
+def sql_segmentation(rows):
+    return {(day.isoformat(), country): (users, events) for day, country, users, events in rows}
+
+
+def loupe_segmentation(res):
+    """Nonzero (day, country) cells. Zero-event cells must also have zero users."""
+    buckets, cells, bad = res["buckets"], {}, []
+    for s in res["series"]:
+        label = None if s["label"] == "(none)" else s["label"]
+        if len(s["events"]) != len(buckets) or len(s["users"]) != len(buckets):
+            raise Fail(f"segmentation loupe: series {s['label']} length differs from buckets")
+        for day, e, u in zip(buckets, s["events"], s["users"]):
+            if e == 0 and u == 0:
+                continue
+            if e == 0 or u == 0 or u > e:
+                bad.append(f"({day!r}, {label!r}): inconsistent loupe cell users {u}, events {e}")
+            cells[(day, label)] = (u, e)
+    return cells, bad
+
+
+def loupe_total(res):
+    t = res["total"]
+    return {(d,): (u, e) for d, u, e in zip(res["buckets"], t["users"], t["events"]) if e or u}
+
+
+def corrupt(cells):
+    """A copy with one value changed, to prove the comparator is not vacuous."""
+    bad = dict(cells)
+    k = next(iter(bad))
+    v = bad[k]
+    bad[k] = (v[0], v[1] + 1) if isinstance(v, tuple) else v + 1
+    return bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", default="100k", help="data size label: events_<size>.csv (100k, 1m, ...)")
+    ap.add_argument("--data", default=os.path.join(ROOT, "target", "crosscheck-data"))
+    ap.add_argument("--csv", help="CSV to check (default: DATA/events_SIZE.csv)")
+    ap.add_argument("--loupe", default=os.path.join(ROOT, "target", "release", "loupe"))
+    ap.add_argument("--queries", default=os.path.join(BENCH, "queries.sql"))
+    args = ap.parse_args()
+    args.csv = args.csv or os.path.join(args.data, f"events_{args.size}.csv")
+    for what, p in (("CSV", args.csv), ("loupe binary", args.loupe), ("queries", args.queries)):
+        if not os.path.exists(p):
+            raise Fail(f"{what} not found: {p} (run scripts/crosscheck.sh)")
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(args.queries)))
+    from common import load_blocks, norm  # noqa: E402  (shared/bench/common.py)
+    import duckdb
+
+    t_start = time.perf_counter()
+    blocks = load_blocks(args.queries)
+    con = duckdb.connect()
+    t = time.perf_counter()
+    con.execute(blocks["load_csv"].replace("{path}", args.csv.replace("'", "''")))
+    n_rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
+    sql = {}
+    for name in ("funnel", "retention", "segmentation"):
+        sql[name] = norm(name, con.execute(blocks[name]).fetchall())
+    # per-day distinct users over all countries, for Loupe's total series (not a reference block)
+    day_users = dict(con.execute(
+        "SELECT CAST(ts AS DATE), count(DISTINCT user_id) FROM events "
+        "WHERE event = 'view_item' GROUP BY ALL").fetchall())
+    t_duck = time.perf_counter() - t
+
+    failures = {}   # analysis -> mismatch lines
+    summary = []
+    t_loupe = 0.0
+
+    def check(name, expected, actual, what, extra=()):
+        lines = list(extra) + diff(expected, actual)
+        if not expected or not actual:
+            lines.insert(0, f"negative control: empty comparison ({len(expected)} duckdb, {len(actual)} loupe {what})")
+        # the comparator must notice a corrupted copy
+        if actual and not diff(expected, corrupt(actual)):
+            lines.insert(0, f"negative control: comparator missed a corrupted {what}")
+        if lines:
+            failures.setdefault(name, []).extend(lines)
+        return not lines
+
+    # ingest: same rows on both sides
+    info, dt = loupe(args, "inspect", args.csv, "--json")
+    t_loupe += dt
+    ok = check("ingest", {"rows": n_rows, "rejected": 0},
+               {"rows": info["imported"], "rejected": info["rejected"]}, "row counts")
+    summary.append(f"ingest: {n_rows:,} rows in both" if ok else
+                   f"ingest: MISMATCH (duckdb {n_rows:,} rows, loupe imported {info['imported']:,}, rejected {info['rejected']:,})")
+
+    # funnel
+    res, dt = loupe_run(args, "funnel")
+    t_loupe += dt
+    exp, act = sql_funnel(sql["funnel"]), loupe_funnel(res)
+    extra = [f"negative control: step {k} has no users in duckdb" for k, (_, u) in exp.items() if u <= 0]
+    if len(exp) != len(FUNNEL_STEPS):
+        extra.append(f"negative control: duckdb funnel has {len(exp)} steps")
+    ok = check("funnel", exp, act, "funnel steps", extra)
+    counts = " > ".join(f"{u:,}" for _, (_, u) in sorted(exp.items()))
+    summary.append(f"funnel: {len(exp)} steps match ({counts})" if ok else "funnel: MISMATCH")
+
+    # retention
+    res, dt = loupe_run(args, "retention")
+    t_loupe += dt
+    (exp, exp_sizes), (act, act_sizes) = sql_retention(sql["retention"]), loupe_retention(res)
+    extra = []
+    if not any(u > 0 for (c, n), u in exp.items() if n >= 1):
+        extra.append("negative control: no duckdb retention cell with N >= 1 has users")
+    if res["users"] != sum(exp_sizes.values()):
+        extra.append(f"users: duckdb {sum(exp_sizes.values())} (sum of cohort sizes), loupe {res['users']}")
+    ok_cells = check("retention", exp, act, "retention cells", extra)
+    ok_sizes = check("retention", {(c,): s for c, s in exp_sizes.items()},
+                     {(c,): s for c, s in act_sizes.items()}, "cohort sizes")
+    summary.append(f"retention: {len(exp):,} cells and {len(exp_sizes)} cohort sizes match "
+                   f"({sum(exp_sizes.values()):,} users)" if ok_cells and ok_sizes else "retention: MISMATCH")
+
+    # segmentation
+    res, dt = loupe_run(args, "segmentation")
+    t_loupe += dt
+    exp = sql_segmentation(sql["segmentation"])
+    act, bad = loupe_segmentation(res)
+    if any(s["label"] == "(other)" for s in res["series"]):
+        bad.append("loupe has an (other) series despite limit 0")
+    ok_cells = check("segmentation", exp, act, "segmentation cells", bad)
+    exp_total = {}
+    for (day, _), (u, e) in exp.items():
+        exp_total[(day,)] = (day_users[datetime.date.fromisoformat(day)],
+                             exp_total.get((day,), (0, 0))[1] + e)
+    ok_total = check("segmentation", exp_total, loupe_total(res), "per-day totals")
+    summary.append(f"segmentation: {len(exp):,} (day, country) cells and {len(exp_total)} day totals match"
+                   if ok_cells and ok_total else "segmentation: MISMATCH")
+
+    total = time.perf_counter() - t_start
+    print(f"crosscheck {os.path.basename(args.csv)}: duckdb {t_duck:.1f} s, loupe {t_loupe:.1f} s, "
+          f"check {total:.1f} s")
+    for line in summary:
+        print("  " + line)
+    if failures:
+        for name, lines in failures.items():
+            print(f"\n{name}: {len(lines)} mismatch(es); first {min(len(lines), SHOW)}:", file=sys.stderr)
+            for line in lines[:SHOW]:
+                print("  " + line, file=sys.stderr)
+        return 1
+    print("crosscheck: all equal")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Fail as e:
+        print(f"crosscheck: {e}", file=sys.stderr)
+        sys.exit(2)

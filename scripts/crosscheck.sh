@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Cross-check Loupe's funnel, retention and segmentation against the DuckDB reference SQL
+# in ../shared/bench/queries.sql. Idempotent: every setup step is skipped when done.
+#
+#   scripts/crosscheck.sh                 # 100k events
+#   scripts/crosscheck.sh --size 1m       # bigger file (generated on first use)
+#   scripts/crosscheck.sh --rebuild       # rebuild target/release/loupe first (cargo is
+#                                         # incremental; without it a missing binary is built)
+# Other arguments are passed to scripts/crosscheck.py (see its --help).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH="$ROOT/../shared/bench"
+VENV="$ROOT/.venv"
+DATA="$ROOT/target/crosscheck-data"
+LOUPE="$ROOT/target/release/loupe"
+PY="${PYTHON:-python3}"
+
+size=100k
+rebuild=0
+pass=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --size) size="${2:?--size needs a value}"; shift 2 ;;
+        --size=*) size="${1#--size=}"; shift ;;
+        --rebuild) rebuild=1; shift ;;
+        *) pass+=("$1"); shift ;;
+    esac
+done
+
+[ -f "$BENCH/requirements.txt" ] || { echo "crosscheck: $BENCH/requirements.txt not found" >&2; exit 2; }
+t0=$(date +%s.%N)
+
+# 1. Python venv with the pinned packages (stamp = hash of requirements.txt)
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "crosscheck: creating $VENV"
+    "$PY" -m venv "$VENV"
+fi
+stamp="$VENV/.crosscheck-requirements.sha256"
+want="$(sha256sum "$BENCH/requirements.txt" | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "crosscheck: installing $BENCH/requirements.txt into $VENV"
+    "$VENV/bin/pip" install --quiet -r "$BENCH/requirements.txt"
+    echo "$want" > "$stamp"
+fi
+
+# 2. the CLI
+if [ "$rebuild" = 1 ] || [ ! -x "$LOUPE" ]; then
+    echo "crosscheck: cargo build --release --bin loupe"
+    (cd "$ROOT" && cargo build --release --bin loupe)
+fi
+
+# 3. data (deterministic: seed 42, 90 days from 2025-01-06)
+if [ ! -s "$DATA/events_$size.csv" ]; then
+    echo "crosscheck: generating $DATA/events_$size.csv"
+    "$VENV/bin/python" "$BENCH/gen_events.py" --sizes "$size" --formats csv --out "$DATA"
+fi
+
+t1=$(date +%s.%N)
+echo "crosscheck: setup $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
+
+# 4. the check
+exec "$VENV/bin/python" "$ROOT/scripts/crosscheck.py" --size "$size" \
+    --data "$DATA" --loupe "$LOUPE" --queries "$BENCH/queries.sql" ${pass[@]+"${pass[@]}"}
