@@ -1,1 +1,137 @@
-//! Charts (placeholder until drawn).
+//! Charts: plotters drawings of analysis results, generic over the backend.
+//!
+//! Each function draws one result on any `DrawingArea`: the app passes a canvas backend
+//! (`plotters-canvas`), native tests and exports pass [`svg`]. A chart is a pure function of
+//! its result plus [`Labels`] (translated axis titles) and a pixel `scale` (device pixel
+//! ratio), so what the tests draw is what the page draws.
+
+pub mod funnel;
+pub mod retention;
+pub mod segmentation;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Translated words a chart prints.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Labels {
+    /// Y axis title of user counts.
+    pub users: String,
+    /// Y axis title of event counts.
+    pub events: String,
+    /// Y axis title of events per user.
+    pub events_per_user: String,
+    /// Y axis title of retention rates.
+    pub retention: String,
+    /// X axis title of retention periods, e.g. "Day".
+    pub period: String,
+    /// Legend entry of the retention average.
+    pub average: String,
+}
+
+impl Labels {
+    /// English labels.
+    pub fn english() -> Self {
+        Labels {
+            users: "Users".into(),
+            events: "Events".into(),
+            events_per_user: "Events per user".into(),
+            retention: "Retained".into(),
+            period: "Period".into(),
+            average: "Weighted average".into(),
+        }
+    }
+}
+
+/// Colours of series, in order (colour-blind friendly, after Tableau 10).
+pub const PALETTE: [RGBColor; 10] = [
+    RGBColor(78, 121, 167),
+    RGBColor(242, 142, 43),
+    RGBColor(225, 87, 89),
+    RGBColor(118, 183, 178),
+    RGBColor(89, 161, 79),
+    RGBColor(237, 201, 72),
+    RGBColor(176, 122, 161),
+    RGBColor(255, 157, 167),
+    RGBColor(156, 117, 95),
+    RGBColor(186, 176, 172),
+];
+
+/// Axis and label text colour.
+pub const INK: RGBColor = RGBColor(55, 65, 81);
+/// Grid line colour.
+pub const GRID: RGBColor = RGBColor(229, 231, 235);
+
+/// A drawing error as text.
+pub type ChartResult = Result<(), String>;
+
+pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// Pixel size scaled by the device pixel ratio.
+pub(crate) fn px(v: f64, scale: f64) -> u32 {
+    (v * scale).round() as u32
+}
+
+/// Font of axis labels and annotations.
+pub(crate) fn font(size: f64, scale: f64) -> TextStyle<'static> {
+    ("sans-serif", size * scale).into_font().color(&INK)
+}
+
+/// Draws with an SVG backend of `width × height` and returns the SVG text.
+pub fn svg(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> ChartResult,
+) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// A "nice" upper bound for an axis starting at zero.
+pub(crate) fn nice_max(v: f64) -> f64 {
+    if v <= 0.0 {
+        return 1.0;
+    }
+    let mag = 10f64.powf(v.log10().floor());
+    for m in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
+        if v <= m * mag {
+            return m * mag;
+        }
+    }
+    10.0 * mag
+}
+
+/// Thousands separators for axis labels: 12345 → "12,345".
+pub fn group_digits(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(group_digits(1234567), "1,234,567");
+        assert_eq!(group_digits(12), "12");
+        assert_eq!(nice_max(87.0), 100.0);
+        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(1100.0), 1200.0);
+    }
+}

@@ -119,7 +119,7 @@ impl ImportReport {
 }
 
 /// Progress of a running import, reported every few thousand rows.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Progress {
     /// Bytes consumed so far.
     pub bytes: u64,

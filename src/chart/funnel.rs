@@ -1,0 +1,67 @@
+//! Funnel chart: one bar per step (users who reached it), the drop-off from the previous
+//! step as a pale bar above, and the conversion from step 1 printed on each bar.
+
+use super::{err, font, group_digits, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE};
+use crate::engine::analysis::funnel::FunnelResult;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Draws `r` on `area`.
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &FunnelResult, labels: &Labels, scale: f64) -> ChartResult {
+    let n = r.steps.len() as i32;
+    let top = nice_max(r.steps.first().map_or(0, |s| s.users) as f64 * 1.12) as u64;
+    let mut chart = ChartBuilder::on(area)
+        .margin(px(12.0, scale))
+        .x_label_area_size(px(36.0, scale))
+        .y_label_area_size(px(64.0, scale))
+        .build_cartesian_2d((0..n).into_segmented(), 0u64..top.max(1))
+        .map_err(err)?;
+    let names: Vec<String> = r
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {}", i + 1, s.event))
+        .collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.4))
+        .x_labels(n as usize)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(k) => names.get(*k as usize).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .y_label_formatter(&|v| group_digits(*v))
+        .y_desc(labels.users.as_str())
+        .label_style(font(13.0, scale))
+        .axis_desc_style(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
+    let margin = px(18.0, scale);
+    let color = PALETTE[0];
+    for (k, s) in r.steps.iter().enumerate() {
+        let k = k as i32;
+        let prev = if k == 0 { s.users } else { r.steps[k as usize - 1].users };
+        let x0 = SegmentValue::Exact(k);
+        let x1 = SegmentValue::Exact(k + 1);
+        let bars: [Rectangle<(SegmentValue<i32>, u64)>; 2] = [
+            Rectangle::new([(x0.clone(), s.users), (x1.clone(), prev)], color.mix(0.15).filled()),
+            Rectangle::new([(x0, 0), (x1, s.users)], color.filled()),
+        ];
+        chart
+            .draw_series(bars.into_iter().map(|mut b| {
+                b.set_margin(0, 0, margin, margin);
+                b
+            }))
+            .map_err(err)?;
+        let text = format!("{:.1}%  ({})", s.conversion * 100.0, group_digits(s.users));
+        let style = font(13.0, scale).pos(Pos::new(HPos::Center, VPos::Bottom));
+        chart
+            .draw_series(std::iter::once(Text::<_, String>::new(text, (SegmentValue::CenterOf(k), prev), style)))
+            .map_err(err)?;
+    }
+    Ok(())
+}

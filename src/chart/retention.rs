@@ -1,0 +1,56 @@
+//! Retention chart: the weighted-average retention curve over complete cells, with the
+//! simple mean dashed beside it; periods without a complete cell are left out.
+
+use super::{err, font, px, ChartResult, Labels, GRID, INK, PALETTE};
+use crate::engine::analysis::retention::RetentionResult;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Draws `r` on `area`.
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &RetentionResult, labels: &Labels, scale: f64) -> ChartResult {
+    let n = r.periods as f64;
+    let mut chart = ChartBuilder::on(area)
+        .margin(px(12.0, scale))
+        .x_label_area_size(px(40.0, scale))
+        .y_label_area_size(px(56.0, scale))
+        .build_cartesian_2d(-0.3f64..n + 0.3, 0f64..1.05)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.4))
+        .x_labels((r.periods as usize + 1).min(16))
+        .x_label_formatter(&|v| if v.fract() == 0.0 && *v >= 0.0 { format!("{v}") } else { String::new() })
+        .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+        .x_desc(labels.period.as_str())
+        .y_desc(labels.retention.as_str())
+        .label_style(font(13.0, scale))
+        .axis_desc_style(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
+    let weighted: Vec<(f64, f64)> = r
+        .average
+        .iter()
+        .filter_map(|a| a.weighted.map(|w| (a.period as f64, w)))
+        .collect();
+    let color = PALETTE[0];
+    let stroke = px(2.5, scale);
+    chart
+        .draw_series(LineSeries::new(weighted.clone(), color.stroke_width(stroke)))
+        .map_err(err)?
+        .label(labels.average.as_str())
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(stroke)));
+    chart
+        .draw_series(weighted.iter().map(|&p| Circle::new(p, px(3.5, scale), color.filled())))
+        .map_err(err)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(GRID)
+        .label_font(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}

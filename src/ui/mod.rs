@@ -1,0 +1,378 @@
+//! The yew app (wasm32 only): landing page, loading, overview and the three analyses.
+//!
+//! State lives in one reducer ([`State`], [`Action`]); components get what they need as
+//! props and send [`Action`]s or spec JSON back. The data never lives here: the page keeps
+//! handles on workers ([`Workers`]) and receives overviews and results as JSON.
+
+pub mod canvas;
+pub mod i18n;
+pub mod landing;
+pub mod overview;
+pub mod panels;
+
+use crate::engine::analysis::Spec;
+use crate::engine::ingest::Progress;
+use crate::web::client::WorkerClient;
+use crate::web::protocol::{LoadedReply, Reply, RunReply};
+use i18n::{t, Lang};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The analysis tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tab {
+    /// Dataset overview.
+    Overview,
+    /// Funnel builder.
+    Funnel,
+    /// Retention table.
+    Retention,
+    /// Segmentation chart.
+    Segmentation,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Overview, Tab::Funnel, Tab::Retention, Tab::Segmentation];
+    fn key(self) -> &'static str {
+        match self {
+            Tab::Overview => "overview",
+            Tab::Funnel => "funnel",
+            Tab::Retention => "retention",
+            Tab::Segmentation => "segmentation",
+        }
+    }
+}
+
+/// Where an analysis stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Sent to the worker.
+    Running,
+    /// Finished.
+    Done(Rc<RunReply>),
+    /// Failed with a message.
+    Failed(String),
+}
+
+/// A load in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loading {
+    /// Request id.
+    pub id: u32,
+    /// File name.
+    pub name: String,
+    /// Latest progress.
+    pub progress: Option<Progress>,
+    /// File size in bytes, when known.
+    pub size: Option<u64>,
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    /// UI language.
+    pub lang: Lang,
+    /// Selected tab.
+    pub tab: Tab,
+    /// The loaded dataset's overview.
+    pub dataset: Option<Rc<LoadedReply>>,
+    /// Increments on every successful load (panels reset on change).
+    pub generation: u32,
+    /// A load in progress.
+    pub loading: Option<Loading>,
+    /// The error banner.
+    pub error: Option<String>,
+    /// Latest outcome per tab.
+    pub outcomes: HashMap<Tab, (u32, Spec, Outcome)>,
+}
+
+/// Everything that changes [`State`].
+pub enum Action {
+    /// Switch language.
+    ToggleLang,
+    /// Select a tab.
+    Tab(Tab),
+    /// A load was sent.
+    LoadStarted(Loading),
+    /// A reply from a worker.
+    Reply(Reply),
+    /// The user cancelled the load.
+    CancelLoad,
+    /// A spec was sent for a tab.
+    RunStarted(Tab, u32, Spec),
+    /// Close the error banner.
+    DismissError,
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::ToggleLang => s.lang = s.lang.toggle(),
+            Action::Tab(tab) => s.tab = tab,
+            Action::LoadStarted(l) => {
+                s.loading = Some(l);
+                s.error = None;
+            }
+            Action::CancelLoad => s.loading = None,
+            Action::DismissError => s.error = None,
+            Action::RunStarted(tab, id, spec) => {
+                s.outcomes.insert(tab, (id, spec, Outcome::Running));
+            }
+            Action::Reply(reply) => match reply {
+                Reply::Ready => return self,
+                Reply::Progress(id, p) => match &mut s.loading {
+                    Some(l) if l.id == id => l.progress = Some(p),
+                    _ => return self,
+                },
+                Reply::Loaded(id, r) => {
+                    if s.loading.as_ref().is_some_and(|l| l.id == id) {
+                        s.loading = None;
+                        s.dataset = Some(Rc::new(*r));
+                        s.generation += 1;
+                        s.outcomes.clear();
+                        if s.tab != Tab::Overview && s.generation == 1 {
+                            s.tab = Tab::Overview;
+                        }
+                    }
+                }
+                Reply::Result(id, r) => {
+                    for (rid, _, o) in s.outcomes.values_mut() {
+                        if *rid == id {
+                            *o = Outcome::Done(Rc::new(*r.clone()));
+                        }
+                    }
+                }
+                Reply::Error(id, msg) => {
+                    if s.loading.as_ref().is_some_and(|l| l.id == id) {
+                        s.loading = None;
+                        s.error = Some(msg);
+                    } else if let Some((_, _, o)) = s.outcomes.values_mut().find(|(rid, _, _)| *rid == id) {
+                        *o = Outcome::Failed(msg);
+                    } else {
+                        s.error = Some(msg);
+                    }
+                }
+            },
+        }
+        Rc::new(s)
+    }
+}
+
+/// The workers the page holds: the one with the current dataset, and one loading a new
+/// file (swapped in on success, terminated on cancel or failure).
+#[derive(Default)]
+pub struct Workers {
+    active: Option<WorkerClient>,
+    loading: Option<(u32, WorkerClient)>,
+    next_id: u32,
+}
+
+/// What panels call to talk to the engine.
+#[derive(Clone)]
+pub struct Engine {
+    workers: Rc<RefCell<Workers>>,
+    dispatch: UseReducerDispatcher<State>,
+}
+
+impl PartialEq for Engine {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.workers, &other.workers)
+    }
+}
+
+impl Engine {
+    fn next_id(&self) -> u32 {
+        let mut w = self.workers.borrow_mut();
+        w.next_id += 1;
+        w.next_id
+    }
+
+    fn start_load(&self, name: String, size: Option<u64>, send: impl FnOnce(&WorkerClient, u32)) {
+        let id = self.next_id();
+        let workers = self.workers.clone();
+        let dispatch = self.dispatch.clone();
+        let client = WorkerClient::spawn(move |reply| {
+            {
+                let mut w = workers.borrow_mut();
+                let mine = w.loading.as_ref().is_some_and(|(lid, _)| *lid == id);
+                match &reply {
+                    Reply::Loaded(rid, _) if mine && *rid == id => {
+                        let (_, c) = w.loading.take().expect("checked above");
+                        w.active = Some(c); // drops (terminates) the previous worker
+                    }
+                    Reply::Error(rid, _) if mine && (*rid == id || *rid == 0) => {
+                        w.loading = None;
+                    }
+                    _ => {}
+                }
+            }
+            let reply = match reply {
+                Reply::Error(0, m) => Reply::Error(id, m),
+                r => r,
+            };
+            dispatch.dispatch(Action::Reply(reply));
+        });
+        match client {
+            Ok(c) => {
+                send(&c, id);
+                self.workers.borrow_mut().loading = Some((id, c));
+                self.dispatch.dispatch(Action::LoadStarted(Loading {
+                    id,
+                    name,
+                    progress: None,
+                    size,
+                }));
+            }
+            Err(e) => self.dispatch.dispatch(Action::Reply(Reply::Error(0, e))),
+        }
+    }
+
+    /// Loads a file in a fresh worker.
+    pub fn load_file(&self, file: web_sys::File) {
+        let name = file.name();
+        let size = file.size() as u64;
+        self.start_load(name, Some(size), move |c, id| c.load_file(id, &file, "{}"));
+    }
+
+    /// Loads the built-in sample in a fresh worker.
+    pub fn load_sample(&self) {
+        self.start_load("sample".into(), None, |c, id| c.load_sample(id));
+    }
+
+    /// Stops the running load; the previous dataset stays.
+    pub fn cancel_load(&self) {
+        self.workers.borrow_mut().loading = None;
+        self.dispatch.dispatch(Action::CancelLoad);
+    }
+
+    /// Sends a spec for `tab` to the worker holding the dataset.
+    pub fn run(&self, tab: Tab, spec: Spec) {
+        let id = self.next_id();
+        if let Some(c) = &self.workers.borrow().active {
+            c.run(id, &serde_json::to_string(&spec).unwrap_or_default());
+        }
+        self.dispatch.dispatch(Action::RunStarted(tab, id, spec));
+    }
+}
+
+/// The root component.
+#[function_component(App)]
+pub fn app() -> Html {
+    let state = use_reducer(|| State {
+        lang: Lang::detect(),
+        tab: Tab::Overview,
+        dataset: None,
+        generation: 0,
+        loading: None,
+        error: None,
+        outcomes: HashMap::new(),
+    });
+    let workers = use_mut_ref(Workers::default);
+    let engine = Engine {
+        workers,
+        dispatch: state.dispatcher(),
+    };
+    let lang = state.lang;
+    let toggle = {
+        let d = state.dispatcher();
+        Callback::from(move |_| d.dispatch(Action::ToggleLang))
+    };
+    let dismiss = {
+        let d = state.dispatcher();
+        Callback::from(move |_| d.dispatch(Action::DismissError))
+    };
+    let body = match &state.dataset {
+        None => html! { <landing::Landing lang={lang} engine={engine.clone()} loading={state.loading.clone()} /> },
+        Some(ds) => {
+            let tabs = Tab::ALL.iter().map(|&tab| {
+                let d = state.dispatcher();
+                let class = if state.tab == tab { "tab active" } else { "tab" };
+                html! {
+                    <button class={class} data-tab={tab.key()} onclick={Callback::from(move |_| d.dispatch(Action::Tab(tab)))}>
+                        { t(lang, tab.key()) }
+                    </button>
+                }
+            });
+            let last = |tab: Tab| state.outcomes.get(&tab).map(|(_, spec, o)| (spec.clone(), o.clone()));
+            let panel = match state.tab {
+                Tab::Overview => html! { <overview::OverviewPanel lang={lang} data={ds.clone()} /> },
+                Tab::Funnel => html! {
+                    <panels::FunnelPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Funnel)} key={state.generation} />
+                },
+                Tab::Retention => html! {
+                    <panels::RetentionPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Retention)} key={state.generation} />
+                },
+                Tab::Segmentation => html! {
+                    <panels::SegmentationPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Segmentation)} key={state.generation} />
+                },
+            };
+            html! {
+                <>
+                    <landing::DatasetBar lang={lang} engine={engine.clone()} data={ds.clone()} loading={state.loading.clone()} />
+                    <nav class="tabs">{ for tabs }</nav>
+                    <section class="panel">{ panel }</section>
+                </>
+            }
+        }
+    };
+    html! {
+        <div class="app">
+            <header class="top">
+                <div class="brand"><span class="logo">{"◎"}</span><b>{"Loupe"}</b><span class="tagline">{ t(lang, "tagline") }</span></div>
+                <div class="top-right">
+                    <span class="privacy">{"🔒 "}{ t(lang, "privacy") }</span>
+                    <button class="lang" onclick={toggle} data-testid="lang">{ if lang == Lang::En { "中文" } else { "English" } }</button>
+                </div>
+            </header>
+            if let Some(e) = &state.error {
+                <div class="error" role="alert" data-testid="error">
+                    <b>{ t(lang, "error") }{": "}</b>{ e.clone() }
+                    <button onclick={dismiss}>{ t(lang, "dismiss") }</button>
+                </div>
+            }
+            <main>{ body }</main>
+        </div>
+    }
+}
+
+/// Mounts the app on the page's body.
+pub fn start() {
+    yew::Renderer::<App>::new().render();
+}
+
+/// Formats a count with thousands separators.
+pub fn count(v: u64) -> String {
+    crate::chart::group_digits(v)
+}
+
+/// Formats a ratio as a percentage with one decimal.
+pub fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+/// Formats seconds as a short duration: `45 s`, `3.2 min`, `5.1 h`, `2.3 d`.
+pub fn duration(secs: f64) -> String {
+    if secs < 60.0 {
+        format!("{secs:.0} s")
+    } else if secs < 3600.0 {
+        format!("{:.1} min", secs / 60.0)
+    } else if secs < 86_400.0 {
+        format!("{:.1} h", secs / 3600.0)
+    } else {
+        format!("{:.1} d", secs / 86_400.0)
+    }
+}
+
+/// Formats bytes as MB / kB.
+pub fn bytes(b: u64) -> String {
+    if b >= 1 << 20 {
+        format!("{:.1} MB", b as f64 / (1u64 << 20) as f64)
+    } else {
+        format!("{:.0} kB", b as f64 / 1024.0)
+    }
+}

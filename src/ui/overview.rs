@@ -1,0 +1,110 @@
+//! The overview tab: what was loaded, what was rejected and why.
+
+use super::i18n::{t, Lang};
+use super::{bytes, count};
+use crate::engine::store::format_number;
+use crate::web::protocol::LoadedReply;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Props of [`OverviewPanel`].
+#[derive(Properties, PartialEq)]
+pub struct OverviewProps {
+    /// UI language.
+    pub lang: Lang,
+    /// The loaded dataset.
+    pub data: Rc<LoadedReply>,
+}
+
+fn card(label: &str, value: String, testid: &'static str) -> Html {
+    html! { <div class="card"><div class="card-label">{ label.to_string() }</div><div class="card-value" data-testid={testid}>{ value }</div></div> }
+}
+
+/// Shows the overview of the loaded dataset.
+#[function_component(OverviewPanel)]
+pub fn overview_panel(p: &OverviewProps) -> Html {
+    let lang = p.lang;
+    let o = &p.data.overview;
+    let span = match (&o.first_event, &o.last_event) {
+        (Some(a), Some(b)) => format!("{} → {}", &a[..10.min(a.len())], &b[..10.min(b.len())]),
+        _ => "-".into(),
+    };
+    let max_events = o.event_names.first().map_or(1, |e| e.events.max(1));
+    let events = o.event_names.iter().map(|e| {
+        let w = format!("width: {:.1}%", e.events as f64 / max_events as f64 * 100.0);
+        html! {
+            <tr key={e.name.clone()}>
+                <td class="name">{ e.name.clone() }</td>
+                <td class="num">{ count(e.events) }</td>
+                <td class="num">{ count(e.users) }</td>
+                <td class="barcell"><div class="hbar" style={w}></div></td>
+            </tr>
+        }
+    });
+    let props = o.properties.iter().map(|pr| {
+        let top: Vec<String> = pr.top.iter().map(|(v, n)| format!("{v} ({})", count(*n))).collect();
+        let range = match (pr.min, pr.max) {
+            (Some(a), Some(b)) => format!(" [{} … {}]", format_number(a), format_number(b)),
+            _ => String::new(),
+        };
+        html! {
+            <tr key={pr.name.clone()}>
+                <td class="name">{ pr.name.clone() }</td>
+                <td>{ pr.kind.clone() }{ range }</td>
+                <td class="num">{ count(pr.distinct) }</td>
+                <td class="small">{ top.join(", ") }</td>
+            </tr>
+        }
+    });
+    let reasons = o.rejected_by_reason.iter().map(|r| html! {
+        <li><b>{ count(r.rows) }</b>{" "}{ r.description.clone() }</li>
+    });
+    let samples = o.reject_samples.iter().take(200).map(|s| html! {
+        <tr><td class="num">{ s.line }</td><td>{ s.reason.clone() }</td><td class="small">{ s.detail.clone() }</td></tr>
+    });
+    let c = &o.columns;
+    html! {
+        <div class="overview">
+            <div class="cards">
+                { card(t(lang, "rows"), count(o.rows_in), "rows-in") }
+                { card(t(lang, "imported"), count(o.imported), "imported") }
+                { card(t(lang, "rejected"), count(o.rejected), "rejected") }
+                { card(t(lang, "users"), count(o.users), "users") }
+                { card(t(lang, "time_span"), span, "span") }
+                { card(t(lang, "memory"), bytes(o.store_bytes), "memory") }
+            </div>
+            <p class="muted small">
+                { t(lang, "columns") }{": "}
+                { t(lang, "user_col") }{" = "}<code>{ c.user.clone() }</code>{" · "}
+                { t(lang, "event") }{" = "}<code>{ c.event.clone() }</code>{" · "}
+                { t(lang, "time_col") }{" = "}<code>{ c.time.clone() }</code>
+            </p>
+            <div class="two-col">
+                <div>
+                    <h3>{ t(lang, "event_names") }{ format!(" ({})", o.event_names.len()) }</h3>
+                    <table class="grid" data-testid="event-table">
+                        <thead><tr><th>{ t(lang, "event") }</th><th class="num">{ t(lang, "events") }</th><th class="num">{ t(lang, "users") }</th><th></th></tr></thead>
+                        <tbody>{ for events }</tbody>
+                    </table>
+                </div>
+                <div>
+                    <h3>{ t(lang, "properties") }{ format!(" ({})", o.properties.len()) }</h3>
+                    <table class="grid">
+                        <thead><tr><th>{ t(lang, "property") }</th><th>{ t(lang, "type") }</th><th class="num">{ t(lang, "distinct") }</th><th>{ t(lang, "top_values") }</th></tr></thead>
+                        <tbody>{ for props }</tbody>
+                    </table>
+                    <h3>{ t(lang, "rejects") }</h3>
+                    if o.rejected == 0 {
+                        <p class="ok" data-testid="no-rejects">{ t(lang, "no_rejects") }</p>
+                    } else {
+                        <ul class="reasons" data-testid="reject-reasons">{ for reasons }</ul>
+                        <table class="grid small">
+                            <thead><tr><th class="num">{ t(lang, "line") }</th><th>{ t(lang, "reason") }</th><th>{ t(lang, "detail") }</th></tr></thead>
+                            <tbody>{ for samples }</tbody>
+                        </table>
+                    }
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,96 @@
+//! The page's handle on a worker: spawn, send requests, receive decoded replies.
+
+use super::protocol::{decode, object, Reply};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use web_sys::{MessageEvent, Worker};
+
+/// The script Trunk emits for the worker binary (relative, so any sub-path works).
+pub const WORKER_URL: &str = "./worker_loader.js";
+
+/// A running worker. Dropping it terminates the worker.
+pub struct WorkerClient {
+    worker: Worker,
+    ready: Rc<Cell<bool>>,
+    queue: Rc<RefCell<Vec<JsValue>>>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl WorkerClient {
+    /// Starts a worker; `on_reply` receives every reply.
+    pub fn spawn(on_reply: impl Fn(Reply) + 'static) -> Result<Self, String> {
+        let worker = Worker::new(WORKER_URL).map_err(|e| format!("could not start the worker: {e:?}"))?;
+        let on_reply = Rc::new(on_reply);
+        let r = on_reply.clone();
+        let ready = Rc::new(Cell::new(false));
+        let queue: Rc<RefCell<Vec<JsValue>>> = Rc::default();
+        let (w, rd, q) = (worker.clone(), ready.clone(), queue.clone());
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            match decode(&e.data()) {
+                Ok(Reply::Ready) => {
+                    // requests sent before the wasm module started are held until now
+                    rd.set(true);
+                    for m in q.borrow_mut().drain(..) {
+                        let _ = w.post_message(&m);
+                    }
+                    r(Reply::Ready)
+                }
+                Ok(reply) => r(reply),
+                Err(msg) => r(Reply::Error(0, msg)),
+            }
+        });
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+            on_reply(Reply::Error(0, format!("the engine stopped: {}", e.message())));
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(WorkerClient {
+            worker,
+            ready,
+            queue,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    fn send(&self, msg: JsValue) {
+        if self.ready.get() {
+            let _ = self.worker.post_message(&msg);
+        } else {
+            self.queue.borrow_mut().push(msg);
+        }
+    }
+
+    /// Asks the worker to read `file` (the handle is cloned, not the bytes).
+    pub fn load_file(&self, id: u32, file: &web_sys::File, options_json: &str) {
+        self.send(object(&[
+            ("type", "load_file".into()),
+            ("id", id.into()),
+            ("file", file.clone().into()),
+            ("options", options_json.into()),
+        ]));
+    }
+
+    /// Asks the worker to generate the sample dataset.
+    pub fn load_sample(&self, id: u32) {
+        self.send(object(&[("type", "load_sample".into()), ("id", id.into())]));
+    }
+
+    /// Asks the worker to run a spec (JSON).
+    pub fn run(&self, id: u32, spec_json: &str) {
+        self.send(object(&[
+            ("type", "run".into()),
+            ("id", id.into()),
+            ("spec", spec_json.into()),
+        ]));
+    }
+}
+
+impl Drop for WorkerClient {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}

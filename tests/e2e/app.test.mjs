@@ -1,0 +1,231 @@
+// End-to-end tests: the built site (dist/) in the system Chromium, driven by playwright-core.
+//
+// - loads a generated CSV (with some bad rows) through the file input and checks the
+//   overview against `loupe inspect --json` for the same file;
+// - builds a funnel, a retention table and a segmentation through the UI and checks every
+//   number on the page against `loupe run --spec` with the same spec;
+// - checks that the file's bytes are never read on the main thread (the worker reads them);
+// - cancels a running load and checks the previous dataset survives;
+// - loads the built-in sample and switches language;
+// - records every network request: nothing may leave 127.0.0.1, and after the page has
+//   loaded the only requests allowed are GETs of the site's own worker files.
+// Screenshots go to target/e2e/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const DIST = process.env.LOUPE_DIST || path.join(ROOT, 'dist');
+const LOUPE = process.env.LOUPE_BIN || path.join(ROOT, 'target/release/loupe');
+const OUT = path.join(ROOT, 'target/e2e');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+fs.mkdirSync(OUT, { recursive: true });
+
+const loupe = (...args) => execFileSync(LOUPE, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+const num = (s) => Number(String(s).replace(/[,\s]/g, ''));
+
+let server, browser, page, origin;
+const requests = [];
+let pageLoaded = false;
+
+// a generated CSV with rows that must be rejected, each for a known reason
+const csvPath = path.join(OUT, 'events.csv');
+const bigPath = path.join(OUT, 'big.csv');
+
+before(async () => {
+  loupe('sample', '--users', '3000', '--seed', '7', '--out', csvPath);
+  fs.appendFileSync(csvPath, [
+    ',view_item,2025-09-03T10:00:00Z,ios,US,organic,',        // missing user
+    'u999999,view_item,not-a-time,ios,US,organic,',           // bad timestamp
+    'u999998,view_item,2025-09-03T10:00:00Z,ios',             // wrong field count
+  ].join('\n') + '\n');
+  server = await serve(DIST);
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, timezoneId: 'UTC', locale: 'en-US' });
+  context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), afterLoad: pageLoaded, post: r.postData() }));
+  page = await context.newPage();
+  // count reads of file contents on the main thread (the worker has its own globals)
+  await page.addInitScript(() => {
+    window.__mainThreadReads = 0;
+    const count = (proto, names) => names.forEach((n) => {
+      const f = proto[n];
+      if (f) proto[n] = function (...a) { window.__mainThreadReads++; return f.apply(this, a); };
+    });
+    count(Blob.prototype, ['arrayBuffer', 'text', 'stream', 'slice']);
+    count(FileReader.prototype, ['readAsArrayBuffer', 'readAsText', 'readAsBinaryString', 'readAsDataURL']);
+  });
+  page.on('pageerror', (e) => console.error('page error:', e));
+  page.on('console', (m) => { if (m.type() === 'error') console.error('console:', m.text()); });
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function loadCsv(file) {
+  await page.setInputFiles('[data-testid=file-input]', file);
+  await page.waitForFunction((n) => document.querySelector('[data-testid=dataset-name]')?.textContent === n,
+    path.basename(file), { timeout: 120_000 });
+}
+
+async function tab(name) {
+  await page.click(`[data-tab=${name}]`);
+}
+
+async function runAndWait() {
+  const before = await page.$$eval('[data-testid=timing]', (e) => e.map((x) => x.textContent).join());
+  await page.click('[data-testid=run]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.disabled);
+  await page.waitForSelector('[data-testid=timing], [data-testid=run-error]');
+  return before;
+}
+
+test('landing page offers a drop zone, a file picker and the sample', async () => {
+  assert.ok(await page.isVisible('[data-testid=dropzone]'));
+  assert.ok(await page.$('[data-testid=file-input]'));
+  assert.ok(await page.isVisible('[data-testid=sample]'));
+  await page.screenshot({ path: path.join(OUT, 'landing.png') });
+});
+
+test('overview of a CSV equals `loupe inspect`', async () => {
+  await loadCsv(csvPath);
+  const cli = JSON.parse(loupe('inspect', csvPath, '--json'));
+  assert.equal(cli.rejected, 3);
+  const text = async (id) => page.textContent(`[data-testid=${id}]`);
+  assert.equal(num(await text('rows-in')), cli.rows_in);
+  assert.equal(num(await text('imported')), cli.imported);
+  assert.equal(num(await text('rejected')), cli.rejected);
+  assert.equal(num(await text('users')), cli.users);
+  const reasons = await text('reject-reasons');
+  for (const r of cli.rejected_by_reason) assert.ok(reasons.includes(r.description), r.description);
+  const rows = await page.$$eval('[data-testid=event-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+  assert.deepEqual(rows.map(([n, e, u]) => [n, num(e), num(u)]), cli.event_names.map((e) => [e.name, e.events, e.users]));
+  assert.equal(await page.evaluate(() => window.__mainThreadReads), 0, 'the page read file bytes on the main thread');
+  await page.screenshot({ path: path.join(OUT, 'overview.png'), fullPage: true });
+});
+
+test('a funnel built in the UI equals `loupe run`', async () => {
+  await tab('funnel');
+  await page.waitForSelector('[data-testid=funnel-table]');
+  await page.selectOption('[data-testid=step-0]', 'app_open');
+  await page.selectOption('[data-testid=step-1]', 'view_item');
+  if (!(await page.$('[data-testid=step-2]'))) await page.click('[data-testid=add-step]');
+  await page.selectOption('[data-testid=step-2]', 'add_to_cart');
+  if (!(await page.$('[data-testid=step-3]'))) await page.click('[data-testid=add-step]');
+  await page.selectOption('[data-testid=step-3]', 'purchase');
+  await page.fill('[data-testid=window-value]', '2');
+  await page.press('[data-testid=window-value]', 'Tab');
+  await page.selectOption('[data-testid=window-unit]', 'day');
+  await runAndWait();
+  const spec = { analysis: 'funnel', steps: ['app_open', 'view_item', 'add_to_cart', 'purchase'].map((event) => ({ event })), window: { value: 2, unit: 'day' } };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), csvPath));
+  assert.equal(cli.steps.length, 4);
+  for (let k = 0; k < 4; k++) {
+    assert.equal(num(await page.textContent(`[data-testid=funnel-users-${k}]`)), cli.steps[k].users, `step ${k + 1}`);
+    assert.equal(await page.textContent(`[data-testid=funnel-conv-${k}]`), `${(cli.steps[k].conversion * 100).toFixed(1)}%`);
+  }
+  assert.ok(cli.steps[3].users > 0 && cli.steps[3].users < cli.steps[0].users, 'the funnel narrows');
+  await page.screenshot({ path: path.join(OUT, 'funnel.png'), fullPage: true });
+});
+
+test('a retention table built in the UI equals `loupe run`', async () => {
+  await tab('retention');
+  await page.waitForSelector('[data-testid=retention-table]');
+  await page.selectOption('[data-testid=start-event]', 'signup');
+  await page.selectOption('[data-testid=period]', 'week');
+  await page.fill('[data-testid=periods]', '6');
+  await page.press('[data-testid=periods]', 'Tab');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await runAndWait();
+  const spec = { analysis: 'retention', start_event: 'signup', period: 'week', periods: 6, timezone: 'UTC' };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), csvPath));
+  const rows = await page.$$eval('[data-testid=retention-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.title || td.textContent)));
+  assert.equal(rows.length, cli.cohorts.length + 1);
+  cli.cohorts.forEach((c, i) => {
+    const row = rows[i + 1];
+    assert.equal(row[0], c.label);
+    assert.equal(num(row[1]), c.size);
+    c.retained.forEach((r, n) => assert.equal(row[2 + n], `${r} / ${c.size}`, `${c.label} period ${n}`));
+    assert.ok(row.slice(2 + c.retained.length).every((x) => x === ''), 'no cells beyond the data');
+  });
+  await page.screenshot({ path: path.join(OUT, 'retention.png'), fullPage: true });
+});
+
+test('a segmentation with a breakdown equals `loupe run`', async () => {
+  await tab('segmentation');
+  await page.waitForSelector('[data-testid=segmentation-table]');
+  // choose exactly view_item
+  const checked = await page.$$eval('.checks input', (els) => els.filter((e) => e.checked).map((e) => e.dataset.event));
+  for (const e of checked) if (e !== 'view_item') await page.click(`.checks input[data-event="${e}"]`);
+  if (!checked.includes('view_item')) await page.click('.checks input[data-event="view_item"]');
+  await page.selectOption('[data-testid=measure]', 'users');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=breakdown]', 'country');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await runAndWait();
+  const spec = { analysis: 'segmentation', events: ['view_item'], measure: 'users', interval: 'week', breakdown: 'country', timezone: 'UTC' };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), csvPath));
+  const head = await page.$$eval('[data-testid=segmentation-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(1), cli.series.map((s) => s.label));
+  const rows = await page.$$eval('[data-testid=segmentation-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(rows[0].slice(1).map(num), cli.series.map((s) => s.total_users));
+  cli.buckets.forEach((b, i) => {
+    assert.equal(rows[i + 1][0], b);
+    assert.deepEqual(rows[i + 1].slice(1).map(num), cli.series.map((s) => s.users[i]), b);
+  });
+  await page.screenshot({ path: path.join(OUT, 'segmentation.png'), fullPage: true });
+});
+
+test('cancelling a load keeps the previous dataset', async () => {
+  loupe('sample', '--users', '250000', '--seed', '3', '--out', bigPath);
+  await page.setInputFiles('[data-testid=file-input]', bigPath);
+  await page.waitForSelector('[data-testid=progress]');
+  await page.click('[data-testid=cancel]');
+  await page.waitForSelector('[data-testid=progress]', { state: 'detached' });
+  assert.equal(await page.textContent('[data-testid=dataset-name]'), 'events.csv');
+  assert.equal(await page.$('[data-testid=error]'), null);
+  fs.rmSync(bigPath);
+});
+
+test('the sample dataset loads and the UI speaks Chinese', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  const t0 = Date.now();
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  console.log(`# sample data loaded in ${Date.now() - t0} ms (page), ${await page.textContent('.dataset-bar .muted')}`);
+  assert.equal(num(await page.textContent('[data-testid=users]')), 50000);
+  await page.click('[data-testid=lang]');
+  assert.equal(await page.textContent('[data-tab=funnel]'), '漏斗');
+  await tab('funnel');
+  await page.waitForSelector('[data-testid=funnel-table]');
+  await page.screenshot({ path: path.join(OUT, 'funnel-zh.png'), fullPage: true });
+  assert.equal(await page.evaluate(() => window.__mainThreadReads), 0);
+});
+
+test('no request leaves the machine, and none but worker files after load', () => {
+  assert.ok(requests.length > 0);
+  const foreign = requests.filter((r) => !r.url.startsWith(origin + '/'));
+  assert.deepEqual(foreign, [], 'requests to other origins');
+  const allowed = new Set(['/worker_loader.js', '/worker.js', '/worker_bg.wasm']);
+  const late = requests.filter((r) => r.afterLoad && !(r.method === 'GET' && !r.post && allowed.has(new URL(r.url).pathname) && !new URL(r.url).search));
+  assert.deepEqual(late, [], 'requests after the page loaded');
+});
