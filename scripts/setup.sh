@@ -33,11 +33,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  log "installing Debian chromium and chromium-driver"
+# chromium + driver for browser tests; Noto CJK so screenshots of the Chinese UI show glyphs
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+   || [ ! -d /usr/share/fonts/opentype/noto ]; then
+  log "installing Debian chromium, chromium-driver and fonts-noto-cjk"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+    chromium chromium-driver fonts-noto-cjk
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \

@@ -40,8 +40,16 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
     impl Args {
         fn parse(raw: Vec<String>) -> Result<Args, String> {
             let valued = [
-                "--spec", "--out", "--users", "--days", "--seed", "--user-col", "--event-col",
-                "--time-col", "--delimiter", "--naive-tz",
+                "--spec",
+                "--out",
+                "--users",
+                "--days",
+                "--seed",
+                "--user-col",
+                "--event-col",
+                "--time-col",
+                "--delimiter",
+                "--naive-tz",
             ];
             let mut a = Args {
                 positional: Vec::new(),
@@ -63,7 +71,10 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
             Ok(a)
         }
         fn get(&self, k: &str) -> Option<&str> {
-            self.flags.iter().find(|f| f.0 == k).and_then(|f| f.1.as_deref())
+            self.flags
+                .iter()
+                .find(|f| f.0 == k)
+                .and_then(|f| f.1.as_deref())
         }
         fn has(&self, k: &str) -> bool {
             self.flags.iter().any(|f| f.0 == k)
@@ -76,12 +87,21 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
         }
         fn number(&self, k: &str, default: u64) -> Result<u64, String> {
             self.get(k)
-                .map(|v| v.parse().map_err(|_| format!("{k} expects a number, got \"{v}\"")))
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| format!("{k} expects a number, got \"{v}\""))
+                })
                 .unwrap_or(Ok(default))
         }
     }
 
-    const IMPORT: [&str; 5] = ["--user-col", "--event-col", "--time-col", "--delimiter", "--naive-tz"];
+    const IMPORT: [&str; 5] = [
+        "--user-col",
+        "--event-col",
+        "--time-col",
+        "--delimiter",
+        "--naive-tz",
+    ];
 
     fn load(args: &Args, path: &str) -> Result<Dataset, String> {
         if path == "@sample" {
@@ -95,7 +115,9 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
         };
         let naive_timezone = match args.get("--naive-tz") {
             None => None,
-            Some(z) => Some(TimeZone::parse(z).ok_or(format!("--naive-tz: unknown offset \"{z}\""))?),
+            Some(z) => {
+                Some(TimeZone::parse(z).ok_or(format!("--naive-tz: unknown offset \"{z}\""))?)
+            }
         };
         let opts = LoadOptions {
             delimiter,
@@ -107,12 +129,17 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
         let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
         let size = file.metadata().ok().map(|m| m.len());
         let show = std::io::stderr().is_terminal();
-        let result = ingest::csv::load(std::io::BufReader::with_capacity(1 << 20, file), size, &opts, &mut |p| {
-            if show {
-                eprint!("\rreading {path}: {} rows, {} MB", p.rows, p.bytes >> 20);
-            }
-            true
-        });
+        let result = ingest::csv::load(
+            std::io::BufReader::with_capacity(1 << 20, file),
+            size,
+            &opts,
+            &mut |p| {
+                if show {
+                    eprint!("\rreading {path}: {} rows, {} MB", p.rows, p.bytes >> 20);
+                }
+                true
+            },
+        );
         if show {
             eprint!("\r\x1b[K");
         }
@@ -127,7 +154,10 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
             match args.positional.as_slice() {
                 [f] => Ok(f),
                 [] => Err(format!("missing FILE\n{USAGE}")),
-                _ => Err(format!("expected one FILE, got {}", args.positional.join(" "))),
+                _ => Err(format!(
+                    "expected one FILE, got {}",
+                    args.positional.join(" ")
+                )),
             }
         };
         let stdout = std::io::stdout();
@@ -135,7 +165,9 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
         match cmd.as_str() {
             "run" => {
                 args.check(&[&["--spec"], &IMPORT[..]].concat())?;
-                let spec_arg = args.get("--spec").ok_or(format!("run needs --spec\n{USAGE}"))?;
+                let spec_arg = args
+                    .get("--spec")
+                    .ok_or(format!("run needs --spec\n{USAGE}"))?;
                 let json = if spec_arg.trim_start().starts_with('{') {
                     spec_arg.to_string()
                 } else {
@@ -153,7 +185,11 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 if args.has("--json") {
                     serde_json::to_writer_pretty(&mut out, &o).map_err(|e| e.to_string())?;
                 } else {
-                    let _ = writeln!(out, "rows {}  imported {}  rejected {}", o.rows_in, o.imported, o.rejected);
+                    let _ = writeln!(
+                        out,
+                        "rows {}  imported {}  rejected {}",
+                        o.rows_in, o.imported, o.rejected
+                    );
                     let _ = writeln!(out, "users {}  events {}", o.users, o.events);
                     let _ = writeln!(
                         out,
@@ -162,15 +198,32 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                         o.last_event.as_deref().unwrap_or("-")
                     );
                     let c = &o.columns;
-                    let _ = writeln!(out, "columns: user={} event={} time={}", c.user, c.event, c.time);
+                    let _ = writeln!(
+                        out,
+                        "columns: user={} event={} time={}",
+                        c.user, c.event, c.time
+                    );
                     let _ = writeln!(out, "events:");
                     for e in &o.event_names {
-                        let _ = writeln!(out, "  {:>10}  {:>8} users  {}", e.events, e.users, e.name);
+                        let _ =
+                            writeln!(out, "  {:>10}  {:>8} users  {}", e.events, e.users, e.name);
                     }
                     let _ = writeln!(out, "properties:");
                     for p in &o.properties {
-                        let top: Vec<String> = p.top.iter().take(5).map(|(v, n)| format!("{v} ({n})")).collect();
-                        let _ = writeln!(out, "  {} [{}, {} distinct]: {}", p.name, p.kind, p.distinct, top.join(", "));
+                        let top: Vec<String> = p
+                            .top
+                            .iter()
+                            .take(5)
+                            .map(|(v, n)| format!("{v} ({n})"))
+                            .collect();
+                        let _ = writeln!(
+                            out,
+                            "  {} [{}, {} distinct]: {}",
+                            p.name,
+                            p.kind,
+                            p.distinct,
+                            top.join(", ")
+                        );
                     }
                     for r in &o.rejected_by_reason {
                         let _ = writeln!(out, "rejected {:>8}  {}", r.rows, r.description);
@@ -189,7 +242,9 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                     seed: args.number("--seed", d.seed)?,
                     ..d
                 };
-                let path = args.get("--out").ok_or(format!("sample needs --out FILE\n{USAGE}"))?;
+                let path = args
+                    .get("--out")
+                    .ok_or(format!("sample needs --out FILE\n{USAGE}"))?;
                 let f = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
                 sample::write_csv(&opts, f).map_err(|e| format!("{path}: {e}"))?;
                 return Ok(());

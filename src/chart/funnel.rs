@@ -8,7 +8,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Draws `r` on `area`.
-pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &FunnelResult, labels: &Labels, scale: f64) -> ChartResult {
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &FunnelResult,
+    labels: &Labels,
+    scale: f64,
+) -> ChartResult {
     let n = r.steps.len() as i32;
     let top = nice_max(r.steps.first().map_or(0, |s| s.users) as f64 * 1.12) as u64;
     let mut chart = ChartBuilder::on(area)
@@ -44,11 +49,18 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &FunnelResult,
     let color = PALETTE[0];
     for (k, s) in r.steps.iter().enumerate() {
         let k = k as i32;
-        let prev = if k == 0 { s.users } else { r.steps[k as usize - 1].users };
+        let prev = if k == 0 {
+            s.users
+        } else {
+            r.steps[k as usize - 1].users
+        };
         let x0 = SegmentValue::Exact(k);
         let x1 = SegmentValue::Exact(k + 1);
         let bars: [Rectangle<(SegmentValue<i32>, u64)>; 2] = [
-            Rectangle::new([(x0.clone(), s.users), (x1.clone(), prev)], color.mix(0.15).filled()),
+            Rectangle::new(
+                [(x0.clone(), s.users), (x1.clone(), prev)],
+                color.mix(0.15).filled(),
+            ),
             Rectangle::new([(x0, 0), (x1, s.users)], color.filled()),
         ];
         chart
@@ -60,7 +72,11 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &FunnelResult,
         let text = format!("{:.1}%  ({})", s.conversion * 100.0, group_digits(s.users));
         let style = font(13.0, scale).pos(Pos::new(HPos::Center, VPos::Bottom));
         chart
-            .draw_series(std::iter::once(Text::<_, String>::new(text, (SegmentValue::CenterOf(k), prev), style)))
+            .draw_series(std::iter::once(Text::<_, String>::new(
+                text,
+                (SegmentValue::CenterOf(k), prev),
+                style,
+            )))
             .map_err(err)?;
     }
     Ok(())

@@ -7,7 +7,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// Draws `r` on `area`.
-pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &RetentionResult, labels: &Labels, scale: f64) -> ChartResult {
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &RetentionResult,
+    labels: &Labels,
+    scale: f64,
+) -> ChartResult {
     let n = r.periods as f64;
     let mut chart = ChartBuilder::on(area)
         .margin(px(12.0, scale))
@@ -21,7 +26,13 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &RetentionResu
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
         .x_labels((r.periods as usize + 1).min(16))
-        .x_label_formatter(&|v| if v.fract() == 0.0 && *v >= 0.0 { format!("{v}") } else { String::new() })
+        .x_label_formatter(&|v| {
+            if v.fract() == 0.0 && *v >= 0.0 {
+                format!("{v}")
+            } else {
+                String::new()
+            }
+        })
         .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
         .x_desc(labels.period.as_str())
         .y_desc(labels.retention.as_str())
@@ -37,12 +48,21 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &RetentionResu
     let color = PALETTE[0];
     let stroke = px(2.5, scale);
     chart
-        .draw_series(LineSeries::new(weighted.clone(), color.stroke_width(stroke)))
+        .draw_series(LineSeries::new(
+            weighted.clone(),
+            color.stroke_width(stroke),
+        ))
         .map_err(err)?
         .label(labels.average.as_str())
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(stroke)));
+        .legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(stroke))
+        });
     chart
-        .draw_series(weighted.iter().map(|&p| Circle::new(p, px(3.5, scale), color.filled())))
+        .draw_series(
+            weighted
+                .iter()
+                .map(|&p| Circle::new(p, px(3.5, scale), color.filled())),
+        )
         .map_err(err)?;
     chart
         .configure_series_labels()

@@ -9,7 +9,12 @@ use plotters::prelude::*;
 pub const MAX_LINES: usize = 12;
 
 /// Draws `r` on `area`.
-pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &SegmentationResult, labels: &Labels, scale: f64) -> ChartResult {
+pub fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &SegmentationResult,
+    labels: &Labels,
+    scale: f64,
+) -> ChartResult {
     let nb = r.buckets.len();
     let lines: Vec<(String, Vec<f64>)> = r
         .series
@@ -17,7 +22,10 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &SegmentationR
         .take(MAX_LINES)
         .map(|s| (s.label.clone(), s.values(r.measure)))
         .collect();
-    let max = lines.iter().flat_map(|l| l.1.iter().copied()).fold(0.0, f64::max);
+    let max = lines
+        .iter()
+        .flat_map(|l| l.1.iter().copied())
+        .fold(0.0, f64::max);
     let top = nice_max(max * 1.05);
     let mut chart = ChartBuilder::on(area)
         .margin(px(12.0, scale))

@@ -108,7 +108,10 @@ fn reason_name(r: RejectReason) -> String {
 fn top_counts(counts: &[u64], label: impl Fn(usize) -> String) -> Vec<(String, u64)> {
     let mut idx: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] > 0).collect();
     idx.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
-    idx.into_iter().take(TOP_VALUES).map(|i| (label(i), counts[i])).collect()
+    idx.into_iter()
+        .take(TOP_VALUES)
+        .map(|i| (label(i), counts[i]))
+        .collect()
 }
 
 /// Summarises a store and its import report.
@@ -174,7 +177,9 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
                     kind: "number".into(),
                     non_null: vals.len() as u64,
                     distinct: distinct.len() as u64,
-                    top: top_counts(&counts, |i| crate::engine::store::format_number(distinct[i].0)),
+                    top: top_counts(&counts, |i| {
+                        crate::engine::store::format_number(distinct[i].0)
+                    }),
                     min: vals.first().copied(),
                     max: vals.last().copied(),
                 }

@@ -14,7 +14,15 @@ use crate::engine::time::{days_from_civil, format_rfc3339, DAY, HOUR, SECOND};
 use std::io::Write;
 
 /// Columns of the sample data, in CSV order.
-pub const COLUMNS: [&str; 7] = ["user_id", "event", "timestamp", "platform", "country", "channel", "revenue"];
+pub const COLUMNS: [&str; 7] = [
+    "user_id",
+    "event",
+    "timestamp",
+    "platform",
+    "country",
+    "channel",
+    "revenue",
+];
 
 /// What to generate.
 #[derive(Clone, Copy, Debug)]
@@ -128,9 +136,30 @@ const COUNTRIES: [(&str, u32, i64); 10] = [
 ];
 /// Relative chance of a session starting in each local hour.
 const HOURS: [(i64, u32); 24] = [
-    (0, 10), (1, 6), (2, 4), (3, 3), (4, 3), (5, 5), (6, 12), (7, 24), (8, 32), (9, 34), (10, 35), (11, 38),
-    (12, 44), (13, 43), (14, 38), (15, 36), (16, 37), (17, 40), (18, 46), (19, 53), (20, 56), (21, 50),
-    (22, 36), (23, 20),
+    (0, 10),
+    (1, 6),
+    (2, 4),
+    (3, 3),
+    (4, 3),
+    (5, 5),
+    (6, 12),
+    (7, 24),
+    (8, 32),
+    (9, 34),
+    (10, 35),
+    (11, 38),
+    (12, 44),
+    (13, 43),
+    (14, 38),
+    (15, 36),
+    (16, 37),
+    (17, 40),
+    (18, 46),
+    (19, 53),
+    (20, 56),
+    (21, 50),
+    (22, 36),
+    (23, 20),
 ];
 
 /// Generates the events user by user; each user's events are in time order.
@@ -151,7 +180,11 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
         // growth: half uniform, half with density rising over the window; fewer at weekends
         let signup_day = loop {
             let r = rng.f();
-            let d = if rng.chance(0.5) { r * days as f64 } else { r.sqrt() * days as f64 } as i64;
+            let d = if rng.chance(0.5) {
+                r * days as f64
+            } else {
+                r.sqrt() * days as f64
+            } as i64;
             let weekday = (opts.start_day + d + 3).rem_euclid(7); // 5, 6 = Sat, Sun
             if weekday < 5 || rng.chance(0.75) {
                 break d.min(days - 1);
@@ -159,7 +192,18 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
         };
         let ch = CHANNELS[rng.pick(&[(0, 30), (1, 18), (2, 14), (3, 12), (4, 10), (5, 8), (6, 8)])];
         let platform = rng.pick(&PLATFORMS);
-        let ci = rng.pick(&[(0usize, 30), (1, 22), (2, 10), (3, 6), (4, 6), (5, 6), (6, 5), (7, 5), (8, 5), (9, 5)]);
+        let ci = rng.pick(&[
+            (0usize, 30),
+            (1, 22),
+            (2, 10),
+            (3, 6),
+            (4, 6),
+            (5, 6),
+            (6, 5),
+            (7, 5),
+            (8, 5),
+            (9, 5),
+        ]);
         let (country, _, offset) = COUNTRIES[ci];
         let buyer = rng.pick(&[(0.45f64, 50), (1.0, 35), (2.0, 15)]);
         let one_and_done = rng.chance(ch.2);
@@ -193,7 +237,8 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
             let sessions = 1 + usize::from(rng.chance(0.2));
             for s in 0..sessions {
                 let hour = rng.pick(&HOURS);
-                let mut t = (day * DAY + hour * HOUR - offset * HOUR) * 1 + rng.below(3600) as i64 * SECOND;
+                let mut t =
+                    (day * DAY + hour * HOUR - offset * HOUR) * 1 + rng.below(3600) as i64 * SECOND;
                 t = t.max(last_end + 60 * SECOND);
                 ev("app_open", t, None);
                 let first = age == 0 && s == 0;
@@ -203,12 +248,24 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
                 }
                 t += rng.gap() * SECOND;
                 ev("view_home", t, None);
-                let views = if first && rng.chance(0.15) { 0 } else { 1 + rng.below(if first { 2 } else { 3 }) };
+                let views = if first && rng.chance(0.15) {
+                    0
+                } else {
+                    1 + rng.below(if first { 2 } else { 3 })
+                };
                 let mut in_cart = false;
                 for _ in 0..views {
                     if rng.chance(0.55) {
                         t += rng.gap() * SECOND;
-                        ev(if rng.chance(0.4) { "search" } else { "view_category" }, t, None);
+                        ev(
+                            if rng.chance(0.4) {
+                                "search"
+                            } else {
+                                "view_category"
+                            },
+                            t,
+                            None,
+                        );
                     }
                     t += rng.gap() * SECOND;
                     ev("view_item", t, None);
@@ -227,7 +284,10 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
                     ev("begin_checkout", t, None);
                     if rng.chance(0.72) {
                         t += (30 + rng.below(240) as i64) * SECOND;
-                        let cents = 500 + rng.below(4000) + rng.below(4000) + rng.below(12_000) * rng.below(2);
+                        let cents = 500
+                            + rng.below(4000)
+                            + rng.below(4000)
+                            + rng.below(12_000) * rng.below(2);
                         ev("purchase", t, Some(cents as f64 / 100.0));
                     }
                 }
@@ -246,7 +306,12 @@ pub fn dataset(opts: &SampleOptions) -> Dataset {
         if let Some(r) = e.revenue {
             rev.push_str(&format_number(r));
         }
-        b.push(e.user, e.event, e.time, [e.platform, e.country, e.channel, rev.as_str()]);
+        b.push(
+            e.user,
+            e.event,
+            e.time,
+            [e.platform, e.country, e.channel, rev.as_str()],
+        );
     });
     let n = b.len() as u64;
     let report = ImportReport {
@@ -311,7 +376,10 @@ mod tests {
         let d = dataset(&opts);
         assert_eq!(d.store.user_count(), 2000);
         let per_user = d.store.len() as f64 / 2000.0;
-        assert!((6.0..16.0).contains(&per_user), "{per_user} events per user");
+        assert!(
+            (6.0..16.0).contains(&per_user),
+            "{per_user} events per user"
+        );
         let count = |name: &str| {
             let c = d.store.event_names().code(name).unwrap();
             d.store.event_codes().iter().filter(|&&e| e == c).count()

@@ -318,7 +318,13 @@ impl StoreBuilder {
                     Some(nums) => PropertyValues::Number {
                         values: codes
                             .iter()
-                            .map(|&c| if c == 0 { f64::NAN } else { nums[c as usize - 1] })
+                            .map(|&c| {
+                                if c == 0 {
+                                    f64::NAN
+                                } else {
+                                    nums[c as usize - 1]
+                                }
+                            })
                             .collect(),
                     },
                     None => PropertyValues::String { dict, codes },
@@ -340,7 +346,11 @@ impl StoreBuilder {
 /// A finite number in plain decimal or exponent notation; not `inf`, `nan` or hex.
 fn parse_number(s: &str) -> Option<f64> {
     let t = s.trim();
-    if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c)) {
+    if t.is_empty()
+        || !t
+            .bytes()
+            .all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c))
+    {
         return None;
     }
     t.parse::<f64>().ok().filter(|v| v.is_finite())

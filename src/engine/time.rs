@@ -42,7 +42,15 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
@@ -398,7 +406,9 @@ impl Calendar {
         let local = match self.granularity {
             Granularity::Hour => key * HOUR,
             Granularity::Day | Granularity::Week => key * DAY,
-            Granularity::Month => days_from_civil(key.div_euclid(12), key.rem_euclid(12) as u32 + 1, 1) * DAY,
+            Granularity::Month => {
+                days_from_civil(key.div_euclid(12), key.rem_euclid(12) as u32 + 1, 1) * DAY
+            }
         };
         local - self.tz.offset_micros()
     }
@@ -468,8 +478,16 @@ mod tests {
     #[test]
     fn rejects_garbage() {
         for s in [
-            "", "abc", "2024-13-01", "2024-02-30", "2024-03-01T25:00", "2024-03-01X", "12:00",
-            "2024-03-01T09:00:00+25:00", "1.2.3", "2024-03-01T09:00:00 foo",
+            "",
+            "abc",
+            "2024-13-01",
+            "2024-02-30",
+            "2024-03-01T25:00",
+            "2024-03-01X",
+            "12:00",
+            "2024-03-01T09:00:00+25:00",
+            "1.2.3",
+            "2024-03-01T09:00:00 foo",
         ] {
             assert_eq!(utc(s), None, "{s}");
         }
@@ -498,7 +516,10 @@ mod tests {
         let k = month.bucket(t);
         assert_eq!(month.label(k), "2024-03");
         assert_eq!(month.label(month.add(k, 10)), "2025-01");
-        assert_eq!(month.start_micros(month.add(k, 1)), utc("2024-04-01").unwrap());
+        assert_eq!(
+            month.start_micros(month.add(k, 1)),
+            utc("2024-04-01").unwrap()
+        );
         let hour = Calendar::new(Granularity::Hour, TimeZone::UTC);
         assert_eq!(hour.label(hour.bucket(t)), "2024-03-06 23:00");
         assert_eq!(format_rfc3339(t), "2024-03-06T23:30:00.000Z");

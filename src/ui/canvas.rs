@@ -32,8 +32,15 @@ fn period_key(g: Granularity) -> &'static str {
     }
 }
 
-fn draw(canvas: &HtmlCanvasElement, result: &AnalysisResult, lang: Lang, height: u32) -> Result<(), String> {
-    let scale = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
+fn draw(
+    canvas: &HtmlCanvasElement,
+    result: &AnalysisResult,
+    lang: Lang,
+    height: u32,
+) -> Result<(), String> {
+    let scale = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
     let css_width = canvas.client_width().max(320) as f64;
     canvas.set_width((css_width * scale) as u32);
     canvas.set_height((height as f64 * scale) as u32);
@@ -41,9 +48,15 @@ fn draw(canvas: &HtmlCanvasElement, result: &AnalysisResult, lang: Lang, height:
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     match result {
-        AnalysisResult::Funnel(r) => chart::funnel::draw(&root, r, &chart_labels(lang, "step"), scale),
-        AnalysisResult::Retention(r) => chart::retention::draw(&root, r, &chart_labels(lang, period_key(r.period)), scale),
-        AnalysisResult::Segmentation(r) => chart::segmentation::draw(&root, r, &chart_labels(lang, period_key(r.interval)), scale),
+        AnalysisResult::Funnel(r) => {
+            chart::funnel::draw(&root, r, &chart_labels(lang, "step"), scale)
+        }
+        AnalysisResult::Retention(r) => {
+            chart::retention::draw(&root, r, &chart_labels(lang, period_key(r.period)), scale)
+        }
+        AnalysisResult::Segmentation(r) => {
+            chart::segmentation::draw(&root, r, &chart_labels(lang, period_key(r.interval)), scale)
+        }
     }?;
     root.present().map_err(|e| e.to_string())
 }

@@ -13,7 +13,9 @@ pub enum Lang {
 impl Lang {
     /// The browser's preferred language: Chinese for `zh*`, English otherwise.
     pub fn detect() -> Lang {
-        let nav = web_sys::window().map(|w| w.navigator().language().unwrap_or_default()).unwrap_or_default();
+        let nav = web_sys::window()
+            .map(|w| w.navigator().language().unwrap_or_default())
+            .unwrap_or_default();
         if nav.to_lowercase().starts_with("zh") {
             Lang::Zh
         } else {
@@ -32,13 +34,33 @@ impl Lang {
 
 /// (key, English, Chinese).
 pub const STRINGS: &[(&str, &str, &str)] = &[
-    ("tagline", "Product analytics that never leaves your browser", "数据不出浏览器的产品分析"),
-    ("privacy", "Your data stays in this tab: nothing is uploaded.", "数据只在本页面内处理，不会上传。"),
-    ("drop", "Drop an event export here (CSV, TSV)", "将事件导出文件拖到这里（CSV、TSV）"),
-    ("drop_hint", "Columns like user_id, event, timestamp, plus any properties", "需要用户ID、事件、时间列，其余列作为属性"),
+    (
+        "tagline",
+        "Product analytics that never leaves your browser",
+        "数据不出浏览器的产品分析",
+    ),
+    (
+        "privacy",
+        "Your data stays in this tab: nothing is uploaded.",
+        "数据只在本页面内处理，不会上传。",
+    ),
+    (
+        "drop",
+        "Drop an event export here (CSV, TSV)",
+        "将事件导出文件拖到这里（CSV、TSV）",
+    ),
+    (
+        "drop_hint",
+        "Columns like user_id, event, timestamp, plus any properties",
+        "需要用户ID、事件、时间列，其余列作为属性",
+    ),
     ("choose_file", "Choose a file", "选择文件"),
     ("try_sample", "Try the sample data", "试用示例数据"),
-    ("sample_desc", "An e-commerce app: 50,000 users over 90 days", "电商应用示例：5 万用户，90 天"),
+    (
+        "sample_desc",
+        "An e-commerce app: 50,000 users over 90 days",
+        "电商应用示例：5 万用户，90 天",
+    ),
     ("loading", "Loading", "正在加载"),
     ("rows", "Rows", "行数"),
     ("cancel", "Cancel", "取消"),
@@ -90,7 +112,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("cohort", "Cohort", "同期群"),
     ("size", "Size", "人数"),
     ("average", "Weighted average", "加权平均"),
-    ("incomplete_note", "Italic cells are still incomplete and left out of the average.", "斜体单元格的周期尚未结束，不计入平均值。"),
+    (
+        "incomplete_note",
+        "Italic cells are still incomplete and left out of the average.",
+        "斜体单元格的周期尚未结束，不计入平均值。",
+    ),
     ("measure", "Measure", "指标"),
     ("interval", "Interval", "时间粒度"),
     ("breakdown", "Breakdown", "分组"),
@@ -108,7 +134,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("loaded_in", "loaded in", "加载耗时"),
     ("error", "Error", "错误"),
     ("dismiss", "Dismiss", "关闭"),
-    ("choose_events", "Events to count (none = all)", "统计的事件（不选为全部）"),
+    (
+        "choose_events",
+        "Events to count (none = all)",
+        "统计的事件（不选为全部）",
+    ),
     ("memory", "Memory", "内存"),
 ];
 

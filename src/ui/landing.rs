@@ -39,7 +39,10 @@ pub fn progress(lang: Lang, engine: &Engine, l: &Loading) -> Html {
     let e = engine.clone();
     let cancel = Callback::from(move |_| e.cancel_load());
     let width = format!("width: {:.1}%", frac.unwrap_or(0.0) * 100.0);
-    let size = l.size.map(|s| format!(" / {}", bytes(s))).unwrap_or_default();
+    let size = l
+        .size
+        .map(|s| format!(" / {}", bytes(s)))
+        .unwrap_or_default();
     html! {
         <div class="progress" data-testid="progress">
             <div class="progress-head">
@@ -73,7 +76,11 @@ pub fn landing(p: &LandingProps) -> Html {
         Callback::from(move |ev: DragEvent| {
             ev.prevent_default();
             over.set(false);
-            if let Some(f) = ev.data_transfer().and_then(|d| d.files()).and_then(|fs| fs.get(0)) {
+            if let Some(f) = ev
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|fs| fs.get(0))
+            {
                 e.load_file(f);
             }
         })
@@ -128,7 +135,11 @@ pub struct DatasetBarProps {
 pub fn dataset_bar(p: &DatasetBarProps) -> Html {
     let lang = p.lang;
     let o = &p.data.overview;
-    let name = if p.data.name == "sample" { t(lang, "try_sample").to_string() } else { p.data.name.clone() };
+    let name = if p.data.name == "sample" {
+        t(lang, "try_sample").to_string()
+    } else {
+        p.data.name.clone()
+    };
     let pick = Callback::from(|_| {
         if let Some(el) = web_sys::window()
             .and_then(|w| w.document())

@@ -34,7 +34,12 @@ pub enum Tab {
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [Tab::Overview, Tab::Funnel, Tab::Retention, Tab::Segmentation];
+    const ALL: [Tab; 4] = [
+        Tab::Overview,
+        Tab::Funnel,
+        Tab::Retention,
+        Tab::Segmentation,
+    ];
     fn key(self) -> &'static str {
         match self {
             Tab::Overview => "overview",
@@ -151,7 +156,9 @@ impl Reducible for State {
                     if s.loading.as_ref().is_some_and(|l| l.id == id) {
                         s.loading = None;
                         s.error = Some(msg);
-                    } else if let Some((_, _, o)) = s.outcomes.values_mut().find(|(rid, _, _)| *rid == id) {
+                    } else if let Some((_, _, o)) =
+                        s.outcomes.values_mut().find(|(rid, _, _)| *rid == id)
+                    {
                         *o = Outcome::Failed(msg);
                     } else {
                         s.error = Some(msg);
@@ -287,7 +294,9 @@ pub fn app() -> Html {
         Callback::from(move |_| d.dispatch(Action::DismissError))
     };
     let body = match &state.dataset {
-        None => html! { <landing::Landing lang={lang} engine={engine.clone()} loading={state.loading.clone()} /> },
+        None => {
+            html! { <landing::Landing lang={lang} engine={engine.clone()} loading={state.loading.clone()} /> }
+        }
         Some(ds) => {
             let tabs = Tab::ALL.iter().map(|&tab| {
                 let d = state.dispatcher();
@@ -298,9 +307,16 @@ pub fn app() -> Html {
                     </button>
                 }
             });
-            let last = |tab: Tab| state.outcomes.get(&tab).map(|(_, spec, o)| (spec.clone(), o.clone()));
+            let last = |tab: Tab| {
+                state
+                    .outcomes
+                    .get(&tab)
+                    .map(|(_, spec, o)| (spec.clone(), o.clone()))
+            };
             let panel = match state.tab {
-                Tab::Overview => html! { <overview::OverviewPanel lang={lang} data={ds.clone()} /> },
+                Tab::Overview => {
+                    html! { <overview::OverviewPanel lang={lang} data={ds.clone()} /> }
+                }
                 Tab::Funnel => html! {
                     <panels::FunnelPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Funnel)} key={state.generation} />
                 },

@@ -42,7 +42,11 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
         }
     });
     let props = o.properties.iter().map(|pr| {
-        let top: Vec<String> = pr.top.iter().map(|(v, n)| format!("{v} ({})", count(*n))).collect();
+        let top: Vec<String> = pr
+            .top
+            .iter()
+            .map(|(v, n)| format!("{v} ({})", count(*n)))
+            .collect();
         let range = match (pr.min, pr.max) {
             (Some(a), Some(b)) => format!(" [{} … {}]", format_number(a), format_number(b)),
             _ => String::new(),
@@ -56,8 +60,10 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             </tr>
         }
     });
-    let reasons = o.rejected_by_reason.iter().map(|r| html! {
-        <li><b>{ count(r.rows) }</b>{" "}{ r.description.clone() }</li>
+    let reasons = o.rejected_by_reason.iter().map(|r| {
+        html! {
+            <li><b>{ count(r.rows) }</b>{" "}{ r.description.clone() }</li>
+        }
     });
     let samples = o.reject_samples.iter().take(200).map(|s| html! {
         <tr><td class="num">{ s.line }</td><td>{ s.reason.clone() }</td><td class="small">{ s.detail.clone() }</td></tr>

@@ -32,10 +32,19 @@ pub struct PanelProps {
 }
 
 fn event_names(d: &LoadedReply) -> Vec<String> {
-    d.overview.event_names.iter().map(|e| e.name.clone()).collect()
+    d.overview
+        .event_names
+        .iter()
+        .map(|e| e.name.clone())
+        .collect()
 }
 
-fn select(id: &str, options: Vec<(String, String)>, selected: &str, onchange: Callback<String>) -> Html {
+fn select(
+    id: &str,
+    options: Vec<(String, String)>,
+    selected: &str,
+    onchange: Callback<String>,
+) -> Html {
     let onchange = Callback::from(move |e: Event| {
         let el: HtmlSelectElement = e.target_unchecked_into();
         onchange.emit(el.value());
@@ -57,12 +66,23 @@ fn number_input(id: &str, value: u32, min: u32, max: u32, onchange: Callback<u32
     html! { <input type="number" class="num-input" data-testid={id.to_string()} value={value.to_string()} min={min.to_string()} max={max.to_string()} {onchange} /> }
 }
 
-fn keyed<T: Clone + 'static>(pairs: &[(T, &'static str)], lang: Lang, key: impl Fn(&T) -> String) -> Vec<(String, String)> {
-    pairs.iter().map(|(v, k)| (key(v), t(lang, k).to_string())).collect()
+fn keyed<T: Clone + 'static>(
+    pairs: &[(T, &'static str)],
+    lang: Lang,
+    key: impl Fn(&T) -> String,
+) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(v, k)| (key(v), t(lang, k).to_string()))
+        .collect()
 }
 
 fn granularity_options(lang: Lang, with_hour: bool) -> Vec<(String, String)> {
-    let mut g = vec![(Granularity::Day, "day"), (Granularity::Week, "week"), (Granularity::Month, "month")];
+    let mut g = vec![
+        (Granularity::Day, "day"),
+        (Granularity::Week, "week"),
+        (Granularity::Month, "month"),
+    ];
     if with_hour {
         g.insert(0, (Granularity::Hour, "hour"));
     }
@@ -70,7 +90,10 @@ fn granularity_options(lang: Lang, with_hour: bool) -> Vec<(String, String)> {
 }
 
 fn json_name<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn from_name<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
@@ -123,8 +146,12 @@ fn run_button(lang: Lang, running: bool, onclick: Callback<MouseEvent>) -> Html 
 
 fn status(lang: Lang, last: &Option<(Spec, Outcome)>) -> Html {
     match last {
-        Some((_, Outcome::Failed(m))) => html! { <div class="error inline" role="alert" data-testid="run-error">{ m.clone() }</div> },
-        Some((_, Outcome::Done(r))) => html! { <span class="muted small" data-testid="timing">{ t(lang, "computed_in") }{ format!(" {:.1} ms", r.ms) }</span> },
+        Some((_, Outcome::Failed(m))) => {
+            html! { <div class="error inline" role="alert" data-testid="run-error">{ m.clone() }</div> }
+        }
+        Some((_, Outcome::Done(r))) => {
+            html! { <span class="muted small" data-testid="timing">{ t(lang, "computed_in") }{ format!(" {:.1} ms", r.ms) }</span> }
+        }
         _ => html! {},
     }
 }
@@ -151,7 +178,11 @@ pub fn default_funnel(names: &[String]) -> Vec<String> {
     ];
     let picked: Vec<String> = PATH
         .iter()
-        .filter_map(|alts| alts.iter().find(|a| names.iter().any(|n| n == *a)).map(|s| s.to_string()))
+        .filter_map(|alts| {
+            alts.iter()
+                .find(|a| names.iter().any(|n| n == *a))
+                .map(|s| s.to_string())
+        })
         .collect();
     if picked.len() >= 2 {
         picked
@@ -168,7 +199,10 @@ pub fn funnel_panel(p: &PanelProps) -> Html {
     let initial = match &p.last {
         Some((Spec::Funnel(s), _)) => s.clone(),
         _ => FunnelSpec {
-            steps: default_funnel(&names).into_iter().map(|event| FunnelStep { event }).collect(),
+            steps: default_funnel(&names)
+                .into_iter()
+                .map(|event| FunnelStep { event })
+                .collect(),
             window: Window {
                 value: 7,
                 unit: WindowUnit::Day,
@@ -214,7 +248,9 @@ pub fn funnel_panel(p: &PanelProps) -> Html {
         Callback::from(move |_| {
             let mut s = (*spec).clone();
             if s.steps.len() < MAX_STEPS {
-                s.steps.push(FunnelStep { event: first.clone() });
+                s.steps.push(FunnelStep {
+                    event: first.clone(),
+                });
             }
             spec.set(s);
         })
@@ -238,7 +274,12 @@ pub fn funnel_panel(p: &PanelProps) -> Html {
         })
     };
     let units = keyed(
-        &[(WindowUnit::Minute, "minute"), (WindowUnit::Hour, "hour"), (WindowUnit::Day, "day"), (WindowUnit::Week, "week")],
+        &[
+            (WindowUnit::Minute, "minute"),
+            (WindowUnit::Hour, "hour"),
+            (WindowUnit::Day, "day"),
+            (WindowUnit::Week, "week"),
+        ],
         lang,
         json_name,
     );
@@ -334,7 +375,14 @@ pub fn retention_panel(p: &PanelProps) -> Html {
             spec.set(s);
         })
     };
-    let modes = keyed(&[(RetentionMode::On, "mode_on"), (RetentionMode::OnOrAfter, "mode_on_or_after")], lang, json_name);
+    let modes = keyed(
+        &[
+            (RetentionMode::On, "mode_on"),
+            (RetentionMode::OnOrAfter, "mode_on_or_after"),
+        ],
+        lang,
+        json_name,
+    );
     let result = result_of(&p.last);
     let table = match result.as_deref() {
         Some(AnalysisResult::Retention(r)) => {
@@ -442,13 +490,30 @@ pub fn segmentation_panel(p: &PanelProps) -> Html {
         };
         html! { <label class="check" key={n.clone()}><input type="checkbox" checked={checked} onchange={toggle} data-event={n.clone()} />{ n.clone() }</label> }
     });
-    let measures = keyed(&[(Measure::Users, "users"), (Measure::Events, "events"), (Measure::EventsPerUser, "events_per_user")], lang, json_name);
+    let measures = keyed(
+        &[
+            (Measure::Users, "users"),
+            (Measure::Events, "events"),
+            (Measure::EventsPerUser, "events_per_user"),
+        ],
+        lang,
+        json_name,
+    );
     let mut props = vec![(String::new(), t(lang, "none").to_string())];
-    props.extend(p.data.overview.properties.iter().map(|p| (p.name.clone(), p.name.clone())));
+    props.extend(
+        p.data
+            .overview
+            .properties
+            .iter()
+            .map(|p| (p.name.clone(), p.name.clone())),
+    );
     let result = result_of(&p.last);
     let table = match result.as_deref() {
         Some(AnalysisResult::Segmentation(r)) => {
-            let head = r.series.iter().map(|s| html! { <th class="num">{ s.label.clone() }</th> });
+            let head = r
+                .series
+                .iter()
+                .map(|s| html! { <th class="num">{ s.label.clone() }</th> });
             let totals = r.series.iter().map(|s| html! { <td class="num">{ match r.measure { Measure::Events => count(s.total_events), _ => count(s.total_users) } }</td> });
             let values: Vec<Vec<f64>> = r.series.iter().map(|s| s.values(r.measure)).collect();
             let rows = r.buckets.iter().enumerate().map(|(b, label)| {

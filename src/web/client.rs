@@ -1,10 +1,10 @@
 //! The page's handle on a worker: spawn, send requests, receive decoded replies.
 
 use super::protocol::{decode, object, Reply};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{MessageEvent, Worker};
 
 /// The script Trunk emits for the worker binary (relative, so any sub-path works).
@@ -22,7 +22,8 @@ pub struct WorkerClient {
 impl WorkerClient {
     /// Starts a worker; `on_reply` receives every reply.
     pub fn spawn(on_reply: impl Fn(Reply) + 'static) -> Result<Self, String> {
-        let worker = Worker::new(WORKER_URL).map_err(|e| format!("could not start the worker: {e:?}"))?;
+        let worker =
+            Worker::new(WORKER_URL).map_err(|e| format!("could not start the worker: {e:?}"))?;
         let on_reply = Rc::new(on_reply);
         let r = on_reply.clone();
         let ready = Rc::new(Cell::new(false));
@@ -42,9 +43,13 @@ impl WorkerClient {
                 Err(msg) => r(Reply::Error(0, msg)),
             }
         });
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-            on_reply(Reply::Error(0, format!("the engine stopped: {}", e.message())));
-        });
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                on_reply(Reply::Error(
+                    0,
+                    format!("the engine stopped: {}", e.message()),
+                ));
+            });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(WorkerClient {

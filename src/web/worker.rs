@@ -54,10 +54,9 @@ impl Read for BlobReader {
                 .blob
                 .slice_with_f64_and_f64(self.offset, end)
                 .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
-            let ab = self
-                .reader
-                .read_as_array_buffer(&slice)
-                .map_err(|e| std::io::Error::other(format!("the browser could not read the file: {e:?}")))?;
+            let ab = self.reader.read_as_array_buffer(&slice).map_err(|e| {
+                std::io::Error::other(format!("the browser could not read the file: {e:?}"))
+            })?;
             self.buf = js_sys::Uint8Array::new(&ab).to_vec();
             self.pos = 0;
             self.offset = end;
@@ -91,7 +90,11 @@ impl Worker {
             ms: now() - t0,
             name,
         };
-        self.post("loaded", id, serde_json::to_string(&msg).unwrap_or_default());
+        self.post(
+            "loaded",
+            id,
+            serde_json::to_string(&msg).unwrap_or_default(),
+        );
     }
 
     fn handle(&mut self, msg: JsValue) {
@@ -105,7 +108,9 @@ impl Worker {
             }
             "load_file" => {
                 let file: web_sys::File = field(&msg, "file").unchecked_into();
-                let opts_json = field(&msg, "options").as_string().unwrap_or_else(|| "{}".into());
+                let opts_json = field(&msg, "options")
+                    .as_string()
+                    .unwrap_or_else(|| "{}".into());
                 let opts: LoadOptions = match serde_json::from_str(&opts_json) {
                     Ok(o) => o,
                     Err(e) => return self.post("error", id, format!("bad import options: {e}")),
@@ -118,7 +123,11 @@ impl Worker {
                 let total = reader.size as u64;
                 let scope = self.scope.clone();
                 let res = ingest::csv::load(reader, Some(total), &opts, &mut |p| {
-                    let _ = scope.post_message(&reply("progress", id, serde_json::to_string(&p).unwrap_or_default()));
+                    let _ = scope.post_message(&reply(
+                        "progress",
+                        id,
+                        serde_json::to_string(&p).unwrap_or_default(),
+                    ));
                     true
                 });
                 match res {
@@ -134,7 +143,10 @@ impl Worker {
                 let out = Spec::from_json(&spec).and_then(|s| analysis::run(&data.store, &s));
                 match out {
                     Ok(result) => {
-                        let r = RunReply { result, ms: now() - t0 };
+                        let r = RunReply {
+                            result,
+                            ms: now() - t0,
+                        };
                         self.post("result", id, serde_json::to_string(&r).unwrap_or_default())
                     }
                     Err(e) => self.post("error", id, e.to_string()),

@@ -149,11 +149,17 @@ impl FunnelSpec {
         if self.steps.len() < 2 || self.steps.len() > MAX_STEPS {
             return Err(Error::spec(
                 "steps",
-                format!("a funnel needs 2 to {MAX_STEPS} steps, got {}", self.steps.len()),
+                format!(
+                    "a funnel needs 2 to {MAX_STEPS} steps, got {}",
+                    self.steps.len()
+                ),
             ));
         }
         if self.window.value == 0 {
-            return Err(Error::spec("window.value", "the conversion window must be at least 1"));
+            return Err(Error::spec(
+                "window.value",
+                "the conversion window must be at least 1",
+            ));
         }
         self.steps
             .iter()
@@ -226,7 +232,14 @@ fn user_every(
                     _ => continue,
                 }
             };
-            keep_latest(if strict { &mut fresh[k] } else { &mut reached[k] }, next);
+            keep_latest(
+                if strict {
+                    &mut fresh[k]
+                } else {
+                    &mut reached[k]
+                },
+                next,
+            );
             if best.is_none_or(|(b, _)| k > b) {
                 best = Some((k, next));
                 if k == n - 1 {

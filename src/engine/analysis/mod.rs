@@ -69,7 +69,10 @@ pub(crate) fn event_code(store: &EventStore, field: &str, name: &str) -> Result<
             some.sort_unstable();
             format!("; known events include: {}", some.join(", "))
         });
-    Err(Error::spec(field, format!("no event named \"{name}\" in the data{hint}")))
+    Err(Error::spec(
+        field,
+        format!("no event named \"{name}\" in the data{hint}"),
+    ))
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -78,7 +81,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -92,7 +97,11 @@ pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
     }
     v.sort_unstable_by(|a, b| a.total_cmp(b));
     let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 })
+    Some(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
 }
 
 #[cfg(test)]
@@ -106,7 +115,9 @@ mod tests {
         let unknown = r#"{"analysis":"funnel","steps":[{"event":"a"}],"windw":3}"#;
         let e = Spec::from_json(unknown).unwrap_err().to_string();
         assert!(e.contains("windw"), "{e}");
-        let e = Spec::from_json(r#"{"analysis":"funnels"}"#).unwrap_err().to_string();
+        let e = Spec::from_json(r#"{"analysis":"funnels"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("funnels"), "{e}");
     }
 

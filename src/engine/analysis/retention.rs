@@ -119,7 +119,10 @@ impl RetentionSpec {
 pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> {
     let periods = spec.period_count();
     if periods == 0 || periods > MAX_PERIODS {
-        return Err(Error::spec("periods", format!("must be between 1 and {MAX_PERIODS}, got {periods}")));
+        return Err(Error::spec(
+            "periods",
+            format!("must be between 1 and {MAX_PERIODS}, got {periods}"),
+        ));
     }
     let start = spec
         .start_event

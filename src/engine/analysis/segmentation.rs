@@ -137,7 +137,10 @@ fn breakdown_keys(store: &EventStore, name: &str) -> Result<(Vec<u32>, Vec<Strin
         let names: Vec<&str> = store.properties().iter().map(|p| p.name.as_str()).collect();
         Error::spec(
             "breakdown",
-            format!("no property named \"{name}\"; properties are: {}", names.join(", ")),
+            format!(
+                "no property named \"{name}\"; properties are: {}",
+                names.join(", ")
+            ),
         )
     })?;
     Ok(match &prop.values {
@@ -270,13 +273,23 @@ pub fn run(store: &EventStore, spec: &SegmentationSpec) -> Result<SegmentationRe
                     per_value.add(keys[i] as usize, 0, u as u32);
                 }
             }
-            let mut ranked: Vec<usize> = (1..=labels.len()).filter(|&k| per_value.total_events[k] > 0).collect();
+            let mut ranked: Vec<usize> = (1..=labels.len())
+                .filter(|&k| per_value.total_events[k] > 0)
+                .collect();
             let rank_key = |k: usize| match spec.measure {
                 Measure::Events => per_value.total_events[k],
                 _ => per_value.total_users[k],
             };
-            ranked.sort_by(|&a, &b| rank_key(b).cmp(&rank_key(a)).then(labels[a - 1].cmp(&labels[b - 1])));
-            let keep = if spec.limit == 0 { ranked.len() } else { spec.limit.min(ranked.len()) };
+            ranked.sort_by(|&a, &b| {
+                rank_key(b)
+                    .cmp(&rank_key(a))
+                    .then(labels[a - 1].cmp(&labels[b - 1]))
+            });
+            let keep = if spec.limit == 0 {
+                ranked.len()
+            } else {
+                spec.limit.min(ranked.len())
+            };
             let has_other = keep < ranked.len();
             let has_none = per_value.total_events[0] > 0;
             // key -> series index
@@ -312,7 +325,10 @@ pub fn run(store: &EventStore, spec: &SegmentationSpec) -> Result<SegmentationRe
         measure: spec.measure,
         interval: spec.interval,
         buckets: keys.iter().map(|&k| cal.label(k)).collect(),
-        bucket_starts: keys.iter().map(|&k| format_rfc3339(cal.start_micros(k))).collect(),
+        bucket_starts: keys
+            .iter()
+            .map(|&k| format_rfc3339(cal.start_micros(k)))
+            .collect(),
         series,
         total: total.series(0, "(total)".to_string()),
         breakdown: spec.breakdown.clone(),

@@ -68,7 +68,9 @@ pub fn load<R: Read>(
         count: count.clone(),
     };
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    (&mut input).take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    (&mut input)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)?;
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         head.drain(..3);
     }
@@ -92,7 +94,11 @@ pub fn load<R: Read>(
     }
     let delimiter = match opts.delimiter {
         Some(c) if c.is_ascii() => c as u8,
-        Some(c) => return Err(Error::Format(format!("delimiter '{c}' must be one ASCII character"))),
+        Some(c) => {
+            return Err(Error::Format(format!(
+                "delimiter '{c}' must be one ASCII character"
+            )))
+        }
         None => sniff_delimiter(&head),
     };
     let naive_tz = opts.naive_timezone.unwrap_or(TimeZone::UTC);
@@ -169,16 +175,27 @@ pub fn load<R: Read>(
             }
         };
         let field = |i: usize| -> &str {
-            let r = record.range(i).expect("field index checked against header length");
+            let r = record
+                .range(i)
+                .expect("field index checked against header length");
             text[r].trim()
         };
         let (user, event, time) = (field(idx.user), field(idx.event), field(idx.time));
         let reason = if user.is_empty() {
-            Some((RejectReason::MissingUser, format!("column \"{}\" is empty", roles.user)))
+            Some((
+                RejectReason::MissingUser,
+                format!("column \"{}\" is empty", roles.user),
+            ))
         } else if event.is_empty() {
-            Some((RejectReason::MissingEvent, format!("column \"{}\" is empty", roles.event)))
+            Some((
+                RejectReason::MissingEvent,
+                format!("column \"{}\" is empty", roles.event),
+            ))
         } else if time.is_empty() {
-            Some((RejectReason::MissingTime, format!("column \"{}\" is empty", roles.time)))
+            Some((
+                RejectReason::MissingTime,
+                format!("column \"{}\" is empty", roles.time),
+            ))
         } else {
             None
         };
@@ -204,7 +221,9 @@ pub fn load<R: Read>(
         rows: report.rows_in,
     });
     if report.rows_in == 0 {
-        return Err(Error::Format("the file has a header but no data rows".into()));
+        return Err(Error::Format(
+            "the file has a header but no data rows".into(),
+        ));
     }
     Ok(Dataset {
         store: builder.finish(),
@@ -243,7 +262,11 @@ mod tests {
         let r = &d.report;
         assert_eq!((r.rows_in, r.imported, r.rejected), (8, 4, 4));
         assert_eq!(r.delimiter, ',');
-        let lines: Vec<(u64, RejectReason)> = r.reject_samples.iter().map(|x| (x.line, x.reason)).collect();
+        let lines: Vec<(u64, RejectReason)> = r
+            .reject_samples
+            .iter()
+            .map(|x| (x.line, x.reason))
+            .collect();
         assert_eq!(
             lines,
             [
@@ -271,8 +294,14 @@ mod tests {
     #[test]
     fn clear_errors_for_unusable_files() {
         assert!(load_str("").unwrap_err().to_string().contains("empty"));
-        assert!(load_str("a,b\n1,2\n").unwrap_err().to_string().contains("at least user"));
-        assert!(load_str("user_id,event,timestamp\n").unwrap_err().to_string().contains("no data rows"));
+        assert!(load_str("a,b\n1,2\n")
+            .unwrap_err()
+            .to_string()
+            .contains("at least user"));
+        assert!(load_str("user_id,event,timestamp\n")
+            .unwrap_err()
+            .to_string()
+            .contains("no data rows"));
         let gbk = b"user_id,event,timestamp\nu,\xb5\xc7\xc2\xbc,2024-01-01\n";
         let e = load(&gbk[..], None, &LoadOptions::default(), &mut |_| true).unwrap_err();
         assert!(e.to_string().contains("not UTF-8"), "{e}");

@@ -10,17 +10,45 @@ use serde::{Deserialize, Serialize};
 
 /// Names tried for the user column, best first (normalised).
 const USER: &[&str] = &[
-    "userid", "distinctid", "uid", "personid", "user", "deviceid", "anonymousid", "用户id",
-    "用户", "用户标识", "账号id", "设备id",
+    "userid",
+    "distinctid",
+    "uid",
+    "personid",
+    "user",
+    "deviceid",
+    "anonymousid",
+    "用户id",
+    "用户",
+    "用户标识",
+    "账号id",
+    "设备id",
 ];
 /// Names tried for the event column, best first.
 const EVENT: &[&str] = &[
-    "event", "eventname", "eventtype", "action", "事件", "事件名", "事件名称", "行为", "行为名称",
+    "event",
+    "eventname",
+    "eventtype",
+    "action",
+    "事件",
+    "事件名",
+    "事件名称",
+    "行为",
+    "行为名称",
 ];
 /// Names tried for the timestamp column, best first.
 const TIME: &[&str] = &[
-    "timestamp", "time", "ts", "eventtime", "eventtimestamp", "datetime", "createdat", "date",
-    "时间", "事件时间", "发生时间", "时间戳",
+    "timestamp",
+    "time",
+    "ts",
+    "eventtime",
+    "eventtimestamp",
+    "datetime",
+    "createdat",
+    "date",
+    "时间",
+    "事件时间",
+    "发生时间",
+    "时间戳",
 ];
 
 /// The header names that play each role, plus the property columns.
@@ -54,7 +82,10 @@ fn normalise(h: &str) -> String {
 }
 
 /// Decides the roles for a header row.
-pub(crate) fn map_columns(headers: &[String], opts: &LoadOptions) -> Result<(ColumnRoles, RoleIndex)> {
+pub(crate) fn map_columns(
+    headers: &[String],
+    opts: &LoadOptions,
+) -> Result<(ColumnRoles, RoleIndex)> {
     let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let listing = || {
         headers
@@ -63,34 +94,35 @@ pub(crate) fn map_columns(headers: &[String], opts: &LoadOptions) -> Result<(Col
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let find = |role: &str, named: &Option<String>, aliases: &[&str], taken: &[usize]| -> Result<usize> {
-        if let Some(name) = named {
-            return headers
+    let find =
+        |role: &str, named: &Option<String>, aliases: &[&str], taken: &[usize]| -> Result<usize> {
+            if let Some(name) = named {
+                return headers
+                    .iter()
+                    .position(|h| h.trim() == name.trim())
+                    .or_else(|| norm.iter().position(|h| *h == normalise(name)))
+                    .ok_or_else(|| {
+                        Error::Mapping(format!(
+                            "the {role} column \"{name}\" is not in the header; columns are: {}",
+                            listing()
+                        ))
+                    });
+            }
+            aliases
                 .iter()
-                .position(|h| h.trim() == name.trim())
-                .or_else(|| norm.iter().position(|h| *h == normalise(name)))
+                .find_map(|a| {
+                    norm.iter()
+                        .enumerate()
+                        .position(|(i, h)| h == a && !taken.contains(&i))
+                })
                 .ok_or_else(|| {
                     Error::Mapping(format!(
-                        "the {role} column \"{name}\" is not in the header; columns are: {}",
+                        "no {role} column found; columns are: {}. Name it explicitly \
+                     (CLI: --{role}-col NAME)",
                         listing()
                     ))
-                });
-        }
-        aliases
-            .iter()
-            .find_map(|a| {
-                norm.iter()
-                    .enumerate()
-                    .position(|(i, h)| h == a && !taken.contains(&i))
-            })
-            .ok_or_else(|| {
-                Error::Mapping(format!(
-                    "no {role} column found; columns are: {}. Name it explicitly \
-                     (CLI: --{role}-col NAME)",
-                    listing()
-                ))
-            })
-    };
+                })
+        };
     let user = find("user", &opts.user_column, USER, &[])?;
     let event = find("event", &opts.event_column, EVENT, &[user])?;
     let time = find("time", &opts.time_column, TIME, &[user, event])?;
@@ -130,24 +162,40 @@ mod tests {
 
     #[test]
     fn detects_english_and_chinese_names() {
-        let (r, _) = map_columns(&h(&["Distinct ID", "Event Name", "time", "country"]), &LoadOptions::default()).unwrap();
-        assert_eq!((r.user.as_str(), r.event.as_str(), r.time.as_str()), ("Distinct ID", "Event Name", "time"));
+        let (r, _) = map_columns(
+            &h(&["Distinct ID", "Event Name", "time", "country"]),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.user.as_str(), r.event.as_str(), r.time.as_str()),
+            ("Distinct ID", "Event Name", "time")
+        );
         assert_eq!(r.properties, ["country"]);
-        let (r, i) = map_columns(&h(&["事件", "用户ID", "时间", "渠道"]), &LoadOptions::default()).unwrap();
+        let (r, i) = map_columns(
+            &h(&["事件", "用户ID", "时间", "渠道"]),
+            &LoadOptions::default(),
+        )
+        .unwrap();
         assert_eq!((i.user, i.event, i.time), (1, 0, 2));
         assert_eq!(r.properties, ["渠道"]);
     }
 
     #[test]
     fn prefers_better_aliases_and_honours_explicit_names() {
-        let (r, _) = map_columns(&h(&["device_id", "user_id", "event", "date", "timestamp"]), &LoadOptions::default()).unwrap();
+        let (r, _) = map_columns(
+            &h(&["device_id", "user_id", "event", "date", "timestamp"]),
+            &LoadOptions::default(),
+        )
+        .unwrap();
         assert_eq!(r.user, "user_id");
         assert_eq!(r.time, "timestamp");
         let opts = LoadOptions {
             user_column: Some("device_id".into()),
             ..Default::default()
         };
-        let (r, _) = map_columns(&h(&["device_id", "user_id", "event", "timestamp"]), &opts).unwrap();
+        let (r, _) =
+            map_columns(&h(&["device_id", "user_id", "event", "timestamp"]), &opts).unwrap();
         assert_eq!(r.user, "device_id");
         assert_eq!(r.properties, ["user_id"]);
     }
@@ -156,12 +204,17 @@ mod tests {
     fn missing_role_names_the_columns() {
         let err = map_columns(&h(&["a", "event", "ts"]), &LoadOptions::default()).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("no user column") && msg.contains("\"a\""), "{msg}");
+        assert!(
+            msg.contains("no user column") && msg.contains("\"a\""),
+            "{msg}"
+        );
         let opts = LoadOptions {
             time_column: Some("when".into()),
             ..Default::default()
         };
-        let msg = map_columns(&h(&["uid", "event", "ts"]), &opts).unwrap_err().to_string();
+        let msg = map_columns(&h(&["uid", "event", "ts"]), &opts)
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("\"when\" is not in the header"), "{msg}");
     }
 }

@@ -1,0 +1,54 @@
+# Loupe: every entry point. `make serve` and `make test` install what is missing first.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT ?= 120
+PORT ?= 8080
+
+.PHONY: setup serve dist cli test test-native test-wasm test-e2e crosscheck bench fmt lint clean
+
+setup:
+	@bash scripts/setup.sh
+
+## the app with live rebuilds, on http://127.0.0.1:$(PORT) ("Try the sample data" on the first screen)
+serve: setup
+	trunk serve --release --dist target/serve-dist --port $(PORT)
+
+## the static site for any static host, in dist/ (relative URLs: works from any sub-path)
+dist: setup
+	trunk build --release --dist dist
+	@for f in dist/*.wasm; do printf '%s: %s bytes, %s gzip\n' "$$f" "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done
+
+## the native CLI, in target/release/loupe
+cli:
+	cargo build --release --bin loupe
+
+## every test: native, wasm in headless Chromium, DuckDB cross-check, end-to-end in Chromium
+test: setup
+	@bash scripts/test.sh
+
+test-native:
+	cargo test --locked
+
+test-wasm: setup
+	cargo test --locked --target wasm32-unknown-unknown --test web --test web_worker
+
+crosscheck: cli
+	bash scripts/crosscheck.sh --rebuild
+
+test-e2e: dist cli
+	node --test tests/e2e/
+
+## benchmarks (not part of `make test`)
+bench: cli
+	bash scripts/bench.sh
+
+fmt:
+	cargo fmt --all
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+clean:
+	rm -rf target dist

@@ -1,0 +1,142 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium, main thread): the engine compiled
+//! to wasm, charts drawn on a real canvas, the yew app mounted in a real DOM, and the
+//! translation table.
+#![cfg(target_arch = "wasm32")]
+
+use loupe::chart;
+use loupe::engine::analysis::{self, AnalysisResult, Spec};
+use loupe::engine::ingest::{csv, LoadOptions};
+use loupe::engine::sample::{self, SampleOptions};
+use loupe::ui::i18n::{t, Lang, STRINGS};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CSV: &str = "user_id,event,timestamp\n\
+    a,signup,2025-01-01T00:00:00Z\n\
+    a,view,2025-01-01T00:00:00Z\n\
+    a,buy,2025-01-08T00:00:00Z\n\
+    b,signup,2025-01-01T00:00:00Z\n\
+    b,view,2025-01-09T00:00:01Z\n\
+    c,view,2025-01-02T00:00:00Z\n";
+
+fn run(json: &str) -> AnalysisResult {
+    let d = csv::load(CSV.as_bytes(), None, &LoadOptions::default(), &mut |_| true).unwrap();
+    analysis::run(&d.store, &Spec::from_json(json).unwrap()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn funnel_in_wasm_matches_the_hand_worked_answer() {
+    // a: signup, view at the same instant (source order counts), buy exactly 7 days later
+    // (window inclusive) -> 3 steps; b: view 1 s after the 8-day... window of 7 days -> 1
+    // step; c never signs up.
+    let r = run(
+        r#"{"analysis":"funnel","steps":[{"event":"signup"},{"event":"view"},{"event":"buy"}],"window":{"value":7,"unit":"day"}}"#,
+    );
+    let AnalysisResult::Funnel(f) = r else {
+        panic!("not a funnel")
+    };
+    let users: Vec<u64> = f.steps.iter().map(|s| s.users).collect();
+    assert_eq!(users, [2, 1, 1]);
+    let r = run(
+        r#"{"analysis":"funnel","steps":[{"event":"signup"},{"event":"view"}],"ties":"strictly_later"}"#,
+    );
+    let AnalysisResult::Funnel(f) = r else {
+        panic!("not a funnel")
+    };
+    // with strict ties, a's same-instant view does not count; b's view on day 8 is inside 14 days
+    assert_eq!(f.steps[1].users, 1);
+}
+
+#[wasm_bindgen_test]
+fn large_timestamps_survive_32_bit_usize() {
+    // microsecond timestamps exceed 2^32: make sure nothing truncates them in wasm32
+    let r = run(r#"{"analysis":"segmentation","events":["view"],"measure":"users"}"#);
+    let AnalysisResult::Segmentation(s) = r else {
+        panic!()
+    };
+    assert_eq!(s.buckets.first().map(String::as_str), Some("2025-01-01"));
+    assert_eq!(s.buckets.len(), 9);
+    assert_eq!(s.total.users.iter().sum::<u64>(), 3);
+}
+
+#[wasm_bindgen_test]
+fn charts_draw_on_a_canvas() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement =
+        doc.create_element("canvas").unwrap().dyn_into().unwrap();
+    canvas.set_width(640);
+    canvas.set_height(360);
+    doc.body().unwrap().append_child(&canvas).unwrap();
+    let data = sample::dataset(&SampleOptions {
+        users: 300,
+        ..Default::default()
+    });
+    let spec = Spec::from_json(r#"{"analysis":"funnel","steps":[{"event":"app_open"},{"event":"view_item"},{"event":"purchase"}]}"#).unwrap();
+    let AnalysisResult::Funnel(f) = analysis::run(&data.store, &spec).unwrap() else {
+        panic!()
+    };
+    {
+        let root = CanvasBackend::with_canvas_object(canvas.clone())
+            .unwrap()
+            .into_drawing_area();
+        root.fill(&WHITE).unwrap();
+        chart::funnel::draw(&root, &f, &chart::Labels::english(), 1.0).unwrap();
+        root.present().unwrap();
+    }
+    let ctx: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let px = ctx.get_image_data(0.0, 0.0, 640.0, 360.0).unwrap().data();
+    let bar = chart::PALETTE[0];
+    let bar_pixels = px
+        .chunks(4)
+        .filter(|p| p[0] == bar.0 && p[1] == bar.1 && p[2] == bar.2)
+        .count();
+    // three bars of at least a few thousand pixels each
+    assert!(bar_pixels > 3000, "only {bar_pixels} bar-coloured pixels");
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_app_mounts_and_shows_the_landing_page() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<loupe::ui::App>::with_root(root.clone()).render();
+    // let yew render
+    sleep(50).await;
+    let html = root.inner_html();
+    assert!(html.contains("data-testid=\"dropzone\""), "{html}");
+    assert!(html.contains("data-testid=\"sample\""));
+    assert!(html.contains("Loupe"));
+}
+
+#[wasm_bindgen_test]
+fn every_string_has_both_languages() {
+    let mut keys: Vec<&str> = STRINGS.iter().map(|s| s.0).collect();
+    keys.sort_unstable();
+    let n = keys.len();
+    keys.dedup();
+    assert_eq!(keys.len(), n, "duplicate translation keys");
+    for (k, en, zh) in STRINGS {
+        assert!(!en.is_empty() && !zh.is_empty(), "{k}");
+        assert_ne!(en, zh, "{k} is not translated");
+        assert_eq!(t(Lang::Zh, k), *zh);
+    }
+}
