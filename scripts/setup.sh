@@ -9,6 +9,8 @@ TRUNK_VERSION=0.21.14
 # must equal the wasm-bindgen version in Cargo.lock (checked below)
 WASM_BINDGEN_VERSION=0.2.130
 
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
+
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 lock_wb=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
