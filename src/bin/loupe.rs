@@ -4,6 +4,7 @@
 //! loupe run --spec SPEC.json FILE      print the result of an analysis as JSON
 //! loupe inspect FILE [--json]          what was imported, rejected and detected
 //! loupe sample --out FILE.csv          write the built-in demo data as CSV
+//! loupe bench FILE                     time the load and the reference analyses
 //! ```
 //! FILE may be `@sample` for the built-in demo data. Import options: `--user-col NAME`,
 //! `--event-col NAME`, `--time-col NAME`, `--delimiter C`, `--naive-tz +08:00`.
@@ -29,6 +30,7 @@ mod cli {
   loupe run --spec SPEC.json|'{json}' FILE [import options]
   loupe inspect FILE [--json] [import options]
   loupe sample --out FILE.csv [--users N] [--days N] [--seed N]
+  loupe bench FILE [--runs N]    load time and median analysis times (reference queries)
 FILE may be @sample for the built-in demo data.
 import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C --naive-tz +08:00";
 
@@ -248,6 +250,57 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 let f = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
                 sample::write_csv(&opts, f).map_err(|e| format!("{path}: {e}"))?;
                 return Ok(());
+            }
+            "bench" => {
+                args.check(&[&["--runs"], &IMPORT[..]].concat())?;
+                let runs = args.number("--runs", 5)?.max(1) as usize;
+                let path = file()?;
+                let t0 = std::time::Instant::now();
+                let data = load(&args, path)?;
+                let load_ms = t0.elapsed().as_secs_f64() * 1e3;
+                let specs = [
+                    (
+                        "funnel",
+                        r#"{"analysis":"funnel","steps":[{"event":"signup"},{"event":"view_item"},{"event":"add_to_cart"},{"event":"purchase"}],"window":{"value":7,"unit":"day"},"entry":"first","ties":"strictly_later"}"#,
+                    ),
+                    (
+                        "retention",
+                        r#"{"analysis":"retention","period":"day","periods":30}"#,
+                    ),
+                    (
+                        "segmentation",
+                        r#"{"analysis":"segmentation","events":["view_item"],"breakdown":"country","limit":0}"#,
+                    ),
+                ];
+                let mut timings = serde_json::Map::new();
+                for (name, json) in specs {
+                    let spec = Spec::from_json(json).map_err(|e| e.to_string())?;
+                    let mut ms: Vec<f64> = (0..runs)
+                        .map(|_| {
+                            let t = std::time::Instant::now();
+                            let r = analysis::run(&data.store, &spec);
+                            let e = t.elapsed().as_secs_f64() * 1e3;
+                            r.map(|_| e)
+                        })
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| format!("{name}: {e}"))?;
+                    ms.sort_by(f64::total_cmp);
+                    timings.insert(format!("{name}_ms"), ms[ms.len() / 2].into());
+                }
+                let events = data.store.len().max(1);
+                let report = serde_json::json!({
+                    "engine": "loupe-native",
+                    "file": path,
+                    "events": data.store.len(),
+                    "users": data.store.user_count(),
+                    "bytes": data.report.bytes,
+                    "load_ms": load_ms,
+                    "median_of_runs": runs,
+                    "timings": timings,
+                    "store_bytes": data.store.heap_bytes(),
+                    "store_bytes_per_event": data.store.heap_bytes() as f64 / events as f64,
+                });
+                serde_json::to_writer(&mut out, &report).map_err(|e| e.to_string())?;
             }
             "help" | "--help" | "-h" => {
                 let _ = writeln!(out, "{USAGE}");

@@ -20,7 +20,7 @@ pub fn draw<DB: DrawingBackend>(
         .margin(px(12.0, scale))
         .x_label_area_size(px(36.0, scale))
         .y_label_area_size(px(64.0, scale))
-        .build_cartesian_2d((0..n).into_segmented(), 0u64..top.max(1))
+        .build_cartesian_2d((0..n - 1).into_segmented(), 0u64..top.max(1))
         .map_err(err)?;
     let names: Vec<String> = r
         .steps
@@ -31,7 +31,7 @@ pub fn draw<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .light_line_style(GRID)
+        .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
         .x_labels(n as usize)

@@ -22,7 +22,7 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     chart
         .configure_mesh()
-        .light_line_style(GRID)
+        .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
         .x_labels((r.periods as usize + 1).min(16))

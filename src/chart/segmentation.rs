@@ -41,7 +41,7 @@ pub fn draw<DB: DrawingBackend>(
     let buckets = &r.buckets;
     chart
         .configure_mesh()
-        .light_line_style(GRID)
+        .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
         .x_labels(8)

@@ -8,51 +8,90 @@
 //! only way to make one, from any ingest path (CSV today, other formats later) or from the
 //! sample generator.
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 use serde::Serialize;
+use std::hash::{Hash, Hasher};
 
-/// A string dictionary: code `i` stands for `values[i]`.
-#[derive(Clone, Debug, Default)]
+/// A string dictionary: code `i` stands for the `i`-th distinct string.
+///
+/// Strings are stored once, back to back in one buffer, with their end offsets; the hash
+/// table holds only codes. A distinct string costs its length plus about 9 bytes.
+#[derive(Clone, Default)]
 pub struct Dictionary {
-    values: Vec<String>,
-    index: FxHashMap<String, u32>,
+    bytes: String,
+    ends: Vec<u32>,
+    table: HashTable<u32>,
+}
+
+impl std::fmt::Debug for Dictionary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// The `code`-th string of a buffer of strings with end offsets `ends`.
+fn slice<'a>(bytes: &'a str, ends: &[u32], code: u32) -> &'a str {
+    let end = ends[code as usize] as usize;
+    let start = if code == 0 {
+        0
+    } else {
+        ends[code as usize - 1] as usize
+    };
+    &bytes[start..end]
 }
 
 impl Dictionary {
     /// The code of `s`, adding it when new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&c) = self.index.get(s) {
+        let hash = hash_str(s);
+        let (bytes, ends) = (&self.bytes, &self.ends);
+        if let Some(&c) = self.table.find(hash, |&c| slice(bytes, ends, c) == s) {
             return c;
         }
-        let c = self.values.len() as u32;
-        self.values.push(s.to_owned());
-        self.index.insert(s.to_owned(), c);
-        c
+        let code = self.ends.len() as u32;
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len() as u32);
+        let (bytes, ends) = (&self.bytes, &self.ends);
+        self.table
+            .insert_unique(hash, code, |&c| hash_str(slice(bytes, ends, c)));
+        code
     }
 
     /// The code of `s`, if present.
     pub fn code(&self, s: &str) -> Option<u32> {
-        self.index.get(s).copied()
+        self.table.find(hash_str(s), |&c| self.get(c) == s).copied()
     }
 
     /// The string of a code.
     pub fn get(&self, code: u32) -> &str {
-        &self.values[code as usize]
+        slice(&self.bytes, &self.ends, code)
     }
 
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.ends.len()
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.ends.is_empty()
     }
 
     /// All strings in code order.
-    pub fn values(&self) -> &[String] {
-        &self.values
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len() as u32).map(|c| self.get(c))
+    }
+
+    /// Approximate heap bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * 4 + self.table.capacity() * 5
     }
 }
 
@@ -213,7 +252,7 @@ impl EventStore {
 
     /// Approximate heap bytes held by the store.
     pub fn heap_bytes(&self) -> usize {
-        let dict = |d: &Dictionary| d.values.iter().map(|s| s.len() + 48).sum::<usize>() * 2;
+        let dict = |d: &Dictionary| d.heap_bytes();
         let mut n = dict(&self.users) + dict(&self.events);
         n += self.user_offsets.len() * 4 + self.event.len() * 4 + self.time.len() * 8;
         for p in &self.props {
@@ -312,7 +351,7 @@ impl StoreBuilder {
             .map(|((name, dict), codes)| {
                 let codes = permute_u32(&codes);
                 let numbers: Option<Vec<f64>> = (!dict.is_empty())
-                    .then(|| dict.values().iter().map(|s| parse_number(s)).collect())
+                    .then(|| dict.iter().map(parse_number).collect())
                     .flatten();
                 let values = match numbers {
                     Some(nums) => PropertyValues::Number {

@@ -341,7 +341,7 @@ pub fn app() -> Html {
             <header class="top">
                 <div class="brand"><span class="logo">{"◎"}</span><b>{"Loupe"}</b><span class="tagline">{ t(lang, "tagline") }</span></div>
                 <div class="top-right">
-                    <span class="privacy">{"🔒 "}{ t(lang, "privacy") }</span>
+                    <span class="privacy">{ t(lang, "privacy") }</span>
                     <button class="lang" onclick={toggle} data-testid="lang">{ if lang == Lang::En { "中文" } else { "English" } }</button>
                 </div>
             </header>

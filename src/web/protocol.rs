@@ -34,6 +34,8 @@ pub struct LoadedReply {
     pub ms: f64,
     /// File name, or `sample`.
     pub name: String,
+    /// Size of the worker's wasm memory after the load, in bytes.
+    pub memory_bytes: u64,
 }
 
 /// A reply from the worker, decoded.

@@ -68,8 +68,21 @@ impl Read for BlobReader {
     }
 }
 
+/// Bytes of the module's linear memory (it only grows).
+fn wasm_memory_bytes() -> u64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as u64
+}
+
+/// Milliseconds from the worker's high-resolution clock.
 fn now() -> f64 {
-    js_sys::Date::now()
+    js_sys::global()
+        .unchecked_into::<web_sys::WorkerGlobalScope>()
+        .performance()
+        .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
 struct Worker {
@@ -89,6 +102,7 @@ impl Worker {
             overview: o,
             ms: now() - t0,
             name,
+            memory_bytes: wasm_memory_bytes(),
         };
         self.post(
             "loaded",

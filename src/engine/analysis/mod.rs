@@ -58,14 +58,14 @@ pub(crate) fn event_code(store: &EventStore, field: &str, name: &str) -> Result<
     if let Some(c) = store.event_names().code(name) {
         return Ok(c);
     }
-    let names = store.event_names().values();
+    let names: Vec<&str> = store.event_names().iter().collect();
     let hint = names
         .iter()
         .min_by_key(|n| edit_distance(n, name))
         .filter(|n| edit_distance(n, name) <= 2.max(name.len() / 3))
         .map(|n| format!("; did you mean \"{n}\"?"))
         .unwrap_or_else(|| {
-            let mut some: Vec<&str> = names.iter().map(String::as_str).take(8).collect();
+            let mut some: Vec<&str> = names.iter().copied().take(8).collect();
             some.sort_unstable();
             format!("; known events include: {}", some.join(", "))
         });

@@ -144,13 +144,15 @@ fn breakdown_keys(store: &EventStore, name: &str) -> Result<(Vec<u32>, Vec<Strin
         )
     })?;
     Ok(match &prop.values {
-        PropertyValues::String { dict, codes } => (codes.clone(), dict.values().to_vec()),
+        PropertyValues::String { dict, codes } => {
+            (codes.clone(), dict.iter().map(str::to_owned).collect())
+        }
         PropertyValues::Number { values } => {
             let mut dict = Dictionary::default();
             let keys = (0..values.len())
                 .map(|i| prop.display(i).map_or(0, |s| dict.intern(&s) + 1))
                 .collect();
-            (keys, dict.values().to_vec())
+            (keys, dict.iter().map(str::to_owned).collect())
         }
     })
 }
