@@ -125,6 +125,64 @@ pub fn group_digits(v: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::analysis::{self, AnalysisResult, Spec};
+    use crate::engine::sample::{dataset, SampleOptions};
+
+    fn result(json: &str) -> AnalysisResult {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        analysis::run(&d.store, &Spec::from_json(json).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn funnel_svg_names_every_step_with_its_conversion() {
+        let AnalysisResult::Funnel(r) = result(
+            r#"{"analysis":"funnel","steps":[{"event":"app_open"},{"event":"view_item"},{"event":"purchase"}]}"#,
+        ) else {
+            panic!()
+        };
+        let svg = svg(800, 400, |a| funnel::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        for (k, s) in r.steps.iter().enumerate() {
+            assert!(svg.contains(&format!("{}. {}", k + 1, s.event)), "step label {k}");
+            let label = format!("{:.1}%  ({})", s.conversion * 100.0, group_digits(s.users));
+            assert!(svg.contains(&label), "missing {label}");
+        }
+        // two bars (reached + dropped) per step
+        assert!(svg.matches("<rect").count() >= 2 * r.steps.len());
+    }
+
+    #[test]
+    fn retention_svg_draws_the_average_curve() {
+        let AnalysisResult::Retention(r) = result(r#"{"analysis":"retention","period":"week","periods":6}"#) else {
+            panic!()
+        };
+        let svg = svg(800, 400, |a| retention::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        assert!(svg.contains("Weighted average"));
+        assert!(svg.contains("<polyline"));
+        assert!(svg.contains("100%"));
+    }
+
+    #[test]
+    fn segmentation_svg_has_a_line_and_legend_per_series() {
+        let AnalysisResult::Segmentation(r) = result(
+            r#"{"analysis":"segmentation","events":["view_item"],"breakdown":"platform","interval":"week"}"#,
+        ) else {
+            panic!()
+        };
+        assert_eq!(r.series.len(), 3);
+        let svg = svg(800, 400, |a| segmentation::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        for s in &r.series {
+            assert!(svg.contains(&format!(">{}<", s.label)) || svg.contains(&s.label), "{}", s.label);
+        }
+        // one line per series, in the palette's colours
+        let lines: Vec<&str> = svg.lines().filter(|l| l.contains("<polyline")).collect();
+        for c in &PALETTE[..3] {
+            let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+            assert_eq!(lines.iter().filter(|l| l.contains(&hex)).count(), 1, "{hex}");
+        }
+    }
 
     #[test]
     fn helpers() {
