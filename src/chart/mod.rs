@@ -145,7 +145,10 @@ mod tests {
         };
         let svg = svg(800, 400, |a| funnel::draw(a, &r, &Labels::english(), 1.0)).unwrap();
         for (k, s) in r.steps.iter().enumerate() {
-            assert!(svg.contains(&format!("{}. {}", k + 1, s.event)), "step label {k}");
+            assert!(
+                svg.contains(&format!("{}. {}", k + 1, s.event)),
+                "step label {k}"
+            );
             let label = format!("{:.1}%  ({})", s.conversion * 100.0, group_digits(s.users));
             assert!(svg.contains(&label), "missing {label}");
         }
@@ -155,10 +158,15 @@ mod tests {
 
     #[test]
     fn retention_svg_draws_the_average_curve() {
-        let AnalysisResult::Retention(r) = result(r#"{"analysis":"retention","period":"week","periods":6}"#) else {
+        let AnalysisResult::Retention(r) =
+            result(r#"{"analysis":"retention","period":"week","periods":6}"#)
+        else {
             panic!()
         };
-        let svg = svg(800, 400, |a| retention::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        let svg = svg(800, 400, |a| {
+            retention::draw(a, &r, &Labels::english(), 1.0)
+        })
+        .unwrap();
         assert!(svg.contains("Weighted average"));
         assert!(svg.contains("<polyline"));
         assert!(svg.contains("100%"));
@@ -172,15 +180,26 @@ mod tests {
             panic!()
         };
         assert_eq!(r.series.len(), 3);
-        let svg = svg(800, 400, |a| segmentation::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        let svg = svg(800, 400, |a| {
+            segmentation::draw(a, &r, &Labels::english(), 1.0)
+        })
+        .unwrap();
         for s in &r.series {
-            assert!(svg.contains(&format!(">{}<", s.label)) || svg.contains(&s.label), "{}", s.label);
+            assert!(
+                svg.contains(&format!(">{}<", s.label)) || svg.contains(&s.label),
+                "{}",
+                s.label
+            );
         }
         // one line per series, in the palette's colours
         let lines: Vec<&str> = svg.lines().filter(|l| l.contains("<polyline")).collect();
         for c in &PALETTE[..3] {
             let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
-            assert_eq!(lines.iter().filter(|l| l.contains(&hex)).count(), 1, "{hex}");
+            assert_eq!(
+                lines.iter().filter(|l| l.contains(&hex)).count(),
+                1,
+                "{hex}"
+            );
         }
     }
 

@@ -91,6 +91,8 @@ pub struct State {
     pub error: Option<String>,
     /// Latest outcome per tab.
     pub outcomes: HashMap<Tab, (u32, Spec, Outcome)>,
+    /// A spec from the page's URL hash, applied to the next dataset that loads.
+    pub linked: Option<Spec>,
 }
 
 /// Everything that changes [`State`].
@@ -140,9 +142,7 @@ impl Reducible for State {
                         s.dataset = Some(Rc::new(*r));
                         s.generation += 1;
                         s.outcomes.clear();
-                        if s.tab != Tab::Overview && s.generation == 1 {
-                            s.tab = Tab::Overview;
-                        }
+                        s.tab = s.linked.as_ref().map_or(Tab::Overview, tab_of);
                     }
                 }
                 Reply::Result(id, r) => {
@@ -263,7 +263,45 @@ impl Engine {
         if let Some(c) = &self.workers.borrow().active {
             c.run(id, &serde_json::to_string(&spec).unwrap_or_default());
         }
+        hash::write(&spec);
         self.dispatch.dispatch(Action::RunStarted(tab, id, spec));
+    }
+}
+
+/// Which tab shows a spec.
+pub fn tab_of(spec: &Spec) -> Tab {
+    match spec {
+        Spec::Funnel(_) => Tab::Funnel,
+        Spec::Retention(_) => Tab::Retention,
+        Spec::Segmentation(_) => Tab::Segmentation,
+    }
+}
+
+/// The spec in the URL hash (`#spec=<JSON>`): a link reproduces an analysis on the same
+/// file. Only the spec is ever written there, never data.
+pub mod hash {
+    use crate::engine::analysis::Spec;
+
+    /// The spec in the current URL hash, if any and valid.
+    pub fn read() -> Option<Spec> {
+        let h = web_sys::window()?.location().hash().ok()?;
+        let enc = h.strip_prefix("#spec=")?;
+        let json = js_sys::decode_uri_component(enc).ok()?.as_string()?;
+        Spec::from_json(&json).ok()
+    }
+
+    /// Replaces the URL hash with `spec` (no history entry, no request).
+    pub fn write(spec: &Spec) {
+        let Ok(json) = serde_json::to_string(spec) else {
+            return;
+        };
+        let url = format!(
+            "#spec={}",
+            String::from(js_sys::encode_uri_component(&json))
+        );
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
     }
 }
 
@@ -278,6 +316,7 @@ pub fn app() -> Html {
         loading: None,
         error: None,
         outcomes: HashMap::new(),
+        linked: hash::read(),
     });
     let workers = use_mut_ref(Workers::default);
     let engine = Engine {
@@ -318,13 +357,13 @@ pub fn app() -> Html {
                     html! { <overview::OverviewPanel lang={lang} data={ds.clone()} /> }
                 }
                 Tab::Funnel => html! {
-                    <panels::FunnelPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Funnel)} key={state.generation} />
+                    <panels::FunnelPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Funnel)} linked={state.linked.clone()} key={state.generation} />
                 },
                 Tab::Retention => html! {
-                    <panels::RetentionPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Retention)} key={state.generation} />
+                    <panels::RetentionPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Retention)} linked={state.linked.clone()} key={state.generation} />
                 },
                 Tab::Segmentation => html! {
-                    <panels::SegmentationPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Segmentation)} key={state.generation} />
+                    <panels::SegmentationPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Segmentation)} linked={state.linked.clone()} key={state.generation} />
                 },
             };
             html! {

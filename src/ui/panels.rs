@@ -29,6 +29,8 @@ pub struct PanelProps {
     pub engine: Engine,
     /// The last spec run in this tab and its outcome.
     pub last: Option<(Spec, Outcome)>,
+    /// A spec from the URL hash, used when nothing ran yet.
+    pub linked: Option<Spec>,
 }
 
 fn event_names(d: &LoadedReply) -> Vec<String> {
@@ -196,8 +198,8 @@ pub fn default_funnel(names: &[String]) -> Vec<String> {
 pub fn funnel_panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = event_names(&p.data);
-    let initial = match &p.last {
-        Some((Spec::Funnel(s), _)) => s.clone(),
+    let initial = match (&p.last, &p.linked) {
+        (Some((Spec::Funnel(s), _)), _) | (None, Some(Spec::Funnel(s))) => s.clone(),
         _ => FunnelSpec {
             steps: default_funnel(&names)
                 .into_iter()
@@ -342,8 +344,8 @@ fn heat(rate: f64) -> String {
 pub fn retention_panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = event_names(&p.data);
-    let initial = match &p.last {
-        Some((Spec::Retention(s), _)) => s.clone(),
+    let initial = match (&p.last, &p.linked) {
+        (Some((Spec::Retention(s), _)), _) | (None, Some(Spec::Retention(s))) => s.clone(),
         _ => RetentionSpec {
             period: Granularity::Day,
             periods: Some(14),
@@ -451,8 +453,8 @@ pub fn retention_panel(p: &PanelProps) -> Html {
 pub fn segmentation_panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = event_names(&p.data);
-    let initial = match &p.last {
-        Some((Spec::Segmentation(s), _)) => s.clone(),
+    let initial = match (&p.last, &p.linked) {
+        (Some((Spec::Segmentation(s), _)), _) | (None, Some(Spec::Segmentation(s))) => s.clone(),
         _ => SegmentationSpec {
             events: names.iter().take(1).cloned().collect(),
             measure: Measure::Users,

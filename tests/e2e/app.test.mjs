@@ -140,6 +140,23 @@ test('a funnel built in the UI equals `loupe run`', async () => {
   }
   assert.ok(cli.steps[3].users > 0 && cli.steps[3].users < cli.steps[0].users, 'the funnel narrows');
   await page.screenshot({ path: path.join(OUT, 'funnel.png'), fullPage: true });
+
+  // the URL hash holds the spec (and nothing else): a link reproduces the analysis
+  const hash = new URL(page.url()).hash;
+  assert.ok(hash.startsWith('#spec='), hash);
+  const linked = JSON.parse(decodeURIComponent(hash.slice('#spec='.length)));
+  assert.deepEqual(linked.steps, spec.steps);
+  assert.deepEqual(linked.window, spec.window);
+  pageLoaded = false;
+  await page.goto('about:blank');
+  await page.goto(origin + '/' + hash, { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await loadCsv(csvPath);
+  await page.waitForSelector('[data-testid=funnel-table]');
+  for (let k = 0; k < 4; k++) {
+    assert.equal(num(await page.textContent(`[data-testid=funnel-users-${k}]`)), cli.steps[k].users, `linked step ${k + 1}`);
+  }
 });
 
 test('a retention table built in the UI equals `loupe run`', async () => {
