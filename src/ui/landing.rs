@@ -136,7 +136,7 @@ pub fn dataset_bar(p: &DatasetBarProps) -> Html {
     let lang = p.lang;
     let o = &p.data.overview;
     let name = if p.data.name == "sample" {
-        t(lang, "try_sample").to_string()
+        t(lang, "sample_name").to_string()
     } else {
         p.data.name.clone()
     };

@@ -209,6 +209,18 @@ test('a segmentation with a breakdown equals `loupe run`', async () => {
   await page.screenshot({ path: path.join(OUT, 'segmentation.png'), fullPage: true });
 });
 
+test('a file that cannot be imported shows what is wrong and keeps the dataset', async () => {
+  const bad = path.join(OUT, 'bad.csv');
+  fs.writeFileSync(bad, 'who,what,when\nu1,signup,2025-01-01\n');
+  await page.setInputFiles('[data-testid=file-input]', bad);
+  await page.waitForSelector('[data-testid=error]');
+  const msg = await page.textContent('[data-testid=error]');
+  assert.match(msg, /bad\.csv: no user column found; columns are: "who", "what", "when"/);
+  assert.equal(await page.textContent('[data-testid=dataset-name]'), 'events.csv');
+  await page.click('[data-testid=error] button');
+  assert.equal(await page.$('[data-testid=error]'), null);
+});
+
 test('cancelling a load keeps the previous dataset', async () => {
   loupe('sample', '--users', '250000', '--seed', '3', '--out', bigPath);
   await page.setInputFiles('[data-testid=file-input]', bigPath);
