@@ -238,7 +238,7 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
             for s in 0..sessions {
                 let hour = rng.pick(&HOURS);
                 let mut t =
-                    (day * DAY + hour * HOUR - offset * HOUR) * 1 + rng.below(3600) as i64 * SECOND;
+                    day * DAY + hour * HOUR - offset * HOUR + rng.below(3600) as i64 * SECOND;
                 t = t.max(last_end + 60 * SECOND);
                 ev("app_open", t, None);
                 let first = age == 0 && s == 0;

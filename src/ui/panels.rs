@@ -88,7 +88,7 @@ fn granularity_options(lang: Lang, with_hour: bool) -> Vec<(String, String)> {
     if with_hour {
         g.insert(0, (Granularity::Hour, "hour"));
     }
-    keyed(&g, lang, |g| json_name(g))
+    keyed(&g, lang, json_name)
 }
 
 fn json_name<T: serde::Serialize>(v: &T) -> String {

@@ -149,7 +149,7 @@ pub fn load<R: Read>(
             continue;
         }
         report.rows_in += 1;
-        if report.rows_in % PROGRESS_EVERY == 0 {
+        if report.rows_in.is_multiple_of(PROGRESS_EVERY) {
             let p = Progress {
                 bytes: count.get(),
                 total_bytes,
