@@ -166,12 +166,36 @@ pub fn parse_timestamp(s: &str, naive_tz: TimeZone) -> Option<i64> {
         return None;
     }
     if b[0].is_ascii_digit() && b.len() >= 5 && b[4] != b'-' && b[4] != b'/' {
+        // compact calendar forms first: 8 digits YYYYMMDD, 14 digits YYYYMMDDHHMMSS (as epoch
+        // numbers they would be dates in 1970 or after 2200, which no export contains)
+        if let Some(t) = parse_compact(b, naive_tz) {
+            return Some(t);
+        }
         return parse_epoch(s);
     }
     if b[0] == b'-' {
         return parse_epoch(s);
     }
     parse_iso(b, naive_tz)
+}
+
+fn parse_compact(b: &[u8], naive_tz: TimeZone) -> Option<i64> {
+    if (b.len() != 8 && b.len() != 14) || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let (y, m, d) = (num(&b[..4])? as i64, num(&b[4..6])?, num(&b[6..8])?);
+    if !(1900..=2199).contains(&y) || !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    let mut micros = days_from_civil(y, m, d) * DAY;
+    if b.len() == 14 {
+        let (h, mi, sec) = (num(&b[8..10])?, num(&b[10..12])?, num(&b[12..14])?);
+        if h > 23 || mi > 59 || sec > 59 {
+            return None;
+        }
+        micros += h as i64 * HOUR + mi as i64 * MINUTE + sec as i64 * SECOND;
+    }
+    Some(micros - naive_tz.offset_micros())
 }
 
 fn parse_epoch(s: &str) -> Option<i64> {
@@ -473,6 +497,15 @@ mod tests {
         assert_eq!(utc("1709283600123"), Some(t * SECOND + 123_000));
         assert_eq!(utc("1709283600123456"), Some(t * SECOND + 123_456));
         assert_eq!(utc("1709283600123456789"), Some(t * SECOND + 123_456));
+    }
+
+    #[test]
+    fn compact_calendar_forms() {
+        let base = days_from_civil(2024, 3, 1) * DAY;
+        assert_eq!(utc("20240301"), Some(base));
+        assert_eq!(utc("20240301093000"), Some(base + 9 * HOUR + 30 * MINUTE));
+        // not a valid date: an epoch number after all
+        assert_eq!(utc("99999999"), Some(99_999_999 * SECOND));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Column roles: which header is the user, the event and the timestamp.
 //!
-//! Detection compares normalised header names (lower case, without spaces, `_`, `-`, `.`)
+//! Detection compares normalised header names (lower case, without spaces, `_`, `-`, `.`, `$`)
 //! against common names in English and Chinese, in priority order. Any role can be named
 //! explicitly instead. All other columns become event properties.
 
@@ -8,19 +8,34 @@ use crate::engine::error::{Error, Result};
 use crate::engine::ingest::LoadOptions;
 use serde::{Deserialize, Serialize};
 
-/// Names tried for the user column, best first (normalised).
+/// Names tried for the user column, best first (normalised: lower case, without spaces,
+/// `_`, `-`, `.` and `$`), covering Mixpanel (`distinct_id`), PostHog (`person_id`), GA4
+/// (`user_pseudo_id`), Amplitude (`amplitude_id`), Segment (`anonymous_id`), WeChat
+/// (`openid`) and Chinese exports.
 const USER: &[&str] = &[
     "userid",
     "distinctid",
     "uid",
     "personid",
     "user",
+    "userpseudoid",
+    "amplitudeid",
+    "customerid",
+    "memberid",
+    "accountid",
+    "visitorid",
+    "clientid",
+    "openid",
+    "unionid",
     "deviceid",
     "anonymousid",
     "用户id",
     "用户",
     "用户标识",
+    "用户编号",
+    "会员id",
     "账号id",
+    "账号",
     "设备id",
 ];
 /// Names tried for the event column, best first.
@@ -28,12 +43,16 @@ const EVENT: &[&str] = &[
     "event",
     "eventname",
     "eventtype",
+    "eventaction",
     "action",
+    "eventkey",
     "事件",
     "事件名",
     "事件名称",
     "行为",
     "行为名称",
+    "行为类型",
+    "事件类型",
 ];
 /// Names tried for the timestamp column, best first.
 const TIME: &[&str] = &[
@@ -43,12 +62,19 @@ const TIME: &[&str] = &[
     "eventtime",
     "eventtimestamp",
     "datetime",
+    "eventdatetime",
+    "clienteventtime",
+    "servertime",
     "createdat",
+    "occurredat",
     "date",
+    "eventdate",
     "时间",
     "事件时间",
     "发生时间",
+    "行为时间",
     "时间戳",
+    "日期",
 ];
 
 /// The header names that play each role, plus the property columns.
@@ -76,7 +102,7 @@ pub(crate) struct RoleIndex {
 fn normalise(h: &str) -> String {
     h.trim()
         .chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.'))
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '$'))
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -198,6 +224,32 @@ mod tests {
             map_columns(&h(&["device_id", "user_id", "event", "timestamp"]), &opts).unwrap();
         assert_eq!(r.user, "device_id");
         assert_eq!(r.properties, ["user_id"]);
+    }
+
+    #[test]
+    fn vendor_headers() {
+        let d = LoadOptions::default();
+        let roles = |h: &[&str]| {
+            let (r, _) = map_columns(&self::h(h), &d).unwrap();
+            (r.user, r.event, r.time)
+        };
+        let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+        assert_eq!(
+            roles(&["user_pseudo_id", "event_name", "event_timestamp"]),
+            s("user_pseudo_id", "event_name", "event_timestamp")
+        );
+        assert_eq!(
+            roles(&["$distinct_id", "event", "$time"]),
+            s("$distinct_id", "event", "$time")
+        );
+        assert_eq!(
+            roles(&["amplitude_id", "event_type", "event_time", "user_id"]),
+            s("user_id", "event_type", "event_time")
+        );
+        assert_eq!(
+            roles(&["openid", "行为类型", "行为时间"]),
+            s("openid", "行为类型", "行为时间")
+        );
     }
 
     #[test]
