@@ -6,7 +6,9 @@
 use super::canvas::Chart;
 use super::i18n::{t, Lang};
 use super::{count, duration, pct, Engine, Outcome, Tab};
-use crate::engine::analysis::funnel::{FunnelSpec, FunnelStep, Window, WindowUnit, MAX_STEPS};
+use crate::engine::analysis::funnel::{
+    Entry, FunnelSpec, FunnelStep, Ties, Window, WindowUnit, MAX_STEPS,
+};
 use crate::engine::analysis::retention::{RetentionMode, RetentionSpec};
 use crate::engine::analysis::segmentation::{Measure, SegmentationSpec};
 use crate::engine::analysis::{AnalysisResult, Spec};
@@ -193,6 +195,16 @@ pub fn default_funnel(names: &[String]) -> Vec<String> {
     }
 }
 
+/// A callback that edits a spec held in `spec` with the selected value.
+fn edit<T: Clone + 'static, V: 'static>(spec: &UseStateHandle<T>, f: fn(&mut T, V)) -> Callback<V> {
+    let spec = spec.clone();
+    Callback::from(move |v: V| {
+        let mut s = (*spec).clone();
+        f(&mut s, v);
+        spec.set(s);
+    })
+}
+
 /// The funnel tab.
 #[function_component(FunnelPanel)]
 pub fn funnel_panel(p: &PanelProps) -> Html {
@@ -257,30 +269,31 @@ pub fn funnel_panel(p: &PanelProps) -> Html {
             spec.set(s);
         })
     };
-    let set_window = {
-        let spec = spec.clone();
-        Callback::from(move |v: u32| {
-            let mut s = (*spec).clone();
-            s.window.value = v;
-            spec.set(s);
-        })
-    };
-    let set_unit = {
-        let spec = spec.clone();
-        Callback::from(move |v: String| {
-            let mut s = (*spec).clone();
-            if let Some(u) = from_name(&v) {
-                s.window.unit = u;
-            }
-            spec.set(s);
-        })
-    };
+    let set_window = edit(&spec, |s, v: u32| s.window.value = v);
+    let set_unit = edit(&spec, |s, v: String| {
+        if let Some(u) = from_name(&v) {
+            s.window.unit = u;
+        }
+    });
     let units = keyed(
         &[
             (WindowUnit::Minute, "minute"),
             (WindowUnit::Hour, "hour"),
             (WindowUnit::Day, "day"),
             (WindowUnit::Week, "week"),
+        ],
+        lang,
+        json_name,
+    );
+    let entries = keyed(
+        &[(Entry::Every, "entry_every"), (Entry::First, "entry_first")],
+        lang,
+        json_name,
+    );
+    let ties = keyed(
+        &[
+            (Ties::SourceOrder, "ties_source_order"),
+            (Ties::StrictlyLater, "ties_strictly_later"),
         ],
         lang,
         json_name,
@@ -321,6 +334,10 @@ pub fn funnel_panel(p: &PanelProps) -> Html {
                     { number_input("window-value", spec.window.value, 1, 10_000, set_window) }
                     { select("window-unit", units, &json_name(&spec.window.unit), set_unit) }
                 </div>
+                <label>{ t(lang, "entry") }</label>
+                { select("entry", entries, &json_name(&spec.entry), edit(&spec, |s, v| if let Some(e) = from_name(&v) { s.entry = e })) }
+                <label>{ t(lang, "ties") }</label>
+                { select("ties", ties, &json_name(&spec.ties), edit(&spec, |s, v| if let Some(e) = from_name(&v) { s.ties = e })) }
                 { run_button(lang, running(&p.last), run) }
                 { status(lang, &p.last) }
             </div>
@@ -359,24 +376,9 @@ pub fn retention_panel(p: &PanelProps) -> Html {
         let (spec, engine) = (spec.clone(), p.engine.clone());
         Callback::from(move |_| engine.run(Tab::Retention, Spec::Retention((*spec).clone())))
     };
-    let update = |f: fn(&mut RetentionSpec, String)| {
-        let spec = spec.clone();
-        Callback::from(move |v: String| {
-            let mut s = (*spec).clone();
-            f(&mut s, v);
-            spec.set(s);
-        })
-    };
     let mut event_opts = vec![(String::new(), t(lang, "any_event").to_string())];
     event_opts.extend(names.iter().map(|n| (n.clone(), n.clone())));
-    let set_periods = {
-        let spec = spec.clone();
-        Callback::from(move |v: u32| {
-            let mut s = (*spec).clone();
-            s.periods = Some(v);
-            spec.set(s);
-        })
-    };
+    let set_periods = edit(&spec, |s, v: u32| s.periods = Some(v));
     let modes = keyed(
         &[
             (RetentionMode::On, "mode_on"),
@@ -425,18 +427,18 @@ pub fn retention_panel(p: &PanelProps) -> Html {
         <div class="analysis">
             <div class="builder">
                 <label>{ t(lang, "start_event") }</label>
-                { select("start-event", event_opts.clone(), spec.start_event.as_deref().unwrap_or(""), update(|s, v| s.start_event = (!v.is_empty()).then_some(v))) }
+                { select("start-event", event_opts.clone(), spec.start_event.as_deref().unwrap_or(""), edit(&spec, |s, v| s.start_event = (!v.is_empty()).then_some(v))) }
                 <label>{ t(lang, "return_event") }</label>
-                { select("return-event", event_opts, spec.return_event.as_deref().unwrap_or(""), update(|s, v| s.return_event = (!v.is_empty()).then_some(v))) }
+                { select("return-event", event_opts, spec.return_event.as_deref().unwrap_or(""), edit(&spec, |s, v| s.return_event = (!v.is_empty()).then_some(v))) }
                 <label>{ t(lang, "period") }</label>
                 <div class="row">
-                    { select("period", granularity_options(lang, false), &json_name(&spec.period), update(|s, v| if let Some(g) = from_name(&v) { s.period = g })) }
+                    { select("period", granularity_options(lang, false), &json_name(&spec.period), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.period = g })) }
                     { number_input("periods", spec.period_count(), 1, 400, set_periods) }
                 </div>
                 <label>{ t(lang, "mode") }</label>
-                { select("mode", modes, &json_name(&spec.mode), update(|s, v| if let Some(m) = from_name(&v) { s.mode = m })) }
+                { select("mode", modes, &json_name(&spec.mode), edit(&spec, |s, v| if let Some(m) = from_name(&v) { s.mode = m })) }
                 <label>{ t(lang, "timezone") }</label>
-                { select("timezone", zone_options(spec.timezone), &spec.timezone.to_string(), update(|s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
+                { select("timezone", zone_options(spec.timezone), &spec.timezone.to_string(), edit(&spec, |s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
                 { run_button(lang, running(&p.last), run) }
                 { status(lang, &p.last) }
             </div>
@@ -468,14 +470,6 @@ pub fn segmentation_panel(p: &PanelProps) -> Html {
         let (spec, engine) = (spec.clone(), p.engine.clone());
         Callback::from(move |_| engine.run(Tab::Segmentation, Spec::Segmentation((*spec).clone())))
     };
-    let update = |f: fn(&mut SegmentationSpec, String)| {
-        let spec = spec.clone();
-        Callback::from(move |v: String| {
-            let mut s = (*spec).clone();
-            f(&mut s, v);
-            spec.set(s);
-        })
-    };
     let checks = names.iter().map(|n| {
         let checked = spec.events.contains(n);
         let toggle = {
@@ -492,6 +486,7 @@ pub fn segmentation_panel(p: &PanelProps) -> Html {
         };
         html! { <label class="check" key={n.clone()}><input type="checkbox" checked={checked} onchange={toggle} data-event={n.clone()} />{ n.clone() }</label> }
     });
+    let set_limit = edit(&spec, |s, v: u32| s.limit = v as usize);
     let measures = keyed(
         &[
             (Measure::Users, "users"),
@@ -545,13 +540,17 @@ pub fn segmentation_panel(p: &PanelProps) -> Html {
                 <label>{ t(lang, "choose_events") }</label>
                 <div class="checks">{ for checks }</div>
                 <label>{ t(lang, "measure") }</label>
-                { select("measure", measures, &json_name(&spec.measure), update(|s, v| if let Some(m) = from_name(&v) { s.measure = m })) }
+                { select("measure", measures, &json_name(&spec.measure), edit(&spec, |s, v| if let Some(m) = from_name(&v) { s.measure = m })) }
                 <label>{ t(lang, "interval") }</label>
-                { select("interval", granularity_options(lang, true), &json_name(&spec.interval), update(|s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
+                { select("interval", granularity_options(lang, true), &json_name(&spec.interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
                 <label>{ t(lang, "breakdown") }</label>
-                { select("breakdown", props, spec.breakdown.as_deref().unwrap_or(""), update(|s, v| s.breakdown = (!v.is_empty()).then_some(v))) }
+                { select("breakdown", props, spec.breakdown.as_deref().unwrap_or(""), edit(&spec, |s, v| s.breakdown = (!v.is_empty()).then_some(v))) }
+                if spec.breakdown.is_some() {
+                    <label>{ t(lang, "top_n") }</label>
+                    { number_input("limit", spec.limit as u32, 1, 1000, set_limit) }
+                }
                 <label>{ t(lang, "timezone") }</label>
-                { select("timezone", zone_options(spec.timezone), &spec.timezone.to_string(), update(|s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
+                { select("timezone", zone_options(spec.timezone), &spec.timezone.to_string(), edit(&spec, |s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
                 { run_button(lang, running(&p.last), run) }
                 { status(lang, &p.last) }
             </div>
