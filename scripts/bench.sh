@@ -21,3 +21,16 @@ for size in ${SIZES//,/ }; do
   echo "== wasm in Chromium: $f"
   node bench/browser.mjs --dist dist --runs "$RUNS" "$f" | tee -a target/bench/results.jsonl
 done
+
+# DuckDB-WASM side by side, same machine, same files (DUCKDB=0 skips it)
+if [ "${DUCKDB:-1}" = 1 ]; then
+  dd=target/duckdb-bench
+  if [ ! -d "$dd/duckdb-wasm/node_modules/@duckdb" ]; then
+    rm -rf "$dd" && mkdir -p "$dd"
+    cp -r ../shared/bench/*.sql ../shared/bench/duckdb-wasm "$dd/"
+    (cd "$dd/duckdb-wasm" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  echo "== DuckDB-WASM in Chromium"
+  node "$dd/duckdb-wasm/run.mjs" --sizes "$SIZES" --runs "$RUNS" --data target/crosscheck-data \
+    --out target/bench/duckdb-wasm.jsonl
+fi
