@@ -8,9 +8,15 @@
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
+#[path = "engine/common.rs"]
 mod common;
+#[path = "engine/funnel.rs"]
 mod funnel;
+#[path = "engine/ingest.rs"]
 mod ingest;
+#[path = "engine/oracle.rs"]
 mod oracle;
+#[path = "engine/retention.rs"]
 mod retention;
+#[path = "engine/segmentation.rs"]
 mod segmentation;

@@ -10,8 +10,10 @@ use loupe::engine::Error;
 
 /// Loads CSV text with the default options; panics on a whole-file error.
 pub fn load(text: &str) -> Dataset {
-    csv::load(text.as_bytes(), None, &LoadOptions::default(), &mut |_| true)
-        .unwrap_or_else(|e| panic!("load failed: {e}"))
+    csv::load(text.as_bytes(), None, &LoadOptions::default(), &mut |_| {
+        true
+    })
+    .unwrap_or_else(|e| panic!("load failed: {e}"))
 }
 
 /// Loads CSV text and returns only the store.
@@ -69,7 +71,11 @@ pub fn approx(actual: f64, expected: f64) {
 /// Asserts two float vectors are equal up to rounding.
 #[track_caller]
 pub fn approx_all(actual: &[f64], expected: &[f64]) {
-    assert_eq!(actual.len(), expected.len(), "lengths differ: {actual:?} vs {expected:?}");
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "lengths differ: {actual:?} vs {expected:?}"
+    );
     for (a, e) in actual.iter().zip(expected) {
         assert!(
             (a - e).abs() <= 1e-9 * e.abs().max(1.0),

@@ -16,9 +16,19 @@ fn csv(rows: &[&str]) -> String {
 }
 
 fn spec(steps: &[&str], extra: &str) -> String {
-    let steps: Vec<String> = steps.iter().map(|s| format!("{{\"event\":\"{s}\"}}")).collect();
-    let extra = if extra.is_empty() { String::new() } else { format!(",{extra}") };
-    format!("{{\"analysis\":\"funnel\",\"steps\":[{}]{extra}}}", steps.join(","))
+    let steps: Vec<String> = steps
+        .iter()
+        .map(|s| format!("{{\"event\":\"{s}\"}}"))
+        .collect();
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra}")
+    };
+    format!(
+        "{{\"analysis\":\"funnel\",\"steps\":[{}]{extra}}}",
+        steps.join(",")
+    )
 }
 
 fn users(r: &FunnelResult) -> Vec<u64> {
@@ -55,9 +65,21 @@ fn ordered_steps_with_every_field() {
     let names: Vec<&str> = r.steps.iter().map(|s| s.event.as_str()).collect();
     assert_eq!(names, ["a", "b", "c"]);
     // conversion = users / 4; step_conversion = users / previous step's users.
-    approx_all(&r.steps.iter().map(|s| s.conversion).collect::<Vec<_>>(), &[1.0, 0.75, 0.25]);
-    approx_all(&r.steps.iter().map(|s| s.step_conversion).collect::<Vec<_>>(), &[1.0, 0.75, 1.0 / 3.0]);
-    assert_eq!(r.steps.iter().map(|s| s.dropped).collect::<Vec<_>>(), [0, 1, 2]);
+    approx_all(
+        &r.steps.iter().map(|s| s.conversion).collect::<Vec<_>>(),
+        &[1.0, 0.75, 0.25],
+    );
+    approx_all(
+        &r.steps
+            .iter()
+            .map(|s| s.step_conversion)
+            .collect::<Vec<_>>(),
+        &[1.0, 0.75, 1.0 / 3.0],
+    );
+    assert_eq!(
+        r.steps.iter().map(|s| s.dropped).collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
     // step 2 gaps [600, 1200, 3600]: median 1200, mean 1800; step 3 gaps [600].
     assert_eq!(medians(&r), [None, Some(1200.0), Some(600.0)]);
     assert_eq!(r.steps[0].mean_seconds, None);
@@ -111,7 +133,10 @@ fn window_end_is_inclusive() {
         "u2,a,2024-03-01T09:00:00Z",
         "u2,b,2024-03-01T09:00:01.000001Z",
     ]));
-    let r = funnel(&s, &spec(&["a", "b"], r#""window":{"value":1,"unit":"second"}"#));
+    let r = funnel(
+        &s,
+        &spec(&["a", "b"], r#""window":{"value":1,"unit":"second"}"#),
+    );
     assert_eq!(users(&r), [2, 1]);
     // Days and weeks are 24 h and 7 × 24 h.
     let s = store(&csv(&[
@@ -121,8 +146,20 @@ fn window_end_is_inclusive() {
         "u2,b,2024-03-15T09:00:01Z",
     ]));
     assert_eq!(users(&funnel(&s, &spec(&["a", "b"], ""))), [2, 1]); // 14 days default
-    assert_eq!(users(&funnel(&s, &spec(&["a", "b"], r#""window":{"value":2,"unit":"week"}"#))), [2, 1]);
-    assert_eq!(users(&funnel(&s, &spec(&["a", "b"], r#""window":{"value":13,"unit":"day"}"#))), [2, 0]);
+    assert_eq!(
+        users(&funnel(
+            &s,
+            &spec(&["a", "b"], r#""window":{"value":2,"unit":"week"}"#)
+        )),
+        [2, 1]
+    );
+    assert_eq!(
+        users(&funnel(
+            &s,
+            &spec(&["a", "b"], r#""window":{"value":13,"unit":"day"}"#)
+        )),
+        [2, 0]
+    );
 }
 
 #[test]
@@ -138,7 +175,13 @@ fn window_is_measured_from_step_one_not_from_the_previous_step() {
     // Window 1 h. u1: c is 50 min after b but 100 min after a: stops at b.
     // u2: c exactly 60 min after a: converts.
     for entry in ["every", "first"] {
-        let r = funnel(&s, &spec(&["a", "b", "c"], &format!(r#""window":{{"value":1,"unit":"hour"}},"entry":"{entry}""#)));
+        let r = funnel(
+            &s,
+            &spec(
+                &["a", "b", "c"],
+                &format!(r#""window":{{"value":1,"unit":"hour"}},"entry":"{entry}""#),
+            ),
+        );
         assert_eq!(users(&r), [2, 2, 1], "{entry}");
         // step 2 gaps [3000, 1800] → median 2400; step 3 gap: u2 10:00 − 09:30 = 1800
         assert_eq!(medians(&r), [None, Some(2400.0), Some(1800.0)]);
@@ -161,10 +204,22 @@ fn equal_timestamps_follow_source_order_by_default() {
         let r = funnel(&s, &spec(&["a", "b"], &format!(r#""entry":"{entry}""#)));
         assert_eq!(users(&r), [3, 2], "{entry}");
         assert_eq!(medians(&r), [None, Some(0.0)]);
-        let r2 = funnel(&s, &spec(&["a", "b"], &format!(r#""entry":"{entry}","ties":"source_order""#)));
+        let r2 = funnel(
+            &s,
+            &spec(
+                &["a", "b"],
+                &format!(r#""entry":"{entry}","ties":"source_order""#),
+            ),
+        );
         assert_eq!(r, r2);
         // strictly_later: equal timestamps never count; u3 converts at 09:00:01 (gap 1 s)
-        let r = funnel(&s, &spec(&["a", "b"], &format!(r#""entry":"{entry}","ties":"strictly_later""#)));
+        let r = funnel(
+            &s,
+            &spec(
+                &["a", "b"],
+                &format!(r#""entry":"{entry}","ties":"strictly_later""#),
+            ),
+        );
         assert_eq!(users(&r), [3, 1], "{entry}");
         assert_eq!(medians(&r), [None, Some(1.0)]);
     }
@@ -183,7 +238,13 @@ fn three_steps_at_one_timestamp() {
     // source_order: u1 a→b→c; u2 a→b (its c came before b in the file)
     assert_eq!(users(&funnel(&s, &spec(&["a", "b", "c"], ""))), [2, 2, 1]);
     // strictly_later: nobody gets past a
-    assert_eq!(users(&funnel(&s, &spec(&["a", "b", "c"], r#""ties":"strictly_later""#))), [2, 0, 0]);
+    assert_eq!(
+        users(&funnel(
+            &s,
+            &spec(&["a", "b", "c"], r#""ties":"strictly_later""#)
+        )),
+        [2, 0, 0]
+    );
 }
 
 #[test]
@@ -199,11 +260,20 @@ fn strictly_later_applies_between_every_pair_of_steps() {
     ]));
     // strict: u1 a(0) b(1) c(2) converts with gaps 1, 1; u2's only c ties with b: stops at b
     for entry in ["every", "first"] {
-        let r = funnel(&s, &spec(&["a", "b", "c"], &format!(r#""ties":"strictly_later","entry":"{entry}""#)));
+        let r = funnel(
+            &s,
+            &spec(
+                &["a", "b", "c"],
+                &format!(r#""ties":"strictly_later","entry":"{entry}""#),
+            ),
+        );
         assert_eq!(users(&r), [2, 2, 1]);
         assert_eq!(medians(&r), [None, Some(1.0), Some(1.0)]);
         // source order: both convert, c gap 0 for both
-        let r = funnel(&s, &spec(&["a", "b", "c"], &format!(r#""entry":"{entry}""#)));
+        let r = funnel(
+            &s,
+            &spec(&["a", "b", "c"], &format!(r#""entry":"{entry}""#)),
+        );
         assert_eq!(users(&r), [2, 2, 2]);
         assert_eq!(medians(&r), [None, Some(1.0), Some(0.0)]);
     }
@@ -263,7 +333,10 @@ fn furthest_step_of_any_attempt_counts() {
     assert_eq!(users(&r), [2, 2, 1]);
     assert_eq!(medians(&r), [None, Some(450.0), Some(2700.0)]);
     // first: both users stop at b with gap 600.
-    let r = funnel(&s, &spec(&["a", "b", "c"], &format!(r#"{w},"entry":"first""#)));
+    let r = funnel(
+        &s,
+        &spec(&["a", "b", "c"], &format!(r#"{w},"entry":"first""#)),
+    );
     assert_eq!(users(&r), [2, 2, 0]);
     assert_eq!(medians(&r), [None, Some(600.0), None]);
     assert_eq!(r.steps[2].conversion, 0.0);
@@ -293,13 +366,25 @@ fn one_event_never_satisfies_two_steps() {
         assert_eq!(users(&r), [5, 3], "{entry}");
         // gaps [300, 0, 120] → median 120
         assert_eq!(medians(&r), [None, Some(120.0)]);
-        let r = funnel(&s, &spec(&["a", "a"], &format!(r#""entry":"{entry}","ties":"strictly_later""#)));
+        let r = funnel(
+            &s,
+            &spec(
+                &["a", "a"],
+                &format!(r#""entry":"{entry}","ties":"strictly_later""#),
+            ),
+        );
         assert_eq!(users(&r), [5, 2], "{entry}");
         // steps [a, b, a]: only u5 does all three; u4 reaches b
-        let r = funnel(&s, &spec(&["a", "b", "a"], &format!(r#""entry":"{entry}""#)));
+        let r = funnel(
+            &s,
+            &spec(&["a", "b", "a"], &format!(r#""entry":"{entry}""#)),
+        );
         assert_eq!(users(&r), [5, 2, 1], "{entry}");
         // steps [a, a, a]: nobody has three a's; u2, u3, u5 reach step 2
-        let r = funnel(&s, &spec(&["a", "a", "a"], &format!(r#""entry":"{entry}""#)));
+        let r = funnel(
+            &s,
+            &spec(&["a", "a", "a"], &format!(r#""entry":"{entry}""#)),
+        );
         assert_eq!(users(&r), [5, 3, 0], "{entry}");
     }
 }
@@ -321,23 +406,67 @@ fn validation_errors_are_clear() {
     assert_eq!(funnel(&s, &spec(&["signup"; 10], "")).steps.len(), 10);
     let (field, msg) = spec_error(&s, &spec(&["signup", "purchse"], ""));
     assert_eq!(field, "steps[1].event");
-    assert!(msg.contains("purchse") && msg.contains("did you mean \"purchase\""), "{msg}");
+    assert!(
+        msg.contains("purchse") && msg.contains("did you mean \"purchase\""),
+        "{msg}"
+    );
     let (field, msg) = spec_error(&s, &spec(&["signup", "zzzzzzzzzzzz"], ""));
     assert_eq!(field, "steps[1].event");
-    assert!(msg.contains("known events include") && msg.contains("purchase"), "{msg}");
-    let (field, _) = spec_error(&s, &spec(&["signup", "purchase"], r#""window":{"value":0,"unit":"day"}"#));
+    assert!(
+        msg.contains("known events include") && msg.contains("purchase"),
+        "{msg}"
+    );
+    let (field, _) = spec_error(
+        &s,
+        &spec(
+            &["signup", "purchase"],
+            r#""window":{"value":0,"unit":"day"}"#,
+        ),
+    );
     assert_eq!(field, "window.value");
-    let full = format!("{}", try_run(&s, &spec(&["signup", "purchase"], r#""window":{"value":0,"unit":"day"}"#)).unwrap_err());
+    let full = format!(
+        "{}",
+        try_run(
+            &s,
+            &spec(
+                &["signup", "purchase"],
+                r#""window":{"value":0,"unit":"day"}"#
+            )
+        )
+        .unwrap_err()
+    );
     assert!(full.starts_with("invalid spec: window.value"), "{full}");
     // unknown or mistyped JSON fields are rejected before running
     for (json, needle) in [
-        (spec(&["signup", "purchase"], r#""windw":{"value":1,"unit":"day"}"#), "windw"),
-        (spec(&["signup", "purchase"], r#""entry":"last""#), "last"),
-        (spec(&["signup", "purchase"], r#""ties":"random""#), "random"),
-        (spec(&["signup", "purchase"], r#""window":{"value":1,"unit":"fortnight"}"#), "fortnight"),
-        (spec(&["signup", "purchase"], r#""window":{"value":-1,"unit":"day"}"#), "-1"),
         (
-            r#"{"analysis":"funnel","steps":[{"event":"signup","name":"x"},{"event":"purchase"}]}"#.to_string(),
+            spec(
+                &["signup", "purchase"],
+                r#""windw":{"value":1,"unit":"day"}"#,
+            ),
+            "windw",
+        ),
+        (spec(&["signup", "purchase"], r#""entry":"last""#), "last"),
+        (
+            spec(&["signup", "purchase"], r#""ties":"random""#),
+            "random",
+        ),
+        (
+            spec(
+                &["signup", "purchase"],
+                r#""window":{"value":1,"unit":"fortnight"}"#,
+            ),
+            "fortnight",
+        ),
+        (
+            spec(
+                &["signup", "purchase"],
+                r#""window":{"value":-1,"unit":"day"}"#,
+            ),
+            "-1",
+        ),
+        (
+            r#"{"analysis":"funnel","steps":[{"event":"signup","name":"x"},{"event":"purchase"}]}"#
+                .to_string(),
             "name",
         ),
     ] {
