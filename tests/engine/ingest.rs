@@ -67,7 +67,6 @@ fn rejected_rows_are_counted_by_reason_with_line_numbers() {
 /// The csv crate's record positions are off by one after a CRLF terminator
 /// (BurntSushi/rust-csv#395); the engine reports them as the row's line.
 #[test]
-#[ignore = "bug: reject line numbers are one too small in CRLF files (ingest/csv.rs takes record.position().line() from the csv crate, rust-csv#395)"]
 fn line_numbers_with_crlf_line_endings() {
     let r = load(CRLF).report;
     let got: Vec<(u64, RejectReason)> = r
@@ -100,7 +99,6 @@ fn crlf_files_import_every_row() {
 /// The first row after an empty line gets the empty line's number from the csv crate
 /// (BurntSushi/rust-csv#208); the engine reports it as the row's line.
 #[test]
-#[ignore = "bug: the first rejected row after an empty line is reported at the empty line's number (ingest/csv.rs record.position(), rust-csv#208)"]
 fn line_numbers_after_empty_lines() {
     let text = "user_id,event,timestamp\n,a,x\n\n,a,x\n,a,x\n\n\n,a,x\n";
     let r = load(text).report;

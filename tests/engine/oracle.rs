@@ -1197,7 +1197,6 @@ fn retention_matches_oracle_on_random_tie_heavy_data() {
 /// a user who returned in period 5 returned "in period 1 or any later one" whether the
 /// table shows 3 periods or 30.
 #[test]
-#[ignore = "bug: retention on_or_after ignores returns after the last displayed period (retention.rs: `if n as usize >= np { break; }` before the on_or_after fold)"]
 fn retention_on_or_after_with_short_tables_matches_oracle() {
     let (d, store) = sample_data();
     for periods in [1, 3, 7] {

@@ -155,19 +155,29 @@ pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> 
         };
         let cohort = cal.bucket(t[first]);
         hit.iter_mut().for_each(|h| *h = false);
-        for i in first..r.end {
-            if ret.is_some_and(|c| ev[i] != c) {
-                continue;
+        match spec.mode {
+            RetentionMode::On => {
+                for i in first..r.end {
+                    if ret.is_some_and(|c| ev[i] != c) {
+                        continue;
+                    }
+                    let n = cal.index(cohort, cal.bucket(t[i])) as usize;
+                    if n >= np {
+                        break; // events are in time order: nothing later is in the table
+                    }
+                    hit[n] = true;
+                }
             }
-            let n = cal.index(cohort, cal.bucket(t[i]));
-            if n as usize >= np {
-                break;
-            }
-            hit[n as usize] = true;
-        }
-        if spec.mode == RetentionMode::OnOrAfter {
-            for n in (0..np - 1).rev() {
-                hit[n] |= hit[n + 1];
+            RetentionMode::OnOrAfter => {
+                // returned in period N or later ⇔ the last return is in period ≥ N, even
+                // when that period is beyond the columns shown
+                if let Some(i) = (first..r.end)
+                    .rev()
+                    .find(|&i| ret.is_none_or(|c| ev[i] == c))
+                {
+                    let last = cal.index(cohort, cal.bucket(t[i])).max(0) as usize;
+                    hit.iter_mut().take(last + 1).for_each(|h| *h = true);
+                }
             }
         }
         let row = table.entry(cohort).or_insert_with(|| (0, vec![0; np]));

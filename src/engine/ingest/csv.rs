@@ -11,7 +11,8 @@ use super::{Dataset, ImportReport, LoadOptions, Progress, RejectReason};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
 use crate::engine::time::{parse_timestamp, TimeZone};
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{Cursor, Read};
 use std::rc::Rc;
 
@@ -19,16 +20,53 @@ const SNIFF_BYTES: usize = 64 * 1024;
 /// Rows between two progress reports.
 const PROGRESS_EVERY: u64 = 50_000;
 
-/// Counts bytes as they are read.
-struct Counting<R> {
-    inner: R,
-    count: Rc<Cell<u64>>,
+/// Where the reader is: bytes handed to the CSV parser, and the offsets of the line-break
+/// bytes (`\r`, `\n`) not yet passed by a record, so a record's line number follows from
+/// its byte offset. (The csv crate's own line numbers are wrong after CRLF and after blank
+/// lines, and its record offsets point at the line break before the record.)
+#[derive(Default)]
+struct Track {
+    bytes: u64,
+    /// (offset, is `\n`) of every `\r` and `\n` at or after the last record's start.
+    breaks: VecDeque<(u64, bool)>,
+    lines_before: u64,
 }
 
-impl<R: Read> Read for Counting<R> {
+impl Track {
+    /// 1-based line number of the record the parser says starts at byte `start`.
+    fn line_at(&mut self, start: u64) -> u64 {
+        let mut cursor = start;
+        while let Some(&(p, newline)) = self.breaks.front() {
+            // breaks before the record, then the run of breaks (blank lines) it starts with
+            if p > cursor {
+                break;
+            }
+            if p == cursor {
+                cursor += 1;
+            }
+            self.breaks.pop_front();
+            self.lines_before += u64::from(newline);
+        }
+        self.lines_before + 1
+    }
+}
+
+/// A reader that keeps [`Track`] up to date.
+struct Tracked<R> {
+    inner: R,
+    track: Rc<RefCell<Track>>,
+}
+
+impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.count.set(self.count.get() + n as u64);
+        let mut t = self.track.borrow_mut();
+        let base = t.bytes;
+        t.breaks.extend(
+            memchr::memchr2_iter(b'\n', b'\r', &buf[..n])
+                .map(|i| (base + i as u64, buf[i] == b'\n')),
+        );
+        t.bytes += n as u64;
         Ok(n)
     }
 }
@@ -62,18 +100,17 @@ pub fn load<R: Read>(
     opts: &LoadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
-    let count = Rc::new(Cell::new(0u64));
-    let mut input = Counting {
-        inner: input,
-        count: count.clone(),
-    };
+    let mut input = input;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     (&mut input)
         .take(SNIFF_BYTES as u64)
         .read_to_end(&mut head)?;
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+    let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         head.drain(..3);
-    }
+        3
+    } else {
+        0
+    };
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return Err(Error::Format(
             "the file is UTF-16 text; save it as UTF-8 CSV and try again".into(),
@@ -102,12 +139,17 @@ pub fn load<R: Read>(
         None => sniff_delimiter(&head),
     };
     let naive_tz = opts.naive_timezone.unwrap_or(TimeZone::UTC);
+    let track = Rc::new(RefCell::new(Track::default()));
+    let bytes_read = || track.borrow().bytes + bom;
 
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(Cursor::new(head).chain(input));
+        .from_reader(Tracked {
+            inner: Cursor::new(head).chain(input),
+            track: track.clone(),
+        });
     let headers: Vec<String> = reader
         .byte_headers()
         .map_err(|e| Error::Format(format!("could not read the header line: {e}")))?
@@ -143,7 +185,9 @@ pub fn load<R: Read>(
                 return Err(Error::Format(format!("line {line}: {e}")));
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = track
+            .borrow_mut()
+            .line_at(record.position().map_or(0, |p| p.byte()));
         // a blank line is not a row
         if record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()) {
             continue;
@@ -151,7 +195,7 @@ pub fn load<R: Read>(
         report.rows_in += 1;
         if report.rows_in.is_multiple_of(PROGRESS_EVERY) {
             let p = Progress {
-                bytes: count.get(),
+                bytes: bytes_read(),
                 total_bytes,
                 rows: report.rows_in,
             };
@@ -214,7 +258,7 @@ pub fn load<R: Read>(
         builder.push(user, event, ts, idx.properties.iter().map(|&i| field(i)));
         report.imported += 1;
     }
-    report.bytes = count.get();
+    report.bytes = bytes_read();
     progress(Progress {
         bytes: report.bytes,
         total_bytes,
