@@ -1,35 +1,50 @@
 #!/usr/bin/env bash
-# Runs every test suite in order and prints one closing line per suite and a summary.
+# Runs every test suite in order, then prints one line per suite and a closing count.
 # Called by `make test` (after scripts/setup.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}"
+LOGS=target/test-logs
+mkdir -p "$LOGS"
 
 failed=()
+summary=()
+passed_total=0
+failed_total=0
 step() {
-  local name=$1; shift
-  local t0=$SECONDS
+  local name=$1 log="$LOGS/$2.log"; shift 2
+  local t0=$SECONDS status
   printf '\n\033[1m== %s ==\033[0m\n' "$name"
-  if "$@"; then
-    printf '== %s: ok (%ss)\n' "$name" $((SECONDS - t0))
+  "$@" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  # count tests from the runners' own closing lines (cargo/libtest and node:test)
+  local p f
+  p=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+  f=$(grep -oE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+  p=$((p + $(grep -oE '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')))
+  f=$((f + $(grep -oE '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')))
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  passed_total=$((passed_total + p))
+  failed_total=$((failed_total + f))
+  if [ "$status" -eq 0 ]; then
+    summary+=("ok      $name: $p passed ($((SECONDS - t0)) s)")
   else
-    printf '== %s: FAILED (%ss)\n' "$name" $((SECONDS - t0))
+    summary+=("FAILED  $name: $p passed, $f failed ($((SECONDS - t0)) s)")
     failed+=("$name")
   fi
 }
 
-step "native tests (unit + integration)" cargo test --locked
-step "wasm tests in headless Chromium" cargo test --locked --target wasm32-unknown-unknown --test web --test web_worker
-step "cross-check against DuckDB SQL" bash scripts/crosscheck.sh --rebuild
-step "build the static site" trunk build --release --dist dist
-step "end-to-end tests in Chromium" node --test tests/e2e/
+step "native tests (unit + integration)" native cargo test --locked
+step "wasm tests in headless Chromium" wasm cargo test --locked --target wasm32-unknown-unknown --test web --test web_worker
+step "cross-check against DuckDB SQL" crosscheck bash scripts/crosscheck.sh --rebuild
+step "build the static site" dist trunk build --release --dist dist
+step "end-to-end tests in Chromium" e2e node --test tests/e2e/
 
 echo
-if [ ${#failed[@]} -eq 0 ]; then
-  echo "all test suites passed"
-else
-  echo "failed suites: ${failed[*]}"
-  exit 1
-fi
+printf '%s\n' "${summary[@]}"
+for f in dist/*.wasm; do printf 'size    %s: %s bytes, %s gzip\n' "$f" "$(wc -c < "$f")" "$(gzip -9c "$f" | wc -c)"; done
+echo
+echo "tests: $passed_total passed, $failed_total failed"
+[ ${#failed[@]} -eq 0 ]
