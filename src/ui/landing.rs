@@ -32,6 +32,19 @@ fn file_input(engine: &Engine, id: &'static str) -> Html {
     html! { <input type="file" id={id} data-testid="file-input" accept=".csv,.tsv,.txt,text/csv" {onchange} /> }
 }
 
+/// A callback that clicks the (hidden) element `id`, e.g. a file input behind a button.
+fn click_on(id: &'static str) -> Callback<MouseEvent> {
+    Callback::from(move |_| {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            el.click();
+        }
+    })
+}
+
 /// The progress bar of a running load, with a cancel button.
 pub fn progress(lang: Lang, engine: &Engine, l: &Loading) -> Html {
     let (done, rows) = l.progress.map(|p| (p.bytes, p.rows)).unwrap_or((0, 0));
@@ -89,15 +102,7 @@ pub fn landing(p: &LandingProps) -> Html {
         let e = p.engine.clone();
         Callback::from(move |_| e.load_sample())
     };
-    let pick = Callback::from(|_| {
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("file"))
-            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            el.click();
-        }
-    });
+    let pick = click_on("file");
     html! {
         <div class="landing">
             <div class={if *over { "dropzone over" } else { "dropzone" }} data-testid="dropzone" {ondragover} {ondragleave} {ondrop}>
@@ -140,15 +145,7 @@ pub fn dataset_bar(p: &DatasetBarProps) -> Html {
     } else {
         p.data.name.clone()
     };
-    let pick = Callback::from(|_| {
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("file2"))
-            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            el.click();
-        }
-    });
+    let pick = click_on("file2");
     html! {
         <>
             <div class="dataset-bar">
