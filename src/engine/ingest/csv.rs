@@ -150,12 +150,13 @@ pub fn load<R: Read>(
             inner: Cursor::new(head).chain(input),
             track: track.clone(),
         });
-    let headers: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| Error::Format(format!("could not read the header line: {e}")))?
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_string())
-        .collect();
+    let headers = unique_names(
+        reader
+            .byte_headers()
+            .map_err(|e| Error::Format(format!("could not read the header line: {e}")))?
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().to_string()),
+    );
     if headers.len() < 3 {
         return Err(Error::Format(format!(
             "the header line has {} column(s) ({}); an event export needs at least user, \
@@ -275,6 +276,27 @@ pub fn load<R: Read>(
     })
 }
 
+/// Header names made usable: an empty name becomes `column N`, a repeated one gets ` (2)`,
+/// ` (3)`, … so every property can be named.
+fn unique_names(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, name) in names.enumerate() {
+        let base = if name.is_empty() {
+            format!("column {}", i + 1)
+        } else {
+            name
+        };
+        let mut candidate = base.clone();
+        let mut n = 1;
+        while out.contains(&candidate) {
+            n += 1;
+            candidate = format!("{base} ({n})");
+        }
+        out.push(candidate);
+    }
+    out
+}
+
 fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
@@ -325,6 +347,16 @@ mod tests {
         assert_eq!(d.store.event_names().code("a, b"), Some(2));
         let ch = d.store.property("channel").unwrap();
         assert!((0..4).any(|i| ch.display(i).as_deref() == Some("x\"y")));
+    }
+
+    #[test]
+    fn empty_and_repeated_headers_get_names() {
+        let d = load_str("user_id,event,timestamp,,tag,tag\nu,e,2024-01-01,x,a,b\n").unwrap();
+        assert_eq!(d.report.columns.properties, ["column 4", "tag", "tag (2)"]);
+        assert_eq!(
+            d.store.property("tag (2)").unwrap().display(0).as_deref(),
+            Some("b")
+        );
     }
 
     #[test]
