@@ -250,6 +250,24 @@ test('the sample dataset loads and the UI speaks Chinese', async () => {
   assert.equal(await page.evaluate(() => window.__mainThreadReads), 0);
 });
 
+test('the static site works from a sub-path of a host', async () => {
+  const site = path.join(OUT, 'host');
+  fs.rmSync(site, { recursive: true, force: true });
+  fs.mkdirSync(path.join(site, 'reports'), { recursive: true });
+  fs.cpSync(DIST, path.join(site, 'reports', 'loupe'), { recursive: true });
+  const host = await serve(site);
+  const p = await browser.newPage();
+  try {
+    await p.goto(`http://127.0.0.1:${host.address().port}/reports/loupe/`, { waitUntil: 'load' });
+    await p.click('[data-testid=sample]');
+    await p.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+    assert.equal(num(await p.textContent('[data-testid=users]')), 50000);
+  } finally {
+    await p.close();
+    host.close();
+  }
+});
+
 test('no request leaves the machine, and none but worker files after load', () => {
   assert.ok(requests.length > 0);
   const foreign = requests.filter((r) => !r.url.startsWith(origin + '/'));
