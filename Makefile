@@ -29,7 +29,7 @@ test: setup
 	@bash scripts/test.sh
 
 test-native:
-	cargo test --locked
+	cargo test --locked --lib --bins --tests
 
 test-wasm: setup
 	cargo test --locked --target wasm32-unknown-unknown --test web --test web_worker

@@ -36,7 +36,7 @@ step() {
   fi
 }
 
-step "native tests (unit + integration)" native cargo test --locked
+step "native tests (unit + integration)" native cargo test --locked --lib --bins --tests
 step "wasm tests in headless Chromium" wasm cargo test --locked --target wasm32-unknown-unknown --test web --test web_worker
 step "cross-check against DuckDB SQL" crosscheck bash scripts/crosscheck.sh --rebuild
 step "build the static site" dist trunk build --release --dist dist
