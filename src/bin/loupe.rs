@@ -52,6 +52,7 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 "--time-col",
                 "--delimiter",
                 "--naive-tz",
+                "--runs",
             ];
             let mut a = Args {
                 positional: Vec::new(),

@@ -329,11 +329,6 @@ impl StoreBuilder {
     /// Sorts by (user, time, push order) and types the property columns.
     pub fn finish(self) -> EventStore {
         let n = self.event.len();
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        let (user, time) = (&self.user, &self.time);
-        order.sort_unstable_by_key(|&i| (user[i as usize], time[i as usize], i));
-        let permute_u32 = |v: &[u32]| order.iter().map(|&i| v[i as usize]).collect::<Vec<_>>();
-
         let mut user_offsets = vec![0u32; self.users.len() + 1];
         for &u in &self.user {
             user_offsets[u as usize + 1] += 1;
@@ -341,6 +336,20 @@ impl StoreBuilder {
         for i in 1..user_offsets.len() {
             user_offsets[i] += user_offsets[i - 1];
         }
+        // counting sort by user (stable: push order kept), then a stable sort by time
+        // within each user; exports are mostly in time order, which that sort finds cheap
+        let mut order = vec![0u32; n];
+        let mut next = user_offsets.clone();
+        for (i, &u) in self.user.iter().enumerate() {
+            order[next[u as usize] as usize] = i as u32;
+            next[u as usize] += 1;
+        }
+        drop(next);
+        let time = &self.time;
+        for w in user_offsets.windows(2) {
+            order[w[0] as usize..w[1] as usize].sort_by_key(|&i| time[i as usize]);
+        }
+        let permute_u32 = |v: &[u32]| order.iter().map(|&i| v[i as usize]).collect::<Vec<_>>();
         let event = permute_u32(&self.event);
         let time = order.iter().map(|&i| self.time[i as usize]).collect();
         let props = self
