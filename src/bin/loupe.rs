@@ -1,7 +1,7 @@
 //! `loupe`: the native command line, running the same engine as the app.
 //!
 //! ```text
-//! loupe run --spec SPEC.json FILE      print the result of an analysis as JSON
+//! loupe run --spec SPEC.json FILE      print the result of an analysis as JSON (--csv: a table)
 //! loupe inspect FILE [--json]          what was imported, rejected and detected
 //! loupe sample --out FILE.csv          write the built-in demo data as CSV
 //! loupe bench FILE                     time the load and the reference analyses
@@ -27,7 +27,7 @@ mod cli {
     use std::io::{IsTerminal, Write};
 
     const USAGE: &str = "usage:
-  loupe run --spec SPEC.json|'{json}' FILE [import options]
+  loupe run --spec SPEC.json|'{json}' FILE [--csv] [import options]
   loupe inspect FILE [--json] [import options]
   loupe sample --out FILE.csv [--users N] [--days N] [--seed N]
   loupe bench FILE [--runs N]    load time and median analysis times (reference queries)
@@ -167,7 +167,7 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
         let mut out = stdout.lock();
         match cmd.as_str() {
             "run" => {
-                args.check(&[&["--spec"], &IMPORT[..]].concat())?;
+                args.check(&[&["--spec", "--csv"], &IMPORT[..]].concat())?;
                 let spec_arg = args
                     .get("--spec")
                     .ok_or(format!("run needs --spec\n{USAGE}"))?;
@@ -179,6 +179,10 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 let spec = Spec::from_json(&json).map_err(|e| e.to_string())?;
                 let data = load(&args, file()?)?;
                 let result = analysis::run(&data.store, &spec).map_err(|e| e.to_string())?;
+                if args.has("--csv") {
+                    let _ = out.write_all(analysis::table::csv(&result).as_bytes());
+                    return Ok(());
+                }
                 serde_json::to_writer_pretty(&mut out, &result).map_err(|e| e.to_string())?;
             }
             "inspect" => {

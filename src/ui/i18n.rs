@@ -159,6 +159,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "统计的事件（不选为全部）",
     ),
     ("memory", "Memory", "内存"),
+    (
+        "download_csv",
+        "Download the table as CSV",
+        "下载表格（CSV）",
+    ),
+    (
+        "download_png",
+        "Download the chart as PNG",
+        "下载图表（PNG）",
+    ),
 ];
 
 /// The text of `key` in `lang`.

@@ -400,6 +400,42 @@ pub fn start() {
     yew::Renderer::<App>::new().render();
 }
 
+/// Saves `data` as a file named `name` through the browser's download (a local blob URL:
+/// nothing is sent anywhere).
+pub fn download(name: &str, mime: &str, data: &[u8]) -> Result<(), wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(data));
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)
+}
+
+/// Saves the chart currently on the page as a PNG.
+pub fn download_chart_png(name: &str) -> Result<(), wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let canvas: web_sys::HtmlCanvasElement = doc
+        .query_selector("canvas.chart")?
+        .ok_or("no chart")?
+        .dyn_into()?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&canvas.to_data_url()?);
+    a.set_download(name);
+    a.click();
+    Ok(())
+}
+
 /// Formats a count with thousands separators.
 pub fn count(v: u64) -> String {
     crate::chart::group_digits(v)

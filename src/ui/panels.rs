@@ -160,6 +160,32 @@ fn status(lang: Lang, last: &Option<(Spec, Outcome)>) -> Html {
     }
 }
 
+/// "CSV" and "PNG" buttons for a finished result.
+fn exports(lang: Lang, name: &'static str, result: &Option<Rc<AnalysisResult>>) -> Html {
+    let Some(r) = result.clone() else {
+        return html! {};
+    };
+    let csv = Callback::from(move |_| {
+        let text = crate::engine::analysis::table::csv(&r);
+        // a BOM so spreadsheet programs read the UTF-8 (Chinese names) correctly
+        let data = [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat();
+        if let Err(e) = super::download(&format!("loupe-{name}.csv"), "text/csv", &data) {
+            gloo::console::error!(e);
+        }
+    });
+    let png = Callback::from(move |_| {
+        if let Err(e) = super::download_chart_png(&format!("loupe-{name}.png")) {
+            gloo::console::error!(e);
+        }
+    });
+    html! {
+        <div class="exports">
+            <button class="secondary small" onclick={csv} data-testid="download-csv" title={t(lang, "download_csv")}>{"⤓ CSV"}</button>
+            <button class="secondary small" onclick={png} data-testid="download-png" title={t(lang, "download_png")}>{"⤓ PNG"}</button>
+        </div>
+    }
+}
+
 fn running(last: &Option<(Spec, Outcome)>) -> bool {
     matches!(last, Some((_, Outcome::Running)))
 }
@@ -342,6 +368,7 @@ pub fn funnel_panel(p: &PanelProps) -> Html {
                 { status(lang, &p.last) }
             </div>
             <div class="results">
+                { exports(lang, "funnel", &result) }
                 if let Some(r) = result.clone() { <Chart result={r} lang={lang} /> }
                 { table }
             </div>
@@ -443,6 +470,7 @@ pub fn retention_panel(p: &PanelProps) -> Html {
                 { status(lang, &p.last) }
             </div>
             <div class="results">
+                { exports(lang, "retention", &result) }
                 if let Some(r) = result.clone() { <Chart result={r} lang={lang} height={300} /> }
                 { table }
             </div>
@@ -555,6 +583,7 @@ pub fn segmentation_panel(p: &PanelProps) -> Html {
                 { status(lang, &p.last) }
             </div>
             <div class="results">
+                { exports(lang, "segmentation", &result) }
                 if let Some(r) = result.clone() { <Chart result={r} lang={lang} /> }
                 { table }
             </div>

@@ -141,6 +141,15 @@ test('a funnel built in the UI equals `loupe run`', async () => {
   assert.ok(cli.steps[3].users > 0 && cli.steps[3].users < cli.steps[0].users, 'the funnel narrows');
   await page.screenshot({ path: path.join(OUT, 'funnel.png'), fullPage: true });
 
+  // the table downloads as the same CSV the CLI writes; the chart as a PNG
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), csvPath));
+  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-png]')]);
+  const png = fs.readFileSync(await pngDl.path());
+  assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+  assert.ok(png.length > 5000, `PNG of ${png.length} bytes`);
+
   // the URL hash holds the spec (and nothing else): a link reproduces the analysis
   const hash = new URL(page.url()).hash;
   assert.ok(hash.startsWith('#spec='), hash);
@@ -270,9 +279,11 @@ test('the static site works from a sub-path of a host', async () => {
 
 test('no request leaves the machine, and none but worker files after load', () => {
   assert.ok(requests.length > 0);
-  const foreign = requests.filter((r) => !r.url.startsWith(origin + '/'));
+  // blob: and data: URLs are the page's own downloads, made in the tab
+  const foreign = requests.filter((r) => !r.url.startsWith(origin + '/') && !/^(blob|data):/.test(r.url));
   assert.deepEqual(foreign, [], 'requests to other origins');
   const allowed = new Set(['/worker_loader.js', '/worker.js', '/worker_bg.wasm']);
-  const late = requests.filter((r) => r.afterLoad && !(r.method === 'GET' && !r.post && allowed.has(new URL(r.url).pathname) && !new URL(r.url).search));
+  const late = requests.filter((r) => r.afterLoad && !/^(blob|data):/.test(r.url)
+    && !(r.method === 'GET' && !r.post && allowed.has(new URL(r.url).pathname) && !new URL(r.url).search));
   assert.deepEqual(late, [], 'requests after the page loaded');
 });

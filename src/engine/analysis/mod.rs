@@ -8,6 +8,7 @@
 pub mod funnel;
 pub mod retention;
 pub mod segmentation;
+pub mod table;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::store::EventStore;

@@ -1,0 +1,160 @@
+//! Results as tables: a header row and data rows of text, for CSV downloads in the app and
+//! `loupe run --csv`. Numbers are written in full (no thousands separators, rates as
+//! fractions), so the CSV round-trips into a spreadsheet without loss.
+
+use super::funnel::FunnelResult;
+use super::retention::RetentionResult;
+use super::segmentation::SegmentationResult;
+use super::AnalysisResult;
+
+/// A header row plus data rows.
+pub type Table = Vec<Vec<String>>;
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+fn funnel(r: &FunnelResult) -> Table {
+    let mut t = vec![[
+        "step",
+        "event",
+        "users",
+        "conversion",
+        "step_conversion",
+        "dropped",
+        "median_seconds",
+        "mean_seconds",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for (k, s) in r.steps.iter().enumerate() {
+        t.push(vec![
+            (k + 1).to_string(),
+            s.event.clone(),
+            s.users.to_string(),
+            s.conversion.to_string(),
+            s.step_conversion.to_string(),
+            s.dropped.to_string(),
+            opt(s.median_seconds),
+            opt(s.mean_seconds),
+        ]);
+    }
+    t
+}
+
+fn retention(r: &RetentionResult) -> Table {
+    let n = r.periods as usize + 1;
+    let mut head = vec!["cohort".to_string(), "size".to_string()];
+    head.extend((0..n).map(|i| format!("users_{i}")));
+    head.extend((0..n).map(|i| format!("rate_{i}")));
+    head.extend((0..n).map(|i| format!("complete_{i}")));
+    let mut t = vec![head];
+    for c in &r.cohorts {
+        let mut row = vec![c.label.clone(), c.size.to_string()];
+        let cell = |i: usize, f: &dyn Fn(usize) -> String| {
+            if i < c.retained.len() {
+                f(i)
+            } else {
+                String::new()
+            }
+        };
+        row.extend((0..n).map(|i| cell(i, &|i| c.retained[i].to_string())));
+        row.extend((0..n).map(|i| cell(i, &|i| c.rates[i].to_string())));
+        row.extend((0..n).map(|i| cell(i, &|i| c.complete[i].to_string())));
+        t.push(row);
+    }
+    t
+}
+
+fn segmentation(r: &SegmentationResult) -> Table {
+    let mut t = vec![["interval", "series", "events", "users"]
+        .map(String::from)
+        .to_vec()];
+    for (b, label) in r.buckets.iter().enumerate() {
+        for s in &r.series {
+            t.push(vec![
+                label.clone(),
+                s.label.clone(),
+                s.events[b].to_string(),
+                s.users[b].to_string(),
+            ]);
+        }
+    }
+    t
+}
+
+/// The result as a table.
+pub fn table(r: &AnalysisResult) -> Table {
+    match r {
+        AnalysisResult::Funnel(r) => funnel(r),
+        AnalysisResult::Retention(r) => retention(r),
+        AnalysisResult::Segmentation(r) => segmentation(r),
+    }
+}
+
+/// The result as CSV text (RFC 4180 quoting).
+pub fn csv(r: &AnalysisResult) -> String {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    for row in table(r) {
+        // writing to memory cannot fail
+        let _ = w.write_record(&row);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::analysis::{run, Spec};
+    use crate::engine::ingest::{csv::load, LoadOptions};
+
+    #[test]
+    fn csv_of_each_result() {
+        let data = "user_id,event,timestamp,country\n\
+                    a,signup,2025-01-01T00:00:00Z,\"CN, East\"\n\
+                    a,buy,2025-01-02T00:00:00Z,\"CN, East\"\n\
+                    b,signup,2025-01-02T00:00:00Z,US\n";
+        let d = load(data.as_bytes(), None, &LoadOptions::default(), &mut |_| {
+            true
+        })
+        .unwrap();
+        let f = run(
+            &d.store,
+            &Spec::from_json(
+                r#"{"analysis":"funnel","steps":[{"event":"signup"},{"event":"buy"}]}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let text = csv(&f);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "step,event,users,conversion,step_conversion,dropped,median_seconds,mean_seconds"
+        );
+        assert_eq!(lines[1], "1,signup,2,1,1,0,,");
+        assert_eq!(lines[2], "2,buy,1,0.5,0.5,1,86400,86400");
+        let r = run(
+            &d.store,
+            &Spec::from_json(r#"{"analysis":"retention","periods":1}"#).unwrap(),
+        )
+        .unwrap();
+        let text = csv(&r);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "cohort,size,users_0,users_1,rate_0,rate_1,complete_0,complete_1"
+        );
+        // a's cohort 2025-01-01 (2 days observable), b's 2025-01-02 (only day 0)
+        assert_eq!(lines[1], "2025-01-01,1,1,1,1,1,true,false");
+        assert_eq!(lines[2], "2025-01-02,1,1,,1,,false,");
+        let s = run(
+            &d.store,
+            &Spec::from_json(r#"{"analysis":"segmentation","breakdown":"country"}"#).unwrap(),
+        )
+        .unwrap();
+        let text = csv(&s);
+        assert!(text.contains("2025-01-01,\"CN, East\",1,1"), "{text}");
+        assert!(text.contains("2025-01-02,US,1,1"), "{text}");
+    }
+}
