@@ -7,6 +7,10 @@ use crate::web::protocol::LoadedReply;
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// Rows shown in a table before the rest is summarised (keeps the page responsive with
+/// messy exports that have many thousands of event names).
+const MAX_ROWS: usize = 500;
+
 /// Props of [`OverviewPanel`].
 #[derive(Properties, PartialEq)]
 pub struct OverviewProps {
@@ -30,7 +34,7 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
         _ => "-".into(),
     };
     let max_events = o.event_names.first().map_or(1, |e| e.events.max(1));
-    let events = o.event_names.iter().map(|e| {
+    let events = o.event_names.iter().take(MAX_ROWS).map(|e| {
         let w = format!("width: {:.1}%", e.events as f64 / max_events as f64 * 100.0);
         html! {
             <tr key={e.name.clone()}>
@@ -91,6 +95,9 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                     <table class="grid" data-testid="event-table">
                         <thead><tr><th>{ t(lang, "event") }</th><th class="num">{ t(lang, "events") }</th><th class="num">{ t(lang, "users") }</th><th></th></tr></thead>
                         <tbody>{ for events }</tbody>
+                        if o.event_names.len() > MAX_ROWS {
+                            <tfoot><tr><td colspan="4" class="muted small">{ format!("… +{}", count((o.event_names.len() - MAX_ROWS) as u64)) }</td></tr></tfoot>
+                        }
                     </table>
                 </div>
                 <div>
