@@ -35,6 +35,10 @@ pub enum Error {
     #[error("invalid spec: {0}")]
     SpecJson(String),
 
+    /// An analysis was asked of a dataset without events.
+    #[error("the dataset has no events: every row was rejected (the overview lists why)")]
+    NoEvents,
+
     /// The import was cancelled by the caller's progress callback.
     #[error("import cancelled")]
     Cancelled,

@@ -277,6 +277,23 @@ test('the static site works from a sub-path of a host', async () => {
   }
 });
 
+test('a file dropped on the drop zone loads', async () => {
+  pageLoaded = false;
+  await page.goto('about:blank');
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  const dt = await page.evaluateHandle(() => {
+    const d = new DataTransfer();
+    d.items.add(new File(['用户ID,事件,时间\nu1,注册,2025-01-01 08:00:00\nu1,支付,2025-01-01 09:00:00\n'], 'dropped.csv', { type: 'text/csv' }));
+    return d;
+  });
+  await page.dispatchEvent('[data-testid=dropzone]', 'drop', { dataTransfer: dt });
+  await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent === 'dropped.csv');
+  assert.equal(num(await page.textContent('[data-testid=imported]')), 2);
+  assert.equal(await page.evaluate(() => window.__mainThreadReads), 0);
+});
+
 test('no request leaves the machine, and none but worker files after load', () => {
   assert.ok(requests.length > 0);
   // blob: and data: URLs are the page's own downloads, made in the tab

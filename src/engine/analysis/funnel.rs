@@ -146,6 +146,9 @@ pub struct FunnelStepResult {
 
 impl FunnelSpec {
     fn validate(&self, store: &EventStore) -> Result<Vec<u32>> {
+        if store.is_empty() {
+            return Err(Error::NoEvents);
+        }
         if self.steps.len() < 2 || self.steps.len() > MAX_STEPS {
             return Err(Error::spec(
                 "steps",

@@ -141,7 +141,7 @@ pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> 
     };
     let np = periods as usize + 1;
     let Some((_, data_end)) = store.time_span() else {
-        return Err(Error::spec("", "the dataset has no events"));
+        return Err(Error::NoEvents);
     };
     let last_bucket = cal.bucket(data_end);
 

@@ -220,9 +220,7 @@ pub fn run(store: &EventStore, spec: &SegmentationSpec) -> Result<SegmentationRe
         tz: spec.timezone,
         week_start: spec.week_start,
     };
-    let (lo, hi) = store
-        .time_span()
-        .ok_or_else(|| Error::spec("", "the dataset has no events"))?;
+    let (lo, hi) = store.time_span().ok_or(Error::NoEvents)?;
     let (first, last) = (cal.bucket(lo), cal.bucket(hi));
     let nb = cal.index(first, last) as usize + 1;
     if nb > MAX_BUCKETS {
