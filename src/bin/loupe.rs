@@ -32,7 +32,8 @@ mod cli {
   loupe sample --out FILE.csv [--users N] [--days N] [--seed N]
   loupe bench FILE [--runs N]    load time and median analysis times (reference queries)
 FILE may be @sample for the built-in demo data.
-import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C --naive-tz +08:00";
+import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C --naive-tz ZONE
+(ZONE: UTC, +08:00 or Asia/Shanghai; how timestamps without a zone are read)";
 
     struct Args {
         positional: Vec<String>,
@@ -119,7 +120,7 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
         let naive_timezone = match args.get("--naive-tz") {
             None => None,
             Some(z) => {
-                Some(TimeZone::parse(z).ok_or(format!("--naive-tz: unknown offset \"{z}\""))?)
+                Some(TimeZone::parse(z).ok_or(format!("--naive-tz: \"{z}\" is not UTC, an offset like +08:00 or a zone like Asia/Shanghai"))?)
             }
         };
         let opts = LoadOptions {

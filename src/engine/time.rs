@@ -6,8 +6,9 @@
 //! dates, `/` as date separator, and epoch numbers whose unit is decided by magnitude
 //! (< 1e11 seconds, < 1e14 milliseconds, < 1e17 microseconds, else nanoseconds).
 //!
-//! Calendar buckets (hour, day, ISO week, month) are computed at a fixed UTC offset
-//! ([`TimeZone`]). Named IANA zones with daylight-saving rules are not supported yet.
+//! Calendar buckets (hour, day, ISO week, month) are computed in a [`TimeZone`]: UTC, a
+//! fixed offset, or an IANA name whose daylight-saving rules come from the tz database
+//! bundled with the engine (jiff), resolved once per analysis into a table of offsets.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -62,19 +63,32 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
-/// A fixed offset from UTC, in seconds, used both to read naive timestamps and to cut
-/// calendar buckets. Serialises as `"UTC"` or `"+08:00"`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TimeZone {
+/// A time zone as a spec names it: `"UTC"`, a fixed offset such as `"+08:00"`, or an IANA
+/// name such as `"Asia/Shanghai"` or `"Europe/Berlin"` (daylight saving followed).
+///
+/// Parsing only checks the form; [`TimeZone::resolve`] looks a name up in the tz database
+/// bundled with the engine (the same database natively and in wasm), so the page, which
+/// never computes, does not carry it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimeZone {
     /// Seconds east of UTC.
-    pub offset_seconds: i32,
+    Fixed(i32),
+    /// An IANA time zone name.
+    Named(String),
+}
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone::UTC
+    }
 }
 
 impl TimeZone {
     /// UTC.
-    pub const UTC: TimeZone = TimeZone { offset_seconds: 0 };
+    pub const UTC: TimeZone = TimeZone::Fixed(0);
 
-    /// Parses `UTC`, `Z`, `GMT`, `+08:00`, `-0530`, `+8`, `UTC+8`, `UTC-05:00`.
+    /// Parses `UTC`, `Z`, `GMT`, `+08:00`, `-0530`, `+8`, `UTC+8`, `UTC-05:00`, or an IANA
+    /// name (`Area/Location`, letters, digits, `_`, `-`, `+`).
     pub fn parse(s: &str) -> Option<TimeZone> {
         let t = s.trim();
         let rest = t
@@ -84,26 +98,59 @@ impl TimeZone {
         if rest.is_empty() || rest == "Z" {
             return Some(TimeZone::UTC);
         }
-        let offset = parse_offset(rest.as_bytes())?;
-        Some(TimeZone {
-            offset_seconds: offset,
-        })
+        if let Some(offset) = parse_offset(rest.as_bytes()) {
+            return Some(TimeZone::Fixed(offset));
+        }
+        let named = t.contains('/')
+            && t.split('/').all(|part| {
+                !part.is_empty()
+                    && part.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+            });
+        named.then(|| TimeZone::Named(t.to_string()))
     }
 
-    /// Offset in microseconds.
-    pub fn offset_micros(self) -> i64 {
-        self.offset_seconds as i64 * SECOND
+    /// Looks the zone up and prepares its offsets.
+    pub fn resolve(&self) -> Result<Zone, String> {
+        match self {
+            TimeZone::Fixed(s) => Ok(Zone {
+                fixed: *s as i64 * SECOND,
+                spans: Vec::new(),
+            }),
+            TimeZone::Named(name) => {
+                let tz = jiff::tz::TimeZone::get(name).map_err(|_| {
+                    format!("unknown time zone \"{name}\" (not in the tz database)")
+                })?;
+                let from = jiff::Timestamp::from_second(days_from_civil(1900, 1, 1) * 86_400)
+                    .map_err(|e| e.to_string())?;
+                let until = days_from_civil(2100, 1, 1) * DAY;
+                let mut spans = vec![(i64::MIN, tz.to_offset(from).seconds() as i64 * SECOND)];
+                for t in tz.following(from) {
+                    let at = t.timestamp().as_microsecond();
+                    if at > until {
+                        break;
+                    }
+                    spans.push((at, t.offset().seconds() as i64 * SECOND));
+                }
+                Ok(Zone { fixed: 0, spans })
+            }
+        }
     }
 }
 
 impl fmt::Display for TimeZone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.offset_seconds == 0 {
-            return f.write_str("UTC");
+        match self {
+            TimeZone::Fixed(0) => f.write_str("UTC"),
+            TimeZone::Fixed(s) => {
+                let sign = if *s < 0 { '-' } else { '+' };
+                let a = s.unsigned_abs();
+                write!(f, "{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
+            }
+            TimeZone::Named(n) => f.write_str(n),
         }
-        let sign = if self.offset_seconds < 0 { '-' } else { '+' };
-        let a = self.offset_seconds.unsigned_abs();
-        write!(f, "{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
     }
 }
 
@@ -118,10 +165,55 @@ impl<'de> Deserialize<'de> for TimeZone {
         let s = String::deserialize(d)?;
         TimeZone::parse(&s).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "unknown time zone '{s}': use \"UTC\" or a fixed offset such as \"+08:00\" \
-                 (named zones like Asia/Shanghai are not supported yet)"
+                "unknown time zone '{s}': use \"UTC\", a fixed offset such as \"+08:00\", \
+                 or an IANA name such as \"Asia/Shanghai\""
             ))
         })
+    }
+}
+
+/// A resolved time zone: the UTC offset in force at any instant.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Zone {
+    /// The offset of a fixed zone (microseconds), when `spans` is empty.
+    fixed: i64,
+    /// (UTC instant from which it holds, offset), sorted; the first starts at `i64::MIN`.
+    spans: Vec<(i64, i64)>,
+}
+
+impl Zone {
+    /// UTC.
+    pub fn utc() -> Zone {
+        Zone {
+            fixed: 0,
+            spans: Vec::new(),
+        }
+    }
+
+    /// The offset (microseconds east of UTC) in force at the UTC instant `utc`.
+    pub fn offset_at(&self, utc: i64) -> i64 {
+        if self.spans.is_empty() {
+            return self.fixed;
+        }
+        let i = self.spans.partition_point(|s| s.0 <= utc);
+        self.spans[i.max(1) - 1].1
+    }
+
+    /// The UTC instant of a local wall-clock time. In a gap (clocks jump forward) the time
+    /// is read with the offset from before the jump; in an overlap, the earlier instant.
+    pub fn local_to_utc(&self, local: i64) -> i64 {
+        if self.spans.is_empty() {
+            return local - self.fixed;
+        }
+        let before = local - self.offset_at(local - 2 * DAY);
+        let after = local - self.offset_at(local + 2 * DAY);
+        // try both offsets around the wall time; keep one that maps back to it
+        for utc in [before.min(after), before.max(after)] {
+            if utc + self.offset_at(utc) == local {
+                return utc;
+            }
+        }
+        before
     }
 }
 
@@ -159,7 +251,7 @@ fn num(b: &[u8]) -> Option<u32> {
 
 /// Parses one timestamp cell into UTC microseconds. Naive date-times are read at `naive_tz`.
 /// Returns `None` for anything that is not a recognisable timestamp.
-pub fn parse_timestamp(s: &str, naive_tz: TimeZone) -> Option<i64> {
+pub fn parse_timestamp(s: &str, naive_tz: &Zone) -> Option<i64> {
     let s = s.trim();
     let b = s.as_bytes();
     if b.is_empty() {
@@ -179,7 +271,7 @@ pub fn parse_timestamp(s: &str, naive_tz: TimeZone) -> Option<i64> {
     parse_iso(b, naive_tz)
 }
 
-fn parse_compact(b: &[u8], naive_tz: TimeZone) -> Option<i64> {
+fn parse_compact(b: &[u8], naive_tz: &Zone) -> Option<i64> {
     if (b.len() != 8 && b.len() != 14) || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -195,7 +287,7 @@ fn parse_compact(b: &[u8], naive_tz: TimeZone) -> Option<i64> {
         }
         micros += h as i64 * HOUR + mi as i64 * MINUTE + sec as i64 * SECOND;
     }
-    Some(micros - naive_tz.offset_micros())
+    Some(naive_tz.local_to_utc(micros))
 }
 
 fn parse_epoch(s: &str) -> Option<i64> {
@@ -232,7 +324,7 @@ fn parse_epoch(s: &str) -> Option<i64> {
     Some(if neg { -micros } else { micros })
 }
 
-fn parse_iso(b: &[u8], naive_tz: TimeZone) -> Option<i64> {
+fn parse_iso(b: &[u8], naive_tz: &Zone) -> Option<i64> {
     // date: YYYY-MM-DD or YYYY/MM/DD (month and day may have one digit with '/')
     let mut i = 0;
     let year = take_digits(b, &mut i, 4, 4)? as i64;
@@ -252,7 +344,7 @@ fn parse_iso(b: &[u8], naive_tz: TimeZone) -> Option<i64> {
     }
     let mut micros = days_from_civil(year, month, day) * DAY;
     if i == b.len() {
-        return Some(micros - naive_tz.offset_micros());
+        return Some(naive_tz.local_to_utc(micros));
     }
     if b[i] != b'T' && b[i] != b' ' && b[i] != b't' {
         return None;
@@ -297,7 +389,7 @@ fn parse_iso(b: &[u8], naive_tz: TimeZone) -> Option<i64> {
     }
     let rest = &b[i..];
     let offset = match rest {
-        [] => naive_tz.offset_seconds,
+        [] => return Some(naive_tz.local_to_utc(micros)),
         b"Z" | b"z" | b"UTC" | b"GMT" => 0,
         _ => {
             let r = rest
@@ -361,35 +453,35 @@ pub enum WeekStart {
     Sunday,
 }
 
-/// Cuts UTC timestamps into calendar buckets at a fixed offset.
+/// Cuts UTC timestamps into calendar buckets in a time zone.
 ///
 /// A bucket is identified by an `i64` key whose meaning depends on the granularity: hours
 /// since the epoch, days since the epoch (for days and for the first day of a week), or
 /// months since year 0. Keys of one granularity are ordered and [`Calendar::index`] turns
 /// two keys into a period distance.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Calendar {
     /// Bucket size.
     pub granularity: Granularity,
-    /// Offset at which calendar boundaries are drawn.
-    pub tz: TimeZone,
+    /// Zone in which calendar boundaries are drawn.
+    pub zone: Zone,
     /// First day of a week.
     pub week_start: WeekStart,
 }
 
 impl Calendar {
     /// A calendar with the given granularity and zone, weeks starting Monday.
-    pub fn new(granularity: Granularity, tz: TimeZone) -> Self {
+    pub fn new(granularity: Granularity, zone: Zone) -> Self {
         Calendar {
             granularity,
-            tz,
+            zone,
             week_start: WeekStart::Monday,
         }
     }
 
     /// The key of the bucket holding `micros`.
     pub fn bucket(&self, micros: i64) -> i64 {
-        let local = micros + self.tz.offset_micros();
+        let local = micros + self.zone.offset_at(micros);
         match self.granularity {
             Granularity::Hour => local.div_euclid(HOUR),
             Granularity::Day => local.div_euclid(DAY),
@@ -425,21 +517,26 @@ impl Calendar {
         }
     }
 
-    /// The UTC instant (microseconds) at which bucket `key` starts.
-    pub fn start_micros(&self, key: i64) -> i64 {
-        let local = match self.granularity {
+    /// The local wall-clock time (as microseconds of a UTC-like scale) at which bucket
+    /// `key` starts.
+    fn local_start(&self, key: i64) -> i64 {
+        match self.granularity {
             Granularity::Hour => key * HOUR,
             Granularity::Day | Granularity::Week => key * DAY,
             Granularity::Month => {
                 days_from_civil(key.div_euclid(12), key.rem_euclid(12) as u32 + 1, 1) * DAY
             }
-        };
-        local - self.tz.offset_micros()
+        }
+    }
+
+    /// The UTC instant (microseconds) at which bucket `key` starts.
+    pub fn start_micros(&self, key: i64) -> i64 {
+        self.zone.local_to_utc(self.local_start(key))
     }
 
     /// A short label for a bucket: `2025-09-01`, `2025-09`, or `2025-09-01 13:00`.
     pub fn label(&self, key: i64) -> String {
-        let local = self.start_micros(key) + self.tz.offset_micros();
+        let local = self.local_start(key);
         let (y, m, d) = civil_from_days(local.div_euclid(DAY));
         match self.granularity {
             Granularity::Month => format!("{y:04}-{m:02}"),
@@ -457,7 +554,11 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> Option<i64> {
-        parse_timestamp(s, TimeZone::UTC)
+        parse_timestamp(s, &Zone::utc())
+    }
+
+    fn zone(s: &str) -> Zone {
+        TimeZone::parse(s).unwrap().resolve().unwrap()
     }
 
     #[test]
@@ -484,9 +585,11 @@ mod tests {
         assert_eq!(utc("2024-03-01T09:00:00.250Z"), Some(base + 250_000));
         assert_eq!(utc("2024-03-01T09:00:00.123456789Z"), Some(base + 123_456));
         assert_eq!(utc("2024-03-01"), Some(base - 9 * HOUR));
-        let cn = TimeZone::parse("+08:00").unwrap();
-        assert_eq!(parse_timestamp("2024-03-01 17:00:00", cn), Some(base));
-        assert_eq!(parse_timestamp("2024-03-01T09:00:00Z", cn), Some(base));
+        let cn = zone("+08:00");
+        assert_eq!(parse_timestamp("2024-03-01 17:00:00", &cn), Some(base));
+        assert_eq!(parse_timestamp("2024-03-01T09:00:00Z", &cn), Some(base));
+        let sh = zone("Asia/Shanghai");
+        assert_eq!(parse_timestamp("2024-03-01 17:00:00", &sh), Some(base));
     }
 
     #[test]
@@ -528,24 +631,88 @@ mod tests {
 
     #[test]
     fn zones() {
-        assert_eq!(TimeZone::parse("UTC+8").unwrap().offset_seconds, 8 * 3600);
-        assert_eq!(TimeZone::parse("-05:30").unwrap().offset_seconds, -19_800);
+        assert_eq!(TimeZone::parse("UTC+8"), Some(TimeZone::Fixed(8 * 3600)));
+        assert_eq!(TimeZone::parse("-05:30"), Some(TimeZone::Fixed(-19_800)));
         assert_eq!(TimeZone::parse("+08:00").unwrap().to_string(), "+08:00");
-        assert!(TimeZone::parse("Asia/Shanghai").is_none());
+        assert_eq!(
+            TimeZone::parse("Asia/Shanghai"),
+            Some(TimeZone::Named("Asia/Shanghai".into()))
+        );
+        assert_eq!(
+            TimeZone::parse("America/Argentina/Buenos_Aires")
+                .unwrap()
+                .to_string(),
+            "America/Argentina/Buenos_Aires"
+        );
+        assert_eq!(TimeZone::parse("Shanghai"), None);
+        assert_eq!(TimeZone::parse("../etc"), None);
+        let e = TimeZone::parse("Asia/Shangai")
+            .unwrap()
+            .resolve()
+            .unwrap_err();
+        assert!(e.contains("unknown time zone"), "{e}");
+    }
+
+    #[test]
+    fn daylight_saving_is_followed() {
+        let berlin = zone("Europe/Berlin");
+        // winter +01:00, summer +02:00 (2024: from 31 March 01:00 UTC to 27 October 01:00 UTC)
+        assert_eq!(berlin.offset_at(utc("2024-01-15T12:00:00Z").unwrap()), HOUR);
+        assert_eq!(
+            berlin.offset_at(utc("2024-07-15T12:00:00Z").unwrap()),
+            2 * HOUR
+        );
+        assert_eq!(berlin.offset_at(utc("2024-03-31T00:59:59Z").unwrap()), HOUR);
+        assert_eq!(
+            berlin.offset_at(utc("2024-03-31T01:00:00Z").unwrap()),
+            2 * HOUR
+        );
+        // naive local times: summer and winter, the gap, the overlap (earlier instant)
+        assert_eq!(
+            parse_timestamp("2024-07-15 14:00", &berlin),
+            utc("2024-07-15T12:00:00Z")
+        );
+        assert_eq!(
+            parse_timestamp("2024-01-15 13:00", &berlin),
+            utc("2024-01-15T12:00:00Z")
+        );
+        assert_eq!(
+            parse_timestamp("2024-03-31 02:30", &berlin),
+            utc("2024-03-31T01:30:00Z")
+        );
+        assert_eq!(
+            parse_timestamp("2024-10-27 02:30", &berlin),
+            utc("2024-10-27T00:30:00Z")
+        );
+        // a day bucket ends at local midnight in both seasons
+        let day = Calendar::new(Granularity::Day, berlin.clone());
+        let summer = utc("2024-07-15T22:30:00Z").unwrap(); // 00:30 on the 16th in Berlin
+        assert_eq!(day.label(day.bucket(summer)), "2024-07-16");
+        let winter = utc("2024-01-15T22:30:00Z").unwrap(); // 23:30 on the 15th
+        assert_eq!(day.label(day.bucket(winter)), "2024-01-15");
+        assert_eq!(
+            day.start_micros(day.bucket(summer)),
+            utc("2024-07-15T22:00:00Z").unwrap()
+        );
+        let month = Calendar::new(Granularity::Month, berlin);
+        assert_eq!(
+            month.start_micros(month.bucket(summer)),
+            utc("2024-06-30T22:00:00Z").unwrap()
+        );
     }
 
     #[test]
     fn calendar_buckets() {
         let t = utc("2024-03-06T23:30:00Z").unwrap(); // a Wednesday
-        let day = Calendar::new(Granularity::Day, TimeZone::UTC);
+        let day = Calendar::new(Granularity::Day, Zone::utc());
         assert_eq!(day.label(day.bucket(t)), "2024-03-06");
-        let cn = Calendar::new(Granularity::Day, TimeZone::parse("+08:00").unwrap());
+        let cn = Calendar::new(Granularity::Day, zone("+08:00"));
         assert_eq!(cn.label(cn.bucket(t)), "2024-03-07");
-        let mut week = Calendar::new(Granularity::Week, TimeZone::UTC);
+        let mut week = Calendar::new(Granularity::Week, Zone::utc());
         assert_eq!(week.label(week.bucket(t)), "2024-03-04");
         week.week_start = WeekStart::Sunday;
         assert_eq!(week.label(week.bucket(t)), "2024-03-03");
-        let month = Calendar::new(Granularity::Month, TimeZone::UTC);
+        let month = Calendar::new(Granularity::Month, Zone::utc());
         let k = month.bucket(t);
         assert_eq!(month.label(k), "2024-03");
         assert_eq!(month.label(month.add(k, 10)), "2025-01");
@@ -553,7 +720,7 @@ mod tests {
             month.start_micros(month.add(k, 1)),
             utc("2024-04-01").unwrap()
         );
-        let hour = Calendar::new(Granularity::Hour, TimeZone::UTC);
+        let hour = Calendar::new(Granularity::Hour, Zone::utc());
         assert_eq!(hour.label(hour.bucket(t)), "2024-03-06 23:00");
         assert_eq!(format_rfc3339(t), "2024-03-06T23:30:00.000Z");
     }

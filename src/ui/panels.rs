@@ -104,18 +104,37 @@ fn from_name<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
-/// The browser's current UTC offset (daylight-saving changes inside the data are not
-/// followed: named zones are not supported yet).
+/// The browser's time zone (its IANA name, so daylight saving is followed), or its
+/// current UTC offset when the browser does not name it.
 pub fn browser_zone() -> TimeZone {
-    let minutes = -js_sys::Date::new_0().get_timezone_offset();
-    TimeZone {
-        offset_seconds: (minutes * 60.0) as i32,
-    }
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    let name = js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    name.and_then(|n| TimeZone::parse(&n)).unwrap_or_else(|| {
+        let minutes = -js_sys::Date::new_0().get_timezone_offset();
+        TimeZone::Fixed((minutes * 60.0) as i32)
+    })
 }
 
-fn zone_options(current: TimeZone) -> Vec<(String, String)> {
-    let mut zones = vec![TimeZone::UTC, browser_zone(), current];
-    for z in ["+08:00", "+09:00", "+05:30", "+01:00", "-05:00", "-08:00"] {
+fn zone_options(current: &TimeZone) -> Vec<(String, String)> {
+    let mut zones = vec![TimeZone::UTC, browser_zone(), current.clone()];
+    for z in [
+        "Asia/Shanghai",
+        "Asia/Tokyo",
+        "Asia/Singapore",
+        "Asia/Kolkata",
+        "Europe/London",
+        "Europe/Berlin",
+        "America/New_York",
+        "America/Chicago",
+        "America/Los_Angeles",
+        "America/Sao_Paulo",
+        "Australia/Sydney",
+        "+08:00",
+        "-05:00",
+    ] {
         zones.extend(TimeZone::parse(z));
     }
     let mut out: Vec<(String, String)> = Vec::new();
@@ -465,7 +484,7 @@ pub fn retention_panel(p: &PanelProps) -> Html {
                 <label>{ t(lang, "mode") }</label>
                 { select("mode", modes, &json_name(&spec.mode), edit(&spec, |s, v| if let Some(m) = from_name(&v) { s.mode = m })) }
                 <label>{ t(lang, "timezone") }</label>
-                { select("timezone", zone_options(spec.timezone), &spec.timezone.to_string(), edit(&spec, |s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
+                { select("timezone", zone_options(&spec.timezone), &spec.timezone.to_string(), edit(&spec, |s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
                 { run_button(lang, running(&p.last), run) }
                 { status(lang, &p.last) }
             </div>
@@ -578,7 +597,7 @@ pub fn segmentation_panel(p: &PanelProps) -> Html {
                     { number_input("limit", spec.limit as u32, 1, 1000, set_limit) }
                 }
                 <label>{ t(lang, "timezone") }</label>
-                { select("timezone", zone_options(spec.timezone), &spec.timezone.to_string(), edit(&spec, |s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
+                { select("timezone", zone_options(&spec.timezone), &spec.timezone.to_string(), edit(&spec, |s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
                 { run_button(lang, running(&p.last), run) }
                 { status(lang, &p.last) }
             </div>

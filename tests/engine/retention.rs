@@ -289,9 +289,13 @@ fn invalid_retention_specs() {
     assert!(msg.contains("did you mean \"signup\""), "{msg}");
     let (field, _) = spec_error(&s, &spec(r#""return_event":"nope""#));
     assert_eq!(field, "return_event");
+    // a well-formed zone name that the tz database does not know fails when it is looked up
+    let (field, msg) = spec_error(&s, &spec(r#""timezone":"Mars/Base""#));
+    assert_eq!(field, "timezone");
+    assert!(msg.contains("unknown time zone \"Mars/Base\""), "{msg}");
     for bad in [
         r#""mode":"always""#,
-        r#""timezone":"Mars/Base""#,
+        r#""timezone":"Mars Base""#,
         r#""period":"year""#,
         r#""cohort":"x""#,
     ] {

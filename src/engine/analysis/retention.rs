@@ -136,7 +136,10 @@ pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> 
         .transpose()?;
     let cal = Calendar {
         granularity: spec.period,
-        tz: spec.timezone,
+        zone: spec
+            .timezone
+            .resolve()
+            .map_err(|e| Error::spec("timezone", e))?,
         week_start: spec.week_start,
     };
     let np = periods as usize + 1;

@@ -217,7 +217,10 @@ pub fn run(store: &EventStore, spec: &SegmentationSpec) -> Result<SegmentationRe
         .collect::<Result<_>>()?;
     let cal = Calendar {
         granularity: spec.interval,
-        tz: spec.timezone,
+        zone: spec
+            .timezone
+            .resolve()
+            .map_err(|e| Error::spec("timezone", e))?,
         week_start: spec.week_start,
     };
     let (lo, hi) = store.time_span().ok_or(Error::NoEvents)?;

@@ -10,7 +10,7 @@ use super::mapping::map_columns;
 use super::{Dataset, ImportReport, LoadOptions, Progress, RejectReason};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
-use crate::engine::time::{parse_timestamp, TimeZone};
+use crate::engine::time::parse_timestamp;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{Cursor, Read};
@@ -138,7 +138,12 @@ pub fn load<R: Read>(
         }
         None => sniff_delimiter(&head),
     };
-    let naive_tz = opts.naive_timezone.unwrap_or(TimeZone::UTC);
+    let naive_tz = opts
+        .naive_timezone
+        .clone()
+        .unwrap_or_default()
+        .resolve()
+        .map_err(Error::Format)?;
     let track = Rc::new(RefCell::new(Track::default()));
     let bytes_read = || track.borrow().bytes + bom;
 
@@ -248,7 +253,7 @@ pub fn load<R: Read>(
             report.reject(line, reason, detail);
             continue;
         }
-        let Some(ts) = parse_timestamp(time, naive_tz) else {
+        let Some(ts) = parse_timestamp(time, &naive_tz) else {
             report.reject(
                 line,
                 RejectReason::BadTime,
