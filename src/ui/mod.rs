@@ -161,6 +161,13 @@ impl Reducible for State {
                     {
                         *o = Outcome::Failed(msg);
                     } else {
+                        // not tied to a request (the worker itself failed): nothing running
+                        // will finish, so say so everywhere
+                        for (_, _, o) in s.outcomes.values_mut() {
+                            if *o == Outcome::Running {
+                                *o = Outcome::Failed(msg.clone());
+                            }
+                        }
                         s.error = Some(msg);
                     }
                 }

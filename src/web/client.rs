@@ -47,7 +47,10 @@ impl WorkerClient {
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
                 on_reply(Reply::Error(
                     0,
-                    format!("the engine stopped: {}", e.message()),
+                    format!(
+                        "the engine stopped ({}); open the file again to continue",
+                        e.message()
+                    ),
                 ));
             });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
