@@ -70,14 +70,11 @@ fn number_input(id: &str, value: u32, min: u32, max: u32, onchange: Callback<u32
     html! { <input type="number" class="num-input" data-testid={id.to_string()} value={value.to_string()} min={min.to_string()} max={max.to_string()} {onchange} /> }
 }
 
-fn keyed<T: Clone + 'static>(
-    pairs: &[(T, &'static str)],
-    lang: Lang,
-    key: impl Fn(&T) -> String,
-) -> Vec<(String, String)> {
+/// Select options from (value, translation key) pairs; values as their JSON names.
+fn keyed<T: serde::Serialize>(pairs: &[(T, &'static str)], lang: Lang) -> Vec<(String, String)> {
     pairs
         .iter()
-        .map(|(v, k)| (key(v), t(lang, k).to_string()))
+        .map(|(v, k)| (json_name(v), t(lang, k).to_string()))
         .collect()
 }
 
@@ -90,7 +87,7 @@ fn granularity_options(lang: Lang, with_hour: bool) -> Vec<(String, String)> {
     if with_hour {
         g.insert(0, (Granularity::Hour, "hour"));
     }
-    keyed(&g, lang, json_name)
+    keyed(&g, lang)
 }
 
 fn json_name<T: serde::Serialize>(v: &T) -> String {
@@ -328,12 +325,10 @@ pub fn funnel_panel(p: &PanelProps) -> Html {
             (WindowUnit::Week, "week"),
         ],
         lang,
-        json_name,
     );
     let entries = keyed(
         &[(Entry::Every, "entry_every"), (Entry::First, "entry_first")],
         lang,
-        json_name,
     );
     let ties = keyed(
         &[
@@ -341,7 +336,6 @@ pub fn funnel_panel(p: &PanelProps) -> Html {
             (Ties::StrictlyLater, "ties_strictly_later"),
         ],
         lang,
-        json_name,
     );
     let result = result_of(&p.last);
     let table = match result.as_deref() {
@@ -431,7 +425,6 @@ pub fn retention_panel(p: &PanelProps) -> Html {
             (RetentionMode::OnOrAfter, "mode_on_or_after"),
         ],
         lang,
-        json_name,
     );
     let result = result_of(&p.last);
     let table = match result.as_deref() {
@@ -541,7 +534,6 @@ pub fn segmentation_panel(p: &PanelProps) -> Html {
             (Measure::EventsPerUser, "events_per_user"),
         ],
         lang,
-        json_name,
     );
     let mut props = vec![(String::new(), t(lang, "none").to_string())];
     props.extend(
