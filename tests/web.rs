@@ -127,6 +127,30 @@ async fn the_app_mounts_and_shows_the_landing_page() {
     assert!(html.contains("Loupe"));
 }
 
+/// Every `t(lang, "key")` in the UI's source names a key of the table.
+#[wasm_bindgen_test]
+fn every_key_the_ui_uses_is_translated() {
+    let sources = [
+        include_str!("../src/ui/mod.rs"),
+        include_str!("../src/ui/landing.rs"),
+        include_str!("../src/ui/overview.rs"),
+        include_str!("../src/ui/panels.rs"),
+        include_str!("../src/ui/canvas.rs"),
+    ];
+    let mut used = 0;
+    for src in sources {
+        for part in src.split("t(lang, \"").skip(1) {
+            let key = &part[..part.find('"').unwrap()];
+            assert!(
+                STRINGS.iter().any(|s| s.0 == key),
+                "no translation for \"{key}\""
+            );
+            used += 1;
+        }
+    }
+    assert!(used > 50, "only {used} uses found: the scan is broken");
+}
+
 #[wasm_bindgen_test]
 fn every_string_has_both_languages() {
     let mut keys: Vec<&str> = STRINGS.iter().map(|s| s.0).collect();

@@ -57,6 +57,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("choose_file", "Choose a file", "选择文件"),
     ("try_sample", "Try the sample data", "试用示例数据"),
     (
+        "sample_name",
+        "Sample data (e-commerce app)",
+        "示例数据（电商应用）",
+    ),
+    (
         "sample_desc",
         "An e-commerce app: 50,000 users over 90 days",
         "电商应用示例：5 万用户，90 天",

@@ -31,6 +31,7 @@ const num = (s) => Number(String(s).replace(/[,\s]/g, ''));
 let server, browser, page, origin;
 const requests = [];
 let pageLoaded = false;
+const missingKeys = [];
 
 // a generated CSV with rows that must be rejected, each for a known reason
 const csvPath = path.join(OUT, 'events.csv');
@@ -64,7 +65,10 @@ before(async () => {
     count(FileReader.prototype, ['readAsArrayBuffer', 'readAsText', 'readAsBinaryString', 'readAsDataURL']);
   });
   page.on('pageerror', (e) => console.error('page error:', e));
-  page.on('console', (m) => { if (m.type() === 'error') console.error('console:', m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error('console:', m.text());
+    if (m.text().includes('missing translation key')) missingKeys.push(m.text());
+  });
   await page.goto(origin + '/', { waitUntil: 'load' });
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
@@ -253,9 +257,19 @@ test('the sample dataset loads and the UI speaks Chinese', async () => {
   assert.equal(num(await page.textContent('[data-testid=users]')), 50000);
   await page.click('[data-testid=lang]');
   assert.equal(await page.textContent('[data-tab=funnel]'), '漏斗');
+  assert.equal(await page.textContent('[data-testid=dataset-name]'), '示例数据（电商应用）');
   await tab('funnel');
   await page.waitForSelector('[data-testid=funnel-table]');
   await page.screenshot({ path: path.join(OUT, 'funnel-zh.png'), fullPage: true });
+  await tab('retention');
+  await page.waitForSelector('[data-testid=retention-table]');
+  await tab('segmentation');
+  await page.waitForSelector('[data-testid=segmentation-table]');
+  await page.selectOption('[data-testid=breakdown]', 'channel');
+  await page.waitForSelector('[data-testid=limit]');
+  await tab('overview');
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  assert.ok(!(await page.textContent('body')).includes('?'), 'a "?" stands for a missing translation');
   assert.equal(await page.evaluate(() => window.__mainThreadReads), 0);
 });
 
