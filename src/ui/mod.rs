@@ -56,7 +56,8 @@ pub enum Outcome {
     /// Sent to the worker.
     Running,
     /// Finished.
-    Done(Rc<RunReply>),
+    /// Finished: the request id and the reply.
+    Done(u32, Rc<RunReply>),
     /// Failed with a message.
     Failed(String),
 }
@@ -148,7 +149,7 @@ impl Reducible for State {
                 Reply::Result(id, r) => {
                     for (rid, _, o) in s.outcomes.values_mut() {
                         if *rid == id {
-                            *o = Outcome::Done(Rc::new(*r.clone()));
+                            *o = Outcome::Done(id, Rc::new(*r.clone()));
                         }
                     }
                 }

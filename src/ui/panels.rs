@@ -169,8 +169,8 @@ fn status(lang: Lang, last: &Option<(Spec, Outcome)>) -> Html {
         Some((_, Outcome::Failed(m))) => {
             html! { <div class="error inline" role="alert" data-testid="run-error">{ m.clone() }</div> }
         }
-        Some((_, Outcome::Done(r))) => {
-            html! { <span class="muted small" data-testid="timing">{ t(lang, "computed_in") }{ format!(" {:.1} ms", r.ms) }</span> }
+        Some((_, Outcome::Done(id, r))) => {
+            html! { <span class="muted small" data-testid="timing" data-run-id={id.to_string()}>{ t(lang, "computed_in") }{ format!(" {:.1} ms", r.ms) }</span> }
         }
         _ => html! {},
     }
@@ -208,7 +208,7 @@ fn running(last: &Option<(Spec, Outcome)>) -> bool {
 
 fn result_of(last: &Option<(Spec, Outcome)>) -> Option<Rc<AnalysisResult>> {
     match last {
-        Some((_, Outcome::Done(r))) => Some(Rc::new(r.result.clone())),
+        Some((_, Outcome::Done(_, r))) => Some(Rc::new(r.result.clone())),
         _ => None,
     }
 }

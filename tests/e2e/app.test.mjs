@@ -89,12 +89,18 @@ async function tab(name) {
   await page.click(`[data-tab=${name}]`);
 }
 
+// Clicks Run and waits for a result of that run (a new request id), never an older one.
 async function runAndWait() {
-  const before = await page.$$eval('[data-testid=timing]', (e) => e.map((x) => x.textContent).join());
-  await page.click('[data-testid=run]');
   await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.disabled);
-  await page.waitForSelector('[data-testid=timing], [data-testid=run-error]');
-  return before;
+  const before = await page.$eval('[data-testid=timing]', (e) => e.dataset.runId).catch(() => null);
+  await page.click('[data-testid=run]');
+  await page.waitForFunction((prev) => {
+    const done = document.querySelector('[data-testid=timing]');
+    const failed = document.querySelector('[data-testid=run-error]');
+    const idle = !document.querySelector('[data-testid=run]')?.disabled;
+    return idle && (failed || (done && done.dataset.runId !== prev));
+  }, before);
+  assert.equal(await page.$('[data-testid=run-error]'), null, 'the run failed');
 }
 
 test('landing page offers a drop zone, a file picker and the sample', async () => {
