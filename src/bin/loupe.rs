@@ -19,7 +19,7 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use loupe::engine::analysis::{self, Spec};
+    use loupe::engine::analysis::{self, Query};
     use loupe::engine::ingest::{self, Dataset, LoadOptions};
     use loupe::engine::overview::overview;
     use loupe::engine::sample::{self, SampleOptions};
@@ -177,14 +177,23 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 } else {
                     std::fs::read_to_string(spec_arg).map_err(|e| format!("{spec_arg}: {e}"))?
                 };
-                let spec = Spec::from_json(&json).map_err(|e| e.to_string())?;
+                let spec = Query::from_json(&json).map_err(|e| e.to_string())?;
                 let data = load(&args, file()?)?;
-                let result = analysis::run(&data.store, &spec).map_err(|e| e.to_string())?;
+                let output = analysis::run(&data.store, &spec).map_err(|e| e.to_string())?;
+                for w in &output.warnings {
+                    eprintln!("warning: {}: {}", w.field, w.message);
+                }
                 if args.has("--csv") {
-                    let _ = out.write_all(analysis::table::csv(&result).as_bytes());
+                    let _ = out.write_all(analysis::table::csv(&output.result).as_bytes());
                     return Ok(());
                 }
-                serde_json::to_writer_pretty(&mut out, &result).map_err(|e| e.to_string())?;
+                // the result's own fields, then what was resolved and any warnings
+                let mut v = serde_json::to_value(&output.result).map_err(|e| e.to_string())?;
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("warnings".into(), serde_json::to_value(&output.warnings).unwrap_or_default());
+                    m.insert("date_range_resolved".into(), serde_json::to_value(&output.range).unwrap_or_default());
+                }
+                serde_json::to_writer_pretty(&mut out, &v).map_err(|e| e.to_string())?;
             }
             "inspect" => {
                 args.check(&[&["--json"], &IMPORT[..]].concat())?;
@@ -275,12 +284,12 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                     ),
                     (
                         "segmentation",
-                        r#"{"analysis":"segmentation","events":["view_item"],"breakdown":"country","limit":0}"#,
+                        r#"{"analysis":"segmentation","events":["view_item"],"breakdown":{"properties":["country"],"limit":0}}"#,
                     ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {
-                    let spec = Spec::from_json(json).map_err(|e| e.to_string())?;
+                    let spec = Query::from_json(json).map_err(|e| e.to_string())?;
                     let mut ms: Vec<f64> = (0..runs)
                         .map(|_| {
                             let t = std::time::Instant::now();

@@ -125,7 +125,7 @@ pub fn group_digits(v: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::analysis::{self, AnalysisResult, Spec};
+    use crate::engine::analysis::{self, AnalysisResult, Query};
     use crate::engine::sample::{dataset, SampleOptions};
 
     fn result(json: &str) -> AnalysisResult {
@@ -133,7 +133,7 @@ mod tests {
             users: 400,
             ..Default::default()
         });
-        analysis::run(&d.store, &Spec::from_json(json).unwrap()).unwrap()
+        analysis::run(&d.store, &Query::from_json(json).unwrap()).unwrap().result
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod ingest;
 pub mod overview;
 pub mod sample;
+pub mod spec;
 pub mod store;
 pub mod time;
 

@@ -196,6 +196,11 @@ impl EventStore {
         self.users.get(u as u32)
     }
 
+    /// The index of the user with id `id`.
+    pub fn user_index(&self, id: &str) -> Option<usize> {
+        self.users.code(id).map(|c| c as usize)
+    }
+
     /// The event index range of user `u`.
     pub fn user_range(&self, u: usize) -> std::ops::Range<usize> {
         self.user_offsets[u] as usize..self.user_offsets[u + 1] as usize

@@ -3,7 +3,7 @@
 use loupe::engine::analysis::funnel::FunnelResult;
 use loupe::engine::analysis::retention::RetentionResult;
 use loupe::engine::analysis::segmentation::SegmentationResult;
-use loupe::engine::analysis::{self, AnalysisResult, Spec};
+use loupe::engine::analysis::{self, AnalysisResult, Output, Query};
 use loupe::engine::ingest::{csv, Dataset, LoadOptions};
 use loupe::engine::store::EventStore;
 use loupe::engine::Error;
@@ -23,8 +23,13 @@ pub fn store(text: &str) -> EventStore {
 
 /// Parses and runs a spec.
 pub fn try_run(store: &EventStore, json: &str) -> Result<AnalysisResult, Error> {
-    let spec = Spec::from_json(json)?;
-    analysis::run(store, &spec)
+    try_output(store, json).map(|o| o.result)
+}
+
+/// Parses and runs a spec, returning the result with warnings and the resolved range.
+pub fn try_output(store: &EventStore, json: &str) -> Result<Output, Error> {
+    let q = Query::from_json(json)?;
+    analysis::run(store, &q)
 }
 
 /// Runs a funnel spec that must succeed.

@@ -1,6 +1,7 @@
 //! Funnel fixtures worked out by hand (definition: `src/engine/analysis/funnel.rs`).
 
-use super::common::{approx, approx_all, funnel, spec_error, store, try_run};
+use super::common::{approx, approx_all, funnel, spec_error, store, try_output, try_run};
+use loupe::engine::analysis::AnalysisResult;
 use loupe::engine::analysis::funnel::FunnelResult;
 use loupe::engine::Error;
 
@@ -397,25 +398,26 @@ fn validation_errors_are_clear() {
     ]));
     let (field, msg) = spec_error(&s, &spec(&["signup"], ""));
     assert_eq!(field, "steps");
-    assert!(msg.contains("2 to 10") && msg.contains("got 1"), "{msg}");
-    let eleven = ["signup"; 11];
+    assert!(msg.contains("2 to 20") && msg.contains("got 1"), "{msg}");
+    let eleven = ["signup"; 21];
     let (field, msg) = spec_error(&s, &spec(&eleven, ""));
     assert_eq!(field, "steps");
-    assert!(msg.contains("got 11"), "{msg}");
-    // ten steps is the maximum and is accepted
-    assert_eq!(funnel(&s, &spec(&["signup"; 10], "")).steps.len(), 10);
-    let (field, msg) = spec_error(&s, &spec(&["signup", "purchse"], ""));
-    assert_eq!(field, "steps[1].event");
-    assert!(
-        msg.contains("purchse") && msg.contains("did you mean \"purchase\""),
-        "{msg}"
-    );
-    let (field, msg) = spec_error(&s, &spec(&["signup", "zzzzzzzzzzzz"], ""));
-    assert_eq!(field, "steps[1].event");
-    assert!(
-        msg.contains("known events include") && msg.contains("purchase"),
-        "{msg}"
-    );
+    assert!(msg.contains("got 21"), "{msg}");
+    // twenty steps is the maximum and is accepted
+    assert_eq!(funnel(&s, &spec(&["signup"; 20], "")).steps.len(), 20);
+    // a step whose event never occurs counts 0 and is a warning with a hint, not an error
+    let o = try_output(&s, &spec(&["signup", "purchse"], "")).unwrap();
+    let AnalysisResult::Funnel(r) = &o.result else {
+        panic!("{o:?}")
+    };
+    assert_eq!((r.steps[0].users, r.steps[1].users), (1, 0));
+    assert_eq!(o.warnings.len(), 1);
+    let w = &o.warnings[0];
+    assert_eq!((w.code.as_str(), w.field.as_str()), ("event_not_found", "steps[1].event"));
+    assert_eq!(w.hint.as_deref(), Some("purchase"));
+    assert!(w.message.contains("did you mean \"purchase\""), "{}", w.message);
+    let o = try_output(&s, &spec(&["signup", "zzzzzzzzzzzz"], "")).unwrap();
+    assert_eq!(o.warnings[0].hint, None);
     let (field, _) = spec_error(
         &s,
         &spec(

@@ -133,7 +133,7 @@ fn breakdown_top_n_other_and_none_by_events() {
     let s = store(FIXTURE);
     let r = segmentation(
         &s,
-        &spec(r#""events":["view"],"breakdown":"plan","limit":1"#),
+        &spec(r#""events":["view"],"breakdown":{"properties":["plan"],"limit":1}"#),
     );
     assert_eq!(r.breakdown.as_deref(), Some("plan"));
     // view events per plan: pro 3 (u1), free 2 (u2, u4), team 1, edu 1, no plan 1 (u3).
@@ -177,7 +177,7 @@ fn breakdown_ranks_by_users_when_measuring_users() {
     let s = store(FIXTURE);
     let r = segmentation(
         &s,
-        &spec(r#""events":["view"],"breakdown":"plan","limit":1,"measure":"users""#),
+        &spec(r#""events":["view"],"breakdown":{"properties":["plan"],"limit":1},"measure":"users""#),
     );
     // users per plan: free 2, pro 1, team 1, edu 1 → top 1: free
     assert_eq!(labels(&r), ["free", "(other)", "(none)"]);
@@ -199,7 +199,7 @@ fn breakdown_ranks_by_users_when_measuring_users() {
     // events per user ranks by users too
     let r = segmentation(
         &s,
-        &spec(r#""events":["view"],"breakdown":"plan","limit":1,"measure":"events_per_user""#),
+        &spec(r#""events":["view"],"breakdown":{"properties":["plan"],"limit":1},"measure":"events_per_user""#),
     );
     assert_eq!(labels(&r), ["free", "(other)", "(none)"]);
 }
@@ -210,7 +210,7 @@ fn breakdown_limit_zero_keeps_all_values_ties_by_label() {
     // events: pro 3, free 2, edu 1, team 1 (tie broken by label), then (none); no (other)
     let r = segmentation(
         &s,
-        &spec(r#""events":["view"],"breakdown":"plan","limit":0"#),
+        &spec(r#""events":["view"],"breakdown":{"properties":["plan"],"limit":0}"#),
     );
     assert_eq!(labels(&r), ["pro", "free", "edu", "team", "(none)"]);
     check(
@@ -226,13 +226,13 @@ fn breakdown_limit_zero_keeps_all_values_ties_by_label() {
     // limit equal to the number of values: no (other)
     let d = segmentation(
         &s,
-        &spec(r#""events":["view"],"breakdown":"plan","limit":4"#),
+        &spec(r#""events":["view"],"breakdown":{"properties":["plan"],"limit":4}"#),
     );
     assert_eq!(d.series, r.series);
     // only buy events: one value (pro), no (none)
     let b = segmentation(
         &s,
-        &spec(r#""events":["buy"],"breakdown":"plan","limit":0"#),
+        &spec(r#""events":["buy"],"breakdown":{"properties":["plan"],"limit":0}"#),
     );
     assert_eq!(labels(&b), ["pro"]);
 }

@@ -11,54 +11,174 @@ pub mod segmentation;
 pub mod table;
 
 use crate::engine::error::{Error, Result};
+use crate::engine::spec::{Scope, Scoped, Warning, SCOPE_KEYS};
 use crate::engine::store::EventStore;
+use crate::engine::time::format_rfc3339;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use table::Table;
 
-/// Any analysis, tagged by `"analysis"`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "analysis", rename_all = "snake_case")]
-pub enum Spec {
+/// The one list of analyses. Each entry is `Variant => module::SpecType, ResultType`; the
+/// module provides `run(&mut Scoped, &SpecType) -> Result<ResultType>` and
+/// `table(&ResultType) -> Table`. Everything that dispatches on an analysis (the spec and
+/// result enums, running, tables, names) is generated here, so adding an analysis is its
+/// module plus one line below.
+macro_rules! analyses {
+    ($($(#[$doc:meta])* $variant:ident => $module:ident :: $spec:ident, $result:ident;)*) => {
+        /// Any analysis's own fields, tagged by `"analysis"`.
+        #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+        #[serde(tag = "analysis", rename_all = "snake_case")]
+        pub enum Spec {
+            $($(#[$doc])* $variant($module::$spec),)*
+        }
+
+        /// The result of any analysis, tagged like its spec.
+        #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+        #[serde(tag = "analysis", rename_all = "snake_case")]
+        pub enum AnalysisResult {
+            $($(#[$doc])* $variant($module::$result),)*
+        }
+
+        /// The JSON names of every analysis, in registry order.
+        pub const KINDS: &[&str] = &[$(stringify!($module)),*];
+
+        impl Spec {
+            /// The analysis's JSON name (`"funnel"`).
+            pub fn kind(&self) -> &'static str {
+                match self { $(Spec::$variant(_) => stringify!($module),)* }
+            }
+
+            fn run_in(&self, scope: &mut Scoped) -> Result<AnalysisResult> {
+                match self {
+                    $(Spec::$variant(s) => $module::run(scope, s).map(AnalysisResult::$variant),)*
+                }
+            }
+        }
+
+        impl AnalysisResult {
+            /// The analysis's JSON name (`"funnel"`).
+            pub fn kind(&self) -> &'static str {
+                match self { $(AnalysisResult::$variant(_) => stringify!($module),)* }
+            }
+
+            /// The result as a table (the CSV download and `loupe run --csv`).
+            pub fn table(&self) -> Table {
+                match self { $(AnalysisResult::$variant(r) => $module::table(r),)* }
+            }
+        }
+    };
+}
+
+analyses! {
     /// Conversion funnel.
-    Funnel(funnel::FunnelSpec),
+    Funnel => funnel::FunnelSpec, FunnelResult;
     /// Cohort retention table.
-    Retention(retention::RetentionSpec),
+    Retention => retention::RetentionSpec, RetentionResult;
     /// Events or users over time, with an optional breakdown.
-    Segmentation(segmentation::SegmentationSpec),
+    Segmentation => segmentation::SegmentationSpec, SegmentationResult;
 }
 
-/// The result of any analysis, tagged like its spec.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "analysis", rename_all = "snake_case")]
-pub enum AnalysisResult {
-    /// See [`funnel::FunnelResult`].
-    Funnel(funnel::FunnelResult),
-    /// See [`retention::RetentionResult`].
-    Retention(retention::RetentionResult),
-    /// See [`segmentation::SegmentationResult`].
-    Segmentation(segmentation::SegmentationResult),
+/// A whole spec as its JSON is written: the analysis's own fields and the shared
+/// [`Scope`] fields side by side at the top level.
+///
+/// ```json
+/// {"analysis": "funnel", "steps": [{"event": "signup"}, {"event": "purchase"}],
+///  "date_range": "last_30_days", "filters": [{"property": "country", "op": "eq", "value": "CN"}]}
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    /// Date range, filters, time zone, week start, user property rule.
+    pub scope: Scope,
+    /// The analysis and its own options.
+    pub spec: Spec,
 }
 
-impl Spec {
+impl Query {
+    /// A query with the default scope.
+    pub fn new(spec: Spec) -> Self {
+        Query {
+            scope: Scope::default(),
+            spec,
+        }
+    }
+
     /// Parses a spec from JSON with a readable error.
-    pub fn from_json(json: &str) -> Result<Spec> {
+    pub fn from_json(json: &str) -> Result<Query> {
         serde_json::from_str(json).map_err(|e| Error::SpecJson(e.to_string()))
+    }
+
+    /// The spec as compact JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 }
 
-/// Validates `spec` against `store` and runs it.
-pub fn run(store: &EventStore, spec: &Spec) -> Result<AnalysisResult> {
-    Ok(match spec {
-        Spec::Funnel(s) => AnalysisResult::Funnel(funnel::run(store, s)?),
-        Spec::Retention(s) => AnalysisResult::Retention(retention::run(store, s)?),
-        Spec::Segmentation(s) => AnalysisResult::Segmentation(segmentation::run(store, s)?),
+impl Serialize for Query {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let mut v = serde_json::to_value(&self.spec).map_err(S::Error::custom)?;
+        let scope = serde_json::to_value(&self.scope).map_err(S::Error::custom)?;
+        let default = serde_json::to_value(Scope::default()).map_err(S::Error::custom)?;
+        if let (Value::Object(m), Value::Object(sc), Value::Object(d)) = (&mut v, scope, default) {
+            // only what differs from the defaults, so links stay short
+            for (k, x) in sc {
+                if d.get(&k) != Some(&x) {
+                    m.insert(k, x);
+                }
+            }
+        }
+        v.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Query {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let v = Value::deserialize(d)?;
+        let Value::Object(mut m) = v else {
+            return Err(D::Error::custom("a spec is a JSON object with an \"analysis\" field"));
+        };
+        let mut scope = serde_json::Map::new();
+        for k in SCOPE_KEYS {
+            if let Some(x) = m.remove(k) {
+                scope.insert(k.to_string(), x);
+            }
+        }
+        let scope: Scope = serde_json::from_value(Value::Object(scope)).map_err(D::Error::custom)?;
+        let spec: Spec = serde_json::from_value(Value::Object(m)).map_err(D::Error::custom)?;
+        Ok(Query { scope, spec })
+    }
+}
+
+/// An analysis's answer with what the analyst should know about how it was computed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Output {
+    /// The numbers.
+    pub result: AnalysisResult,
+    /// Things the analysis ran despite (an event that never occurs...).
+    pub warnings: Vec<Warning>,
+    /// The date range as instants (RFC 3339; `None` = open), after resolving presets.
+    pub range: (Option<String>, Option<String>),
+}
+
+/// Resolves the query's scope against `store` and runs its analysis.
+pub fn run(store: &EventStore, query: &Query) -> Result<Output> {
+    if store.is_empty() {
+        return Err(Error::NoEvents);
+    }
+    let mut scope = query.scope.resolve(store)?;
+    let result = query.spec.run_in(&mut scope)?;
+    let end = |t: i64| (t != i64::MIN && t != i64::MAX).then(|| format_rfc3339(t));
+    Ok(Output {
+        result,
+        range: (end(scope.range.0), end(scope.range.1)),
+        warnings: scope.warnings,
     })
 }
 
-/// Resolves an event name to its code, or explains which names exist.
-pub(crate) fn event_code(store: &EventStore, field: &str, name: &str) -> Result<u32> {
-    if let Some(c) = store.event_names().code(name) {
-        return Ok(c);
-    }
+/// The error for an event name that does not occur in the data, with the closest name
+/// or some known names.
+pub(crate) fn event_error(store: &EventStore, field: &str, name: &str) -> Error {
     let names: Vec<&str> = store.event_names().iter().collect();
     let hint = names
         .iter()
@@ -70,13 +190,11 @@ pub(crate) fn event_code(store: &EventStore, field: &str, name: &str) -> Result<
             some.sort_unstable();
             format!("; known events include: {}", some.join(", "))
         });
-    Err(Error::spec(
-        field,
-        format!("no event named \"{name}\" in the data{hint}"),
-    ))
+    Error::spec(field, format!("no event named \"{name}\" in the data{hint}"))
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance between two strings, in characters.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -112,11 +230,11 @@ mod tests {
     #[test]
     fn spec_json_is_strict() {
         let ok = r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#;
-        assert!(Spec::from_json(ok).is_ok());
+        assert!(Query::from_json(ok).is_ok());
         let unknown = r#"{"analysis":"funnel","steps":[{"event":"a"}],"windw":3}"#;
-        let e = Spec::from_json(unknown).unwrap_err().to_string();
+        let e = Query::from_json(unknown).unwrap_err().to_string();
         assert!(e.contains("windw"), "{e}");
-        let e = Spec::from_json(r#"{"analysis":"funnels"}"#)
+        let e = Query::from_json(r#"{"analysis":"funnels"}"#)
             .unwrap_err()
             .to_string();
         assert!(e.contains("funnels"), "{e}");

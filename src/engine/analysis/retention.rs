@@ -1,7 +1,9 @@
 //! Cohort retention.
 //!
 //! Definition (DESIGN.md §3): a user's cohort is the calendar period of their first start
-//! event ("first-time" retention; any event when no start event is named). The user is
+//! event ("first-time" retention; any event when no start event is named) among events
+//! that pass the shared filters and the start event's own filters; the user is in the table
+//! when that event lies in the date range. The user is
 //! retained in period N (N ≥ 1) when they did a return event (any event when none is named)
 //! in the N-th calendar period after the cohort's; in period 0 when they did one at or after
 //! the start event (in source-row order) within the cohort period. `mode: "on_or_after"`
@@ -11,10 +13,10 @@
 //! the period ended before the last event in the data. Incomplete cells are shown but left
 //! out of the averages.
 
-use super::event_code;
+use super::table::Table;
 use crate::engine::error::{Error, Result};
-use crate::engine::store::EventStore;
-use crate::engine::time::{format_rfc3339, Calendar, Granularity, TimeZone, WeekStart};
+use crate::engine::spec::{FilterGroup, Scoped};
+use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,12 +42,12 @@ pub struct RetentionSpec {
     /// Returned exactly in period N, or in N or later (default `on`).
     #[serde(default)]
     pub mode: RetentionMode,
-    /// Offset at which calendar periods are cut (default UTC).
-    #[serde(default)]
-    pub timezone: TimeZone,
-    /// First day of a week (default Monday).
-    #[serde(default)]
-    pub week_start: WeekStart,
+    /// Conditions on the start event's properties.
+    #[serde(default, skip_serializing_if = "FilterGroup::is_empty")]
+    pub start_filters: FilterGroup,
+    /// Conditions on the return event's properties.
+    #[serde(default, skip_serializing_if = "FilterGroup::is_empty")]
+    pub return_filters: FilterGroup,
 }
 
 /// N-day ("on") or unbounded ("on or after") retention.
@@ -116,7 +118,7 @@ impl RetentionSpec {
 }
 
 /// Computes a retention table.
-pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> {
+pub fn run(scope: &mut Scoped, spec: &RetentionSpec) -> Result<RetentionResult> {
     let periods = spec.period_count();
     if periods == 0 || periods > MAX_PERIODS {
         return Err(Error::spec(
@@ -124,44 +126,43 @@ pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> 
             format!("must be between 1 and {MAX_PERIODS}, got {periods}"),
         ));
     }
-    let start = spec
-        .start_event
-        .as_deref()
-        .map(|e| event_code(store, "start_event", e))
-        .transpose()?;
-    let ret = spec
-        .return_event
-        .as_deref()
-        .map(|e| event_code(store, "return_event", e))
-        .transpose()?;
-    let cal = Calendar {
-        granularity: spec.period,
-        zone: spec
-            .timezone
-            .resolve()
-            .map_err(|e| Error::spec("timezone", e))?,
-        week_start: spec.week_start,
-    };
+    let start = scope.matcher(
+        "start_event",
+        spec.start_event.as_deref(),
+        &spec.start_filters,
+        false,
+    )?;
+    let ret = scope.matcher(
+        "return_event",
+        spec.return_event.as_deref(),
+        &spec.return_filters,
+        false,
+    )?;
+    let scope = &*scope;
+    let cal = scope.calendar(spec.period);
     let np = periods as usize + 1;
-    let Some((_, data_end)) = store.time_span() else {
-        return Err(Error::NoEvents);
-    };
+    let data_end = scope.data_span.1;
     let last_bucket = cal.bucket(data_end);
 
     // cohort bucket -> (size, retained per period)
     let mut table: BTreeMap<i64, (u64, Vec<u64>)> = BTreeMap::new();
     let mut hit = vec![false; np];
-    let (ev, t) = (store.event_codes(), store.times());
-    for r in store.user_ranges() {
-        let Some(first) = r.clone().find(|&i| start.is_none_or(|s| ev[i] == s)) else {
+    let t = scope.store.times();
+    let is_start = |i: usize, u: u32| scope.keep(i) && scope.matches(&start, i, u);
+    let is_return = |i: usize, u: u32| scope.keep(i) && scope.matches(&ret, i, u);
+    for (u, r) in scope.users() {
+        let Some(first) = r.clone().find(|&i| is_start(i, u)) else {
             continue;
         };
+        if !scope.in_range(t[first]) {
+            continue;
+        }
         let cohort = cal.bucket(t[first]);
         hit.iter_mut().for_each(|h| *h = false);
         match spec.mode {
             RetentionMode::On => {
                 for i in first..r.end {
-                    if ret.is_some_and(|c| ev[i] != c) {
+                    if !is_return(i, u) {
                         continue;
                     }
                     let n = cal.index(cohort, cal.bucket(t[i])) as usize;
@@ -176,7 +177,7 @@ pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> 
                 // when that period is beyond the columns shown
                 if let Some(i) = (first..r.end)
                     .rev()
-                    .find(|&i| ret.is_none_or(|c| ev[i] == c))
+                    .find(|&i| is_return(i, u))
                 {
                     let last = cal.index(cohort, cal.bucket(t[i])).max(0) as usize;
                     hit.iter_mut().take(last + 1).for_each(|h| *h = true);
@@ -236,4 +237,29 @@ pub fn run(store: &EventStore, spec: &RetentionSpec) -> Result<RetentionResult> 
         users,
         data_end: format_rfc3339(data_end),
     })
+}
+
+/// The result as a table (one row per cohort).
+pub fn table(r: &RetentionResult) -> Table {
+    let n = r.periods as usize + 1;
+    let mut head = vec!["cohort".to_string(), "size".to_string()];
+    head.extend((0..n).map(|i| format!("users_{i}")));
+    head.extend((0..n).map(|i| format!("rate_{i}")));
+    head.extend((0..n).map(|i| format!("complete_{i}")));
+    let mut t = vec![head];
+    for c in &r.cohorts {
+        let mut row = vec![c.label.clone(), c.size.to_string()];
+        let cell = |i: usize, f: &dyn Fn(usize) -> String| {
+            if i < c.retained.len() {
+                f(i)
+            } else {
+                String::new()
+            }
+        };
+        row.extend((0..n).map(|i| cell(i, &|i| c.retained[i].to_string())));
+        row.extend((0..n).map(|i| cell(i, &|i| c.rates[i].to_string())));
+        row.extend((0..n).map(|i| cell(i, &|i| c.complete[i].to_string())));
+        t.push(row);
+    }
+    t
 }

@@ -5,26 +5,24 @@
 //! value over all chosen events: the top `limit` values by the chosen measure, then
 //! "other" for the rest and "(none)" for events without a value. Unique users are exact:
 //! a user is counted once per series and interval. `total` is the chosen events combined.
-//! Intervals run from the first to the last event in the data, including empty ones.
+//! Only events that pass the shared filters and lie in the date range count. Intervals run
+//! from the first to the last event of the data in the date range, empty ones included.
 
-use super::event_code;
+use super::table::Table;
 use crate::engine::error::{Error, Result};
-use crate::engine::store::{Dictionary, EventStore, PropertyValues};
-use crate::engine::time::{format_rfc3339, Calendar, Granularity, TimeZone, WeekStart};
+use crate::engine::spec::{Breakdown, EventMatcher, FilterGroup, Ranked, Scoped};
+use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 
 /// Most intervals a chart may have.
 pub const MAX_BUCKETS: usize = 20_000;
 
-/// Label of the series that gathers values beyond the top `limit`.
-pub const OTHER: &str = "(other)";
-/// Label of the series of events without a breakdown value.
-pub const NONE: &str = "(none)";
+pub use crate::engine::spec::{NONE, OTHER};
 /// Label of the series of all events when none is chosen.
 pub const ALL: &str = "(all events)";
 
 /// A segmentation to compute.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentationSpec {
     /// Events to count; all events when empty.
@@ -36,36 +34,9 @@ pub struct SegmentationSpec {
     /// Interval length (default day).
     #[serde(default)]
     pub interval: Granularity,
-    /// Property to break down by.
-    #[serde(default)]
-    pub breakdown: Option<String>,
-    /// Top values kept in a breakdown (default 10; 0 keeps all).
-    #[serde(default = "default_limit")]
-    pub limit: usize,
-    /// Offset at which intervals are cut (default UTC).
-    #[serde(default)]
-    pub timezone: TimeZone,
-    /// First day of a week (default Monday).
-    #[serde(default)]
-    pub week_start: WeekStart,
-}
-
-fn default_limit() -> usize {
-    10
-}
-
-impl Default for SegmentationSpec {
-    fn default() -> Self {
-        SegmentationSpec {
-            events: Vec::new(),
-            measure: Measure::default(),
-            interval: Granularity::Day,
-            breakdown: None,
-            limit: default_limit(),
-            timezone: TimeZone::UTC,
-            week_start: WeekStart::Monday,
-        }
-    }
+    /// Properties to break down by (one series per value), with the number of values kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 /// The number plotted per interval.
@@ -131,32 +102,6 @@ impl Series {
     }
 }
 
-/// Per-event breakdown keys: 0 = no value, otherwise 1 + index into `labels`.
-fn breakdown_keys(store: &EventStore, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
-    let prop = store.property(name).ok_or_else(|| {
-        let names: Vec<&str> = store.properties().iter().map(|p| p.name.as_str()).collect();
-        Error::spec(
-            "breakdown",
-            format!(
-                "no property named \"{name}\"; properties are: {}",
-                names.join(", ")
-            ),
-        )
-    })?;
-    Ok(match &prop.values {
-        PropertyValues::String { dict, codes } => {
-            (codes.clone(), dict.iter().map(str::to_owned).collect())
-        }
-        PropertyValues::Number { values } => {
-            let mut dict = Dictionary::default();
-            let keys = (0..values.len())
-                .map(|i| prop.display(i).map_or(0, |s| dict.intern(&s) + 1))
-                .collect();
-            (keys, dict.iter().map(str::to_owned).collect())
-        }
-    })
-}
-
 /// Counts events and distinct users per (series, interval).
 struct Counter {
     nb: usize,
@@ -207,23 +152,24 @@ impl Counter {
     }
 }
 
-/// Computes a segmentation.
-pub fn run(store: &EventStore, spec: &SegmentationSpec) -> Result<SegmentationResult> {
-    let codes: Vec<u32> = spec
+/// Computes a segmentation: events that pass the shared filters and lie in the date range.
+pub fn run(scope: &mut Scoped, spec: &SegmentationSpec) -> Result<SegmentationResult> {
+    let matchers: Vec<EventMatcher> = spec
         .events
         .iter()
         .enumerate()
-        .map(|(i, e)| event_code(store, &format!("events[{i}]"), e))
+        .map(|(i, e)| scope.matcher(&format!("events[{i}]"), Some(e), &FilterGroup::default(), false))
         .collect::<Result<_>>()?;
-    let cal = Calendar {
-        granularity: spec.interval,
-        zone: spec
-            .timezone
-            .resolve()
-            .map_err(|e| Error::spec("timezone", e))?,
-        week_start: spec.week_start,
+    let values = match &spec.breakdown {
+        Some(b) => Some(scope.breakdown("breakdown", b)?),
+        None => None,
     };
-    let (lo, hi) = store.time_span().ok_or(Error::NoEvents)?;
+    let scope = &*scope;
+    let store = scope.store;
+    let cal = scope.calendar(spec.interval);
+    let Some((lo, hi)) = scope.span_in_range() else {
+        return Err(Error::spec("date_range", "no event of the data falls in the date range"));
+    };
     let (first, last) = (cal.bucket(lo), cal.bucket(hi));
     let nb = cal.index(first, last) as usize + 1;
     if nb > MAX_BUCKETS {
@@ -234,32 +180,34 @@ pub fn run(store: &EventStore, spec: &SegmentationSpec) -> Result<SegmentationRe
     }
     // event code -> position in the chosen list (u32::MAX = not chosen)
     let mut chosen = vec![u32::MAX; store.event_names().len()];
-    if codes.is_empty() {
+    if matchers.is_empty() {
         chosen.iter_mut().for_each(|c| *c = 0);
     }
-    for (i, &c) in codes.iter().enumerate() {
-        if chosen[c as usize] == u32::MAX {
-            chosen[c as usize] = i as u32;
+    for (i, m) in matchers.iter().enumerate() {
+        let c = m.event.expect("named events") as usize;
+        if chosen[c] == u32::MAX {
+            chosen[c] = i as u32;
         }
     }
     let (ev, t) = (store.event_codes(), store.times());
     let bucket_of = |i: usize| cal.index(first, cal.bucket(t[i])) as usize;
+    let counted = |i: usize| chosen[ev[i] as usize] != u32::MAX && scope.keep(i) && scope.in_range(t[i]);
 
     let mut series = Vec::new();
     let mut total = Counter::new(1, nb);
-    match &spec.breakdown {
+    match &values {
         None => {
-            let labels: Vec<String> = if codes.is_empty() {
+            let labels: Vec<String> = if matchers.is_empty() {
                 vec![ALL.to_string()]
             } else {
                 spec.events.clone()
             };
             let mut c = Counter::new(labels.len(), nb);
-            for (u, r) in store.user_ranges().enumerate() {
-                for i in r.filter(|&i| chosen[ev[i] as usize] != u32::MAX) {
+            for (u, r) in scope.users() {
+                for i in r.filter(|&i| counted(i)) {
                     let b = bucket_of(i);
-                    c.add(chosen[ev[i] as usize] as usize, b, u as u32);
-                    total.add(0, b, u as u32);
+                    c.add(chosen[ev[i] as usize] as usize, b, u);
+                    total.add(0, b, u);
                 }
             }
             for (s, label) in labels.into_iter().enumerate() {
@@ -267,59 +215,31 @@ pub fn run(store: &EventStore, spec: &SegmentationSpec) -> Result<SegmentationRe
                 series.push(c.series(s, label));
             }
         }
-        Some(prop) => {
-            let (keys, labels) = breakdown_keys(store, prop)?;
+        Some(values) => {
             // pass 1: totals per value to choose the top values
-            let mut per_value = Counter::new(labels.len() + 1, 1);
-            for (u, r) in store.user_ranges().enumerate() {
-                for i in r.filter(|&i| chosen[ev[i] as usize] != u32::MAX) {
-                    per_value.add(keys[i] as usize, 0, u as u32);
+            let mut per_value = Counter::new(values.len(), 1);
+            for (u, r) in scope.users() {
+                for i in r.filter(|&i| counted(i)) {
+                    per_value.add(values.key(i) as usize, 0, u);
                 }
             }
-            let mut ranked: Vec<usize> = (1..=labels.len())
-                .filter(|&k| per_value.total_events[k] > 0)
-                .collect();
-            let rank_key = |k: usize| match spec.measure {
-                Measure::Events => per_value.total_events[k],
-                _ => per_value.total_users[k],
+            let rank = match spec.measure {
+                Measure::Events => &per_value.total_events,
+                _ => &per_value.total_users,
             };
-            ranked.sort_by(|&a, &b| {
-                rank_key(b)
-                    .cmp(&rank_key(a))
-                    .then(labels[a - 1].cmp(&labels[b - 1]))
-            });
-            let keep = if spec.limit == 0 {
-                ranked.len()
-            } else {
-                spec.limit.min(ranked.len())
-            };
-            let has_other = keep < ranked.len();
-            let has_none = per_value.total_events[0] > 0;
-            // key -> series index
-            let other = keep;
-            let none = keep + usize::from(has_other);
-            let mut slot = vec![other; labels.len() + 1];
-            for (s, &k) in ranked[..keep].iter().enumerate() {
-                slot[k] = s;
-            }
-            slot[0] = none;
-            let nseries = none + usize::from(has_none);
-            let mut c = Counter::new(nseries, nb);
-            for (u, r) in store.user_ranges().enumerate() {
-                for i in r.filter(|&i| chosen[ev[i] as usize] != u32::MAX) {
+            let present: Vec<bool> = per_value.total_events.iter().map(|&e| e > 0).collect();
+            let limit = spec.breakdown.as_ref().map_or(0, |b| b.limit);
+            let ranked = Ranked::new(values, rank, &present, limit);
+            let mut c = Counter::new(ranked.labels.len(), nb);
+            for (u, r) in scope.users() {
+                for i in r.filter(|&i| counted(i)) {
                     let b = bucket_of(i);
-                    c.add(slot[keys[i] as usize], b, u as u32);
-                    total.add(0, b, u as u32);
+                    c.add(ranked.slot[values.key(i) as usize], b, u);
+                    total.add(0, b, u);
                 }
             }
-            for (s, &k) in ranked[..keep].iter().enumerate() {
-                series.push(c.series(s, labels[k - 1].clone()));
-            }
-            if has_other {
-                series.push(c.series(other, OTHER.to_string()));
-            }
-            if has_none {
-                series.push(c.series(none, NONE.to_string()));
+            for (s, label) in ranked.labels.iter().enumerate() {
+                series.push(c.series(s, label.clone()));
             }
         }
     }
@@ -334,6 +254,24 @@ pub fn run(store: &EventStore, spec: &SegmentationSpec) -> Result<SegmentationRe
             .collect(),
         series,
         total: total.series(0, "(total)".to_string()),
-        breakdown: spec.breakdown.clone(),
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
     })
+}
+
+/// The result as a table (one row per interval and series).
+pub fn table(r: &SegmentationResult) -> Table {
+    let mut t = vec![["interval", "series", "events", "users"]
+        .map(String::from)
+        .to_vec()];
+    for (b, label) in r.buckets.iter().enumerate() {
+        for s in &r.series {
+            t.push(vec![
+                label.clone(),
+                s.label.clone(),
+                s.events[b].to_string(),
+                s.users[b].to_string(),
+            ]);
+        }
+    }
+    t
 }

@@ -2,94 +2,22 @@
 //! `loupe run --csv`. Numbers are written in full (no thousands separators, rates as
 //! fractions), so the CSV round-trips into a spreadsheet without loss.
 
-use super::funnel::FunnelResult;
-use super::retention::RetentionResult;
-use super::segmentation::SegmentationResult;
 use super::AnalysisResult;
 
 /// A header row plus data rows.
 pub type Table = Vec<Vec<String>>;
 
-fn opt(v: Option<f64>) -> String {
+/// An optional number as text (empty when absent).
+pub fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn funnel(r: &FunnelResult) -> Table {
-    let mut t = vec![[
-        "step",
-        "event",
-        "users",
-        "conversion",
-        "step_conversion",
-        "dropped",
-        "median_seconds",
-        "mean_seconds",
-    ]
-    .map(String::from)
-    .to_vec()];
-    for (k, s) in r.steps.iter().enumerate() {
-        t.push(vec![
-            (k + 1).to_string(),
-            s.event.clone(),
-            s.users.to_string(),
-            s.conversion.to_string(),
-            s.step_conversion.to_string(),
-            s.dropped.to_string(),
-            opt(s.median_seconds),
-            opt(s.mean_seconds),
-        ]);
-    }
-    t
-}
 
-fn retention(r: &RetentionResult) -> Table {
-    let n = r.periods as usize + 1;
-    let mut head = vec!["cohort".to_string(), "size".to_string()];
-    head.extend((0..n).map(|i| format!("users_{i}")));
-    head.extend((0..n).map(|i| format!("rate_{i}")));
-    head.extend((0..n).map(|i| format!("complete_{i}")));
-    let mut t = vec![head];
-    for c in &r.cohorts {
-        let mut row = vec![c.label.clone(), c.size.to_string()];
-        let cell = |i: usize, f: &dyn Fn(usize) -> String| {
-            if i < c.retained.len() {
-                f(i)
-            } else {
-                String::new()
-            }
-        };
-        row.extend((0..n).map(|i| cell(i, &|i| c.retained[i].to_string())));
-        row.extend((0..n).map(|i| cell(i, &|i| c.rates[i].to_string())));
-        row.extend((0..n).map(|i| cell(i, &|i| c.complete[i].to_string())));
-        t.push(row);
-    }
-    t
-}
 
-fn segmentation(r: &SegmentationResult) -> Table {
-    let mut t = vec![["interval", "series", "events", "users"]
-        .map(String::from)
-        .to_vec()];
-    for (b, label) in r.buckets.iter().enumerate() {
-        for s in &r.series {
-            t.push(vec![
-                label.clone(),
-                s.label.clone(),
-                s.events[b].to_string(),
-                s.users[b].to_string(),
-            ]);
-        }
-    }
-    t
-}
 
 /// The result as a table.
 pub fn table(r: &AnalysisResult) -> Table {
-    match r {
-        AnalysisResult::Funnel(r) => funnel(r),
-        AnalysisResult::Retention(r) => retention(r),
-        AnalysisResult::Segmentation(r) => segmentation(r),
-    }
+    r.table()
 }
 
 /// The result as CSV text (RFC 4180 quoting).
@@ -105,7 +33,7 @@ pub fn csv(r: &AnalysisResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::analysis::{run, Spec};
+    use crate::engine::analysis::{run, Query};
     use crate::engine::ingest::{csv::load, LoadOptions};
 
     #[test]
@@ -120,12 +48,13 @@ mod tests {
         .unwrap();
         let f = run(
             &d.store,
-            &Spec::from_json(
+            &Query::from_json(
                 r#"{"analysis":"funnel","steps":[{"event":"signup"},{"event":"buy"}]}"#,
             )
             .unwrap(),
         )
-        .unwrap();
+        .unwrap()
+        .result;
         let text = csv(&f);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
@@ -136,9 +65,10 @@ mod tests {
         assert_eq!(lines[2], "2,buy,1,0.5,0.5,1,86400,86400");
         let r = run(
             &d.store,
-            &Spec::from_json(r#"{"analysis":"retention","periods":1}"#).unwrap(),
+            &Query::from_json(r#"{"analysis":"retention","periods":1}"#).unwrap(),
         )
-        .unwrap();
+        .unwrap()
+        .result;
         let text = csv(&r);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
@@ -150,9 +80,10 @@ mod tests {
         assert_eq!(lines[2], "2025-01-02,1,1,,1,,false,");
         let s = run(
             &d.store,
-            &Spec::from_json(r#"{"analysis":"segmentation","breakdown":"country"}"#).unwrap(),
+            &Query::from_json(r#"{"analysis":"segmentation","breakdown":"country"}"#).unwrap(),
         )
-        .unwrap();
+        .unwrap()
+        .result;
         let text = csv(&s);
         assert!(text.contains("2025-01-01,\"CN, East\",1,1"), "{text}");
         assert!(text.contains("2025-01-02,US,1,1"), "{text}");
