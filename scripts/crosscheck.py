@@ -45,8 +45,7 @@ SPECS = {
         "analysis": "segmentation",
         "events": ["view_item"],
         "interval": "day",
-        "breakdown": "country",
-        "limit": 0,
+        "breakdown": {"properties": ["country"], "limit": 0},
         "timezone": "UTC",
     },
 }

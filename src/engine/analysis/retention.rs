@@ -42,12 +42,82 @@ pub struct RetentionSpec {
     /// Returned exactly in period N, or in N or later (default `on`).
     #[serde(default)]
     pub mode: RetentionMode,
+    /// Who is in a cohort: first time (default), first ever, or recurring.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub cohort: CohortKind,
+    /// Return events needed in a period to count as retained (default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub min_occurrences: u32,
+    /// Calendar periods (default) or rolling windows from the start event's instant.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub windows: Windows,
+    /// Custom column brackets of periods, e.g. `[[1,3],[4,7],[8,14]]` (period 0 is always
+    /// shown first); replaces `periods` when given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub brackets: Vec<[u32; 2]>,
+    /// Which cells the average row uses: complete ones (default) or all.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub average_cells: AverageCells,
+    /// A table per breakdown value; the start and return events must carry the same value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<crate::engine::spec::Breakdown>,
     /// Conditions on the start event's properties.
     #[serde(default, skip_serializing_if = "FilterGroup::is_empty")]
     pub start_filters: FilterGroup,
     /// Conditions on the return event's properties.
     #[serde(default, skip_serializing_if = "FilterGroup::is_empty")]
     pub return_filters: FilterGroup,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(v: &u32) -> bool {
+    *v == 1
+}
+
+/// Which start events put a user in a cohort.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CohortKind {
+    /// The period of the user's first start event that matches the start filters (and
+    /// the shared filters); it must lie in the date range.
+    #[default]
+    FirstTime,
+    /// The period of the user's first-ever start event (by name alone); the user is in
+    /// the table only when that event also matches the filters and lies in the range.
+    FirstEver,
+    /// Every period (in the range) in which the user did a start event: a user can be in
+    /// several cohorts (PostHog's default).
+    Recurring,
+}
+
+/// How periods after the start are cut.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Windows {
+    /// Calendar periods in the scope's time zone.
+    #[default]
+    Calendar,
+    /// Rolling windows from the start event's instant: period N is
+    /// `[start + N·len, start + (N+1)·len)` with len 1 h, 24 h, 7 days or 30 days.
+    Rolling,
+}
+
+/// Which cells the average row includes.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AverageCells {
+    /// Only complete cells (periods that ended before the data did).
+    #[default]
+    Complete,
+    /// Every observable cell, the incomplete last ones included.
+    All,
 }
 
 /// N-day ("on") or unbounded ("on or after") retention.
