@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use loupe::chart;
-use loupe::engine::analysis::{self, AnalysisResult, Spec};
+use loupe::engine::analysis::{self, AnalysisResult, Query};
 use loupe::engine::ingest::{csv, LoadOptions};
 use loupe::engine::sample::{self, SampleOptions};
 use loupe::ui::i18n::{t, Lang, STRINGS};
@@ -25,7 +25,9 @@ const CSV: &str = "user_id,event,timestamp\n\
 
 fn run(json: &str) -> AnalysisResult {
     let d = csv::load(CSV.as_bytes(), None, &LoadOptions::default(), &mut |_| true).unwrap();
-    analysis::run(&d.store, &Spec::from_json(json).unwrap()).unwrap()
+    analysis::run(&d.store, &Query::from_json(json).unwrap())
+        .unwrap()
+        .result
 }
 
 #[wasm_bindgen_test]
@@ -75,8 +77,8 @@ fn charts_draw_on_a_canvas() {
         users: 300,
         ..Default::default()
     });
-    let spec = Spec::from_json(r#"{"analysis":"funnel","steps":[{"event":"app_open"},{"event":"view_item"},{"event":"purchase"}]}"#).unwrap();
-    let AnalysisResult::Funnel(f) = analysis::run(&data.store, &spec).unwrap() else {
+    let spec = Query::from_json(r#"{"analysis":"funnel","steps":[{"event":"app_open"},{"event":"view_item"},{"event":"purchase"}]}"#).unwrap();
+    let AnalysisResult::Funnel(f) = analysis::run(&data.store, &spec).unwrap().result else {
         panic!()
     };
     {
@@ -134,18 +136,49 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/mod.rs"),
         include_str!("../src/ui/landing.rs"),
         include_str!("../src/ui/overview.rs"),
-        include_str!("../src/ui/panels.rs"),
         include_str!("../src/ui/canvas.rs"),
+        include_str!("../src/ui/shell.rs"),
+        include_str!("../src/ui/scope_bar.rs"),
+        include_str!("../src/ui/widgets.rs"),
+        include_str!("../src/ui/funnel.rs"),
+        include_str!("../src/ui/retention.rs"),
+        include_str!("../src/ui/segmentation.rs"),
     ];
     let mut used = 0;
+    let check = |key: &str| {
+        assert!(
+            STRINGS.iter().any(|s| s.0 == key),
+            "no translation for \"{key}\""
+        )
+    };
     for src in sources {
         for part in src.split("t(lang, \"").skip(1) {
-            let key = &part[..part.find('"').unwrap()];
-            assert!(
-                STRINGS.iter().any(|s| s.0 == key),
-                "no translation for \"{key}\""
-            );
+            check(&part[..part.find('"').unwrap()]);
             used += 1;
+        }
+        // option pairs: `(Enum::Variant, "key")` and `("value", "key")`
+        for part in src.split(", \"").skip(1) {
+            let Some(end) = part.find("\")") else {
+                continue;
+            };
+            let key = &part[..end];
+            if key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                continue;
+            }
+            let before = &src[..src.len() - part.len() - 3];
+            let open = before.rfind('(').unwrap_or(0);
+            let first = &before[open + 1..];
+            let is_pair = (first.starts_with('"') && first.ends_with('"'))
+                || (first.contains("::")
+                    && first.chars().all(|c| c.is_ascii_alphanumeric() || c == ':'));
+            if is_pair {
+                check(key);
+                used += 1;
+            }
         }
     }
     assert!(used > 50, "only {used} uses found: the scan is broken");

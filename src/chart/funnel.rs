@@ -1,5 +1,6 @@
 //! Funnel chart: one bar per step (users who reached it), the drop-off from the previous
-//! step as a pale bar above, and the conversion from step 1 printed on each bar.
+//! step as a pale bar above, and the conversion from step 1 printed on each bar. With a
+//! breakdown, grouped bars: one bar per value in each step, a colour per value, a legend.
 
 use super::{err, font, group_digits, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE};
 use crate::engine::analysis::funnel::FunnelResult;
@@ -14,6 +15,9 @@ pub fn draw<DB: DrawingBackend>(
     labels: &Labels,
     scale: f64,
 ) -> ChartResult {
+    if !r.breakdowns.is_empty() {
+        return grouped(area, r, labels, scale);
+    }
     let n = r.steps.len() as i32;
     let top = nice_max(r.steps.first().map_or(0, |s| s.users) as f64 * 1.12) as u64;
     let mut chart = ChartBuilder::on(area)
@@ -79,5 +83,79 @@ pub fn draw<DB: DrawingBackend>(
             )))
             .map_err(err)?;
     }
+    Ok(())
+}
+
+/// Grouped bars: per step one bar per breakdown value.
+fn grouped<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &FunnelResult,
+    labels: &Labels,
+    scale: f64,
+) -> ChartResult {
+    let n = r.steps.len() as i32;
+    let groups = r.breakdowns.len();
+    let top = r
+        .breakdowns
+        .iter()
+        .filter_map(|b| b.steps.first().map(|s| s.users))
+        .max()
+        .unwrap_or(0);
+    let top = nice_max(top as f64 * 1.08) as u64;
+    let names: Vec<String> = r
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {}", i + 1, s.event))
+        .collect();
+    // x in step units: step k spans [k, k + 1), bars inside with a margin
+    let mut chart = ChartBuilder::on(area)
+        .margin(px(12.0, scale))
+        .x_label_area_size(px(36.0, scale))
+        .y_label_area_size(px(64.0, scale))
+        .build_cartesian_2d(0f64..n as f64, 0u64..top.max(1))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.4))
+        .x_labels(n as usize * 2 + 1)
+        .x_label_formatter(&|v| {
+            let k = (v - 0.5).round();
+            if (v - 0.5 - k).abs() < 1e-9 && k >= 0.0 {
+                names.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| group_digits(*v))
+        .y_desc(labels.users.as_str())
+        .label_style(font(13.0, scale))
+        .axis_desc_style(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
+    let inner = 0.8 / groups as f64;
+    for (g, b) in r.breakdowns.iter().enumerate() {
+        let color = PALETTE[g % PALETTE.len()];
+        let bars = b.steps.iter().enumerate().map(move |(k, s)| {
+            let x0 = k as f64 + 0.1 + g as f64 * inner;
+            Rectangle::new([(x0, 0), (x0 + inner * 0.92, s.users)], color.filled())
+        });
+        chart
+            .draw_series(bars)
+            .map_err(err)?
+            .label(b.value.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(GRID)
+        .label_font(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
     Ok(())
 }

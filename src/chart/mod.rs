@@ -9,6 +9,8 @@ pub mod funnel;
 pub mod retention;
 pub mod segmentation;
 
+use crate::engine::analysis::AnalysisResult;
+use crate::engine::time::Granularity;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -23,10 +25,12 @@ pub struct Labels {
     pub events_per_user: String,
     /// Y axis title of retention rates.
     pub retention: String,
-    /// X axis title of retention periods, e.g. "Day".
-    pub period: String,
+    /// Names of the periods hour, day, week, month (axis titles).
+    pub periods: [String; 4],
     /// Legend entry of the retention average.
     pub average: String,
+    /// "Step", for axis titles.
+    pub step: String,
 }
 
 impl Labels {
@@ -37,11 +41,39 @@ impl Labels {
             events: "Events".into(),
             events_per_user: "Events per user".into(),
             retention: "Retained".into(),
-            period: "Period".into(),
+            periods: ["Hour", "Day", "Week", "Month"].map(String::from),
             average: "Weighted average".into(),
+            step: "Step".into(),
         }
     }
+
+    /// The name of a period.
+    pub fn period(&self, g: Granularity) -> &str {
+        &self.periods[match g {
+            Granularity::Hour => 0,
+            Granularity::Day => 1,
+            Granularity::Week => 2,
+            Granularity::Month => 3,
+        }]
+    }
 }
+
+macro_rules! chart_dispatch {
+    ($($variant:ident $module:ident),*) => {
+        /// Draws any result with its analysis's chart (the registry's list).
+        pub fn draw<DB: DrawingBackend>(
+            area: &DrawingArea<DB, Shift>,
+            result: &AnalysisResult,
+            labels: &Labels,
+            scale: f64,
+        ) -> ChartResult {
+            match result {
+                $(AnalysisResult::$variant(r) => $module::draw(area, r, labels, scale),)*
+            }
+        }
+    };
+}
+crate::for_each_analysis!(chart_dispatch);
 
 /// Colours of series, in order (colour-blind friendly, after Tableau 10).
 pub const PALETTE: [RGBColor; 10] = [
@@ -133,7 +165,9 @@ mod tests {
             users: 400,
             ..Default::default()
         });
-        analysis::run(&d.store, &Query::from_json(json).unwrap()).unwrap().result
+        analysis::run(&d.store, &Query::from_json(json).unwrap())
+            .unwrap()
+            .result
     }
 
     #[test]
@@ -154,6 +188,26 @@ mod tests {
         }
         // two bars (reached + dropped) per step
         assert!(svg.matches("<rect").count() >= 2 * r.steps.len());
+    }
+
+    #[test]
+    fn funnel_breakdown_svg_has_a_bar_per_value_and_step_and_a_legend() {
+        let AnalysisResult::Funnel(r) = result(
+            r#"{"analysis":"funnel","steps":[{"event":"app_open"},{"event":"view_item"}],"breakdown":{"properties":["country"],"limit":3}}"#,
+        ) else {
+            panic!()
+        };
+        assert_eq!(r.breakdowns.len(), 4, "3 values and (other)");
+        let plain = svg(800, 400, |a| funnel::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        for b in &r.breakdowns {
+            assert!(plain.contains(&b.value), "legend entry {}", b.value);
+        }
+        // 4 values × 2 steps bars, plus 4 legend swatches, plus the frame
+        assert!(
+            plain.matches("<rect").count() >= 4 * 2 + 4,
+            "{}",
+            plain.matches("<rect").count()
+        );
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn draw<DB: DrawingBackend>(
             }
         })
         .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-        .x_desc(labels.period.as_str())
+        .x_desc(labels.period(r.period))
         .y_desc(labels.retention.as_str())
         .label_style(font(13.0, scale))
         .axis_desc_style(font(13.0, scale))

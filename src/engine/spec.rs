@@ -391,7 +391,8 @@ impl<'de> Deserialize<'de> for Breakdown {
                     property: s,
                     source: Source::Event,
                 }),
-                v => serde_json::from_value(v).map_err(|e| D::Error::custom(format!("breakdown: {e}"))),
+                v => serde_json::from_value(v)
+                    .map_err(|e| D::Error::custom(format!("breakdown: {e}"))),
             }
         };
         let list = |v: Value| -> std::result::Result<Vec<PropertyRef>, D::Error> {
@@ -504,7 +505,10 @@ struct NumTest {
 impl NumTest {
     fn test(&self, v: f64) -> bool {
         if v.is_nan() {
-            return matches!(self.op, Op::Neq | Op::NotIn | Op::NotContains | Op::IsNotSet);
+            return matches!(
+                self.op,
+                Op::Neq | Op::NotIn | Op::NotContains | Op::IsNotSet
+            );
         }
         let a = self.values.first().copied().unwrap_or(f64::NAN);
         match self.op {
@@ -869,7 +873,11 @@ impl<'a> Scoped<'a> {
                 FilterItem::Group(g) => self.compile_group(&f, g)?,
             });
         }
-        Ok(if all { Node::All(nodes) } else { Node::Any(nodes) })
+        Ok(if all {
+            Node::All(nodes)
+        } else {
+            Node::Any(nodes)
+        })
     }
 
     fn property_index(&self, field: &str, name: &str) -> Result<usize> {
@@ -994,7 +1002,9 @@ impl<'a> Scoped<'a> {
                     text: values.first().cloned().unwrap_or_default(),
                 })
             }
-            PropertyValues::String { dict, .. } => Test::Codes(accept_table(dict, f.op, &values, &nums)),
+            PropertyValues::String { dict, .. } => {
+                Test::Codes(accept_table(dict, f.op, &values, &nums))
+            }
         };
         Ok(Node::Leaf(col, test))
     }
@@ -1070,7 +1080,13 @@ const NULL_KEY: u64 = u64::MAX;
 
 /// A value's identity in its column without formatting it: a code, or the bits of a
 /// number.
-fn raw_key(store: &EventStore, user_cols: &[(usize, UserColumn)], c: &Col, i: usize, u: usize) -> u64 {
+fn raw_key(
+    store: &EventStore,
+    user_cols: &[(usize, UserColumn)],
+    c: &Col,
+    i: usize,
+    u: usize,
+) -> u64 {
     match *c {
         Col::Event(p) => match &store.properties()[p].values {
             PropertyValues::String { codes, .. } => {
@@ -1108,7 +1124,10 @@ fn accept_table(dict: &Dictionary, op: Op, values: &[String], nums: &[f64]) -> V
     let a = values.first().map(String::as_str).unwrap_or("");
     let n = nums.first().copied().unwrap_or(f64::NAN);
     let mut acc = Vec::with_capacity(dict.len() + 1);
-    acc.push(matches!(op, Op::Neq | Op::NotIn | Op::NotContains | Op::IsNotSet));
+    acc.push(matches!(
+        op,
+        Op::Neq | Op::NotIn | Op::NotContains | Op::IsNotSet
+    ));
     for s in dict.iter() {
         let num = || s.trim().parse::<f64>().ok();
         acc.push(match op {
@@ -1168,15 +1187,38 @@ mod tests {
     #[test]
     fn filters_on_event_and_user_properties() {
         // events: a view free 1, a buy pro 10, b view - 5, b buy free -
-        assert_eq!(kept(r#"{"filters":[{"property":"plan","op":"eq","value":"free"}]}"#), [0, 3]);
-        assert_eq!(kept(r#"{"filters":[{"property":"plan","op":"neq","value":"free"}]}"#), [1, 2]);
-        assert_eq!(kept(r#"{"filters":[{"property":"plan","op":"is_not_set"}]}"#), [2]);
-        assert_eq!(kept(r#"{"filters":[{"property":"amount","op":"gte","value":5}]}"#), [1, 2]);
-        assert_eq!(kept(r#"{"filters":[{"property":"amount","op":"eq","value":"10"}]}"#), [1]);
-        assert_eq!(kept(r#"{"filters":[{"property":"plan","op":"in","value":["pro","x"]}]}"#), [1]);
-        assert_eq!(kept(r#"{"filters":[{"property":"plan","op":"contains","value":"re"}]}"#), [0, 3]);
         assert_eq!(
-            kept(r#"{"filters":{"any":[{"property":"plan","op":"eq","value":"pro"},{"property":"amount","op":"lt","value":2}]}}"#),
+            kept(r#"{"filters":[{"property":"plan","op":"eq","value":"free"}]}"#),
+            [0, 3]
+        );
+        assert_eq!(
+            kept(r#"{"filters":[{"property":"plan","op":"neq","value":"free"}]}"#),
+            [1, 2]
+        );
+        assert_eq!(
+            kept(r#"{"filters":[{"property":"plan","op":"is_not_set"}]}"#),
+            [2]
+        );
+        assert_eq!(
+            kept(r#"{"filters":[{"property":"amount","op":"gte","value":5}]}"#),
+            [1, 2]
+        );
+        assert_eq!(
+            kept(r#"{"filters":[{"property":"amount","op":"eq","value":"10"}]}"#),
+            [1]
+        );
+        assert_eq!(
+            kept(r#"{"filters":[{"property":"plan","op":"in","value":["pro","x"]}]}"#),
+            [1]
+        );
+        assert_eq!(
+            kept(r#"{"filters":[{"property":"plan","op":"contains","value":"re"}]}"#),
+            [0, 3]
+        );
+        assert_eq!(
+            kept(
+                r#"{"filters":{"any":[{"property":"plan","op":"eq","value":"pro"},{"property":"amount","op":"lt","value":2}]}}"#
+            ),
             [0, 1]
         );
         // user property, first value: a = free, b = free (first non-empty); latest: a = pro
@@ -1185,7 +1227,9 @@ mod tests {
             [0, 1, 2, 3]
         );
         assert_eq!(
-            kept(r#"{"user_properties":"latest","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#),
+            kept(
+                r#"{"user_properties":"latest","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#
+            ),
             [0, 1]
         );
     }
@@ -1219,7 +1263,10 @@ mod tests {
         let day0 = t[0] - t[0].rem_euclid(DAY);
         assert_eq!(r(r#"{"date_range":"all"}"#), (i64::MIN, i64::MAX));
         // the last event is on day 3: last 2 days = days 2 and 3
-        assert_eq!(r(r#"{"date_range":{"last_days":2}}"#), (day0 + 2 * DAY, day0 + 4 * DAY));
+        assert_eq!(
+            r(r#"{"date_range":{"last_days":2}}"#),
+            (day0 + 2 * DAY, day0 + 4 * DAY)
+        );
         let (y, m, d) = crate::engine::time::civil_from_days(day0 / DAY + 1);
         let date = format!("{y:04}-{m:02}-{d:02}");
         let json = format!(r#"{{"date_range":{{"from":"{date}","to":"{date}"}}}}"#);
@@ -1227,7 +1274,12 @@ mod tests {
         // in +08:00 the day starts 8 hours earlier in UTC
         let json = format!(r#"{{"timezone":"+08:00","date_range":{{"from":"{date}"}}}}"#);
         assert_eq!(r(&json).0, day0 + DAY - 8 * 3_600_000_000);
-        for v in ["\"last_7_days\"", "\"this_month\"", "{\"last_days\":12}", "{\"from\":\"2025-01-01\"}"] {
+        for v in [
+            "\"last_7_days\"",
+            "\"this_month\"",
+            "{\"last_days\":12}",
+            "{\"from\":\"2025-01-01\"}",
+        ] {
             let d: DateRange = serde_json::from_str(v).unwrap();
             assert_eq!(serde_json::to_string(&d).unwrap(), v);
         }
@@ -1237,10 +1289,14 @@ mod tests {
     fn breakdown_values_and_ranking() {
         let s = store();
         let mut sc = Scope::default().resolve(&s).unwrap();
-        let b: Breakdown = serde_json::from_str(r#"["plan", {"property":"plan","source":"user"}]"#).unwrap();
+        let b: Breakdown =
+            serde_json::from_str(r#"["plan", {"property":"plan","source":"user"}]"#).unwrap();
         let v = sc.breakdown("breakdown", &b).unwrap();
         let labels: Vec<&str> = (0..s.len()).map(|i| v.label(v.key(i))).collect();
-        assert_eq!(labels, ["free / free", "pro / free", "(none) / free", "free / free"]);
+        assert_eq!(
+            labels,
+            ["free / free", "pro / free", "(none) / free", "free / free"]
+        );
         let b: Breakdown = serde_json::from_str(r#""amount""#).unwrap();
         let v = sc.breakdown("breakdown", &b).unwrap();
         let labels: Vec<&str> = (0..s.len()).map(|i| v.label(v.key(i))).collect();

@@ -4,7 +4,6 @@
 use super::i18n::{chart_labels, Lang};
 use crate::chart;
 use crate::engine::analysis::AnalysisResult;
-use crate::engine::time::Granularity;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use std::rc::Rc;
@@ -23,15 +22,6 @@ pub struct ChartProps {
     pub height: u32,
 }
 
-fn period_key(g: Granularity) -> &'static str {
-    match g {
-        Granularity::Hour => "hour",
-        Granularity::Day => "day",
-        Granularity::Week => "week",
-        Granularity::Month => "month",
-    }
-}
-
 fn draw(
     canvas: &HtmlCanvasElement,
     result: &AnalysisResult,
@@ -47,17 +37,7 @@ fn draw(
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    match result {
-        AnalysisResult::Funnel(r) => {
-            chart::funnel::draw(&root, r, &chart_labels(lang, "step"), scale)
-        }
-        AnalysisResult::Retention(r) => {
-            chart::retention::draw(&root, r, &chart_labels(lang, period_key(r.period)), scale)
-        }
-        AnalysisResult::Segmentation(r) => {
-            chart::segmentation::draw(&root, r, &chart_labels(lang, period_key(r.interval)), scale)
-        }
-    }?;
+    chart::draw(&root, result, &chart_labels(lang), scale)?;
     root.present().map_err(|e| e.to_string())
 }
 

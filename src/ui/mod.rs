@@ -1,17 +1,29 @@
-//! The yew app (wasm32 only): landing page, loading, overview and the three analyses.
+//! The yew app (wasm32 only): landing page, loading, overview and the analyses.
 //!
 //! State lives in one reducer ([`State`], [`Action`]); components get what they need as
-//! props and send [`Action`]s or spec JSON back. The data never lives here: the page keeps
+//! props and send [`Action`]s or queries back. The data never lives here: the page keeps
 //! handles on workers ([`Workers`]) and receives overviews and results as JSON.
+//!
+//! The analysis tabs come from the engine's registry (`for_each_analysis!`): each analysis
+//! has a panel module here with a `Panel` component (its builder and tables) inside the
+//! shared [`shell::Shell`]; the [`scope_bar::ScopeBar`] above them edits the one scope
+//! (date range, filters, time zone) they all run in.
 
 pub mod canvas;
 pub mod i18n;
 pub mod landing;
 pub mod overview;
-pub mod panels;
+pub mod scope_bar;
+pub mod shell;
+pub mod widgets;
 
-use crate::engine::analysis::Spec;
+pub mod funnel;
+pub mod retention;
+pub mod segmentation;
+
+use crate::engine::analysis::Query;
 use crate::engine::ingest::Progress;
+use crate::engine::spec::Scope;
 use crate::web::client::WorkerClient;
 use crate::web::protocol::{LoadedReply, Reply, RunReply};
 use i18n::{t, Lang};
@@ -20,34 +32,51 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// The analysis tabs.
+/// A tab: the overview or an analysis (by its registry name, e.g. `"funnel"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tab {
     /// Dataset overview.
     Overview,
-    /// Funnel builder.
-    Funnel,
-    /// Retention table.
-    Retention,
-    /// Segmentation chart.
-    Segmentation,
+    /// An analysis.
+    Analysis(&'static str),
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [
-        Tab::Overview,
-        Tab::Funnel,
-        Tab::Retention,
-        Tab::Segmentation,
-    ];
-    fn key(self) -> &'static str {
+    /// The tab's translation key and `data-tab` name.
+    pub fn key(self) -> &'static str {
         match self {
             Tab::Overview => "overview",
-            Tab::Funnel => "funnel",
-            Tab::Retention => "retention",
-            Tab::Segmentation => "segmentation",
+            Tab::Analysis(k) => k,
         }
     }
+}
+
+macro_rules! ui_registry {
+    ($($variant:ident $module:ident),*) => {
+        /// Every analysis tab, in registry order.
+        pub const ANALYSES: &[&str] = &[$(stringify!($module)),*];
+
+        /// The panel of analysis `kind`.
+        fn analysis_panel(kind: &str, p: shell::PanelProps) -> Html {
+            match kind {
+                $(stringify!($module) => html! { <$module::Panel ..p /> },)*
+                _ => html! {},
+            }
+        }
+    };
+}
+crate::for_each_analysis!(ui_registry);
+
+/// The tab that shows a query.
+pub fn tab_of(q: &Query) -> Tab {
+    let kind = q.spec.kind();
+    Tab::Analysis(
+        ANALYSES
+            .iter()
+            .copied()
+            .find(|k| *k == kind)
+            .unwrap_or("funnel"),
+    )
 }
 
 /// Where an analysis stands.
@@ -55,7 +84,6 @@ impl Tab {
 pub enum Outcome {
     /// Sent to the worker.
     Running,
-    /// Finished.
     /// Finished: the request id and the reply.
     Done(u32, Rc<RunReply>),
     /// Failed with a message.
@@ -90,10 +118,12 @@ pub struct State {
     pub loading: Option<Loading>,
     /// The error banner.
     pub error: Option<String>,
-    /// Latest outcome per tab.
-    pub outcomes: HashMap<Tab, (u32, Spec, Outcome)>,
-    /// A spec from the page's URL hash, applied to the next dataset that loads.
-    pub linked: Option<Spec>,
+    /// The scope every analysis runs in (date range, filters, time zone).
+    pub scope: Scope,
+    /// Latest outcome per analysis.
+    pub outcomes: HashMap<&'static str, (u32, Query, Outcome)>,
+    /// A query from the page's URL hash, applied to the next dataset that loads.
+    pub linked: Option<Query>,
 }
 
 /// Everything that changes [`State`].
@@ -108,8 +138,10 @@ pub enum Action {
     Reply(Reply),
     /// The user cancelled the load.
     CancelLoad,
-    /// A spec was sent for a tab.
-    RunStarted(Tab, u32, Spec),
+    /// A query was sent for an analysis.
+    RunStarted(&'static str, u32, Query),
+    /// The shared scope changed.
+    SetScope(Scope),
     /// Close the error banner.
     DismissError,
 }
@@ -128,9 +160,10 @@ impl Reducible for State {
             }
             Action::CancelLoad => s.loading = None,
             Action::DismissError => s.error = None,
-            Action::RunStarted(tab, id, spec) => {
-                s.outcomes.insert(tab, (id, spec, Outcome::Running));
+            Action::RunStarted(kind, id, q) => {
+                s.outcomes.insert(kind, (id, q, Outcome::Running));
             }
+            Action::SetScope(scope) => s.scope = scope,
             Action::Reply(reply) => match reply {
                 Reply::Ready => return self,
                 Reply::Progress(id, p) => match &mut s.loading {
@@ -265,44 +298,33 @@ impl Engine {
         self.dispatch.dispatch(Action::CancelLoad);
     }
 
-    /// Sends a spec for `tab` to the worker holding the dataset.
-    pub fn run(&self, tab: Tab, spec: Spec) {
+    /// Sends a query for analysis `kind` to the worker holding the dataset.
+    pub fn run(&self, kind: &'static str, q: Query) {
         let id = self.next_id();
         if let Some(c) = &self.workers.borrow().active {
-            c.run(id, &serde_json::to_string(&spec).unwrap_or_default());
+            c.run(id, &q.to_json());
         }
-        hash::write(&spec);
-        self.dispatch.dispatch(Action::RunStarted(tab, id, spec));
-    }
-}
-
-/// Which tab shows a spec.
-pub fn tab_of(spec: &Spec) -> Tab {
-    match spec {
-        Spec::Funnel(_) => Tab::Funnel,
-        Spec::Retention(_) => Tab::Retention,
-        Spec::Segmentation(_) => Tab::Segmentation,
+        hash::write(&q);
+        self.dispatch.dispatch(Action::RunStarted(kind, id, q));
     }
 }
 
 /// The spec in the URL hash (`#spec=<JSON>`): a link reproduces an analysis on the same
 /// file. Only the spec is ever written there, never data.
 pub mod hash {
-    use crate::engine::analysis::Spec;
+    use crate::engine::analysis::Query;
 
-    /// The spec in the current URL hash, if any and valid.
-    pub fn read() -> Option<Spec> {
+    /// The query in the current URL hash, if any and valid.
+    pub fn read() -> Option<Query> {
         let h = web_sys::window()?.location().hash().ok()?;
         let enc = h.strip_prefix("#spec=")?;
         let json = js_sys::decode_uri_component(enc).ok()?.as_string()?;
-        Spec::from_json(&json).ok()
+        Query::from_json(&json).ok()
     }
 
-    /// Replaces the URL hash with `spec` (no history entry, no request).
-    pub fn write(spec: &Spec) {
-        let Ok(json) = serde_json::to_string(spec) else {
-            return;
-        };
+    /// Replaces the URL hash with `q` (no history entry, no request).
+    pub fn write(q: &Query) {
+        let json = q.to_json();
         let url = format!(
             "#spec={}",
             String::from(js_sys::encode_uri_component(&json))
@@ -316,15 +338,26 @@ pub mod hash {
 /// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
-    let state = use_reducer(|| State {
-        lang: Lang::detect(),
-        tab: Tab::Overview,
-        dataset: None,
-        generation: 0,
-        loading: None,
-        error: None,
-        outcomes: HashMap::new(),
-        linked: hash::read(),
+    let state = use_reducer(|| {
+        let linked = hash::read();
+        State {
+            lang: Lang::detect(),
+            tab: Tab::Overview,
+            dataset: None,
+            generation: 0,
+            loading: None,
+            error: None,
+            // a link brings its scope; otherwise calendars follow the browser's zone
+            scope: linked.as_ref().map_or_else(
+                || Scope {
+                    timezone: widgets::browser_zone(),
+                    ..Scope::default()
+                },
+                |q| q.scope.clone(),
+            ),
+            outcomes: HashMap::new(),
+            linked,
+        }
     });
     let workers = use_mut_ref(Workers::default);
     let engine = Engine {
@@ -345,39 +378,51 @@ pub fn app() -> Html {
             html! { <landing::Landing lang={lang} engine={engine.clone()} loading={state.loading.clone()} /> }
         }
         Some(ds) => {
-            let tabs = Tab::ALL.iter().map(|&tab| {
+            let all =
+                std::iter::once(Tab::Overview).chain(ANALYSES.iter().map(|&k| Tab::Analysis(k)));
+            let tabs = all.map(|tab| {
                 let d = state.dispatcher();
-                let class = if state.tab == tab { "tab active" } else { "tab" };
+                let selected = state.tab == tab;
+                let class = if selected { "tab active" } else { "tab" };
                 html! {
-                    <button class={class} data-tab={tab.key()} onclick={Callback::from(move |_| d.dispatch(Action::Tab(tab)))}>
+                    <button class={class} role="tab" aria-selected={selected.to_string()} data-tab={tab.key()} onclick={Callback::from(move |_| d.dispatch(Action::Tab(tab)))}>
                         { t(lang, tab.key()) }
                     </button>
                 }
             });
-            let last = |tab: Tab| {
-                state
-                    .outcomes
-                    .get(&tab)
-                    .map(|(_, spec, o)| (spec.clone(), o.clone()))
-            };
             let panel = match state.tab {
                 Tab::Overview => {
                     html! { <overview::OverviewPanel lang={lang} data={ds.clone()} /> }
                 }
-                Tab::Funnel => html! {
-                    <panels::FunnelPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Funnel)} linked={state.linked.clone()} key={state.generation} />
-                },
-                Tab::Retention => html! {
-                    <panels::RetentionPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Retention)} linked={state.linked.clone()} key={state.generation} />
-                },
-                Tab::Segmentation => html! {
-                    <panels::SegmentationPanel lang={lang} data={ds.clone()} generation={state.generation} engine={engine.clone()} last={last(Tab::Segmentation)} linked={state.linked.clone()} key={state.generation} />
-                },
+                Tab::Analysis(kind) => {
+                    let on_scope = {
+                        let d = state.dispatcher();
+                        Callback::from(move |s: Scope| d.dispatch(Action::SetScope(s)))
+                    };
+                    let props = shell::PanelProps {
+                        lang,
+                        data: ds.clone(),
+                        generation: state.generation,
+                        engine: engine.clone(),
+                        scope: state.scope.clone(),
+                        last: state
+                            .outcomes
+                            .get(kind)
+                            .map(|(_, q, o)| (q.clone(), o.clone())),
+                        linked: state.linked.clone().filter(|q| q.spec.kind() == kind),
+                    };
+                    html! {
+                        <>
+                            <scope_bar::ScopeBar lang={lang} props={ds.overview.properties.clone()} scope={state.scope.clone()} on_change={on_scope} />
+                            <div key={format!("{kind}-{}", state.generation)}>{ analysis_panel(kind, props) }</div>
+                        </>
+                    }
+                }
             };
             html! {
                 <>
                     <landing::DatasetBar lang={lang} engine={engine.clone()} data={ds.clone()} loading={state.loading.clone()} />
-                    <nav class="tabs">{ for tabs }</nav>
+                    <nav class="tabs" role="tablist">{ for tabs }</nav>
                     <section class="panel">{ panel }</section>
                 </>
             }

@@ -9,7 +9,7 @@
 //! `ready`, `progress` ([`Progress`]), `loaded` ([`Overview`]), `result` ([`RunReply`]) and
 //! `error` (a message string).
 
-use crate::engine::analysis::AnalysisResult;
+use crate::engine::analysis::Output;
 use crate::engine::ingest::Progress;
 use crate::engine::overview::Overview;
 use js_sys::{Object, Reflect};
@@ -19,8 +19,8 @@ use wasm_bindgen::JsValue;
 /// A result with the time the engine took.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RunReply {
-    /// The analysis result.
-    pub result: AnalysisResult,
+    /// The analysis result with its warnings and resolved date range.
+    pub output: Output,
     /// Milliseconds spent in `analysis::run`.
     pub ms: f64,
 }

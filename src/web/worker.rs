@@ -5,7 +5,7 @@
 //! exactly as it streams over a native file, and the file is never held whole.
 
 use super::protocol::{field, object, reply, LoadedReply, RunReply};
-use crate::engine::analysis::{self, Spec};
+use crate::engine::analysis::{self, Query};
 use crate::engine::ingest::{self, Dataset, LoadOptions};
 use crate::engine::overview::overview;
 use crate::engine::sample::{self, SampleOptions};
@@ -154,11 +154,11 @@ impl Worker {
                     return self.post("error", id, "no data loaded yet".into());
                 };
                 let spec = field(&msg, "spec").as_string().unwrap_or_default();
-                let out = Spec::from_json(&spec).and_then(|s| analysis::run(&data.store, &s));
+                let out = Query::from_json(&spec).and_then(|q| analysis::run(&data.store, &q));
                 match out {
-                    Ok(result) => {
+                    Ok(output) => {
                         let r = RunReply {
-                            result,
+                            output,
                             ms: now() - t0,
                         };
                         self.post("result", id, serde_json::to_string(&r).unwrap_or_default())

@@ -78,6 +78,29 @@ analyses! {
     Segmentation => segmentation::SegmentationSpec, SegmentationResult;
 }
 
+/// Calls macro `$m` with the registry as `Variant module, ...`, so the chart and the app
+/// build their own dispatch (drawing, panels, tabs) from the same list as the engine.
+/// Keep it in the order of [`analyses!`] above.
+#[macro_export]
+macro_rules! for_each_analysis {
+    ($m:ident) => {
+        $m! { Funnel funnel, Retention retention, Segmentation segmentation }
+    };
+}
+
+#[cfg(test)]
+mod registry_tests {
+    macro_rules! names {
+        ($($v:ident $m:ident),*) => { &[$(stringify!($m)),*] };
+    }
+
+    #[test]
+    fn the_macro_list_matches_the_registry() {
+        let listed: &[&str] = crate::for_each_analysis!(names);
+        assert_eq!(listed, super::KINDS);
+    }
+}
+
 /// A whole spec as its JSON is written: the analysis's own fields and the shared
 /// [`Scope`] fields side by side at the top level.
 ///
@@ -136,7 +159,9 @@ impl<'de> Deserialize<'de> for Query {
         use serde::de::Error as _;
         let v = Value::deserialize(d)?;
         let Value::Object(mut m) = v else {
-            return Err(D::Error::custom("a spec is a JSON object with an \"analysis\" field"));
+            return Err(D::Error::custom(
+                "a spec is a JSON object with an \"analysis\" field",
+            ));
         };
         let mut scope = serde_json::Map::new();
         for k in SCOPE_KEYS {
@@ -144,7 +169,8 @@ impl<'de> Deserialize<'de> for Query {
                 scope.insert(k.to_string(), x);
             }
         }
-        let scope: Scope = serde_json::from_value(Value::Object(scope)).map_err(D::Error::custom)?;
+        let scope: Scope =
+            serde_json::from_value(Value::Object(scope)).map_err(D::Error::custom)?;
         let spec: Spec = serde_json::from_value(Value::Object(m)).map_err(D::Error::custom)?;
         Ok(Query { scope, spec })
     }
@@ -190,7 +216,10 @@ pub(crate) fn event_error(store: &EventStore, field: &str, name: &str) -> Error 
             some.sort_unstable();
             format!("; known events include: {}", some.join(", "))
         });
-    Error::spec(field, format!("no event named \"{name}\" in the data{hint}"))
+    Error::spec(
+        field,
+        format!("no event named \"{name}\" in the data{hint}"),
+    )
 }
 
 /// Levenshtein distance between two strings, in characters.
@@ -238,6 +267,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("funnels"), "{e}");
+    }
+
+    #[test]
+    fn shared_fields_sit_beside_the_analysis_fields_and_round_trip() {
+        let json = r#"{"analysis":"segmentation","events":["a"],"date_range":"last_7_days","timezone":"+08:00","filters":[{"property":"plan","op":"eq","value":"pro"}]}"#;
+        let q = Query::from_json(json).unwrap();
+        assert_eq!(
+            q.scope.date_range,
+            crate::engine::spec::DateRange::LastDays(7)
+        );
+        assert_eq!(q.scope.timezone.to_string(), "+08:00");
+        assert_eq!(Query::from_json(&q.to_json()).unwrap(), q);
+        // defaults are left out of the JSON, so links stay short
+        let plain = Query::from_json(r#"{"analysis":"segmentation"}"#).unwrap();
+        assert!(
+            !plain.to_json().contains("date_range"),
+            "{}",
+            plain.to_json()
+        );
+        // a typo in a shared field is an error, like anywhere else
+        let e = Query::from_json(r#"{"analysis":"segmentation","date_rnge":"all"}"#).unwrap_err();
+        assert!(e.to_string().contains("date_rnge"), "{e}");
+        let e = Query::from_json(r#"{"analysis":"segmentation","timezone":"Mars/Base"}"#)
+            .map(|q| q.scope.timezone.resolve().is_err());
+        assert_eq!(e.ok(), Some(true));
     }
 
     #[test]

@@ -158,7 +158,14 @@ pub fn run(scope: &mut Scoped, spec: &SegmentationSpec) -> Result<SegmentationRe
         .events
         .iter()
         .enumerate()
-        .map(|(i, e)| scope.matcher(&format!("events[{i}]"), Some(e), &FilterGroup::default(), false))
+        .map(|(i, e)| {
+            scope.matcher(
+                &format!("events[{i}]"),
+                Some(e),
+                &FilterGroup::default(),
+                false,
+            )
+        })
         .collect::<Result<_>>()?;
     let values = match &spec.breakdown {
         Some(b) => Some(scope.breakdown("breakdown", b)?),
@@ -168,7 +175,10 @@ pub fn run(scope: &mut Scoped, spec: &SegmentationSpec) -> Result<SegmentationRe
     let store = scope.store;
     let cal = scope.calendar(spec.interval);
     let Some((lo, hi)) = scope.span_in_range() else {
-        return Err(Error::spec("date_range", "no event of the data falls in the date range"));
+        return Err(Error::spec(
+            "date_range",
+            "no event of the data falls in the date range",
+        ));
     };
     let (first, last) = (cal.bucket(lo), cal.bucket(hi));
     let nb = cal.index(first, last) as usize + 1;
@@ -191,7 +201,8 @@ pub fn run(scope: &mut Scoped, spec: &SegmentationSpec) -> Result<SegmentationRe
     }
     let (ev, t) = (store.event_codes(), store.times());
     let bucket_of = |i: usize| cal.index(first, cal.bucket(t[i])) as usize;
-    let counted = |i: usize| chosen[ev[i] as usize] != u32::MAX && scope.keep(i) && scope.in_range(t[i]);
+    let counted =
+        |i: usize| chosen[ev[i] as usize] != u32::MAX && scope.keep(i) && scope.in_range(t[i]);
 
     let mut series = Vec::new();
     let mut total = Counter::new(1, nb);

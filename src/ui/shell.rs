@@ -1,0 +1,197 @@
+//! The frame every analysis tab shares: run, status, out-of-date note, warnings,
+//! downloads, chart. A panel (`funnel.rs`, `retention.rs`, ...) supplies only its builder
+//! and its tables; running, errors, the chart and the CSV / PNG downloads live here once.
+
+use super::canvas::Chart;
+use super::i18n::{t, Lang};
+use super::{Engine, Outcome};
+use crate::engine::analysis::{AnalysisResult, Query, Spec};
+use crate::engine::spec::{Scope, Warning};
+use crate::web::protocol::LoadedReply;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Props every analysis panel receives.
+#[derive(Properties, PartialEq, Clone)]
+pub struct PanelProps {
+    /// UI language.
+    pub lang: Lang,
+    /// The loaded dataset.
+    pub data: Rc<LoadedReply>,
+    /// Changes when a new dataset loads.
+    pub generation: u32,
+    /// Engine handle.
+    pub engine: Engine,
+    /// The shared scope (date range, filters, time zone).
+    pub scope: Scope,
+    /// The last query run in this tab and its outcome.
+    pub last: Option<(Query, Outcome)>,
+    /// A query from the URL hash, used when nothing ran yet.
+    pub linked: Option<Query>,
+}
+
+impl PanelProps {
+    /// The spec to start the builder with: the last one run here, else the linked one,
+    /// else `default`.
+    pub fn initial<T: Clone>(
+        &self,
+        pick: fn(&Spec) -> Option<&T>,
+        default: impl FnOnce() -> T,
+    ) -> T {
+        self.last
+            .as_ref()
+            .map(|(q, _)| &q.spec)
+            .or(self.linked.as_ref().map(|q| &q.spec))
+            .and_then(pick)
+            .cloned()
+            .unwrap_or_else(default)
+    }
+
+    /// The dataset's event names, most frequent first.
+    pub fn event_names(&self) -> Vec<String> {
+        self.data
+            .overview
+            .event_names
+            .iter()
+            .map(|e| e.name.clone())
+            .collect()
+    }
+
+    /// The finished result, if any.
+    pub fn result(&self) -> Option<Rc<AnalysisResult>> {
+        match &self.last {
+            Some((_, Outcome::Done(_, r))) => Some(Rc::new(r.output.result.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Props of [`Shell`].
+#[derive(Properties, PartialEq)]
+pub struct ShellProps {
+    /// What the panel received.
+    pub panel: PanelProps,
+    /// The builder's current spec.
+    pub spec: Spec,
+    /// The builder's controls.
+    pub builder: Html,
+    /// Tables and notes below the chart.
+    pub body: Html,
+    /// Chart height in CSS pixels.
+    #[prop_or(380)]
+    pub chart_height: u32,
+}
+
+fn warning_text(lang: Lang, w: &Warning) -> String {
+    match w.code.as_str() {
+        "event_not_found" => {
+            let mut s = format!(
+                "{} \"{}\" ({})",
+                t(lang, "warn_event_not_found"),
+                w.value,
+                w.field
+            );
+            if let Some(h) = &w.hint {
+                s.push_str(&format!("; {} \"{h}\"?", t(lang, "did_you_mean")));
+            }
+            s
+        }
+        _ => w.message.clone(),
+    }
+}
+
+/// Runs the spec in the shared scope, shows the chart, downloads and the panel's tables.
+#[function_component(Shell)]
+pub fn shell(p: &ShellProps) -> Html {
+    let lang = p.panel.lang;
+    let query = Query {
+        scope: p.panel.scope.clone(),
+        spec: p.spec.clone(),
+    };
+    let kind = p.spec.kind();
+    {
+        // run on first show, and whenever the shared scope changes
+        let (engine, q) = (p.panel.engine.clone(), query.clone());
+        let last_scope = p.panel.last.as_ref().map(|(l, _)| l.scope.clone());
+        use_effect_with(
+            (p.panel.generation, p.panel.scope.clone()),
+            move |(_, scope)| {
+                if last_scope.as_ref() != Some(scope) {
+                    engine.run(kind, q);
+                }
+            },
+        );
+    }
+    let run = {
+        let (engine, q) = (p.panel.engine.clone(), query.clone());
+        Callback::from(move |_| engine.run(kind, q.clone()))
+    };
+    let last = &p.panel.last;
+    let running = matches!(last, Some((_, Outcome::Running)));
+    let stale = matches!(last, Some((q, Outcome::Done(..))) if *q != query);
+    let status = match last {
+        Some((_, Outcome::Failed(m))) => {
+            html! { <div class="error inline" role="alert" data-testid="run-error">{ m.clone() }</div> }
+        }
+        Some((_, Outcome::Done(id, r))) => html! {
+            <span class="muted small" data-testid="timing" data-run-id={id.to_string()}>{ t(lang, "computed_in") }{ format!(" {:.1} ms", r.ms) }</span>
+        },
+        _ => html! {},
+    };
+    let warnings = match last {
+        Some((_, Outcome::Done(_, r))) if !r.output.warnings.is_empty() => {
+            let items = r
+                .output
+                .warnings
+                .iter()
+                .map(|w| html! { <li>{ warning_text(lang, w) }</li> });
+            html! { <ul class="warnings" role="status" data-testid="warnings">{ for items }</ul> }
+        }
+        _ => html! {},
+    };
+    let result = p.panel.result();
+    html! {
+        <div class="analysis">
+            <div class="builder">
+                { p.builder.clone() }
+                <button class="run" data-testid="run" onclick={run} disabled={running}>
+                    { if running { t(lang, "running") } else { t(lang, "run") } }
+                </button>
+                { status }
+                if stale { <div class="stale muted small" data-testid="stale">{ t(lang, "stale") }</div> }
+            </div>
+            <div class="results">
+                { exports(lang, kind, &result) }
+                { warnings }
+                if let Some(r) = result.clone() { <Chart result={r} lang={lang} height={p.chart_height} /> }
+                { p.body.clone() }
+            </div>
+        </div>
+    }
+}
+
+/// "CSV" and "PNG" buttons for a finished result.
+fn exports(lang: Lang, name: &'static str, result: &Option<Rc<AnalysisResult>>) -> Html {
+    let Some(r) = result.clone() else {
+        return html! {};
+    };
+    let csv = Callback::from(move |_| {
+        let text = crate::engine::analysis::table::csv(&r);
+        // a BOM so spreadsheet programs read the UTF-8 (Chinese names) correctly
+        let data = [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat();
+        if let Err(e) = super::download(&format!("loupe-{name}.csv"), "text/csv", &data) {
+            gloo::console::error!(e);
+        }
+    });
+    let png = Callback::from(move |_| {
+        if let Err(e) = super::download_chart_png(&format!("loupe-{name}.png")) {
+            gloo::console::error!(e);
+        }
+    });
+    html! {
+        <div class="exports">
+            <button class="secondary small" onclick={csv} data-testid="download-csv" title={t(lang, "download_csv")}>{"⤓ CSV"}</button>
+            <button class="secondary small" onclick={png} data-testid="download-png" title={t(lang, "download_png")}>{"⤓ PNG"}</button>
+        </div>
+    }
+}
