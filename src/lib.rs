@@ -18,6 +18,7 @@
 
 pub mod chart;
 pub mod engine;
+pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

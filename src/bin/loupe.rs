@@ -24,6 +24,7 @@ mod cli {
     use loupe::engine::overview::overview;
     use loupe::engine::sample::{self, SampleOptions};
     use loupe::engine::time::TimeZone;
+    use loupe::protocol::{Reply, Request, Session};
     use std::io::{IsTerminal, Write};
 
     const USAGE: &str = "usage:
@@ -177,9 +178,18 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 } else {
                     std::fs::read_to_string(spec_arg).map_err(|e| format!("{spec_arg}: {e}"))?
                 };
-                let spec = Query::from_json(&json).map_err(|e| e.to_string())?;
+                let query = Query::from_json(&json).map_err(|e| e.to_string())?;
                 let data = load(&args, file()?)?;
-                let output = analysis::run(&data.store, &spec).map_err(|e| e.to_string())?;
+                // the same session the worker runs, so the CLI answers exactly as the app
+                let mut session = Session::new();
+                session.loaded(data, String::new(), 0.0, 0);
+                let t0 = std::time::Instant::now();
+                let clock = move || t0.elapsed().as_secs_f64() * 1e3;
+                let output = match session.handle(Request::Run { query }, &clock) {
+                    Reply::Result(r) => r.output,
+                    Reply::Error(e) => return Err(e.to_string()),
+                    other => return Err(format!("unexpected reply {other:?}")),
+                };
                 for w in &output.warnings {
                     eprintln!("warning: {}: {}", w.field, w.message);
                 }
@@ -190,8 +200,14 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 // the result's own fields, then what was resolved and any warnings
                 let mut v = serde_json::to_value(&output.result).map_err(|e| e.to_string())?;
                 if let Some(m) = v.as_object_mut() {
-                    m.insert("warnings".into(), serde_json::to_value(&output.warnings).unwrap_or_default());
-                    m.insert("date_range_resolved".into(), serde_json::to_value(&output.range).unwrap_or_default());
+                    m.insert(
+                        "warnings".into(),
+                        serde_json::to_value(&output.warnings).unwrap_or_default(),
+                    );
+                    m.insert(
+                        "date_range_resolved".into(),
+                        serde_json::to_value(&output.range).unwrap_or_default(),
+                    );
                 }
                 serde_json::to_writer_pretty(&mut out, &v).map_err(|e| e.to_string())?;
             }

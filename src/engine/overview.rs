@@ -8,6 +8,17 @@ use crate::engine::store::{EventStore, PropertyKind, PropertyValues};
 use crate::engine::time::format_rfc3339;
 use serde::{Deserialize, Serialize};
 
+/// True when no user has two different non-null values (`key(i)` of event `i`, `null`
+/// for no value; NaN payloads of number columns are all the same `f64::NAN` bits).
+fn constant_per_user(store: &EventStore, key: impl Fn(usize) -> u64, null: u64) -> bool {
+    store.user_ranges().all(|r| {
+        let mut seen = None;
+        r.map(&key)
+            .filter(|&k| k != null)
+            .all(|k| *seen.get_or_insert(k) == k)
+    })
+}
+
 /// Top values listed per property.
 pub const TOP_VALUES: usize = 8;
 
@@ -74,6 +85,9 @@ pub struct PropertySummary {
     pub min: Option<f64>,
     /// Largest value (numbers only).
     pub max: Option<f64>,
+    /// Whether every user has at most one value (a user property: filters and breakdowns
+    /// on it read the same whether by event or by user).
+    pub per_user: bool,
 }
 
 /// Rejected rows of one reason.
@@ -158,6 +172,7 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
                     top: top_counts(&counts, |i| dict.get(i as u32).to_owned()),
                     min: None,
                     max: None,
+                    per_user: constant_per_user(store, |i| codes[i] as u64, 0),
                 }
             }
             PropertyValues::Number { values } => {
@@ -182,6 +197,7 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
                     }),
                     min: vals.first().copied(),
                     max: vals.last().copied(),
+                    per_user: constant_per_user(store, |i| values[i].to_bits(), f64::NAN.to_bits()),
                 }
             }
         })
@@ -219,5 +235,33 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
         bytes: report.bytes,
         format: report.format.clone(),
         store_bytes: store.heap_bytes() as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ingest::{csv::load, LoadOptions};
+
+    #[test]
+    fn a_property_with_one_value_per_user_is_a_user_property() {
+        // plan: a always "pro" (or empty), b always "free"; page: a has two values
+        // score: numbers, constant per user once empty cells are ignored
+        let text = "user_id,event,timestamp,plan,page,score\n\
+                    a,x,2025-01-01,pro,home,1\n\
+                    a,x,2025-01-02,,cart,\n\
+                    a,x,2025-01-03,pro,home,1\n\
+                    b,x,2025-01-01,free,home,2\n";
+        let d = load(text.as_bytes(), None, &LoadOptions::default(), &mut |_| {
+            true
+        })
+        .unwrap();
+        let o = overview(&d.store, &d.report);
+        let per_user: Vec<(&str, bool)> = o
+            .properties
+            .iter()
+            .map(|p| (p.name.as_str(), p.per_user))
+            .collect();
+        assert_eq!(per_user, [("plan", true), ("page", false), ("score", true)]);
     }
 }

@@ -342,6 +342,20 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Rolling from the start event",
         "从起始事件滚动计算",
     ),
+    ("err_io", "The file could not be read", "无法读取文件"),
+    ("err_format", "The file cannot be imported", "文件无法导入"),
+    (
+        "err_mapping",
+        "The columns could not be mapped",
+        "无法识别所需的列",
+    ),
+    ("err_spec", "Invalid option", "选项无效"),
+    ("err_spec_json", "Invalid spec", "分析配置无效"),
+    ("err_no_events", "No events", "没有事件"),
+    ("err_cancelled", "Cancelled", "已取消"),
+    ("err_no_data", "No data loaded", "尚未加载数据"),
+    ("err_bad_request", "Bad request", "请求无效"),
+    ("err_engine_stopped", "The engine stopped", "分析引擎已停止"),
 ];
 
 /// The text of `key` in `lang`.

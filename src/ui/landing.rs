@@ -3,7 +3,7 @@
 
 use super::i18n::{t, Lang};
 use super::{bytes, count, Engine, Loading};
-use crate::web::protocol::LoadedReply;
+use crate::protocol::LoadedReply;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, HtmlInputElement};

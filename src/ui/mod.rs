@@ -22,10 +22,9 @@ pub mod retention;
 pub mod segmentation;
 
 use crate::engine::analysis::Query;
-use crate::engine::ingest::Progress;
 use crate::engine::spec::Scope;
+use crate::protocol::{LoadedReply, Progress, Reply, Request, RunReply, UserError};
 use crate::web::client::WorkerClient;
-use crate::web::protocol::{LoadedReply, Reply, RunReply};
 use i18n::{t, Lang};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -86,8 +85,8 @@ pub enum Outcome {
     Running,
     /// Finished: the request id and the reply.
     Done(u32, Rc<RunReply>),
-    /// Failed with a message.
-    Failed(String),
+    /// Failed.
+    Failed(UserError),
 }
 
 /// A load in progress.
@@ -117,7 +116,7 @@ pub struct State {
     /// A load in progress.
     pub loading: Option<Loading>,
     /// The error banner.
-    pub error: Option<String>,
+    pub error: Option<UserError>,
     /// The scope every analysis runs in (date range, filters, time zone).
     pub scope: Scope,
     /// Latest outcome per analysis.
@@ -134,8 +133,8 @@ pub enum Action {
     Tab(Tab),
     /// A load was sent.
     LoadStarted(Loading),
-    /// A reply from a worker.
-    Reply(Reply),
+    /// A reply from a worker to request `id` (0: to none).
+    Reply(u32, Reply),
     /// The user cancelled the load.
     CancelLoad,
     /// A query was sent for an analysis.
@@ -164,13 +163,13 @@ impl Reducible for State {
                 s.outcomes.insert(kind, (id, q, Outcome::Running));
             }
             Action::SetScope(scope) => s.scope = scope,
-            Action::Reply(reply) => match reply {
+            Action::Reply(id, reply) => match reply {
                 Reply::Ready => return self,
-                Reply::Progress(id, p) => match &mut s.loading {
+                Reply::Progress(p) => match &mut s.loading {
                     Some(l) if l.id == id => l.progress = Some(p),
                     _ => return self,
                 },
-                Reply::Loaded(id, r) => {
+                Reply::Loaded(r) => {
                     if s.loading.as_ref().is_some_and(|l| l.id == id) {
                         s.loading = None;
                         s.dataset = Some(Rc::new(*r));
@@ -179,14 +178,14 @@ impl Reducible for State {
                         s.tab = s.linked.as_ref().map_or(Tab::Overview, tab_of);
                     }
                 }
-                Reply::Result(id, r) => {
+                Reply::Result(r) => {
                     for (rid, _, o) in s.outcomes.values_mut() {
                         if *rid == id {
                             *o = Outcome::Done(id, Rc::new(*r.clone()));
                         }
                     }
                 }
-                Reply::Error(id, msg) => {
+                Reply::Error(msg) => {
                     if s.loading.as_ref().is_some_and(|l| l.id == id) {
                         s.loading = None;
                         s.error = Some(msg);
@@ -244,26 +243,28 @@ impl Engine {
         let id = self.next_id();
         let workers = self.workers.clone();
         let dispatch = self.dispatch.clone();
-        let client = WorkerClient::spawn(move |reply| {
+        let client = WorkerClient::spawn(move |rid, reply| {
             {
                 let mut w = workers.borrow_mut();
                 let mine = w.loading.as_ref().is_some_and(|(lid, _)| *lid == id);
                 match &reply {
-                    Reply::Loaded(rid, _) if mine && *rid == id => {
+                    Reply::Loaded(_) if mine && rid == id => {
                         let (_, c) = w.loading.take().expect("checked above");
                         w.active = Some(c); // drops (terminates) the previous worker
                     }
-                    Reply::Error(rid, _) if mine && (*rid == id || *rid == 0) => {
+                    Reply::Error(_) if mine && (rid == id || rid == 0) => {
                         w.loading = None;
                     }
                     _ => {}
                 }
             }
-            let reply = match reply {
-                Reply::Error(0, m) => Reply::Error(id, m),
-                r => r,
+            // a failure of the worker itself belongs to the load that started it
+            let rid = if rid == 0 && matches!(reply, Reply::Error(_)) {
+                id
+            } else {
+                rid
             };
-            dispatch.dispatch(Action::Reply(reply));
+            dispatch.dispatch(Action::Reply(rid, reply));
         });
         match client {
             Ok(c) => {
@@ -276,7 +277,10 @@ impl Engine {
                     size,
                 }));
             }
-            Err(e) => self.dispatch.dispatch(Action::Reply(Reply::Error(0, e))),
+            Err(e) => self.dispatch.dispatch(Action::Reply(
+                0,
+                Reply::Error(UserError::new("engine_stopped", e)),
+            )),
         }
     }
 
@@ -289,7 +293,9 @@ impl Engine {
 
     /// Loads the built-in sample in a fresh worker.
     pub fn load_sample(&self) {
-        self.start_load("sample".into(), None, |c, id| c.load_sample(id));
+        self.start_load("sample".into(), None, |c, id| {
+            c.request(id, &Request::LoadSample)
+        });
     }
 
     /// Stops the running load; the previous dataset stays.
@@ -302,7 +308,7 @@ impl Engine {
     pub fn run(&self, kind: &'static str, q: Query) {
         let id = self.next_id();
         if let Some(c) = &self.workers.borrow().active {
-            c.run(id, &q.to_json());
+            c.request(id, &Request::Run { query: q.clone() });
         }
         hash::write(&q);
         self.dispatch.dispatch(Action::RunStarted(kind, id, q));
@@ -439,7 +445,7 @@ pub fn app() -> Html {
             </header>
             if let Some(e) = &state.error {
                 <div class="error" role="alert" data-testid="error">
-                    <b>{ t(lang, "error") }{": "}</b>{ e.clone() }
+                    <b>{ t(lang, "error") }{": "}</b>{ error_text(lang, e) }
                     <button onclick={dismiss}>{ t(lang, "dismiss") }</button>
                 </div>
             }
@@ -487,6 +493,27 @@ pub fn download_chart_png(name: &str) -> Result<(), wasm_bindgen::JsValue> {
     a.set_download(name);
     a.click();
     Ok(())
+}
+
+/// An engine error in the user's language: a translated sentence for its code, the spec
+/// field, then the engine's own detail (names, lines and values, in English).
+pub fn error_text(lang: Lang, e: &UserError) -> String {
+    let head = match e.code.as_str() {
+        "io" => t(lang, "err_io"),
+        "format" => t(lang, "err_format"),
+        "mapping" => t(lang, "err_mapping"),
+        "spec" => t(lang, "err_spec"),
+        "spec_json" => t(lang, "err_spec_json"),
+        "no_events" => t(lang, "err_no_events"),
+        "cancelled" => t(lang, "err_cancelled"),
+        "no_data" => t(lang, "err_no_data"),
+        "engine_stopped" => t(lang, "err_engine_stopped"),
+        _ => t(lang, "err_bad_request"),
+    };
+    match &e.field {
+        Some(f) => format!("{head} ({f}): {}", e.message),
+        None => format!("{head}: {}", e.message),
+    }
 }
 
 /// Formats a count with thousands separators.

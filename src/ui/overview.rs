@@ -2,8 +2,7 @@
 
 use super::i18n::{t, Lang};
 use super::{bytes, count};
-use crate::engine::store::format_number;
-use crate::web::protocol::LoadedReply;
+use crate::protocol::LoadedReply;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -52,13 +51,13 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             .map(|(v, n)| format!("{v} ({})", count(*n)))
             .collect();
         let range = match (pr.min, pr.max) {
-            (Some(a), Some(b)) => format!(" [{} … {}]", format_number(a), format_number(b)),
+            (Some(a), Some(b)) => format!(" [{a} … {b}]"),
             _ => String::new(),
         };
         html! {
             <tr key={pr.name.clone()}>
                 <td class="name">{ pr.name.clone() }</td>
-                <td>{ pr.kind.clone() }{ range }</td>
+                <td>{ pr.kind.clone() }{ range }{ if pr.per_user { format!(" · {}", t(lang, "user_property")) } else { String::new() } }</td>
                 <td class="num">{ count(pr.distinct) }</td>
                 <td class="small">{ top.join(", ") }</td>
             </tr>

@@ -7,7 +7,7 @@ use super::i18n::{t, Lang};
 use super::{Engine, Outcome};
 use crate::engine::analysis::{AnalysisResult, Query, Spec};
 use crate::engine::spec::{Scope, Warning};
-use crate::web::protocol::LoadedReply;
+use crate::protocol::LoadedReply;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -131,7 +131,7 @@ pub fn shell(p: &ShellProps) -> Html {
     let stale = matches!(last, Some((q, Outcome::Done(..))) if *q != query);
     let status = match last {
         Some((_, Outcome::Failed(m))) => {
-            html! { <div class="error inline" role="alert" data-testid="run-error">{ m.clone() }</div> }
+            html! { <div class="error inline" role="alert" data-testid="run-error">{ super::error_text(lang, m) }</div> }
         }
         Some((_, Outcome::Done(id, r))) => html! {
             <span class="muted small" data-testid="timing" data-run-id={id.to_string()}>{ t(lang, "computed_in") }{ format!(" {:.1} ms", r.ms) }</span>

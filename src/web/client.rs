@@ -1,6 +1,7 @@
 //! The page's handle on a worker: spawn, send requests, receive decoded replies.
 
-use super::protocol::{decode, object, Reply};
+use super::protocol::{decode, object};
+use crate::protocol::{Reply, Request, UserError};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -20,8 +21,8 @@ pub struct WorkerClient {
 }
 
 impl WorkerClient {
-    /// Starts a worker; `on_reply` receives every reply.
-    pub fn spawn(on_reply: impl Fn(Reply) + 'static) -> Result<Self, String> {
+    /// Starts a worker; `on_reply` receives every reply with the id of its request.
+    pub fn spawn(on_reply: impl Fn(u32, Reply) + 'static) -> Result<Self, String> {
         let worker =
             Worker::new(WORKER_URL).map_err(|e| format!("could not start the worker: {e:?}"))?;
         let on_reply = Rc::new(on_reply);
@@ -31,27 +32,29 @@ impl WorkerClient {
         let (w, rd, q) = (worker.clone(), ready.clone(), queue.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             match decode(&e.data()) {
-                Ok(Reply::Ready) => {
+                (id, Reply::Ready) => {
                     // requests sent before the wasm module started are held until now
                     rd.set(true);
                     for m in q.borrow_mut().drain(..) {
                         let _ = w.post_message(&m);
                     }
-                    r(Reply::Ready)
+                    r(id, Reply::Ready)
                 }
-                Ok(reply) => r(reply),
-                Err(msg) => r(Reply::Error(0, msg)),
+                (id, reply) => r(id, reply),
             }
         });
         let on_error =
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-                on_reply(Reply::Error(
+                on_reply(
                     0,
-                    format!(
-                        "the engine stopped ({}); open the file again to continue",
-                        e.message()
-                    ),
-                ));
+                    Reply::Error(UserError::new(
+                        "engine_stopped",
+                        format!(
+                            "the engine stopped ({}); open the file again to continue",
+                            e.message()
+                        ),
+                    )),
+                );
             });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -75,25 +78,16 @@ impl WorkerClient {
     /// Asks the worker to read `file` (the handle is cloned, not the bytes).
     pub fn load_file(&self, id: u32, file: &web_sys::File, options_json: &str) {
         self.send(object(&[
-            ("type", "load_file".into()),
             ("id", id.into()),
             ("file", file.clone().into()),
             ("options", options_json.into()),
         ]));
     }
 
-    /// Asks the worker to generate the sample dataset.
-    pub fn load_sample(&self, id: u32) {
-        self.send(object(&[("type", "load_sample".into()), ("id", id.into())]));
-    }
-
-    /// Asks the worker to run a spec (JSON).
-    pub fn run(&self, id: u32, spec_json: &str) {
-        self.send(object(&[
-            ("type", "run".into()),
-            ("id", id.into()),
-            ("spec", spec_json.into()),
-        ]));
+    /// Sends a request.
+    pub fn request(&self, id: u32, req: &Request) {
+        let json = serde_json::to_string(req).unwrap_or_default();
+        self.send(object(&[("id", id.into()), ("request", json.into())]));
     }
 }
 

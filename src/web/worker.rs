@@ -2,13 +2,12 @@
 //!
 //! Files are read in slices of [`SLICE`] bytes with `FileReaderSync` (available in workers
 //! only), through a `std::io::Read` adapter, so the CSV loader streams over the `File`
-//! exactly as it streams over a native file, and the file is never held whole.
+//! exactly as it streams over a native file, and the file is never held whole. Everything
+//! else is [`crate::protocol::Session`]: this module only moves messages and bytes.
 
-use super::protocol::{field, object, reply, LoadedReply, RunReply};
-use crate::engine::analysis::{self, Query};
-use crate::engine::ingest::{self, Dataset, LoadOptions};
-use crate::engine::overview::overview;
-use crate::engine::sample::{self, SampleOptions};
+use super::protocol::{encode, field, id_of};
+use crate::engine::ingest::{self, LoadOptions};
+use crate::protocol::{Reply, Session, UserError};
 use std::cell::RefCell;
 use std::io::Read;
 use std::rc::Rc;
@@ -87,87 +86,56 @@ fn now() -> f64 {
 
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
-    data: Option<Dataset>,
+    session: Session,
 }
 
 impl Worker {
-    fn post(&self, kind: &str, id: u32, json: String) {
-        let _ = self.scope.post_message(&reply(kind, id, json));
-    }
-
-    fn loaded(&mut self, id: u32, data: Dataset, name: String, t0: f64) {
-        let o = overview(&data.store, &data.report);
-        self.data = Some(data);
-        let msg = LoadedReply {
-            overview: o,
-            ms: now() - t0,
-            name,
-            memory_bytes: wasm_memory_bytes(),
-        };
-        self.post(
-            "loaded",
-            id,
-            serde_json::to_string(&msg).unwrap_or_default(),
-        );
+    fn post(&self, id: u32, reply: &Reply) {
+        let _ = self.scope.post_message(&encode(id, reply));
     }
 
     fn handle(&mut self, msg: JsValue) {
-        let kind = field(&msg, "type").as_string().unwrap_or_default();
-        let id = field(&msg, "id").as_f64().unwrap_or(0.0) as u32;
-        let t0 = now();
-        match kind.as_str() {
-            "load_sample" => {
-                let data = sample::dataset(&SampleOptions::default());
-                self.loaded(id, data, "sample".into(), t0);
-            }
-            "load_file" => {
-                let file: web_sys::File = field(&msg, "file").unchecked_into();
-                let opts_json = field(&msg, "options")
-                    .as_string()
-                    .unwrap_or_else(|| "{}".into());
-                let opts: LoadOptions = match serde_json::from_str(&opts_json) {
-                    Ok(o) => o,
-                    Err(e) => return self.post("error", id, format!("bad import options: {e}")),
-                };
-                let name = file.name();
-                let reader = match BlobReader::new(file.into()) {
-                    Ok(r) => r,
-                    Err(e) => return self.post("error", id, format!("{e:?}")),
-                };
-                let total = reader.size as u64;
-                let scope = self.scope.clone();
-                let res = ingest::csv::load(reader, Some(total), &opts, &mut |p| {
-                    let _ = scope.post_message(&reply(
-                        "progress",
-                        id,
-                        serde_json::to_string(&p).unwrap_or_default(),
-                    ));
-                    true
-                });
-                match res {
-                    Ok(data) => self.loaded(id, data, name, t0),
-                    Err(e) => self.post("error", id, format!("{name}: {e}")),
-                }
-            }
-            "run" => {
-                let Some(data) = &self.data else {
-                    return self.post("error", id, "no data loaded yet".into());
-                };
-                let spec = field(&msg, "spec").as_string().unwrap_or_default();
-                let out = Query::from_json(&spec).and_then(|q| analysis::run(&data.store, &q));
-                match out {
-                    Ok(output) => {
-                        let r = RunReply {
-                            output,
-                            ms: now() - t0,
-                        };
-                        self.post("result", id, serde_json::to_string(&r).unwrap_or_default())
-                    }
-                    Err(e) => self.post("error", id, e.to_string()),
-                }
-            }
-            other => self.post("error", id, format!("unknown request \"{other}\"")),
+        let id = id_of(&msg);
+        let file = field(&msg, "file");
+        if file.is_undefined() {
+            let json = field(&msg, "request").as_string().unwrap_or_default();
+            let reply = self.session.handle_json(&json, &now);
+            return self.post(id, &reply);
         }
+        let t0 = now();
+        let file: web_sys::File = file.unchecked_into();
+        let opts_json = field(&msg, "options")
+            .as_string()
+            .unwrap_or_else(|| "{}".into());
+        let opts: LoadOptions = match serde_json::from_str(&opts_json) {
+            Ok(o) => o,
+            Err(e) => {
+                let err = UserError::new("bad_request", format!("bad import options: {e}"));
+                return self.post(id, &Reply::Error(err));
+            }
+        };
+        let name = file.name();
+        let reader = match BlobReader::new(file.into()) {
+            Ok(r) => r,
+            Err(e) => return self.post(id, &Reply::Error(UserError::new("io", format!("{e:?}")))),
+        };
+        let total = reader.size as u64;
+        let scope = self.scope.clone();
+        let res = ingest::csv::load(reader, Some(total), &opts, &mut |p| {
+            let _ = scope.post_message(&encode(id, &Reply::Progress(p)));
+            true
+        });
+        let reply = match res {
+            Ok(data) => self
+                .session
+                .loaded(data, name, now() - t0, wasm_memory_bytes()),
+            Err(e) => {
+                let mut err = UserError::from(&e);
+                err.message = format!("{name}: {}", err.message);
+                Reply::Error(err)
+            }
+        };
+        self.post(id, &reply);
     }
 }
 
@@ -176,12 +144,12 @@ pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let state = Rc::new(RefCell::new(Worker {
         scope: scope.clone(),
-        data: None,
+        session: Session::new(),
     }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         state.borrow_mut().handle(e.data());
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let _ = scope.post_message(&object(&[("type", "ready".into()), ("id", 0.into())]));
+    let _ = scope.post_message(&encode(0, &Reply::Ready));
 }
