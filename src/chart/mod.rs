@@ -5,10 +5,6 @@
 //! its result plus [`Labels`] (translated axis titles) and a pixel `scale` (device pixel
 //! ratio), so what the tests draw is what the page draws.
 
-pub mod funnel;
-pub mod retention;
-pub mod segmentation;
-
 use crate::engine::analysis::AnalysisResult;
 use crate::engine::time::Granularity;
 use plotters::coord::Shift;
@@ -59,7 +55,9 @@ impl Labels {
 }
 
 macro_rules! chart_dispatch {
-    ($($variant:ident $module:ident),*) => {
+    ($($variant:ident $module:ident $spec:ident $result:ident $doc:literal),*) => {
+        $(#[doc = $doc] pub mod $module;)*
+
         /// Draws any result with its analysis's chart (the registry's list).
         pub fn draw<DB: DrawingBackend>(
             area: &DrawingArea<DB, Shift>,
@@ -208,6 +206,24 @@ mod tests {
             "{}",
             plain.matches("<rect").count()
         );
+    }
+
+    #[test]
+    fn retention_breakdown_svg_has_a_curve_and_legend_entry_per_value() {
+        let AnalysisResult::Retention(r) = result(
+            r#"{"analysis":"retention","period":"week","periods":4,"breakdown":{"properties":["platform"],"limit":2}}"#,
+        ) else {
+            panic!()
+        };
+        assert!(r.breakdowns.len() >= 2, "{}", r.breakdowns.len());
+        let svg = svg(800, 400, |a| {
+            retention::draw(a, &r, &Labels::english(), 1.0)
+        })
+        .unwrap();
+        for b in &r.breakdowns {
+            assert!(svg.contains(&b.value), "legend entry {}", b.value);
+        }
+        assert!(svg.matches("<polyline").count() >= r.breakdowns.len());
     }
 
     #[test]

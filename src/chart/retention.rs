@@ -1,5 +1,5 @@
-//! Retention chart: the weighted-average retention curve over complete cells, with the
-//! simple mean dashed beside it; periods without a complete cell are left out.
+//! Retention chart: the weighted-average retention curve over the cells the average rule
+//! names; periods without such a cell are left out. With a breakdown, one curve per value.
 
 use super::{err, font, px, ChartResult, Labels, GRID, INK, PALETTE};
 use crate::engine::analysis::retention::RetentionResult;
@@ -28,7 +28,10 @@ pub fn draw<DB: DrawingBackend>(
         .x_labels((r.periods as usize + 1).min(16))
         .x_label_formatter(&|v| {
             if v.fract() == 0.0 && *v >= 0.0 {
-                format!("{v}")
+                r.columns
+                    .get(*v as usize)
+                    .cloned()
+                    .unwrap_or_else(|| format!("{v}"))
             } else {
                 String::new()
             }
@@ -40,30 +43,40 @@ pub fn draw<DB: DrawingBackend>(
         .axis_desc_style(font(13.0, scale))
         .draw()
         .map_err(err)?;
-    let weighted: Vec<(f64, f64)> = r
-        .average
-        .iter()
-        .filter_map(|a| a.weighted.map(|w| (a.period as f64, w)))
-        .collect();
-    let color = PALETTE[0];
-    let stroke = px(2.5, scale);
-    chart
-        .draw_series(LineSeries::new(
-            weighted.clone(),
-            color.stroke_width(stroke),
-        ))
-        .map_err(err)?
-        .label(labels.average.as_str())
-        .legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(stroke))
-        });
-    chart
-        .draw_series(
-            weighted
+    let curves: Vec<(&str, &[crate::engine::analysis::retention::AverageCell])> =
+        if r.breakdowns.is_empty() {
+            vec![(labels.average.as_str(), &r.average[..])]
+        } else {
+            r.breakdowns
                 .iter()
-                .map(|&p| Circle::new(p, px(3.5, scale), color.filled())),
-        )
-        .map_err(err)?;
+                .map(|b| (b.value.as_str(), &b.average[..]))
+                .collect()
+        };
+    let stroke = px(2.5, scale);
+    for (k, (name, average)) in curves.into_iter().enumerate() {
+        let weighted: Vec<(f64, f64)> = average
+            .iter()
+            .filter_map(|a| a.weighted.map(|w| (a.period as f64, w)))
+            .collect();
+        let color = PALETTE[k % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(
+                weighted.clone(),
+                color.stroke_width(stroke),
+            ))
+            .map_err(err)?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(stroke))
+            });
+        chart
+            .draw_series(
+                weighted
+                    .iter()
+                    .map(|&p| Circle::new(p, px(3.5, scale), color.filled())),
+            )
+            .map_err(err)?;
+    }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)

@@ -356,6 +356,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("err_no_data", "No data loaded", "尚未加载数据"),
     ("err_bad_request", "Bad request", "请求无效"),
     ("err_engine_stopped", "The engine stopped", "分析引擎已停止"),
+    (
+        "average_all_note",
+        "Averages include the incomplete last periods (in italics).",
+        "平均值包含尚未结束的周期（斜体）。",
+    ),
 ];
 
 /// The text of `key` in `lang`.

@@ -17,10 +17,6 @@ pub mod scope_bar;
 pub mod shell;
 pub mod widgets;
 
-pub mod funnel;
-pub mod retention;
-pub mod segmentation;
-
 use crate::engine::analysis::Query;
 use crate::engine::spec::Scope;
 use crate::protocol::{LoadedReply, Progress, Reply, Request, RunReply, UserError};
@@ -51,7 +47,9 @@ impl Tab {
 }
 
 macro_rules! ui_registry {
-    ($($variant:ident $module:ident),*) => {
+    ($($variant:ident $module:ident $spec:ident $result:ident $doc:literal),*) => {
+        $(#[doc = $doc] pub mod $module;)*
+
         /// Every analysis tab, in registry order.
         pub const ANALYSES: &[&str] = &[$(stringify!($module)),*];
 
@@ -176,6 +174,16 @@ impl Reducible for State {
                         s.generation += 1;
                         s.outcomes.clear();
                         s.tab = s.linked.as_ref().map_or(Tab::Overview, tab_of);
+                        // filters and dates name another file's properties and days: a new
+                        // file starts from all of its data (a link brings its own scope)
+                        s.scope = match &s.linked {
+                            Some(q) => q.scope.clone(),
+                            None => Scope {
+                                timezone: s.scope.timezone.clone(),
+                                week_start: s.scope.week_start,
+                                ..Scope::default()
+                            },
+                        };
                     }
                 }
                 Reply::Result(r) => {

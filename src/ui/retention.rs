@@ -154,12 +154,25 @@ pub fn panel(p: &PanelProps) -> Html {
         </>
     };
     let body = match p.result().as_deref() {
-        Some(AnalysisResult::Retention(r)) => html! {
-            <>
-                { table(lang, r, "retention-table", &r.cohorts, &r.average, r.users) }
-                <p class="muted small">{ t(lang, "incomplete_note") }</p>
-            </>
-        },
+        Some(AnalysisResult::Retention(r)) => {
+            let per_value = r.breakdowns.iter().enumerate().map(|(k, b)| html! {
+                <>
+                    <h3>{ b.value.clone() }</h3>
+                    { table(lang, r, &format!("retention-table-{k}"), &b.cohorts, &b.average, b.users) }
+                </>
+            });
+            let rule = match r.average_cells {
+                AverageCells::Complete => t(lang, "incomplete_note"),
+                AverageCells::All => t(lang, "average_all_note"),
+            };
+            html! {
+                <>
+                    { table(lang, r, "retention-table", &r.cohorts, &r.average, r.users) }
+                    <p class="muted small">{ rule }</p>
+                    { for per_value }
+                </>
+            }
+        }
         _ => html! {},
     };
     html! { <Shell panel={p.clone()} spec={Spec::Retention((*spec).clone())} {builder} {body} chart_height={300} /> }
@@ -175,7 +188,7 @@ fn table(
     users: u64,
 ) -> Html {
     let n = r.periods as usize + 1;
-    let head = (0..n).map(|i| html! { <th class="num">{ i }</th> });
+    let head = (0..n).map(|i| html! { <th class="num">{ r.columns.get(i).cloned().unwrap_or_else(|| i.to_string()) }</th> });
     let avg = average.iter().map(|a| match a.weighted {
         Some(w) => html! { <td class="num cell" style={heat(w)}>{ pct(w) }</td> },
         None => html! { <td class="num cell"></td> },

@@ -228,6 +228,70 @@ test('a segmentation with a breakdown equals `loupe run`', async () => {
   await page.screenshot({ path: path.join(OUT, 'segmentation.png'), fullPage: true });
 });
 
+test('the shared scope and the funnel options equal `loupe run`', async () => {
+  await tab('funnel');
+  await page.waitForSelector('[data-testid=funnel-table]');
+  // the scope bar: the last 30 days of the data, iOS events of users whose channel is organic
+  await page.selectOption('[data-testid=date-range]', 'last_30_days');
+  await page.click('[data-testid=filter-add]');
+  await page.selectOption('[data-testid=filter-0-property]', 'platform');
+  await page.fill('[data-testid=filter-0-value]', 'ios');
+  await page.press('[data-testid=filter-0-value]', 'Tab');
+  await page.click('[data-testid=filter-add]');
+  await page.selectOption('[data-testid=filter-1-property]', 'user:channel');
+  await page.fill('[data-testid=filter-1-value]', 'organic');
+  await page.press('[data-testid=filter-1-value]', 'Tab');
+  // the funnel of the previous test, with an exclusion, a step filter and a breakdown
+  await page.click('[data-testid=add-exclusion]');
+  await page.selectOption('[data-testid=exclusion-0]', 'app_open');
+  await page.selectOption('[data-testid=exclusion-0-from]', '2');
+  await page.selectOption('[data-testid=exclusion-0-to]', '3');
+  await page.click('[data-testid=step-3-filters]');
+  await page.click('[data-testid=step-3-filter-add]');
+  await page.selectOption('[data-testid=step-3-filter-0-property]', 'country');
+  await page.selectOption('[data-testid=step-3-filter-0-op]', 'neq');
+  await page.fill('[data-testid=step-3-filter-0-value]', 'US');
+  await page.press('[data-testid=step-3-filter-0-value]', 'Tab');
+  await page.selectOption('[data-testid=breakdown]', 'country');
+  await page.fill('[data-testid=limit]', '3');
+  await page.press('[data-testid=limit]', 'Tab');
+  await runAndWait();
+  const steps = ['app_open', 'view_item', 'add_to_cart', 'purchase'].map((event) => ({ event }));
+  steps[3].filters = [{ property: 'country', op: 'neq', value: 'US' }];
+  const spec = {
+    analysis: 'funnel', steps, window: { value: 2, unit: 'day' },
+    exclusions: [{ event: 'app_open', from_step: 2, to_step: 3 }],
+    breakdown: { properties: ['country'], limit: 3 },
+    date_range: 'last_30_days',
+    filters: [{ property: 'platform', op: 'eq', value: 'ios' }, { property: 'channel', source: 'user', op: 'eq', value: 'organic' }],
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), csvPath));
+  assert.equal(cli.breakdowns.length, 4, 'three countries and (other)');
+  for (let k = 0; k < 4; k++) {
+    assert.equal(num(await page.textContent(`[data-testid=funnel-users-${k}]`)), cli.steps[k].users, `step ${k + 1}`);
+  }
+  assert.ok(cli.steps[0].users > 0 && cli.steps[3].users > 0, 'the filters leave a funnel to compare');
+  const rows = await page.$$eval('[data-testid=funnel-breakdown-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const expected = cli.breakdowns.flatMap((b) => b.steps.map((s, k) => [k === 0 ? b.value : '', String(k + 1), s.users]));
+  assert.deepEqual(rows.map((r) => [r[0], r[1], num(r[3])]), expected);
+  if (cli.excluded > 0) assert.equal(num((await page.textContent('[data-testid=excluded]')).split(' ')[0]), cli.excluded);
+  // the link holds the same query the CLI ran
+  const linked = JSON.parse(decodeURIComponent(new URL(page.url()).hash.slice('#spec='.length)));
+  for (const k of ['steps', 'window', 'date_range', 'filters']) assert.deepEqual(linked[k], spec[k], k);
+  assert.deepEqual(linked.exclusions.map((x) => [x.event, x.from_step, x.to_step]), [['app_open', 2, 3]]);
+  await page.screenshot({ path: path.join(OUT, 'funnel-scope.png'), fullPage: true });
+
+  // the scope is shared: the segmentation tab runs in it too
+  await tab('segmentation');
+  await page.waitForFunction(() => document.querySelector('[data-testid=timing]'));
+  await runAndWait();
+  const seg = { analysis: 'segmentation', events: ['view_item'], measure: 'users', interval: 'week', breakdown: 'country', date_range: spec.date_range, filters: spec.filters };
+  const segCli = JSON.parse(loupe('run', '--spec', JSON.stringify(seg), csvPath));
+  const total = await page.$$eval('[data-testid=segmentation-table] tbody tr:first-child td', (td) => td.map((x) => x.textContent));
+  assert.deepEqual(total.slice(1).map(num), segCli.series.map((s) => s.total_users));
+});
+
 test('a file that cannot be imported shows what is wrong and keeps the dataset', async () => {
   const bad = path.join(OUT, 'bad.csv');
   fs.writeFileSync(bad, 'who,what,when\nu1,signup,2025-01-01\n');

@@ -5,9 +5,6 @@
 //! unknown fields, is validated against the loaded store before it runs (unknown event
 //! names get a "did you mean"), and every result carries what a chart or a table needs.
 
-pub mod funnel;
-pub mod retention;
-pub mod segmentation;
 pub mod table;
 
 use crate::engine::error::{Error, Result};
@@ -18,25 +15,42 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use table::Table;
 
-/// The one list of analyses. Each entry is `Variant => module::SpecType, ResultType`; the
-/// module provides `run(&mut Scoped, &SpecType) -> Result<ResultType>` and
-/// `table(&ResultType) -> Table`. Everything that dispatches on an analysis (the spec and
-/// result enums, running, tables, names) is generated here, so adding an analysis is its
-/// module plus one line below.
+/// The one list of analyses: `Variant module SpecType ResultType "doc"`, in tab order.
+///
+/// It calls macro `$m` with the list, so every place that dispatches on an analysis
+/// builds its code from it: the engine (the module, the spec and result enums, running,
+/// tables, names: below), the charts (`chart::draw`) and the app (its panels and tabs).
+/// Each analysis provides `run(&mut Scoped, &Spec) -> Result<Result>` and
+/// `table(&Result) -> Table` in `engine/analysis/<module>.rs`, `draw` in
+/// `chart/<module>.rs` and a `Panel` component in `ui/<module>.rs`; adding one is those
+/// three files, its translations and one line here.
+#[macro_export]
+macro_rules! for_each_analysis {
+    ($m:ident) => {
+        $m! {
+            Funnel funnel FunnelSpec FunnelResult "Conversion funnel.",
+            Retention retention RetentionSpec RetentionResult "Cohort retention table.",
+            Segmentation segmentation SegmentationSpec SegmentationResult "Events or users over time, with an optional breakdown."
+        }
+    };
+}
+
 macro_rules! analyses {
-    ($($(#[$doc:meta])* $variant:ident => $module:ident :: $spec:ident, $result:ident;)*) => {
+    ($($variant:ident $module:ident $spec:ident $result:ident $doc:literal),*) => {
+        $(#[doc = $doc] pub mod $module;)*
+
         /// Any analysis's own fields, tagged by `"analysis"`.
         #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
         #[serde(tag = "analysis", rename_all = "snake_case")]
         pub enum Spec {
-            $($(#[$doc])* $variant($module::$spec),)*
+            $(#[doc = $doc] $variant($module::$spec),)*
         }
 
         /// The result of any analysis, tagged like its spec.
         #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
         #[serde(tag = "analysis", rename_all = "snake_case")]
         pub enum AnalysisResult {
-            $($(#[$doc])* $variant($module::$result),)*
+            $(#[doc = $doc] $variant($module::$result),)*
         }
 
         /// The JSON names of every analysis, in registry order.
@@ -68,36 +82,17 @@ macro_rules! analyses {
         }
     };
 }
-
-analyses! {
-    /// Conversion funnel.
-    Funnel => funnel::FunnelSpec, FunnelResult;
-    /// Cohort retention table.
-    Retention => retention::RetentionSpec, RetentionResult;
-    /// Events or users over time, with an optional breakdown.
-    Segmentation => segmentation::SegmentationSpec, SegmentationResult;
-}
-
-/// Calls macro `$m` with the registry as `Variant module, ...`, so the chart and the app
-/// build their own dispatch (drawing, panels, tabs) from the same list as the engine.
-/// Keep it in the order of [`analyses!`] above.
-#[macro_export]
-macro_rules! for_each_analysis {
-    ($m:ident) => {
-        $m! { Funnel funnel, Retention retention, Segmentation segmentation }
-    };
-}
+crate::for_each_analysis!(analyses);
 
 #[cfg(test)]
 mod registry_tests {
-    macro_rules! names {
-        ($($v:ident $m:ident),*) => { &[$(stringify!($m)),*] };
-    }
-
     #[test]
-    fn the_macro_list_matches_the_registry() {
-        let listed: &[&str] = crate::for_each_analysis!(names);
-        assert_eq!(listed, super::KINDS);
+    fn every_analysis_has_a_distinct_json_name() {
+        let mut k = super::KINDS.to_vec();
+        k.sort_unstable();
+        k.dedup();
+        assert_eq!(k.len(), super::KINDS.len());
+        assert!(k.len() >= 3);
     }
 }
 

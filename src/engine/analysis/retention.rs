@@ -1,22 +1,68 @@
 //! Cohort retention.
 //!
-//! Definition (DESIGN.md §3): a user's cohort is the calendar period of their first start
-//! event ("first-time" retention; any event when no start event is named) among events
-//! that pass the shared filters and the start event's own filters; the user is in the table
-//! when that event lies in the date range. The user is
-//! retained in period N (N ≥ 1) when they did a return event (any event when none is named)
-//! in the N-th calendar period after the cohort's; in period 0 when they did one at or after
-//! the start event (in source-row order) within the cohort period. `mode: "on_or_after"`
-//! counts users who returned in period N or any later one.
+//! Definitions (DESIGN.md §3; the options follow PostHog where the research lists choices).
+//! A user's events are taken in (time, source row) order. A **start event** is an event
+//! that passes the shared filters and matches `start_event` (any event when none is named)
+//! and `start_filters`; a **return event** likewise matches `return_event` and
+//! `return_filters`.
 //!
-//! A cell exists only when its period has begun before the data ends; it is `complete` when
-//! the period ended before the last event in the data. Incomplete cells are shown but left
-//! out of the averages.
+//! **Cohorts** (`cohort`). A user enters the table through *memberships*, each with one
+//! start event; its calendar period (in the scope's zone and week start) is the cohort.
+//! - `first_time` (default): the user's first start event; the user is in the table when
+//!   it lies in the date range.
+//! - `first_ever`: the user's first event named like the start event (their first event
+//!   at all when none is named), whatever its properties and the shared filters; the user
+//!   is in the table only when that very event is a start event and lies in the range.
+//! - `recurring`: one membership per calendar period that holds a start event lying in the
+//!   range; its start event is the first such event of that period. A user can be in
+//!   several cohorts.
+//!
+//! **Periods** (`windows`). A return event counts for a membership only at or after its
+//! start event (equal timestamps: later in the file). With calendar windows (default) it
+//! is in period N when its calendar period is N periods after the cohort's, so period 0
+//! is the rest of the cohort's period. With rolling windows period N is
+//! `[s + N·len, s + (N+1)·len)` from the start event's instant `s`, with len 1 hour,
+//! 24 hours, 7 days or 30 days; the cohort label stays the start event's calendar period.
+//!
+//! **Retained** (`mode`, `min_occurrences` K). A period *qualifies* when it holds at least
+//! K return events of the membership (the start event itself is one when it is also a
+//! return event). `on`: retained in period N when period N qualifies. `on_or_after`:
+//! when some period ≥ N qualifies, also one beyond the columns shown.
+//!
+//! **Columns** (`periods`, `brackets`). Column 0 is period 0, then one column per period
+//! 1..=`periods`, or, with brackets, one column per bracket `[a, b]` (`periods` is then
+//! ignored). A member is retained in a bracket when any period a..=b qualifies (`on`) or
+//! any period ≥ a does (`on_or_after`). `periods` in the result is the number of columns
+//! after column 0.
+//!
+//! **Cells.** A cohort's cell for a column `[a, b]` exists when period a has begun by the
+//! last event of the data (rolling windows: for the cohort's earliest start). It is
+//! `complete` when period b has ended by then: calendar `start(cohort + b + 1) ≤ data end`;
+//! rolling `s + (b+1)·len ≤ data end` for the cohort's latest start, so for every member.
+//!
+//! **Averages** (`average_cells`) per column, over the cohorts whose cell is complete
+//! (default) or exists (`all`): weighted Σ retained ÷ Σ size, and the simple mean of the
+//! cells' rates. `users` is the number of distinct users in the table's cohorts (with
+//! recurring cohorts a user may count in several cohort sizes but once in `users`).
+//!
+//! **Breakdown** (PostHog's rule). Each pair (user, value) is taken as a user of its own
+//! whose events are the user's events carrying that value: a start event with value v
+//! puts the user in value v's cohorts (by the rules above, applied to the user's events
+//! with value v; `first_time` is thus the user's first start event with value v), and only
+//! return events with value v count. With a user property every event of a user has the
+//! user's value, so the user simply is in their value's table. Values are ranked by their
+//! cohort users (Σ cohort sizes, ties by label); the top `limit` get a table each, then
+//! `(other)`, then `(none)` (start events without a value). `(other)` counts a user once per
+//! cohort: they are in it when they are in that cohort under any of its values, and
+//! retained in a column when retained there under any of them (PostHog instead adds the
+//! values' counts up, which can count a user twice). The top-level table is the same
+//! analysis without the breakdown.
 
 use super::table::Table;
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{FilterGroup, Scoped};
-use crate::engine::time::{format_rfc3339, Granularity};
+use crate::engine::spec::{Breakdown, BreakdownValues, EventMatcher, FilterGroup, Ranked, Scoped};
+use crate::engine::time::{format_rfc3339, Calendar, Granularity, DAY, HOUR};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -24,7 +70,7 @@ use std::collections::BTreeMap;
 pub const MAX_PERIODS: u32 = 400;
 
 /// A retention table to compute.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionSpec {
     /// Event that puts a user in a cohort; any event when absent.
@@ -60,7 +106,7 @@ pub struct RetentionSpec {
     pub average_cells: AverageCells,
     /// A table per breakdown value; the start and return events must carry the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub breakdown: Option<crate::engine::spec::Breakdown>,
+    pub breakdown: Option<Breakdown>,
     /// Conditions on the start event's properties.
     #[serde(default, skip_serializing_if = "FilterGroup::is_empty")]
     pub start_filters: FilterGroup,
@@ -131,21 +177,65 @@ pub enum RetentionMode {
     OnOrAfter,
 }
 
+impl Default for RetentionSpec {
+    fn default() -> Self {
+        RetentionSpec {
+            start_event: None,
+            return_event: None,
+            period: Granularity::default(),
+            periods: None,
+            mode: RetentionMode::default(),
+            cohort: CohortKind::default(),
+            min_occurrences: 1,
+            windows: Windows::default(),
+            brackets: Vec::new(),
+            average_cells: AverageCells::default(),
+            breakdown: None,
+            start_filters: FilterGroup::default(),
+            return_filters: FilterGroup::default(),
+        }
+    }
+}
+
 /// A retention table.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RetentionResult {
     /// Period length.
     pub period: Granularity,
-    /// Periods after the cohort's (columns are 0..=periods).
+    /// Columns after column 0: the periods shown, or the number of brackets.
     pub periods: u32,
-    /// One row per cohort, oldest first.
+    /// Column labels: `"0"`, `"1"`, ... or, with brackets, `"0"`, `"1–3"`, `"4–7"`
+    /// (a one-period bracket is labelled by its period).
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// One row per cohort, oldest first (without the breakdown, if any).
     pub cohorts: Vec<Cohort>,
-    /// Mean retention per period over complete cells.
+    /// Mean retention per column over the cells `average_cells` names.
     pub average: Vec<AverageCell>,
-    /// Users in all cohorts.
+    /// Distinct users in the cohorts.
     pub users: u64,
     /// Timestamp of the last event in the data (RFC 3339).
     pub data_end: String,
+    /// Which cells the averages use.
+    #[serde(default)]
+    pub average_cells: AverageCells,
+    /// One table per breakdown value (empty without a breakdown): the top values by
+    /// cohort users, then `(other)`, then `(none)`.
+    #[serde(default)]
+    pub breakdowns: Vec<RetentionBreakdown>,
+}
+
+/// The retention table of one breakdown value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RetentionBreakdown {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// One row per cohort, oldest first.
+    pub cohorts: Vec<Cohort>,
+    /// Mean retention per column.
+    pub average: Vec<AverageCell>,
+    /// Distinct users in this value's cohorts.
+    pub users: u64,
 }
 
 /// One cohort row.
@@ -155,24 +245,25 @@ pub struct Cohort {
     pub label: String,
     /// Users in the cohort.
     pub size: u64,
-    /// Retained users per period; only periods that began before the data ended.
+    /// Retained users per column; only columns whose first period began before the data
+    /// ended.
     pub retained: Vec<u64>,
-    /// `retained / size` per period.
+    /// `retained / size` per column.
     pub rates: Vec<f64>,
-    /// Whether each period had ended before the data ended.
+    /// Whether each column's last period had ended before the data ended.
     pub complete: Vec<bool>,
 }
 
-/// The average of one period over cohorts whose cell is complete.
+/// The average of one column over the cohorts whose cell counts.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct AverageCell {
-    /// Period index.
+    /// Column index (the period index when there are no brackets).
     pub period: u32,
-    /// Σ retained / Σ size over complete cells.
+    /// Σ retained / Σ size over the cells used.
     pub weighted: Option<f64>,
-    /// Mean of the complete cells' rates.
+    /// Mean of the used cells' rates.
     pub simple: Option<f64>,
-    /// How many cohorts are complete for this period.
+    /// How many cohorts' cells are used.
     pub cohorts: u32,
 }
 
@@ -185,16 +276,67 @@ impl RetentionSpec {
             Granularity::Week | Granularity::Month => 12,
         })
     }
+
+    /// The columns as inclusive period ranges: `(0, 0)` then each period or bracket.
+    pub fn columns(&self) -> Result<Vec<(u32, u32)>> {
+        let mut cols = vec![(0, 0)];
+        if self.brackets.is_empty() {
+            let periods = self.period_count();
+            if periods == 0 || periods > MAX_PERIODS {
+                return Err(Error::spec(
+                    "periods",
+                    format!("must be between 1 and {MAX_PERIODS}, got {periods}"),
+                ));
+            }
+            cols.extend((1..=periods).map(|n| (n, n)));
+            return Ok(cols);
+        }
+        for (k, &[a, b]) in self.brackets.iter().enumerate() {
+            let field = format!("brackets[{k}]");
+            if a == 0 {
+                return Err(Error::spec(
+                    field,
+                    "a bracket starts at period 1 or later (period 0 is always the first column)",
+                ));
+            }
+            if a > b {
+                return Err(Error::spec(
+                    field,
+                    format!("[{a}, {b}] ends before it starts"),
+                ));
+            }
+            if b > MAX_PERIODS {
+                return Err(Error::spec(
+                    field,
+                    format!("periods go up to {MAX_PERIODS}, got {b}"),
+                ));
+            }
+            let prev = cols[cols.len() - 1].1;
+            if k > 0 && a <= prev {
+                return Err(Error::spec(
+                    field,
+                    format!("brackets must be in ascending order without overlap: [{a}, {b}] starts at or before period {prev}"),
+                ));
+            }
+            cols.push((a, b));
+        }
+        Ok(cols)
+    }
+}
+
+fn column_label(&(a, b): &(u32, u32)) -> String {
+    if a == b {
+        a.to_string()
+    } else {
+        format!("{a}–{b}")
+    }
 }
 
 /// Computes a retention table.
 pub fn run(scope: &mut Scoped, spec: &RetentionSpec) -> Result<RetentionResult> {
-    let periods = spec.period_count();
-    if periods == 0 || periods > MAX_PERIODS {
-        return Err(Error::spec(
-            "periods",
-            format!("must be between 1 and {MAX_PERIODS}, got {periods}"),
-        ));
+    let cols = spec.columns()?;
+    if spec.min_occurrences == 0 {
+        return Err(Error::spec("min_occurrences", "must be at least 1"));
     }
     let start = scope.matcher(
         "start_event",
@@ -208,128 +350,403 @@ pub fn run(scope: &mut Scoped, spec: &RetentionSpec) -> Result<RetentionResult> 
         &spec.return_filters,
         false,
     )?;
+    let values = match &spec.breakdown {
+        Some(b) => Some(scope.breakdown("breakdown", b)?),
+        None => None,
+    };
     let scope = &*scope;
-    let cal = scope.calendar(spec.period);
-    let np = periods as usize + 1;
-    let data_end = scope.data_span.1;
-    let last_bucket = cal.bucket(data_end);
+    let ctx = Ctx {
+        scope,
+        spec,
+        cal: scope.calendar(spec.period),
+        len: match spec.windows {
+            Windows::Calendar => None,
+            Windows::Rolling => Some(match spec.period {
+                Granularity::Hour => HOUR,
+                Granularity::Day => DAY,
+                Granularity::Week => 7 * DAY,
+                Granularity::Month => 30 * DAY,
+            }),
+        },
+        last: cols[cols.len() - 1].1 as i64,
+        cols,
+        start,
+        ret,
+    };
 
-    // cohort bucket -> (size, retained per period)
-    let mut table: BTreeMap<i64, (u64, Vec<u64>)> = BTreeMap::new();
-    let mut hit = vec![false; np];
-    let t = scope.store.times();
-    let is_start = |i: usize, u: u32| scope.keep(i) && scope.matches(&start, i, u);
-    let is_return = |i: usize, u: u32| scope.keep(i) && scope.matches(&ret, i, u);
-    for (u, r) in scope.users() {
-        let Some(first) = r.clone().find(|&i| is_start(i, u)) else {
-            continue;
-        };
-        if !scope.in_range(t[first]) {
-            continue;
-        }
-        let cohort = cal.bucket(t[first]);
-        hit.iter_mut().for_each(|h| *h = false);
-        match spec.mode {
-            RetentionMode::On => {
-                for i in first..r.end {
-                    if !is_return(i, u) {
-                        continue;
-                    }
-                    let n = cal.index(cohort, cal.bucket(t[i])) as usize;
-                    if n >= np {
-                        break; // events are in time order: nothing later is in the table
-                    }
-                    hit[n] = true;
-                }
-            }
-            RetentionMode::OnOrAfter => {
-                // returned in period N or later ⇔ the last return is in period ≥ N, even
-                // when that period is beyond the columns shown
-                if let Some(i) = (first..r.end)
-                    .rev()
-                    .find(|&i| is_return(i, u))
-                {
-                    let last = cal.index(cohort, cal.bucket(t[i])).max(0) as usize;
-                    hit.iter_mut().take(last + 1).for_each(|h| *h = true);
-                }
+    let whole = ctx.tables(None, 1);
+    let (cohorts, average, users) = ctx.finish(&whole, 0);
+    let mut breakdowns = Vec::new();
+    if let (Some(values), Some(b)) = (&values, &spec.breakdown) {
+        // pass 1: cohort users per value, to rank the values
+        let mut rank = vec![0u64; values.len()];
+        let mut starts = Vec::new();
+        for (u, r) in scope.users() {
+            ctx.memberships(u, r, Some(values), &mut starts);
+            for &(v, _) in &starts {
+                rank[v as usize] += 1;
             }
         }
-        let row = table.entry(cohort).or_insert_with(|| (0, vec![0; np]));
-        row.0 += 1;
-        for (c, h) in row.1.iter_mut().zip(&hit) {
-            *c += u64::from(*h);
+        let present: Vec<bool> = rank.iter().map(|&n| n > 0).collect();
+        let ranked = Ranked::new(values, &rank, &present, b.limit);
+        // pass 2: the tables per value
+        let tables = ctx.tables(Some((values, &ranked.slot)), ranked.labels.len());
+        for (slot, label) in ranked.labels.iter().enumerate() {
+            let (cohorts, average, users) = ctx.finish(&tables, slot);
+            breakdowns.push(RetentionBreakdown {
+                value: label.clone(),
+                cohorts,
+                average,
+                users,
+            });
         }
     }
-
-    let mut cohorts = Vec::with_capacity(table.len());
-    let mut sums = vec![(0u64, 0u64, 0.0f64, 0u32); np]; // retained, size, rate sum, cohorts
-    let mut users = 0;
-    for (&key, (size, retained)) in &table {
-        users += size;
-        let observable = (cal.index(key, last_bucket) + 1).clamp(0, np as i64) as usize;
-        let retained: Vec<u64> = retained[..observable].to_vec();
-        let complete: Vec<bool> = (0..observable)
-            .map(|n| cal.start_micros(cal.add(key, n as i64 + 1)) <= data_end)
-            .collect();
-        let rates: Vec<f64> = retained.iter().map(|&r| r as f64 / *size as f64).collect();
-        for n in 0..observable {
-            if complete[n] {
-                let s = &mut sums[n];
-                s.0 += retained[n];
-                s.1 += size;
-                s.2 += rates[n];
-                s.3 += 1;
-            }
-        }
-        cohorts.push(Cohort {
-            label: cal.label(key),
-            size: *size,
-            retained,
-            rates,
-            complete,
-        });
-    }
-    let average = sums
-        .iter()
-        .enumerate()
-        .map(|(n, &(r, s, rate_sum, c))| AverageCell {
-            period: n as u32,
-            weighted: (s > 0).then(|| r as f64 / s as f64),
-            simple: (c > 0).then(|| rate_sum / c as f64),
-            cohorts: c,
-        })
-        .collect();
     Ok(RetentionResult {
         period: spec.period,
-        periods,
+        periods: ctx.cols.len() as u32 - 1,
+        columns: ctx.cols.iter().map(column_label).collect(),
         cohorts,
         average,
         users,
-        data_end: format_rfc3339(data_end),
+        data_end: format_rfc3339(scope.data_span.1),
+        average_cells: spec.average_cells,
+        breakdowns,
     })
 }
 
-/// The result as a table (one row per cohort).
-pub fn table(r: &RetentionResult) -> Table {
-    let n = r.periods as usize + 1;
-    let mut head = vec!["cohort".to_string(), "size".to_string()];
-    head.extend((0..n).map(|i| format!("users_{i}")));
-    head.extend((0..n).map(|i| format!("rate_{i}")));
-    head.extend((0..n).map(|i| format!("complete_{i}")));
-    let mut t = vec![head];
-    for c in &r.cohorts {
-        let mut row = vec![c.label.clone(), c.size.to_string()];
-        let cell = |i: usize, f: &dyn Fn(usize) -> String| {
-            if i < c.retained.len() {
-                f(i)
-            } else {
-                String::new()
+/// What every part of the computation reads.
+struct Ctx<'s, 'a> {
+    scope: &'s Scoped<'a>,
+    spec: &'s RetentionSpec,
+    cal: Calendar,
+    /// Rolling window length; `None` for calendar periods.
+    len: Option<i64>,
+    /// Columns as inclusive period ranges.
+    cols: Vec<(u32, u32)>,
+    /// The last period any column covers.
+    last: i64,
+    start: EventMatcher,
+    ret: EventMatcher,
+}
+
+/// The cohorts of one table being counted.
+#[derive(Default)]
+struct Tables {
+    /// (slot, cohort key) -> row.
+    rows: BTreeMap<(usize, i64), Row>,
+    /// Distinct users per slot.
+    users: Vec<u64>,
+}
+
+struct Row {
+    size: u64,
+    retained: Vec<u64>,
+    /// Earliest and latest start instant of the members.
+    first: i64,
+    latest: i64,
+}
+
+/// One membership after the breakdown's slots are applied: a user in a cohort.
+struct Member {
+    slot: usize,
+    cohort: i64,
+    first: i64,
+    latest: i64,
+    hits: Vec<bool>,
+}
+
+impl Ctx<'_, '_> {
+    fn is_start(&self, i: usize, u: u32) -> bool {
+        self.scope.keep(i) && self.scope.matches(&self.start, i, u)
+    }
+
+    /// The memberships of user `u` as (breakdown key, start event) pairs; the key is 0
+    /// without a breakdown.
+    fn memberships(
+        &self,
+        u: u32,
+        r: std::ops::Range<usize>,
+        values: Option<&BreakdownValues>,
+        out: &mut Vec<(u32, usize)>,
+    ) {
+        out.clear();
+        let scope = self.scope;
+        let t = scope.store.times();
+        let key = |i: usize| values.map_or(0, |v| v.key(i));
+        match self.spec.cohort {
+            CohortKind::FirstTime => {
+                let mut seen = FxHashSet::default();
+                for i in r {
+                    if self.is_start(i, u) && seen.insert(key(i)) && scope.in_range(t[i]) {
+                        out.push((key(i), i));
+                    }
+                    if values.is_none() && !seen.is_empty() {
+                        break; // without a breakdown only the first start event matters
+                    }
+                }
+            }
+            CohortKind::FirstEver => {
+                let codes = scope.store.event_codes();
+                let mut seen = FxHashSet::default();
+                for i in r {
+                    if self.start.event.is_none_or(|c| codes[i] == c)
+                        && seen.insert(key(i))
+                        && self.is_start(i, u)
+                        && scope.in_range(t[i])
+                    {
+                        out.push((key(i), i));
+                    }
+                    if values.is_none() && !seen.is_empty() {
+                        break; // without a breakdown only the first such event matters
+                    }
+                }
+            }
+            CohortKind::Recurring => {
+                let mut seen = FxHashSet::default();
+                for i in r {
+                    if self.is_start(i, u)
+                        && scope.in_range(t[i])
+                        && seen.insert((key(i), self.cal.bucket(t[i])))
+                    {
+                        out.push((key(i), i));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Which columns a membership is retained in. `rets` are the user's return events
+    /// (ascending), `v` the membership's breakdown key, `s` its start event.
+    fn hits(
+        &self,
+        rets: &[usize],
+        v: u32,
+        s: usize,
+        values: Option<&BreakdownValues>,
+    ) -> Vec<bool> {
+        let t = self.scope.store.times();
+        let cohort = self.cal.bucket(t[s]);
+        let period = |i: usize| match self.len {
+            None => self.cal.index(cohort, self.cal.bucket(t[i])),
+            Some(len) => (t[i] - t[s]) / len,
+        };
+        let k = self.spec.min_occurrences;
+        let on = self.spec.mode == RetentionMode::On;
+        let mut qualifies = vec![false; self.last as usize + 1];
+        let mut far = false; // a period after the last column qualifies
+        let mut close = |n: i64, count: u32, far: &mut bool| {
+            if count >= k {
+                if n <= self.last {
+                    qualifies[n as usize] = true;
+                } else {
+                    *far = true;
+                }
             }
         };
-        row.extend((0..n).map(|i| cell(i, &|i| c.retained[i].to_string())));
-        row.extend((0..n).map(|i| cell(i, &|i| c.rates[i].to_string())));
-        row.extend((0..n).map(|i| cell(i, &|i| c.complete[i].to_string())));
-        t.push(row);
+        let from = rets.partition_point(|&i| i < s);
+        let mut run: Option<(i64, u32)> = None;
+        for &i in &rets[from..] {
+            if values.is_some_and(|vals| vals.key(i) != v) {
+                continue;
+            }
+            let n = period(i);
+            if on && n > self.last {
+                break; // events are in time order: nothing later is in a column
+            }
+            run = match run {
+                Some((m, c)) if m == n => Some((n, c + 1)),
+                Some((m, c)) => {
+                    close(m, c, &mut far);
+                    Some((n, 1))
+                }
+                None => Some((n, 1)),
+            };
+            if run.is_some_and(|(n, c)| n > self.last && c >= k) {
+                break; // on or after: every column is a hit
+            }
+        }
+        if let Some((n, c)) = run {
+            close(n, c, &mut far);
+        }
+        self.cols
+            .iter()
+            .map(|&(a, b)| {
+                if on {
+                    qualifies[a as usize..=b as usize].iter().any(|&q| q)
+                } else {
+                    far || qualifies[a as usize..].iter().any(|&q| q)
+                }
+            })
+            .collect()
+    }
+
+    /// Counts every table: `breakdown` gives the values and the slot of each key.
+    fn tables(&self, breakdown: Option<(&BreakdownValues, &[usize])>, slots: usize) -> Tables {
+        let scope = self.scope;
+        let t = scope.store.times();
+        let values = breakdown.map(|b| b.0);
+        let mut out = Tables {
+            rows: BTreeMap::new(),
+            users: vec![0; slots],
+        };
+        let mut starts = Vec::new();
+        let mut rets = Vec::new();
+        let mut members: Vec<Member> = Vec::new();
+        let mut merged: FxHashMap<(usize, i64), usize> = FxHashMap::default();
+        let mut user_slots = FxHashSet::default();
+        for (u, r) in scope.users() {
+            self.memberships(u, r.clone(), values, &mut starts);
+            if starts.is_empty() {
+                continue;
+            }
+            rets.clear();
+            rets.extend(r.filter(|&i| scope.keep(i) && scope.matches(&self.ret, i, u)));
+            members.clear();
+            merged.clear();
+            for &(v, s) in &starts {
+                let slot = breakdown.map_or(0, |(_, slots)| slots[v as usize]);
+                let cohort = self.cal.bucket(t[s]);
+                let hits = self.hits(&rets, v, s, values);
+                // values gathered in (other) can give a user two memberships of one cohort
+                match merged.get(&(slot, cohort)) {
+                    Some(&m) => {
+                        let m = &mut members[m];
+                        m.hits.iter_mut().zip(&hits).for_each(|(a, b)| *a |= b);
+                        m.first = m.first.min(t[s]);
+                        m.latest = m.latest.max(t[s]);
+                    }
+                    None => {
+                        merged.insert((slot, cohort), members.len());
+                        members.push(Member {
+                            slot,
+                            cohort,
+                            first: t[s],
+                            latest: t[s],
+                            hits,
+                        });
+                    }
+                }
+            }
+            user_slots.clear();
+            for m in &members {
+                if user_slots.insert(m.slot) {
+                    out.users[m.slot] += 1;
+                }
+                let row = out.rows.entry((m.slot, m.cohort)).or_insert_with(|| Row {
+                    size: 0,
+                    retained: vec![0; self.cols.len()],
+                    first: m.first,
+                    latest: m.latest,
+                });
+                row.size += 1;
+                row.first = row.first.min(m.first);
+                row.latest = row.latest.max(m.latest);
+                for (c, &h) in row.retained.iter_mut().zip(&m.hits) {
+                    *c += u64::from(h);
+                }
+            }
+        }
+        out
+    }
+
+    /// The cohort rows, averages and users of one slot.
+    fn finish(&self, tables: &Tables, slot: usize) -> (Vec<Cohort>, Vec<AverageCell>, u64) {
+        let data_end = self.scope.data_span.1;
+        let last_bucket = self.cal.bucket(data_end);
+        let nc = self.cols.len();
+        let all = self.spec.average_cells == AverageCells::All;
+        let mut sums = vec![(0u64, 0u64, 0.0f64, 0u32); nc]; // retained, size, rate sum, cohorts
+        let mut cohorts = Vec::new();
+        for (&(_, key), row) in tables.rows.range((slot, i64::MIN)..=(slot, i64::MAX)) {
+            let begun = |a: u32| match self.len {
+                None => self.cal.index(key, last_bucket) >= a as i64,
+                Some(len) => row.first + a as i64 * len <= data_end,
+            };
+            let ended = |b: u32| match self.len {
+                None => self.cal.start_micros(self.cal.add(key, b as i64 + 1)) <= data_end,
+                Some(len) => row.latest + (b as i64 + 1) * len <= data_end,
+            };
+            let observable = self.cols.iter().take_while(|c| begun(c.0)).count();
+            let retained = row.retained[..observable].to_vec();
+            let complete: Vec<bool> = self.cols[..observable].iter().map(|c| ended(c.1)).collect();
+            let rates: Vec<f64> = retained
+                .iter()
+                .map(|&r| r as f64 / row.size as f64)
+                .collect();
+            for n in 0..observable {
+                if all || complete[n] {
+                    let s = &mut sums[n];
+                    s.0 += retained[n];
+                    s.1 += row.size;
+                    s.2 += rates[n];
+                    s.3 += 1;
+                }
+            }
+            cohorts.push(Cohort {
+                label: self.cal.label(key),
+                size: row.size,
+                retained,
+                rates,
+                complete,
+            });
+        }
+        let average = sums
+            .iter()
+            .enumerate()
+            .map(|(n, &(r, s, rate_sum, c))| AverageCell {
+                period: n as u32,
+                weighted: (s > 0).then(|| r as f64 / s as f64),
+                simple: (c > 0).then(|| rate_sum / c as f64),
+                cohorts: c,
+            })
+            .collect();
+        (cohorts, average, tables.users[slot])
+    }
+}
+
+/// The result as a table: one row per cohort, with a leading `breakdown` column (and the
+/// rows of every value's table) when there is a breakdown.
+pub fn table(r: &RetentionResult) -> Table {
+    let n = r.periods as usize + 1;
+    let names: Vec<String> = if r.columns.len() == n {
+        r.columns.clone()
+    } else {
+        (0..n).map(|i| i.to_string()).collect()
+    };
+    let by = !r.breakdowns.is_empty();
+    let mut head = Vec::new();
+    if by {
+        head.push("breakdown".to_string());
+    }
+    head.extend(["cohort".to_string(), "size".to_string()]);
+    head.extend(names.iter().map(|c| format!("users_{c}")));
+    head.extend(names.iter().map(|c| format!("rate_{c}")));
+    head.extend(names.iter().map(|c| format!("complete_{c}")));
+    let mut t = vec![head];
+    let mut rows = |value: Option<&str>, cohorts: &[Cohort]| {
+        for c in cohorts {
+            let mut row = Vec::with_capacity(3 + 3 * n);
+            row.extend(value.map(str::to_string));
+            row.extend([c.label.clone(), c.size.to_string()]);
+            let cell = |i: usize, f: &dyn Fn(usize) -> String| {
+                if i < c.retained.len() {
+                    f(i)
+                } else {
+                    String::new()
+                }
+            };
+            row.extend((0..n).map(|i| cell(i, &|i| c.retained[i].to_string())));
+            row.extend((0..n).map(|i| cell(i, &|i| c.rates[i].to_string())));
+            row.extend((0..n).map(|i| cell(i, &|i| c.complete[i].to_string())));
+            t.push(row);
+        }
+    };
+    if by {
+        for b in &r.breakdowns {
+            rows(Some(&b.value), &b.cohorts);
+        }
+    } else {
+        rows(None, &r.cohorts);
     }
     t
 }

@@ -12,9 +12,6 @@ pub fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-
-
-
 /// The result as a table.
 pub fn table(r: &AnalysisResult) -> Table {
     r.table()
