@@ -1010,7 +1010,8 @@ impl<'a> Scoped<'a> {
     }
 
     /// Per-event values of a breakdown (user properties give every event of a user the
-    /// user's value).
+    /// user's value). One pass per property: codes are reused, numbers and user values
+    /// interned, and several properties combined pairwise, so no event allocates.
     pub fn breakdown(&mut self, field: &str, b: &Breakdown) -> Result<BreakdownValues> {
         let mut cols = Vec::with_capacity(b.properties.len());
         for (k, p) in b.properties.iter().enumerate() {
@@ -1021,102 +1022,85 @@ impl<'a> Scoped<'a> {
             };
             cols.push(self.column(&f, &p.property, p.source)?.0);
         }
+        let mut out: Option<BreakdownValues> = None;
+        for col in cols {
+            let next = self.column_values(col);
+            out = Some(match out {
+                None => next,
+                Some(prev) => combine(&prev, &next),
+            });
+        }
+        Ok(out.expect("a breakdown names at least one property"))
+    }
+
+    /// The values of one column as breakdown keys.
+    fn column_values(&self, col: Col) -> BreakdownValues {
         let store = self.store;
-        // the display text of one column's value for event i of user u
-        let text = |col: &Col, i: usize, u: usize| -> Option<String> {
-            match *col {
-                Col::Event(p) => store.properties()[p].display(i),
-                Col::User(k) => {
-                    let p = &store.properties()[self.user_cols[k].0];
-                    match (&self.user_cols[k].1, &p.values) {
-                        (UserColumn::Codes(c), PropertyValues::String { dict, .. }) => {
-                            (c[u] != 0).then(|| dict.get(c[u] - 1).to_string())
-                        }
-                        (UserColumn::Numbers(v), _) => {
-                            (!v[u].is_nan()).then(|| format_number(v[u]))
-                        }
-                        _ => None,
+        let n = store.len();
+        // interns number bits into keys 1.. with their labels
+        fn numbers(values: impl Iterator<Item = f64>) -> (Vec<u32>, Vec<String>) {
+            let mut ids: rustc_hash::FxHashMap<u64, u32> = Default::default();
+            let mut labels = Vec::new();
+            let keys = values
+                .map(|v| {
+                    if v.is_nan() {
+                        return 0;
                     }
+                    *ids.entry((v + 0.0).to_bits()).or_insert_with(|| {
+                        labels.push(format_number(v));
+                        labels.len() as u32
+                    })
+                })
+                .collect();
+            (keys, labels)
+        }
+        let (keys, labels) = match col {
+            Col::Event(p) => match &store.properties()[p].values {
+                PropertyValues::String { dict, codes } => {
+                    (codes.clone(), dict.iter().map(str::to_owned).collect())
                 }
+                PropertyValues::Number { values } => numbers(values.iter().copied()),
+            },
+            Col::User(k) => {
+                let p = &store.properties()[self.user_cols[k].0];
+                let (per_user, labels) = match (&self.user_cols[k].1, &p.values) {
+                    (UserColumn::Codes(c), PropertyValues::String { dict, .. }) => {
+                        (c.clone(), dict.iter().map(str::to_owned).collect())
+                    }
+                    (UserColumn::Numbers(v), _) => numbers(v.iter().copied()),
+                    _ => (vec![0; store.user_count()], Vec::new()),
+                };
+                let mut keys = vec![0u32; n];
+                for (u, r) in store.user_ranges().enumerate() {
+                    keys[r].fill(per_user[u]);
+                }
+                (keys, labels)
             }
         };
-        let mut dict = Dictionary::default();
-        let mut keys = vec![0u32; store.len()];
-        // a single string event property keeps its own codes' order of first appearance
-        let mut cache: rustc_hash::FxHashMap<Vec<u64>, u32> = Default::default();
-        for (u, r) in store.user_ranges().enumerate() {
-            for i in r {
-                let raw: Vec<u64> = cols
-                    .iter()
-                    .map(|c| raw_key(store, &self.user_cols, c, i, u))
-                    .collect();
-                if raw.iter().all(|&k| k == NULL_KEY) {
-                    continue;
-                }
-                let key = match cache.get(&raw) {
-                    Some(&k) => k,
-                    None => {
-                        let label = cols
-                            .iter()
-                            .map(|c| text(c, i, u).unwrap_or_else(|| NONE.to_string()))
-                            .collect::<Vec<_>>()
-                            .join(" / ");
-                        let k = dict.intern(&label) + 1;
-                        cache.insert(raw, k);
-                        k
-                    }
-                };
-                keys[i] = key;
+        BreakdownValues { keys, labels }
+    }
+}
+
+/// The values of two breakdowns side by side: one key per pair that occurs, labelled
+/// `a / b` (a missing part is `(none)`; both missing is no value).
+fn combine(a: &BreakdownValues, b: &BreakdownValues) -> BreakdownValues {
+    let mut ids: rustc_hash::FxHashMap<(u32, u32), u32> = Default::default();
+    let mut labels = Vec::new();
+    let keys = a
+        .keys
+        .iter()
+        .zip(&b.keys)
+        .map(|(&x, &y)| {
+            if x == 0 && y == 0 {
+                return 0;
             }
-        }
-        Ok(BreakdownValues {
-            keys,
-            labels: dict.iter().map(str::to_owned).collect(),
+            *ids.entry((x, y)).or_insert_with(|| {
+                labels.push(format!("{} / {}", a.label(x), b.label(y)));
+                labels.len() as u32
+            })
         })
-    }
-}
-
-const NULL_KEY: u64 = u64::MAX;
-
-/// A value's identity in its column without formatting it: a code, or the bits of a
-/// number.
-fn raw_key(
-    store: &EventStore,
-    user_cols: &[(usize, UserColumn)],
-    c: &Col,
-    i: usize,
-    u: usize,
-) -> u64 {
-    match *c {
-        Col::Event(p) => match &store.properties()[p].values {
-            PropertyValues::String { codes, .. } => {
-                if codes[i] == 0 {
-                    NULL_KEY
-                } else {
-                    codes[i] as u64
-                }
-            }
-            PropertyValues::Number { values } => num_key(values[i]),
-        },
-        Col::User(k) => match &user_cols[k].1 {
-            UserColumn::Codes(c) => {
-                if c[u] == 0 {
-                    NULL_KEY
-                } else {
-                    c[u] as u64
-                }
-            }
-            UserColumn::Numbers(v) => num_key(v[u]),
-        },
-    }
-}
-
-fn num_key(v: f64) -> u64 {
-    if v.is_nan() {
-        NULL_KEY
-    } else {
-        (v + 0.0).to_bits() // -0.0 and 0.0 are one value
-    }
+        .collect();
+    BreakdownValues { keys, labels }
 }
 
 /// `accept[code]` for every code of a string column (0 = no value).
