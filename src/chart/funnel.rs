@@ -2,7 +2,9 @@
 //! step as a pale bar above, and the conversion from step 1 printed on each bar. With a
 //! breakdown, grouped bars: one bar per value in each step, a colour per value, a legend.
 
-use super::{err, font, group_digits, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE};
+use super::{
+    err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE,
+};
 use crate::engine::analysis::funnel::FunnelResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -149,13 +151,5 @@ fn grouped<DB: DrawingBackend>(
             .label(b.value.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GRID)
-        .label_font(font(13.0, scale))
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::UpperRight, scale)
 }

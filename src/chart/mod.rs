@@ -109,6 +109,22 @@ pub(crate) fn font(size: f64, scale: f64) -> TextStyle<'static> {
     ("sans-serif", size * scale).into_font().color(&INK)
 }
 
+/// Draws the legend of the series drawn so far at `pos`.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    pos: SeriesLabelPosition,
+    scale: f64,
+) -> ChartResult {
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .background_style(WHITE.mix(0.9))
+        .border_style(GRID)
+        .label_font(font(13.0, scale))
+        .draw()
+        .map_err(err)
+}
+
 /// Draws with an SVG backend of `width × height` and returns the SVG text.
 pub fn svg(
     width: u32,

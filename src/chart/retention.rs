@@ -1,7 +1,7 @@
 //! Retention chart: the weighted-average retention curve over the cells the average rule
 //! names; periods without such a cell are left out. With a breakdown, one curve per value.
 
-use super::{err, font, px, ChartResult, Labels, GRID, INK, PALETTE};
+use super::{err, font, legend, px, ChartResult, Labels, GRID, INK, PALETTE};
 use crate::engine::analysis::retention::RetentionResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -77,13 +77,5 @@ pub fn draw<DB: DrawingBackend>(
             )
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(GRID)
-        .label_font(font(13.0, scale))
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::UpperRight, scale)
 }

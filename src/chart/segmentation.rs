@@ -1,6 +1,8 @@
 //! Segmentation chart: one line per series over the intervals, with a legend.
 
-use super::{err, font, group_digits, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE};
+use super::{
+    err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE,
+};
 use crate::engine::analysis::segmentation::{Measure, SegmentationResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -77,13 +79,5 @@ pub fn draw<DB: DrawingBackend>(
             .label(label.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .label_font(font(12.0, scale))
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)
 }
