@@ -802,7 +802,7 @@ impl<'a> Scoped<'a> {
                     });
                     Some(u32::MAX)
                 }
-                None => return Err(super::analysis::event_error(self.store, field, name)),
+                None => return Err(event_error(self.store, field, name)),
             },
         };
         let filter = if filters.is_empty() {
@@ -888,8 +888,8 @@ impl<'a> Scoped<'a> {
             let near = names
                 .iter()
                 .copied()
-                .min_by_key(|n| super::analysis::edit_distance(n, name))
-                .filter(|n| super::analysis::edit_distance(n, name) <= 2.max(name.len() / 3));
+                .min_by_key(|n| edit_distance(n, name))
+                .filter(|n| edit_distance(n, name) <= 2.max(name.len() / 3));
             Error::spec(
                 field,
                 match near {
@@ -1135,13 +1135,49 @@ fn accept_table(dict: &Dictionary, op: Op, values: &[String], nums: &[f64]) -> V
 /// The closest known name to `name`, when it is close enough to be a likely typo.
 pub fn closest(dict: &Dictionary, name: &str) -> Option<String> {
     dict.iter()
-        .min_by_key(|n| super::analysis::edit_distance(n, name))
-        .filter(|n| super::analysis::edit_distance(n, name) <= 2.max(name.len() / 3))
+        .min_by_key(|n| edit_distance(n, name))
+        .filter(|n| edit_distance(n, name) <= 2.max(name.len() / 3))
         .map(str::to_owned)
 }
 
 /// One day in microseconds (re-exported for analyses that cut by days).
 pub const ONE_DAY: i64 = DAY;
+
+/// The error for an event name that does not occur in the data, with the closest name
+/// or some known names.
+pub(crate) fn event_error(store: &EventStore, field: &str, name: &str) -> Error {
+    let names: Vec<&str> = store.event_names().iter().collect();
+    let hint = names
+        .iter()
+        .min_by_key(|n| edit_distance(n, name))
+        .filter(|n| edit_distance(n, name) <= 2.max(name.len() / 3))
+        .map(|n| format!("; did you mean \"{n}\"?"))
+        .unwrap_or_else(|| {
+            let mut some: Vec<&str> = names.iter().copied().take(8).collect();
+            some.sort_unstable();
+            format!("; known events include: {}", some.join(", "))
+        });
+    Error::spec(
+        field,
+        format!("no event named \"{name}\" in the data{hint}"),
+    )
+}
+
+/// Levenshtein distance between two strings, in characters.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
 
 #[cfg(test)]
 mod tests {
@@ -1267,6 +1303,12 @@ mod tests {
             let d: DateRange = serde_json::from_str(v).unwrap();
             assert_eq!(serde_json::to_string(&d).unwrap(), v);
         }
+    }
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        assert_eq!(edit_distance("purchse", "purchase"), 1);
+        assert_eq!(edit_distance("注册", "注冊"), 1);
     }
 
     #[test]

@@ -197,42 +197,6 @@ pub fn run(store: &EventStore, query: &Query) -> Result<Output> {
     })
 }
 
-/// The error for an event name that does not occur in the data, with the closest name
-/// or some known names.
-pub(crate) fn event_error(store: &EventStore, field: &str, name: &str) -> Error {
-    let names: Vec<&str> = store.event_names().iter().collect();
-    let hint = names
-        .iter()
-        .min_by_key(|n| edit_distance(n, name))
-        .filter(|n| edit_distance(n, name) <= 2.max(name.len() / 3))
-        .map(|n| format!("; did you mean \"{n}\"?"))
-        .unwrap_or_else(|| {
-            let mut some: Vec<&str> = names.iter().copied().take(8).collect();
-            some.sort_unstable();
-            format!("; known events include: {}", some.join(", "))
-        });
-    Error::spec(
-        field,
-        format!("no event named \"{name}\" in the data{hint}"),
-    )
-}
-
-/// Levenshtein distance between two strings, in characters.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Median of a list of values (mean of the two middle values for even lengths).
 pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
@@ -290,8 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn distance_and_median() {
-        assert_eq!(edit_distance("purchse", "purchase"), 1);
+    fn median_of_odd_and_even_lengths() {
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), Some(2.5));
         assert_eq!(median(&mut []), None);
