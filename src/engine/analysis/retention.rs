@@ -452,7 +452,8 @@ struct Member {
     cohort: i64,
     first: i64,
     latest: i64,
-    hits: Vec<bool>,
+    /// Where its flags (one per column) start in the user's flag buffer.
+    hits: usize,
 }
 
 impl Ctx<'_, '_> {
@@ -475,39 +476,50 @@ impl Ctx<'_, '_> {
         let key = |i: usize| values.map_or(0, |v| v.key(i));
         match self.spec.cohort {
             CohortKind::FirstTime => {
-                let mut seen = FxHashSet::default();
+                let mut seen: Vec<u32> = Vec::new();
+                let mut insert = |k: u32| {
+                    !seen.contains(&k) && {
+                        seen.push(k);
+                        true
+                    }
+                };
                 for i in r {
-                    if self.is_start(i, u) && seen.insert(key(i)) && scope.in_range(t[i]) {
+                    if self.is_start(i, u) && insert(key(i)) && scope.in_range(t[i]) {
                         out.push((key(i), i));
                     }
-                    if values.is_none() && !seen.is_empty() {
+                    if values.is_none() && self.is_start(i, u) {
                         break; // without a breakdown only the first start event matters
                     }
                 }
             }
             CohortKind::FirstEver => {
                 let codes = scope.store.event_codes();
-                let mut seen = FxHashSet::default();
+                let mut seen: Vec<u32> = Vec::new();
+                let mut insert = |k: u32| {
+                    !seen.contains(&k) && {
+                        seen.push(k);
+                        true
+                    }
+                };
                 for i in r {
-                    if self.start.event.is_none_or(|c| codes[i] == c)
-                        && seen.insert(key(i))
-                        && self.is_start(i, u)
-                        && scope.in_range(t[i])
-                    {
+                    let named = self.start.event.is_none_or(|c| codes[i] == c);
+                    if named && insert(key(i)) && self.is_start(i, u) && scope.in_range(t[i]) {
                         out.push((key(i), i));
                     }
-                    if values.is_none() && !seen.is_empty() {
+                    if values.is_none() && named {
                         break; // without a breakdown only the first such event matters
                     }
                 }
             }
             CohortKind::Recurring => {
-                let mut seen = FxHashSet::default();
+                let mut seen: Vec<(u32, i64)> = Vec::new();
                 for i in r {
-                    if self.is_start(i, u)
-                        && scope.in_range(t[i])
-                        && seen.insert((key(i), self.cal.bucket(t[i])))
-                    {
+                    if self.is_start(i, u) && scope.in_range(t[i]) {
+                        let k = (key(i), self.cal.bucket(t[i]));
+                        if seen.contains(&k) {
+                            continue;
+                        }
+                        seen.push(k);
                         out.push((key(i), i));
                     }
                 }
@@ -517,13 +529,16 @@ impl Ctx<'_, '_> {
 
     /// Which columns a membership is retained in. `rets` are the user's return events
     /// (ascending), `v` the membership's breakdown key, `s` its start event.
+    /// Appends one flag per column to `out`; `qualifies` is scratch space.
     fn hits(
         &self,
         rets: &[usize],
         v: u32,
         s: usize,
         values: Option<&BreakdownValues>,
-    ) -> Vec<bool> {
+        qualifies: &mut Vec<bool>,
+        out: &mut Vec<bool>,
+    ) {
         let t = self.scope.store.times();
         let cohort = self.cal.bucket(t[s]);
         let period = |i: usize| match self.len {
@@ -532,7 +547,8 @@ impl Ctx<'_, '_> {
         };
         let k = self.spec.min_occurrences;
         let on = self.spec.mode == RetentionMode::On;
-        let mut qualifies = vec![false; self.last as usize + 1];
+        qualifies.clear();
+        qualifies.resize(self.last as usize + 1, false);
         let mut far = false; // a period after the last column qualifies
         let mut close = |n: i64, count: u32, far: &mut bool| {
             if count >= k {
@@ -568,16 +584,13 @@ impl Ctx<'_, '_> {
         if let Some((n, c)) = run {
             close(n, c, &mut far);
         }
-        self.cols
-            .iter()
-            .map(|&(a, b)| {
-                if on {
-                    qualifies[a as usize..=b as usize].iter().any(|&q| q)
-                } else {
-                    far || qualifies[a as usize..].iter().any(|&q| q)
-                }
-            })
-            .collect()
+        out.extend(self.cols.iter().map(|&(a, b)| {
+            if on {
+                qualifies[a as usize..=b as usize].iter().any(|&q| q)
+            } else {
+                far || qualifies[a as usize..].iter().any(|&q| q)
+            }
+        }));
     }
 
     /// Counts every table: `breakdown` gives the values and the slot of each key.
@@ -593,6 +606,8 @@ impl Ctx<'_, '_> {
         let mut rets = Vec::new();
         let mut members: Vec<Member> = Vec::new();
         let mut merged: FxHashMap<(usize, i64), usize> = FxHashMap::default();
+        let (mut flags, mut scratch) = (Vec::new(), Vec::new());
+        let nc = self.cols.len();
         let mut user_slots = FxHashSet::default();
         for (u, r) in scope.users() {
             self.memberships(u, r.clone(), values, &mut starts);
@@ -603,15 +618,20 @@ impl Ctx<'_, '_> {
             rets.extend(r.filter(|&i| scope.keep(i) && scope.matches(&self.ret, i, u)));
             members.clear();
             merged.clear();
+            flags.clear();
             for &(v, s) in &starts {
                 let slot = breakdown.map_or(0, |(_, slots)| slots[v as usize]);
                 let cohort = self.cal.bucket(t[s]);
-                let hits = self.hits(&rets, v, s, values);
+                let at = flags.len();
+                self.hits(&rets, v, s, values, &mut scratch, &mut flags);
                 // values gathered in (other) can give a user two memberships of one cohort
                 match merged.get(&(slot, cohort)) {
                     Some(&m) => {
                         let m = &mut members[m];
-                        m.hits.iter_mut().zip(&hits).for_each(|(a, b)| *a |= b);
+                        for c in 0..nc {
+                            flags[m.hits + c] |= flags[at + c];
+                        }
+                        flags.truncate(at);
                         m.first = m.first.min(t[s]);
                         m.latest = m.latest.max(t[s]);
                     }
@@ -622,7 +642,7 @@ impl Ctx<'_, '_> {
                             cohort,
                             first: t[s],
                             latest: t[s],
-                            hits,
+                            hits: at,
                         });
                     }
                 }
@@ -641,7 +661,7 @@ impl Ctx<'_, '_> {
                 row.size += 1;
                 row.first = row.first.min(m.first);
                 row.latest = row.latest.max(m.latest);
-                for (c, &h) in row.retained.iter_mut().zip(&m.hits) {
+                for (c, &h) in row.retained.iter_mut().zip(&flags[m.hits..m.hits + nc]) {
                     *c += u64::from(h);
                 }
             }
