@@ -6,11 +6,17 @@ Loads events_<size>.csv into DuckDB with the `load_csv` block, runs the `funnel`
 same file, and compares every number exactly:
 
   funnel        users per step (4 steps, event names included)
+  strict        strict-order funnel (view_item -> add_to_cart -> begin_checkout ->
+                add_shipping_info, 5-minute window, every entry; SQL of this file, not a
+                reference block): users per step
   retention     cohort sizes and every (cohort, N) cell the SQL grid holds; Loupe's
                 observable cells (complete and incomplete) must be exactly that set
   segmentation  (day, country) -> (distinct users, events) for every pair that occurs;
                 Loupe's zero cells are skipped, every nonzero Loupe cell must be in SQL and
                 vice versa; also Loupe's per-day total series
+  recurring     recurring day retention (start view_item, return purchase; SQL of this
+                file, not a reference block): cohort sizes, every observable cell, and the
+                distinct users
 
 Negative controls (so the check cannot pass vacuously): both tools must see the same
 number of rows with none rejected, every compared list must be non-empty, every funnel
@@ -32,6 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(os.path.dirname(ROOT), "shared", "bench")
 
 FUNNEL_STEPS = ["signup", "view_item", "add_to_cart", "purchase"]
+STRICT_STEPS = ["view_item", "add_to_cart", "begin_checkout", "add_shipping_info"]
 SPECS = {
     "funnel": {
         "analysis": "funnel",
@@ -48,6 +55,21 @@ SPECS = {
         "breakdown": {"properties": ["country"], "limit": 0},
         "timezone": "UTC",
     },
+    "retention_recurring": {
+        "analysis": "retention",
+        "cohort": "recurring",
+        "start_event": "view_item",
+        "return_event": "purchase",
+        "period": "day",
+        "periods": 30,
+        "timezone": "UTC",
+    },
+}
+SPECS["funnel_strict"] = {
+    "analysis": "funnel",
+    "steps": [{"event": e} for e in STRICT_STEPS],
+    "order": "strict",
+    "window": {"value": 5, "unit": "minute"},
 }
 SHOW = 20  # mismatches listed per analysis
 
@@ -70,7 +92,7 @@ def loupe(args, *cmd):
 
 def loupe_run(args, name):
     out, dt = loupe(args, "run", "--spec", json.dumps(SPECS[name]), args.csv)
-    if out.get("analysis") != name:
+    if out.get("analysis") != SPECS[name]["analysis"]:
         raise Fail(f"loupe run {name}: result tagged {out.get('analysis')!r}")
     return out, dt
 
@@ -101,6 +123,48 @@ def loupe_funnel(res):
     return {k + 1: (s["event"], s["users"]) for k, s in enumerate(res["steps"])}
 
 
+# Strict-order funnel, written from Loupe's definition (src/engine/analysis/funnel.rs):
+# every view_item opens an attempt; each next step must be the user's very next event
+# (any event in between breaks the attempt) and at most the window after the view_item
+# (inclusive); a user counts at the furthest step of any attempt. "Next event" is by
+# time; two events of a user at one instant would depend on the file's row order, so such
+# ties are counted and must be 0.
+STRICT_SQL = """
+WITH ordered AS (
+    SELECT user_id, event, ts,
+           lead(event, 1) OVER w AS e2, lead(ts, 1) OVER w AS t2,
+           lead(event, 2) OVER w AS e3, lead(ts, 2) OVER w AS t3,
+           lead(event, 3) OVER w AS e4, lead(ts, 3) OVER w AS t4
+    FROM events
+    WINDOW w AS (PARTITION BY user_id ORDER BY ts)
+), attempts AS (
+    SELECT user_id,
+           CASE WHEN e2 IS DISTINCT FROM '{s2}' OR t2 > ts + {window} THEN 1
+                WHEN e3 IS DISTINCT FROM '{s3}' OR t3 > ts + {window} THEN 2
+                WHEN e4 IS DISTINCT FROM '{s4}' OR t4 > ts + {window} THEN 3
+                ELSE 4 END AS reached
+    FROM ordered
+    WHERE event = '{s1}'
+), per_user AS (
+    SELECT user_id, max(reached) AS reached FROM attempts GROUP BY user_id
+), steps(step, event) AS (
+    VALUES (1, '{s1}'), (2, '{s2}'), (3, '{s3}'), (4, '{s4}')
+)
+SELECT s.step, s.event, count(p.user_id) AS users
+FROM steps s LEFT JOIN per_user p ON p.reached >= s.step
+GROUP BY s.step, s.event
+ORDER BY s.step
+"""
+STRICT_TIES_SQL = "SELECT count(*) FROM (SELECT user_id, ts FROM events GROUP BY ALL HAVING count(*) > 1)"
+
+
+def sql_funnel_strict(con, window):
+    """Users per step of the strict funnel with a DuckDB interval as the window."""
+    names = dict(zip(("s1", "s2", "s3", "s4"), STRICT_STEPS))
+    rows = con.execute(STRICT_SQL.format(window=window, **names)).fetchall()
+    return {int(k): (e, int(u)) for k, e, u in rows}
+
+
 def sql_retention(rows):
     cells, sizes = {}, {}
     for cohort, size, n, users in rows:
@@ -120,6 +184,51 @@ def loupe_retention(res):
         if not (len(row["retained"]) == len(row["rates"]) == len(row["complete"])):
             raise Fail(f"retention loupe: cohort {row['label']} has ragged arrays")
     return cells, sizes
+
+
+# Recurring retention, written from Loupe's definition (src/engine/analysis/retention.rs):
+# a user is in the cohort of every UTC day on which they did view_item; the membership's
+# start is that day's first view_item (t0). Retained on day N >= 1 when they purchased on
+# cohort + N; on day 0 when they purchased on the cohort day at or after t0. A purchase at
+# exactly t0 would depend on the file's row order, so such ties are counted and must be 0.
+# Cells: every (cohort, N <= 30) with cohort + N <= the last day of the data.
+RECURRING_SQL = """
+WITH starts AS (
+    SELECT user_id, CAST(ts AS DATE) AS cohort, min(ts) AS t0
+    FROM events WHERE event = 'view_item' GROUP BY ALL
+), buys AS (
+    SELECT DISTINCT user_id, CAST(ts AS DATE) AS d, ts FROM events WHERE event = 'purchase'
+), sizes AS (
+    SELECT cohort, count(*) AS cohort_size FROM starts GROUP BY cohort
+), grid AS (
+    SELECT s.cohort, s.cohort_size, CAST(r.n AS INTEGER) AS n
+    FROM sizes s CROSS JOIN range(0, 31) r(n)
+    WHERE s.cohort + CAST(r.n AS INTEGER) <= (SELECT max(CAST(ts AS DATE)) FROM events)
+), ret AS (
+    SELECT s.cohort, CAST(b.d - s.cohort AS INTEGER) AS n, count(DISTINCT s.user_id) AS users
+    FROM starts s JOIN buys b ON b.user_id = s.user_id
+    WHERE b.d - s.cohort BETWEEN 0 AND 30 AND (b.d > s.cohort OR b.ts > s.t0)
+    GROUP BY ALL
+)
+SELECT g.cohort, g.cohort_size, g.n, coalesce(r.users, 0) AS users
+FROM grid g LEFT JOIN ret r ON g.cohort = r.cohort AND g.n = r.n
+ORDER BY g.cohort, g.n
+"""
+RECURRING_TIES_SQL = """
+SELECT count(*) FROM (
+    SELECT user_id, CAST(ts AS DATE) AS cohort, min(ts) AS t0
+    FROM events WHERE event = 'view_item' GROUP BY ALL
+) s JOIN events e ON e.user_id = s.user_id AND e.event = 'purchase' AND e.ts = s.t0
+"""
+
+
+def sql_recurring(con):
+    """Recurring retention from DuckDB: (cells, sizes, distinct users, ties at t0)."""
+    rows = [(c, int(s), int(n), int(u)) for c, s, n, u in con.execute(RECURRING_SQL).fetchall()]
+    cells, sizes = sql_retention(rows)
+    users = con.execute("SELECT count(DISTINCT user_id) FROM events WHERE event = 'view_item'").fetchone()[0]
+    ties = con.execute(RECURRING_TIES_SQL).fetchone()[0]
+    return cells, sizes, users, ties
 
 
 def sql_segmentation(rows):
@@ -186,6 +295,10 @@ def main():
     day_users = dict(con.execute(
         "SELECT CAST(ts AS DATE), count(DISTINCT user_id) FROM events "
         "WHERE event = 'view_item' GROUP BY ALL").fetchall())
+    recurring = sql_recurring(con)
+    strict = (sql_funnel_strict(con, "INTERVAL 5 MINUTE"),
+              sql_funnel_strict(con, "INTERVAL 36500 DAY"),
+              con.execute(STRICT_TIES_SQL).fetchone()[0])
     t_duck = time.perf_counter() - t
 
     failures = {}   # analysis -> mismatch lines
@@ -222,6 +335,27 @@ def main():
     counts = " > ".join(f"{u:,}" for _, (_, u) in sorted(exp.items()))
     summary.append(f"funnel: {len(exp)} steps match ({counts})" if ok else "funnel: MISMATCH")
 
+    # strict-order funnel
+    res, dt = loupe_run(args, "funnel_strict")
+    t_loupe += dt
+    (exp, unbounded, ties), act = strict, loupe_funnel(res)
+    extra = [f"negative control: step {k} has no users in duckdb" for k, (_, u) in exp.items() if u <= 0]
+    if len(exp) != len(STRICT_STEPS):
+        extra.append(f"negative control: duckdb strict funnel has {len(exp)} steps")
+    if ties:
+        extra.append(f"negative control: {ties} (user, instant) pairs with two events "
+                     "(the next event would depend on row order)")
+    if unbounded == exp:
+        extra.append("negative control: the 5-minute window changes nothing in duckdb")
+    # Loupe's own control: without "strict" the same funnel must differ
+    ordered, dt = loupe(args, "run", "--spec", json.dumps({**SPECS["funnel_strict"], "order": "ordered"}), args.csv)
+    t_loupe += dt
+    if loupe_funnel(ordered) == act:
+        extra.append("negative control: loupe gives the same numbers in ordered and strict order")
+    ok = check("funnel_strict", exp, act, "strict funnel steps", extra)
+    counts = " > ".join(f"{u:,}" for _, (_, u) in sorted(exp.items()))
+    summary.append(f"strict funnel: {len(exp)} steps match ({counts})" if ok else "strict funnel: MISMATCH")
+
     # retention
     res, dt = loupe_run(args, "retention")
     t_loupe += dt
@@ -252,6 +386,30 @@ def main():
     ok_total = check("segmentation", exp_total, loupe_total(res), "per-day totals")
     summary.append(f"segmentation: {len(exp):,} (day, country) cells and {len(exp_total)} day totals match"
                    if ok_cells and ok_total else "segmentation: MISMATCH")
+
+    # recurring retention (view_item -> purchase)
+    res, dt = loupe_run(args, "retention_recurring")
+    t_loupe += dt
+    exp, exp_sizes, exp_users, ties = recurring
+    act, act_sizes = loupe_retention(res)
+    extra = []
+    if ties:
+        extra.append(f"negative control: {ties} purchase(s) at the instant of a cohort's first view_item "
+                     "(period 0 would depend on row order)")
+    if not any(u > 0 for (c, n), u in exp.items() if n == 0):
+        extra.append("negative control: no duckdb recurring cell with N = 0 has users")
+    if not any(u > 0 for (c, n), u in exp.items() if n >= 1):
+        extra.append("negative control: no duckdb recurring cell with N >= 1 has users")
+    if not sum(exp_sizes.values()) > exp_users:
+        extra.append("negative control: no user is in two recurring cohorts")
+    if res["users"] != exp_users:
+        extra.append(f"users: duckdb {exp_users} (distinct), loupe {res['users']}")
+    ok_cells = check("recurring", exp, act, "recurring retention cells", extra)
+    ok_sizes = check("recurring", {(c,): s for c, s in exp_sizes.items()},
+                     {(c,): s for c, s in act_sizes.items()}, "recurring cohort sizes")
+    summary.append(f"recurring retention: {len(exp):,} cells and {len(exp_sizes)} cohort sizes match "
+                   f"({sum(exp_sizes.values()):,} memberships of {exp_users:,} users)"
+                   if ok_cells and ok_sizes else "recurring retention: MISMATCH")
 
     total = time.perf_counter() - t_start
     print(f"crosscheck {os.path.basename(args.csv)}: duckdb {t_duck:.1f} s, loupe {t_loupe:.1f} s, "

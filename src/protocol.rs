@@ -29,7 +29,7 @@ pub enum Request {
     /// Run an analysis on the loaded dataset.
     Run {
         /// The spec.
-        query: Query,
+        query: Box<Query>,
     },
 }
 
@@ -166,6 +166,7 @@ impl Session {
                 self.loaded(data, "sample".into(), now() - t0, 0)
             }
             Request::Run { query } => {
+                let query = *query;
                 let Some(data) = &self.data else {
                     return Reply::Error(UserError::new("no_data", "no data loaded yet"));
                 };

@@ -4,7 +4,9 @@
 //!   CSV strings; every expected number is worked out by hand in a comment next to it.
 //! - `oracle`: literal brute-force implementations of the definitions in the module docs
 //!   (DESIGN.md §3), compared number by number with the engine on the sample dataset and
-//!   on seeded random datasets full of equal timestamps.
+//!   on seeded random datasets full of equal timestamps; `oracle_retention` does the same
+//!   for the retention options (cohort kinds, occurrences, rolling windows, brackets,
+//!   averages, breakdowns).
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -16,6 +18,8 @@ mod funnel;
 mod ingest;
 #[path = "engine/oracle.rs"]
 mod oracle;
+#[path = "engine/oracle_retention.rs"]
+mod oracle_retention;
 #[path = "engine/retention.rs"]
 mod retention;
 #[path = "engine/segmentation.rs"]

@@ -185,7 +185,12 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 session.loaded(data, String::new(), 0.0, 0);
                 let t0 = std::time::Instant::now();
                 let clock = move || t0.elapsed().as_secs_f64() * 1e3;
-                let output = match session.handle(Request::Run { query }, &clock) {
+                let output = match session.handle(
+                    Request::Run {
+                        query: Box::new(query),
+                    },
+                    &clock,
+                ) {
                     Reply::Result(r) => r.output,
                     Reply::Error(e) => return Err(e.to_string()),
                     other => return Err(format!("unexpected reply {other:?}")),

@@ -316,7 +316,12 @@ impl Engine {
     pub fn run(&self, kind: &'static str, q: Query) {
         let id = self.next_id();
         if let Some(c) = &self.workers.borrow().active {
-            c.request(id, &Request::Run { query: q.clone() });
+            c.request(
+                id,
+                &Request::Run {
+                    query: Box::new(q.clone()),
+                },
+            );
         }
         hash::write(&q);
         self.dispatch.dispatch(Action::RunStarted(kind, id, q));

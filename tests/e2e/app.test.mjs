@@ -292,6 +292,39 @@ test('the shared scope and the funnel options equal `loupe run`', async () => {
   assert.deepEqual(total.slice(1).map(num), segCli.series.map((s) => s.total_users));
 });
 
+test('recurring retention with brackets and a breakdown equals `loupe run`', async () => {
+  await page.selectOption('[data-testid=date-range]', 'all');
+  await tab('retention');
+  await page.waitForSelector('[data-testid=retention-table]');
+  await page.selectOption('[data-testid=cohort]', 'recurring');
+  await page.selectOption('[data-testid=breakdown]', 'platform');
+  await page.click('details.more summary');
+  await page.fill('[data-testid=brackets]', '1-2, 3-6');
+  await page.press('[data-testid=brackets]', 'Tab');
+  await page.selectOption('[data-testid=average-cells]', 'all');
+  await runAndWait();
+  const spec = {
+    analysis: 'retention', start_event: 'signup', period: 'week', periods: 6, cohort: 'recurring',
+    brackets: [[1, 2], [3, 6]], average_cells: 'all', breakdown: 'platform',
+    filters: [{ property: 'platform', op: 'eq', value: 'ios' }, { property: 'channel', source: 'user', op: 'eq', value: 'organic' }],
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), csvPath));
+  assert.deepEqual(cli.columns, ['0', '1–2', '3–6']);
+  const head = await page.$$eval('[data-testid=retention-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(2), cli.columns);
+  assert.ok(cli.breakdowns.length >= 1, 'one table per platform');
+  for (const [k, b] of cli.breakdowns.entries()) {
+    const rows = await page.$$eval(`[data-testid=retention-table-${k}] tbody tr`, (trs) => trs.map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.title || td.textContent)));
+    assert.equal(rows.length, b.cohorts.length + 1, b.value);
+    b.cohorts.forEach((c, i) => {
+      assert.equal(rows[i + 1][0], c.label);
+      c.retained.forEach((r, n) => assert.equal(rows[i + 1][2 + n], `${r} / ${c.size}`, `${b.value} ${c.label} ${n}`));
+    });
+  }
+  await page.screenshot({ path: path.join(OUT, 'retention-breakdown.png'), fullPage: true });
+});
+
 test('a file that cannot be imported shows what is wrong and keeps the dataset', async () => {
   const bad = path.join(OUT, 'bad.csv');
   fs.writeFileSync(bad, 'who,what,when\nu1,signup,2025-01-01\n');

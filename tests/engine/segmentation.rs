@@ -177,7 +177,9 @@ fn breakdown_ranks_by_users_when_measuring_users() {
     let s = store(FIXTURE);
     let r = segmentation(
         &s,
-        &spec(r#""events":["view"],"breakdown":{"properties":["plan"],"limit":1},"measure":"users""#),
+        &spec(
+            r#""events":["view"],"breakdown":{"properties":["plan"],"limit":1},"measure":"users""#,
+        ),
     );
     // users per plan: free 2, pro 1, team 1, edu 1 → top 1: free
     assert_eq!(labels(&r), ["free", "(other)", "(none)"]);
@@ -199,7 +201,9 @@ fn breakdown_ranks_by_users_when_measuring_users() {
     // events per user ranks by users too
     let r = segmentation(
         &s,
-        &spec(r#""events":["view"],"breakdown":{"properties":["plan"],"limit":1},"measure":"events_per_user""#),
+        &spec(
+            r#""events":["view"],"breakdown":{"properties":["plan"],"limit":1},"measure":"events_per_user""#,
+        ),
     );
     assert_eq!(labels(&r), ["free", "(other)", "(none)"]);
 }

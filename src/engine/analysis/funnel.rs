@@ -1,15 +1,28 @@
 //! Conversion funnels.
 //!
-//! Definition (DESIGN.md §3, PostHog-style attempt tracking): every event matching step 1
-//! opens an attempt; step k is reached by an event matching step k when the attempt has
-//! reached step k−1 and the event is at most `window` after the attempt's step-1 time
-//! (inclusive). One event never advances the same attempt twice (steps are tested from last
-//! to first). A user counts at their furthest step; among attempts reaching it, the first
-//! one gives the conversion times. Events at equal timestamps are taken in source-row order
-//! and count as in order (`ties: "source_order"`); `ties: "strictly_later"` requires each step
-//! to be strictly later than the previous one. `entry: "first"` lets a user enter only at
-//! their first step-1 event (Mixpanel's "uniques"); with `strictly_later` that is exactly the
-//! reference SQL in `shared/bench/queries.sql`.
+//! Definition (DESIGN.md §3, PostHog-style attempt tracking). A funnel looks at each user's
+//! events that pass the shared filters (with `range: "all_steps"`, only those inside the
+//! date range), in (time, source row) order: those that complete a step or match an
+//! exclusion, and in strict order every one of them (any event can break the order).
+//!
+//! - **Attempts.** Every event completing step 1 where the date range allows an entry opens
+//!   an attempt (`entry: "first"`: only the user's first such event). An attempt reaches
+//!   step k when distinct events p1 … pk, p1 its entry, complete steps 1 … k in the order
+//!   the [`Order`] and [`Ties`] rules allow, pk at most `window` after p1 (inclusive). It
+//!   reaches step k *at* the earliest event where that is possible, and its conversion
+//!   times are the seconds between those moments. One event completes at most one step of
+//!   an attempt: a funnel `a → a` needs two `a`.
+//! - **Users.** A user counts at the furthest step any attempt reached. The attempt that
+//!   counts (conversion times, entry interval) is the first to reach that step: at the
+//!   earliest event, then the latest start (the shortest), then the earliest entry event.
+//! - **Exclusions** ([`Exclusion`]) never stop an attempt: they mark it. When every attempt
+//!   that reached the user's furthest step is marked, the user is removed from the funnel
+//!   (`excluded`); otherwise the first unmarked one counts (PostHog).
+//! - **Totals** ([`Counting::Totals`]) count attempts one after another instead of users.
+//! - **Any order**: [`Order::Any`]; breakdowns: [`Attribution`].
+//!
+//! `entry: "first"` is Mixpanel's "uniques"; with `ties: "strictly_later"` it is exactly the
+//! reference SQL in `shared/bench/queries.sql` (checked by `scripts/crosscheck.sh`).
 
 use super::median;
 use super::table::Table;
@@ -39,7 +52,8 @@ pub struct FunnelSpec {
     /// How events at equal timestamps are ordered (default: source order).
     #[serde(default)]
     pub ties: Ties,
-    /// Users who do one of these events between two steps of their attempt are removed.
+    /// Events that mark an attempt when done between two of its steps; a user whose
+    /// furthest step was reached only by marked attempts is removed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclusions: Vec<Exclusion>,
     /// Which events the date range applies to (default: the entry, step 1).
@@ -96,8 +110,13 @@ impl FunnelStep {
 /// Label of a step that any event completes.
 pub const ANY_EVENT: &str = "(any event)";
 
-/// An exclusion: doing `event` after reaching step `from_step` and before reaching step
-/// `to_step` (1-based), inside the attempt's window, removes the user from the funnel.
+/// An exclusion: an event `event` (passing `filters`) marks an attempt when it comes
+/// inside the attempt's window, after the attempt reached step `from_step` and no later
+/// than the event at which it reached step `to_step` (1-based; anywhere in the window when
+/// it never did). An event that also completes a step is tested as an exclusion first,
+/// against the attempt as it was before that event. With `ties: "step_order"`, an
+/// exclusion event in a tie of different steps is ignored. In any order, `from_step` and
+/// `to_step` count the steps done. See [`FunnelSpec`] for what a mark does.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Exclusion {
@@ -176,10 +195,19 @@ pub enum Order {
     /// In order; other events may come in between (PostHog "sequential").
     #[default]
     Ordered,
-    /// In order with no other event in between (any event that passes the shared filters
-    /// and is not the next step breaks the sequence).
+    /// In order with nothing in between: each step is completed by the event right after
+    /// the previous step's among the events that pass the shared filters (and the date
+    /// range with `all_steps`). Any other event breaks the attempt, another event of the
+    /// same step included (`a, b, b, c` stops at b). With `ties: "step_order"`, the events
+    /// of a tie of different steps break nothing: an attempt may use some, all or none of
+    /// them.
     Strict,
-    /// In any order within the window: step k counts users who did k distinct steps.
+    /// In any order within the window. Every event completing some step where the date
+    /// range allows an entry opens an attempt (`entry: "first"`: the first such event);
+    /// after the events from the entry up to some point of its window, the attempt has
+    /// reached step k when k distinct events there complete k distinct steps (each event
+    /// one step, matched as well as possible). The attempt reaching most steps counts, the
+    /// earliest entry among equals (an unmarked one first). `ties` does not apply.
     Any,
 }
 
@@ -191,7 +219,8 @@ pub enum Entry {
     #[default]
     Every,
     /// Only the user's first step-1 event (in the date range): later ones do not reset
-    /// the clock (Mixpanel uniques; the reference SQL).
+    /// the clock (Mixpanel uniques; the reference SQL). Totals ignore this option: each of
+    /// their attempts starts at the first entry after the previous one ended.
     First,
 }
 
@@ -199,14 +228,19 @@ pub enum Entry {
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Ties {
-    /// Equal timestamps count, in source-row order.
+    /// Events at one timestamp follow their source rows: a step completed at the same
+    /// timestamp as the previous one counts when its row comes later.
     #[default]
     SourceOrder,
-    /// Each step must be strictly later than the previous one.
+    /// Each step must be strictly later in time than the previous one.
     StrictlyLater,
-    /// Events at one timestamp are taken in step order whatever their row order, so tied
-    /// steps always convert (PostHog); strict order and exclusions are not applied within
-    /// such a tie.
+    /// The events at one timestamp that do not all complete the same steps (a *tie*;
+    /// among the events the funnel looks at, an event completing nothing counting as the
+    /// empty set) are taken in step order whatever their rows, so tied steps always convert
+    /// (PostHog): an attempt may use the tie's events in any order, each for one step, and an
+    /// attempt opened inside the tie may use the others. Exclusion events in a tie are
+    /// ignored and, in strict order, the tie's events break nothing. Events at one
+    /// timestamp that all complete the same steps keep their row order.
     StepOrder,
 }
 
@@ -214,8 +248,9 @@ pub enum Ties {
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RangeRule {
-    /// Only the entry (step 1); later steps may complete after the range, inside the
-    /// window (Amplitude, Mixpanel).
+    /// Only the entry (step 1; in any order, the event opening the attempt); later steps
+    /// may complete after the range end, inside the window (Amplitude, Mixpanel). Events
+    /// before the range start are never part of an attempt.
     #[default]
     Entry,
     /// Every step (PostHog): events outside the range are ignored.
@@ -229,8 +264,11 @@ pub enum Counting {
     /// Each user once, at their furthest step.
     #[default]
     Users,
-    /// Each attempt: after an attempt ends (completed, timed out or excluded) the user may
-    /// enter again with a later step-1 event.
+    /// Each attempt. The user's first entry opens one; later step-1 events inside it do not
+    /// reset its clock. It ends at its first exclusion mark (it is then removed and counted
+    /// in `excluded`), at the event completing its last step, or when its window closes (a
+    /// strict attempt broken by another event still runs until then); the next attempt is
+    /// the first entry after that, among the events after that point.
     Totals,
 }
 
@@ -238,20 +276,30 @@ pub enum Counting {
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Attribution {
-    /// The first value among the user's step events.
+    /// The first value among the user's *step events*: the events that can complete a
+    /// step (a step-1 event only where it can be an entry in ordered and strict funnels),
+    /// from the start of the date range on. The user's whole funnel counts under it;
+    /// `(none)` when those events carry no value.
     #[default]
     FirstTouch,
     /// The last value among the user's step events.
     LastTouch,
-    /// Every value: the funnel is computed per value over the events carrying it, and the
-    /// user counts under each.
+    /// Every value: for each value the user's step events carry (`(none)` included), the
+    /// funnel over the user's events carrying that value only (their exclusion and
+    /// strict-order events too); the user counts under each value whose funnel they enter.
     AllEvents,
-    /// The value of the event that completes step N (1-based); users without a value
-    /// there are left out.
+    /// The value at step N (1-based): for each value carried by the user's step events
+    /// that can complete step N, the funnel in which only events with that value complete
+    /// step N; the user counts under each of those values, at the step reached there.
+    /// Users whose step-N events carry no value (or who have none) are left out of the
+    /// breakdown (they still count in `steps`).
     Step(usize),
 }
 
-/// Settings that reproduce another product's funnel numbers.
+/// Settings that reproduce another product's funnel numbers, as far as the options go:
+/// Mixpanel's 2-second grace period and Amplitude's 1-second simultaneity window are not
+/// reproduced (steps at nearby timestamps follow `ties`), nor are the products' own
+/// sampling, session or identity rules.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
@@ -261,7 +309,8 @@ pub enum Preset {
     /// Mixpanel uniques: first entry in the range, clock not reset, 7-day window, later
     /// steps may complete after the range.
     Mixpanel,
-    /// Amplitude: longest then earliest conversion, 1-day window, entry in the range.
+    /// Amplitude: every entry, the furthest (longest) then first conversion, 1-day window,
+    /// entry in the range, ties in source order.
     Amplitude,
 }
 
@@ -269,9 +318,27 @@ impl Preset {
     /// Sets the options this product decides; steps, exclusions and breakdown are kept.
     pub fn apply(self, s: &mut FunnelSpec) {
         let (window, entry, ties, range, attribution) = match self {
-            Preset::Posthog => (14, Entry::Every, Ties::StepOrder, RangeRule::AllSteps, Attribution::FirstTouch),
-            Preset::Mixpanel => (7, Entry::First, Ties::SourceOrder, RangeRule::Entry, Attribution::FirstTouch),
-            Preset::Amplitude => (1, Entry::Every, Ties::SourceOrder, RangeRule::Entry, Attribution::FirstTouch),
+            Preset::Posthog => (
+                14,
+                Entry::Every,
+                Ties::StepOrder,
+                RangeRule::AllSteps,
+                Attribution::FirstTouch,
+            ),
+            Preset::Mixpanel => (
+                7,
+                Entry::First,
+                Ties::SourceOrder,
+                RangeRule::Entry,
+                Attribution::FirstTouch,
+            ),
+            Preset::Amplitude => (
+                1,
+                Entry::Every,
+                Ties::SourceOrder,
+                RangeRule::Entry,
+                Attribution::FirstTouch,
+            ),
         };
         s.window = Window {
             value: window,
@@ -313,7 +380,7 @@ pub struct FunnelResult {
     pub breakdowns: Vec<FunnelBreakdown>,
     /// Conversion by entry interval: entered, converted (reached the last step).
     pub over_time: Vec<TrendPoint>,
-    /// Users removed by an exclusion.
+    /// Users (with totals, attempts) removed by an exclusion.
     pub excluded: u64,
     /// The explained funnel of `trace_user`, when asked.
     pub trace: Option<Trace>,
@@ -332,7 +399,8 @@ pub struct FunnelStepResult {
     pub step_conversion: f64,
     /// Users of the previous step who did not reach this one.
     pub dropped: u64,
-    /// Median seconds from the previous step, over users who reached this step.
+    /// Median seconds from the previous step, over users who reached this step (the
+    /// counted attempt's times).
     pub median_seconds: Option<f64>,
     /// Mean seconds from the previous step.
     pub mean_seconds: Option<f64>,
@@ -366,7 +434,8 @@ pub struct FunnelBreakdown {
 pub struct TrendPoint {
     /// Interval label.
     pub label: String,
-    /// Users (attempts) whose counted attempt entered in the interval.
+    /// Users (attempts) whose counted attempt entered in the interval (the spec's time
+    /// zone and week start).
     pub entered: u64,
     /// Of those, how many reached the last step.
     pub converted: u64,
@@ -513,17 +582,50 @@ struct UEv {
     at: u32,
 }
 
-/// An attempt: when (and by which of the user's events) it reached each step.
+/// An attempt: when (and at which of the user's events) it reached each step.
 #[derive(Clone, Copy, Debug)]
 struct Attempt {
     times: [i64; MAX_STEPS],
+    /// Position (in the user's event list) of the event that completed each step; for
+    /// steps completed inside a tie of different steps (`step_order`), the tie's last
+    /// position. `pos[0]` is the entry event itself.
     pos: [u32; MAX_STEPS],
-    excluded: bool,
+    /// Furthest step reached (0-based).
+    at: usize,
+    /// Strict order with `step_order` ties: the steps the attempt may stand at now (bit
+    /// k = step k), as a tie of different steps may be used or passed over; 0 when broken.
+    states: u32,
+    /// Position of the first exclusion event that hit the attempt.
+    hit: Option<u32>,
 }
 
 impl Attempt {
+    fn new(t: i64, pos: usize) -> Self {
+        let mut a = Attempt {
+            times: [0; MAX_STEPS],
+            pos: [0; MAX_STEPS],
+            at: 0,
+            states: 1,
+            hit: None,
+        };
+        a.times[0] = t;
+        a.pos[0] = pos as u32;
+        a
+    }
+
     fn start(&self) -> i64 {
         self.times[0]
+    }
+
+    fn excluded(&self) -> bool {
+        self.hit.is_some()
+    }
+
+    /// Records that the attempt reached step `k` at `t`, event position `pos`.
+    fn reach(&mut self, k: usize, t: i64, pos: usize) {
+        self.at = k;
+        self.times[k] = t;
+        self.pos[k] = pos as u32;
     }
 }
 
@@ -537,7 +639,7 @@ struct Outcome {
     end: usize,
 }
 
-/// Options of the state machine.
+/// Options of the attempt rules.
 #[derive(Clone, Copy)]
 struct Rules {
     n: usize,
@@ -545,169 +647,397 @@ struct Rules {
     order: Order,
     ties: Ties,
     first_only: bool,
+    /// The user has exclusion events: every attempt is then followed, none is merged
+    /// (an older attempt may escape a mark that hits a newer one).
+    exclusions: bool,
+    /// Stop at the first exclusion that hits the (single) attempt: totals.
+    stop_at_hit: bool,
 }
 
-/// The attempt-tracking state machine of ordered and strict funnels.
+/// Which attempt a user counts with, among attempts that can no longer change.
 ///
-/// `slots[k]` holds the attempt that most recently reached step k (attempts only open in
-/// time order, so it is also the one with the latest start, which dominates every older
-/// one for the steps ahead). With `strictly_later` ties, attempts that reached a step at
-/// the current timestamp wait in `fresh` until the clock moves on.
-struct Machine {
-    r: Rules,
-    slots: [Option<Attempt>; MAX_STEPS],
-    fresh: [Option<Attempt>; MAX_STEPS],
-    fresh_time: i64,
-    best: Option<(usize, Attempt)>,
-    excluded_at: usize,
-    opened: bool,
+/// `any` is the best attempt of all, `clean` the best one no exclusion hit; best means
+/// furthest, then (ordered and strict) the one that reached that step at the earliest
+/// event, then the latest start, then the earliest entry event; (any order) the earliest
+/// entry event.
+#[derive(Default)]
+struct Pick {
+    any: Option<Attempt>,
+    clean: Option<Attempt>,
 }
 
-impl Machine {
-    fn new(r: Rules) -> Self {
+impl Pick {
+    fn better(order: Order, a: &Attempt, b: &Attempt) -> bool {
+        if a.at != b.at {
+            return a.at > b.at;
+        }
+        if order == Order::Any {
+            return a.pos[0] < b.pos[0];
+        }
+        let (pa, pb) = (a.pos[a.at], b.pos[b.at]);
+        (pa, std::cmp::Reverse(a.start()), a.pos[0]) < (pb, std::cmp::Reverse(b.start()), b.pos[0])
+    }
+
+    fn add(&mut self, order: Order, a: &Attempt) {
+        if self.any.as_ref().is_none_or(|b| Self::better(order, a, b)) {
+            self.any = Some(*a);
+        }
+        if !a.excluded()
+            && self
+                .clean
+                .as_ref()
+                .is_none_or(|b| Self::better(order, a, b))
+        {
+            self.clean = Some(*a);
+        }
+    }
+
+    /// A clean attempt reached the last step: nothing can beat it any more.
+    fn converted(&self, n: usize) -> bool {
+        self.clean.is_some_and(|a| a.at == n - 1)
+    }
+
+    /// The counted attempt: the best clean one if it went as far as any, else the best
+    /// (excluded) one.
+    fn counted(&self) -> Option<Attempt> {
+        let any = self.any?;
+        Some(match self.clean {
+            Some(c) if c.at == any.at => c,
+            _ => any,
+        })
+    }
+}
+
+/// Where a counted attempt ends, for totals: after its first exclusion hit, after its
+/// last step, or at the first event past its window.
+fn outcome(r: Rules, evs: &[UEv], a: Attempt) -> Outcome {
+    let end = if let Some(h) = a.hit {
+        h as usize + 1
+    } else if a.at == r.n - 1 {
+        a.pos[a.at] as usize + 1
+    } else {
+        let close = a.start().saturating_add(r.window);
+        evs.iter()
+            .position(|e| e.t > close)
+            .unwrap_or(evs.len())
+            .max(a.pos[0] as usize + 1)
+    };
+    Outcome {
+        furthest: a.at,
+        attempt: a,
+        end,
+    }
+}
+
+/// Reusable buffers of the attempt rules.
+#[derive(Default)]
+struct Work {
+    /// Every attempt of the current run; the lists below hold indices into it.
+    arena: Vec<Attempt>,
+    /// Attempts that may still move on, oldest first.
+    live: Vec<u32>,
+    /// Strict attempts broken inside their window (kept for exclusions).
+    stalled: Vec<u32>,
+    keys: Vec<(u32, bool)>,
+    keep: Vec<bool>,
+    /// Event in a tie → step it is matched to.
+    taken: Vec<u32>,
+    seen: Vec<bool>,
+}
+
+/// The attempt rules of ordered and strict funnels, over one user's events.
+///
+/// Every step-1 event opens an attempt (with `first_only`, only the first). Attempts are
+/// followed one by one: an event completing the step after an attempt's furthest step,
+/// inside its window (and, with `strictly_later`, strictly later than that step), moves it
+/// on by one step. In strict order an event that does not move an attempt on breaks it.
+/// Without exclusions, of two attempts at the same step only the later-starting one is
+/// followed: it can go wherever the other can, and wins ties.
+struct Machine<'w> {
+    r: Rules,
+    w: &'w mut Work,
+    pick: Pick,
+    opened: bool,
+    /// An attempt moved on or opened since the last [`Machine::settle`].
+    moved: bool,
+    /// An attempt reached the last step since the last [`Machine::settle`].
+    converted: bool,
+}
+
+impl<'w> Machine<'w> {
+    fn new(r: Rules, w: &'w mut Work) -> Self {
+        w.arena.clear();
+        w.live.clear();
+        w.stalled.clear();
         Machine {
             r,
-            slots: [None; MAX_STEPS],
-            fresh: [None; MAX_STEPS],
-            fresh_time: i64::MIN,
-            best: None,
-            excluded_at: usize::MAX,
+            w,
+            pick: Pick::default(),
             opened: false,
+            moved: false,
+            converted: false,
         }
     }
 
-    fn done(&self) -> bool {
-        self.best
-            .is_some_and(|(k, a)| k == self.r.n - 1 && !a.excluded)
+    fn finish(&mut self, k: u32) {
+        self.pick.add(self.r.order, &self.w.arena[k as usize]);
     }
 
-    fn same_attempt(&self, k: usize, start: i64) -> bool {
-        [self.slots[k], self.fresh[k]]
+    /// Attempts whose window ended before `t` can no longer change.
+    fn expire(&mut self, t: i64) {
+        let (w, arena) = (self.r.window, &self.w.arena);
+        let open = |k: &u32| t - arena[*k as usize].start() <= w;
+        if self.w.live.first().is_none_or(open) && self.w.stalled.is_empty() {
+            return;
+        }
+        let k = self
+            .w
+            .live
             .iter()
-            .flatten()
-            .any(|a| a.start() == start)
+            .position(|&a| t - arena[a as usize].start() <= w)
+            .unwrap_or(self.w.live.len());
+        for &a in &self.w.live[..k] {
+            self.pick.add(self.r.order, &arena[a as usize]);
+        }
+        self.w.live.drain(..k);
+        let pick = &mut self.pick;
+        self.w.stalled.retain(|&a| {
+            let a = &arena[a as usize];
+            let open = t - a.start() <= w;
+            if !open {
+                pick.add(self.r.order, a);
+            }
+            open
+        });
     }
 
-    /// Event at position `pos` (time `t`) completes step `k`.
-    fn advance(&mut self, k: usize, t: i64, pos: u32, multi: bool) {
-        let next = if k == 0 {
-            if (self.r.first_only && self.opened) || self.same_attempt(0, t) {
-                return;
-            }
-            self.opened = true;
-            let mut a = Attempt {
-                times: [0; MAX_STEPS],
-                pos: [0; MAX_STEPS],
-                excluded: false,
-            };
-            a.times[0] = t;
-            a.pos[0] = pos;
-            a
-        } else {
-            let Some(prev) = self.slots[k - 1] else {
-                return;
-            };
-            if t - prev.start() > self.r.window || self.same_attempt(k, prev.start()) {
-                return;
-            }
-            if multi && prev.pos[..k].contains(&pos) {
-                return; // one event completes one step of an attempt
-            }
-            let mut a = prev;
-            a.times[k] = t;
-            a.pos[k] = pos;
-            a
+    /// Converted attempts are final; without exclusions, of the followed attempts at one
+    /// step (and, with `strictly_later`, reached at the same moment or not) only the
+    /// latest start stays (the first of equal starts).
+    fn settle(&mut self, t: i64) {
+        if !std::mem::take(&mut self.moved) {
+            return;
+        }
+        let n = self.r.n;
+        let order = self.r.order;
+        let (arena, pick) = (&self.w.arena, &mut self.pick);
+        if std::mem::take(&mut self.converted) {
+            self.w.live.retain(|&a| {
+                let a = &arena[a as usize];
+                let done = a.at == n - 1;
+                if done {
+                    pick.add(order, a);
+                }
+                !done
+            });
+        }
+        let live = &self.w.live;
+        if self.r.exclusions || live.len() < 2 {
+            return;
+        }
+        let later = self.r.ties == Ties::StrictlyLater;
+        let strict = self.r.order == Order::Strict;
+        let key = |a: u32| {
+            let a = &arena[a as usize];
+            let states = if strict { a.states } else { 1 << a.at };
+            (states, later && a.times[a.at] == t)
         };
-        if !next.excluded {
-            let slot = if self.r.ties == Ties::StrictlyLater {
-                &mut self.fresh[k]
-            } else {
-                &mut self.slots[k]
-            };
-            if slot.is_none_or(|s| next.start() >= s.start()) {
-                *slot = Some(next);
+        if !strict && live.len() <= 64 {
+            // keys are (step, fresh): a bit each. From the newest attempt back, an older
+            // one with a key already seen is dropped (unless both start at the same time)
+            let mut seen = 0u64;
+            let mut start = [0i64; 2 * MAX_STEPS];
+            let mut drop = 0u64;
+            let mut same_start = false;
+            for (x, &a) in live.iter().enumerate().rev() {
+                let (states, fresh) = key(a);
+                let b = (2 * states.trailing_zeros() + u32::from(fresh)) as usize;
+                let st = arena[a as usize].start();
+                if seen & (1 << b) != 0 {
+                    same_start |= st == start[b];
+                    drop |= 1 << x;
+                } else {
+                    seen |= 1 << b;
+                    start[b] = st;
+                }
+            }
+            if drop == 0 {
+                return;
+            }
+            if !same_start {
+                let mut x = 0;
+                self.w.live.retain(|&a| {
+                    let kept = drop & (1 << x) == 0;
+                    x += 1;
+                    if !kept {
+                        pick.add(order, &arena[a as usize]);
+                    }
+                    kept
+                });
+                return;
             }
         }
-        if self
-            .best
-            .is_none_or(|(b, a)| k > b || (k == b && a.excluded && !next.excluded))
-        {
-            self.best = Some((k, next));
-        }
-    }
-
-    /// An exclusion event: the attempt at step `s − 1` that has not reached step `s`
-    /// (for each target `s`), inside its window, is excluded; so is the furthest attempt
-    /// when it stands at that step.
-    fn exclude(&mut self, e: &UEv, pos: usize) {
-        let w = self.r.window;
-        let mut m = e.excl;
-        while m != 0 {
-            let s = m.trailing_zeros() as usize;
-            m &= m - 1;
-            if s == 0 || s >= self.r.n {
-                continue;
-            }
-            for fresh in [false, true] {
-                let a = if fresh { self.fresh[s - 1] } else { self.slots[s - 1] };
-                let Some(a) = a else { continue };
-                if e.t - a.start() <= w && !self.same_attempt(s, a.start()) {
-                    let slot = if fresh {
-                        &mut self.fresh[s - 1]
+        self.w.keys.clear();
+        self.w.keys.extend(live.iter().map(|&a| key(a)));
+        let keys = &self.w.keys;
+        self.w.keep.clear();
+        self.w.keep.resize(live.len(), true);
+        for i in 0..live.len() {
+            for j in i + 1..live.len() {
+                if self.w.keep[i] && self.w.keep[j] && keys[i] == keys[j] {
+                    // i is older (or starts at the same time and came first)
+                    let (ai, aj) = (&arena[live[i] as usize], &arena[live[j] as usize]);
+                    if aj.start() > ai.start() {
+                        self.w.keep[i] = false;
                     } else {
-                        &mut self.slots[s - 1]
-                    };
-                    if let Some(x) = slot.as_mut() {
-                        x.excluded = true;
+                        self.w.keep[j] = false;
                     }
                 }
             }
-            if let Some((b, a)) = self.best.as_mut() {
-                if *b == s - 1 && e.t - a.start() <= w && !a.excluded {
-                    a.excluded = true;
-                    self.excluded_at = pos;
-                }
-            }
         }
+        let keep = &self.w.keep;
+        let mut k = 0;
+        self.w.live.retain(|&a| {
+            let kept = keep[k];
+            k += 1;
+            if !kept {
+                pick.add(order, &arena[a as usize]);
+            }
+            kept
+        });
     }
 
-    fn reset_unmatched(&mut self, steps: u32) {
-        for k in 0..self.r.n {
-            if steps & (1 << k) == 0 {
-                self.slots[k] = None;
-                self.fresh[k] = None;
-            }
-        }
-    }
-
-    fn tick(&mut self, t: i64) {
-        if self.r.ties == Ties::StrictlyLater && t != self.fresh_time {
-            for k in 0..self.r.n {
-                if let Some(a) = self.fresh[k].take() {
-                    if self.slots[k].is_none_or(|s| a.start() >= s.start()) {
-                        self.slots[k] = Some(a);
-                    }
-                }
-            }
-            self.fresh_time = t;
-        }
-    }
-
-    /// One event alone: exclusions first, then its steps from last to first (so it
-    /// completes at most one step of an attempt), then the strict reset.
-    fn single(&mut self, e: &UEv, pos: usize) {
-        self.tick(e.t);
+    /// One event on its own: exclusions first (against the attempts as they were before
+    /// it), then it moves each attempt on by at most one step, then it may open an
+    /// attempt; in strict order the attempts it did not move on are broken.
+    fn single(&mut self, e: &UEv, i: usize) {
+        let n = self.r.n;
+        let arena = &mut self.w.arena;
         if e.excl != 0 {
-            self.exclude(e, pos);
+            for &k in self.w.live.iter().chain(&self.w.stalled) {
+                let a = &mut arena[k as usize];
+                if a.hit.is_none() && e.excl & (1 << (a.at + 1)) != 0 {
+                    a.hit = Some(i as u32);
+                }
+            }
         }
-        let mut m = e.steps;
-        while m != 0 {
-            let k = 31 - m.leading_zeros() as usize;
-            m &= !(1 << k);
-            self.advance(k, e.t, pos as u32, false);
+        let strict = self.r.order == Order::Strict;
+        let later = self.r.ties == Ties::StrictlyLater;
+        let moves = |a: &Attempt, s: usize| {
+            s + 1 < n && e.steps & (1 << (s + 1)) != 0 && (!later || e.t > a.times[s])
+        };
+        let mut moved = false;
+        if !strict {
+            let mut converted = false;
+            for &k in &self.w.live {
+                let a = &mut arena[k as usize];
+                if moves(a, a.at) {
+                    a.reach(a.at + 1, e.t, i);
+                    moved = true;
+                    converted |= a.at == n - 1;
+                }
+            }
+            self.moved |= moved;
+            self.converted |= converted;
+            self.open(e, i);
+            return;
         }
-        if self.r.order == Order::Strict {
-            self.reset_unmatched(e.steps);
+        // strict: each step the attempt may stand at moves on, or is broken
+        let mut converted = false;
+        let (stalled, pick) = (&mut self.w.stalled, &mut self.pick);
+        let (order, exclusions) = (self.r.order, self.r.exclusions);
+        self.w.live.retain(|&k| {
+            let a = &mut arena[k as usize];
+            let mut next = 0u32;
+            let mut m = a.states;
+            while m != 0 {
+                let s = m.trailing_zeros() as usize;
+                m &= m - 1;
+                if moves(a, s) {
+                    next |= 1 << (s + 1);
+                }
+            }
+            a.states = next;
+            if next == 0 {
+                if exclusions {
+                    stalled.push(k);
+                } else {
+                    pick.add(order, a);
+                }
+                return false;
+            }
+            let top = (31 - next.leading_zeros()) as usize;
+            if top > a.at {
+                a.reach(top, e.t, i);
+            }
+            moved = true;
+            converted |= a.at == n - 1;
+            true
+        });
+        self.moved |= moved;
+        self.converted |= converted;
+        self.open(e, i);
+    }
+
+    fn open(&mut self, e: &UEv, i: usize) -> bool {
+        if e.steps & 1 == 0 || (self.r.first_only && self.opened) {
+            return false;
+        }
+        self.opened = true;
+        self.moved = true;
+        self.w.live.push(self.w.arena.len() as u32);
+        self.w.arena.push(Attempt::new(e.t, i));
+        true
+    }
+
+    /// Events `i..j` at one timestamp that do not all complete the same steps, with
+    /// `step_order`: taken in step order whatever their rows. Each attempt moves on by as
+    /// many steps as distinct events of the tie can complete in a row; an entry in the
+    /// tie moves on with the other events of the tie. Exclusions and strict breaks do not
+    /// apply inside such a tie: in strict order the attempt may also pass over the tie
+    /// (or stop part way), so it may stand at any of those steps afterwards.
+    fn tie(&mut self, evs: &[UEv], i: usize, j: usize) {
+        self.moved = true;
+        let t = evs[i].t;
+        let n = self.r.n;
+        let strict = self.r.order == Order::Strict;
+        let group = &evs[i..j];
+        // steps a tie can complete in a row after step s, per s
+        let mut memo = [usize::MAX; MAX_STEPS];
+        for k in 0..self.w.live.len() {
+            let a = self.w.arena[self.w.live[k] as usize];
+            let from = if strict { a.states } else { 1 << a.at };
+            let mut states = 0u32;
+            let mut m = from;
+            while m != 0 {
+                let s = m.trailing_zeros() as usize;
+                m &= m - 1;
+                if memo[s] == usize::MAX {
+                    memo[s] = tie_steps(self.w, group, None, s + 1, n);
+                }
+                let lo = if strict { s } else { s + memo[s] };
+                for u in lo..=s + memo[s] {
+                    states |= 1 << u;
+                }
+            }
+            let a = &mut self.w.arena[self.w.live[k] as usize];
+            let top = (31 - states.leading_zeros()) as usize;
+            for s in a.at + 1..=top {
+                a.reach(s, t, j - 1);
+            }
+            a.states = states;
+            self.converted |= a.at == n - 1;
+        }
+        for p in 0..group.len() {
+            if self.open(&group[p], i + p) {
+                let m = tie_steps(self.w, group, Some(p), 1, n);
+                let a = self.w.arena.last_mut().expect("just opened");
+                for s in 1..=m {
+                    a.reach(s, t, j - 1);
+                }
+                a.states = if strict { (1 << (m + 1)) - 1 } else { 1 << m };
+                self.converted |= a.at == n - 1;
+            }
         }
     }
 
@@ -717,68 +1047,107 @@ impl Machine {
         while i < evs.len() {
             let t = evs[i].t;
             let mut j = i + 1;
-            if self.r.ties == Ties::StepOrder {
-                while j < evs.len() && evs[j].t == t {
-                    j += 1;
-                }
+            while j < evs.len() && evs[j].t == t {
+                j += 1;
             }
+            self.expire(t);
             let group = &evs[i..j];
-            if group.len() == 1 || group.iter().all(|e| e.steps == group[0].steps) {
+            if self.r.ties == Ties::StepOrder && group.iter().any(|e| e.steps != group[0].steps) {
+                self.tie(evs, i, j);
+                self.settle(t);
+            } else {
                 for (p, e) in group.iter().enumerate() {
                     self.single(e, i + p);
-                    if self.done() {
+                    self.settle(t);
+                    if self.stop() {
                         break;
                     }
                 }
-            } else {
-                // ties in step order: every (event, step) pair, by step
-                let mut pairs: Vec<(usize, usize)> = Vec::new();
-                for (p, e) in group.iter().enumerate() {
-                    let mut m = e.steps;
-                    while m != 0 {
-                        let k = m.trailing_zeros() as usize;
-                        m &= m - 1;
-                        pairs.push((k, i + p));
-                    }
-                }
-                pairs.sort_by_key(|&(k, _)| k);
-                for (k, pos) in pairs {
-                    self.advance(k, t, pos as u32, true);
-                }
             }
-            if self.done() {
+            if self.stop() {
                 break;
             }
             i = j;
         }
-        let (furthest, attempt) = self.best?;
-        let end = if furthest == self.r.n - 1 && !attempt.excluded {
-            attempt.pos[furthest] as usize + 1
-        } else if attempt.excluded && self.excluded_at != usize::MAX {
-            self.excluded_at + 1
-        } else {
-            let close = attempt.start().saturating_add(self.r.window);
-            evs.iter()
-                .position(|e| e.t > close)
-                .unwrap_or(evs.len())
-                .max(attempt.pos[0] as usize + 1)
-        };
-        Some(Outcome {
-            furthest,
-            attempt,
-            end,
-        })
+        for k in std::mem::take(&mut self.w.live) {
+            self.finish(k);
+        }
+        for k in std::mem::take(&mut self.w.stalled) {
+            self.finish(k);
+        }
+        self.pick.counted().map(|a| outcome(self.r, evs, a))
+    }
+
+    /// Nothing left to decide: a clean attempt converted, or (totals) the attempt was hit.
+    fn stop(&mut self) -> bool {
+        if self.pick.converted(self.r.n) {
+            return true;
+        }
+        if self.r.stop_at_hit {
+            let arena = &self.w.arena;
+            let hit = self
+                .w
+                .live
+                .iter()
+                .chain(&self.w.stalled)
+                .find(|&&k| arena[k as usize].excluded());
+            if let Some(&k) = hit {
+                self.w.live.clear();
+                self.w.stalled.clear();
+                self.finish(k);
+                return true;
+            }
+        }
+        false
     }
 }
 
-/// Any order: from each possible entry, events fill the first open step they complete,
-/// in time order, within the window; the entry with the most steps counts (the earliest
-/// among equals, a non-excluded one first). An exclusion event after the entry and before
-/// the attempt's furthest step excludes the attempt.
+/// How many steps from `first` on (in a row) distinct events of a tie can complete,
+/// leaving out event `skip`: a matching of steps to events grown one step at a time
+/// with augmenting paths.
+fn tie_steps(w: &mut Work, group: &[UEv], skip: Option<usize>, first: usize, n: usize) -> usize {
+    w.taken.clear();
+    w.taken.resize(group.len(), u32::MAX);
+    let mut s = first;
+    while s < n {
+        w.seen.clear();
+        w.seen.resize(group.len(), false);
+        if !tie_augment(w, group, skip, s) {
+            break;
+        }
+        s += 1;
+    }
+    s - first
+}
+
+fn tie_augment(w: &mut Work, group: &[UEv], skip: Option<usize>, s: usize) -> bool {
+    for e in 0..group.len() {
+        if Some(e) == skip || w.seen[e] || group[e].steps & (1 << s) == 0 {
+            continue;
+        }
+        w.seen[e] = true;
+        let prev = w.taken[e];
+        if prev == u32::MAX || tie_augment(w, group, skip, prev as usize) {
+            w.taken[e] = s as u32;
+            return true;
+        }
+    }
+    false
+}
+
+/// Any order: each event completing a step that the date range allows as an entry opens
+/// an attempt (with `first_only`, only the first); after the events from the entry up to
+/// some point inside the window, the attempt has done as many steps as distinct events
+/// there can complete distinct steps (a maximum matching, grown one event at a time).
+/// An exclusion event hits the attempt when it comes inside the window after the attempt
+/// has done `from_step` steps and before it has done `to_step`. The attempt going
+/// furthest counts, the earliest among equals, a clean one before an excluded one.
 fn any_order(r: Rules, evs: &[UEv], from: usize) -> Option<Outcome> {
-    let full = (1u32 << r.n) - 1;
-    let mut best: Option<Outcome> = None;
+    let n = r.n;
+    let mut pick = Pick::default();
     let mut tried = false;
+    // moving events between steps only helps when some event completes two steps
+    let multi = evs[from..].iter().any(|e| e.steps.count_ones() > 1);
     for a in from..evs.len() {
         let e0 = &evs[a];
         if e0.steps == 0 || !e0.entry_ok {
@@ -788,75 +1157,86 @@ fn any_order(r: Rules, evs: &[UEv], from: usize) -> Option<Outcome> {
             break;
         }
         tried = true;
-        let mut filled = 0u32;
-        let mut att = Attempt {
-            times: [0; MAX_STEPS],
-            pos: [0; MAX_STEPS],
-            excluded: false,
-        };
-        let mut count = 0usize;
-        let mut last_fill = a;
-        let mut excl_at = Vec::new();
+        let mut owner = [u32::MAX; MAX_STEPS];
+        let mut taken = 0u32;
+        let mut att = Attempt::new(e0.t, a);
+        let mut done = 0usize;
         for (b, e) in evs.iter().enumerate().skip(a) {
             if e.t - e0.t > r.window {
                 break;
             }
-            if b > a && e.excl != 0 {
-                excl_at.push(b);
-            }
-            let open = e.steps & !filled;
-            if open != 0 {
-                let k = open.trailing_zeros();
-                filled |= 1 << k;
-                att.times[count] = e.t;
-                att.pos[count] = b as u32;
-                count += 1;
-                last_fill = b;
-                if filled == full {
+            if done > 0 && att.hit.is_none() && e.excl & (1 << done) != 0 {
+                att.hit = Some(b as u32);
+                if r.stop_at_hit {
                     break;
                 }
             }
-        }
-        att.excluded = excl_at.iter().any(|&x| x < last_fill);
-        let furthest = count - 1;
-        let better = best.as_ref().is_none_or(|o| {
-            furthest > o.furthest || (furthest == o.furthest && o.attempt.excluded && !att.excluded)
-        });
-        if better {
-            let end = if att.excluded {
-                excl_at[0] + 1
-            } else if furthest == r.n - 1 {
-                last_fill + 1
-            } else {
-                let close = e0.t.saturating_add(r.window);
-                evs.iter().position(|e| e.t > close).unwrap_or(evs.len()).max(a + 1)
-            };
-            best = Some(Outcome {
-                furthest,
-                attempt: att,
-                end,
-            });
-            if furthest == r.n - 1 && !att.excluded {
-                break;
+            if e.steps != 0 {
+                let free = e.steps & !taken;
+                let placed = if free != 0 {
+                    let s = free.trailing_zeros() as usize;
+                    owner[s] = b as u32;
+                    taken |= 1 << s;
+                    true
+                } else if multi && any_augment(&mut owner, evs, b, &mut 0) {
+                    // the path ended at a step that was free
+                    taken = (0..n)
+                        .filter(|&s| owner[s] != u32::MAX)
+                        .fold(0, |m, s| m | 1 << s);
+                    true
+                } else {
+                    false
+                };
+                if placed {
+                    att.reach(done, e.t, b);
+                    done += 1;
+                    if done == n {
+                        break;
+                    }
+                }
             }
         }
+        att.at = done - 1;
+        pick.add(Order::Any, &att);
+        if pick.converted(n) {
+            break;
+        }
     }
-    best
+    pick.counted().map(|att| outcome(r, evs, att))
+}
+
+/// Tries to give event `v` a step, moving other events to other steps if need be.
+fn any_augment(owner: &mut [u32], evs: &[UEv], v: usize, seen: &mut u32) -> bool {
+    let mut m = evs[v].steps & !*seen;
+    while m != 0 {
+        let s = m.trailing_zeros() as usize;
+        m &= m - 1;
+        if *seen & (1 << s) != 0 {
+            continue;
+        }
+        *seen |= 1 << s;
+        if owner[s] == u32::MAX || any_augment(owner, evs, owner[s] as usize, seen) {
+            owner[s] = v as u32;
+            return true;
+        }
+    }
+    false
 }
 
 /// Every counted attempt of one user's events: one (the furthest) for users, each
 /// attempt in turn for totals.
-fn outcomes(r: Rules, counting: Counting, evs: &[UEv], out: &mut Vec<Outcome>) {
+fn outcomes(r: Rules, counting: Counting, evs: &[UEv], out: &mut Vec<Outcome>, w: &mut Work) {
     out.clear();
-    let once = |r: Rules, from: usize| match r.order {
+    let mut once = |r: Rules, from: usize| match r.order {
         Order::Any => any_order(r, evs, from),
-        _ => Machine::new(r).run(evs, from),
+        _ => Machine::new(r, w).run(evs, from),
     };
     match counting {
         Counting::Users => out.extend(once(r, 0)),
         Counting::Totals => {
             let r = Rules {
                 first_only: true,
+                stop_at_hit: true,
                 ..r
             };
             let mut from = 0;
@@ -872,6 +1252,7 @@ fn outcomes(r: Rules, counting: Counting, evs: &[UEv], out: &mut Vec<Outcome>) {
         }
     }
 }
+
 /// Counts of users (or attempts) per step with their step-to-step times.
 struct Agg {
     reached: Vec<u64>,
@@ -973,7 +1354,10 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
         order: spec.order,
         ties: spec.ties,
         first_only: spec.entry == Entry::First,
+        exclusions: false,
+        stop_at_hit: false,
     };
+    let mut work = Work::default();
     let t = scope.store.times();
     let trend_cal = scope.calendar(spec.trend_interval);
     let trace_user = spec
@@ -1029,17 +1413,24 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
             }
             continue;
         }
-        outcomes(rules, spec.counting, &evs, &mut outs);
+        // without exclusion events, attempts at one step can be merged
+        let rules = Rules {
+            exclusions: evs.iter().any(|e| e.excl != 0),
+            ..rules
+        };
+        outcomes(rules, spec.counting, &evs, &mut outs, &mut work);
         if trace_user == Some(u as usize) {
             trace = Some(explain(scope, spec, &plan, &evs, outs.first().copied(), u));
         }
         for o in &outs {
-            if o.attempt.excluded {
+            if o.attempt.excluded() {
                 excluded += 1;
                 continue;
             }
             all.add(o);
-            let e = trend.entry(trend_cal.bucket(o.attempt.start())).or_default();
+            let e = trend
+                .entry(trend_cal.bucket(o.attempt.start()))
+                .or_default();
             e.0 += 1;
             e.1 += u64::from(o.furthest == n - 1);
         }
@@ -1050,18 +1441,20 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
             by_key = (0..nkeys).map(|_| Agg::new(n)).collect();
         }
         let mut count = |key: u32, outs: &[Outcome]| {
-            for o in outs.iter().filter(|o| !o.attempt.excluded) {
+            for o in outs.iter().filter(|o| !o.attempt.excluded()) {
                 by_key[key as usize].add(o);
             }
         };
-        let touched = evs.iter().filter(|e| e.steps != 0);
+        // the events that can complete a step, from the start of the date range on
+        let range_start = scope.range.0;
+        let touched = evs.iter().filter(|e| e.steps != 0 && e.t >= range_start);
         match spec.attribution {
             Attribution::FirstTouch | Attribution::LastTouch => {
                 let mut keys = touched.map(|e| e.key).filter(|&k| k != 0);
                 let key = if spec.attribution == Attribution::FirstTouch {
                     keys.next()
                 } else {
-                    keys.last()
+                    keys.next_back()
                 };
                 count(key.unwrap_or(0), &outs);
             }
@@ -1072,7 +1465,7 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
                 for key in keys {
                     sub.clear();
                     sub.extend(evs.iter().filter(|e| e.key == key).copied());
-                    outcomes(rules, spec.counting, &sub, &mut outs);
+                    outcomes(rules, spec.counting, &sub, &mut outs, &mut work);
                     count(key, &outs);
                 }
             }
@@ -1093,7 +1486,7 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
                         }
                         e
                     }));
-                    outcomes(rules, spec.counting, &sub, &mut outs);
+                    outcomes(rules, spec.counting, &sub, &mut outs, &mut work);
                     count(key, &outs);
                 }
             }
@@ -1205,7 +1598,9 @@ fn explain(
         })
         .collect();
     let id = store.user_id(u as usize).to_string();
-    let window = format!("{} {:?}", spec.window.value, spec.window.unit).to_lowercase();
+    let unit = format!("{:?}", spec.window.unit).to_lowercase();
+    let plural = if spec.window.value == 1 { "" } else { "s" };
+    let window = format!("{} {unit}{plural}", spec.window.value);
     let (outcome, furthest, attempt, reason) = match o {
         None => (
             "not_entered",
@@ -1218,14 +1613,17 @@ fn explain(
                 .map(|k| format_rfc3339(o.attempt.times[k]))
                 .collect();
             let start = &times[0];
-            if o.attempt.excluded {
+            if let Some(h) = o.attempt.hit {
+                let x = &evs[h as usize];
+                let name = store.event_names().get(store.event_codes()[x.at as usize]);
                 (
                     "excluded",
                     o.furthest + 1,
                     times.clone(),
                     format!(
-                        "removed: an exclusion event came inside the {window} window of the attempt that started at {start}, before it reached step {}",
-                        o.furthest + 2
+                        "removed: exclusion event \"{name}\" at {} came inside the {window} window of the attempt that started at {start}, between the steps it excludes; that attempt went furthest (step {} of {n}) and no attempt reached that step without an exclusion",
+                        format_rfc3339(x.t),
+                        o.furthest + 1
                     ),
                 )
             } else if o.furthest == n - 1 {
@@ -1275,7 +1673,10 @@ pub fn table(r: &FunnelResult) -> Table {
     ];
     let with_value = r.breakdown.is_some();
     let mut t = vec![if with_value {
-        std::iter::once("breakdown").chain(head).map(String::from).collect()
+        std::iter::once("breakdown")
+            .chain(head)
+            .map(String::from)
+            .collect()
     } else {
         head.map(String::from).to_vec()
     }];
