@@ -554,6 +554,11 @@ impl EventMatcher {
     pub fn is_missing(&self) -> bool {
         self.event == Some(u32::MAX)
     }
+
+    /// True when the matcher tests properties (not only the event name).
+    pub fn has_filter(&self) -> bool {
+        self.filter.is_some()
+    }
 }
 
 /// Per-event breakdown values: `key(i, u)` is 0 for none, else 1 + index into `labels`.

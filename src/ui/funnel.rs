@@ -333,6 +333,7 @@ pub fn panel(p: &PanelProps) -> Html {
             }
             <details class="more">
                 <summary>{ t(lang, "more_options") }</summary>
+                <div class="more-body">
                 <label>{ t(lang, "entry") }</label>
                 { select("entry", entries, &json_name(&spec.entry), edit(&spec, |s, v| if let Some(e) = from_name(&v) { s.entry = e })) }
                 <label>{ t(lang, "ties") }</label>
@@ -345,6 +346,7 @@ pub fn panel(p: &PanelProps) -> Html {
                 { select("trend-interval", intervals, &json_name(&spec.trend_interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.trend_interval = g })) }
                 <label>{ t(lang, "trace_user") }</label>
                 { text_input("trace-user", spec.trace_user.as_deref().unwrap_or(""), t(lang, "user_id"), edit(&spec, |s, v: String| s.trace_user = (!v.trim().is_empty()).then(|| v.trim().to_string()))) }
+                </div>
             </details>
         </>
     };

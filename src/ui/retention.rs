@@ -141,6 +141,7 @@ pub fn panel(p: &PanelProps) -> Html {
             <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={on_breakdown} />
             <details class="more">
                 <summary>{ t(lang, "more_options") }</summary>
+                <div class="more-body">
                 <label>{ t(lang, "windows") }</label>
                 { select("windows", windows, &json_name(&spec.windows), edit(&spec, |s, v| if let Some(w) = from_name(&v) { s.windows = w })) }
                 <label>{ t(lang, "min_occurrences") }</label>
@@ -150,6 +151,7 @@ pub fn panel(p: &PanelProps) -> Html {
                 if *brackets_error { <div class="error inline">{ t(lang, "brackets_invalid") }</div> }
                 <label>{ t(lang, "average_cells") }</label>
                 { select("average-cells", averages, &json_name(&spec.average_cells), edit(&spec, |s, v| if let Some(a) = from_name(&v) { s.average_cells = a })) }
+                </div>
             </details>
         </>
     };

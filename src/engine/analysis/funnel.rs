@@ -1373,33 +1373,44 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
     let mut trend: std::collections::BTreeMap<i64, (u64, u64)> = Default::default();
     let mut trace = None;
     let (mut evs, mut sub, mut outs) = (Vec::new(), Vec::new(), Vec::new());
+    // steps and exclusions decided by the event name alone, looked up per event code;
+    // those with property filters are tested per event
+    let (by_code, filtered) = code_masks(scope, &plan);
+    let codes = scope.store.event_codes();
+    let strict = spec.order == Order::Strict;
+    let entry_needs_range = spec.order != Order::Any;
+    let all_steps_in_range = spec.range == RangeRule::AllSteps;
     for (u, r) in scope.users() {
         evs.clear();
-        for i in r {
-            if !scope.keep(i) || (spec.range == RangeRule::AllSteps && !scope.in_range(t[i])) {
-                continue;
-            }
-            let entry_ok = scope.in_range(t[i]);
-            let mut steps = 0u32;
-            for (k, m) in plan.steps.iter().enumerate() {
-                if scope.matches(m, i, u) {
+        let (cs, ts) = (&codes[r.clone()], &t[r.clone()]);
+        for (j, (&c, &ti)) in cs.iter().zip(ts).enumerate() {
+            let i = r.start + j;
+            let (mut steps, mut excl) = by_code[c as usize];
+            for &(k, exclusion) in &filtered {
+                if exclusion {
+                    let (m, mask) = &plan.exclusions[k];
+                    if scope.matches(m, i, u) {
+                        excl |= mask;
+                    }
+                } else if scope.matches(&plan.steps[k], i, u) {
                     steps |= 1 << k;
                 }
             }
-            if spec.order != Order::Any && !entry_ok {
+            if steps == 0 && excl == 0 && !strict {
+                continue;
+            }
+            let entry_ok = scope.in_range(ti);
+            if !scope.keep(i) || (all_steps_in_range && !entry_ok) {
+                continue;
+            }
+            if entry_needs_range && !entry_ok {
                 steps &= !1;
             }
-            let mut excl = 0u32;
-            for (m, mask) in &plan.exclusions {
-                if scope.matches(m, i, u) {
-                    excl |= mask;
-                }
-            }
-            if steps == 0 && excl == 0 && spec.order != Order::Strict {
+            if steps == 0 && excl == 0 && !strict {
                 continue;
             }
             evs.push(UEv {
-                t: t[i],
+                t: ti,
                 steps,
                 excl,
                 key: values.as_ref().map_or(0, |v| v.key(i)),
@@ -1565,6 +1576,37 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
         excluded,
         trace,
     })
+}
+
+/// Per event code: (steps as bits, exclusion targets as bits) that the name alone decides.
+type CodeMasks = Vec<(u32, u32)>;
+
+/// Per event code, the steps and exclusion targets that the event name alone decides;
+/// and the (index, is exclusion) of matchers that also test properties.
+fn code_masks(scope: &Scoped, plan: &Plan) -> (CodeMasks, Vec<(usize, bool)>) {
+    let ncodes = scope.store.event_names().len();
+    let mut by_code = vec![(0u32, 0u32); ncodes];
+    let mut filtered = Vec::new();
+    let mut mark = |m: &EventMatcher, f: &mut dyn FnMut(&mut (u32, u32))| match m.event {
+        Some(c) if (c as usize) < ncodes => f(&mut by_code[c as usize]),
+        Some(_) => {} // an event that does not occur matches nothing
+        None => by_code.iter_mut().for_each(f),
+    };
+    for (k, m) in plan.steps.iter().enumerate() {
+        if m.has_filter() {
+            filtered.push((k, false));
+        } else {
+            mark(m, &mut |x| x.0 |= 1 << k);
+        }
+    }
+    for (k, (m, mask)) in plan.exclusions.iter().enumerate() {
+        if m.has_filter() {
+            filtered.push((k, true));
+        } else {
+            mark(m, &mut |x| x.1 |= mask);
+        }
+    }
+    (by_code, filtered)
 }
 
 /// The trace of one user: their matched events, the counted attempt and why.
