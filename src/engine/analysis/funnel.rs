@@ -1370,7 +1370,10 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
     // per breakdown key: reached counts and (step, seconds) samples
     let nkeys = values.as_ref().map_or(0, |v| v.len());
     let mut by_key: Vec<Agg> = Vec::new();
-    let mut trend: std::collections::BTreeMap<i64, (u64, u64)> = Default::default();
+    // (entered, converted) per entry interval, indexed from the data's first interval
+    let trend_base = trend_cal.bucket(scope.data_span.0);
+    let trend_len = trend_cal.index(trend_base, trend_cal.bucket(scope.data_span.1)) + 1;
+    let mut trend = vec![(0u64, 0u64); trend_len.clamp(0, 1 << 20) as usize];
     let mut trace = None;
     let (mut evs, mut sub, mut outs) = (Vec::new(), Vec::new(), Vec::new());
     // steps and exclusions decided by the event name alone, looked up per event code;
@@ -1439,11 +1442,11 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
                 continue;
             }
             all.add(o);
-            let e = trend
-                .entry(trend_cal.bucket(o.attempt.start()))
-                .or_default();
-            e.0 += 1;
-            e.1 += u64::from(o.furthest == n - 1);
+            let k = trend_cal.index(trend_base, trend_cal.bucket(o.attempt.start()));
+            if let Some(e) = usize::try_from(k).ok().and_then(|k| trend.get_mut(k)) {
+                e.0 += 1;
+                e.1 += u64::from(o.furthest == n - 1);
+            }
         }
         if values.is_none() {
             continue;
@@ -1546,13 +1549,15 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
             })
             .collect();
     }
-    let over_time = match (trend.keys().next(), trend.keys().next_back()) {
-        (Some(&lo), Some(&hi)) if trend_cal.index(lo, hi) < 5000 => (0..=trend_cal.index(lo, hi))
+    // from the first to the last interval with an entry (at most 5,000 points)
+    let lo = trend.iter().position(|e| e.0 > 0);
+    let hi = trend.iter().rposition(|e| e.0 > 0);
+    let over_time = match (lo, hi) {
+        (Some(lo), Some(hi)) if hi - lo < 5000 && trend_len <= 1 << 20 => (lo..=hi)
             .map(|k| {
-                let key = trend_cal.add(lo, k);
-                let (entered, converted) = trend.get(&key).copied().unwrap_or_default();
+                let (entered, converted) = trend[k];
                 TrendPoint {
-                    label: trend_cal.label(key),
+                    label: trend_cal.label(trend_cal.add(trend_base, k as i64)),
                     entered,
                     converted,
                     rate: if entered == 0 {
