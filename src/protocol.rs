@@ -82,6 +82,13 @@ pub struct UserError {
     pub field: Option<String>,
     /// The error in English, with what and where.
     pub message: String,
+    /// A stable code of the message, when it has one (`unknown_event`, `periods_range`...),
+    /// so the app can say it in its language with `params`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The values the message names, by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 impl UserError {
@@ -91,6 +98,8 @@ impl UserError {
             code: code.into(),
             field: None,
             message: message.into(),
+            key: None,
+            params: Default::default(),
         }
     }
 }
@@ -106,14 +115,29 @@ impl From<&Error> for UserError {
             Error::NoEvents => "no_events",
             Error::Cancelled => "cancelled",
         };
-        let (field, message) = match e {
-            Error::Spec { field, message } => (Some(field.clone()), message.clone()),
-            other => (None, other.to_string()),
+        let (field, message, key, params) = match e {
+            Error::Spec {
+                field,
+                message,
+                key,
+                params,
+            } => (
+                Some(field.clone()),
+                message.clone(),
+                (!key.is_empty()).then(|| key.to_string()),
+                params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ),
+            other => (None, other.to_string(), None, Default::default()),
         };
         UserError {
             code: code.into(),
             field,
             message,
+            key,
+            params,
         }
     }
 }
@@ -249,6 +273,8 @@ mod tests {
             (e.code.as_str(), e.field.as_deref()),
             ("spec", Some("periods"))
         );
+        assert_eq!(e.key.as_deref(), Some("periods_range"));
+        assert_eq!(e.params.get("got").map(String::as_str), Some("0"));
         assert!(e.to_string().starts_with("invalid spec: periods:"), "{e}");
         let Reply::Error(e) =
             s.handle_json(r#"{"type":"run","query":{"analysis":"funel"}}"#, &clock)

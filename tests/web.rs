@@ -197,3 +197,48 @@ fn every_string_has_both_languages() {
         assert_eq!(t(Lang::Zh, k), *zh);
     }
 }
+
+/// Every message code the engine gives a spec error has a Chinese text, and the
+/// parameters it names are filled in.
+#[wasm_bindgen_test]
+fn every_spec_error_code_has_a_chinese_text() {
+    use loupe::ui::i18n::{spec_message, SPEC_ERRORS_ZH};
+    let sources = [
+        include_str!("../src/engine/spec.rs"),
+        include_str!("../src/engine/analysis/funnel.rs"),
+        include_str!("../src/engine/analysis/retention.rs"),
+        include_str!("../src/engine/analysis/segmentation.rs"),
+    ];
+    let mut codes = Vec::new();
+    for src in sources {
+        for part in src.split(".keyed(").skip(1) {
+            let rest = part.trim_start();
+            // a literal code, or `if ... { "a" } else { "b" }`
+            let head = &rest[..rest.find(',').unwrap_or(rest.len())];
+            for lit in head.split('"').skip(1).step_by(2) {
+                codes.push(lit.to_string());
+            }
+        }
+    }
+    assert!(
+        codes.len() >= 25,
+        "only {} codes found: the scan is broken",
+        codes.len()
+    );
+    for c in &codes {
+        assert!(
+            SPEC_ERRORS_ZH.iter().any(|(k, _)| k == c),
+            "no Chinese text for {c}"
+        );
+    }
+    // the engine's real error, said in Chinese with its numbers
+    let d = csv::load(CSV.as_bytes(), None, &LoadOptions::default(), &mut |_| true).unwrap();
+    let q = Query::from_json(r#"{"analysis":"retention","periods":999}"#).unwrap();
+    let e = loupe::protocol::UserError::from(&analysis::run(&d.store, &q).unwrap_err());
+    let zh = spec_message(Lang::Zh, e.key.as_deref(), &e.params, &e.message);
+    assert_eq!(zh, "周期数须在 1 到 400 之间，当前为 999");
+    assert_eq!(
+        spec_message(Lang::En, e.key.as_deref(), &e.params, &e.message),
+        e.message
+    );
+}

@@ -27,8 +27,12 @@ pub enum Error {
     Spec {
         /// Where in the spec, e.g. `steps[2].event`.
         field: String,
-        /// What is wrong and how to fix it.
+        /// What is wrong and how to fix it, in English.
         message: String,
+        /// A stable code of the message (empty when it has none), for translations.
+        key: &'static str,
+        /// The values the message names, by name, for translations.
+        params: Vec<(&'static str, String)>,
     },
 
     /// A spec is not valid JSON or has unknown or mistyped fields.
@@ -50,6 +54,26 @@ impl Error {
         Error::Spec {
             field: field.into(),
             message: message.into(),
+            key: "",
+            params: Vec::new(),
+        }
+    }
+
+    /// Gives a spec error a stable message code and the values it names, so a front end
+    /// can say it in another language (`{name}` in its text stands for a parameter).
+    pub fn keyed(
+        self,
+        code: &'static str,
+        values: &[(&'static str, &dyn std::fmt::Display)],
+    ) -> Self {
+        match self {
+            Error::Spec { field, message, .. } => Error::Spec {
+                field,
+                message,
+                key: code,
+                params: values.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            },
+            other => other,
         }
     }
 }

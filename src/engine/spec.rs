@@ -19,7 +19,7 @@
 
 use crate::engine::error::{Error, Result};
 use crate::engine::store::{format_number, Dictionary, EventStore, PropertyValues};
-use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone, DAY};
+use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -646,10 +646,9 @@ impl Scope {
     /// Resolves the scope against `store`: zone, date range and shared filters.
     pub fn resolve<'a>(&self, store: &'a EventStore) -> Result<Scoped<'a>> {
         let data_span = store.time_span().ok_or(Error::NoEvents)?;
-        let zone = self
-            .timezone
-            .resolve()
-            .map_err(|e| Error::spec("timezone", e))?;
+        let zone = self.timezone.resolve().map_err(|e| {
+            Error::spec("timezone", e).keyed("unknown_timezone", &[("zone", &self.timezone)])
+        })?;
         let mut s = Scoped {
             store,
             zone,
@@ -748,6 +747,13 @@ impl<'a> Scoped<'a> {
                             from.as_deref().unwrap_or("…"),
                             to.as_deref().unwrap_or("…")
                         ),
+                    )
+                    .keyed(
+                        "range_reversed",
+                        &[
+                            ("from", &from.as_deref().unwrap_or("…")),
+                            ("to", &to.as_deref().unwrap_or("…")),
+                        ],
                     ));
                 }
                 (from_t, to_t)
@@ -764,6 +770,7 @@ impl<'a> Scoped<'a> {
                 field,
                 format!("\"{s}\" is not a date (2025-01-31) or a timestamp (2025-01-31T12:00:00Z)"),
             )
+            .keyed("bad_date", &[("value", &s)])
         })?;
         Ok(if is_date {
             // parse_timestamp read the date as local midnight in the zone
@@ -908,6 +915,18 @@ impl<'a> Scoped<'a> {
                     ),
                 },
             )
+            .keyed(
+                if near.is_some() {
+                    "unknown_property_hint"
+                } else {
+                    "unknown_property"
+                },
+                &[
+                    ("name", &name),
+                    ("hint", &near.unwrap_or("")),
+                    ("names", &names.join(", ")),
+                ],
+            )
         })
     }
 
@@ -966,25 +985,35 @@ impl<'a> Scoped<'a> {
         let values: Vec<String> = match (f.op, &f.value) {
             (Op::IsSet | Op::IsNotSet, None | Some(Value::Null)) => Vec::new(),
             (Op::IsSet | Op::IsNotSet, Some(_)) => {
-                return Err(Error::spec(vfield, "is_set and is_not_set take no value"))
+                return Err(Error::spec(vfield, "is_set and is_not_set take no value")
+                    .keyed("no_value_expected", &[]))
             }
             (Op::In | Op::NotIn, Some(Value::Array(a))) => {
                 a.iter().map(scalar).collect::<Option<_>>().ok_or_else(|| {
                     Error::spec(&vfield, "the list may hold only strings and numbers")
+                        .keyed("list_scalars", &[])
                 })?
             }
             (Op::In | Op::NotIn, _) => {
-                return Err(Error::spec(vfield, "in and not_in need a list of values"))
+                return Err(Error::spec(vfield, "in and not_in need a list of values")
+                    .keyed("list_needed", &[]))
             }
-            (_, Some(v)) => vec![scalar(v)
-                .ok_or_else(|| Error::spec(&vfield, "the value must be a string or a number"))?],
-            (_, None) => return Err(Error::spec(vfield, "this comparison needs a value")),
+            (_, Some(v)) => vec![scalar(v).ok_or_else(|| {
+                Error::spec(&vfield, "the value must be a string or a number")
+                    .keyed("scalar_needed", &[])
+            })?],
+            (_, None) => {
+                return Err(
+                    Error::spec(vfield, "this comparison needs a value").keyed("value_needed", &[])
+                )
+            }
         };
         let numeric_op = matches!(f.op, Op::Gt | Op::Gte | Op::Lt | Op::Lte);
         let parse = |s: &str| s.trim().parse::<f64>().ok().filter(|v| v.is_finite());
         let nums: Vec<f64> = if numeric_op {
             let v = parse(&values[0]).ok_or_else(|| {
                 Error::spec(&vfield, format!("\"{}\" is not a number", values[0]))
+                    .keyed("not_a_number", &[("value", &values[0])])
             })?;
             vec![v]
         } else {
@@ -999,6 +1028,10 @@ impl<'a> Scoped<'a> {
                             "\"{}\" holds numbers, and \"{}\" is not a number",
                             f.property, values[0]
                         ),
+                    )
+                    .keyed(
+                        "number_column",
+                        &[("property", &f.property), ("value", &values[0])],
                     ));
                 }
                 Test::Number(NumTest {
@@ -1145,26 +1178,36 @@ pub fn closest(dict: &Dictionary, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// One day in microseconds (re-exported for analyses that cut by days).
-pub const ONE_DAY: i64 = DAY;
-
 /// The error for an event name that does not occur in the data, with the closest name
 /// or some known names.
 pub(crate) fn event_error(store: &EventStore, field: &str, name: &str) -> Error {
     let names: Vec<&str> = store.event_names().iter().collect();
-    let hint = names
+    let near = names
         .iter()
+        .copied()
         .min_by_key(|n| edit_distance(n, name))
-        .filter(|n| edit_distance(n, name) <= 2.max(name.len() / 3))
-        .map(|n| format!("; did you mean \"{n}\"?"))
-        .unwrap_or_else(|| {
-            let mut some: Vec<&str> = names.iter().copied().take(8).collect();
-            some.sort_unstable();
-            format!("; known events include: {}", some.join(", "))
-        });
+        .filter(|n| edit_distance(n, name) <= 2.max(name.len() / 3));
+    let mut some: Vec<&str> = names.iter().copied().take(8).collect();
+    some.sort_unstable();
+    let hint = match near {
+        Some(n) => format!("; did you mean \"{n}\"?"),
+        None => format!("; known events include: {}", some.join(", ")),
+    };
     Error::spec(
         field,
         format!("no event named \"{name}\" in the data{hint}"),
+    )
+    .keyed(
+        if near.is_some() {
+            "unknown_event_hint"
+        } else {
+            "unknown_event"
+        },
+        &[
+            ("name", &name),
+            ("hint", &near.unwrap_or("")),
+            ("names", &some.join(", ")),
+        ],
     )
 }
 
@@ -1188,6 +1231,7 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
     use crate::engine::store::StoreBuilder;
+    use crate::engine::time::DAY;
 
     fn store() -> EventStore {
         let mut b = StoreBuilder::new(vec!["plan".into(), "amount".into()]);
@@ -1263,7 +1307,7 @@ mod tests {
     fn filter_errors_name_the_field() {
         let s = store();
         let err = |json: &str| match scope(json).resolve(&s) {
-            Err(Error::Spec { field, message }) => (field, message),
+            Err(Error::Spec { field, message, .. }) => (field, message),
             Err(e) => panic!("{e}"),
             Ok(_) => panic!("{json} resolved"),
         };

@@ -363,6 +363,85 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
+/// for a parameter. In English the engine's own message is shown.
+pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
+    ("unknown_timezone", "未知时区“{zone}”（不在时区数据库中）"),
+    ("range_reversed", "日期范围的结束早于开始（{from} 至 {to}）"),
+    (
+        "bad_date",
+        "“{value}”不是日期（2025-01-31）或时间（2025-01-31T12:00:00Z）",
+    ),
+    (
+        "unknown_property",
+        "没有名为“{name}”的属性；现有属性：{names}",
+    ),
+    (
+        "unknown_property_hint",
+        "没有名为“{name}”的属性；是否指“{hint}”？",
+    ),
+    ("no_value_expected", "“有值”和“无值”不需要填写值"),
+    ("list_scalars", "列表中只能是文本或数字"),
+    ("list_needed", "“属于”和“不属于”需要一组值（用逗号分隔）"),
+    ("scalar_needed", "值必须是文本或数字"),
+    ("value_needed", "此比较需要填写值"),
+    ("not_a_number", "“{value}”不是数字"),
+    ("number_column", "“{property}”是数字列，“{value}”不是数字"),
+    (
+        "unknown_event",
+        "数据中没有名为“{name}”的事件；已有事件包括：{names}",
+    ),
+    (
+        "unknown_event_hint",
+        "数据中没有名为“{name}”的事件；是否指“{hint}”？",
+    ),
+    ("steps_count", "漏斗需要 2 到 {max} 个步骤，当前为 {got} 个"),
+    ("at_least_one", "至少为 1"),
+    ("window_too_long", "转化窗口 {value} 太长，最多 {max} 天"),
+    (
+        "exclusion_steps",
+        "排除事件须位于两个步骤之间：需满足 1 ≤ 起始步骤（{from}）< 结束步骤（{to}）≤ {n}",
+    ),
+    (
+        "attribution_step",
+        "按步骤归因须指定第 1 到第 {n} 步，当前为第 {got} 步",
+    ),
+    ("periods_range", "周期数须在 1 到 {max} 之间，当前为 {got}"),
+    (
+        "bracket_start",
+        "区间须从第 1 个周期或之后开始（第 0 期总是第一列）",
+    ),
+    ("bracket_reversed", "区间 [{from}, {to}] 的结束早于开始"),
+    (
+        "brackets_order",
+        "区间须按升序排列且不重叠：[{from}, {to}] 开始于第 {prev} 期或更早",
+    ),
+    ("range_empty", "日期范围内没有任何事件"),
+    (
+        "too_many_intervals",
+        "{count} 个时间区间太多，无法绘图（最多 {max} 个）；请选择更长的粒度",
+    ),
+];
+
+/// A spec error's message in `lang`: the Chinese text of its code with the parameters
+/// filled in, or the engine's English message.
+pub fn spec_message(
+    lang: Lang,
+    key: Option<&str>,
+    params: &std::collections::BTreeMap<String, String>,
+    english: &str,
+) -> String {
+    let zh = key
+        .and_then(|k| SPEC_ERRORS_ZH.iter().find(|(c, _)| *c == k))
+        .map(|(_, z)| *z);
+    match (lang, zh) {
+        (Lang::Zh, Some(text)) => params.iter().fold(text.to_string(), |s, (k, v)| {
+            s.replace(&format!("{{{k}}}"), v)
+        }),
+        _ => english.to_string(),
+    }
+}
+
 /// The text of `key` in `lang`.
 pub fn t(lang: Lang, key: &str) -> &'static str {
     match STRINGS.iter().find(|s| s.0 == key) {

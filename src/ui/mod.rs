@@ -523,9 +523,10 @@ pub fn error_text(lang: Lang, e: &UserError) -> String {
         "engine_stopped" => t(lang, "err_engine_stopped"),
         _ => t(lang, "err_bad_request"),
     };
+    let detail = i18n::spec_message(lang, e.key.as_deref(), &e.params, &e.message);
     match &e.field {
-        Some(f) => format!("{head} ({f}): {}", e.message),
-        None => format!("{head}: {}", e.message),
+        Some(f) => format!("{head} ({f}): {detail}"),
+        None => format!("{head}: {detail}"),
     }
 }
 

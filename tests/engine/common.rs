@@ -59,7 +59,7 @@ pub fn segmentation(store: &EventStore, json: &str) -> SegmentationResult {
 /// Runs a spec that must fail validation with `Error::Spec`; returns (field, message).
 pub fn spec_error(store: &EventStore, json: &str) -> (String, String) {
     match try_run(store, json) {
-        Err(Error::Spec { field, message }) => (field, message),
+        Err(Error::Spec { field, message, .. }) => (field, message),
         other => panic!("expected a spec error for {json}, got {other:?}"),
     }
 }

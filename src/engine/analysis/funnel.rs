@@ -493,13 +493,15 @@ impl FunnelSpec {
             return Err(Error::spec(
                 "steps",
                 format!("a funnel needs 2 to {MAX_STEPS} steps, got {n}"),
-            ));
+            )
+            .keyed("steps_count", &[("max", &MAX_STEPS), ("got", &n)]));
         }
         if self.window.value == 0 {
             return Err(Error::spec(
                 "window.value",
                 "the conversion window must be at least 1",
-            ));
+            )
+            .keyed("at_least_one", &[]));
         }
         let window = self.window.micros().ok_or_else(|| {
             Error::spec(
@@ -514,6 +516,7 @@ impl FunnelSpec {
                     i64::MAX / DAY
                 ),
             )
+            .keyed("window_too_long", &[("value", &self.window.value), ("max", &(i64::MAX / DAY))])
         })?;
         let steps = self
             .steps
@@ -538,7 +541,8 @@ impl FunnelSpec {
                         "an exclusion lies between two steps: from_step {} and to_step {to} must satisfy 1 ≤ from < to ≤ {n}",
                         x.from_step
                     ),
-                ));
+                )
+                .keyed("exclusion_steps", &[("from", &x.from_step), ("to", &to), ("n", &n)]));
             }
             let m = scope.matcher(
                 &format!("exclusions[{j}].event"),
@@ -554,7 +558,8 @@ impl FunnelSpec {
                 return Err(Error::spec(
                     "attribution",
                     format!("step attribution names a step from 1 to {n}, got {k}"),
-                ));
+                )
+                .keyed("attribution_step", &[("n", &n), ("got", &k)]));
             }
         }
         Ok(Plan {

@@ -286,7 +286,8 @@ impl RetentionSpec {
                 return Err(Error::spec(
                     "periods",
                     format!("must be between 1 and {MAX_PERIODS}, got {periods}"),
-                ));
+                )
+                .keyed("periods_range", &[("max", &MAX_PERIODS), ("got", &periods)]));
             }
             cols.extend((1..=periods).map(|n| (n, n)));
             return Ok(cols);
@@ -297,26 +298,30 @@ impl RetentionSpec {
                 return Err(Error::spec(
                     field,
                     "a bracket starts at period 1 or later (period 0 is always the first column)",
-                ));
+                )
+                .keyed("bracket_start", &[]));
             }
             if a > b {
                 return Err(Error::spec(
                     field,
                     format!("[{a}, {b}] ends before it starts"),
-                ));
+                )
+                .keyed("bracket_reversed", &[("from", &a), ("to", &b)]));
             }
             if b > MAX_PERIODS {
                 return Err(Error::spec(
                     field,
                     format!("periods go up to {MAX_PERIODS}, got {b}"),
-                ));
+                )
+                .keyed("periods_range", &[("max", &MAX_PERIODS), ("got", &b)]));
             }
             let prev = cols[cols.len() - 1].1;
             if k > 0 && a <= prev {
                 return Err(Error::spec(
                     field,
                     format!("brackets must be in ascending order without overlap: [{a}, {b}] starts at or before period {prev}"),
-                ));
+                )
+                .keyed("brackets_order", &[("from", &a), ("to", &b), ("prev", &prev)]));
             }
             cols.push((a, b));
         }
@@ -336,7 +341,7 @@ fn column_label(&(a, b): &(u32, u32)) -> String {
 pub fn run(scope: &mut Scoped, spec: &RetentionSpec) -> Result<RetentionResult> {
     let cols = spec.columns()?;
     if spec.min_occurrences == 0 {
-        return Err(Error::spec("min_occurrences", "must be at least 1"));
+        return Err(Error::spec("min_occurrences", "must be at least 1").keyed("at_least_one", &[]));
     }
     let start = scope.matcher(
         "start_event",

@@ -178,7 +178,8 @@ pub fn run(scope: &mut Scoped, spec: &SegmentationSpec) -> Result<SegmentationRe
         return Err(Error::spec(
             "date_range",
             "no event of the data falls in the date range",
-        ));
+        )
+        .keyed("range_empty", &[]));
     };
     let (first, last) = (cal.bucket(lo), cal.bucket(hi));
     let nb = cal.index(first, last) as usize + 1;
@@ -186,7 +187,8 @@ pub fn run(scope: &mut Scoped, spec: &SegmentationSpec) -> Result<SegmentationRe
         return Err(Error::spec(
             "interval",
             format!("{nb} intervals is too many to chart (at most {MAX_BUCKETS}); choose a longer interval"),
-        ));
+        )
+        .keyed("too_many_intervals", &[("count", &nb), ("max", &MAX_BUCKETS)]));
     }
     // event code -> position in the chosen list (u32::MAX = not chosen)
     let mut chosen = vec![u32::MAX; store.event_names().len()];
