@@ -139,6 +139,8 @@ pub enum Action {
     RunStarted(&'static str, u32, Query),
     /// The shared scope changed.
     SetScope(Scope),
+    /// Stop waiting for the running analysis `kind` (its reply is ignored).
+    CancelRun(&'static str),
     /// Close the error banner.
     DismissError,
 }
@@ -161,6 +163,12 @@ impl Reducible for State {
                 s.outcomes.insert(kind, (id, q, Outcome::Running));
             }
             Action::SetScope(scope) => s.scope = scope,
+            Action::CancelRun(kind) => match s.outcomes.get_mut(kind) {
+                Some((_, _, o)) if *o == Outcome::Running => {
+                    *o = Outcome::Failed(UserError::new("cancelled", "the analysis was cancelled"));
+                }
+                _ => return self,
+            },
             Action::Reply(id, reply) => match reply {
                 Reply::Ready => return self,
                 Reply::Progress(p) => match &mut s.loading {
@@ -188,7 +196,8 @@ impl Reducible for State {
                 }
                 Reply::Result(r) => {
                     for (rid, _, o) in s.outcomes.values_mut() {
-                        if *rid == id {
+                        // a cancelled run's late answer is not shown
+                        if *rid == id && *o == Outcome::Running {
                             *o = Outcome::Done(id, Rc::new(*r.clone()));
                         }
                     }
@@ -310,6 +319,11 @@ impl Engine {
     pub fn cancel_load(&self) {
         self.workers.borrow_mut().loading = None;
         self.dispatch.dispatch(Action::CancelLoad);
+    }
+
+    /// Stops waiting for the running analysis `kind`.
+    pub fn cancel_run(&self, kind: &'static str) {
+        self.dispatch.dispatch(Action::CancelRun(kind));
     }
 
     /// Sends a query for analysis `kind` to the worker holding the dataset.

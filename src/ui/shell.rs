@@ -126,6 +126,10 @@ pub fn shell(p: &ShellProps) -> Html {
         let (engine, q) = (p.panel.engine.clone(), query.clone());
         Callback::from(move |_| engine.run(kind, q.clone()))
     };
+    let cancel = {
+        let engine = p.panel.engine.clone();
+        Callback::from(move |_| engine.cancel_run(kind))
+    };
     let last = &p.panel.last;
     let running = matches!(last, Some((_, Outcome::Running)));
     let stale = matches!(last, Some((q, Outcome::Done(..))) if *q != query);
@@ -157,6 +161,9 @@ pub fn shell(p: &ShellProps) -> Html {
                 <button class="run" data-testid="run" onclick={run} disabled={running}>
                     { if running { t(lang, "running") } else { t(lang, "run") } }
                 </button>
+                if running {
+                    <button class="secondary small" data-testid="cancel-run" onclick={cancel}>{ t(lang, "cancel") }</button>
+                }
                 { status }
                 if stale { <div class="stale muted small" data-testid="stale">{ t(lang, "stale") }</div> }
             </div>
