@@ -41,6 +41,8 @@ step "wasm tests in headless Chromium" wasm cargo test --locked --target wasm32-
 step "cross-check against DuckDB SQL" crosscheck bash scripts/crosscheck.sh --rebuild
 step "build the static site" dist trunk build --release --dist dist
 step "end-to-end tests in Chromium" e2e node --test tests/e2e/
+# the benchmark page speaks the worker protocol too: one quick run on the e2e data
+step "benchmark page smoke run" bench timeout 300 node bench/browser.mjs --dist dist --runs 1 target/e2e/events.csv
 
 echo
 printf '%s\n' "${summary[@]}"
