@@ -173,6 +173,8 @@ pub struct EventStore {
     event: Vec<u32>,
     time: Vec<i64>,
     props: Vec<Property>,
+    /// Earliest and latest timestamp, computed once when the store is built.
+    span: Option<(i64, i64)>,
 }
 
 impl EventStore {
@@ -238,21 +240,10 @@ impl EventStore {
         self.props.iter().find(|p| p.name == name)
     }
 
-    /// Earliest and latest timestamp, `None` when empty.
+    /// Earliest and latest timestamp, `None` when empty (computed when the store was built:
+    /// every analysis asks for it).
     pub fn time_span(&self) -> Option<(i64, i64)> {
-        // each user's range is sorted by time; the global extremes are among range ends
-        let mut span: Option<(i64, i64)> = None;
-        for r in self.user_ranges() {
-            if r.is_empty() {
-                continue;
-            }
-            let (a, b) = (self.time[r.start], self.time[r.end - 1]);
-            span = Some(match span {
-                None => (a, b),
-                Some((lo, hi)) => (lo.min(a), hi.max(b)),
-            });
-        }
-        span
+        self.span
     }
 
     /// Approximate heap bytes held by the store.
@@ -356,7 +347,7 @@ impl StoreBuilder {
         }
         let permute_u32 = |v: &[u32]| order.iter().map(|&i| v[i as usize]).collect::<Vec<_>>();
         let event = permute_u32(&self.event);
-        let time = order.iter().map(|&i| self.time[i as usize]).collect();
+        let time: Vec<i64> = order.iter().map(|&i| self.time[i as usize]).collect();
         let props = self
             .prop_names
             .into_iter()
@@ -385,6 +376,10 @@ impl StoreBuilder {
                 Property { name, values }
             })
             .collect();
+        let span = time.iter().fold(None, |s: Option<(i64, i64)>, &t| match s {
+            None => Some((t, t)),
+            Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
+        });
         EventStore {
             users: self.users,
             user_offsets,
@@ -392,6 +387,7 @@ impl StoreBuilder {
             event,
             time,
             props,
+            span,
         }
     }
 }
