@@ -5,7 +5,7 @@
 
 use super::i18n::{t, Lang};
 use super::shell::{PanelProps, Shell};
-use super::widgets::{
+use super::widgets::{granularity_options, 
     edit, event_options, from_name, json_name, keyed, number_input, select, text_input,
     BreakdownPicker, FilterEditor,
 };
@@ -298,14 +298,7 @@ pub fn panel(p: &PanelProps) -> Html {
             format!("{} {k}", t(lang, "step")),
         )
     }));
-    let intervals = keyed(
-        &[
-            (Granularity::Day, "day"),
-            (Granularity::Week, "week"),
-            (Granularity::Month, "month"),
-        ],
-        lang,
-    );
+    let intervals = granularity_options(lang, false);
     let on_breakdown = edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b);
 
     let builder = html! {

@@ -5,7 +5,7 @@
 
 use super::i18n::{t, Lang};
 use super::shell::{PanelProps, Shell};
-use super::widgets::{
+use super::widgets::{granularity_options, 
     edit, event_options, from_name, json_name, keyed, number_input, select, text_input,
     BreakdownPicker, FilterEditor,
 };
@@ -96,15 +96,7 @@ pub fn panel(p: &PanelProps) -> Html {
         ],
         lang,
     );
-    let periods = keyed(
-        &[
-            (Granularity::Day, "day"),
-            (Granularity::Week, "week"),
-            (Granularity::Month, "month"),
-            (Granularity::Hour, "hour"),
-        ],
-        lang,
-    );
+    let periods = granularity_options(lang, true);
     let set_brackets = {
         let (spec, err) = (spec.clone(), brackets_error.clone());
         Callback::from(move |v: String| match parse_brackets(&v) {

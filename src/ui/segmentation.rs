@@ -4,11 +4,10 @@
 use super::count;
 use super::i18n::t;
 use super::shell::{PanelProps, Shell};
-use super::widgets::{edit, from_name, json_name, keyed, select, BreakdownPicker};
+use super::widgets::{granularity_options, edit, from_name, json_name, keyed, select, BreakdownPicker};
 use crate::engine::analysis::segmentation::{Measure, SegmentationSpec};
 use crate::engine::analysis::{AnalysisResult, Spec};
 use crate::engine::spec::Breakdown;
-use crate::engine::time::Granularity;
 use yew::prelude::*;
 
 /// The segmentation tab.
@@ -54,15 +53,7 @@ pub fn panel(p: &PanelProps) -> Html {
         ],
         lang,
     );
-    let intervals = keyed(
-        &[
-            (Granularity::Hour, "hour"),
-            (Granularity::Day, "day"),
-            (Granularity::Week, "week"),
-            (Granularity::Month, "month"),
-        ],
-        lang,
-    );
+    let intervals = granularity_options(lang, true);
     let on_breakdown = edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b);
     let builder = html! {
         <>

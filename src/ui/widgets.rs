@@ -5,7 +5,7 @@
 use super::i18n::{t, Lang};
 use crate::engine::overview::PropertySummary;
 use crate::engine::spec::{Breakdown, Filter, FilterGroup, FilterItem, Op, PropertyRef, Source};
-use crate::engine::time::TimeZone;
+use crate::engine::time::{Granularity, TimeZone};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -56,6 +56,19 @@ pub fn keyed<T: serde::Serialize>(
         .iter()
         .map(|(v, k)| (json_name(v), t(lang, k).to_string()))
         .collect()
+}
+
+/// Granularity options: day, week, month, and the hour first when `with_hour`.
+pub fn granularity_options(lang: Lang, with_hour: bool) -> Vec<(String, String)> {
+    let mut g = vec![
+        (Granularity::Day, "day"),
+        (Granularity::Week, "week"),
+        (Granularity::Month, "month"),
+    ];
+    if with_hour {
+        g.insert(0, (Granularity::Hour, "hour"));
+    }
+    keyed(&g, lang)
 }
 
 /// The JSON name of a unit enum value (`"day"`).
