@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn errors_are_typed_with_code_and_field() {
         let mut s = Session::new();
-        let req = r#"{"type":"run","query":{"analysis":"segmentation"}}"#;
+        let req = r#"{"type":"run","query":{"analysis":"trends"}}"#;
         assert!(matches!(s.handle_json(req, &clock), Reply::Error(e) if e.code == "no_data"));
         let mut s = session();
         let bad = r#"{"type":"run","query":{"analysis":"retention","periods":0}}"#;

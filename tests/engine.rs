@@ -1,12 +1,13 @@
 //! Integration tests of the engine (one binary, one module per area).
 //!
-//! - `funnel`, `retention`, `segmentation`, `ingest`: hand-worked fixtures loaded from small
+//! - `funnel`, `retention`, `trends`, `ingest`: hand-worked fixtures loaded from small
 //!   CSV strings; every expected number is worked out by hand in a comment next to it.
 //! - `oracle`: literal brute-force implementations of the definitions in the module docs
 //!   (DESIGN.md §3), compared number by number with the engine on the sample dataset and
 //!   on seeded random datasets full of equal timestamps; `oracle_retention` does the same
 //!   for the retention options (cohort kinds, occurrences, rolling windows, brackets,
-//!   averages, breakdowns).
+//!   averages, breakdowns), and `oracle_trends` for trends (measures, formulas, breakdowns,
+//!   date ranges, the previous period).
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -20,7 +21,9 @@ mod ingest;
 mod oracle;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
+#[path = "engine/oracle_trends.rs"]
+mod oracle_trends;
 #[path = "engine/retention.rs"]
 mod retention;
-#[path = "engine/segmentation.rs"]
-mod segmentation;
+#[path = "engine/trends.rs"]
+mod trends;

@@ -305,7 +305,7 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                     ),
                     (
                         "segmentation",
-                        r#"{"analysis":"segmentation","events":["view_item"],"breakdown":{"properties":["country"],"limit":0}}"#,
+                        r#"{"analysis":"trends","series":[{"event":"view_item"},{"event":"view_item","measure":"users"}],"breakdown":{"properties":["country"],"limit":0}}"#,
                     ),
                 ];
                 let mut timings = serde_json::Map::new();

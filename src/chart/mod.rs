@@ -173,6 +173,7 @@ mod tests {
     use super::*;
     use crate::engine::analysis::{self, AnalysisResult, Query};
     use crate::engine::sample::{dataset, SampleOptions};
+    use crate::engine::store::format_number;
 
     fn result(json: &str) -> AnalysisResult {
         let d = dataset(&SampleOptions {
@@ -259,33 +260,51 @@ mod tests {
     }
 
     #[test]
-    fn segmentation_svg_has_a_line_and_legend_per_series() {
-        let AnalysisResult::Segmentation(r) = result(
-            r#"{"analysis":"segmentation","events":["view_item"],"breakdown":"platform","interval":"week"}"#,
+    fn trends_svg_has_a_line_and_legend_per_visible_series() {
+        let AnalysisResult::Trends(r) = result(
+            r#"{"analysis":"trends","series":[{"event":"view_item"},{"event":"app_open","hidden":true}],"formulas":[{"expression":"A / B","label":"views per open"}],"breakdown":"platform","interval":"week"}"#,
         ) else {
             panic!()
         };
-        assert_eq!(r.series.len(), 3);
-        let svg = svg(800, 400, |a| {
-            segmentation::draw(a, &r, &Labels::english(), 1.0)
-        })
-        .unwrap();
-        for s in &r.series {
-            assert!(
-                svg.contains(&format!(">{}<", s.label)) || svg.contains(&s.label),
-                "{}",
-                s.label
-            );
+        // 3 platforms × (2 series + 1 formula)
+        assert_eq!(r.lines.len(), 9);
+        let svg = svg(800, 400, |a| trends::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        for l in r.lines.iter() {
+            assert_eq!(svg.contains(&l.label()), !l.hidden, "{}", l.label());
         }
-        // one line per series, in the palette's colours
+        // one solid line per visible series, each in its own colour
         let lines: Vec<&str> = svg.lines().filter(|l| l.contains("<polyline")).collect();
-        for c in &PALETTE[..3] {
+        for c in &PALETTE[..6] {
             let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
-            assert_eq!(
-                lines.iter().filter(|l| l.contains(&hex)).count(),
-                1,
-                "{hex}"
-            );
+            assert!(lines.iter().any(|l| l.contains(&hex)), "{hex}");
+        }
+        assert!(!lines.iter().any(|l| {
+            let c = PALETTE[6];
+            l.contains(&format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2))
+        }));
+    }
+
+    #[test]
+    fn trends_draw_in_every_display() {
+        for display in ["line", "area", "bar", "number"] {
+            let AnalysisResult::Trends(r) = result(&format!(
+                r#"{{"analysis":"trends","series":[{{"event":"view_item"}},{{"event":"purchase","measure":"users"}}],"compare":true,"display":"{display}","date_range":"last_30_days"}}"#
+            )) else {
+                panic!()
+            };
+            let svg = svg(800, 400, |a| trends::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+            for l in &r.lines {
+                assert!(svg.contains(&l.label()), "{display}: {}", l.label());
+            }
+            match display {
+                "bar" => assert!(svg.matches("<rect").count() >= 2 * r.buckets.len()),
+                "area" => assert!(svg.contains("<polygon")),
+                "number" => {
+                    let total = format_number(r.lines[0].total.unwrap());
+                    assert!(svg.contains(&total), "{total}");
+                }
+                _ => assert!(svg.contains("<polyline")),
+            }
         }
     }
 

@@ -892,7 +892,9 @@ impl<'a> Scoped<'a> {
         })
     }
 
-    fn property_index(&self, field: &str, name: &str) -> Result<usize> {
+    /// The column index of property `name`, or an `unknown_property` error naming
+    /// `field` with a "did you mean".
+    pub fn property_index(&self, field: &str, name: &str) -> Result<usize> {
         let props = self.store.properties();
         props.iter().position(|p| p.name == name).ok_or_else(|| {
             let mut names: Vec<&str> = props.iter().map(|p| p.name.as_str()).collect();

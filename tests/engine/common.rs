@@ -2,7 +2,7 @@
 
 use loupe::engine::analysis::funnel::FunnelResult;
 use loupe::engine::analysis::retention::RetentionResult;
-use loupe::engine::analysis::segmentation::SegmentationResult;
+use loupe::engine::analysis::trends::TrendsResult;
 use loupe::engine::analysis::{self, AnalysisResult, Output, Query};
 use loupe::engine::ingest::{csv, Dataset, LoadOptions};
 use loupe::engine::store::EventStore;
@@ -48,11 +48,11 @@ pub fn retention(store: &EventStore, json: &str) -> RetentionResult {
     }
 }
 
-/// Runs a segmentation spec that must succeed.
-pub fn segmentation(store: &EventStore, json: &str) -> SegmentationResult {
+/// Runs a trends spec that must succeed.
+pub fn trends(store: &EventStore, json: &str) -> TrendsResult {
     match try_run(store, json) {
-        Ok(AnalysisResult::Segmentation(r)) => r,
-        other => panic!("expected a segmentation result for {json}, got {other:?}"),
+        Ok(AnalysisResult::Trends(r)) => r,
+        other => panic!("expected a trends result for {json}, got {other:?}"),
     }
 }
 

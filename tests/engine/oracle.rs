@@ -9,12 +9,11 @@
 use super::common::{load, try_output, try_run};
 use loupe::engine::analysis::funnel::FunnelResult;
 use loupe::engine::analysis::retention::RetentionResult;
-use loupe::engine::analysis::segmentation::{SegmentationResult, Series};
 use loupe::engine::analysis::AnalysisResult;
 use loupe::engine::sample::{self, SampleOptions};
 use loupe::engine::store::EventStore;
 use loupe::engine::Error;
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -39,8 +38,6 @@ pub struct Ev {
 pub struct Data {
     pub events: Vec<Ev>,
     pub props: Vec<String>,
-    /// A dense id per event's user.
-    uid: Vec<u32>,
     /// Each user's events as indices into `events`, sorted by (time, source row).
     users: Vec<Vec<usize>>,
 }
@@ -51,12 +48,9 @@ impl Data {
         for (i, e) in events.iter().enumerate() {
             map.entry(&e.user).or_default().push(i);
         }
-        let mut uid = vec![0; events.len()];
         let users = map
             .into_values()
-            .enumerate()
-            .map(|(u, mut v)| {
-                v.iter().for_each(|&i| uid[i] = u as u32);
+            .map(|mut v| {
                 // stable: equal times keep source order
                 v.sort_by_key(|&i| events[i].time);
                 v
@@ -65,7 +59,6 @@ impl Data {
         Data {
             events,
             props,
-            uid,
             users,
         }
     }
@@ -82,7 +75,7 @@ impl Data {
         self.events.iter().map(|e| e.time).max().unwrap()
     }
 
-    fn data_start(&self) -> i64 {
+    pub(crate) fn data_start(&self) -> i64 {
         self.events.iter().map(|e| e.time).min().unwrap()
     }
 }
@@ -1384,220 +1377,6 @@ fn check_retention(what: &str, d: &Data, store: &EventStore, p: &RetentionParams
 }
 
 // ---------------------------------------------------------------------------------------
-// Segmentation oracle
-
-#[derive(Clone, Debug)]
-pub struct SegmentationParams {
-    pub events: Vec<&'static str>,
-    pub breakdown: Option<&'static str>,
-    pub limit: usize,
-    pub by_users: bool,
-    pub cal: Cal,
-}
-
-impl SegmentationParams {
-    fn json(&self) -> String {
-        let events: Vec<String> = self.events.iter().map(|e| format!("\"{e}\"")).collect();
-        let mut j = format!(
-            r#"{{"analysis":"segmentation","events":[{}],"measure":"{}","interval":"{}","timezone":"{}","week_start":"{}""#,
-            events.join(","),
-            if self.by_users { "users" } else { "events" },
-            self.cal.gran.json(),
-            self.cal.tz_json(),
-            if self.cal.sunday { "sunday" } else { "monday" },
-        );
-        if let Some(b) = self.breakdown {
-            j.push_str(&format!(
-                r#","breakdown":{{"properties":["{b}"],"limit":{}}}"#,
-                self.limit
-            ));
-        }
-        j.push('}');
-        j
-    }
-}
-
-/// Events and users per bucket of one series; users (dense ids) are listed with
-/// repetitions and counted after sorting and removing duplicates.
-struct Tally {
-    events: Vec<u64>,
-    users: Vec<Vec<u32>>,
-    total_users: Vec<u32>,
-}
-
-impl Tally {
-    fn new(nb: usize) -> Tally {
-        Tally {
-            events: vec![0; nb],
-            users: vec![Vec::new(); nb],
-            total_users: Vec::new(),
-        }
-    }
-
-    fn add(&mut self, bucket: usize, user: u32) {
-        self.events[bucket] += 1;
-        self.users[bucket].push(user);
-        self.total_users.push(user);
-    }
-
-    fn series(&self, label: &str) -> Series {
-        let distinct = |v: &Vec<u32>| {
-            let mut v = v.clone();
-            v.sort_unstable();
-            v.dedup();
-            v.len() as u64
-        };
-        Series {
-            label: label.to_string(),
-            events: self.events.clone(),
-            users: self.users.iter().map(distinct).collect(),
-            total_events: self.events.iter().sum(),
-            total_users: distinct(&self.total_users),
-        }
-    }
-}
-
-/// Buckets from the first to the last event of the data. Without a breakdown: one series
-/// per chosen event (an event counts in the first series of its name), or one series of all
-/// events. With one: values ranked by events (or distinct users) over the chosen events,
-/// ties by label; the top `limit` (0 = all), then "(other)", then "(none)".
-fn segmentation_oracle(
-    d: &Data,
-    p: &SegmentationParams,
-) -> (Vec<String>, Vec<String>, Vec<Series>, Series) {
-    let cal = p.cal;
-    let first = cal.key(d.data_start());
-    let nb = cal.index(first, cal.key(d.data_end())) as usize + 1;
-    let keys: Vec<i64> = (0..nb as i64).map(|n| cal.add(first, n)).collect();
-    // (event, bucket, user id) of every chosen event
-    let chosen: Vec<(&Ev, usize, u32)> = d
-        .events
-        .iter()
-        .zip(&d.uid)
-        .filter(|(e, _)| p.events.is_empty() || p.events.contains(&e.event.as_str()))
-        .map(|(e, &u)| (e, cal.index(first, cal.key(e.time)) as usize, u))
-        .collect();
-    let mut total = Tally::new(nb);
-    for &(_, b, u) in &chosen {
-        total.add(b, u);
-    }
-    let mut series = Vec::new();
-    match p.breakdown {
-        None => {
-            let labels: Vec<&str> = if p.events.is_empty() {
-                vec!["(all events)"]
-            } else {
-                p.events.clone()
-            };
-            let mut tallies: Vec<Tally> = labels.iter().map(|_| Tally::new(nb)).collect();
-            for &(e, b, u) in &chosen {
-                let s = if p.events.is_empty() {
-                    0
-                } else {
-                    p.events.iter().position(|x| *x == e.event).unwrap()
-                };
-                tallies[s].add(b, u);
-            }
-            for (t, l) in tallies.iter().zip(labels) {
-                series.push(t.series(l));
-            }
-        }
-        Some(prop) => {
-            let pi = d.props.iter().position(|x| x == prop).unwrap();
-            let mut per_value: BTreeMap<&str, (u64, HashSet<u32>)> = BTreeMap::new();
-            for &(e, _, u) in &chosen {
-                if !e.props[pi].is_empty() {
-                    let v = per_value.entry(&e.props[pi]).or_default();
-                    v.0 += 1;
-                    v.1.insert(u);
-                }
-            }
-            let mut ranked: Vec<(&str, u64)> = per_value
-                .iter()
-                .map(|(k, (ev, us))| (*k, if p.by_users { us.len() as u64 } else { *ev }))
-                .collect();
-            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            let keep = if p.limit == 0 {
-                ranked.len()
-            } else {
-                p.limit.min(ranked.len())
-            };
-            let kept: Vec<&str> = ranked[..keep].iter().map(|x| x.0).collect();
-            let mut tallies: HashMap<&str, Tally> = HashMap::default();
-            for &(e, b, u) in &chosen {
-                let v = e.props[pi].as_str();
-                let label = if v.is_empty() {
-                    "(none)"
-                } else if kept.contains(&v) {
-                    v
-                } else {
-                    "(other)"
-                };
-                tallies
-                    .entry(label)
-                    .or_insert_with(|| Tally::new(nb))
-                    .add(b, u);
-            }
-            let mut order: Vec<&str> = kept.clone();
-            order.extend(
-                ["(other)", "(none)"]
-                    .into_iter()
-                    .filter(|l| tallies.contains_key(l)),
-            );
-            for l in order {
-                series.push(tallies[l].series(l));
-            }
-        }
-    }
-    (
-        keys.iter().map(|&k| cal.label(k)).collect(),
-        keys.iter().map(|&k| rfc3339(cal.start(k))).collect(),
-        series,
-        total.series("(total)"),
-    )
-}
-
-fn check_segmentation(what: &str, d: &Data, store: &EventStore, p: &SegmentationParams) {
-    let json = p.json();
-    if p.events.iter().any(|e| !d.has_event(e)) {
-        assert!(
-            matches!(try_run(store, &json), Err(Error::Spec { .. })),
-            "{what} {json}"
-        );
-        return;
-    }
-    let r: SegmentationResult = match try_run(store, &json) {
-        Ok(AnalysisResult::Segmentation(r)) => r,
-        other => panic!("{what} {json}: {other:?}"),
-    };
-    let (buckets, starts, series, total) = segmentation_oracle(d, p);
-    assert_eq!(r.buckets, buckets, "{what} {json}: buckets");
-    assert_eq!(r.bucket_starts, starts, "{what} {json}: bucket starts");
-    let labels: Vec<&str> = r.series.iter().map(|s| s.label.as_str()).collect();
-    let exp_labels: Vec<&str> = series.iter().map(|s| s.label.as_str()).collect();
-    assert_eq!(labels, exp_labels, "{what} {json}: series");
-    for (a, e) in r.series.iter().zip(&series) {
-        assert_eq!(a.events, e.events, "{what} {json}: events of {}", e.label);
-        assert_eq!(a.users, e.users, "{what} {json}: users of {}", e.label);
-        assert_eq!(
-            a.total_events, e.total_events,
-            "{what} {json}: total events of {}",
-            e.label
-        );
-        assert_eq!(
-            a.total_users, e.total_users,
-            "{what} {json}: total users of {}",
-            e.label
-        );
-    }
-    assert_eq!(r.total.events, total.events, "{what} {json}: total events");
-    assert_eq!(r.total.users, total.users, "{what} {json}: total users");
-    assert_eq!(r.total.total_events, total.total_events, "{what} {json}");
-    assert_eq!(r.total.total_users, total.total_users, "{what} {json}");
-    assert_eq!(r.breakdown.as_deref(), p.breakdown);
-}
-
-// ---------------------------------------------------------------------------------------
 // Datasets
 
 /// The sample dataset (3,000 users) as raw events and as the engine's store.
@@ -2151,87 +1930,3 @@ fn retention_on_or_after_with_short_tables_matches_oracle() {
     }
 }
 
-fn segmentation_grid(
-    event_lists: &[&[&'static str]],
-    breakdowns: &[Option<&'static str>],
-    cals: &[Cal],
-    limits: &[usize],
-) -> Vec<SegmentationParams> {
-    let mut v = Vec::new();
-    for events in event_lists {
-        for &breakdown in breakdowns {
-            for &c in cals {
-                // the measure only matters for ranking breakdown values
-                let measures: &[bool] = if breakdown.is_some() {
-                    &[false, true]
-                } else {
-                    &[false]
-                };
-                let limits: &[usize] = if breakdown.is_some() { limits } else { &[10] };
-                for &by_users in measures {
-                    for &limit in limits {
-                        v.push(SegmentationParams {
-                            events: events.to_vec(),
-                            breakdown,
-                            limit,
-                            by_users,
-                            cal: c,
-                        });
-                    }
-                }
-            }
-        }
-    }
-    v
-}
-
-#[test]
-fn segmentation_matches_oracle_on_sample() {
-    let (d, store) = sample_data();
-    let grid = segmentation_grid(
-        &[
-            &[],
-            &["view_item"],
-            &["purchase", "add_to_cart"],
-            &["signup", "signup", "app_open"],
-        ],
-        &[None, Some("country"), Some("channel")],
-        &[
-            cal(Gran::Day, NY),
-            Cal {
-                sunday: true,
-                ..cal(Gran::Week, CN)
-            },
-            cal(Gran::Month, UTC),
-        ],
-        &[0, 3],
-    );
-    for p in &grid {
-        check_segmentation("sample", d, store, p);
-    }
-}
-
-#[test]
-fn segmentation_matches_oracle_on_random_tie_heavy_data() {
-    let grid = segmentation_grid(
-        &[&[], &["a"], &["b", "a"], &["a", "c", "a"]],
-        &[None, Some("p"), Some("n")],
-        &[
-            cal(Gran::Hour, UTC),
-            cal(Gran::Day, CN),
-            cal(Gran::Week, IN),
-            Cal {
-                sunday: true,
-                ..cal(Gran::Week, NY)
-            },
-            cal(Gran::Month, UTC),
-        ],
-        &[0, 1, 3],
-    );
-    for seed in 2000..2030u64 {
-        let (d, store) = random_data(seed);
-        for p in &grid {
-            check_segmentation(&format!("seed {seed}"), &d, &store, p);
-        }
-    }
-}

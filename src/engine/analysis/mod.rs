@@ -30,7 +30,7 @@ macro_rules! for_each_analysis {
         $m! {
             Funnel funnel FunnelSpec FunnelResult "Conversion funnel.",
             Retention retention RetentionSpec RetentionResult "Cohort retention table.",
-            Segmentation segmentation SegmentationSpec SegmentationResult "Events or users over time, with an optional breakdown."
+            Trends trends TrendsSpec TrendsResult "Series of events, users or property values over time, with formulas, a breakdown and the previous period."
         }
     };
 }
@@ -199,16 +199,19 @@ pub fn run(store: &EventStore, query: &Query) -> Result<Output> {
 
 /// Median of a list of values (mean of the two middle values for even lengths).
 pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
+    quantile(v, 0.5)
+}
+
+/// The `q` quantile of `v` (sorted in place) interpolating linearly between the nearest
+/// ranks, like DuckDB's `quantile_cont`.
+pub(crate) fn quantile(v: &mut [f64], q: f64) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_unstable_by(|a, b| a.total_cmp(b));
-    let m = v.len() / 2;
-    Some(if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    })
+    v.sort_unstable_by(f64::total_cmp);
+    let pos = q * (v.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(v[lo] + (v[hi] - v[lo]) * (pos - lo as f64))
 }
 
 #[cfg(test)]
@@ -230,7 +233,7 @@ mod tests {
 
     #[test]
     fn shared_fields_sit_beside_the_analysis_fields_and_round_trip() {
-        let json = r#"{"analysis":"segmentation","events":["a"],"date_range":"last_7_days","timezone":"+08:00","filters":[{"property":"plan","op":"eq","value":"pro"}]}"#;
+        let json = r#"{"analysis":"trends","series":[{"event":"a"}],"date_range":"last_7_days","timezone":"+08:00","filters":[{"property":"plan","op":"eq","value":"pro"}]}"#;
         let q = Query::from_json(json).unwrap();
         assert_eq!(
             q.scope.date_range,
@@ -239,16 +242,16 @@ mod tests {
         assert_eq!(q.scope.timezone.to_string(), "+08:00");
         assert_eq!(Query::from_json(&q.to_json()).unwrap(), q);
         // defaults are left out of the JSON, so links stay short
-        let plain = Query::from_json(r#"{"analysis":"segmentation"}"#).unwrap();
+        let plain = Query::from_json(r#"{"analysis":"trends"}"#).unwrap();
         assert!(
             !plain.to_json().contains("date_range"),
             "{}",
             plain.to_json()
         );
         // a typo in a shared field is an error, like anywhere else
-        let e = Query::from_json(r#"{"analysis":"segmentation","date_rnge":"all"}"#).unwrap_err();
+        let e = Query::from_json(r#"{"analysis":"trends","date_rnge":"all"}"#).unwrap_err();
         assert!(e.to_string().contains("date_rnge"), "{e}");
-        let e = Query::from_json(r#"{"analysis":"segmentation","timezone":"Mars/Base"}"#)
+        let e = Query::from_json(r#"{"analysis":"trends","timezone":"Mars/Base"}"#)
             .map(|q| q.scope.timezone.resolve().is_err());
         assert_eq!(e.ok(), Some(true));
     }

@@ -1,0 +1,893 @@
+//! Trends: several series over time, each an event (or any event) with its own filters and
+//! a measure, plus formulas between series, an optional breakdown and a comparison with the
+//! previous period.
+//!
+//! Definitions (docs/specs.md, "Trends"):
+//! - Intervals run from the interval of the first to that of the last event of the data in
+//!   the date range, empty ones included. An event counts when it passes the shared
+//!   filters, lies in the date range and matches the series (event name and the series'
+//!   own filters).
+//! - Measures per (series, interval): total events; unique users (a user counts once per
+//!   interval, and once in the total of the range); events per user; sum / average / min /
+//!   max / median / 90th percentile of a numeric event property over the events that have
+//!   a value (median and p90 interpolate linearly between the two nearest ranks, like
+//!   DuckDB's `quantile_cont`). A measure with nothing to measure (an average of no
+//!   values, events per user with no users) has no value: a gap, never zero.
+//! - A breakdown splits every series by the same values: the top `limit` by the first
+//!   series' measure over the range (ties by value), then `(other)`, then `(none)`.
+//! - A formula combines series by letter (A is the first series) per interval and per
+//!   breakdown value: `A / B`, `(A - B) * 100 / B`. Division by zero gives no value.
+//! - The previous period is the same number of intervals just before the first one; its
+//!   events pass the shared filters. Its values sit beside the current ones by position.
+//! - The first and last intervals are marked incomplete when the data (or the date range)
+//!   starts or ends inside them by more than 1/24 of the interval.
+
+use super::quantile;
+use super::table::Table;
+use crate::engine::error::{Error, Result};
+use crate::engine::spec::{Breakdown, BreakdownValues, EventMatcher, FilterGroup, Ranked, Scoped};
+use crate::engine::store::{format_number, PropertyValues};
+use crate::engine::time::{format_rfc3339, Granularity};
+use serde::{Deserialize, Serialize};
+
+/// Most intervals a chart may have.
+pub const MAX_BUCKETS: usize = 20_000;
+/// Most series (one letter each, A to Z).
+pub const MAX_SERIES: usize = 26;
+/// Most formulas.
+pub const MAX_FORMULAS: usize = 10;
+/// Most cells (series × breakdown values × intervals) one trend may compute.
+pub const MAX_CELLS: usize = 4_000_000;
+
+pub use crate::engine::spec::{NONE, OTHER};
+/// Name of a series of any event.
+pub const ALL: &str = "(all events)";
+
+/// A trends analysis to compute.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrendsSpec {
+    /// The series, lettered A, B, ... in order (default: one series of all events).
+    #[serde(default = "one_series")]
+    pub series: Vec<SeriesSpec>,
+    /// Formulas between series.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub formulas: Vec<FormulaSpec>,
+    /// Interval length (default day).
+    #[serde(default)]
+    pub interval: Granularity,
+    /// Properties every series is broken down by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
+    /// Also compute the previous period of the same number of intervals.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub compare: bool,
+    /// How the chart draws the result (default line).
+    #[serde(default)]
+    pub display: Display,
+}
+
+fn one_series() -> Vec<SeriesSpec> {
+    vec![SeriesSpec::default()]
+}
+
+impl Default for TrendsSpec {
+    fn default() -> Self {
+        TrendsSpec {
+            series: one_series(),
+            formulas: Vec::new(),
+            interval: Granularity::Day,
+            breakdown: None,
+            compare: false,
+            display: Display::Line,
+        }
+    }
+}
+
+/// One series: which events, and what is measured over them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesSpec {
+    /// Event name; any event when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// Conditions on the series' events, beside the shared filters.
+    #[serde(default, skip_serializing_if = "FilterGroup::is_empty")]
+    pub filters: FilterGroup,
+    /// What is measured (default total events).
+    #[serde(default)]
+    pub measure: Measure,
+    /// The numeric event property of a sum, average, min, max, median or p90.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+    /// Display name (default: the event name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Computed (for formulas) but not drawn.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
+}
+
+/// A formula between series.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FormulaSpec {
+    /// The expression: letters for series, numbers, `+ - * /` (or `− × ÷`), parentheses.
+    pub expression: String,
+    /// Display name (default: the expression).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// The number computed per series and interval.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Event count.
+    #[default]
+    Events,
+    /// Distinct users.
+    Users,
+    /// Events divided by distinct users.
+    EventsPerUser,
+    /// Sum of a property.
+    Sum,
+    /// Mean of a property.
+    Avg,
+    /// Smallest value of a property.
+    Min,
+    /// Largest value of a property.
+    Max,
+    /// Median of a property.
+    Median,
+    /// 90th percentile of a property.
+    P90,
+}
+
+impl Measure {
+    /// Every measure, in menu order.
+    pub const ALL: [Measure; 9] = [
+        Measure::Events,
+        Measure::Users,
+        Measure::EventsPerUser,
+        Measure::Sum,
+        Measure::Avg,
+        Measure::Min,
+        Measure::Max,
+        Measure::Median,
+        Measure::P90,
+    ];
+
+    /// True when the measure reads a numeric property.
+    pub fn needs_property(self) -> bool {
+        !matches!(
+            self,
+            Measure::Events | Measure::Users | Measure::EventsPerUser
+        )
+    }
+}
+
+/// How the chart draws a trend.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Display {
+    /// One line per series.
+    #[default]
+    Line,
+    /// Stacked areas.
+    Area,
+    /// Grouped bars.
+    Bar,
+    /// One number per series: its total over the range.
+    Number,
+}
+
+/// A computed trend.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TrendsResult {
+    /// Interval length.
+    pub interval: Granularity,
+    /// How the chart draws it.
+    pub display: Display,
+    /// Interval labels, e.g. `2025-09-01`.
+    pub buckets: Vec<String>,
+    /// Interval start instants (RFC 3339).
+    pub bucket_starts: Vec<String>,
+    /// Per interval: true when the data or the date range covers only part of it.
+    pub incomplete: Vec<bool>,
+    /// Labels of the previous period's intervals (empty without comparison).
+    pub previous_buckets: Vec<String>,
+    /// The breakdown property, if any.
+    pub breakdown: Option<String>,
+    /// Every series (per breakdown value), then every formula (per breakdown value).
+    pub lines: Vec<Line>,
+}
+
+/// One line of the chart: a series or formula, for one breakdown value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Line {
+    /// `A`, `B`, ... for series, `F1`, `F2`, ... for formulas.
+    pub key: String,
+    /// The series' or formula's display name.
+    pub name: String,
+    /// The breakdown value, if any.
+    pub value: Option<String>,
+    /// The series' measure (`None` for a formula).
+    pub measure: Option<Measure>,
+    /// Computed but not drawn.
+    pub hidden: bool,
+    /// Value per interval (`None`: nothing to measure, or a division by zero).
+    pub values: Vec<Option<f64>>,
+    /// The value over the whole range (unique users are counted once).
+    pub total: Option<f64>,
+    /// Value per interval of the previous period (empty without comparison).
+    pub previous: Vec<Option<f64>>,
+    /// The value over the previous period.
+    pub previous_total: Option<f64>,
+}
+
+impl Line {
+    /// The legend text: `A. view_item` or `A. view_item · CN`.
+    pub fn label(&self) -> String {
+        match &self.value {
+            Some(v) => format!("{}. {} · {v}", self.key, self.name),
+            None => format!("{}. {}", self.key, self.name),
+        }
+    }
+}
+
+/// The relative change from `previous` to `current` (`None` when either is missing or
+/// the previous value is 0).
+pub fn change(current: Option<f64>, previous: Option<f64>) -> Option<f64> {
+    match (current, previous) {
+        (Some(c), Some(p)) if p != 0.0 => Some((c - p) / p.abs()),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Formulas
+
+/// A parsed formula.
+#[derive(Clone, Debug, PartialEq)]
+enum Expr {
+    Num(f64),
+    Series(usize),
+    Neg(Box<Expr>),
+    Bin(char, Box<Expr>, Box<Expr>),
+}
+
+impl Expr {
+    fn eval(&self, v: &dyn Fn(usize) -> Option<f64>) -> Option<f64> {
+        let r = match self {
+            Expr::Num(x) => *x,
+            Expr::Series(s) => v(*s)?,
+            Expr::Neg(e) => -e.eval(v)?,
+            Expr::Bin(op, a, b) => {
+                let (a, b) = (a.eval(v)?, b.eval(v)?);
+                match op {
+                    '+' => a + b,
+                    '-' => a - b,
+                    '*' => a * b,
+                    _ if b == 0.0 => return None,
+                    _ => a / b,
+                }
+            }
+        };
+        r.is_finite().then_some(r)
+    }
+}
+
+/// A recursive-descent parser of formulas over `series` letters.
+struct Parser<'a> {
+    chars: Vec<char>,
+    at: usize,
+    series: usize,
+    field: &'a str,
+}
+
+impl Parser<'_> {
+    fn parse(field: &str, text: &str, series: usize) -> Result<Expr> {
+        let mut p = Parser {
+            chars: text.chars().collect(),
+            at: 0,
+            series,
+            field,
+        };
+        let e = p.sum()?;
+        p.skip();
+        if p.at < p.chars.len() {
+            return Err(p.unexpected());
+        }
+        Ok(e)
+    }
+
+    fn skip(&mut self) {
+        while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
+            self.at += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<char> {
+        self.skip();
+        self.chars.get(self.at).map(|&c| match c {
+            '−' => '-',
+            '×' => '*',
+            '÷' => '/',
+            c => c,
+        })
+    }
+
+    fn unexpected(&self) -> Error {
+        let (what, code) = match self.chars.get(self.at) {
+            Some(c) => (format!("unexpected \"{c}\""), c.to_string()),
+            None => ("the formula ends too early".to_string(), String::new()),
+        };
+        Error::spec(
+            self.field,
+            format!("{what} at character {} of the formula", self.at + 1),
+        )
+        .keyed(
+            "formula_syntax",
+            &[("position", &(self.at + 1)), ("found", &code)],
+        )
+    }
+
+    fn sum(&mut self) -> Result<Expr> {
+        let mut e = self.product()?;
+        while let Some(op @ ('+' | '-')) = self.peek() {
+            self.at += 1;
+            e = Expr::Bin(op, Box::new(e), Box::new(self.product()?));
+        }
+        Ok(e)
+    }
+
+    fn product(&mut self) -> Result<Expr> {
+        let mut e = self.factor()?;
+        while let Some(op @ ('*' | '/')) = self.peek() {
+            self.at += 1;
+            e = Expr::Bin(op, Box::new(e), Box::new(self.factor()?));
+        }
+        Ok(e)
+    }
+
+    fn factor(&mut self) -> Result<Expr> {
+        match self.peek() {
+            Some('-') => {
+                self.at += 1;
+                Ok(Expr::Neg(Box::new(self.factor()?)))
+            }
+            Some('(') => {
+                self.at += 1;
+                let e = self.sum()?;
+                if self.peek() != Some(')') {
+                    return Err(self.unexpected());
+                }
+                self.at += 1;
+                Ok(e)
+            }
+            Some(c) if c.is_ascii_alphabetic() => {
+                self.at += 1;
+                let s = (c.to_ascii_uppercase() as u8 - b'A') as usize;
+                if s >= self.series {
+                    let last = (b'A' + self.series as u8 - 1) as char;
+                    return Err(Error::spec(
+                        self.field,
+                        format!("the formula names series {c}, but the series run from A to {last}"),
+                    )
+                    .keyed("formula_series", &[("letter", &c), ("last", &last)]));
+                }
+                Ok(Expr::Series(s))
+            }
+            Some(c) if c.is_ascii_digit() || c == '.' => {
+                let start = self.at;
+                while self
+                    .chars
+                    .get(self.at)
+                    .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+                {
+                    self.at += 1;
+                }
+                let text: String = self.chars[start..self.at].iter().collect();
+                text.parse().map(Expr::Num).map_err(|_| {
+                    self.at = start;
+                    self.unexpected()
+                })
+            }
+            _ => Err(self.unexpected()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Accumulating
+
+/// What one series accumulates per cell (breakdown slot × interval).
+struct Cells<'a> {
+    measure: Measure,
+    /// Property values when the measure reads one.
+    values: Option<&'a [f64]>,
+    events: Vec<u64>,
+    users: Vec<u64>,
+    seen: Vec<u32>,
+    /// Count, sum, min and max of the property values.
+    n: Vec<u64>,
+    sum: Vec<f64>,
+    min: Vec<f64>,
+    max: Vec<f64>,
+    samples: Vec<Vec<f64>>,
+}
+
+impl<'a> Cells<'a> {
+    fn new(measure: Measure, values: Option<&'a [f64]>, cells: usize) -> Cells<'a> {
+        let prop = values.is_some();
+        let quantile = matches!(measure, Measure::Median | Measure::P90);
+        Cells {
+            measure,
+            values,
+            events: vec![0; cells],
+            users: vec![0; cells],
+            seen: vec![u32::MAX; cells],
+            n: vec![0; if prop { cells } else { 0 }],
+            sum: vec![0.0; if prop { cells } else { 0 }],
+            min: vec![f64::INFINITY; if prop { cells } else { 0 }],
+            max: vec![f64::NEG_INFINITY; if prop { cells } else { 0 }],
+            samples: vec![Vec::new(); if quantile { cells } else { 0 }],
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, c: usize, i: usize, user: u32) {
+        self.events[c] += 1;
+        if self.seen[c] != user {
+            self.seen[c] = user;
+            self.users[c] += 1;
+        }
+        if let Some(values) = self.values {
+            let v = values[i];
+            if !v.is_nan() {
+                self.n[c] += 1;
+                self.sum[c] += v;
+                self.min[c] = self.min[c].min(v);
+                self.max[c] = self.max[c].max(v);
+                if !self.samples.is_empty() {
+                    self.samples[c].push(v);
+                }
+            }
+        }
+    }
+
+    fn value(&mut self, c: usize) -> Option<f64> {
+        let has = || self.n[c] > 0;
+        match self.measure {
+            Measure::Events => Some(self.events[c] as f64),
+            Measure::Users => Some(self.users[c] as f64),
+            Measure::EventsPerUser => {
+                (self.users[c] > 0).then(|| self.events[c] as f64 / self.users[c] as f64)
+            }
+            Measure::Sum => Some(self.sum[c]),
+            Measure::Avg => has().then(|| self.sum[c] / self.n[c] as f64),
+            Measure::Min => has().then(|| self.min[c]),
+            Measure::Max => has().then(|| self.max[c]),
+            Measure::Median => quantile(&mut self.samples[c], 0.5),
+            Measure::P90 => quantile(&mut self.samples[c], 0.9),
+        }
+    }
+}
+
+/// A series ready to run.
+struct Prepared<'a> {
+    key: String,
+    name: String,
+    measure: Measure,
+    hidden: bool,
+    matcher: EventMatcher,
+    values: Option<&'a [f64]>,
+}
+
+fn prepare<'a>(scope: &mut Scoped<'a>, spec: &TrendsSpec) -> Result<Vec<Prepared<'a>>> {
+    if spec.series.is_empty() || spec.series.len() > MAX_SERIES {
+        return Err(Error::spec(
+            "series",
+            format!(
+                "a trend needs 1 to {MAX_SERIES} series, not {}",
+                spec.series.len()
+            ),
+        )
+        .keyed(
+            "series_count",
+            &[("max", &MAX_SERIES), ("got", &spec.series.len())],
+        ));
+    }
+    let store = scope.store;
+    let mut out = Vec::new();
+    for (n, s) in spec.series.iter().enumerate() {
+        let field = format!("series[{n}]");
+        let matcher = scope.matcher(
+            &format!("{field}.event"),
+            s.event.as_deref(),
+            &s.filters,
+            true,
+        )?;
+        let values = match (&s.property, s.measure.needs_property()) {
+            (None, true) => {
+                return Err(Error::spec(
+                    format!("{field}.property"),
+                    "this measure needs a numeric property",
+                )
+                .keyed("property_needed", &[]))
+            }
+            (Some(_), false) => {
+                return Err(Error::spec(
+                    format!("{field}.property"),
+                    "only sum, avg, min, max, median and p90 read a property",
+                )
+                .keyed("property_unused", &[]))
+            }
+            (None, false) => None,
+            (Some(name), true) => {
+                let p = scope.property_index(&format!("{field}.property"), name)?;
+                match &store.properties()[p].values {
+                    PropertyValues::Number { values } => Some(values.as_slice()),
+                    PropertyValues::String { .. } => {
+                        return Err(Error::spec(
+                            format!("{field}.property"),
+                            format!("\"{name}\" holds text, not numbers"),
+                        )
+                        .keyed("property_not_numeric", &[("name", name)]))
+                    }
+                }
+            }
+        };
+        out.push(Prepared {
+            key: ((b'A' + n as u8) as char).to_string(),
+            name: s
+                .label
+                .clone()
+                .filter(|l| !l.trim().is_empty())
+                .or_else(|| s.event.clone())
+                .unwrap_or_else(|| ALL.to_string()),
+            measure: s.measure,
+            hidden: s.hidden,
+            matcher,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// Ranks the breakdown keys by the first series' measure over the range; a key is kept
+/// when any series has an event with it in the range or the previous period.
+fn rank(
+    scope: &Scoped,
+    series: &[Prepared],
+    values: &BreakdownValues,
+    limit: usize,
+    counted: &dyn Fn(usize) -> Option<bool>,
+) -> Ranked {
+    let mut first = Cells::new(series[0].measure, series[0].values, values.len());
+    let mut present = vec![false; values.len()];
+    for (u, r) in scope.users() {
+        for i in r {
+            let Some(current) = counted(i) else { continue };
+            let k = values.key(i) as usize;
+            for (s, p) in series.iter().enumerate() {
+                if scope.matches(&p.matcher, i, u) {
+                    present[k] = true;
+                    if s == 0 && current {
+                        first.add(k, i, u);
+                    }
+                }
+            }
+        }
+    }
+    // order positions stand in for the (possibly negative or fractional) measure
+    let measured: Vec<Option<f64>> = (0..values.len()).map(|k| first.value(k)).collect();
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| match (measured[a], measured[b]) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (a, b) => a.is_some().cmp(&b.is_some()),
+    });
+    let mut rank = vec![0u64; values.len()];
+    for (pos, w) in order.windows(2).enumerate() {
+        rank[w[1]] = if measured[w[0]] == measured[w[1]] {
+            rank[w[0]]
+        } else {
+            pos as u64 + 1
+        };
+    }
+    Ranked::new(values, &rank, &present, limit)
+}
+
+/// Computes a trend: see the module documentation for the definitions.
+pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
+    let series = prepare(scope, spec)?;
+    if spec.formulas.len() > MAX_FORMULAS {
+        return Err(Error::spec(
+            "formulas",
+            format!("at most {MAX_FORMULAS} formulas, not {}", spec.formulas.len()),
+        )
+        .keyed(
+            "formula_count",
+            &[("max", &MAX_FORMULAS), ("got", &spec.formulas.len())],
+        ));
+    }
+    let formulas = spec
+        .formulas
+        .iter()
+        .enumerate()
+        .map(|(n, f)| {
+            let expr = Parser::parse(
+                &format!("formulas[{n}].expression"),
+                &f.expression,
+                series.len(),
+            )?;
+            let name = f
+                .label
+                .clone()
+                .filter(|l| !l.trim().is_empty())
+                .unwrap_or_else(|| f.expression.trim().to_string());
+            Ok((format!("F{}", n + 1), name, expr))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let values = match &spec.breakdown {
+        Some(b) => Some(scope.breakdown("breakdown", b)?),
+        None => None,
+    };
+    let scope = &*scope;
+    let cal = scope.calendar(spec.interval);
+    let Some((lo, hi)) = scope.span_in_range() else {
+        return Err(Error::spec(
+            "date_range",
+            "no event of the data falls in the date range",
+        )
+        .keyed("range_empty", &[]));
+    };
+    let (first, last) = (cal.bucket(lo), cal.bucket(hi));
+    let nb = cal.index(first, last) as usize + 1;
+    if nb > MAX_BUCKETS {
+        return Err(Error::spec(
+            "interval",
+            format!("{nb} intervals is too many to chart (at most {MAX_BUCKETS}); choose a longer interval"),
+        )
+        .keyed("too_many_intervals", &[("count", &nb), ("max", &MAX_BUCKETS)]));
+    }
+    // Columns of a slot: the intervals, the range total, then (with comparison) the
+    // previous intervals and their total.
+    let width = if spec.compare { 2 * nb + 2 } else { nb + 1 };
+    let prev_first = cal.add(first, -(nb as i64));
+    let t = scope.store.times();
+    // Some(true): in the range; Some(false): in the previous period; None: not counted.
+    let counted = |i: usize| -> Option<bool> {
+        if !scope.keep(i) {
+            None
+        } else if scope.in_range(t[i]) {
+            Some(true)
+        } else if spec.compare && (cal.add(prev_first, 0)..first).contains(&cal.bucket(t[i])) {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let (slot_of, slot_labels) = match &values {
+        None => (None, vec![None]),
+        Some(v) => {
+            let limit = spec.breakdown.as_ref().map_or(0, |b| b.limit);
+            let ranked = rank(scope, &series, v, limit, &counted);
+            (Some(ranked.slot), ranked.labels.into_iter().map(Some).collect())
+        }
+    };
+    let nslots = slot_labels.len();
+    let ncells = series.len() * nslots * width;
+    if ncells > MAX_CELLS {
+        return Err(Error::spec(
+            "breakdown",
+            format!("{ncells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit, or choose fewer series or a longer interval"),
+        )
+        .keyed("too_many_cells", &[("count", &ncells), ("max", &MAX_CELLS)]));
+    }
+    let mut cells: Vec<Cells> = series
+        .iter()
+        .map(|s| Cells::new(s.measure, s.values, nslots * width))
+        .collect();
+    for (u, r) in scope.users() {
+        for i in r {
+            let Some(current) = counted(i) else { continue };
+            let k = cal.bucket(t[i]);
+            let (col, total) = if current {
+                (cal.index(first, k) as usize, nb)
+            } else {
+                (nb + 1 + cal.index(prev_first, k) as usize, 2 * nb + 1)
+            };
+            let slot = match (&slot_of, &values) {
+                (Some(s), Some(v)) => s[v.key(i) as usize],
+                _ => 0,
+            };
+            if slot == usize::MAX {
+                // a value no series has an event with: this event matches no series
+                continue;
+            }
+            let base = slot * width;
+            for (c, p) in cells.iter_mut().zip(&series) {
+                if scope.matches(&p.matcher, i, u) {
+                    c.add(base + col, i, u);
+                    c.add(base + total, i, u);
+                }
+            }
+        }
+    }
+
+    let mut lines = Vec::with_capacity((series.len() + formulas.len()) * nslots);
+    for (c, p) in cells.iter_mut().zip(&series) {
+        for (slot, value) in slot_labels.iter().enumerate() {
+            let base = slot * width;
+            let mut at = |b: usize| c.value(base + b);
+            lines.push(Line {
+                key: p.key.clone(),
+                name: p.name.clone(),
+                value: value.clone(),
+                measure: Some(p.measure),
+                hidden: p.hidden,
+                values: (0..nb).map(&mut at).collect(),
+                total: at(nb),
+                previous: if spec.compare {
+                    (nb + 1..2 * nb + 1).map(&mut at).collect()
+                } else {
+                    Vec::new()
+                },
+                previous_total: if spec.compare { at(2 * nb + 1) } else { None },
+            });
+        }
+    }
+    for (key, name, expr) in &formulas {
+        for (slot, value) in slot_labels.iter().enumerate() {
+            let of = |pick: &dyn Fn(&Line) -> Option<f64>| {
+                expr.eval(&|s: usize| pick(&lines[s * nslots + slot]))
+            };
+            let line = Line {
+                key: key.clone(),
+                name: name.clone(),
+                value: value.clone(),
+                measure: None,
+                hidden: false,
+                values: (0..nb).map(|b| of(&|l| l.values[b])).collect(),
+                total: of(&|l| l.total),
+                previous: if spec.compare {
+                    (0..nb).map(|b| of(&|l| l.previous[b])).collect()
+                } else {
+                    Vec::new()
+                },
+                previous_total: if spec.compare {
+                    of(&|l| l.previous_total)
+                } else {
+                    None
+                },
+            };
+            lines.push(line);
+        }
+    }
+
+    let keys: Vec<i64> = (0..nb as i64).map(|n| cal.add(first, n)).collect();
+    let span = |k: i64| cal.start_micros(cal.add(k, 1)) - cal.start_micros(k);
+    let mut incomplete = vec![false; nb];
+    incomplete[0] = lo - cal.start_micros(first) > span(first) / 24;
+    incomplete[nb - 1] |= cal.start_micros(cal.add(last, 1)) - (hi + 1) > span(last) / 24;
+    Ok(TrendsResult {
+        interval: spec.interval,
+        display: spec.display,
+        buckets: keys.iter().map(|&k| cal.label(k)).collect(),
+        bucket_starts: keys
+            .iter()
+            .map(|&k| format_rfc3339(cal.start_micros(k)))
+            .collect(),
+        incomplete,
+        previous_buckets: if spec.compare {
+            (0..nb as i64)
+                .map(|n| cal.label(cal.add(prev_first, n)))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
+        lines,
+    })
+}
+
+/// A value as CSV text (empty when there is none).
+fn cell(v: Option<f64>) -> String {
+    v.map(format_number).unwrap_or_default()
+}
+
+/// The result as a table: one row per interval and line, then one total row per line;
+/// with a comparison, the previous interval, its value and the relative change.
+pub fn table(r: &TrendsResult) -> Table {
+    let compare = !r.previous_buckets.is_empty();
+    let mut head = vec![
+        "interval", "start", "complete", "key", "series", "breakdown", "value",
+    ];
+    if compare {
+        head.extend(["previous_interval", "previous", "change"]);
+    }
+    let mut t = vec![head.into_iter().map(String::from).collect::<Vec<_>>()];
+    let row = |interval: &str, start: &str, complete: &str, l: &Line, v, prev: Option<(&str, Option<f64>)>| {
+        let mut row = vec![
+            interval.to_string(),
+            start.to_string(),
+            complete.to_string(),
+            l.key.clone(),
+            l.name.clone(),
+            l.value.clone().unwrap_or_default(),
+            cell(v),
+        ];
+        if let Some((p, pv)) = prev {
+            row.extend([p.to_string(), cell(pv), cell(change(v, pv))]);
+        }
+        row
+    };
+    for (b, label) in r.buckets.iter().enumerate() {
+        for l in &r.lines {
+            let prev = compare.then(|| (r.previous_buckets[b].as_str(), l.previous[b]));
+            let complete = if r.incomplete[b] { "false" } else { "true" };
+            t.push(row(label, &r.bucket_starts[b], complete, l, l.values[b], prev));
+        }
+    }
+    for l in &r.lines {
+        let prev = compare.then_some(("total", l.previous_total));
+        t.push(row("total", "", "", l, l.total, prev));
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(text: &str, series: &[Option<f64>]) -> Result<Option<f64>> {
+        let e = Parser::parse("f", text, series.len())?;
+        Ok(e.eval(&|s| series[s]))
+    }
+
+    #[test]
+    fn formulas_follow_precedence_and_give_gaps() {
+        let v = [Some(6.0), Some(3.0), Some(0.0)];
+        assert_eq!(eval("A / B", &v).unwrap(), Some(2.0));
+        assert_eq!(eval("a*100/b", &v).unwrap(), Some(200.0));
+        assert_eq!(eval("A − B × 2", &v).unwrap(), Some(0.0));
+        assert_eq!(eval("(A - B) * 2", &v).unwrap(), Some(6.0));
+        assert_eq!(eval("-A + 10", &v).unwrap(), Some(4.0));
+        assert_eq!(eval("A ÷ 4", &v).unwrap(), Some(1.5));
+        // division by zero and missing operands are gaps
+        assert_eq!(eval("A / C", &v).unwrap(), None);
+        assert_eq!(eval("A / (B - 3)", &v).unwrap(), None);
+        assert_eq!(eval("A + B", &[Some(1.0), None]).unwrap(), None);
+    }
+
+    #[test]
+    fn formula_errors_say_where() {
+        let v = [Some(1.0), Some(2.0)];
+        let key = |e: &Error| match e {
+            Error::Spec { key, .. } => *key,
+            _ => "",
+        };
+        let e = eval("A / C", &v).unwrap_err();
+        assert!(e.to_string().contains("series C"), "{e}");
+        assert_eq!(key(&e), "formula_series");
+        let e = eval("A + * B", &v).unwrap_err();
+        assert!(e.to_string().contains("character 5"), "{e}");
+        assert_eq!(key(&e), "formula_syntax");
+        for bad in ["", "A +", "(A", "A B", "1..2", "A $ B"] {
+            assert!(eval(bad, &v).is_err(), "{bad:?} should not parse");
+        }
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        use super::super::quantile;
+        assert_eq!(quantile(&mut [], 0.5), None);
+        assert_eq!(quantile(&mut [5.0], 0.9), Some(5.0));
+        assert_eq!(quantile(&mut [4.0, 1.0, 3.0, 2.0], 0.5), Some(2.5));
+        // 0.9 * 9 = 8.1: between the 9th (9) and 10th (10) values
+        let mut v: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert!((quantile(&mut v, 0.9).unwrap() - 9.1).abs() < 1e-12);
+    }
+}
