@@ -56,13 +56,14 @@ fn funnel_in_wasm_matches_the_hand_worked_answer() {
 #[wasm_bindgen_test]
 fn large_timestamps_survive_32_bit_usize() {
     // microsecond timestamps exceed 2^32: make sure nothing truncates them in wasm32
-    let r = run(r#"{"analysis":"segmentation","events":["view"],"measure":"users"}"#);
-    let AnalysisResult::Segmentation(s) = r else {
+    let r = run(r#"{"analysis":"trends","series":[{"event":"view","measure":"users"}]}"#);
+    let AnalysisResult::Trends(s) = r else {
         panic!()
     };
     assert_eq!(s.buckets.first().map(String::as_str), Some("2025-01-01"));
     assert_eq!(s.buckets.len(), 9);
-    assert_eq!(s.total.users.iter().sum::<u64>(), 3);
+    let users: f64 = s.lines[0].values.iter().flatten().sum();
+    assert_eq!(users, 3.0);
 }
 
 #[wasm_bindgen_test]
@@ -142,7 +143,7 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/widgets.rs"),
         include_str!("../src/ui/funnel.rs"),
         include_str!("../src/ui/retention.rs"),
-        include_str!("../src/ui/segmentation.rs"),
+        include_str!("../src/ui/trends.rs"),
     ];
     let mut used = 0;
     let check = |key: &str| {
@@ -207,7 +208,7 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/spec.rs"),
         include_str!("../src/engine/analysis/funnel.rs"),
         include_str!("../src/engine/analysis/retention.rs"),
-        include_str!("../src/engine/analysis/segmentation.rs"),
+        include_str!("../src/engine/analysis/trends.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

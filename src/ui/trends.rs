@@ -1,16 +1,82 @@
-//! The segmentation tab: events to count, the measure, the interval and a breakdown; below
-//! the chart a table of every series per interval.
+//! The trends tab: series (an event or any event, its filters, a measure, a numeric
+//! property, a label), formulas between them, the interval, a breakdown, the previous
+//! period and the chart type; below the chart a table of every line per interval, with
+//! the total and its change from the previous period first and incomplete intervals
+//! marked.
 
-use super::count;
-use super::i18n::t;
+use super::i18n::{t, Lang};
 use super::shell::{PanelProps, Shell};
-use super::widgets::{granularity_options, edit, from_name, json_name, keyed, select, BreakdownPicker};
-use crate::engine::analysis::segmentation::{Measure, SegmentationSpec};
+use super::widgets::{
+    edit, event_options, from_name, granularity_options, json_name, keyed, select, text_input,
+    BreakdownPicker, FilterEditor,
+};
+use super::{count, pct};
+use crate::engine::analysis::trends::{
+    change, Display, FormulaSpec, Line, Measure, SeriesSpec, TrendsSpec, MAX_FORMULAS, MAX_SERIES,
+};
 use crate::engine::analysis::{AnalysisResult, Spec};
-use crate::engine::spec::Breakdown;
+use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
-/// The segmentation tab.
+const MEASURES: [(Measure, &str); 9] = [
+    (Measure::Events, "events"),
+    (Measure::Users, "users"),
+    (Measure::EventsPerUser, "events_per_user"),
+    (Measure::Sum, "m_sum"),
+    (Measure::Avg, "m_avg"),
+    (Measure::Min, "m_min"),
+    (Measure::Max, "m_max"),
+    (Measure::Median, "m_median"),
+    (Measure::P90, "m_p90"),
+];
+
+const DISPLAYS: [(Display, &str); 4] = [
+    (Display::Line, "display_line"),
+    (Display::Area, "display_area"),
+    (Display::Bar, "display_bar"),
+    (Display::Number, "display_number"),
+];
+
+/// A number as the table shows it: counts with separators, others with two decimals.
+fn number(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => {
+            let s = count(x.abs() as u64);
+            if x < 0.0 {
+                format!("-{s}")
+            } else {
+                s
+            }
+        }
+        Some(x) => format!("{x:.2}"),
+    }
+}
+
+/// The change from the previous period as `+12.5%`.
+fn delta(current: Option<f64>, previous: Option<f64>) -> Html {
+    match change(current, previous) {
+        Some(c) => {
+            let class = if c >= 0.0 { "delta up" } else { "delta down" };
+            let sign = if c >= 0.0 { "+" } else { "" };
+            html! { <span class={class}>{ format!(" {sign}{}", pct(c)) }</span> }
+        }
+        None => html! {},
+    }
+}
+
+fn default_spec(names: &[String]) -> TrendsSpec {
+    TrendsSpec {
+        series: vec![SeriesSpec {
+            event: names.first().cloned(),
+            measure: Measure::Users,
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+/// The trends tab.
 #[function_component(Panel)]
 pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
@@ -18,83 +84,243 @@ pub fn panel(p: &PanelProps) -> Html {
     let spec = {
         let initial = p.initial(
             |s| match s {
-                Spec::Segmentation(x) => Some(x),
+                Spec::Trends(x) => Some(x),
                 _ => None,
             },
-            || SegmentationSpec {
-                events: names.iter().take(1).cloned().collect(),
-                measure: Measure::Users,
-                ..Default::default()
-            },
+            || default_spec(&names),
         );
         use_state(|| initial)
     };
-    let checks = names.iter().map(|n| {
-        let checked = spec.events.contains(n);
-        let toggle = {
-            let (spec, n) = (spec.clone(), n.clone());
-            Callback::from(move |_| {
-                let mut s = (*spec).clone();
-                if let Some(i) = s.events.iter().position(|e| *e == n) {
-                    s.events.remove(i);
-                } else {
-                    s.events.push(n.clone());
-                }
-                spec.set(s);
+    let open_filters = use_state(Vec::<usize>::new);
+    let props = p.data.overview.properties.clone();
+    let numeric: Vec<(String, String)> = props
+        .iter()
+        .filter(|x| x.kind == "number")
+        .map(|x| (x.name.clone(), x.name.clone()))
+        .collect();
+    let n = spec.series.len();
+
+    let series_rows = spec.series.iter().enumerate().map(|(i, s)| {
+        let letter = ((b'A' + i as u8) as char).to_string();
+        let upd = |f: fn(&mut SeriesSpec, String)| {
+            let spec = spec.clone();
+            Callback::from(move |v: String| {
+                let mut x = (*spec).clone();
+                f(&mut x.series[i], v);
+                spec.set(x);
             })
         };
-        html! { <label class="check" key={n.clone()}><input type="checkbox" checked={checked} onchange={toggle} data-event={n.clone()} />{ n.clone() }</label> }
+        let on_measure = {
+            let (spec, first) = (spec.clone(), numeric.first().map(|x| x.0.clone()));
+            Callback::from(move |v: String| {
+                let mut x = (*spec).clone();
+                if let Some(m) = from_name::<Measure>(&v) {
+                    let s = &mut x.series[i];
+                    s.measure = m;
+                    s.property = if m.needs_property() {
+                        s.property.clone().or(first.clone())
+                    } else {
+                        None
+                    };
+                }
+                spec.set(x);
+            })
+        };
+        let on_filters = {
+            let spec = spec.clone();
+            Callback::from(move |g: FilterGroup| {
+                let mut x = (*spec).clone();
+                x.series[i].filters = g;
+                spec.set(x);
+            })
+        };
+        let toggle_filters = {
+            let open = open_filters.clone();
+            Callback::from(move |_: MouseEvent| {
+                let mut v = (*open).clone();
+                match v.iter().position(|&k| k == i) {
+                    Some(k) => {
+                        v.remove(k);
+                    }
+                    None => v.push(i),
+                }
+                open.set(v);
+            })
+        };
+        let toggle_hidden = {
+            let spec = spec.clone();
+            Callback::from(move |_: Event| {
+                let mut x = (*spec).clone();
+                x.series[i].hidden = !x.series[i].hidden;
+                spec.set(x);
+            })
+        };
+        let remove = {
+            let spec = spec.clone();
+            Callback::from(move |_: MouseEvent| {
+                let mut x = (*spec).clone();
+                x.series.remove(i);
+                spec.set(x);
+            })
+        };
+        let show_filters = !s.filters.is_empty() || open_filters.contains(&i);
+        let name = format!("{} {letter}", t(lang, "series"));
+        html! {
+            <div class="step-block" key={i}>
+                <div class="step">
+                    <span class="step-n">{ letter.clone() }</span>
+                    { select(&format!("series-{i}-event"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), upd(|s, v| s.event = (!v.is_empty()).then_some(v))) }
+                    <button class={if show_filters { "icon on" } else { "icon" }} title={t(lang, "step_filters")} aria-label={format!("{name}: {}", t(lang, "step_filters"))} data-testid={format!("series-{i}-filters")} onclick={toggle_filters}>{"⚲"}</button>
+                    if n > 1 {
+                        <button class="icon" title={t(lang, "remove")} aria-label={format!("{name}: {}", t(lang, "remove"))} onclick={remove}>{"×"}</button>
+                    }
+                </div>
+                <div class="row">
+                    { select(&format!("series-{i}-measure"), keyed(&MEASURES, lang), &json_name(&s.measure), on_measure) }
+                    if s.measure.needs_property() {
+                        { select(&format!("series-{i}-property"), numeric.clone(), s.property.as_deref().unwrap_or(""), upd(|s, v| s.property = (!v.is_empty()).then_some(v))) }
+                    }
+                </div>
+                <div class="row">
+                    { text_input(&format!("series-{i}-label"), s.label.as_deref().unwrap_or(""), t(lang, "series_label"), upd(|s, v| s.label = (!v.trim().is_empty()).then_some(v))) }
+                    <label class="check"><input type="checkbox" checked={s.hidden} onchange={toggle_hidden} data-testid={format!("series-{i}-hidden")} />{ t(lang, "hide_series") }</label>
+                </div>
+                if s.measure.needs_property() && numeric.is_empty() {
+                    <p class="hint">{ t(lang, "no_numeric_property") }</p>
+                }
+                if show_filters {
+                    <FilterEditor lang={lang} props={props.clone()} group={s.filters.clone()} on_change={on_filters} id={format!("series-{i}-filter")} />
+                }
+            </div>
+        }
     });
-    let measures = keyed(
-        &[
-            (Measure::Users, "users"),
-            (Measure::Events, "events"),
-            (Measure::EventsPerUser, "events_per_user"),
-        ],
-        lang,
-    );
-    let intervals = granularity_options(lang, true);
+    let add_series = {
+        let (spec, first) = (spec.clone(), names.first().cloned());
+        Callback::from(move |_| {
+            let mut x = (*spec).clone();
+            if x.series.len() < MAX_SERIES {
+                x.series.push(SeriesSpec {
+                    event: first.clone(),
+                    ..Default::default()
+                });
+            }
+            spec.set(x);
+        })
+    };
+
+    let formula_rows = spec.formulas.iter().enumerate().map(|(j, f)| {
+        let upd = |g: fn(&mut FormulaSpec, String)| {
+            let spec = spec.clone();
+            Callback::from(move |v: String| {
+                let mut x = (*spec).clone();
+                g(&mut x.formulas[j], v);
+                spec.set(x);
+            })
+        };
+        let remove = {
+            let spec = spec.clone();
+            Callback::from(move |_: MouseEvent| {
+                let mut x = (*spec).clone();
+                x.formulas.remove(j);
+                spec.set(x);
+            })
+        };
+        let name = format!("{} F{}", t(lang, "formula"), j + 1);
+        html! {
+            <div class="step" key={j}>
+                <span class="step-n">{ format!("F{}", j + 1) }</span>
+                { text_input(&format!("formula-{j}"), &f.expression, "A / B", upd(|f, v| f.expression = v)) }
+                { text_input(&format!("formula-{j}-label"), f.label.as_deref().unwrap_or(""), t(lang, "series_label"), upd(|f, v| f.label = (!v.trim().is_empty()).then_some(v))) }
+                <button class="icon" title={t(lang, "remove")} aria-label={format!("{name}: {}", t(lang, "remove"))} onclick={remove}>{"×"}</button>
+            </div>
+        }
+    });
+    let add_formula = {
+        let spec = spec.clone();
+        Callback::from(move |_| {
+            let mut x = (*spec).clone();
+            if x.formulas.len() < MAX_FORMULAS {
+                let expr = if x.series.len() >= 2 { "A / B" } else { "A * 100" };
+                x.formulas.push(FormulaSpec {
+                    expression: expr.into(),
+                    label: None,
+                });
+            }
+            spec.set(x);
+        })
+    };
+    let toggle_compare = edit(&spec, |s, _: Event| s.compare = !s.compare);
     let on_breakdown = edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b);
     let builder = html! {
         <>
-            <label>{ t(lang, "choose_events") }</label>
-            <div class="checks">{ for checks }</div>
-            <label>{ t(lang, "measure") }</label>
-            { select("measure", measures, &json_name(&spec.measure), edit(&spec, |s, v| if let Some(m) = from_name(&v) { s.measure = m })) }
+            <label>{ t(lang, "series") }</label>
+            <div class="steps">{ for series_rows }</div>
+            if n < MAX_SERIES {
+                <button class="secondary small" data-testid="add-series" onclick={add_series}>{ t(lang, "add_series") }</button>
+            }
+            <label>{ t(lang, "formulas") }</label>
+            <div class="steps">{ for formula_rows }</div>
+            if spec.formulas.len() < MAX_FORMULAS {
+                <button class="secondary small" data-testid="add-formula" onclick={add_formula}>{ t(lang, "add_formula") }</button>
+            }
             <label>{ t(lang, "interval") }</label>
-            { select("interval", intervals, &json_name(&spec.interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
+            { select("interval", granularity_options(lang, true), &json_name(&spec.interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
             <label>{ t(lang, "breakdown") }</label>
-            <BreakdownPicker lang={lang} props={p.data.overview.properties.clone()} breakdown={spec.breakdown.clone()} on_change={on_breakdown} />
+            <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={on_breakdown} />
+            <label class="check"><input type="checkbox" checked={spec.compare} onchange={toggle_compare} data-testid="compare" />{ t(lang, "compare_previous") }</label>
+            <label>{ t(lang, "display") }</label>
+            { select("display", keyed(&DISPLAYS, lang), &json_name(&spec.display), edit(&spec, |s, v| if let Some(d) = from_name(&v) { s.display = d })) }
         </>
     };
     let body = match p.result().as_deref() {
-        Some(AnalysisResult::Segmentation(r)) => {
-            let head = r
-                .series
-                .iter()
-                .map(|s| html! { <th class="num">{ s.label.clone() }</th> });
-            let totals = r.series.iter().map(|s| html! { <td class="num">{ match r.measure { Measure::Events => count(s.total_events), _ => count(s.total_users) } }</td> });
-            let values: Vec<Vec<f64>> = r.series.iter().map(|s| s.values(r.measure)).collect();
-            let rows = r.buckets.iter().enumerate().map(|(b, label)| {
-                let cells = values.iter().map(|v| {
-                    let x = v[b];
-                    html! { <td class="num">{ if r.measure == Measure::EventsPerUser { format!("{x:.2}") } else { count(x as u64) } }</td> }
-                });
-                html! { <tr><td class="name">{ label.clone() }</td>{ for cells }</tr> }
-            });
-            html! {
-                <div class="scroll tall">
-                    <table class="grid" data-testid="segmentation-table">
-                        <thead><tr><th>{ t(lang, "interval") }</th>{ for head }</tr></thead>
-                        <tbody>
-                            <tr class="avg"><td class="name">{ t(lang, "total") }</td>{ for totals }</tr>
-                            { for rows }
-                        </tbody>
-                    </table>
-                </div>
-            }
-        }
+        Some(AnalysisResult::Trends(r)) => table(lang, r),
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={Spec::Segmentation((*spec).clone())} {builder} {body} /> }
+    html! { <Shell panel={p.clone()} spec={Spec::Trends((*spec).clone())} {builder} {body} /> }
+}
+
+/// The table below the chart: a column per line, the total first, then every interval.
+fn table(lang: Lang, r: &crate::engine::analysis::trends::TrendsResult) -> Html {
+    let compare = !r.previous_buckets.is_empty();
+    let head = r.lines.iter().map(|l: &Line| {
+        let m = l.measure.and_then(|m| MEASURES.iter().find(|x| x.0 == m)).map(|x| t(lang, x.1));
+        html! { <th class="num" title={m.unwrap_or_default().to_string()}>{ l.label() }</th> }
+    });
+    let totals = r.lines.iter().map(|l| {
+        html! { <td class="num">{ number(l.total) }{ if compare { delta(l.total, l.previous_total) } else { html! {} } }</td> }
+    });
+    let rows = r.buckets.iter().enumerate().map(|(b, label)| {
+        let cells = r.lines.iter().map(|l| {
+            let title = if compare {
+                format!("{} {}: {}", t(lang, "previous_period"), r.previous_buckets[b], number(l.previous[b]))
+            } else {
+                String::new()
+            };
+            html! { <td class="num" title={title}>{ number(l.values[b]) }{ if compare { delta(l.values[b], l.previous[b]) } else { html! {} } }</td> }
+        });
+        let partial = r.incomplete[b];
+        html! {
+            <tr class={if partial { "partial" } else { "" }}>
+                <td class="name" title={if partial { t(lang, "incomplete_period") } else { "" }}>{ label.clone() }{ if partial { " *" } else { "" } }</td>
+                { for cells }
+            </tr>
+        }
+    });
+    let note = r.incomplete.iter().any(|&x| x);
+    html! {
+        <>
+            <div class="scroll tall">
+                <table class="grid" data-testid="trends-table">
+                    <thead><tr><th>{ t(lang, "interval") }</th>{ for head }</tr></thead>
+                    <tbody>
+                        <tr class="avg"><td class="name">{ t(lang, "total") }</td>{ for totals }</tr>
+                        { for rows }
+                    </tbody>
+                </table>
+            </div>
+            if note {
+                <p class="hint">{ format!("* {}", t(lang, "incomplete_period")) }</p>
+            }
+        </>
+    }
 }
