@@ -11,9 +11,10 @@ same file, and compares every number exactly:
                 reference block): users per step
   retention     cohort sizes and every (cohort, N) cell the SQL grid holds; Loupe's
                 observable cells (complete and incomplete) must be exactly that set
-  segmentation  (day, country) -> (distinct users, events) for every pair that occurs;
+  segmentation  a trend of view_item events and users by day and country:
+                (day, country) -> (distinct users, events) for every pair that occurs;
                 Loupe's zero cells are skipped, every nonzero Loupe cell must be in SQL and
-                vice versa; also Loupe's per-day total series
+                vice versa; also the same trend without a breakdown (per-day totals)
   recurring     recurring day retention (start view_item, return purchase; SQL of this
                 file, not a reference block): cohort sizes, every observable cell, and the
                 distinct users
@@ -49,10 +50,16 @@ SPECS = {
     },
     "retention": {"analysis": "retention", "period": "day", "periods": 30, "timezone": "UTC"},
     "segmentation": {
-        "analysis": "segmentation",
-        "events": ["view_item"],
+        "analysis": "trends",
+        "series": [{"event": "view_item"}, {"event": "view_item", "measure": "users"}],
         "interval": "day",
         "breakdown": {"properties": ["country"], "limit": 0},
+        "timezone": "UTC",
+    },
+    "segmentation_total": {
+        "analysis": "trends",
+        "series": [{"event": "view_item"}, {"event": "view_item", "measure": "users"}],
+        "interval": "day",
         "timezone": "UTC",
     },
     "retention_recurring": {
@@ -235,25 +242,33 @@ def sql_segmentation(rows):
     return {(day.isoformat(), country): (users, events) for day, country, users, events in rows}
 
 
+def trend_pairs(res):
+    """(breakdown value, events line, users line) of a trend of series A = events and
+    B = users, with every line as long as the buckets."""
+    lines = {(l["key"], l["value"]): l for l in res["lines"]}
+    for l in res["lines"]:
+        if len(l["values"]) != len(res["buckets"]):
+            raise Fail(f"trends loupe: line {l['key']} {l['value']} length differs from buckets")
+    return [(v, lines[("A", v)], lines[("B", v)]) for (k, v) in lines if k == "A"]
+
+
 def loupe_segmentation(res):
     """Nonzero (day, country) cells. Zero-event cells must also have zero users."""
     buckets, cells, bad = res["buckets"], {}, []
-    for s in res["series"]:
-        label = None if s["label"] == "(none)" else s["label"]
-        if len(s["events"]) != len(buckets) or len(s["users"]) != len(buckets):
-            raise Fail(f"segmentation loupe: series {s['label']} length differs from buckets")
-        for day, e, u in zip(buckets, s["events"], s["users"]):
+    for value, ev, us in trend_pairs(res):
+        label = None if value == "(none)" else value
+        for day, e, u in zip(buckets, ev["values"], us["values"]):
             if e == 0 and u == 0:
                 continue
             if e == 0 or u == 0 or u > e:
                 bad.append(f"({day!r}, {label!r}): inconsistent loupe cell users {u}, events {e}")
-            cells[(day, label)] = (u, e)
+            cells[(day, label)] = (int(u), int(e))
     return cells, bad
 
 
 def loupe_total(res):
-    t = res["total"]
-    return {(d,): (u, e) for d, u, e in zip(res["buckets"], t["users"], t["events"]) if e or u}
+    [(_, ev, us)] = trend_pairs(res)
+    return {(d,): (int(u), int(e)) for d, u, e in zip(res["buckets"], us["values"], ev["values"]) if e or u}
 
 
 def corrupt(cells):
@@ -376,14 +391,16 @@ def main():
     t_loupe += dt
     exp = sql_segmentation(sql["segmentation"])
     act, bad = loupe_segmentation(res)
-    if any(s["label"] == "(other)" for s in res["series"]):
+    if any(l["value"] == "(other)" for l in res["lines"]):
         bad.append("loupe has an (other) series despite limit 0")
     ok_cells = check("segmentation", exp, act, "segmentation cells", bad)
     exp_total = {}
     for (day, _), (u, e) in exp.items():
         exp_total[(day,)] = (day_users[datetime.date.fromisoformat(day)],
                              exp_total.get((day,), (0, 0))[1] + e)
-    ok_total = check("segmentation", exp_total, loupe_total(res), "per-day totals")
+    res_total, dt = loupe_run(args, "segmentation_total")
+    t_loupe += dt
+    ok_total = check("segmentation", exp_total, loupe_total(res_total), "per-day totals")
     summary.append(f"segmentation: {len(exp):,} (day, country) cells and {len(exp_total)} day totals match"
                    if ok_cells and ok_total else "segmentation: MISMATCH")
 

@@ -1,6 +1,7 @@
 //! Trends chart: lines, stacked areas, grouped bars or one number per series.
 //!
-//! Hidden series are left out. A value that is missing (a division by zero, an average of
+//! Hidden series are left out; with a breakdown the top values of every series come
+//! first. A value that is missing (a division by zero, an average of
 //! nothing) leaves a gap; segments that touch an incomplete interval are dashed and bars of
 //! incomplete intervals are pale; the previous period is a thin dashed line in the colour
 //! of its series.
@@ -23,12 +24,7 @@ pub fn draw<DB: DrawingBackend>(
     labels: &Labels,
     scale: f64,
 ) -> ChartResult {
-    let lines: Vec<&Line> = r
-        .lines
-        .iter()
-        .filter(|l| !l.hidden)
-        .take(MAX_LINES)
-        .collect();
+    let lines = drawn(r);
     if r.display == Display::Number {
         return numbers(area, &lines, scale);
     }
@@ -148,6 +144,23 @@ pub fn draw<DB: DrawingBackend>(
         }
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)
+}
+
+/// The lines drawn: visible ones, the first breakdown values of every series before the
+/// later values of any (so a second series is not crowded out), at most [`MAX_LINES`].
+fn drawn(r: &TrendsResult) -> Vec<&Line> {
+    let mut groups: Vec<Vec<&Line>> = Vec::new();
+    for l in r.lines.iter().filter(|l| !l.hidden) {
+        match groups.last_mut() {
+            Some(g) if g[0].key == l.key => g.push(l),
+            _ => groups.push(vec![l]),
+        }
+    }
+    let depth = groups.iter().map(Vec::len).max().unwrap_or(0);
+    (0..depth)
+        .flat_map(|k| groups.iter().filter_map(move |g| g.get(k).copied()))
+        .take(MAX_LINES)
+        .collect()
 }
 
 type Chart<'a, DB> = ChartContext<

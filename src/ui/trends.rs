@@ -227,11 +227,15 @@ pub fn panel(p: &PanelProps) -> Html {
         };
         let name = format!("{} F{}", t(lang, "formula"), j + 1);
         html! {
-            <div class="step" key={j}>
-                <span class="step-n">{ format!("F{}", j + 1) }</span>
-                { text_input(&format!("formula-{j}"), &f.expression, "A / B", upd(|f, v| f.expression = v)) }
-                { text_input(&format!("formula-{j}-label"), f.label.as_deref().unwrap_or(""), t(lang, "series_label"), upd(|f, v| f.label = (!v.trim().is_empty()).then_some(v))) }
-                <button class="icon" title={t(lang, "remove")} aria-label={format!("{name}: {}", t(lang, "remove"))} onclick={remove}>{"×"}</button>
+            <div class="step-block" key={j}>
+                <div class="step">
+                    <span class="step-n">{ format!("F{}", j + 1) }</span>
+                    { text_input(&format!("formula-{j}"), &f.expression, "A / B", upd(|f, v| f.expression = v)) }
+                    <button class="icon" title={t(lang, "remove")} aria-label={format!("{name}: {}", t(lang, "remove"))} onclick={remove}>{"×"}</button>
+                </div>
+                <div class="row">
+                    { text_input(&format!("formula-{j}-label"), f.label.as_deref().unwrap_or(""), t(lang, "series_label"), upd(|f, v| f.label = (!v.trim().is_empty()).then_some(v))) }
+                </div>
             </div>
         }
     });

@@ -2,7 +2,7 @@
 //
 // - loads a generated CSV (with some bad rows) through the file input and checks the
 //   overview against `loupe inspect --json` for the same file;
-// - builds a funnel, a retention table and a segmentation through the UI and checks every
+// - builds a funnel, a retention table and a trend through the UI and checks every
 //   number on the page against `loupe run --spec` with the same spec;
 // - checks that the file's bytes are never read on the main thread (the worker reads them);
 // - cancels a running load and checks the previous dataset survives;
@@ -202,30 +202,59 @@ test('a retention table built in the UI equals `loupe run`', async () => {
   await page.screenshot({ path: path.join(OUT, 'retention.png'), fullPage: true });
 });
 
-test('a segmentation with a breakdown equals `loupe run`', async () => {
-  await tab('segmentation');
-  await page.waitForSelector('[data-testid=segmentation-table]');
-  // choose exactly view_item
-  const checked = await page.$$eval('.checks input', (els) => els.filter((e) => e.checked).map((e) => e.dataset.event));
-  for (const e of checked) if (e !== 'view_item') await page.click(`.checks input[data-event="${e}"]`);
-  if (!checked.includes('view_item')) await page.click('.checks input[data-event="view_item"]');
-  await page.selectOption('[data-testid=measure]', 'users');
+// the trend of the trends test, as `loupe run` reads it
+const TREND = {
+  analysis: 'trends',
+  series: [{ event: 'view_item', measure: 'users' }, { event: 'purchase', measure: 'users' }],
+  formulas: [{ expression: 'B * 100 / A', label: 'buyers per 100 viewers' }],
+  interval: 'week', breakdown: 'country', compare: true, timezone: 'UTC',
+};
+// a table cell as the CLI's number: "1,234 +5.0%" -> 1234, "12.35" -> 12.35, "–" -> null
+const cellValue = (text) => {
+  const first = text.trim().split(' ')[0];
+  return first === '–' ? null : num(first);
+};
+const shown = (v) => (v === null ? null : Number.isInteger(v) ? v : Number(v.toFixed(2)));
+const lineLabel = (l) => (l.value === null ? `${l.key}. ${l.name}` : `${l.key}. ${l.name} · ${l.value}`);
+
+test('a trend with two series, a formula, a breakdown and the previous period equals `loupe run`', async () => {
+  await tab('trends');
+  await page.waitForSelector('[data-testid=trends-table]');
+  await page.selectOption('[data-testid=series-0-event]', 'view_item');
+  await page.selectOption('[data-testid=series-0-measure]', 'users');
+  await page.click('[data-testid=add-series]');
+  await page.selectOption('[data-testid=series-1-event]', 'purchase');
+  await page.selectOption('[data-testid=series-1-measure]', 'users');
+  await page.click('[data-testid=add-formula]');
+  await page.fill('[data-testid=formula-0]', 'B * 100 / A');
+  await page.press('[data-testid=formula-0]', 'Tab');
+  await page.fill('[data-testid=formula-0-label]', 'buyers per 100 viewers');
+  await page.press('[data-testid=formula-0-label]', 'Tab');
   await page.selectOption('[data-testid=interval]', 'week');
   await page.selectOption('[data-testid=breakdown]', 'country');
   await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.click('[data-testid=compare]');
   await runAndWait();
-  const spec = { analysis: 'segmentation', events: ['view_item'], measure: 'users', interval: 'week', breakdown: 'country', timezone: 'UTC' };
-  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), csvPath));
-  const head = await page.$$eval('[data-testid=segmentation-table] thead th', (th) => th.map((x) => x.textContent));
-  assert.deepEqual(head.slice(1), cli.series.map((s) => s.label));
-  const rows = await page.$$eval('[data-testid=segmentation-table] tbody tr', (trs) => trs.map((tr) =>
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(TREND), csvPath));
+  const head = await page.$$eval('[data-testid=trends-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(1), cli.lines.map(lineLabel));
+  assert.ok(cli.lines.some((l) => l.key === 'F1' && l.total > 0), 'the formula has values');
+  const rows = await page.$$eval('[data-testid=trends-table] tbody tr', (trs) => trs.map((tr) =>
     [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-  assert.deepEqual(rows[0].slice(1).map(num), cli.series.map((s) => s.total_users));
+  assert.deepEqual(rows[0].slice(1).map(cellValue), cli.lines.map((l) => shown(l.total)));
   cli.buckets.forEach((b, i) => {
-    assert.equal(rows[i + 1][0], b);
-    assert.deepEqual(rows[i + 1].slice(1).map(num), cli.series.map((s) => s.users[i]), b);
+    assert.ok(rows[i + 1][0].startsWith(b), `${rows[i + 1][0]} is ${b}`);
+    assert.equal(rows[i + 1][0].endsWith('*'), cli.incomplete[i], `incomplete mark of ${b}`);
+    assert.deepEqual(rows[i + 1].slice(1).map(cellValue), cli.lines.map((l) => shown(l.values[i])), b);
   });
-  await page.screenshot({ path: path.join(OUT, 'segmentation.png'), fullPage: true });
+  // the change from the previous period is shown exactly where the CLI has one (the
+  // previous period lies before the data here: every previous value is 0, no change)
+  const changes = cli.lines.flatMap((l) => [[l.total, l.previous_total], ...l.values.map((v, i) => [v, l.previous[i]])])
+    .filter(([c, p]) => c !== null && p !== null && p !== 0).length;
+  assert.equal(await page.$$eval('[data-testid=trends-table] .delta', (d) => d.length), changes);
+  const linked = JSON.parse(decodeURIComponent(new URL(page.url()).hash.slice('#spec='.length)));
+  for (const k of ['series', 'formulas', 'interval', 'compare']) assert.deepEqual(linked[k], TREND[k], k);
+  await page.screenshot({ path: path.join(OUT, 'trends.png'), fullPage: true });
 });
 
 test('the shared scope and the funnel options equal `loupe run`', async () => {
@@ -282,14 +311,14 @@ test('the shared scope and the funnel options equal `loupe run`', async () => {
   assert.deepEqual(linked.exclusions.map((x) => [x.event, x.from_step, x.to_step]), [['app_open', 2, 3]]);
   await page.screenshot({ path: path.join(OUT, 'funnel-scope.png'), fullPage: true });
 
-  // the scope is shared: the segmentation tab runs in it too
-  await tab('segmentation');
+  // the scope is shared: the trends tab runs in it too (its builder keeps the last trend)
+  await tab('trends');
   await page.waitForFunction(() => document.querySelector('[data-testid=timing]'));
   await runAndWait();
-  const seg = { analysis: 'segmentation', events: ['view_item'], measure: 'users', interval: 'week', breakdown: 'country', date_range: spec.date_range, filters: spec.filters };
-  const segCli = JSON.parse(loupe('run', '--spec', JSON.stringify(seg), csvPath));
-  const total = await page.$$eval('[data-testid=segmentation-table] tbody tr:first-child td', (td) => td.map((x) => x.textContent));
-  assert.deepEqual(total.slice(1).map(num), segCli.series.map((s) => s.total_users));
+  const trend = { ...TREND, date_range: spec.date_range, filters: spec.filters };
+  const trendCli = JSON.parse(loupe('run', '--spec', JSON.stringify(trend), csvPath));
+  const total = await page.$$eval('[data-testid=trends-table] tbody tr:first-child td', (td) => td.map((x) => x.textContent));
+  assert.deepEqual(total.slice(1).map(cellValue), trendCli.lines.map((l) => shown(l.total)));
 });
 
 test('recurring retention with brackets and a breakdown equals `loupe run`', async () => {
@@ -366,8 +395,8 @@ test('the sample dataset loads and the UI speaks Chinese', async () => {
   await page.screenshot({ path: path.join(OUT, 'funnel-zh.png'), fullPage: true });
   await tab('retention');
   await page.waitForSelector('[data-testid=retention-table]');
-  await tab('segmentation');
-  await page.waitForSelector('[data-testid=segmentation-table]');
+  await tab('trends');
+  await page.waitForSelector('[data-testid=trends-table]');
   await page.selectOption('[data-testid=breakdown]', 'channel');
   await page.waitForSelector('[data-testid=limit]');
   await tab('overview');
