@@ -556,28 +556,79 @@ fn prepare<'a>(scope: &mut Scoped<'a>, spec: &TrendsSpec) -> Result<Vec<Prepared
     Ok(out)
 }
 
+/// Which series each event matches, as a bit per series (at most 26 of them).
+struct Matching<'a> {
+    /// Per event code: the series whose event is that code or any event.
+    by_code: Vec<u32>,
+    /// Series with filters of their own (their bit needs a test).
+    filtered: u32,
+    series: &'a [Prepared<'a>],
+}
+
+impl<'a> Matching<'a> {
+    fn new(scope: &Scoped, series: &'a [Prepared<'a>]) -> Self {
+        let mut by_code = vec![0u32; scope.store.event_names().len()];
+        let mut filtered = 0;
+        for (s, p) in series.iter().enumerate() {
+            let bit = 1u32 << s;
+            match p.matcher.event {
+                None => by_code.iter_mut().for_each(|m| *m |= bit),
+                Some(c) => {
+                    if let Some(m) = by_code.get_mut(c as usize) {
+                        *m |= bit;
+                    }
+                }
+            }
+            if p.matcher.has_filter() {
+                filtered |= bit;
+            }
+        }
+        Matching {
+            by_code,
+            filtered,
+            series,
+        }
+    }
+
+    /// The series event `i` of user `u` matches.
+    #[inline]
+    fn of(&self, scope: &Scoped, i: usize, u: u32) -> u32 {
+        let mut m = self.by_code[scope.store.event_codes()[i] as usize];
+        let mut test = m & self.filtered;
+        while test != 0 {
+            let s = test.trailing_zeros() as usize;
+            test &= test - 1;
+            if !scope.matches(&self.series[s].matcher, i, u) {
+                m &= !(1 << s);
+            }
+        }
+        m
+    }
+}
+
 /// Ranks the breakdown keys by the first series' measure over the range; a key is kept
 /// when any series has an event with it in the range or the previous period.
 fn rank(
     scope: &Scoped,
-    series: &[Prepared],
+    matching: &Matching,
     values: &BreakdownValues,
     limit: usize,
     counted: &dyn Fn(usize) -> Option<bool>,
 ) -> Ranked {
+    let series = matching.series;
     let mut first = Cells::new(series[0].measure, series[0].values, values.len());
     let mut present = vec![false; values.len()];
     for (u, r) in scope.users() {
         for i in r {
+            let m = matching.of(scope, i, u);
+            if m == 0 {
+                continue;
+            }
             let Some(current) = counted(i) else { continue };
             let k = values.key(i) as usize;
-            for (s, p) in series.iter().enumerate() {
-                if scope.matches(&p.matcher, i, u) {
-                    present[k] = true;
-                    if s == 0 && current {
-                        first.add(k, i, u);
-                    }
-                }
+            present[k] = true;
+            if m & 1 != 0 && current {
+                first.add(k, i, u);
             }
         }
     }
@@ -669,11 +720,12 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
             None
         }
     };
+    let matching = Matching::new(scope, &series);
     let (slot_of, slot_labels) = match &values {
         None => (None, vec![None]),
         Some(v) => {
             let limit = spec.breakdown.as_ref().map_or(0, |b| b.limit);
-            let ranked = rank(scope, &series, v, limit, &counted);
+            let ranked = rank(scope, &matching, v, limit, &counted);
             (Some(ranked.slot), ranked.labels.into_iter().map(Some).collect())
         }
     };
@@ -692,6 +744,10 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
         .collect();
     for (u, r) in scope.users() {
         for i in r {
+            let m = matching.of(scope, i, u);
+            if m == 0 {
+                continue;
+            }
             let Some(current) = counted(i) else { continue };
             let k = cal.bucket(t[i]);
             let (col, total) = if current {
@@ -708,8 +764,8 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
                 continue;
             }
             let base = slot * width;
-            for (c, p) in cells.iter_mut().zip(&series) {
-                if scope.matches(&p.matcher, i, u) {
+            for (s, c) in cells.iter_mut().enumerate() {
+                if m & (1 << s) != 0 {
                     c.add(base + col, i, u);
                     c.add(base + total, i, u);
                 }
