@@ -466,5 +466,7 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         periods: ["hour", "day", "week", "month"].map(|k| t(lang, k).to_string()),
         average: t(lang, "average").into(),
         step: t(lang, "step").into(),
+        lifecycle: ["lc_new", "lc_returning", "lc_resurrecting", "lc_dormant"]
+            .map(|k| t(lang, k).to_string()),
     }
 }

@@ -30,7 +30,8 @@ macro_rules! for_each_analysis {
         $m! {
             Funnel funnel FunnelSpec FunnelResult "Conversion funnel.",
             Retention retention RetentionSpec RetentionResult "Cohort retention table.",
-            Segmentation segmentation SegmentationSpec SegmentationResult "Events or users over time, with an optional breakdown."
+            Segmentation segmentation SegmentationSpec SegmentationResult "Events or users over time, with an optional breakdown.",
+            Lifecycle lifecycle LifecycleSpec LifecycleResult "New, returning, resurrecting and dormant users per interval."
         }
     };
 }
