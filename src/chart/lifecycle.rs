@@ -2,7 +2,9 @@
 //! above the axis and dormant users below it, with a legend. With a breakdown the chart
 //! shows all users (the table lists every value).
 
-use super::{err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE};
+use super::{
+    err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE,
+};
 use crate::engine::analysis::lifecycle::LifecycleResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -20,9 +22,18 @@ pub fn draw<DB: DrawingBackend>(
     let s = &r.states;
     let nb = r.buckets.len();
     let up = s.active.iter().copied().max().unwrap_or(0) as f64;
-    let down = s.dormant.iter().map(|d| d.unsigned_abs()).max().unwrap_or(0) as f64;
+    let down = s
+        .dormant
+        .iter()
+        .map(|d| d.unsigned_abs())
+        .max()
+        .unwrap_or(0) as f64;
     let top = nice_max(up * 1.05);
-    let bottom = if down > 0.0 { nice_max(down * 1.05) } else { 0.0 };
+    let bottom = if down > 0.0 {
+        nice_max(down * 1.05)
+    } else {
+        0.0
+    };
     let mut chart = ChartBuilder::on(area)
         .margin(px(12.0, scale))
         .x_label_area_size(px(36.0, scale))
@@ -59,10 +70,7 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     let half = 0.38;
     let bar = |x: usize, y0: f64, y1: f64, c: RGBColor| {
-        Rectangle::new(
-            [(x as f64 - half, y0), (x as f64 + half, y1)],
-            c.filled(),
-        )
+        Rectangle::new([(x as f64 - half, y0), (x as f64 + half, y1)], c.filled())
     };
     // above the axis: new at the bottom, then returning, then resurrecting
     let stacks = [&s.new, &s.returning, &s.resurrecting];

@@ -177,7 +177,12 @@ impl Counts {
 
 /// Computes a lifecycle.
 pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> {
-    let matcher = scope.matcher("event", spec.event.as_deref(), &FilterGroup::default(), false)?;
+    let matcher = scope.matcher(
+        "event",
+        spec.event.as_deref(),
+        &FilterGroup::default(),
+        false,
+    )?;
     let own = if spec.event_filters.is_empty() {
         None
     } else {
@@ -208,11 +213,10 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
     let store = scope.store;
     let cal = scope.calendar(spec.interval);
     let Some((lo, hi)) = scope.span_in_range() else {
-        return Err(Error::spec(
-            "date_range",
-            "no event of the data falls in the date range",
-        )
-        .keyed("range_empty", &[]));
+        return Err(
+            Error::spec("date_range", "no event of the data falls in the date range")
+                .keyed("range_empty", &[]),
+        );
     };
     let (first, last) = (cal.bucket(lo), cal.bucket(hi));
     let nb = cal.index(first, last) as usize + 1;
@@ -227,7 +231,9 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
     let prev = cal.add(first, -1);
     // a day before the previous interval's start: no event earlier can be in it, whatever
     // the zone's transitions; the key decides exactly
-    let prev_floor = cal.start_micros(prev).saturating_sub(crate::engine::time::DAY);
+    let prev_floor = cal
+        .start_micros(prev)
+        .saturating_sub(crate::engine::time::DAY);
     let range_end = scope.range.1;
     // the interval of an active event: 0.. for the shown ones, -1 for the previous one
     let interval = |u: u32, i: usize| -> Option<i64> {
