@@ -16,6 +16,8 @@ mod common;
 mod funnel;
 #[path = "engine/ingest.rs"]
 mod ingest;
+#[path = "engine/lifecycle.rs"]
+mod lifecycle;
 #[path = "engine/oracle.rs"]
 mod oracle;
 #[path = "engine/oracle_retention.rs"]
