@@ -6,7 +6,8 @@
 //!   (DESIGN.md §3), compared number by number with the engine on the sample dataset and
 //!   on seeded random datasets full of equal timestamps; `oracle_retention` does the same
 //!   for the retention options (cohort kinds, occurrences, rolling windows, brackets,
-//!   averages, breakdowns).
+//!   averages, breakdowns); `oracle_lifecycle` for the lifecycle (per-user interval sets
+//!   under several zones, week starts, ranges, filters, created-at rules, breakdowns).
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -20,6 +21,8 @@ mod ingest;
 mod lifecycle;
 #[path = "engine/oracle.rs"]
 mod oracle;
+#[path = "engine/oracle_lifecycle.rs"]
+mod oracle_lifecycle;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
 #[path = "engine/retention.rs"]

@@ -2,8 +2,9 @@
 //!
 //! Definitions (DESIGN.md §3, research features.md §2.4). Intervals are calendar hours,
 //! days, weeks or months in the scope's time zone and week start; the intervals shown run
-//! from the one holding the first event of the data in the date range to the one holding
-//! the last, empty ones included.
+//! from the one holding the later of the data's first event and the range's start to the
+//! one holding the earlier of the data's last event and the range's end (as in
+//! segmentation), empty ones included.
 //!
 //! - **Activity.** An *active event* passes the shared filters and matches `event` (any
 //!   event when none is named) and `event_filters`. A user is *active* in a shown interval
