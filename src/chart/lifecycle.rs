@@ -104,3 +104,53 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(err)?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::svg;
+    use crate::engine::analysis::{self, AnalysisResult, Query};
+    use crate::engine::sample::{dataset, SampleOptions};
+
+    #[test]
+    fn stacked_bars_above_and_dormant_below_with_a_legend() {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        let q = Query::from_json(r#"{"analysis":"lifecycle","interval":"week"}"#).unwrap();
+        let AnalysisResult::Lifecycle(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        let labels = Labels::english();
+        let out = svg(800, 400, |a| draw(a, &r, &labels, 1.0)).unwrap();
+        for name in ["New", "Returning", "Resurrecting", "Dormant"] {
+            assert!(out.contains(name), "legend entry {name}");
+        }
+        // one bar per nonzero state and interval, in the state's colour, plus its swatch
+        let s = &r.states;
+        let series: [Vec<bool>; 4] = [
+            s.new.iter().map(|&v| v > 0).collect(),
+            s.returning.iter().map(|&v| v > 0).collect(),
+            s.resurrecting.iter().map(|&v| v > 0).collect(),
+            s.dormant.iter().map(|&v| v < 0).collect(),
+        ];
+        for (k, c) in COLORS.iter().enumerate() {
+            let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+            let bars = out
+                .lines()
+                .filter(|l| l.contains("<rect") && l.contains(&hex))
+                .count();
+            let want = series[k].iter().filter(|&&b| b).count();
+            assert!(want > 0, "state {k} has bars");
+            assert_eq!(bars, want + 1, "state {k} ({hex})");
+        }
+        // the y axis reaches below zero for the dormant bars
+        let negative = |l: &str| {
+            l.len() > 1
+                && l.starts_with('-')
+                && l[1..].chars().all(|c| c.is_ascii_digit() || c == ',')
+        };
+        assert!(out.lines().any(negative), "negative axis labels");
+    }
+}

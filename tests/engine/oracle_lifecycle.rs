@@ -376,7 +376,7 @@ fn random_data(seed: u64) -> (Vec<Ev>, EventStore) {
     let pvals = ["x", "y", "z", "", "x"];
     // a creation per user: unreadable, missing, or an instant from well before the data
     // to its end, written as RFC 3339, epoch seconds or a naive local time
-    let mut cell = |rng: &mut Rng| -> Cell {
+    let cell = |rng: &mut Rng| -> Cell {
         let t =
             BASE - span / 2 + rng.below((span + span / 2) as u64 / SECOND as u64) as i64 * SECOND;
         match rng.below(8) {
