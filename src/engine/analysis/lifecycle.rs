@@ -156,7 +156,6 @@ impl Counts {
         let active: Vec<u64> = (0..nb)
             .map(|b| new[b] + returning[b] + resurrecting[b])
             .collect();
-        let ratio = |up: u64, down: u64| (down > 0).then(|| up as f64 / down as f64);
         let pulse = (0..nb)
             .map(|b| ratio(new[b] + resurrecting[b], dormant[b]))
             .collect();
@@ -174,6 +173,11 @@ impl Counts {
             pulse_overall,
         }
     }
+}
+
+/// `up / down`, none when `down` is 0.
+fn ratio(up: u64, down: u64) -> Option<f64> {
+    (down > 0).then(|| up as f64 / down as f64)
 }
 
 /// Computes a lifecycle.
@@ -435,7 +439,7 @@ fn created_at(scope: &mut Scoped, name: &str) -> Result<Created> {
 }
 
 /// The result as a table: one row per interval (with a breakdown, a leading `breakdown`
-/// column and the rows of every value).
+/// column and the rows of every value). The pulse is recomputed from the counts.
 pub fn table(r: &LifecycleResult) -> Table {
     let by = !r.breakdowns.is_empty();
     let mut head = Vec::new();
@@ -466,7 +470,12 @@ pub fn table(r: &LifecycleResult) -> Table {
                 s.resurrecting[b].to_string(),
                 s.dormant[b].to_string(),
                 s.active[b].to_string(),
-                opt(s.pulse[b]),
+                // from the counts, not the stored ratio: a result that crossed JSON
+                // (worker to page) may have its floats off by one bit
+                opt(ratio(
+                    s.new[b] + s.resurrecting[b],
+                    s.dormant[b].unsigned_abs(),
+                )),
             ]);
             t.push(row);
         }
