@@ -241,7 +241,7 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
         .saturating_sub(crate::engine::time::DAY);
     let range_end = scope.range.1;
     // the interval of an active event: 0.. for the shown ones, -1 for the previous one
-    let interval = |u: u32, i: usize| -> Option<i64> {
+    let interval = |u: u32, i: usize| -> Option<(i64, i64)> {
         let ti = t[i];
         let shown = scope.in_range(ti);
         if !shown && (ti < prev_floor || ti >= scope.range.0) {
@@ -255,9 +255,9 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
         }
         let k = cal.bucket(ti);
         if shown {
-            Some(cal.index(first, k))
+            Some((cal.index(first, k), k))
         } else {
-            (k == prev).then_some(-1)
+            (k == prev).then_some((-1, k))
         }
     };
 
@@ -271,7 +271,7 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
                 if t[i] >= range_end {
                     break;
                 }
-                match interval(u, i) {
+                match interval(u, i).map(|x| x.0) {
                     Some(-1) => present[key] = true,
                     Some(_) => {
                         present[key] = true;
@@ -307,14 +307,27 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
                 c.add(state, b as usize);
             }
         };
-        for i in r {
-            if t[i] >= range_end {
+        // the rest of the last active interval changes nothing: its events are skipped
+        // (the bucket holding an instant before `skip_until` is the last active one)
+        let mut skip_until = i64::MIN;
+        let mut i = r.start;
+        while i < r.end {
+            let ti = t[i];
+            if ti >= range_end {
                 break;
             }
-            let Some(b) = interval(u, i) else { continue };
-            if last_active == Some(b) {
+            if ti < skip_until {
+                i += t[i..r.end].partition_point(|&x| x < skip_until);
                 continue;
             }
+            i += 1;
+            let Some((b, k)) = interval(u, i - 1) else {
+                continue;
+            };
+            if last_active.is_some_and(|p| b <= p) {
+                continue; // a zone whose clock turns back across a boundary
+            }
+            skip_until = cal.start_micros(cal.add(k, 1));
             if let Some(p) = last_active {
                 if b > p + 1 {
                     count(DORMANT, p + 1);
