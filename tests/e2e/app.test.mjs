@@ -454,4 +454,12 @@ test('a weekly lifecycle of the sample equals `loupe run`', async () => {
   const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
   assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
   await page.screenshot({ path: path.join(OUT, 'lifecycle.png'), fullPage: true });
+  // in Chinese: the seeds' terms
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=lifecycle-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(1, 6), ['新增', '回访', '回流', '流失', '活跃']);
+  assert.equal(await page.textContent('[data-tab=lifecycle]'), '生命周期');
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'lifecycle-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
 });
