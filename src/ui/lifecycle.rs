@@ -10,45 +10,12 @@ use super::widgets::{
     edit, event_options, from_name, granularity_options, json_name, select, BreakdownPicker,
     FilterEditor,
 };
-use crate::engine::analysis::lifecycle::{LifecycleResult, LifecycleSpec, States};
+use crate::engine::analysis::lifecycle::{
+    suggest_created_at, LifecycleResult, LifecycleSpec, States,
+};
 use crate::engine::analysis::{AnalysisResult, Spec};
-use crate::engine::overview::PropertySummary;
 use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
-
-/// Names of a created-at property, compared without case, `$`, `_`, `-`, `.` and spaces.
-const CREATED_NAMES: &[&str] = &[
-    "createdat",
-    "usercreatedat",
-    "personcreatedat",
-    "firstseen",
-    "firstseenat",
-    "signupat",
-    "signuptime",
-    "signupdate",
-    "registeredat",
-    "registertime",
-    "registrationtime",
-    "registrationdate",
-    "注册时间",
-    "创建时间",
-];
-
-/// The data's created-at property, if one is named like one.
-pub fn created_property(props: &[PropertySummary]) -> Option<String> {
-    let norm = |s: &str| {
-        s.chars()
-            .filter(|c| !matches!(c, '$' | '_' | '-' | '.' | ' '))
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
-    CREATED_NAMES.iter().find_map(|want| {
-        props
-            .iter()
-            .find(|p| norm(&p.name) == *want)
-            .map(|p| p.name.clone())
-    })
-}
 
 fn pulse_text(p: Option<f64>) -> String {
     p.map(|v| format!("{v:.2}")).unwrap_or_else(|| "–".into())
@@ -67,7 +34,10 @@ pub fn panel(p: &PanelProps) -> Html {
                 _ => None,
             },
             || LifecycleSpec {
-                created_at: created_property(&props),
+                created_at: {
+                    let names: Vec<&str> = props.iter().map(|x| x.name.as_str()).collect();
+                    suggest_created_at(&names).map(str::to_owned)
+                },
                 ..Default::default()
             },
         );

@@ -473,3 +473,35 @@ fn bad_specs_name_the_field() {
     let e = try_run(&s, r#"{"analysis":"lifecycle","intervl":"day"}"#).unwrap_err();
     assert!(e.to_string().contains("intervl"), "{e}");
 }
+
+#[test]
+fn the_created_at_property_is_recognised_by_its_name() {
+    use lifecycle::suggest_created_at;
+    assert_eq!(
+        suggest_created_at(&["plan", "created_at"]),
+        Some("created_at")
+    );
+    assert_eq!(
+        suggest_created_at(&["$created_at", "plan"]),
+        Some("$created_at")
+    );
+    assert_eq!(
+        suggest_created_at(&["User Created At"]),
+        Some("User Created At")
+    );
+    assert_eq!(
+        suggest_created_at(&["first_seen", "signup_time"]),
+        Some("first_seen")
+    );
+    assert_eq!(suggest_created_at(&["注册时间"]), Some("注册时间"));
+    // created_at is preferred to a weaker name wherever it stands
+    assert_eq!(
+        suggest_created_at(&["signup_time", "created_at"]),
+        Some("created_at")
+    );
+    assert_eq!(
+        suggest_created_at(&["platform", "country", "created"]),
+        None
+    );
+    assert_eq!(suggest_created_at(&[]), None);
+}

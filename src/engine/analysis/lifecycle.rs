@@ -240,7 +240,8 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
         .start_micros(prev)
         .saturating_sub(crate::engine::time::DAY);
     let range_end = scope.range.1;
-    // the interval of an active event: 0.. for the shown ones, -1 for the previous one
+    // the interval of an active event, as (index, key): index 0.. for the shown ones, -1
+    // for the previous one
     let interval = |u: u32, i: usize| -> Option<(i64, i64)> {
         let ti = t[i];
         let shown = scope.in_range(ti);
@@ -385,6 +386,39 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
         breakdown: spec.breakdown.as_ref().map(Breakdown::name),
         breakdowns,
     })
+}
+
+/// Names of a created-at property, compared without case, `$`, `_`, `-`, `.` and spaces.
+const CREATED_NAMES: &[&str] = &[
+    "createdat",
+    "usercreatedat",
+    "personcreatedat",
+    "firstseen",
+    "firstseenat",
+    "signupat",
+    "signuptime",
+    "signupdate",
+    "registeredat",
+    "registertime",
+    "registrationtime",
+    "registrationdate",
+    "注册时间",
+    "创建时间",
+];
+
+/// The property among `names` that most likely holds users' creation time (`created_at`,
+/// `$created_at`, `user_created_at`, `first_seen`, `signup_time`, `注册时间`, ...), by the
+/// order of [`CREATED_NAMES`]; the app preselects it as `created_at`.
+pub fn suggest_created_at<'a>(names: &[&'a str]) -> Option<&'a str> {
+    let norm = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '$' | '_' | '-' | '.' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    CREATED_NAMES
+        .iter()
+        .find_map(|want| names.iter().copied().find(|n| norm(n) == *want))
 }
 
 /// Every user's creation instant from a property (`i64::MIN`: missing or unreadable).
