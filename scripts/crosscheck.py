@@ -19,6 +19,12 @@ same file, and compares every number exactly:
                 file, not a reference block): cohort sizes, every observable cell, and the
                 distinct users
 
+  lifecycle     day lifecycle of purchases from 2025-02-01 (the day before looked up
+                outside the range; creation = first event of any name) and week lifecycle
+                of any event (ISO weeks, whole data; SQL of this file, not a reference
+                block): new, returning, resurrecting, dormant and active per interval,
+                and the overall pulse
+
 Negative controls (so the check cannot pass vacuously): both tools must see the same
 number of rows with none rejected, every compared list must be non-empty, every funnel
 step must have users, retention must have some N >= 1 returns, and the comparator must
@@ -280,6 +286,108 @@ def corrupt(cells):
     return bad
 
 
+# Lifecycle, written from Loupe's definition (src/engine/analysis/lifecycle.rs), for
+# intervals of {step} days ({bucket}: the UTC day, or the ISO week's Monday): the distinct
+# (user, interval) pairs with an active event ({active}: the chosen event, in the range or
+# in the interval just before it), each user's first-ever interval over ALL events (born),
+# and LAG / LEAD over the user's active intervals. new = active in b and born in b;
+# returning = not new, previous active interval is b - step; resurrecting = not new,
+# otherwise; dormant in b + step when the next active interval is later (or none), for the
+# intervals shown. Intervals shown: every b from {first} to {last}.
+LIFECYCLE_SQL = """
+WITH born AS (
+    SELECT user_id, min({bucket}) AS born FROM events WHERE {born_where} GROUP BY user_id
+), act AS (
+    SELECT DISTINCT user_id, {bucket} AS b FROM events WHERE {active}
+), walk AS (
+    SELECT a.user_id, a.b, w.born,
+           lag(a.b) OVER (PARTITION BY a.user_id ORDER BY a.b) AS prev_b,
+           lead(a.b) OVER (PARTITION BY a.user_id ORDER BY a.b) AS next_b
+    FROM act a JOIN born w USING (user_id)
+), shown AS (
+    SELECT CAST(r.range AS DATE) AS b
+    FROM range(TIMESTAMP '{first}', TIMESTAMP '{last}' + INTERVAL {step} DAY, INTERVAL {step} DAY) r
+), states AS (
+    SELECT b,
+           count(*) FILTER (WHERE b = born) AS new,
+           count(*) FILTER (WHERE b <> born AND prev_b = b - {step}) AS returning,
+           count(*) FILTER (WHERE b <> born AND (prev_b IS NULL OR prev_b < b - {step})) AS resurrecting,
+           count(*) AS active
+    FROM walk GROUP BY b
+), dormant AS (
+    SELECT b + {step} AS b, count(*) AS dormant
+    FROM walk WHERE next_b IS NULL OR next_b > b + {step} GROUP BY ALL
+)
+SELECT s.b, coalesce(st.new, 0), coalesce(st.returning, 0), coalesce(st.resurrecting, 0),
+       -coalesce(d.dormant, 0), coalesce(st.active, 0)
+FROM shown s LEFT JOIN states st USING (b) LEFT JOIN dormant d USING (b)
+ORDER BY s.b
+"""
+LIFECYCLE_CASES = {
+    # name: (loupe spec, step days, bucket, active condition, first interval shown,
+    #        the active condition without the interval before the range, for a control)
+    "lifecycle_day": (
+        {"analysis": "lifecycle", "event": "purchase", "interval": "day",
+         "date_range": {"from": "2025-02-01"}, "timezone": "UTC"},
+        1, "CAST(ts AS DATE)",
+        "event = 'purchase' AND (ts >= TIMESTAMP '2025-02-01' OR CAST(ts AS DATE) = DATE '2025-01-31')",
+        "2025-02-01", "event = 'purchase' AND ts >= TIMESTAMP '2025-02-01'"),
+    "lifecycle_week": (
+        {"analysis": "lifecycle", "interval": "week", "timezone": "UTC"},
+        7, "CAST(date_trunc('week', ts) AS DATE)", "TRUE", None, None),
+}
+
+
+def sql_lifecycle(con, step, bucket, active, first, born_where="TRUE"):
+    """{interval label: (new, returning, resurrecting, dormant, active)} from DuckDB."""
+    lo, hi = con.execute(f"SELECT min({bucket}), max({bucket}) FROM events").fetchone()
+    first = first or lo.isoformat()
+    rows = con.execute(LIFECYCLE_SQL.format(step=step, bucket=bucket, active=active, born_where=born_where,
+                                            first=first, last=hi.isoformat())).fetchall()
+    return {b.isoformat(): tuple(int(x) for x in rest) for b, *rest in rows}
+
+
+def loupe_lifecycle(res):
+    """The same map from Loupe's result, plus its own inconsistencies."""
+    out, bad = {}, []
+    for k, b in enumerate(res["buckets"]):
+        row = tuple(res[f][k] for f in ("new", "returning", "resurrecting", "dormant", "active"))
+        if row[0] + row[1] + row[2] != row[4]:
+            bad.append(f"{b}: new + returning + resurrecting != active in loupe {row}")
+        out[b] = row
+    return out, bad
+
+
+def lifecycle_checks(args, con):
+    """Runs every lifecycle case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    out = []
+    for name, (spec, step, bucket, active, first, without_before) in LIFECYCLE_CASES.items():
+        exp = sql_lifecycle(con, step, bucket, active, first)
+        res, dt = loupe(args, "run", "--spec", json.dumps(spec), args.csv)
+        act, extra = loupe_lifecycle(res)
+        for k, what in enumerate(("new", "returning", "resurrecting")):
+            if not any(v[k] > 0 for v in exp.values()):
+                extra.append(f"negative control: no duckdb interval has {what} users")
+        if not any(v[3] < 0 for v in exp.values()):
+            extra.append("negative control: no duckdb interval has dormant users")
+        up = sum(v[0] + v[2] for v in exp.values())
+        down = -sum(v[3] for v in exp.values())
+        want = up / down if down else None
+        got = res["pulse_overall"]
+        if (want is None) != (got is None) or (want is not None and abs(want - got) > 1e-12):
+            extra.append(f"overall pulse: duckdb {want}, loupe {got}")
+        if without_before:
+            # the interval before the range and creation by any event must both matter here
+            if sql_lifecycle(con, step, bucket, without_before, first) == exp:
+                extra.append("negative control: the interval before the range changes nothing in duckdb")
+            if sql_lifecycle(con, step, bucket, active, first, born_where="event = 'purchase'") == exp:
+                extra.append("negative control: creation by the first purchase changes nothing in duckdb")
+        summary = (f"{name.replace('_', ' ')}: {len(exp)} intervals match "
+                   f"({sum(v[4] for v in exp.values()):,} active user-intervals, overall pulse {want:.3f})")
+        out.append((name, exp, act, extra, summary, dt))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="100k", help="data size label: events_<size>.csv (100k, 1m, ...)")
@@ -427,6 +535,12 @@ def main():
     summary.append(f"recurring retention: {len(exp):,} cells and {len(exp_sizes)} cohort sizes match "
                    f"({sum(exp_sizes.values()):,} memberships of {exp_users:,} users)"
                    if ok_cells and ok_sizes else "recurring retention: MISMATCH")
+
+    # lifecycle (day and week; SQL of this file)
+    for name, exp, act, extra, line, dt in lifecycle_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} intervals", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     total = time.perf_counter() - t_start
     print(f"crosscheck {os.path.basename(args.csv)}: duckdb {t_duck:.1f} s, loupe {t_loupe:.1f} s, "

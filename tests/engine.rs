@@ -6,8 +6,10 @@
 //!   (DESIGN.md §3), compared number by number with the engine on the sample dataset and
 //!   on seeded random datasets full of equal timestamps; `oracle_retention` does the same
 //!   for the retention options (cohort kinds, occurrences, rolling windows, brackets,
-//!   averages, breakdowns), and `oracle_trends` for trends (measures, formulas, breakdowns,
-//!   date ranges, the previous period).
+//!   averages, breakdowns); `oracle_trends` for trends (measures, formulas, breakdowns,
+//!   date ranges, the previous period);
+//!   `oracle_lifecycle` for the lifecycle (per-user interval sets
+//!   under several zones, week starts, ranges, filters, created-at rules, breakdowns).
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -17,8 +19,12 @@ mod common;
 mod funnel;
 #[path = "engine/ingest.rs"]
 mod ingest;
+#[path = "engine/lifecycle.rs"]
+mod lifecycle;
 #[path = "engine/oracle.rs"]
 mod oracle;
+#[path = "engine/oracle_lifecycle.rs"]
+mod oracle_lifecycle;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
 #[path = "engine/oracle_trends.rs"]

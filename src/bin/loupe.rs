@@ -307,6 +307,10 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                         "segmentation",
                         r#"{"analysis":"trends","series":[{"event":"view_item"},{"event":"view_item","measure":"users"}],"breakdown":{"properties":["country"],"limit":0}}"#,
                     ),
+                    (
+                        "lifecycle",
+                        r#"{"analysis":"lifecycle","interval":"week"}"#,
+                    ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

@@ -27,6 +27,8 @@ pub struct Labels {
     pub average: String,
     /// "Step", for axis titles.
     pub step: String,
+    /// Lifecycle states: new, returning, resurrecting, dormant (legend entries).
+    pub lifecycle: [String; 4],
 }
 
 impl Labels {
@@ -40,6 +42,7 @@ impl Labels {
             periods: ["Hour", "Day", "Week", "Month"].map(String::from),
             average: "Weighted average".into(),
             step: "Step".into(),
+            lifecycle: ["New", "Returning", "Resurrecting", "Dormant"].map(String::from),
         }
     }
 

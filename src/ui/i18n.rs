@@ -380,6 +380,40 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("err_no_data", "No data loaded", "尚未加载数据"),
     ("err_bad_request", "Bad request", "请求无效"),
     ("err_engine_stopped", "The engine stopped", "分析引擎已停止"),
+    ("lifecycle", "Lifecycle", "生命周期"),
+    ("lc_new", "New", "新增"),
+    ("lc_returning", "Returning", "回访"),
+    ("lc_resurrecting", "Resurrecting", "回流"),
+    ("lc_dormant", "Dormant", "流失"),
+    ("lc_active", "Active", "活跃"),
+    ("pulse", "Pulse", "增长脉搏"),
+    (
+        "pulse_note",
+        "(new + resurrecting) ÷ dormant over the intervals shown; above 1 the active base grows",
+        "（新增 + 回流）÷ 流失，按所示全部区间计算；大于 1 表示活跃用户在增长",
+    ),
+    ("active_event", "Active when doing", "活跃行为"),
+    ("created_at", "User created at", "用户创建时间"),
+    (
+        "created_first_event",
+        "First event (in all data)",
+        "首次事件（全部数据）",
+    ),
+    (
+        "lifecycle_note",
+        "New: created in the interval. Returning: also active in the previous interval. Resurrecting: inactive in the previous one. Dormant: active in the previous interval, not in this one. A breakdown splits users by their own value.",
+        "新增：在该区间创建的用户。回访：上一区间也活跃。回流：上一区间未活跃。流失：上一区间活跃、本区间未活跃。分组按用户自身的属性值划分用户。",
+    ),
+    (
+        "lifecycle_incomplete_note",
+        "Italic rows are intervals only partly covered by the data or the date range.",
+        "斜体行的区间只被数据或日期范围部分覆盖。",
+    ),
+    (
+        "warn_created_at_fallback",
+        "users have no readable creation time, so their first event is used; e.g.",
+        "位用户没有可读的创建时间，改用其首次事件；例如",
+    ),
     (
         "average_all_note",
         "Averages include the incomplete last periods (in italics).",
@@ -498,5 +532,7 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         periods: ["hour", "day", "week", "month"].map(|k| t(lang, k).to_string()),
         average: t(lang, "average").into(),
         step: t(lang, "step").into(),
+        lifecycle: ["lc_new", "lc_returning", "lc_resurrecting", "lc_dormant"]
+            .map(|k| t(lang, k).to_string()),
     }
 }

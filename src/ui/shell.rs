@@ -96,6 +96,13 @@ fn warning_text(lang: Lang, w: &Warning) -> String {
             }
             s
         }
+        "created_at_fallback" => {
+            let mut s = format!("{} {}", w.value, t(lang, "warn_created_at_fallback"));
+            if let Some(h) = &w.hint {
+                s.push_str(&format!(" \"{h}\""));
+            }
+            s
+        }
         _ => w.message.clone(),
     }
 }

@@ -450,3 +450,45 @@ test('no request leaves the machine, and none but worker files after load', () =
     && !(r.method === 'GET' && !r.post && allowed.has(new URL(r.url).pathname) && !new URL(r.url).search));
   assert.deepEqual(late, [], 'requests after the page loaded');
 });
+
+test('a weekly lifecycle of the sample equals `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('lifecycle');
+  await page.waitForSelector('[data-testid=lifecycle-table]');
+  // the sample has no created-at property: creation is the first event
+  assert.equal(await page.$eval('[data-testid=created-at]', (e) => e.value), '');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await runAndWait();
+  const spec = { analysis: 'lifecycle', interval: 'week', timezone: 'UTC' };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=lifecycle-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.buckets.length);
+  assert.ok(cli.dormant.some((d) => d < 0) && cli.resurrecting.some((r) => r > 0), 'every state occurs');
+  const pulse = (p) => (p === null ? '–' : p.toFixed(2));
+  cli.buckets.forEach((b, i) => {
+    assert.equal(rows[i][0], b);
+    assert.deepEqual(rows[i].slice(1, 6).map(num),
+      [cli.new[i], cli.returning[i], cli.resurrecting[i], cli.dormant[i], cli.active[i]], b);
+    assert.equal(rows[i][6], pulse(cli.pulse[i]), `${b} pulse`);
+  });
+  assert.equal(await page.textContent('[data-testid=lifecycle-pulse]'), pulse(cli.pulse_overall));
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'lifecycle.png'), fullPage: true });
+  // in Chinese: the seeds' terms
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=lifecycle-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(1, 6), ['新增', '回访', '回流', '流失', '活跃']);
+  assert.equal(await page.textContent('[data-tab=lifecycle]'), '生命周期');
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'lifecycle-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});

@@ -30,7 +30,8 @@ macro_rules! for_each_analysis {
         $m! {
             Funnel funnel FunnelSpec FunnelResult "Conversion funnel.",
             Retention retention RetentionSpec RetentionResult "Cohort retention table.",
-            Trends trends TrendsSpec TrendsResult "Series of events, users or property values over time, with formulas, a breakdown and the previous period."
+            Trends trends TrendsSpec TrendsResult "Series of events, users or property values over time, with formulas, a breakdown and the previous period.",
+            Lifecycle lifecycle LifecycleSpec LifecycleResult "New, returning, resurrecting and dormant users per interval."
         }
     };
 }
