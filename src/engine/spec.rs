@@ -697,6 +697,19 @@ impl<'a> Scoped<'a> {
         (lo <= hi).then_some((lo, hi))
     }
 
+    /// True when interval `key` of `cal` is only partly covered: the covered span (from
+    /// the later of the range's start and the data's first event, to the earlier of the
+    /// range's end and the data's last event) starts after the interval's start, or ends
+    /// before its end, by more than 1/24 of the interval. An export that starts at 00:10
+    /// still covers its first day; one that ends at 10:00 does not cover its last.
+    pub fn incomplete(&self, cal: &Calendar, key: i64) -> bool {
+        let (s, e) = (cal.start_micros(key), cal.start_micros(cal.add(key, 1)));
+        let slack = (e - s) / 24;
+        let from = self.range.0.max(self.data_span.0);
+        let to = self.range.1.min(self.data_span.1.saturating_add(1));
+        from - s > slack || e - to > slack
+    }
+
     /// Every user with the range of their events (sorted by time, then source row).
     pub fn users(&self) -> impl Iterator<Item = (u32, std::ops::Range<usize>)> + '_ {
         self.store

@@ -342,6 +342,7 @@ fn oracle(d: &Data, p: &Params) -> Option<Expected> {
         }
     }
     let keys: Vec<i64> = (0..nb as i64).map(|n| c.add(first, n)).collect();
+    // only the edges can be cut: by the covered span [lo, hi], with 1/24 of slack
     let len = |k: i64| c.start(c.add(k, 1)) - c.start(k);
     let mut incomplete = vec![false; nb];
     incomplete[0] = lo - c.start(first) > len(first) / 24;

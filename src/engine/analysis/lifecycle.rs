@@ -354,14 +354,7 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
     }
 
     let keys: Vec<i64> = (0..nb as i64).map(|n| cal.add(first, n)).collect();
-    let (data_start, data_end) = scope.data_span;
-    let incomplete = keys
-        .iter()
-        .map(|&k| {
-            let (s, e) = (cal.start_micros(k), cal.start_micros(cal.add(k, 1)));
-            !(scope.range.0 <= s && e <= scope.range.1 && data_start <= s && e <= data_end)
-        })
-        .collect();
+    let incomplete = keys.iter().map(|&k| scope.incomplete(&cal, k)).collect();
     let breakdowns = match &slots {
         Some((_, labels)) => labels
             .iter()

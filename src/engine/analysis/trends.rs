@@ -19,8 +19,8 @@
 //!   breakdown value: `A / B`, `(A - B) * 100 / B`. Division by zero gives no value.
 //! - The previous period is the same number of intervals just before the first one; its
 //!   events pass the shared filters. Its values sit beside the current ones by position.
-//! - The first and last intervals are marked incomplete when the data (or the date range)
-//!   starts or ends inside them by more than 1/24 of the interval.
+//! - Intervals the data or the date range covers only in part are marked incomplete
+//!   ([`Scoped::incomplete`]).
 
 use super::quantile;
 use super::table::Table;
@@ -824,10 +824,7 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
     }
 
     let keys: Vec<i64> = (0..nb as i64).map(|n| cal.add(first, n)).collect();
-    let span = |k: i64| cal.start_micros(cal.add(k, 1)) - cal.start_micros(k);
-    let mut incomplete = vec![false; nb];
-    incomplete[0] = lo - cal.start_micros(first) > span(first) / 24;
-    incomplete[nb - 1] |= cal.start_micros(cal.add(last, 1)) - (hi + 1) > span(last) / 24;
+    let incomplete = keys.iter().map(|&k| scope.incomplete(&cal, k)).collect();
     Ok(TrendsResult {
         interval: spec.interval,
         display: spec.display,
