@@ -27,6 +27,14 @@ pub struct Labels {
     pub average: String,
     /// "Step", for axis titles.
     pub step: String,
+    /// X axis title of stickiness: number of active intervals.
+    pub active_intervals: String,
+    /// Y axis title of ratios.
+    pub ratio: String,
+    /// Legend names of DAU, WAU, MAU, DAU/MAU and DAU/WAU.
+    pub active: [String; 5],
+    /// Note on dashed segments: their rolling window begins before the data.
+    pub partial: String,
 }
 
 impl Labels {
@@ -40,6 +48,10 @@ impl Labels {
             periods: ["Hour", "Day", "Week", "Month"].map(String::from),
             average: "Weighted average".into(),
             step: "Step".into(),
+            active_intervals: "Active intervals".into(),
+            ratio: "Ratio".into(),
+            active: ["DAU", "WAU", "MAU", "DAU/MAU", "DAU/WAU"].map(String::from),
+            partial: "dashed: window begins before the data".into(),
         }
     }
 

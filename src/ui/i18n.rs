@@ -466,5 +466,9 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         periods: ["hour", "day", "week", "month"].map(|k| t(lang, k).to_string()),
         average: t(lang, "average").into(),
         step: t(lang, "step").into(),
+        active_intervals: t(lang, "active_intervals").into(),
+        ratio: t(lang, "ratio").into(),
+        active: ["dau", "wau", "mau", "dau_mau", "dau_wau"].map(|k| t(lang, k).to_string()),
+        partial: t(lang, "partial_note").into(),
     }
 }

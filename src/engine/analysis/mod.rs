@@ -30,7 +30,9 @@ macro_rules! for_each_analysis {
         $m! {
             Funnel funnel FunnelSpec FunnelResult "Conversion funnel.",
             Retention retention RetentionSpec RetentionResult "Cohort retention table.",
-            Segmentation segmentation SegmentationSpec SegmentationResult "Events or users over time, with an optional breakdown."
+            Segmentation segmentation SegmentationSpec SegmentationResult "Events or users over time, with an optional breakdown.",
+            Stickiness stickiness StickinessSpec StickinessResult "Users by number of active intervals (PostHog's stickiness).",
+            ActiveUsers active_users ActiveUsersSpec ActiveUsersResult "Daily, weekly and monthly active users, their ratios and active-day frequency."
         }
     };
 }
