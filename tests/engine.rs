@@ -1,15 +1,18 @@
 //! Integration tests of the engine (one binary, one module per area).
 //!
-//! - `funnel`, `retention`, `segmentation`, `ingest`: hand-worked fixtures loaded from small
-//!   CSV strings; every expected number is worked out by hand in a comment next to it.
+//! - `funnel`, `retention`, `segmentation`, `stickiness`, `active_users`, `ingest`:
+//!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
+//!   out by hand in a comment next to it.
 //! - `oracle`: literal brute-force implementations of the definitions in the module docs
 //!   (DESIGN.md §3), compared number by number with the engine on the sample dataset and
 //!   on seeded random datasets full of equal timestamps; `oracle_retention` does the same
 //!   for the retention options (cohort kinds, occurrences, rolling windows, brackets,
-//!   averages, breakdowns).
+//!   averages, breakdowns), and `oracle_activity` for stickiness and active users.
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
+#[path = "engine/active_users.rs"]
+mod active_users;
 #[path = "engine/common.rs"]
 mod common;
 #[path = "engine/funnel.rs"]
@@ -24,3 +27,5 @@ mod oracle_retention;
 mod retention;
 #[path = "engine/segmentation.rs"]
 mod segmentation;
+#[path = "engine/stickiness.rs"]
+mod stickiness;

@@ -317,7 +317,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
         .map(|(p, &key)| {
             let users = freq[p * width..(p + 1) * width].to_vec();
             let length =
-                cal.bucket(pcal.start_micros(key + 1)) - cal.bucket(pcal.start_micros(key));
+                cal.bucket(pcal.start_micros(pcal.add(key, 1))) - cal.bucket(pcal.start_micros(key));
             FrequencyPeriod {
                 label: pcal.label(key),
                 days: period_days[p],
