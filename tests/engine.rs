@@ -21,6 +21,8 @@ mod funnel;
 mod ingest;
 #[path = "engine/oracle.rs"]
 mod oracle;
+#[path = "engine/oracle_activity.rs"]
+mod oracle_activity;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
 #[path = "engine/retention.rs"]

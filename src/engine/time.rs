@@ -501,6 +501,20 @@ impl Calendar {
         }
     }
 
+    /// The smallest and largest bucket keys of the instants in `[lo, hi]`. Local time can
+    /// step back at a zone transition (a 2-hour shift at 03:00 repeats hour 01), so the
+    /// buckets of the two ends are not always the extremes.
+    pub fn key_span(&self, lo: i64, hi: i64) -> (i64, i64) {
+        let (mut a, mut b) = (self.bucket(lo), self.bucket(hi));
+        let spans = &self.zone.spans;
+        let from = spans.partition_point(|s| s.0 <= lo);
+        for &(at, _) in spans[from..].iter().take_while(|s| s.0 <= hi) {
+            a = a.min(self.bucket(at));
+            b = b.max(self.bucket(at - 1));
+        }
+        (a, b)
+    }
+
     /// The key `n` buckets after `key`.
     pub fn add(&self, key: i64, n: i64) -> i64 {
         match self.granularity {

@@ -331,3 +331,29 @@ fn bad_options_are_rejected_with_their_field() {
     .to_string();
     assert!(e.contains("gt"), "{e}");
 }
+
+#[test]
+fn an_hour_that_comes_back_counts_once() {
+    // Antarctica/Troll leaves +02:00 for +00:00 on 2024-10-27 at 01:00 UTC (03:00 local
+    // becomes 01:00), so the local hour 01 happens twice. x: 23:30 UTC (01:30 local, hour
+    // 01), 00:30 UTC (02:30, hour 02), 01:30 UTC (01:30 again, hour 01): 2 hours, hour 01
+    // with 2 events.
+    let data = csv(
+        "user_id,event,timestamp",
+        &[
+            "x,open,2024-10-26T23:30:00Z",
+            "x,open,2024-10-27T00:30:00Z",
+            "x,open,2024-10-27T01:30:00Z",
+        ],
+    );
+    let tz = r#""timezone":"Antarctica/Troll","interval":"hour""#;
+    let r = run(&data, tz);
+    // the local hours run from 01 to 02 (two intervals)
+    assert_eq!(r.x, [1, 2]);
+    assert_eq!(users(&r), [vec![0, 1]]);
+    let r = run(
+        &data,
+        &format!(r#"{tz},"criteria":{{"op":"gte","value":2}}"#),
+    );
+    assert_eq!(users(&r), [vec![1, 0]]);
+}

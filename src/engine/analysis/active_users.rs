@@ -185,7 +185,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     let scope = &*scope;
     let (lo, hi) = covered(scope)?;
     let cal = scope.calendar(Granularity::Day);
-    let (first, last) = (cal.bucket(lo), cal.bucket(hi));
+    let (first, last) = cal.key_span(lo, hi);
     let nd = (last - first + 1) as usize;
     if nd > MAX_DAYS {
         return Err(Error::spec(
@@ -195,7 +195,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
         .keyed("too_many_intervals", &[("count", &nd), ("max", &MAX_DAYS)]));
     }
     let m = spec.mau_days as i64;
-    let data_first = cal.bucket(scope.data_span.0);
+    let data_first = cal.key_span(scope.data_span.0, scope.data_span.1).0;
     // event code -> matched by name alone (no own filters)
     let mut plain = vec![matchers.is_empty(); scope.store.event_names().len()];
     for mt in matchers.iter().filter(|mt| !mt.has_filter()) {

@@ -320,7 +320,7 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
     let scope = &*scope;
     let (lo, hi) = covered(scope)?;
     let cal: Calendar = scope.calendar(spec.interval);
-    let (first, last) = (cal.bucket(lo), cal.bucket(hi));
+    let (first, last) = cal.key_span(lo, hi);
     let base = cal.index(first, last) as usize + 1;
     let group = spec.interval_count as usize;
     let n = base.div_ceil(group);
