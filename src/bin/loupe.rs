@@ -307,6 +307,8 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                         "segmentation",
                         r#"{"analysis":"segmentation","events":["view_item"],"breakdown":{"properties":["country"],"limit":0}}"#,
                     ),
+                    // the `stickiness` block of queries.sql: DAU and MAU per day
+                    ("stickiness", r#"{"analysis":"active_users"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

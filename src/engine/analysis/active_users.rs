@@ -235,6 +235,8 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     let mut mau_diff = vec![0i64; nd + 1];
     let lookback = first - (m - 1);
     let mut days: Vec<i64> = Vec::new();
+    // the day of the last event looked at, valid for instants in [from, until)
+    let (mut day, mut from, mut until) = (0i64, i64::MAX, i64::MIN);
     let cover = |diff: &mut [i64], from: i64, to: i64| {
         let (a, b) = (from.max(0), to.min(nd as i64));
         if a < b {
@@ -249,7 +251,12 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
             if !active(i, u) {
                 continue;
             }
-            let day = cal.bucket(times[i]);
+            let t = times[i];
+            if !(from <= t && t < until) {
+                // a new day (or another user's earlier time): the bucket arithmetic once
+                (day, until) = cal.bucket_until(t);
+                from = t;
+            }
             if day < lookback || day > last {
                 continue;
             }
@@ -316,8 +323,8 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
         .enumerate()
         .map(|(p, &key)| {
             let users = freq[p * width..(p + 1) * width].to_vec();
-            let length =
-                cal.bucket(pcal.start_micros(pcal.add(key, 1))) - cal.bucket(pcal.start_micros(key));
+            let length = cal.bucket(pcal.start_micros(pcal.add(key, 1)))
+                - cal.bucket(pcal.start_micros(key));
             FrequencyPeriod {
                 label: pcal.label(key),
                 days: period_days[p],

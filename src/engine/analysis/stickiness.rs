@@ -250,17 +250,54 @@ pub(crate) fn covered(scope: &Scoped) -> Result<(i64, i64)> {
     Ok((lo, hi))
 }
 
+/// The interval index of instants, keeping the bucket of the last one: consecutive events
+/// of a user mostly share it, so most events cost a comparison.
+struct Intervals<'c> {
+    cal: &'c Calendar,
+    first: i64,
+    group: i64,
+    from: i64,
+    until: i64,
+    x: u32,
+}
+
+impl<'c> Intervals<'c> {
+    fn new(cal: &'c Calendar, first: i64, group: i64) -> Self {
+        Intervals {
+            cal,
+            first,
+            group,
+            from: i64::MAX,
+            until: i64::MIN,
+            x: 0,
+        }
+    }
+
+    #[inline]
+    fn of(&mut self, t: i64) -> u32 {
+        if !(self.from <= t && t < self.until) {
+            let (key, until) = self.cal.bucket_until(t);
+            (self.from, self.until) = (t, until);
+            self.x = (self.cal.index(self.first, key) / self.group) as u32;
+        }
+        self.x
+    }
+}
+
 /// Counts active intervals per (user, slot) and reports each pair that had a matching
-/// event: `done(slot, active intervals)`. `item(i, user)` is `None` for events that do not count,
-/// else (interval index, slot). Flat per-slot state, reset per user through a list of the
-/// slots the user touched; no allocation per event.
+/// event: `done(slot, active intervals)`. `counted(i, user)` says whether event `i` counts
+/// and `slot(i)` which series it belongs to. Flat per-slot state, reset per user through a
+/// list of the slots the user touched; no allocation per event.
 fn count_pairs(
     scope: &Scoped,
     slots: usize,
     criteria: Criteria,
-    item: impl Fn(usize, u32) -> Option<(u32, u32)>,
+    intervals: &mut Intervals,
+    counted: impl Fn(usize, u32) -> bool,
+    slot: impl Fn(usize) -> u32,
     mut done: impl FnMut(usize, u32),
 ) {
+    let times = scope.store.times();
     let mut last = vec![u32::MAX; slots];
     let mut events = vec![0u32; slots];
     let mut active = vec![0u32; slots];
@@ -270,7 +307,8 @@ fn count_pairs(
         buf.clear();
         let mut sorted = true;
         for i in r {
-            if let Some(p) = item(i, u) {
+            if counted(i, u) {
+                let p = (intervals.of(times[i]), slot(i));
                 // local time can step back over an interval boundary (daylight saving)
                 sorted &= buf.last().is_none_or(|q| q.0 <= p.0);
                 buf.push(p);
@@ -332,18 +370,19 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
         .keyed("too_many_intervals", &[("count", &n), ("max", &MAX_INTERVALS)]));
     }
     let times = scope.store.times();
-    let counted = |i: usize, u: u32| -> Option<u32> {
-        let t = times[i];
-        (scope.in_range(t) && scope.keep(i) && scope.matches(&matcher, i, u))
-            .then(|| (cal.index(first, cal.bucket(t)) as usize / group) as u32)
+    let counted = |i: usize, u: u32| {
+        scope.in_range(times[i]) && scope.keep(i) && scope.matches(&matcher, i, u)
     };
-    let histogram = |slots: usize, slot: &dyn Fn(usize) -> u32| -> Vec<u64> {
+    let mut intervals = Intervals::new(&cal, first, group as i64);
+    let mut histogram = |slots: usize, slot: &dyn Fn(usize) -> u32| -> Vec<u64> {
         let mut h = vec![0u64; slots * (n + 1)];
         count_pairs(
             scope,
             slots,
             spec.criteria,
-            |i, u| counted(i, u).map(|x| (x, slot(i))),
+            &mut intervals,
+            counted,
+            slot,
             |s, c| h[s * (n + 1) + c as usize] += 1,
         );
         h
@@ -363,7 +402,9 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
                 scope,
                 values.len(),
                 spec.criteria,
-                |i, u| counted(i, u).map(|x| (x, values.key(i))),
+                &mut Intervals::new(&cal, first, group as i64),
+                counted,
+                |i| values.key(i),
                 |s, c| {
                     present[s] = true;
                     users[s] += u64::from(c > 0);
