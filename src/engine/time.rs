@@ -751,7 +751,10 @@ mod tests {
             utc("2024-10-26T23:30:00Z").unwrap(),
             utc("2024-10-27T01:30:00Z").unwrap(),
         );
-        assert_eq!((hour.label(a), hour.label(b)), ("2024-10-27 01:00".into(), "2024-10-27 02:00".into()));
+        assert_eq!(
+            (hour.label(a), hour.label(b)),
+            ("2024-10-27 01:00".into(), "2024-10-27 02:00".into())
+        );
     }
 
     #[test]
