@@ -191,3 +191,42 @@ fn panel<DB: DrawingBackend>(
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::svg;
+    use crate::engine::analysis::{self, AnalysisResult, Query};
+    use crate::engine::sample::{dataset, SampleOptions};
+
+    #[test]
+    fn counts_and_ratios_with_partial_windows_dashed() {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        let q = Query::from_json(r#"{"analysis":"active_users"}"#).unwrap();
+        let AnalysisResult::ActiveUsers(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        assert!(r.mau_partial[0] && !r.mau_partial[r.days.len() - 1]);
+        let s = svg(900, 460, |a| draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        for name in ["DAU", "WAU", "MAU", "DAU/MAU", "DAU/WAU", "Ratio"] {
+            assert!(s.contains(name), "{name}");
+        }
+        assert!(s.contains("dashed: window begins before the data"));
+        let dashed = s.matches("<polyline").count();
+        // without partial windows (a range starting 30 days into the data): no dashes
+        let q =
+            Query::from_json(r#"{"analysis":"active_users","date_range":"last_30_days"}"#).unwrap();
+        let AnalysisResult::ActiveUsers(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        assert!(!r.mau_partial.iter().any(|&p| p));
+        let s = svg(900, 460, |a| draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        assert!(!s.contains("dashed: window"));
+        // the dashes of four lines over 29 (MAU) and 6 (WAU) days are many short segments
+        let solid = s.matches("<polyline").count();
+        assert!(dashed > solid + 20, "{dashed} vs {solid}");
+    }
+}

@@ -116,3 +116,51 @@ pub fn draw<DB: DrawingBackend>(
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight, scale)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::svg;
+    use crate::engine::analysis::{self, AnalysisResult, Query};
+    use crate::engine::sample::{dataset, SampleOptions};
+
+    fn result(json: &str) -> StickinessResult {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        match analysis::run(&d.store, &Query::from_json(json).unwrap())
+            .unwrap()
+            .result
+        {
+            AnalysisResult::Stickiness(r) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bar_per_count_with_its_share() {
+        let r = result(r#"{"analysis":"stickiness","interval":"week"}"#);
+        let s = svg(800, 400, |a| draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        // one bar per x (the frame is a rect too)
+        assert!(
+            s.matches("<rect").count() > r.x.len(),
+            "{}",
+            s.matches("<rect").count()
+        );
+        let share = format!("{:.1}%", r.series[0].percent[0] * 100.0);
+        assert!(s.contains(&share), "{share}");
+        assert!(s.contains("Active intervals (Week)"));
+    }
+
+    #[test]
+    fn a_line_and_legend_entry_per_breakdown_value() {
+        let r = result(r#"{"analysis":"stickiness","interval":"week","breakdown":"platform"}"#);
+        assert!(r.series.len() >= 2);
+        let s = svg(800, 400, |a| draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        for x in &r.series {
+            assert!(s.contains(&x.label), "{}", x.label);
+        }
+        assert!(s.matches("<polyline").count() >= r.series.len());
+    }
+}
