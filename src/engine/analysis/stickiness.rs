@@ -286,8 +286,9 @@ impl<'c> Intervals<'c> {
 
 /// Counts active intervals per (user, slot) and reports each pair that had a matching
 /// event: `done(slot, active intervals)`. `counted(i, user)` says whether event `i` counts
-/// and `slot(i)` which series it belongs to. Flat per-slot state, reset per user through a
-/// list of the slots the user touched; no allocation per event.
+/// and `slot(i)` which series it belongs to; with `total`, every counted event also counts
+/// in that slot. Flat per-slot state, reset per user through a list of the slots the user
+/// touched; no allocation per event.
 fn count_pairs(
     scope: &Scoped,
     slots: usize,
@@ -295,6 +296,7 @@ fn count_pairs(
     intervals: &mut Intervals,
     counted: impl Fn(usize, u32) -> bool,
     slot: impl Fn(usize) -> u32,
+    total: Option<u32>,
     mut done: impl FnMut(usize, u32),
 ) {
     let times = scope.store.times();
@@ -312,6 +314,9 @@ fn count_pairs(
                 // local time can step back over an interval boundary (daylight saving)
                 sorted &= buf.last().is_none_or(|q| q.0 <= p.0);
                 buf.push(p);
+                if let Some(t) = total {
+                    buf.push((p.0, t));
+                }
             }
         }
         if !sorted {
@@ -374,25 +379,30 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
         scope.in_range(times[i]) && scope.keep(i) && scope.matches(&matcher, i, u)
     };
     let mut intervals = Intervals::new(&cal, first, group as i64);
-    let mut histogram = |slots: usize, slot: &dyn Fn(usize) -> u32| -> Vec<u64> {
-        let mut h = vec![0u64; slots * (n + 1)];
+    // users per (series, active intervals); the slot after the series' is the total
+    let mut histogram = |slots: usize, slot: &dyn Fn(usize) -> u32, total: bool| -> Vec<u64> {
+        let all = slots + usize::from(total);
+        let mut h = vec![0u64; all * (n + 1)];
         count_pairs(
             scope,
-            slots,
+            all,
             spec.criteria,
             &mut intervals,
             counted,
             slot,
+            total.then_some(slots as u32),
             |s, c| h[s * (n + 1) + c as usize] += 1,
         );
         h
     };
-    let total_h = histogram(1, &|_| 0);
-    let total = StickinessSeries::new("(total)".into(), &total_h, spec.computed);
-    let series = match &values {
+    let row = |h: &[u64], s: usize, label: String| {
+        StickinessSeries::new(label, &h[s * (n + 1)..(s + 1) * (n + 1)], spec.computed)
+    };
+    let (series, total) = match &values {
         None => {
             let label = spec.event.clone().unwrap_or_else(|| ALL.to_string());
-            vec![StickinessSeries::new(label, &total_h, spec.computed)]
+            let h = histogram(1, &|_| 0, false);
+            (vec![row(&h, 0, label)], row(&h, 0, "(total)".into()))
         }
         Some(values) => {
             // pass 1: users (c ≥ 1) per value, to rank the values
@@ -405,6 +415,7 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
                 &mut Intervals::new(&cal, first, group as i64),
                 counted,
                 |i| values.key(i),
+                None,
                 |s, c| {
                     present[s] = true;
                     users[s] += u64::from(c > 0);
@@ -413,19 +424,12 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
             let limit = spec.breakdown.as_ref().map_or(0, |b| b.limit);
             let ranked = Ranked::new(values, &users, &present, limit);
             let slots = ranked.labels.len();
-            let h = histogram(slots, &|i| ranked.slot[values.key(i) as usize] as u32);
-            ranked
-                .labels
-                .iter()
-                .enumerate()
-                .map(|(s, label)| {
-                    StickinessSeries::new(
-                        label.clone(),
-                        &h[s * (n + 1)..(s + 1) * (n + 1)],
-                        spec.computed,
-                    )
-                })
-                .collect()
+            // pass 2: the series and the total
+            let h = histogram(slots, &|i| ranked.slot[values.key(i) as usize] as u32, true);
+            let series = (ranked.labels.iter().enumerate())
+                .map(|(s, label)| row(&h, s, label.clone()))
+                .collect();
+            (series, row(&h, slots, "(total)".into()))
         }
     };
     Ok(StickinessResult {
