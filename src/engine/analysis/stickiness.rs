@@ -284,6 +284,14 @@ impl<'c> Intervals<'c> {
     }
 }
 
+/// The series slots of a counting pass: how many, and the slot in which every counted
+/// event also counts (the total), if any.
+#[derive(Clone, Copy)]
+struct Slots {
+    count: usize,
+    total: Option<u32>,
+}
+
 /// Counts active intervals per (user, slot) and reports each pair that had a matching
 /// event: `done(slot, active intervals)`. `counted(i, user)` says whether event `i` counts
 /// and `slot(i)` which series it belongs to; with `total`, every counted event also counts
@@ -291,12 +299,14 @@ impl<'c> Intervals<'c> {
 /// touched; no allocation per event.
 fn count_pairs(
     scope: &Scoped,
-    slots: usize,
     criteria: Criteria,
     intervals: &mut Intervals,
+    Slots {
+        count: slots,
+        total,
+    }: Slots,
     counted: impl Fn(usize, u32) -> bool,
     slot: impl Fn(usize) -> u32,
-    total: Option<u32>,
     mut done: impl FnMut(usize, u32),
 ) {
     let times = scope.store.times();
@@ -383,14 +393,17 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
     let mut histogram = |slots: usize, slot: &dyn Fn(usize) -> u32, total: bool| -> Vec<u64> {
         let all = slots + usize::from(total);
         let mut h = vec![0u64; all * (n + 1)];
+        let slots = Slots {
+            count: all,
+            total: total.then_some(slots as u32),
+        };
         count_pairs(
             scope,
-            all,
             spec.criteria,
             &mut intervals,
+            slots,
             counted,
             slot,
-            total.then_some(slots as u32),
             |s, c| h[s * (n + 1) + c as usize] += 1,
         );
         h
@@ -410,12 +423,14 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
             let mut present = vec![false; values.len()];
             count_pairs(
                 scope,
-                values.len(),
                 spec.criteria,
                 &mut Intervals::new(&cal, first, group as i64),
+                Slots {
+                    count: values.len(),
+                    total: None,
+                },
                 counted,
                 |i| values.key(i),
-                None,
                 |s, c| {
                     present[s] = true;
                     users[s] += u64::from(c > 0);
