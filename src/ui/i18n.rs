@@ -464,6 +464,10 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ("range_empty", "日期范围内没有任何事件"),
     ("mau_days", "月活窗口为 30 或 28 天，当前为 {got}"),
     (
+        "too_many_cells",
+        "{series} 个分组 × {count} 个周期太多（最多 {max} 个数值）；请减少分组取值或选择更长的周期",
+    ),
+    (
         "too_many_intervals",
         "{count} 个时间区间太多，无法绘图（最多 {max} 个）；请选择更长的粒度",
     ),

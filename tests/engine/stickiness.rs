@@ -323,6 +323,18 @@ fn bad_options_are_rejected_with_their_field() {
         r#"{"analysis":"stickiness","interval":"hour","date_range":{"from":"2020-01-01","to":"2024-03-07"}}"#,
     );
     assert_eq!(f, "interval");
+    // one series per tag, 12,000 tags × 360 hours, is more than 4 million counts
+    let mut many = String::from("user_id,event,timestamp,tag\n");
+    for k in 0..12_000 {
+        many.push_str(&format!("u{k},open,2024-03-01T00:00:00Z,t{k}\n"));
+    }
+    many.push_str("u0,open,2024-03-15T23:00:00Z,t0\n");
+    let (f, m) = spec_error(
+        &store(&many),
+        r#"{"analysis":"stickiness","interval":"hour","breakdown":{"properties":["tag"],"limit":0}}"#,
+    );
+    assert_eq!(f, "breakdown");
+    assert!(m.contains("12000 series of 360 intervals"), "{m}");
     let e = super::common::try_run(
         &s,
         r#"{"analysis":"stickiness","criteria":{"op":"gt","value":1}}"#,

@@ -44,6 +44,9 @@ use serde::{Deserialize, Serialize};
 /// Most intervals (x values) a stickiness chart may have.
 pub const MAX_INTERVALS: usize = super::segmentation::MAX_BUCKETS;
 
+/// Most (series × x) counts a result may hold.
+pub const MAX_CELLS: usize = 4_000_000;
+
 /// Label of the series of all events when no event is named.
 pub use super::segmentation::ALL;
 
@@ -439,6 +442,13 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
             let limit = spec.breakdown.as_ref().map_or(0, |b| b.limit);
             let ranked = Ranked::new(values, &users, &present, limit);
             let slots = ranked.labels.len();
+            if slots * n > MAX_CELLS {
+                return Err(Error::spec(
+                    "breakdown",
+                    format!("{slots} series of {n} intervals is too many (at most {MAX_CELLS} counts); keep fewer values or choose a longer interval"),
+                )
+                .keyed("too_many_cells", &[("series", &slots), ("count", &n), ("max", &MAX_CELLS)]));
+            }
             // pass 2: the series and the total
             let h = histogram(slots, &|i| ranked.slot[values.key(i) as usize] as u32, true);
             let series = (ranked.labels.iter().enumerate())
