@@ -8,6 +8,7 @@ use super::{
 use crate::engine::analysis::active_users::ActiveUsersResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// One line: values per day (absent values break nothing: they are skipped) and the
 /// index of its last partial point, if any.
@@ -106,8 +107,11 @@ pub fn draw<DB: DrawingBackend>(
         top_area
             .draw(&Text::new(
                 labels.partial.clone(),
-                (px(80.0, scale) as i32, px(2.0, scale) as i32),
-                font(11.0, scale),
+                (
+                    area.dim_in_pixel().0 as i32 - px(16.0, scale) as i32,
+                    px(2.0, scale) as i32,
+                ),
+                font(11.0, scale).pos(Pos::new(HPos::Right, VPos::Top)),
             ))
             .map_err(err)?;
     }
