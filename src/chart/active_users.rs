@@ -65,7 +65,7 @@ pub fn draw<DB: DrawingBackend>(
             name: dau_wau,
             values: r.dau_wau.clone(),
             partial_until: last_partial(&r.wau_partial),
-            color: PALETTE[4],
+            color: PALETTE[6],
         },
     ];
     let max = r
