@@ -2,8 +2,8 @@
 """Cross-check Loupe against the DuckDB reference SQL (../shared/bench/queries.sql).
 
 Loads events_<size>.csv into DuckDB with the `load_csv` block, runs the `funnel`,
-`retention` and `segmentation` blocks, runs `loupe run` with the equivalent specs on the
-same file, and compares every number exactly:
+`retention`, `segmentation` and `stickiness` blocks, runs `loupe run` with the equivalent
+specs on the same file, and compares every number exactly:
 
   funnel        users per step (4 steps, event names included)
   strict        strict-order funnel (view_item -> add_to_cart -> begin_checkout ->
@@ -18,6 +18,13 @@ same file, and compares every number exactly:
   recurring     recurring day retention (start view_item, return purchase; SQL of this
                 file, not a reference block): cohort sizes, every observable cell, and the
                 distinct users
+  active users  the `stickiness` block: DAU and MAU (30 days) for every day from the first
+                to the last day of the data, against Loupe's active_users; WAU (7 days, SQL
+                of this file) for every day; Loupe's MAU-partial flags must be exactly the
+                first 29 days (the block's truncated windows)
+  stickiness    PostHog-style stickiness (SQL of this file): users by number of distinct
+                active UTC days, and by active ISO weeks, over the whole data range;
+                Loupe's x values must run over every day (week) of the data
 
   lifecycle     day lifecycle of purchases from 2025-02-01 (the day before looked up
                 outside the range; creation = first event of any name) and week lifecycle
@@ -78,6 +85,9 @@ SPECS = {
         "timezone": "UTC",
     },
 }
+SPECS["active_users"] = {"analysis": "active_users", "timezone": "UTC"}
+SPECS["stickiness_day"] = {"analysis": "stickiness", "interval": "day", "timezone": "UTC"}
+SPECS["stickiness_week"] = {"analysis": "stickiness", "interval": "week", "timezone": "UTC"}
 SPECS["funnel_strict"] = {
     "analysis": "funnel",
     "steps": [{"event": e} for e in STRICT_STEPS],
@@ -242,6 +252,74 @@ def sql_recurring(con):
     users = con.execute("SELECT count(DISTINCT user_id) FROM events WHERE event = 'view_item'").fetchone()[0]
     ties = con.execute(RECURRING_TIES_SQL).fetchone()[0]
     return cells, sizes, users, ties
+
+
+# WAU, written from Loupe's definition (src/engine/analysis/active_users.rs): for every
+# UTC day d from the first to the last day of the data, the users with an event on one of
+# the days d-6 .. d. A plain join of every day with the user-days of its window.
+WAU_SQL = """
+WITH ud AS (
+    SELECT DISTINCT user_id, CAST(ts AS DATE) AS d FROM events
+), cal AS (
+    SELECT CAST(r.day AS DATE) AS day
+    FROM range((SELECT min(d) FROM ud), (SELECT max(d) FROM ud) + 1, INTERVAL 1 DAY) r(day)
+)
+SELECT cal.day, count(DISTINCT ud.user_id) AS wau
+FROM cal LEFT JOIN ud ON ud.d BETWEEN cal.day - 6 AND cal.day
+GROUP BY cal.day
+ORDER BY cal.day
+"""
+
+# PostHog-style stickiness, written from Loupe's definition (src/engine/analysis/
+# stickiness.rs) with every event counting: per user the number of distinct UTC days
+# (ISO weeks: date_trunc('week') starts on Monday) with an event; users per number. The
+# intervals of the data range are counted separately (Loupe's x values).
+STICKINESS_SQL = """
+WITH ui AS (
+    SELECT DISTINCT user_id, {bucket} AS b FROM events
+), per_user AS (
+    SELECT user_id, count(*) AS n FROM ui GROUP BY user_id
+)
+SELECT n, count(*) AS users FROM per_user GROUP BY n ORDER BY n
+"""
+STICKINESS_BUCKETS = {
+    "day": ("CAST(ts AS DATE)",
+            "SELECT max(CAST(ts AS DATE)) - min(CAST(ts AS DATE)) + 1 FROM events"),
+    "week": ("date_trunc('week', ts)",
+             "SELECT CAST((max(CAST(date_trunc('week', ts) AS DATE)) "
+             "- min(CAST(date_trunc('week', ts) AS DATE))) / 7 + 1 AS BIGINT) FROM events"),
+}
+
+
+def sql_stickiness(con, interval):
+    """{active intervals: users} and the number of intervals of the data range."""
+    bucket, count = STICKINESS_BUCKETS[interval]
+    rows = con.execute(STICKINESS_SQL.format(bucket=bucket)).fetchall()
+    return {int(n): int(u) for n, u in rows}, int(con.execute(count).fetchone()[0])
+
+
+def loupe_stickiness(res):
+    """{active intervals: users} for every x with users, from the one series."""
+    if len(res["series"]) != 1:
+        raise Fail(f"stickiness loupe: {len(res['series'])} series without a breakdown")
+    s = res["series"][0]
+    if len(s["users"]) != len(res["x"]) or res["x"] != list(range(1, len(res["x"]) + 1)):
+        raise Fail("stickiness loupe: x values are not 1..n with one count each")
+    return {x: u for x, u in zip(res["x"], s["users"]) if u}
+
+
+def sql_active(rows, wau_rows):
+    """{day: (dau, wau, mau)} from the stickiness block and the WAU query."""
+    wau = {d.isoformat(): int(w) for d, w in wau_rows}
+    return {d.isoformat(): (int(a), wau.get(d.isoformat()), int(m)) for d, a, m in rows}
+
+
+def loupe_active(res):
+    n = len(res["days"])
+    for k in ("dau", "wau", "mau", "mau_partial", "wau_partial"):
+        if len(res[k]) != n:
+            raise Fail(f"active_users loupe: {k} has {len(res[k])} values for {n} days")
+    return {d: (a, w, m) for d, a, w, m in zip(res["days"], res["dau"], res["wau"], res["mau"])}
 
 
 def sql_segmentation(rows):
@@ -412,13 +490,15 @@ def main():
     con.execute(blocks["load_csv"].replace("{path}", args.csv.replace("'", "''")))
     n_rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
     sql = {}
-    for name in ("funnel", "retention", "segmentation"):
+    for name in ("funnel", "retention", "segmentation", "stickiness"):
         sql[name] = norm(name, con.execute(blocks[name]).fetchall())
     # per-day distinct users over all countries, for Loupe's total series (not a reference block)
     day_users = dict(con.execute(
         "SELECT CAST(ts AS DATE), count(DISTINCT user_id) FROM events "
         "WHERE event = 'view_item' GROUP BY ALL").fetchall())
     recurring = sql_recurring(con)
+    wau_rows = con.execute(WAU_SQL).fetchall()
+    sticky = {k: sql_stickiness(con, k) for k in STICKINESS_BUCKETS}
     strict = (sql_funnel_strict(con, "INTERVAL 5 MINUTE"),
               sql_funnel_strict(con, "INTERVAL 36500 DAY"),
               con.execute(STRICT_TIES_SQL).fetchone()[0])
@@ -535,6 +615,45 @@ def main():
     summary.append(f"recurring retention: {len(exp):,} cells and {len(exp_sizes)} cohort sizes match "
                    f"({sum(exp_sizes.values()):,} memberships of {exp_users:,} users)"
                    if ok_cells and ok_sizes else "recurring retention: MISMATCH")
+
+    # active users: DAU and MAU (the stickiness block), WAU (this file's SQL)
+    res, dt = loupe_run(args, "active_users")
+    t_loupe += dt
+    exp, act = sql_active(sql["stickiness"], wau_rows), loupe_active(res)
+    extra = []
+    if any(w is None for _, w, _ in exp.values()):
+        extra.append("negative control: the WAU query misses days of the stickiness block")
+    if not any(m > w for _, w, m in exp.values()):
+        extra.append("negative control: MAU never exceeds WAU in duckdb")
+    if not any(w > a for a, w, _ in exp.values()):
+        extra.append("negative control: WAU never exceeds DAU in duckdb")
+    days = sorted(exp)
+    want_partial = [k < 29 for k in range(len(days))]
+    if res["mau_partial"] != want_partial:
+        extra.append(f"mau_partial: loupe flags {sum(res['mau_partial'])} days, expected the first 29")
+    if res["wau_partial"] != [k < 6 for k in range(len(days))]:
+        extra.append("wau_partial: loupe does not flag exactly the first 6 days")
+    ok = check("active_users", exp, act, "active-user days", extra)
+    summary.append(f"active users: DAU, WAU and MAU of {len(exp)} days match "
+                   f"(last day {days[-1]}: {exp[days[-1]][0]:,} / {exp[days[-1]][1]:,} / {exp[days[-1]][2]:,})"
+                   if ok else "active users: MISMATCH")
+
+    # PostHog-style stickiness by day and by ISO week
+    for interval, (exp, intervals) in sticky.items():
+        res, dt = loupe_run(args, f"stickiness_{interval}")
+        t_loupe += dt
+        act = loupe_stickiness(res)
+        extra = []
+        if len(res["x"]) != intervals:
+            extra.append(f"intervals: duckdb {intervals}, loupe {len(res['x'])}")
+        if len(exp) < 3:
+            extra.append(f"negative control: only {len(exp)} distinct counts in duckdb")
+        if res["series"][0]["total_users"] != sum(exp.values()):
+            extra.append(f"total users: duckdb {sum(exp.values())}, loupe {res['series'][0]['total_users']}")
+        ok = check(f"stickiness_{interval}", exp, act, f"stickiness by {interval}", extra)
+        summary.append(f"stickiness by {interval}: users for {len(exp)} counts of {intervals} "
+                       f"{interval}s match ({sum(exp.values()):,} users)" if ok
+                       else f"stickiness by {interval}: MISMATCH")
 
     # lifecycle (day and week; SQL of this file)
     for name, exp, act, extra, line, dt in lifecycle_checks(args, con):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Cross-check Loupe's funnel, retention and segmentation against the DuckDB reference SQL
-# in ../shared/bench/queries.sql. Idempotent: every setup step is skipped when done.
+# Cross-check Loupe's funnel, retention, trends, active users and stickiness against
+# the DuckDB reference SQL in ../shared/bench/queries.sql. Idempotent: every setup step is
+# skipped when done.
 #
 #   scripts/crosscheck.sh                 # 100k events
 #   scripts/crosscheck.sh --size 1m       # bigger file (generated on first use)

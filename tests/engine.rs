@@ -1,7 +1,8 @@
 //! Integration tests of the engine (one binary, one module per area).
 //!
-//! - `funnel`, `retention`, `trends`, `ingest`: hand-worked fixtures loaded from small
-//!   CSV strings; every expected number is worked out by hand in a comment next to it.
+//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ingest`:
+//!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
+//!   out by hand in a comment next to it.
 //! - `oracle`: literal brute-force implementations of the definitions in the module docs
 //!   (DESIGN.md §3), compared number by number with the engine on the sample dataset and
 //!   on seeded random datasets full of equal timestamps; `oracle_retention` does the same
@@ -9,10 +10,13 @@
 //!   averages, breakdowns); `oracle_trends` for trends (measures, formulas, breakdowns,
 //!   date ranges, the previous period);
 //!   `oracle_lifecycle` for the lifecycle (per-user interval sets
-//!   under several zones, week starts, ranges, filters, created-at rules, breakdowns).
+//!   under several zones, week starts, ranges, filters, created-at rules, breakdowns);
+//!   `oracle_activity` for stickiness and active users.
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
+#[path = "engine/active_users.rs"]
+mod active_users;
 #[path = "engine/common.rs"]
 mod common;
 #[path = "engine/funnel.rs"]
@@ -23,6 +27,8 @@ mod ingest;
 mod lifecycle;
 #[path = "engine/oracle.rs"]
 mod oracle;
+#[path = "engine/oracle_activity.rs"]
+mod oracle_activity;
 #[path = "engine/oracle_lifecycle.rs"]
 mod oracle_lifecycle;
 #[path = "engine/oracle_retention.rs"]
@@ -33,3 +39,5 @@ mod oracle_trends;
 mod retention;
 #[path = "engine/trends.rs"]
 mod trends;
+#[path = "engine/stickiness.rs"]
+mod stickiness;

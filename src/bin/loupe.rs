@@ -311,6 +311,8 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                         "lifecycle",
                         r#"{"analysis":"lifecycle","interval":"week"}"#,
                     ),
+                    // the `stickiness` block of queries.sql: DAU and MAU per day
+                    ("stickiness", r#"{"analysis":"active_users"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

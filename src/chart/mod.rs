@@ -29,6 +29,14 @@ pub struct Labels {
     pub step: String,
     /// Lifecycle states: new, returning, resurrecting, dormant (legend entries).
     pub lifecycle: [String; 4],
+    /// X axis title of stickiness: number of active intervals.
+    pub active_intervals: String,
+    /// Y axis title of ratios.
+    pub ratio: String,
+    /// Legend names of DAU, WAU, MAU, DAU/MAU and DAU/WAU.
+    pub active: [String; 5],
+    /// Note on dashed segments: their rolling window begins before the data.
+    pub partial: String,
 }
 
 impl Labels {
@@ -43,6 +51,10 @@ impl Labels {
             average: "Weighted average".into(),
             step: "Step".into(),
             lifecycle: ["New", "Returning", "Resurrecting", "Dormant"].map(String::from),
+            active_intervals: "Active intervals".into(),
+            ratio: "Ratio".into(),
+            active: ["DAU", "WAU", "MAU", "DAU/MAU", "DAU/WAU"].map(String::from),
+            partial: "dashed: window begins before the data".into(),
         }
     }
 

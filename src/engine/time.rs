@@ -501,6 +501,34 @@ impl Calendar {
         }
     }
 
+    /// The smallest and largest bucket keys of the instants in `[lo, hi]`. Local time can
+    /// step back at a zone transition (a 2-hour shift at 03:00 repeats hour 01), so the
+    /// buckets of the two ends are not always the extremes.
+    pub fn key_span(&self, lo: i64, hi: i64) -> (i64, i64) {
+        let (mut a, mut b) = (self.bucket(lo), self.bucket(hi));
+        let spans = &self.zone.spans;
+        let from = spans.partition_point(|s| s.0 <= lo);
+        for &(at, _) in spans[from..].iter().take_while(|s| s.0 <= hi) {
+            a = a.min(self.bucket(at));
+            b = b.max(self.bucket(at - 1));
+        }
+        (a, b)
+    }
+
+    /// The key of the bucket holding `micros`, and the instant (excluded) until which every
+    /// later instant is in that bucket too: the next bucket's start or the zone's next
+    /// transition, whichever comes first. A pass over sorted times can then skip the
+    /// bucket arithmetic for most events.
+    pub fn bucket_until(&self, micros: i64) -> (i64, i64) {
+        let key = self.bucket(micros);
+        let mut until = self.start_micros(self.add(key, 1));
+        let spans = &self.zone.spans;
+        if let Some(&(at, _)) = spans.get(spans.partition_point(|s| s.0 <= micros)) {
+            until = until.min(at);
+        }
+        (key, until.max(micros + 1))
+    }
+
     /// The key `n` buckets after `key`.
     pub fn add(&self, key: i64, n: i64) -> i64 {
         match self.granularity {
@@ -698,6 +726,34 @@ mod tests {
         assert_eq!(
             month.start_micros(month.bucket(summer)),
             utc("2024-06-30T22:00:00Z").unwrap()
+        );
+    }
+
+    #[test]
+    fn bucket_until_stops_at_the_next_bucket_or_transition() {
+        let day = Calendar::new(Granularity::Day, zone("Europe/Berlin"));
+        // 00:30 on 31 March in Berlin; clocks move forward at 01:00 UTC that day
+        let t = utc("2024-03-30T23:30:00Z").unwrap();
+        let (key, until) = day.bucket_until(t);
+        assert_eq!(day.label(key), "2024-03-31");
+        assert_eq!(until, utc("2024-03-31T01:00:00Z").unwrap());
+        // after the transition: until the next local midnight (22:00 UTC, summer time)
+        let (key2, until) = day.bucket_until(until);
+        assert_eq!(key2, key);
+        assert_eq!(until, utc("2024-03-31T22:00:00Z").unwrap());
+        let week = Calendar::new(Granularity::Week, Zone::utc());
+        let (k, until) = week.bucket_until(utc("2024-03-06T12:00:00Z").unwrap());
+        assert_eq!(week.label(k), "2024-03-04");
+        assert_eq!(until, utc("2024-03-11").unwrap());
+        // hour 01 happens twice in Antarctica/Troll on 27 October 2024
+        let hour = Calendar::new(Granularity::Hour, zone("Antarctica/Troll"));
+        let (a, b) = hour.key_span(
+            utc("2024-10-26T23:30:00Z").unwrap(),
+            utc("2024-10-27T01:30:00Z").unwrap(),
+        );
+        assert_eq!(
+            (hour.label(a), hour.label(b)),
+            ("2024-10-27 01:00".into(), "2024-10-27 02:00".into())
         );
     }
 

@@ -2,8 +2,8 @@
 //
 // - loads a generated CSV (with some bad rows) through the file input and checks the
 //   overview against `loupe inspect --json` for the same file;
-// - builds a funnel, a retention table and a trend through the UI and checks every
-//   number on the page against `loupe run --spec` with the same spec;
+// - builds a funnel, a retention table, a trend, stickiness and active users through the UI
+//   and checks every number on the page against `loupe run --spec` with the same spec;
 // - checks that the file's bytes are never read on the main thread (the worker reads them);
 // - cancels a running load and checks the previous dataset survives;
 // - loads the built-in sample and switches language;
@@ -354,6 +354,80 @@ test('recurring retention with brackets and a breakdown equals `loupe run`', asy
   await page.screenshot({ path: path.join(OUT, 'retention-breakdown.png'), fullPage: true });
 });
 
+// The spec a tab last ran, from the page's link (it holds the scope too, so the CLI runs
+// exactly what the page ran, whatever the earlier tests left in the scope bar).
+function linkedSpec() {
+  return JSON.parse(decodeURIComponent(new URL(page.url()).hash.slice('#spec='.length)));
+}
+
+test('stickiness and active users built in the UI equal `loupe run`', async () => {
+  if (await page.textContent('[data-testid=dataset-name]').catch(() => null) !== path.basename(csvPath)) {
+    await loadCsv(csvPath);
+  }
+  // stickiness: weekly, at least x weeks with 2+ views, by country (the scope of the
+  // earlier tests, iOS users of the organic channel, still applies)
+  await tab('stickiness');
+  await page.waitForSelector('[data-testid=stickiness-table]');
+  await page.selectOption('[data-testid=event]', 'view_item');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=computed]', 'cumulative');
+  await page.fill('[data-testid=criteria-value]', '2');
+  await page.press('[data-testid=criteria-value]', 'Tab');
+  await page.selectOption('[data-testid=breakdown]', 'country');
+  await runAndWait();
+  const spec = linkedSpec();
+  assert.equal(spec.analysis, 'stickiness');
+  assert.deepEqual([spec.event, spec.interval, spec.computed, spec.criteria],
+    ['view_item', 'week', 'cumulative', { op: 'gte', value: 2 }]);
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), csvPath));
+  assert.ok(cli.series.length >= 2 && cli.series[0].users[0] > 0, 'a breakdown with users to compare');
+  const head = await page.$$eval('[data-testid=stickiness-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(1), cli.series.map((s) => s.label));
+  const rows = await page.$$eval('[data-testid=stickiness-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(rows[0].slice(1).filter((_, k) => k % 2 === 0).map(num), cli.series.map((s) => s.total_users));
+  assert.deepEqual(rows[1].slice(1), cli.series.map((s) => s.average_intervals.toFixed(2)));
+  assert.equal(rows.length, 2 + cli.x.length);
+  cli.x.forEach((x, k) => {
+    const row = rows[2 + k];
+    assert.equal(row[0], `≥ ${x}`);
+    assert.deepEqual(row.slice(1).filter((_, j) => j % 2 === 0).map(num), cli.series.map((s) => s.users[k]), `x ${x}`);
+  });
+  await page.screenshot({ path: path.join(OUT, 'stickiness.png'), fullPage: true });
+
+  // active users: view_item makes a user active, 28-day MAU, days active per month
+  await tab('active_users');
+  await page.waitForSelector('[data-testid=active-users-table]');
+  await page.click('[data-testid=add-active-event]');
+  await page.selectOption('[data-testid=active-event-0]', 'view_item');
+  await page.selectOption('[data-testid=mau-days]', '28');
+  await page.selectOption('[data-testid=frequency]', 'month');
+  await runAndWait();
+  const active = linkedSpec();
+  assert.deepEqual([active.analysis, active.events, active.mau_days, active.frequency],
+    ['active_users', [{ event: 'view_item' }], 28, 'month']);
+  const au = JSON.parse(loupe('run', '--spec', JSON.stringify(active), csvPath));
+  const days = await page.$$eval('[data-testid=active-users-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => [td.textContent, td.classList.contains('partial')])));
+  assert.equal(days.length, au.days.length);
+  au.days.forEach((d, k) => {
+    const [day, dau, wau, mau] = days[k];
+    assert.equal(day[0], d);
+    assert.deepEqual([dau, wau, mau].map((c) => num(c[0].replace('*', ''))), [au.dau[k], au.wau[k], au.mau[k]], d);
+    assert.deepEqual([wau[1], mau[1]], [au.wau_partial[k], au.mau_partial[k]], `${d} partial marks`);
+  });
+  assert.ok(au.mau_partial.some((p) => p) && au.mau_partial.some((p) => !p), 'both kinds of MAU points');
+  const freq = await page.$$eval('[data-testid=frequency-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(freq.length, 1 + au.periods.length);
+  assert.deepEqual(freq[0].slice(2).map(num), au.frequency_total);
+  au.periods.forEach((p, k) => {
+    assert.equal(freq[1 + k][0].replace('*', ''), p.label);
+    assert.deepEqual(freq[1 + k].slice(1).map(num), [p.active_users, ...p.users], p.label);
+  });
+  await page.screenshot({ path: path.join(OUT, 'active-users.png'), fullPage: true });
+});
+
 test('a file that cannot be imported shows what is wrong and keeps the dataset', async () => {
   const bad = path.join(OUT, 'bad.csv');
   fs.writeFileSync(bad, 'who,what,when\nu1,signup,2025-01-01\n');
@@ -399,6 +473,10 @@ test('the sample dataset loads and the UI speaks Chinese', async () => {
   await page.waitForSelector('[data-testid=trends-table]');
   await page.selectOption('[data-testid=breakdown]', 'channel');
   await page.waitForSelector('[data-testid=limit]');
+  await tab('stickiness');
+  await page.waitForSelector('[data-testid=stickiness-table]');
+  await tab('active_users');
+  await page.waitForSelector('[data-testid=active-users-table]');
   await tab('overview');
   assert.deepEqual(missingKeys, [], 'UI strings without a translation');
   assert.ok(!(await page.textContent('body')).includes('?'), 'a "?" stands for a missing translation');

@@ -2,6 +2,8 @@
 
 use loupe::engine::analysis::funnel::FunnelResult;
 use loupe::engine::analysis::retention::RetentionResult;
+use loupe::engine::analysis::active_users::ActiveUsersResult;
+use loupe::engine::analysis::stickiness::StickinessResult;
 use loupe::engine::analysis::trends::TrendsResult;
 use loupe::engine::analysis::{self, AnalysisResult, Output, Query};
 use loupe::engine::ingest::{csv, Dataset, LoadOptions};
@@ -53,6 +55,22 @@ pub fn trends(store: &EventStore, json: &str) -> TrendsResult {
     match try_run(store, json) {
         Ok(AnalysisResult::Trends(r)) => r,
         other => panic!("expected a trends result for {json}, got {other:?}"),
+    }
+}
+
+/// Runs a stickiness spec that must succeed.
+pub fn stickiness(store: &EventStore, json: &str) -> StickinessResult {
+    match try_run(store, json) {
+        Ok(AnalysisResult::Stickiness(r)) => r,
+        other => panic!("expected a stickiness result for {json}, got {other:?}"),
+    }
+}
+
+/// Runs an active-users spec that must succeed.
+pub fn active_users(store: &EventStore, json: &str) -> ActiveUsersResult {
+    match try_run(store, json) {
+        Ok(AnalysisResult::ActiveUsers(r)) => r,
+        other => panic!("expected an active-users result for {json}, got {other:?}"),
     }
 }
 

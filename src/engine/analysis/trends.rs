@@ -736,7 +736,7 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
             "breakdown",
             format!("{ncells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit, or choose fewer series or a longer interval"),
         )
-        .keyed("too_many_cells", &[("count", &ncells), ("max", &MAX_CELLS)]));
+        .keyed("too_many_values", &[("count", &ncells), ("max", &MAX_CELLS)]));
     }
     let mut cells: Vec<Cells> = series
         .iter()
