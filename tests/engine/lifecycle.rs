@@ -505,3 +505,21 @@ fn the_created_at_property_is_recognised_by_its_name() {
     );
     assert_eq!(suggest_created_at(&[]), None);
 }
+
+#[test]
+fn an_hour_that_comes_back_is_one_interval() {
+    // Antarctica/Troll leaves +02:00 for +00:00 on 2024-10-27 at 01:00 UTC: 23:30 UTC is
+    // 01:30 local, 00:30 UTC is 02:30, 01:30 UTC is 01:30 again. x is active in local hours
+    // 01 (new: first event) and 02 (returning); the second visit to hour 01 changes nothing.
+    let s = store(&csv(
+        "user_id,event,timestamp",
+        &[
+            "x,open,2024-10-26T23:30:00Z",
+            "x,open,2024-10-27T00:30:00Z",
+            "x,open,2024-10-27T01:30:00Z",
+        ],
+    ));
+    let r = run(&s, r#""timezone":"Antarctica/Troll","interval":"hour""#);
+    assert_eq!(r.buckets, ["2024-10-27 01:00", "2024-10-27 02:00"]);
+    assert_eq!(rows(&r.states), [(1, 0, 0, 0), (0, 1, 0, 0)]);
+}

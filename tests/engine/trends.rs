@@ -668,3 +668,22 @@ fn bad_specs_are_errors_that_name_the_field() {
     assert!(m.contains("text"), "{m}");
     assert!(super::common::try_run(&s, &spec(r#""series":[{"evnt":"buy"}]"#)).is_err());
 }
+
+#[test]
+fn an_hour_that_comes_back_is_one_interval() {
+    // Antarctica/Troll leaves +02:00 for +00:00 on 2024-10-27 at 01:00 UTC (03:00 local
+    // becomes 01:00): 23:30 UTC is 01:30 local, 00:30 UTC is 02:30, 01:30 UTC is 01:30
+    // again. The intervals run from local hour 01 to 02 although the first and last
+    // events are both in hour 01; hour 01 holds two events.
+    let s = store(
+        "user_id,event,timestamp
+x,open,2024-10-26T23:30:00Z
+x,open,2024-10-27T00:30:00Z
+x,open,2024-10-27T01:30:00Z
+",
+    );
+    let r = trends(&s, &spec(r#""timezone":"Antarctica/Troll","interval":"hour""#));
+    assert_eq!(r.buckets, ["2024-10-27 01:00", "2024-10-27 02:00"]);
+    assert_eq!(r.lines[0].values, some(&[2.0, 1.0]));
+    assert_eq!(r.lines[0].total, Some(3.0));
+}

@@ -223,7 +223,7 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
                 .keyed("range_empty", &[]),
         );
     };
-    let (first, last) = (cal.bucket(lo), cal.bucket(hi));
+    let (first, last) = cal.key_span(lo, hi);
     let nb = cal.index(first, last) as usize + 1;
     if nb > MAX_INTERVALS {
         return Err(Error::spec(

@@ -694,7 +694,7 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
         )
         .keyed("range_empty", &[]));
     };
-    let (first, last) = (cal.bucket(lo), cal.bucket(hi));
+    let (first, last) = cal.key_span(lo, hi);
     let nb = cal.index(first, last) as usize + 1;
     if nb > MAX_BUCKETS {
         return Err(Error::spec(
