@@ -714,7 +714,7 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
             None
         } else if scope.in_range(t[i]) {
             Some(true)
-        } else if spec.compare && (cal.add(prev_first, 0)..first).contains(&cal.bucket(t[i])) {
+        } else if spec.compare && (prev_first..first).contains(&cal.bucket(t[i])) {
             Some(false)
         } else {
             None
@@ -743,13 +743,20 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
         .map(|s| Cells::new(s.measure, s.values, nslots * width))
         .collect();
     for (u, r) in scope.users() {
+        // a user's events are in time order: their bucket holds until `until`
+        let (mut k, mut until) = (0, i64::MIN);
         for i in r {
             let m = matching.of(scope, i, u);
-            if m == 0 {
+            if m == 0 || !scope.keep(i) {
                 continue;
             }
-            let Some(current) = counted(i) else { continue };
-            let k = cal.bucket(t[i]);
+            if t[i] >= until {
+                (k, until) = cal.bucket_until(t[i]);
+            }
+            let current = scope.in_range(t[i]);
+            if !current && !(spec.compare && (prev_first..first).contains(&k)) {
+                continue;
+            }
             let (col, total) = if current {
                 (cal.index(first, k) as usize, nb)
             } else {
