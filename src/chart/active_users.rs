@@ -1,11 +1,12 @@
 //! Active-users chart: DAU, WAU and MAU lines on top, the DAU/MAU and DAU/WAU ratios in a
-//! smaller chart below on the same days. Points whose rolling window begins before the
+//! smaller chart below on the same days, and beside them the frequency bars (users by
+//! active days per week or month, summed over the periods). Points whose rolling window begins before the
 //! data are drawn dashed (the segments up to the last such point), the rest solid.
 
 use super::{
     err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE,
 };
-use crate::engine::analysis::active_users::ActiveUsersResult;
+use crate::engine::analysis::active_users::{ActiveUsersResult, Frequency};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -31,7 +32,10 @@ pub fn draw<DB: DrawingBackend>(
     scale: f64,
 ) -> ChartResult {
     let h = area.dim_in_pixel().1;
-    let (top_area, bottom_area) = area.split_vertically((h as f64 * 0.66) as u32);
+    let (top_area, bottom) = area.split_vertically((h as f64 * 0.66) as u32);
+    let w = bottom.dim_in_pixel().0;
+    let (bottom_area, freq_area) = bottom.split_horizontally((w as f64 * 0.62) as u32);
+    frequency(&freq_area, r, labels, scale)?;
     let count = |v: &[u64]| v.iter().map(|&x| Some(x as f64)).collect::<Vec<_>>();
     let [dau, wau, mau, dau_mau, dau_wau] = &labels.active;
     let counts = [
@@ -115,6 +119,56 @@ pub fn draw<DB: DrawingBackend>(
             ))
             .map_err(err)?;
     }
+    Ok(())
+}
+
+/// Bars of `frequency_total`: users by number of active days in a week or month.
+fn frequency<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &ActiveUsersResult,
+    labels: &Labels,
+    scale: f64,
+) -> ChartResult {
+    let n = r.frequency_total.len();
+    let max = r.frequency_total.iter().copied().max().unwrap_or(0) as f64;
+    let title = match r.frequency {
+        Frequency::Week => &labels.frequency[0],
+        Frequency::Month => &labels.frequency[1],
+    };
+    let mut chart = ChartBuilder::on(area)
+        .margin(px(12.0, scale))
+        .x_label_area_size(px(32.0, scale))
+        .y_label_area_size(px(56.0, scale))
+        .build_cartesian_2d(0.5f64..n as f64 + 0.5, 0f64..nice_max(max * 1.05))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.4))
+        .x_labels(n.min(16))
+        .y_labels(4)
+        .x_label_formatter(&|v| {
+            let i = v.round();
+            if (v - i).abs() < 1e-9 && i >= 1.0 {
+                format!("{i:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|v| group_digits(v.round() as u64))
+        .x_desc(title.as_str())
+        .label_style(font(12.0, scale))
+        .axis_desc_style(font(12.0, scale))
+        .draw()
+        .map_err(err)?;
+    let fill = PALETTE[0].mix(0.85).filled();
+    chart
+        .draw_series(r.frequency_total.iter().enumerate().map(|(k, &u)| {
+            let x = k as f64 + 1.0;
+            Rectangle::new([(x - 0.4, 0.0), (x + 0.4, u as f64)], fill)
+        }))
+        .map_err(err)?;
     Ok(())
 }
 
@@ -215,10 +269,13 @@ mod tests {
         };
         assert!(r.mau_partial[0] && !r.mau_partial[r.days.len() - 1]);
         let s = svg(900, 460, |a| draw(a, &r, &Labels::english(), 1.0)).unwrap();
-        for name in ["DAU", "WAU", "MAU", "DAU/MAU", "DAU/WAU", "Ratio"] {
+        for name in ["DAU", "WAU", "MAU", "DAU/MAU", "DAU/WAU", "Ratio", "Users by active days per week"] {
             assert!(s.contains(name), "{name}");
         }
         assert!(s.contains("dashed: window begins before the data"));
+        // one frequency bar per number of days (7), beside the lines
+        assert_eq!(r.frequency_total.len(), 7);
+        assert!(s.matches("<rect").count() >= 7);
         let dashed = s.matches("<polyline").count();
         // without partial windows (a range starting 30 days into the data): no dashes
         let q =

@@ -37,6 +37,8 @@ pub struct Labels {
     pub active: [String; 5],
     /// Note on dashed segments: their rolling window begins before the data.
     pub partial: String,
+    /// Titles of the frequency bars: users by active days per week, per month.
+    pub frequency: [String; 2],
 }
 
 impl Labels {
@@ -55,6 +57,10 @@ impl Labels {
             ratio: "Ratio".into(),
             active: ["DAU", "WAU", "MAU", "DAU/MAU", "DAU/WAU"].map(String::from),
             partial: "dashed: window begins before the data".into(),
+            frequency: [
+                "Users by active days per week".into(),
+                "Users by active days per month".into(),
+            ],
         }
     }
 

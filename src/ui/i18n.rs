@@ -588,5 +588,6 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         ratio: t(lang, "ratio").into(),
         active: ["dau", "wau", "mau", "dau_mau", "dau_wau"].map(|k| t(lang, k).to_string()),
         partial: t(lang, "partial_note").into(),
+        frequency: ["days_active_per_week", "days_active_per_month"].map(|k| t(lang, k).to_string()),
     }
 }
