@@ -37,7 +37,7 @@ mod oracle_retention;
 mod oracle_trends;
 #[path = "engine/retention.rs"]
 mod retention;
-#[path = "engine/trends.rs"]
-mod trends;
 #[path = "engine/stickiness.rs"]
 mod stickiness;
+#[path = "engine/trends.rs"]
+mod trends;

@@ -307,10 +307,7 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                         "segmentation",
                         r#"{"analysis":"trends","series":[{"event":"view_item"},{"event":"view_item","measure":"users"}],"breakdown":{"properties":["country"],"limit":0}}"#,
                     ),
-                    (
-                        "lifecycle",
-                        r#"{"analysis":"lifecycle","interval":"week"}"#,
-                    ),
+                    ("lifecycle", r#"{"analysis":"lifecycle","interval":"week"}"#),
                     // the `stickiness` block of queries.sql: DAU and MAU per day
                     ("stickiness", r#"{"analysis":"active_users"}"#),
                 ];

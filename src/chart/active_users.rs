@@ -269,7 +269,15 @@ mod tests {
         };
         assert!(r.mau_partial[0] && !r.mau_partial[r.days.len() - 1]);
         let s = svg(900, 460, |a| draw(a, &r, &Labels::english(), 1.0)).unwrap();
-        for name in ["DAU", "WAU", "MAU", "DAU/MAU", "DAU/WAU", "Ratio", "Users by active days per week"] {
+        for name in [
+            "DAU",
+            "WAU",
+            "MAU",
+            "DAU/MAU",
+            "DAU/WAU",
+            "Ratio",
+            "Users by active days per week",
+        ] {
             assert!(s.contains(name), "{name}");
         }
         assert!(s.contains("dashed: window begins before the data"));

@@ -47,7 +47,11 @@ pub fn draw<DB: DrawingBackend>(
         .chain(tops.iter().flatten().copied());
     let (min, max) = all.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
     let top = nice_max(max * 1.05);
-    let bottom = if min < 0.0 { -nice_max(-min * 1.05) } else { 0.0 };
+    let bottom = if min < 0.0 {
+        -nice_max(-min * 1.05)
+    } else {
+        0.0
+    };
     let bars = r.display == Display::Bar;
     let x = if bars {
         -0.5..nb as f64 - 0.5
@@ -105,7 +109,11 @@ pub fn draw<DB: DrawingBackend>(
                 let w = 0.8 / k;
                 let bars = l.values.iter().enumerate().filter_map(|(b, v)| {
                     let x0 = b as f64 - 0.4 + n as f64 * w;
-                    let fill = if r.incomplete[b] { color.mix(0.35) } else { color.mix(0.9) };
+                    let fill = if r.incomplete[b] {
+                        color.mix(0.35)
+                    } else {
+                        color.mix(0.9)
+                    };
                     v.map(|v| Rectangle::new([(x0, 0.0), (x0 + w, v)], fill.filled()))
                 });
                 chart
@@ -116,17 +124,30 @@ pub fn draw<DB: DrawingBackend>(
             }
             Display::Area => {
                 let upper = &tops[n];
-                let lower = if n == 0 { vec![0.0; nb] } else { tops[n - 1].clone() };
+                let lower = if n == 0 {
+                    vec![0.0; nb]
+                } else {
+                    tops[n - 1].clone()
+                };
                 let outline: Vec<(f64, f64)> = (0..nb)
                     .map(|b| (b as f64, upper[b]))
                     .chain((0..nb).rev().map(|b| (b as f64, lower[b])))
                     .collect();
                 chart
-                    .draw_series(std::iter::once(Polygon::new(outline, color.mix(0.55).filled())))
+                    .draw_series(std::iter::once(Polygon::new(
+                        outline,
+                        color.mix(0.55).filled(),
+                    )))
                     .map_err(err)?
                     .label(l.label())
                     .legend(swatch);
-                path(&mut chart, &upper.iter().map(|&v| Some(v)).collect::<Vec<_>>(), &r.incomplete, color.stroke_width(px(1.0, scale)), scale)?;
+                path(
+                    &mut chart,
+                    &upper.iter().map(|&v| Some(v)).collect::<Vec<_>>(),
+                    &r.incomplete,
+                    color.stroke_width(px(1.0, scale)),
+                    scale,
+                )?;
             }
             _ => {
                 chart
@@ -134,7 +155,13 @@ pub fn draw<DB: DrawingBackend>(
                     .map_err(err)?
                     .label(l.label())
                     .legend(swatch);
-                path(&mut chart, &l.values, &r.incomplete, color.stroke_width(stroke), scale)?;
+                path(
+                    &mut chart,
+                    &l.values,
+                    &r.incomplete,
+                    color.stroke_width(stroke),
+                    scale,
+                )?;
             }
         }
         if !l.previous.is_empty() && !bars {

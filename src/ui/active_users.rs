@@ -4,13 +4,15 @@
 //! table (users by active days per week or month).
 
 use super::i18n::{t, Lang};
-use super::shell::{PanelProps, Shell};
-use super::widgets::{edit, event_options, from_name, json_name, keyed, select, FilterEditor};
+use super::shell::{use_spec, PanelProps, Shell};
+use super::widgets::{
+    edit, edit_at, event_options, from_name, json_name, keyed, select, FilterEditor,
+};
 use super::{count, pct};
 use crate::engine::analysis::active_users::{
     ActiveEvent, ActiveUsersResult, ActiveUsersSpec, Frequency,
 };
-use crate::engine::analysis::{AnalysisResult, Spec};
+use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::FilterGroup;
 use yew::prelude::*;
 
@@ -19,42 +21,14 @@ use yew::prelude::*;
 pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
-    let spec = {
-        let initial = p.initial(
-            |s| match s {
-                Spec::ActiveUsers(x) => Some(x),
-                _ => None,
-            },
-            ActiveUsersSpec::default,
-        );
-        use_state(|| initial)
-    };
+    let spec = use_spec(p, ActiveUsersSpec::default);
     let props = p.data.overview.properties.clone();
     let rows = spec.events.iter().enumerate().map(|(k, e)| {
-        let set_event = {
-            let spec = spec.clone();
-            Callback::from(move |v: String| {
-                let mut s = (*spec).clone();
-                s.events[k].event = v;
-                spec.set(s);
-            })
-        };
-        let set_filters = {
-            let spec = spec.clone();
-            Callback::from(move |g: FilterGroup| {
-                let mut s = (*spec).clone();
-                s.events[k].filters = g;
-                spec.set(s);
-            })
-        };
-        let remove = {
-            let spec = spec.clone();
-            Callback::from(move |_| {
-                let mut s = (*spec).clone();
-                s.events.remove(k);
-                spec.set(s);
-            })
-        };
+        let set_event = edit_at(&spec, k, |s, k, v| s.events[k].event = v);
+        let set_filters = edit_at(&spec, k, |s, k, g: FilterGroup| s.events[k].filters = g);
+        let remove = edit_at(&spec, k, |s, k, _: MouseEvent| {
+            s.events.remove(k);
+        });
         html! {
             <div class="active-event" key={k}>
                 <div class="row">
@@ -110,7 +84,7 @@ pub fn panel(p: &PanelProps) -> Html {
         },
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={Spec::ActiveUsers((*spec).clone())} {builder} {body} chart_height={460} /> }
+    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} chart_height={460} /> }
 }
 
 /// The daily table; cells of partial windows are marked.

@@ -4,17 +4,17 @@
 //! conversion over time, the time-to-convert histogram and the trace.
 
 use super::i18n::{t, Lang};
-use super::shell::{PanelProps, Shell};
-use super::widgets::{granularity_options, 
-    edit, event_options, from_name, json_name, keyed, number_input, select, text_input,
-    BreakdownPicker, FilterEditor,
+use super::shell::{use_spec, PanelProps, Shell};
+use super::widgets::{
+    edit, edit_at, event_options, from_name, granularity_options, json_name, keyed, number_input,
+    select, text_input, toggle_in, BreakdownPicker, FilterEditor,
 };
 use super::{count, duration, pct};
 use crate::engine::analysis::funnel::{
     Attribution, Counting, Entry, Exclusion, FunnelResult, FunnelSpec, FunnelStep, Order, Preset,
     RangeRule, Ties, Window, WindowUnit, MAX_STEPS,
 };
-use crate::engine::analysis::{AnalysisResult, Spec};
+use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::{Breakdown, FilterGroup};
 use crate::engine::time::Granularity;
 use yew::prelude::*;
@@ -85,16 +85,7 @@ fn parse_attribution(v: &str) -> Option<Attribution> {
 pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
-    let spec = {
-        let initial = p.initial(
-            |s| match s {
-                Spec::Funnel(f) => Some(f),
-                _ => None,
-            },
-            || default_spec(&names),
-        );
-        use_state(|| initial)
-    };
+    let spec = use_spec(p, || default_spec(&names));
     let open_filters = use_state(Vec::<usize>::new);
     let hist_step = use_state(|| 0usize);
     let props = p.data.overview.properties.clone();
@@ -102,57 +93,23 @@ pub fn panel(p: &PanelProps) -> Html {
 
     // --- steps
     let step_rows = spec.steps.iter().enumerate().map(|(i, s)| {
-        let upd = |f: fn(&mut FunnelSpec, usize, String)| {
-            let spec = spec.clone();
-            Callback::from(move |v: String| {
-                let mut s = (*spec).clone();
-                f(&mut s, i, v);
-                spec.set(s);
-            })
-        };
-        let act = |f: fn(&mut FunnelSpec, usize)| {
-            let spec = spec.clone();
-            Callback::from(move |_: MouseEvent| {
-                let mut s = (*spec).clone();
-                f(&mut s, i);
-                spec.set(s);
-            })
-        };
-        let toggle_filters = {
-            let open = open_filters.clone();
-            Callback::from(move |_: MouseEvent| {
-                let mut v = (*open).clone();
-                if let Some(k) = v.iter().position(|&k| k == i) {
-                    v.remove(k);
-                } else {
-                    v.push(i);
-                }
-                open.set(v);
-            })
-        };
-        let on_filters = {
-            let spec = spec.clone();
-            Callback::from(move |g: FilterGroup| {
-                let mut s = (*spec).clone();
-                s.steps[i].filters = g;
-                spec.set(s);
-            })
-        };
+        let toggle_filters = toggle_in(&open_filters, i);
+        let on_filters = edit_at(&spec, i, |s, i, g: FilterGroup| s.steps[i].filters = g);
         let show_filters = !s.filters.is_empty() || open_filters.contains(&i);
         let label = format!("{} {}", t(lang, "step"), i + 1);
         html! {
             <div class="step-block" key={i}>
                 <div class="step">
                     <span class="step-n">{ i + 1 }</span>
-                    { select(&format!("step-{i}"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), upd(|s, i, v| s.steps[i].event = (!v.is_empty()).then_some(v))) }
+                    { select(&format!("step-{i}"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |s, i, v: String| s.steps[i].event = (!v.is_empty()).then_some(v))) }
                     <button class={if show_filters { "icon on" } else { "icon" }} title={t(lang, "step_filters")} aria-label={format!("{label}: {}", t(lang, "step_filters"))} data-testid={format!("step-{i}-filters")} onclick={toggle_filters}>{"⚲"}</button>
-                    <button class="icon" disabled={i == 0} title={t(lang, "move_up")} aria-label={format!("{label}: {}", t(lang, "move_up"))} onclick={act(|s, i| s.steps.swap(i - 1, i))}>{"↑"}</button>
-                    <button class="icon" disabled={i + 1 == n} title={t(lang, "move_down")} aria-label={format!("{label}: {}", t(lang, "move_down"))} onclick={act(|s, i| s.steps.swap(i, i + 1))}>{"↓"}</button>
+                    <button class="icon" disabled={i == 0} title={t(lang, "move_up")} aria-label={format!("{label}: {}", t(lang, "move_up"))} onclick={edit_at(&spec, i, |s, i, _: MouseEvent| s.steps.swap(i - 1, i))}>{"↑"}</button>
+                    <button class="icon" disabled={i + 1 == n} title={t(lang, "move_down")} aria-label={format!("{label}: {}", t(lang, "move_down"))} onclick={edit_at(&spec, i, |s, i, _: MouseEvent| s.steps.swap(i, i + 1))}>{"↓"}</button>
                     if n < MAX_STEPS {
-                        <button class="icon" title={t(lang, "insert_step")} aria-label={format!("{label}: {}", t(lang, "insert_step"))} data-testid={format!("insert-{i}")} onclick={act(|s, i| { let e = s.steps[i].clone(); s.steps.insert(i + 1, FunnelStep { filters: FilterGroup::default(), ..e }); })}>{"+"}</button>
+                        <button class="icon" title={t(lang, "insert_step")} aria-label={format!("{label}: {}", t(lang, "insert_step"))} data-testid={format!("insert-{i}")} onclick={edit_at(&spec, i, |s, i, _: MouseEvent| { let e = s.steps[i].clone(); s.steps.insert(i + 1, FunnelStep { filters: FilterGroup::default(), ..e }); })}>{"+"}</button>
                     }
                     if n > 2 {
-                        <button class="icon" title={t(lang, "remove")} aria-label={format!("{label}: {}", t(lang, "remove"))} onclick={act(|s, i| { s.steps.remove(i); })}>{"×"}</button>
+                        <button class="icon" title={t(lang, "remove")} aria-label={format!("{label}: {}", t(lang, "remove"))} onclick={edit_at(&spec, i, |s, i, _: MouseEvent| { s.steps.remove(i); })}>{"×"}</button>
                     }
                 </div>
                 if show_filters {
@@ -177,30 +134,17 @@ pub fn panel(p: &PanelProps) -> Html {
         .map(|k| (k.to_string(), format!("{} {k}", t(lang, "step"))))
         .collect();
     let excl_rows = spec.exclusions.iter().enumerate().map(|(j, x)| {
-        let upd = |f: fn(&mut Exclusion, String)| {
-            let spec = spec.clone();
-            Callback::from(move |v: String| {
-                let mut s = (*spec).clone();
-                f(&mut s.exclusions[j], v);
-                spec.set(s);
-            })
-        };
-        let remove = {
-            let spec = spec.clone();
-            Callback::from(move |_| {
-                let mut s = (*spec).clone();
-                s.exclusions.remove(j);
-                spec.set(s);
-            })
-        };
+        let remove = edit_at(&spec, j, |s, j, _: MouseEvent| {
+            s.exclusions.remove(j);
+        });
         let to = x.to_step.unwrap_or(n).to_string();
         html! {
             <div class="exclusion" key={j}>
-                { select(&format!("exclusion-{j}"), event_options(lang, &names, false), &x.event, upd(|x, v| x.event = v)) }
+                { select(&format!("exclusion-{j}"), event_options(lang, &names, false), &x.event, edit_at(&spec, j, |s, j, v| s.exclusions[j].event = v)) }
                 <div class="row">
-                    { select(&format!("exclusion-{j}-from"), step_numbers.clone(), &x.from_step.to_string(), upd(|x, v| x.from_step = v.parse().unwrap_or(1))) }
+                    { select(&format!("exclusion-{j}-from"), step_numbers.clone(), &x.from_step.to_string(), edit_at(&spec, j, |s, j, v: String| s.exclusions[j].from_step = v.parse().unwrap_or(1))) }
                     <span class="muted">{"→"}</span>
-                    { select(&format!("exclusion-{j}-to"), step_numbers.clone(), &to, upd(|x, v| x.to_step = v.parse().ok())) }
+                    { select(&format!("exclusion-{j}-to"), step_numbers.clone(), &to, edit_at(&spec, j, |s, j, v: String| s.exclusions[j].to_step = v.parse().ok())) }
                     <button class="icon" title={t(lang, "remove")} aria-label={t(lang, "remove")} onclick={remove}>{"×"}</button>
                 </div>
             </div>
@@ -365,7 +309,7 @@ pub fn panel(p: &PanelProps) -> Html {
         }
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={Spec::Funnel((*spec).clone())} {builder} {body} /> }
+    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
 }
 
 fn step_cells(s: &crate::engine::analysis::funnel::FunnelStepResult, k: usize) -> Html {

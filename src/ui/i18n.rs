@@ -470,14 +470,26 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
 /// for a parameter. In English the engine's own message is shown.
 pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ("unknown_timezone", "未知时区“{zone}”（不在时区数据库中）"),
-    ("series_count", "趋势需要 1 到 {max} 个系列，当前为 {got} 个"),
+    (
+        "series_count",
+        "趋势需要 1 到 {max} 个系列，当前为 {got} 个",
+    ),
     ("property_needed", "此指标需要一个数值属性"),
-    ("property_unused", "只有求和、平均值、最小值、最大值、中位数和 90 分位数需要属性"),
+    (
+        "property_unused",
+        "只有求和、平均值、最小值、最大值、中位数和 90 分位数需要属性",
+    ),
     ("property_not_numeric", "“{name}”是文本，不是数字"),
     ("formula_count", "最多 {max} 个公式，当前为 {got} 个"),
     ("formula_syntax", "公式第 {position} 个字符有误"),
-    ("formula_series", "公式引用了系列 {letter}，但系列只有 A 到 {last}"),
-    ("too_many_values", "需要计算 {count} 个值，超过上限 {max}；请降低细分数量、减少系列或选择更长的周期"),
+    (
+        "formula_series",
+        "公式引用了系列 {letter}，但系列只有 A 到 {last}",
+    ),
+    (
+        "too_many_values",
+        "需要计算 {count} 个值，超过上限 {max}；请降低细分数量、减少系列或选择更长的周期",
+    ),
     ("range_reversed", "日期范围的结束早于开始（{from} 至 {to}）"),
     (
         "bad_date",
@@ -588,6 +600,7 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         ratio: t(lang, "ratio").into(),
         active: ["dau", "wau", "mau", "dau_mau", "dau_wau"].map(|k| t(lang, k).to_string()),
         partial: t(lang, "partial_note").into(),
-        frequency: ["days_active_per_week", "days_active_per_month"].map(|k| t(lang, k).to_string()),
+        frequency: ["days_active_per_week", "days_active_per_month"]
+            .map(|k| t(lang, k).to_string()),
     }
 }

@@ -5,7 +5,7 @@
 
 use super::count;
 use super::i18n::{t, Lang};
-use super::shell::{PanelProps, Shell};
+use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
     edit, event_options, from_name, granularity_options, json_name, select, BreakdownPicker,
     FilterEditor,
@@ -13,7 +13,7 @@ use super::widgets::{
 use crate::engine::analysis::lifecycle::{
     suggest_created_at, LifecycleResult, LifecycleSpec, States,
 };
-use crate::engine::analysis::{AnalysisResult, Spec};
+use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
@@ -27,22 +27,13 @@ pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
     let props = p.data.overview.properties.clone();
-    let spec = {
-        let initial = p.initial(
-            |s| match s {
-                Spec::Lifecycle(x) => Some(x),
-                _ => None,
-            },
-            || LifecycleSpec {
-                created_at: {
-                    let names: Vec<&str> = props.iter().map(|x| x.name.as_str()).collect();
-                    suggest_created_at(&names).map(str::to_owned)
-                },
-                ..Default::default()
-            },
-        );
-        use_state(|| initial)
-    };
+    let spec = use_spec(p, || LifecycleSpec {
+        created_at: {
+            let names: Vec<&str> = props.iter().map(|x| x.name.as_str()).collect();
+            suggest_created_at(&names).map(str::to_owned)
+        },
+        ..Default::default()
+    });
     let mut created = vec![(String::new(), t(lang, "created_first_event").to_string())];
     created.extend(props.iter().map(|x| (x.name.clone(), x.name.clone())));
     let on_filters = edit(&spec, |s, g: FilterGroup| s.event_filters = g);
@@ -86,7 +77,7 @@ pub fn panel(p: &PanelProps) -> Html {
         }
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={Spec::Lifecycle((*spec).clone())} {builder} {body} /> }
+    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
 }
 
 /// One table of the four states per interval.

@@ -4,17 +4,17 @@
 //! per breakdown value).
 
 use super::i18n::{t, Lang};
-use super::shell::{PanelProps, Shell};
-use super::widgets::{granularity_options, 
-    edit, event_options, from_name, json_name, keyed, number_input, select, text_input,
-    BreakdownPicker, FilterEditor,
+use super::shell::{use_spec, PanelProps, Shell};
+use super::widgets::{
+    edit, event_options, from_name, granularity_options, json_name, keyed, number_input, select,
+    text_input, BreakdownPicker, FilterEditor,
 };
 use super::{count, pct};
 use crate::engine::analysis::retention::{
     AverageCell, AverageCells, Cohort, CohortKind, RetentionMode, RetentionResult, RetentionSpec,
     Windows,
 };
-use crate::engine::analysis::{AnalysisResult, Spec};
+use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::{Breakdown, FilterGroup};
 use crate::engine::time::Granularity;
 use yew::prelude::*;
@@ -51,20 +51,11 @@ fn parse_brackets(s: &str) -> Option<Vec<[u32; 2]>> {
 pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
-    let spec = {
-        let initial = p.initial(
-            |s| match s {
-                Spec::Retention(r) => Some(r),
-                _ => None,
-            },
-            || RetentionSpec {
-                period: Granularity::Day,
-                periods: Some(14),
-                ..Default::default()
-            },
-        );
-        use_state(|| initial)
-    };
+    let spec = use_spec(p, || RetentionSpec {
+        period: Granularity::Day,
+        periods: Some(14),
+        ..Default::default()
+    });
     let brackets_error = use_state(|| false);
     let props = p.data.overview.properties.clone();
     let modes = keyed(
@@ -169,7 +160,7 @@ pub fn panel(p: &PanelProps) -> Html {
         }
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={Spec::Retention((*spec).clone())} {builder} {body} chart_height={300} /> }
+    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} chart_height={300} /> }
 }
 
 /// One cohort table with its average row.

@@ -5,7 +5,7 @@
 use super::canvas::Chart;
 use super::i18n::{t, Lang};
 use super::{Engine, Outcome};
-use crate::engine::analysis::{AnalysisResult, Query, Spec};
+use crate::engine::analysis::{AnalysisResult, AnalysisSpec, Query, Spec};
 use crate::engine::spec::{Scope, Warning};
 use crate::protocol::LoadedReply;
 use std::rc::Rc;
@@ -33,16 +33,12 @@ pub struct PanelProps {
 impl PanelProps {
     /// The spec to start the builder with: the last one run here, else the linked one,
     /// else `default`.
-    pub fn initial<T: Clone>(
-        &self,
-        pick: fn(&Spec) -> Option<&T>,
-        default: impl FnOnce() -> T,
-    ) -> T {
+    pub fn initial<T: AnalysisSpec>(&self, default: impl FnOnce() -> T) -> T {
         self.last
             .as_ref()
             .map(|(q, _)| &q.spec)
             .or(self.linked.as_ref().map(|q| &q.spec))
-            .and_then(pick)
+            .and_then(T::pick)
             .cloned()
             .unwrap_or_else(default)
     }
@@ -64,6 +60,17 @@ impl PanelProps {
             _ => None,
         }
     }
+}
+
+/// The builder's spec as component state, starting from [`PanelProps::initial`].
+#[hook]
+pub fn use_spec<T, F>(p: &PanelProps, default: F) -> UseStateHandle<T>
+where
+    T: AnalysisSpec + 'static,
+    F: FnOnce() -> T,
+{
+    let initial = p.initial(default);
+    use_state(|| initial)
 }
 
 /// Props of [`Shell`].

@@ -4,14 +4,14 @@
 //! intervals, one column per series.
 
 use super::i18n::t;
-use super::shell::{PanelProps, Shell};
+use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
     edit, event_options, from_name, granularity_options, json_name, keyed, number_input, select,
     BreakdownPicker, FilterEditor,
 };
 use super::{count, pct};
 use crate::engine::analysis::stickiness::{Computed, CountOp, StickinessSpec};
-use crate::engine::analysis::{AnalysisResult, Spec};
+use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
@@ -20,16 +20,7 @@ use yew::prelude::*;
 pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
-    let spec = {
-        let initial = p.initial(
-            |s| match s {
-                Spec::Stickiness(x) => Some(x),
-                _ => None,
-            },
-            StickinessSpec::default,
-        );
-        use_state(|| initial)
-    };
+    let spec = use_spec(p, StickinessSpec::default);
     let props = p.data.overview.properties.clone();
     let computed = keyed(
         &[
@@ -104,5 +95,5 @@ pub fn panel(p: &PanelProps) -> Html {
         }
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={Spec::Stickiness((*spec).clone())} {builder} {body} /> }
+    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
 }

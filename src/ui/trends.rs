@@ -5,16 +5,16 @@
 //! marked.
 
 use super::i18n::{t, Lang};
-use super::shell::{PanelProps, Shell};
+use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, event_options, from_name, granularity_options, json_name, keyed, select, text_input,
-    BreakdownPicker, FilterEditor,
+    edit, edit_at, event_options, from_name, granularity_options, json_name, keyed, select,
+    text_input, toggle_in, BreakdownPicker, FilterEditor,
 };
 use super::{count, pct};
 use crate::engine::analysis::trends::{
     change, Display, FormulaSpec, Line, Measure, SeriesSpec, TrendsSpec, MAX_FORMULAS, MAX_SERIES,
 };
-use crate::engine::analysis::{AnalysisResult, Spec};
+use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
@@ -81,16 +81,7 @@ fn default_spec(names: &[String]) -> TrendsSpec {
 pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
-    let spec = {
-        let initial = p.initial(
-            |s| match s {
-                Spec::Trends(x) => Some(x),
-                _ => None,
-            },
-            || default_spec(&names),
-        );
-        use_state(|| initial)
-    };
+    let spec = use_spec(p, || default_spec(&names));
     let open_filters = use_state(Vec::<usize>::new);
     let props = p.data.overview.properties.clone();
     let numeric: Vec<(String, String)> = props
@@ -102,16 +93,9 @@ pub fn panel(p: &PanelProps) -> Html {
 
     let series_rows = spec.series.iter().enumerate().map(|(i, s)| {
         let letter = ((b'A' + i as u8) as char).to_string();
-        let upd = |f: fn(&mut SeriesSpec, String)| {
-            let spec = spec.clone();
-            Callback::from(move |v: String| {
-                let mut x = (*spec).clone();
-                f(&mut x.series[i], v);
-                spec.set(x);
-            })
-        };
         let on_measure = {
-            let (spec, first) = (spec.clone(), numeric.first().map(|x| x.0.clone()));
+            let first = numeric.first().map(|x| x.0.clone());
+            let spec = spec.clone();
             Callback::from(move |v: String| {
                 let mut x = (*spec).clone();
                 if let Some(m) = from_name::<Measure>(&v) {
@@ -126,50 +110,19 @@ pub fn panel(p: &PanelProps) -> Html {
                 spec.set(x);
             })
         };
-        let on_filters = {
-            let spec = spec.clone();
-            Callback::from(move |g: FilterGroup| {
-                let mut x = (*spec).clone();
-                x.series[i].filters = g;
-                spec.set(x);
-            })
-        };
-        let toggle_filters = {
-            let open = open_filters.clone();
-            Callback::from(move |_: MouseEvent| {
-                let mut v = (*open).clone();
-                match v.iter().position(|&k| k == i) {
-                    Some(k) => {
-                        v.remove(k);
-                    }
-                    None => v.push(i),
-                }
-                open.set(v);
-            })
-        };
-        let toggle_hidden = {
-            let spec = spec.clone();
-            Callback::from(move |_: Event| {
-                let mut x = (*spec).clone();
-                x.series[i].hidden = !x.series[i].hidden;
-                spec.set(x);
-            })
-        };
-        let remove = {
-            let spec = spec.clone();
-            Callback::from(move |_: MouseEvent| {
-                let mut x = (*spec).clone();
-                x.series.remove(i);
-                spec.set(x);
-            })
-        };
+        let on_filters = edit_at(&spec, i, |x, i, g: FilterGroup| x.series[i].filters = g);
+        let toggle_filters = toggle_in(&open_filters, i);
+        let toggle_hidden = edit_at(&spec, i, |x, i, _: Event| x.series[i].hidden = !x.series[i].hidden);
+        let remove = edit_at(&spec, i, |x, i, _: MouseEvent| {
+            x.series.remove(i);
+        });
         let show_filters = !s.filters.is_empty() || open_filters.contains(&i);
         let name = format!("{} {letter}", t(lang, "series"));
         html! {
             <div class="step-block" key={i}>
                 <div class="step">
                     <span class="step-n">{ letter.clone() }</span>
-                    { select(&format!("series-{i}-event"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), upd(|s, v| s.event = (!v.is_empty()).then_some(v))) }
+                    { select(&format!("series-{i}-event"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |x, i, v: String| x.series[i].event = (!v.is_empty()).then_some(v))) }
                     <button class={if show_filters { "icon on" } else { "icon" }} title={t(lang, "step_filters")} aria-label={format!("{name}: {}", t(lang, "step_filters"))} data-testid={format!("series-{i}-filters")} onclick={toggle_filters}>{"⚲"}</button>
                     if n > 1 {
                         <button class="icon" title={t(lang, "remove")} aria-label={format!("{name}: {}", t(lang, "remove"))} onclick={remove}>{"×"}</button>
@@ -178,11 +131,11 @@ pub fn panel(p: &PanelProps) -> Html {
                 <div class="row">
                     { select(&format!("series-{i}-measure"), keyed(&MEASURES, lang), &json_name(&s.measure), on_measure) }
                     if s.measure.needs_property() {
-                        { select(&format!("series-{i}-property"), numeric.clone(), s.property.as_deref().unwrap_or(""), upd(|s, v| s.property = (!v.is_empty()).then_some(v))) }
+                        { select(&format!("series-{i}-property"), numeric.clone(), s.property.as_deref().unwrap_or(""), edit_at(&spec, i, |x, i, v: String| x.series[i].property = (!v.is_empty()).then_some(v))) }
                     }
                 </div>
                 <div class="row">
-                    { text_input(&format!("series-{i}-label"), s.label.as_deref().unwrap_or(""), t(lang, "series_label"), upd(|s, v| s.label = (!v.trim().is_empty()).then_some(v))) }
+                    { text_input(&format!("series-{i}-label"), s.label.as_deref().unwrap_or(""), t(lang, "series_label"), edit_at(&spec, i, |x, i, v: String| x.series[i].label = (!v.trim().is_empty()).then_some(v))) }
                     <label class="check"><input type="checkbox" checked={s.hidden} onchange={toggle_hidden} data-testid={format!("series-{i}-hidden")} />{ t(lang, "hide_series") }</label>
                 </div>
                 if s.measure.needs_property() && numeric.is_empty() {
@@ -209,32 +162,19 @@ pub fn panel(p: &PanelProps) -> Html {
     };
 
     let formula_rows = spec.formulas.iter().enumerate().map(|(j, f)| {
-        let upd = |g: fn(&mut FormulaSpec, String)| {
-            let spec = spec.clone();
-            Callback::from(move |v: String| {
-                let mut x = (*spec).clone();
-                g(&mut x.formulas[j], v);
-                spec.set(x);
-            })
-        };
-        let remove = {
-            let spec = spec.clone();
-            Callback::from(move |_: MouseEvent| {
-                let mut x = (*spec).clone();
-                x.formulas.remove(j);
-                spec.set(x);
-            })
-        };
+        let remove = edit_at(&spec, j, |x, j, _: MouseEvent| {
+            x.formulas.remove(j);
+        });
         let name = format!("{} F{}", t(lang, "formula"), j + 1);
         html! {
             <div class="step-block" key={j}>
                 <div class="step">
                     <span class="step-n">{ format!("F{}", j + 1) }</span>
-                    { text_input(&format!("formula-{j}"), &f.expression, "A / B", upd(|f, v| f.expression = v)) }
+                    { text_input(&format!("formula-{j}"), &f.expression, "A / B", edit_at(&spec, j, |x, j, v| x.formulas[j].expression = v)) }
                     <button class="icon" title={t(lang, "remove")} aria-label={format!("{name}: {}", t(lang, "remove"))} onclick={remove}>{"×"}</button>
                 </div>
                 <div class="row">
-                    { text_input(&format!("formula-{j}-label"), f.label.as_deref().unwrap_or(""), t(lang, "series_label"), upd(|f, v| f.label = (!v.trim().is_empty()).then_some(v))) }
+                    { text_input(&format!("formula-{j}-label"), f.label.as_deref().unwrap_or(""), t(lang, "series_label"), edit_at(&spec, j, |x, j, v: String| x.formulas[j].label = (!v.trim().is_empty()).then_some(v))) }
                 </div>
             </div>
         }
@@ -244,7 +184,11 @@ pub fn panel(p: &PanelProps) -> Html {
         Callback::from(move |_| {
             let mut x = (*spec).clone();
             if x.formulas.len() < MAX_FORMULAS {
-                let expr = if x.series.len() >= 2 { "A / B" } else { "A * 100" };
+                let expr = if x.series.len() >= 2 {
+                    "A / B"
+                } else {
+                    "A * 100"
+                };
                 x.formulas.push(FormulaSpec {
                     expression: expr.into(),
                     label: None,
@@ -280,14 +224,17 @@ pub fn panel(p: &PanelProps) -> Html {
         Some(AnalysisResult::Trends(r)) => table(lang, r),
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={Spec::Trends((*spec).clone())} {builder} {body} /> }
+    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
 }
 
 /// The table below the chart: a column per line, the total first, then every interval.
 fn table(lang: Lang, r: &crate::engine::analysis::trends::TrendsResult) -> Html {
     let compare = !r.previous_buckets.is_empty();
     let head = r.lines.iter().map(|l: &Line| {
-        let m = l.measure.and_then(|m| MEASURES.iter().find(|x| x.0 == m)).map(|x| t(lang, x.1));
+        let m = l
+            .measure
+            .and_then(|m| MEASURES.iter().find(|x| x.0 == m))
+            .map(|x| t(lang, x.1));
         html! { <th class="num" title={m.unwrap_or_default().to_string()}>{ l.label() }</th> }
     });
     let totals = r.lines.iter().map(|l| {

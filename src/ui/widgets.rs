@@ -97,6 +97,37 @@ pub fn edit<T: Clone + 'static, V: 'static>(
     })
 }
 
+/// A callback that edits item `k` of a list in the spec held in `spec` (`f` gets the
+/// spec, `k` and the emitted value).
+pub fn edit_at<T: Clone + 'static, V: 'static>(
+    spec: &UseStateHandle<T>,
+    k: usize,
+    f: fn(&mut T, usize, V),
+) -> Callback<V> {
+    let spec = spec.clone();
+    Callback::from(move |v: V| {
+        let mut s = (*spec).clone();
+        f(&mut s, k, v);
+        spec.set(s);
+    })
+}
+
+/// A callback that adds `k` to the list in `open`, or removes it when present (which
+/// list items show their details).
+pub fn toggle_in(open: &UseStateHandle<Vec<usize>>, k: usize) -> Callback<MouseEvent> {
+    let open = open.clone();
+    Callback::from(move |_: MouseEvent| {
+        let mut v = (*open).clone();
+        match v.iter().position(|&x| x == k) {
+            Some(at) => {
+                v.remove(at);
+            }
+            None => v.push(k),
+        }
+        open.set(v);
+    })
+}
+
 /// Options of an event select: the dataset's event names, optionally "any event" first.
 pub fn event_options(lang: Lang, names: &[String], any: bool) -> Vec<(String, String)> {
     let mut v = Vec::with_capacity(names.len() + 1);

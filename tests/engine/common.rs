@@ -1,8 +1,8 @@
 //! Helpers shared by the fixture modules: load a CSV string, run a JSON spec.
 
+use loupe::engine::analysis::active_users::ActiveUsersResult;
 use loupe::engine::analysis::funnel::FunnelResult;
 use loupe::engine::analysis::retention::RetentionResult;
-use loupe::engine::analysis::active_users::ActiveUsersResult;
 use loupe::engine::analysis::stickiness::StickinessResult;
 use loupe::engine::analysis::trends::TrendsResult;
 use loupe::engine::analysis::{self, AnalysisResult, Output, Query};

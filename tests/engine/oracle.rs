@@ -1929,4 +1929,3 @@ fn retention_on_or_after_with_short_tables_matches_oracle() {
         }
     }
 }
-

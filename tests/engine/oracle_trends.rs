@@ -416,7 +416,10 @@ fn check(what: &str, d: &Data, store: &EventStore, p: &Params) {
     }
     let out = try_output(store, &json).unwrap();
     let warned = out.warnings.iter().any(|w| w.code == "event_not_found");
-    assert_eq!(warned, missing, "{what} {json}: a missing event is a warning");
+    assert_eq!(
+        warned, missing,
+        "{what} {json}: a missing event is a warning"
+    );
 }
 
 const MEASURES: [&str; 9] = [

@@ -682,7 +682,10 @@ x,open,2024-10-27T00:30:00Z
 x,open,2024-10-27T01:30:00Z
 ",
     );
-    let r = trends(&s, &spec(r#""timezone":"Antarctica/Troll","interval":"hour""#));
+    let r = trends(
+        &s,
+        &spec(r#""timezone":"Antarctica/Troll","interval":"hour""#),
+    );
     assert_eq!(r.buckets, ["2024-10-27 01:00", "2024-10-27 02:00"]);
     assert_eq!(r.lines[0].values, some(&[2.0, 1.0]));
     assert_eq!(r.lines[0].total, Some(3.0));

@@ -56,6 +56,20 @@ macro_rules! analyses {
             $(#[doc = $doc] $variant($module::$result),)*
         }
 
+        $(impl AnalysisSpec for $module::$spec {
+            fn pick(s: &Spec) -> Option<&Self> {
+                match s {
+                    Spec::$variant(x) => Some(x),
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+
+            fn into_spec(self) -> Spec {
+                Spec::$variant(self)
+            }
+        })*
+
         /// The JSON names of every analysis, in registry order.
         pub const KINDS: &[&str] = &[$(stringify!($module)),*];
 
@@ -86,6 +100,14 @@ macro_rules! analyses {
     };
 }
 crate::for_each_analysis!(analyses);
+
+/// The spec type of one analysis of the registry, and how it sits in [`Spec`].
+pub trait AnalysisSpec: Clone + Sized {
+    /// The spec, if `s` is of this analysis.
+    fn pick(s: &Spec) -> Option<&Self>;
+    /// The spec as a [`Spec`].
+    fn into_spec(self) -> Spec;
+}
 
 #[cfg(test)]
 mod registry_tests {

@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(lines[2], "2025-01-02,1,1,,1,,false,");
         let s = run(
             &d.store,
-            &Query::from_json(r#"{"analysis":"trends","series":[{"measure":"users"}],"breakdown":"country"}"#).unwrap(),
+            &Query::from_json(
+                r#"{"analysis":"trends","series":[{"measure":"users"}],"breakdown":"country"}"#,
+            )
+            .unwrap(),
         )
         .unwrap()
         .result;
@@ -88,8 +91,19 @@ mod tests {
             "interval,start,complete,key,series,breakdown,value"
         );
         // a (CN, East) on both days, b (US) on the second
-        assert!(text.contains("2025-01-01,2025-01-01T00:00:00.000Z,true,A,(all events),\"CN, East\",1\n"), "{text}");
-        assert!(text.contains("2025-01-02,2025-01-02T00:00:00.000Z,false,A,(all events),US,1\n"), "{text}");
-        assert!(text.contains("total,,,A,(all events),\"CN, East\",1\n"), "{text}");
+        assert!(
+            text.contains(
+                "2025-01-01,2025-01-01T00:00:00.000Z,true,A,(all events),\"CN, East\",1\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("2025-01-02,2025-01-02T00:00:00.000Z,false,A,(all events),US,1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("total,,,A,(all events),\"CN, East\",1\n"),
+            "{text}"
+        );
     }
 }

@@ -373,7 +373,9 @@ impl Parser<'_> {
                     let last = (b'A' + self.series as u8 - 1) as char;
                     return Err(Error::spec(
                         self.field,
-                        format!("the formula names series {c}, but the series run from A to {last}"),
+                        format!(
+                            "the formula names series {c}, but the series run from A to {last}"
+                        ),
                     )
                     .keyed("formula_series", &[("letter", &c), ("last", &last)]));
                 }
@@ -656,7 +658,10 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
     if spec.formulas.len() > MAX_FORMULAS {
         return Err(Error::spec(
             "formulas",
-            format!("at most {MAX_FORMULAS} formulas, not {}", spec.formulas.len()),
+            format!(
+                "at most {MAX_FORMULAS} formulas, not {}",
+                spec.formulas.len()
+            ),
         )
         .keyed(
             "formula_count",
@@ -688,11 +693,10 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
     let scope = &*scope;
     let cal = scope.calendar(spec.interval);
     let Some((lo, hi)) = scope.span_in_range() else {
-        return Err(Error::spec(
-            "date_range",
-            "no event of the data falls in the date range",
-        )
-        .keyed("range_empty", &[]));
+        return Err(
+            Error::spec("date_range", "no event of the data falls in the date range")
+                .keyed("range_empty", &[]),
+        );
     };
     let (first, last) = cal.key_span(lo, hi);
     let nb = cal.index(first, last) as usize + 1;
@@ -726,7 +730,10 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
         Some(v) => {
             let limit = spec.breakdown.as_ref().map_or(0, |b| b.limit);
             let ranked = rank(scope, &matching, v, limit, &counted);
-            (Some(ranked.slot), ranked.labels.into_iter().map(Some).collect())
+            (
+                Some(ranked.slot),
+                ranked.labels.into_iter().map(Some).collect(),
+            )
         }
     };
     let nslots = slot_labels.len();
@@ -754,7 +761,7 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
                 (k, until) = cal.bucket_until(t[i]);
             }
             let current = scope.in_range(t[i]);
-            if !current && !(spec.compare && (prev_first..first).contains(&k)) {
+            if !(current || spec.compare && (prev_first..first).contains(&k)) {
                 continue;
             }
             let (col, total) = if current {
@@ -863,13 +870,24 @@ fn cell(v: Option<f64>) -> String {
 pub fn table(r: &TrendsResult) -> Table {
     let compare = !r.previous_buckets.is_empty();
     let mut head = vec![
-        "interval", "start", "complete", "key", "series", "breakdown", "value",
+        "interval",
+        "start",
+        "complete",
+        "key",
+        "series",
+        "breakdown",
+        "value",
     ];
     if compare {
         head.extend(["previous_interval", "previous", "change"]);
     }
     let mut t = vec![head.into_iter().map(String::from).collect::<Vec<_>>()];
-    let row = |interval: &str, start: &str, complete: &str, l: &Line, v, prev: Option<(&str, Option<f64>)>| {
+    let row = |interval: &str,
+               start: &str,
+               complete: &str,
+               l: &Line,
+               v,
+               prev: Option<(&str, Option<f64>)>| {
         let mut row = vec![
             interval.to_string(),
             start.to_string(),
@@ -888,7 +906,14 @@ pub fn table(r: &TrendsResult) -> Table {
         for l in &r.lines {
             let prev = compare.then(|| (r.previous_buckets[b].as_str(), l.previous[b]));
             let complete = if r.incomplete[b] { "false" } else { "true" };
-            t.push(row(label, &r.bucket_starts[b], complete, l, l.values[b], prev));
+            t.push(row(
+                label,
+                &r.bucket_starts[b],
+                complete,
+                l,
+                l.values[b],
+                prev,
+            ));
         }
     }
     for l in &r.lines {
