@@ -697,6 +697,47 @@ impl<'a> Scoped<'a> {
         (lo <= hi).then_some((lo, hi))
     }
 
+    /// The first and last instant of the data inside the date range, or a `range_empty`
+    /// error when there is none.
+    pub fn data_in_range(&self) -> Result<(i64, i64)> {
+        self.span_in_range().ok_or_else(range_empty)
+    }
+
+    /// The date range with its open ends closed by the data's first / last event, or a
+    /// `range_empty` error when no event of the data lies in it.
+    pub fn range_touched(&self) -> Result<(i64, i64)> {
+        self.data_in_range()?;
+        let lo = if self.range.0 == i64::MIN {
+            self.data_span.0
+        } else {
+            self.range.0
+        };
+        let hi = if self.range.1 == i64::MAX {
+            self.data_span.1
+        } else {
+            self.range.1 - 1
+        };
+        Ok((lo, hi))
+    }
+
+    /// The intervals of `cal` holding the instants `lo..=hi` (every local interval in
+    /// between, also where a zone repeats an hour): the first and last key and their
+    /// number, or a `too_many_intervals` error on `field` above `max`.
+    pub fn intervals(
+        &self,
+        cal: &Calendar,
+        (lo, hi): (i64, i64),
+        max: usize,
+        field: &str,
+    ) -> Result<(i64, i64, usize)> {
+        let (first, last) = cal.key_span(lo, hi);
+        let n = cal.index(first, last) as usize + 1;
+        if n > max {
+            return Err(too_many_intervals(field, n, max));
+        }
+        Ok((first, last, n))
+    }
+
     /// True when interval `key` of `cal` is only partly covered: the covered span (from
     /// the later of the range's start and the data's first event, to the earlier of the
     /// range's end and the data's last event) starts after the interval's start, or ends
@@ -1240,6 +1281,21 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// The error of an analysis that would have no event to work on.
+fn range_empty() -> Error {
+    Error::spec("date_range", "no event of the data falls in the date range")
+        .keyed("range_empty", &[])
+}
+
+/// The error of a chart with `n` intervals, over the `max` it may have.
+pub fn too_many_intervals(field: &str, n: usize, max: usize) -> Error {
+    Error::spec(
+        field,
+        format!("{n} intervals is too many to chart (at most {max}); choose a longer interval or a shorter date range"),
+    )
+    .keyed("too_many_intervals", &[("count", &n), ("max", &max)])
 }
 
 #[cfg(test)]

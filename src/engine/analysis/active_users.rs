@@ -33,7 +33,6 @@
 //! added to difference arrays whose running sums are WAU and MAU (the trick of the
 //! `stickiness` block of `shared/bench/queries.sql`). No per-day user sets.
 
-use super::stickiness::covered;
 use super::table::{opt, Table};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{EventMatcher, FilterGroup, Scoped};
@@ -183,17 +182,8 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
         })
         .collect::<Result<_>>()?;
     let scope = &*scope;
-    let (lo, hi) = covered(scope)?;
     let cal = scope.calendar(Granularity::Day);
-    let (first, last) = cal.key_span(lo, hi);
-    let nd = (last - first + 1) as usize;
-    if nd > MAX_DAYS {
-        return Err(Error::spec(
-            "date_range",
-            format!("{nd} days is too many to chart (at most {MAX_DAYS})"),
-        )
-        .keyed("too_many_intervals", &[("count", &nd), ("max", &MAX_DAYS)]));
-    }
+    let (first, last, nd) = scope.intervals(&cal, scope.range_touched()?, MAX_DAYS, "date_range")?;
     let m = spec.mau_days as i64;
     let data_first = cal.key_span(scope.data_span.0, scope.data_span.1).0;
     // event code -> matched by name alone (no own filters)

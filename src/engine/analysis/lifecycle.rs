@@ -43,7 +43,7 @@
 //!   without the breakdown, which the values' numbers add up to.
 
 use super::table::{opt, Table};
-use crate::engine::error::{Error, Result};
+use crate::engine::error::Result;
 use crate::engine::spec::{Breakdown, FilterGroup, PropertyRef, Ranked, Scoped, Source, Warning};
 use crate::engine::time::{format_rfc3339, parse_timestamp, Granularity};
 use serde::{Deserialize, Serialize};
@@ -217,21 +217,8 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
     let scope = &*scope;
     let store = scope.store;
     let cal = scope.calendar(spec.interval);
-    let Some((lo, hi)) = scope.span_in_range() else {
-        return Err(
-            Error::spec("date_range", "no event of the data falls in the date range")
-                .keyed("range_empty", &[]),
-        );
-    };
-    let (first, last) = cal.key_span(lo, hi);
-    let nb = cal.index(first, last) as usize + 1;
-    if nb > MAX_INTERVALS {
-        return Err(Error::spec(
-            "interval",
-            format!("{nb} intervals is too many to chart (at most {MAX_INTERVALS}); choose a longer interval"),
-        )
-        .keyed("too_many_intervals", &[("count", &nb), ("max", &MAX_INTERVALS)]));
-    }
+    let (lo, hi) = scope.data_in_range()?;
+    let (first, _, nb) = scope.intervals(&cal, (lo, hi), MAX_INTERVALS, "interval")?;
     let t = store.times();
     let prev = cal.add(first, -1);
     // a day before the previous interval's start: no event earlier can be in it, whatever

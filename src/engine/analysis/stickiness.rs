@@ -37,7 +37,7 @@
 
 use super::table::Table;
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{Breakdown, EventMatcher, FilterGroup, Ranked, Scoped};
+use crate::engine::spec::{too_many_intervals, Breakdown, EventMatcher, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -230,29 +230,6 @@ impl StickinessSeries {
     }
 }
 
-/// The first and last instant whose calendar intervals an analysis covers: the date
-/// range, its open ends closed by the first / last event of the data. An error when no
-/// event of the data lies in the range.
-pub(crate) fn covered(scope: &Scoped) -> Result<(i64, i64)> {
-    if scope.span_in_range().is_none() {
-        return Err(
-            Error::spec("date_range", "no event of the data falls in the date range")
-                .keyed("range_empty", &[]),
-        );
-    }
-    let lo = if scope.range.0 == i64::MIN {
-        scope.data_span.0
-    } else {
-        scope.range.0
-    };
-    let hi = if scope.range.1 == i64::MAX {
-        scope.data_span.1
-    } else {
-        scope.range.1 - 1
-    };
-    Ok((lo, hi))
-}
-
 /// The interval index of instants, keeping the bucket of the last one: consecutive events
 /// of a user mostly share it, so most events cost a comparison.
 struct Intervals<'c> {
@@ -374,18 +351,14 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
         None => None,
     };
     let scope = &*scope;
-    let (lo, hi) = covered(scope)?;
+    let (lo, hi) = scope.range_touched()?;
     let cal: Calendar = scope.calendar(spec.interval);
     let (first, last) = cal.key_span(lo, hi);
     let base = cal.index(first, last) as usize + 1;
     let group = spec.interval_count as usize;
     let n = base.div_ceil(group);
     if n > MAX_INTERVALS {
-        return Err(Error::spec(
-            "interval",
-            format!("{n} intervals is too many to chart (at most {MAX_INTERVALS}); choose a longer interval"),
-        )
-        .keyed("too_many_intervals", &[("count", &n), ("max", &MAX_INTERVALS)]));
+        return Err(too_many_intervals("interval", n, MAX_INTERVALS));
     }
     let times = scope.store.times();
     let counted = |i: usize, u: u32| {

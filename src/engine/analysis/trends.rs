@@ -692,21 +692,8 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
     };
     let scope = &*scope;
     let cal = scope.calendar(spec.interval);
-    let Some((lo, hi)) = scope.span_in_range() else {
-        return Err(
-            Error::spec("date_range", "no event of the data falls in the date range")
-                .keyed("range_empty", &[]),
-        );
-    };
-    let (first, last) = cal.key_span(lo, hi);
-    let nb = cal.index(first, last) as usize + 1;
-    if nb > MAX_BUCKETS {
-        return Err(Error::spec(
-            "interval",
-            format!("{nb} intervals is too many to chart (at most {MAX_BUCKETS}); choose a longer interval"),
-        )
-        .keyed("too_many_intervals", &[("count", &nb), ("max", &MAX_BUCKETS)]));
-    }
+    let (lo, hi) = scope.data_in_range()?;
+    let (first, _, nb) = scope.intervals(&cal, (lo, hi), MAX_BUCKETS, "interval")?;
     // Columns of a slot: the intervals, the range total, then (with comparison) the
     // previous intervals and their total.
     let width = if spec.compare { 2 * nb + 2 } else { nb + 1 };
