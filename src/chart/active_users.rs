@@ -4,7 +4,7 @@
 //! data are drawn dashed (the segments up to the last such point), the rest solid.
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE,
+    err, font, group_digits, legend, nice_max, px, x_label_count, ChartResult, Labels, GRID, INK, PALETTE,
 };
 use crate::engine::analysis::active_users::{ActiveUsersResult, Frequency};
 use plotters::coord::Shift;
@@ -194,7 +194,7 @@ fn panel<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
-        .x_labels(if percent { 8 } else { 0 })
+        .x_labels(if percent { x_label_count(area, scale) } else { 0 })
         .y_labels(if percent { 4 } else { 8 })
         .x_label_formatter(&|v| {
             let i = v.round();

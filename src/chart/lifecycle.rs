@@ -3,7 +3,7 @@
 //! shows all users (the table lists every value).
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE,
+    err, font, group_digits, legend, nice_max, px, x_label_count, ChartResult, Labels, GRID, INK, PALETTE,
 };
 use crate::engine::analysis::lifecycle::LifecycleResult;
 use plotters::coord::Shift;
@@ -46,7 +46,7 @@ pub fn draw<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
-        .x_labels(8.min(nb.max(1)))
+        .x_labels(x_label_count(area, scale).min(nb.max(1)))
         .x_label_formatter(&|v| {
             let i = v.round();
             if (v - i).abs() < 1e-9 && i >= 0.0 {

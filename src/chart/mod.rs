@@ -146,6 +146,14 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTran
         .map_err(err)
 }
 
+/// How many date labels fit on the x axis of `area` (about 100 px each, 2 to 8).
+pub(crate) fn x_label_count<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    scale: f64,
+) -> usize {
+    (area.dim_in_pixel().0 as f64 / (100.0 * scale)).clamp(2.0, 8.0) as usize
+}
+
 /// Draws with an SVG backend of `width × height` and returns the SVG text.
 pub fn svg(
     width: u32,

@@ -7,7 +7,8 @@
 //! of its series.
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE,
+    err, font, group_digits, legend, nice_max, px, x_label_count, ChartResult, Labels, GRID, INK,
+    PALETTE,
 };
 use crate::engine::analysis::trends::{change, Display, Line, TrendsResult};
 use crate::engine::store::format_number;
@@ -72,7 +73,7 @@ pub fn draw<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
-        .x_labels(8)
+        .x_labels(x_label_count(area, scale))
         .x_label_formatter(&|v| {
             let i = v.round();
             if (v - i).abs() < 1e-9 && i >= 0.0 {

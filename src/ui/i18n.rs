@@ -1,6 +1,9 @@
 //! The UI's two languages. Every visible string goes through [`t`]; a key missing from the
 //! table shows as the key itself, which the wasm test suite checks never happens.
 
+/// The local-storage key of the chosen language.
+const STORAGE_KEY: &str = "loupe.lang";
+
 /// A UI language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -20,6 +23,44 @@ impl Lang {
             Lang::Zh
         } else {
             Lang::En
+        }
+    }
+
+    /// The language the user chose last (kept in the browser's local storage, the only
+    /// thing Loupe keeps there unasked: a preference, never data), else the browser's.
+    pub fn load() -> Lang {
+        let saved = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        match saved.as_deref() {
+            Some("zh") => Lang::Zh,
+            Some("en") => Lang::En,
+            _ => Lang::detect(),
+        }
+    }
+
+    /// Makes this the page's language: `<html lang>`, for screen readers and fonts.
+    pub fn apply(self) {
+        let tag = match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        };
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("lang", tag);
+        }
+    }
+
+    /// Remembers this language as the user's choice (called when they switch).
+    pub fn save(self) {
+        let code = match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        };
+        if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = s.set_item(STORAGE_KEY, code);
         }
     }
 

@@ -374,7 +374,7 @@ pub fn app() -> Html {
     let state = use_reducer(|| {
         let linked = hash::read();
         State {
-            lang: Lang::detect(),
+            lang: Lang::load(),
             tab: Tab::Overview,
             dataset: None,
             generation: 0,
@@ -398,9 +398,13 @@ pub fn app() -> Html {
         dispatch: state.dispatcher(),
     };
     let lang = state.lang;
+    use_effect_with(lang, |l| l.apply());
     let toggle = {
         let d = state.dispatcher();
-        Callback::from(move |_| d.dispatch(Action::ToggleLang))
+        Callback::from(move |_| {
+            lang.toggle().save();
+            d.dispatch(Action::ToggleLang)
+        })
     };
     let dismiss = {
         let d = state.dispatcher();

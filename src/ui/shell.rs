@@ -197,7 +197,7 @@ fn exports(lang: Lang, name: &'static str, result: &Option<Rc<AnalysisResult>>) 
         return html! {};
     };
     let csv = Callback::from(move |_| {
-        let text = crate::engine::analysis::table::csv(&r);
+        let text = crate::engine::analysis::table::spreadsheet_csv(&r);
         // a BOM so spreadsheet programs read the UTF-8 (Chinese names) correctly
         let data = [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat();
         if let Err(e) = super::download(&format!("loupe-{name}.csv"), "text/csv", &data) {

@@ -481,6 +481,24 @@ test('the sample dataset loads and the UI speaks Chinese', async () => {
   assert.deepEqual(missingKeys, [], 'UI strings without a translation');
   assert.ok(!(await page.textContent('body')).includes('?'), 'a "?" stands for a missing translation');
   assert.equal(await page.evaluate(() => window.__mainThreadReads), 0);
+  // at 400 px the tabs scroll inside their bar: the page itself never scrolls sideways
+  await page.setViewportSize({ width: 400, height: 800 });
+  await tab('trends');
+  await page.waitForSelector('[data-testid=trends-table]');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth) <= 400, 'no sideways scroll at 400 px');
+  await page.screenshot({ path: path.join(OUT, 'narrow-400.png'), fullPage: true });
+  await page.setViewportSize({ width: 1360, height: 900 });
+  // the page says its language, and the choice survives a reload (nothing else is kept)
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+  pageLoaded = false;
+  await page.reload({ waitUntil: 'load' });
+  pageLoaded = true;
+  await page.waitForSelector('[data-testid=lang]');
+  assert.equal(await page.textContent('[data-testid=lang]'), 'English');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), ['loupe.lang']);
+  await page.click('[data-testid=lang]');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
 });
 
 test('the static site works from a sub-path of a host', async () => {

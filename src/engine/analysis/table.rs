@@ -17,10 +17,40 @@ pub fn table(r: &AnalysisResult) -> Table {
     r.table()
 }
 
-/// The result as CSV text (RFC 4180 quoting).
+/// The result as CSV text (RFC 4180 quoting), every cell as it is: what `loupe run
+/// --csv` prints for other programs to read.
 pub fn csv(r: &AnalysisResult) -> String {
+    write(table(r))
+}
+
+/// The result as CSV text for a spreadsheet (the app's download): a text cell that a
+/// spreadsheet would run as a formula gets a leading `'` ([`spreadsheet_safe`]).
+pub fn spreadsheet_csv(r: &AnalysisResult) -> String {
+    write(
+        table(r)
+            .into_iter()
+            .map(|row| row.iter().map(|c| spreadsheet_safe(c)).collect())
+            .collect(),
+    )
+}
+
+/// `cell`, or `'` + `cell` when a spreadsheet would read it as a formula: text starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return (OWASP's rule), unless the whole
+/// cell is a plain number such as `-2.5`. Breakdown values and event names come from the
+/// user's data, so `=HYPERLINK(...)` or `-2+3` in a file must not run when the download
+/// is opened.
+pub fn spreadsheet_safe(cell: &str) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+fn write(rows: Table) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    for row in table(r) {
+    for row in rows {
         // writing to memory cannot fail
         let _ = w.write_record(&row);
     }
@@ -30,6 +60,39 @@ pub fn csv(r: &AnalysisResult) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formulas_from_the_data_do_not_run_in_a_spreadsheet() {
+        for (cell, safe) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("-2+3", "'-2+3"),
+            ("+cmd", "'+cmd"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("-2.5", "-2.5"),
+            ("+3", "+3"),
+            ("1e5", "1e5"),
+            ("CN", "CN"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(cell), safe, "{cell:?}");
+        }
+        let data = "user_id,event,timestamp,country\n\
+                    a,=HYPERLINK(\"http://x\"),2025-01-01T00:00:00Z,-2+3\n";
+        let d = load(data.as_bytes(), None, &LoadOptions::default(), &mut |_| {
+            true
+        })
+        .unwrap();
+        let q = Query::from_json(r#"{"analysis":"trends","series":[{"event":"=HYPERLINK(\"http://x\")"}],"breakdown":"country"}"#).unwrap();
+        let r = run(&d.store, &q).unwrap().result;
+        let safe = spreadsheet_csv(&r);
+        assert!(
+            safe.contains(",\"'=HYPERLINK(\"\"http://x\"\")\",'-2+3,"),
+            "{safe}"
+        );
+        // the CLI's CSV keeps the values as they are
+        assert!(csv(&r).contains(",\"=HYPERLINK(\"\"http://x\"\")\",-2+3,"));
+    }
     use crate::engine::analysis::{run, Query};
     use crate::engine::ingest::{csv::load, LoadOptions};
 
