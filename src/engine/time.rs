@@ -120,23 +120,39 @@ impl TimeZone {
                 spans: Vec::new(),
             }),
             TimeZone::Named(name) => {
-                let tz = jiff::tz::TimeZone::get(name).map_err(|_| {
-                    format!("unknown time zone \"{name}\" (not in the tz database)")
-                })?;
-                let from = jiff::Timestamp::from_second(days_from_civil(1900, 1, 1) * 86_400)
-                    .map_err(|e| e.to_string())?;
-                let until = days_from_civil(2100, 1, 1) * DAY;
-                let mut spans = vec![(i64::MIN, tz.to_offset(from).seconds() as i64 * SECOND)];
-                for t in tz.following(from) {
-                    let at = t.timestamp().as_microsecond();
-                    if at > until {
-                        break;
-                    }
-                    spans.push((at, t.offset().seconds() as i64 * SECOND));
+                thread_local! {
+                    /// Named zones already resolved: building the table of a zone's
+                    /// offsets from 1900 to 2100 costs milliseconds, and the app asks for
+                    /// the browser's zone on every query.
+                    static RESOLVED: std::cell::RefCell<rustc_hash::FxHashMap<String, Zone>> =
+                        Default::default();
                 }
-                Ok(Zone { fixed: 0, spans })
+                if let Some(z) = RESOLVED.with(|c| c.borrow().get(name).cloned()) {
+                    return Ok(z);
+                }
+                let zone = Self::resolve_named(name)?;
+                RESOLVED.with(|c| c.borrow_mut().insert(name.clone(), zone.clone()));
+                Ok(zone)
             }
         }
+    }
+
+    /// The offsets of the IANA zone `name` from 1900 to 2100, from the bundled database.
+    fn resolve_named(name: &str) -> Result<Zone, String> {
+        let tz = jiff::tz::TimeZone::get(name)
+            .map_err(|_| format!("unknown time zone \"{name}\" (not in the tz database)"))?;
+        let from = jiff::Timestamp::from_second(days_from_civil(1900, 1, 1) * 86_400)
+            .map_err(|e| e.to_string())?;
+        let until = days_from_civil(2100, 1, 1) * DAY;
+        let mut spans = vec![(i64::MIN, tz.to_offset(from).seconds() as i64 * SECOND)];
+        for t in tz.following(from) {
+            let at = t.timestamp().as_microsecond();
+            if at > until {
+                break;
+            }
+            spans.push((at, t.offset().seconds() as i64 * SECOND));
+        }
+        Ok(Zone { fixed: 0, spans })
     }
 }
 
