@@ -376,8 +376,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("second", "Second", "秒"),
     (
         "stale",
-        "The options changed: press Run to update the result.",
-        "选项已更改：点击“运行”更新结果。",
+        "The options changed: updating the result…",
+        "选项已更改：正在更新结果…",
     ),
     ("step_filters", "Filters of this step", "此步骤的筛选"),
     ("sunday", "Sunday", "周日"),

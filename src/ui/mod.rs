@@ -234,6 +234,8 @@ pub struct Workers {
     active: Option<WorkerClient>,
     loading: Option<(u32, WorkerClient)>,
     next_id: u32,
+    /// The last query sent per analysis, with the dataset generation it ran on.
+    sent: Vec<(&'static str, u32, Query)>,
 }
 
 /// What panels call to talk to the engine.
@@ -327,7 +329,28 @@ impl Engine {
     }
 
     /// Sends a query for analysis `kind` to the worker holding the dataset.
-    pub fn run(&self, kind: &'static str, q: Query) {
+    /// Runs `q` unless it is what this analysis last ran on dataset `generation` (the
+    /// builder re-runs itself on every change; a query already answered or running is
+    /// not sent again).
+    pub fn run_if_new(&self, kind: &'static str, generation: u32, q: Query) {
+        let same = self
+            .workers
+            .borrow()
+            .sent
+            .iter()
+            .any(|(k, g, s)| *k == kind && *g == generation && *s == q);
+        if !same {
+            self.run(kind, generation, q);
+        }
+    }
+
+    /// Runs `q` on the dataset of `generation`.
+    pub fn run(&self, kind: &'static str, generation: u32, q: Query) {
+        {
+            let mut w = self.workers.borrow_mut();
+            w.sent.retain(|(k, _, _)| *k != kind);
+            w.sent.push((kind, generation, q.clone()));
+        }
         let id = self.next_id();
         if let Some(c) = &self.workers.borrow().active {
             c.request(

@@ -73,6 +73,9 @@ where
     use_state(|| initial)
 }
 
+/// How long the builder waits after a change before it runs the query (ms).
+const AUTO_RUN_MS: u32 = 250;
+
 /// Props of [`Shell`].
 #[derive(Properties, PartialEq)]
 pub struct ShellProps {
@@ -124,21 +127,23 @@ pub fn shell(p: &ShellProps) -> Html {
     };
     let kind = p.spec.kind();
     {
-        // run on first show, and whenever the shared scope changes
-        let (engine, q) = (p.panel.engine.clone(), query.clone());
-        let last_scope = p.panel.last.as_ref().map(|(l, _)| l.scope.clone());
+        // the result follows the builder and the scope: a change runs the query after a
+        // short pause (so typing or several quick clicks send one query)
+        let engine = p.panel.engine.clone();
         use_effect_with(
-            (p.panel.generation, p.panel.scope.clone()),
-            move |(_, scope)| {
-                if last_scope.as_ref() != Some(scope) {
-                    engine.run(kind, q);
-                }
+            (p.panel.generation, query.clone()),
+            move |(generation, q)| {
+                let (generation, q) = (*generation, q.clone());
+                let timer = gloo::timers::callback::Timeout::new(AUTO_RUN_MS, move || {
+                    engine.run_if_new(kind, generation, q)
+                });
+                move || drop(timer)
             },
         );
     }
     let run = {
-        let (engine, q) = (p.panel.engine.clone(), query.clone());
-        Callback::from(move |_| engine.run(kind, q.clone()))
+        let (engine, q, generation) = (p.panel.engine.clone(), query.clone(), p.panel.generation);
+        Callback::from(move |_| engine.run(kind, generation, q.clone()))
     };
     let cancel = {
         let engine = p.panel.engine.clone();
@@ -181,7 +186,7 @@ pub fn shell(p: &ShellProps) -> Html {
                 { status }
                 if stale { <div class="stale muted small" data-testid="stale">{ t(lang, "stale") }</div> }
             </div>
-            <div class="results">
+            <div class={if stale || running { "results stale" } else { "results" }} aria-busy={(stale || running).to_string()}>
                 { exports(lang, kind, &result) }
                 { warnings }
                 if let Some(r) = result.clone() { <Chart result={r} lang={lang} height={p.chart_height} /> }

@@ -255,6 +255,21 @@ test('a trend with two series, a formula, a breakdown and the previous period eq
   const linked = JSON.parse(decodeURIComponent(new URL(page.url()).hash.slice('#spec='.length)));
   for (const k of ['series', 'formulas', 'interval', 'compare']) assert.deepEqual(linked[k], TREND[k], k);
   await page.screenshot({ path: path.join(OUT, 'trends.png'), fullPage: true });
+
+  // the result follows the builder: a change runs by itself, without a Run click
+  const waitForRerun = async (prev) => page.waitForFunction((p) => {
+    const done = document.querySelector('[data-testid=timing]');
+    return done && done.dataset.runId !== p && !document.querySelector('[data-testid=stale]');
+  }, prev);
+  let before = await page.$eval('[data-testid=timing]', (e) => e.dataset.runId);
+  await page.selectOption('[data-testid=interval]', 'month');
+  await waitForRerun(before);
+  const monthly = JSON.parse(loupe('run', '--spec', JSON.stringify({ ...TREND, interval: 'month' }), csvPath));
+  const monthRows = await page.$$eval('[data-testid=trends-table] tbody tr td:first-child', (td) => td.map((x) => x.textContent));
+  assert.deepEqual(monthRows.slice(1).map((x) => x.replace(' *', '')), monthly.buckets);
+  before = await page.$eval('[data-testid=timing]', (e) => e.dataset.runId);
+  await page.selectOption('[data-testid=interval]', 'week');
+  await waitForRerun(before);
 });
 
 test('the shared scope and the funnel options equal `loupe run`', async () => {
