@@ -27,7 +27,7 @@ use super::table::Table;
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{Breakdown, BreakdownValues, EventMatcher, FilterGroup, Ranked, Scoped};
 use crate::engine::store::{format_number, PropertyValues};
-use crate::engine::time::{format_rfc3339, Granularity};
+use crate::engine::time::{format_rfc3339, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
 /// Most intervals a chart may have.
@@ -459,6 +459,26 @@ impl<'a> Cells<'a> {
         }
     }
 
+    /// The cells of the slots `order` (each `width` cells long), in that order.
+    fn gather(&mut self, order: &[usize], width: usize) -> Cells<'a> {
+        let mut out = Cells::new(self.measure, self.values, order.len() * width);
+        for (to, &from) in order.iter().enumerate() {
+            let (a, b) = (from * width, to * width);
+            out.events[b..b + width].copy_from_slice(&self.events[a..a + width]);
+            out.users[b..b + width].copy_from_slice(&self.users[a..a + width]);
+            if !self.n.is_empty() {
+                out.n[b..b + width].copy_from_slice(&self.n[a..a + width]);
+                out.sum[b..b + width].copy_from_slice(&self.sum[a..a + width]);
+                out.min[b..b + width].copy_from_slice(&self.min[a..a + width]);
+                out.max[b..b + width].copy_from_slice(&self.max[a..a + width]);
+            }
+            for j in 0..if self.samples.is_empty() { 0 } else { width } {
+                out.samples[b + j] = std::mem::take(&mut self.samples[a + j]);
+            }
+        }
+        out
+    }
+
     fn value(&mut self, c: usize) -> Option<f64> {
         let has = || self.n[c] > 0;
         match self.measure {
@@ -634,14 +654,19 @@ fn rank(
             }
         }
     }
-    // order positions stand in for the (possibly negative or fractional) measure
     let measured: Vec<Option<f64>> = (0..values.len()).map(|k| first.value(k)).collect();
-    let mut order: Vec<usize> = (0..values.len()).collect();
+    Ranked::new(values, &ranks(&measured), &present, limit)
+}
+
+/// Order positions of `measured` (equal values share one; no value ranks lowest), which
+/// stand in for the possibly negative or fractional measure in [`Ranked::new`].
+fn ranks(measured: &[Option<f64>]) -> Vec<u64> {
+    let mut order: Vec<usize> = (0..measured.len()).collect();
     order.sort_by(|&a, &b| match (measured[a], measured[b]) {
         (Some(x), Some(y)) => x.total_cmp(&y),
         (a, b) => a.is_some().cmp(&b.is_some()),
     });
-    let mut rank = vec![0u64; values.len()];
+    let mut rank = vec![0u64; measured.len()];
     for (pos, w) in order.windows(2).enumerate() {
         rank[w[1]] = if measured[w[0]] == measured[w[1]] {
             rank[w[0]]
@@ -649,7 +674,78 @@ fn rank(
             pos as u64 + 1
         };
     }
-    Ranked::new(values, &rank, &present, limit)
+    rank
+}
+
+/// One counting pass over the events: what it needs to place an event in its cell.
+struct Pass<'a> {
+    scope: &'a Scoped<'a>,
+    matching: &'a Matching<'a>,
+    series: &'a [Prepared<'a>],
+    cal: &'a Calendar,
+    first: i64,
+    prev_first: i64,
+    nb: usize,
+    width: usize,
+    compare: bool,
+}
+
+impl<'a> Pass<'a> {
+    /// Counts every matching event in the cells of `slots` slots, `slot(i)` giving event
+    /// `i`'s (`usize::MAX`: none).
+    fn count(&self, slots: usize, slot: impl Fn(usize) -> usize) -> Result<Vec<Cells<'a>>> {
+        let (scope, cal, nb, width) = (self.scope, self.cal, self.nb, self.width);
+        let ncells = self.series.len() * slots * width;
+        if ncells > MAX_CELLS {
+            return Err(Error::spec(
+                "breakdown",
+                format!("{ncells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit, or choose fewer series or a longer interval"),
+            )
+            .keyed("too_many_values", &[("count", &ncells), ("max", &MAX_CELLS)]));
+        }
+        let mut cells: Vec<Cells> = self
+            .series
+            .iter()
+            .map(|s| Cells::new(s.measure, s.values, slots * width))
+            .collect();
+        let t = scope.store.times();
+        let previous = self.prev_first..self.first;
+        for (u, r) in scope.users() {
+            // a user's events are in time order: their bucket holds until `until`
+            let (mut k, mut until) = (0, i64::MIN);
+            for i in r {
+                let m = self.matching.of(scope, i, u);
+                if m == 0 || !scope.keep(i) {
+                    continue;
+                }
+                if t[i] >= until {
+                    (k, until) = cal.bucket_until(t[i]);
+                }
+                let current = scope.in_range(t[i]);
+                if !(current || self.compare && previous.contains(&k)) {
+                    continue;
+                }
+                let (col, total) = if current {
+                    (cal.index(self.first, k) as usize, nb)
+                } else {
+                    (nb + 1 + cal.index(self.prev_first, k) as usize, 2 * nb + 1)
+                };
+                let s = slot(i);
+                if s == usize::MAX {
+                    // a value no series has an event with: this event matches no series
+                    continue;
+                }
+                let base = s * width;
+                for (n, c) in cells.iter_mut().enumerate() {
+                    if m & (1 << n) != 0 {
+                        c.add(base + col, i, u);
+                        c.add(base + total, i, u);
+                    }
+                }
+            }
+        }
+        Ok(cells)
+    }
 }
 
 /// Computes a trend: see the module documentation for the definitions.
@@ -712,67 +808,56 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
         }
     };
     let matching = Matching::new(scope, &series);
-    let (slot_of, slot_labels) = match &values {
-        None => (None, vec![None]),
+    let pass = Pass {
+        scope,
+        matching: &matching,
+        series: &series,
+        cal: &cal,
+        first,
+        prev_first,
+        nb,
+        width,
+        compare: spec.compare,
+    };
+    let (slot_labels, mut cells): (Vec<Option<String>>, Vec<Cells>) = match &values {
+        None => (vec![None], pass.count(1, |_| 0)?),
         Some(v) => {
             let limit = spec.breakdown.as_ref().map_or(0, |b| b.limit);
-            let ranked = rank(scope, &matching, v, limit, &counted);
-            (
-                Some(ranked.slot),
-                ranked.labels.into_iter().map(Some).collect(),
-            )
+            if series.len() * v.len() * width <= MAX_CELLS {
+                // one pass by value, ranked afterwards; a second one only when several
+                // values fold into (other)
+                let mut raw = pass.count(v.len(), |i| v.key(i) as usize)?;
+                let total = |k: usize, c: &Cells| {
+                    c.events[k * width + nb] > 0
+                        || spec.compare && c.events[k * width + 2 * nb + 1] > 0
+                };
+                let present: Vec<bool> = (0..v.len())
+                    .map(|k| raw.iter().any(|c| total(k, c)))
+                    .collect();
+                let measured: Vec<Option<f64>> =
+                    (0..v.len()).map(|k| raw[0].value(k * width + nb)).collect();
+                let ranked = Ranked::new(v, &ranks(&measured), &present, limit);
+                let mut keys_of = vec![Vec::new(); ranked.labels.len()];
+                for (k, &slot) in ranked.slot.iter().enumerate() {
+                    if slot != usize::MAX {
+                        keys_of[slot].push(k);
+                    }
+                }
+                let cells = if keys_of.iter().all(|k| k.len() == 1) {
+                    let order: Vec<usize> = keys_of.iter().map(|k| k[0]).collect();
+                    raw.iter_mut().map(|c| c.gather(&order, width)).collect()
+                } else {
+                    pass.count(ranked.labels.len(), |i| ranked.slot[v.key(i) as usize])?
+                };
+                (ranked.labels.into_iter().map(Some).collect(), cells)
+            } else {
+                let ranked = rank(scope, &matching, v, limit, &counted);
+                let cells = pass.count(ranked.labels.len(), |i| ranked.slot[v.key(i) as usize])?;
+                (ranked.labels.into_iter().map(Some).collect(), cells)
+            }
         }
     };
     let nslots = slot_labels.len();
-    let ncells = series.len() * nslots * width;
-    if ncells > MAX_CELLS {
-        return Err(Error::spec(
-            "breakdown",
-            format!("{ncells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit, or choose fewer series or a longer interval"),
-        )
-        .keyed("too_many_values", &[("count", &ncells), ("max", &MAX_CELLS)]));
-    }
-    let mut cells: Vec<Cells> = series
-        .iter()
-        .map(|s| Cells::new(s.measure, s.values, nslots * width))
-        .collect();
-    for (u, r) in scope.users() {
-        // a user's events are in time order: their bucket holds until `until`
-        let (mut k, mut until) = (0, i64::MIN);
-        for i in r {
-            let m = matching.of(scope, i, u);
-            if m == 0 || !scope.keep(i) {
-                continue;
-            }
-            if t[i] >= until {
-                (k, until) = cal.bucket_until(t[i]);
-            }
-            let current = scope.in_range(t[i]);
-            if !(current || spec.compare && (prev_first..first).contains(&k)) {
-                continue;
-            }
-            let (col, total) = if current {
-                (cal.index(first, k) as usize, nb)
-            } else {
-                (nb + 1 + cal.index(prev_first, k) as usize, 2 * nb + 1)
-            };
-            let slot = match (&slot_of, &values) {
-                (Some(s), Some(v)) => s[v.key(i) as usize],
-                _ => 0,
-            };
-            if slot == usize::MAX {
-                // a value no series has an event with: this event matches no series
-                continue;
-            }
-            let base = slot * width;
-            for (s, c) in cells.iter_mut().enumerate() {
-                if m & (1 << s) != 0 {
-                    c.add(base + col, i, u);
-                    c.add(base + total, i, u);
-                }
-            }
-        }
-    }
 
     let mut lines = Vec::with_capacity((series.len() + formulas.len()) * nslots);
     for (c, p) in cells.iter_mut().zip(&series) {
