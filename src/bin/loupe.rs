@@ -308,6 +308,8 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                         r#"{"analysis":"trends","series":[{"event":"view_item"},{"event":"view_item","measure":"users"}],"breakdown":{"properties":["country"],"limit":0}}"#,
                     ),
                     ("lifecycle", r#"{"analysis":"lifecycle","interval":"week"}"#),
+                    // PostHog's stickiness: users by number of active days
+                    ("posthog_stickiness", r#"{"analysis":"stickiness"}"#),
                     // the `stickiness` block of queries.sql: DAU and MAU per day
                     ("stickiness", r#"{"analysis":"active_users"}"#),
                 ];
