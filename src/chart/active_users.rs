@@ -4,7 +4,7 @@
 //! data are drawn dashed (the segments up to the last such point), the rest solid.
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, x_label_count, ChartResult, Labels, GRID, INK, PALETTE,
+    err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, ChartResult, Drawn, Frame, Labels, GRID, INK, PALETTE,
 };
 use crate::engine::analysis::active_users::{ActiveUsersResult, Frequency};
 use plotters::coord::Shift;
@@ -30,7 +30,7 @@ pub fn draw<DB: DrawingBackend>(
     r: &ActiveUsersResult,
     labels: &Labels,
     scale: f64,
-) -> ChartResult {
+) -> Drawn {
     let h = area.dim_in_pixel().1;
     let (top_area, bottom) = area.split_vertically((h as f64 * 0.66) as u32);
     let w = bottom.dim_in_pixel().0;
@@ -80,7 +80,7 @@ pub fn draw<DB: DrawingBackend>(
         .copied()
         .max()
         .unwrap_or(0) as f64;
-    panel(
+    let frame = panel(
         &top_area,
         r,
         &counts,
@@ -119,7 +119,27 @@ pub fn draw<DB: DrawingBackend>(
             ))
             .map_err(err)?;
     }
-    Ok(())
+    let star = |p: bool| if p { "*" } else { "" };
+    let tips = (0..r.days.len())
+        .map(|d| {
+            let n = |v: u64| tip_number(Some(v as f64));
+            let pct = |v: Option<f64>| v.map_or("–".into(), |x| format!("{:.1}%", x * 100.0));
+            format!(
+                "{}\n{dau}: {}\n{wau}: {}{}\n{mau}: {}{}\n{dau_mau}: {}{}\n{dau_wau}: {}{}",
+                r.days[d],
+                n(r.dau[d]),
+                n(r.wau[d]),
+                star(r.wau_partial[d]),
+                n(r.mau[d]),
+                star(r.mau_partial[d]),
+                pct(r.dau_mau[d]),
+                star(r.mau_partial[d]),
+                pct(r.dau_wau[d]),
+                star(r.wau_partial[d]),
+            )
+        })
+        .collect();
+    Ok(Some(Frame { tips, ..frame }))
 }
 
 /// Bars of `frequency_total`: users by number of active days in a week or month.
@@ -180,7 +200,7 @@ fn panel<DB: DrawingBackend>(
     y_desc: &str,
     percent: bool,
     scale: f64,
-) -> ChartResult {
+) -> Result<Frame, String> {
     let nd = r.days.len();
     let mut chart = ChartBuilder::on(area)
         .margin(px(12.0, scale))
@@ -247,7 +267,8 @@ fn panel<DB: DrawingBackend>(
                 .map_err(err)?;
         }
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)?;
+    Ok(Frame::of(&chart, scale, 0.0, Vec::new()))
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! shows all users (the table lists every value).
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, x_label_count, ChartResult, Labels, GRID, INK, PALETTE,
+    err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, Drawn, Frame, Labels,
+    GRID, INK, PALETTE,
 };
 use crate::engine::analysis::lifecycle::LifecycleResult;
 use plotters::coord::Shift;
@@ -18,7 +19,7 @@ pub fn draw<DB: DrawingBackend>(
     r: &LifecycleResult,
     labels: &Labels,
     scale: f64,
-) -> ChartResult {
+) -> Drawn {
     let s = &r.states;
     let nb = r.buckets.len();
     let up = s.active.iter().copied().max().unwrap_or(0) as f64;
@@ -102,7 +103,22 @@ pub fn draw<DB: DrawingBackend>(
             INK.mix(0.6).stroke_width(px(1.0, scale)),
         ))
         .map_err(err)?;
-    legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)?;
+    let [new, returning, resurrecting, dormant] = &labels.lifecycle;
+    let tips = (0..nb)
+        .map(|b| {
+            let n = |v: u64| tip_number(Some(v as f64));
+            format!(
+                "{}\n{new}: {}\n{returning}: {}\n{resurrecting}: {}\n{dormant}: {}",
+                r.buckets[b],
+                n(s.new[b]),
+                n(s.returning[b]),
+                n(s.resurrecting[b]),
+                tip_number(Some(s.dormant[b] as f64)),
+            )
+        })
+        .collect();
+    Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
 }
 
 #[cfg(test)]

@@ -39,6 +39,10 @@ pub struct Labels {
     pub partial: String,
     /// Titles of the frequency bars: users by active days per week, per month.
     pub frequency: [String; 2],
+    /// "previous period" (hover values).
+    pub previous: String,
+    /// "incomplete" (hover values of an incomplete interval).
+    pub incomplete: String,
 }
 
 impl Labels {
@@ -61,6 +65,8 @@ impl Labels {
                 "Users by active days per week".into(),
                 "Users by active days per month".into(),
             ],
+            previous: "previous period".into(),
+            incomplete: "incomplete".into(),
         }
     }
 
@@ -79,15 +85,16 @@ macro_rules! chart_dispatch {
     ($($variant:ident $module:ident $spec:ident $result:ident $doc:literal),*) => {
         $(#[doc = $doc] pub mod $module;)*
 
-        /// Draws any result with its analysis's chart (the registry's list).
+        /// Draws any result with its analysis's chart (the registry's list), and says
+        /// where its points are when the chart can tell the page (for hover values).
         pub fn draw<DB: DrawingBackend>(
             area: &DrawingArea<DB, Shift>,
             result: &AnalysisResult,
             labels: &Labels,
             scale: f64,
-        ) -> ChartResult {
+        ) -> Drawn {
             match result {
-                $(AnalysisResult::$variant(r) => $module::draw(area, r, labels, scale),)*
+                $(AnalysisResult::$variant(r) => $module::draw(area, r, labels, scale).into_drawn(),)*
             }
         }
     };
@@ -115,6 +122,84 @@ pub const GRID: RGBColor = RGBColor(229, 231, 235);
 
 /// A drawing error as text.
 pub type ChartResult = Result<(), String>;
+
+/// A drawn chart: where its points are, if it says, or a drawing error.
+pub type Drawn = Result<Option<Frame>, String>;
+
+/// What a chart's `draw` returns: nothing more than success, or also its [`Frame`].
+pub trait IntoDrawn {
+    /// As a [`Drawn`].
+    fn into_drawn(self) -> Drawn;
+}
+
+impl IntoDrawn for ChartResult {
+    fn into_drawn(self) -> Drawn {
+        self.map(|()| None)
+    }
+}
+
+impl IntoDrawn for Drawn {
+    fn into_drawn(self) -> Drawn {
+        self
+    }
+}
+
+/// Where a chart's points lie along its x axis, and what each says, so the page can show
+/// the exact values of the point under the pointer (or chosen with the keyboard).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    /// The plotting area in CSS pixels of the drawing: left, right, top, bottom.
+    pub area: (f64, f64, f64, f64),
+    /// The x axis' range in chart units.
+    pub x: (f64, f64),
+    /// The x of point 0 in chart units (the points are one unit apart).
+    pub first: f64,
+    /// One text per point: its label, then one line per value.
+    pub tips: Vec<String>,
+}
+
+impl Frame {
+    /// The frame of `chart` (drawn at `scale` device pixels per CSS pixel).
+    pub(crate) fn of<DB: DrawingBackend, Y: plotters::coord::ranged1d::Ranged>(
+        chart: &ChartContext<'_, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, Y>>,
+        scale: f64,
+        first: f64,
+        tips: Vec<String>,
+    ) -> Frame {
+        let (xs, ys) = chart.plotting_area().get_pixel_range();
+        let x = chart.x_range();
+        Frame {
+            area: (
+                xs.start as f64 / scale,
+                xs.end as f64 / scale,
+                ys.start as f64 / scale,
+                ys.end as f64 / scale,
+            ),
+            x: (x.start, x.end),
+            first,
+            tips,
+        }
+    }
+
+    /// The point nearest to CSS x position `px`, if `px` is over the plotting area.
+    pub fn index_at(&self, px: f64) -> Option<usize> {
+        let (l, r, _, _) = self.area;
+        if self.tips.is_empty() || px < l || px > r || r <= l {
+            return None;
+        }
+        let unit = self.x.0 + (px - l) / (r - l) * (self.x.1 - self.x.0);
+        let k = (unit - self.first)
+            .round()
+            .clamp(0.0, (self.tips.len() - 1) as f64);
+        Some(k as usize)
+    }
+
+    /// The CSS x position of point `k`.
+    pub fn x_of(&self, k: usize) -> f64 {
+        let (l, r, _, _) = self.area;
+        l + (self.first + k as f64 - self.x.0) / (self.x.1 - self.x.0) * (r - l)
+    }
+}
 
 pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
@@ -155,16 +240,16 @@ pub(crate) fn x_label_count<DB: DrawingBackend>(
 }
 
 /// Draws with an SVG backend of `width × height` and returns the SVG text.
-pub fn svg(
+pub fn svg<R: IntoDrawn>(
     width: u32,
     height: u32,
-    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> ChartResult,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> R,
 ) -> Result<String, String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        draw(&root)?;
+        draw(&root).into_drawn()?;
         root.present().map_err(err)?;
     }
     Ok(out)
@@ -182,6 +267,26 @@ pub(crate) fn nice_max(v: f64) -> f64 {
         }
     }
     10.0 * mag
+}
+
+/// A value as a hover tip shows it: counts with separators, others with up to 4
+/// significant decimals, `–` for no value.
+pub fn tip_number(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => {
+            let s = group_digits(x.abs() as u64);
+            if x < 0.0 {
+                format!("-{s}")
+            } else {
+                s
+            }
+        }
+        Some(x) => {
+            let s = format!("{x:.4}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+    }
 }
 
 /// Thousands separators for axis labels: 12345 → "12,345".
@@ -335,6 +440,44 @@ mod tests {
                 _ => assert!(svg.contains("<polyline")),
             }
         }
+    }
+
+    #[test]
+    fn hover_frames_map_pointer_positions_to_points_and_say_their_values() {
+        let AnalysisResult::Trends(r) = result(
+            r#"{"analysis":"trends","series":[{"event":"view_item","measure":"users"}],"interval":"week","compare":true}"#,
+        ) else {
+            panic!()
+        };
+        let mut frame = None;
+        svg(800, 400, |a| {
+            let d = trends::draw(a, &r, &Labels::english(), 1.0);
+            frame = d.clone().ok().flatten();
+            d
+        })
+        .unwrap();
+        let f = frame.expect("a line chart says where its points are");
+        assert_eq!(f.tips.len(), r.buckets.len());
+        for k in 0..r.buckets.len() {
+            assert_eq!(f.index_at(f.x_of(k)), Some(k), "point {k}");
+            // a pixel beside a point (inside the plot) still picks it
+            let beside = if k == 0 { 1.0 } else { -1.0 };
+            assert_eq!(f.index_at(f.x_of(k) + beside), Some(k));
+        }
+        assert_eq!(f.index_at(f.area.0 - 1.0), None);
+        assert_eq!(f.index_at(f.area.1 + 1.0), None);
+        let l = &r.lines[0];
+        let tip = &f.tips[1];
+        assert!(tip.starts_with(&r.buckets[1]), "{tip}");
+        assert!(
+            tip.contains(&format!("{}: {}", l.label(), tip_number(l.values[1]))),
+            "{tip}"
+        );
+        assert!(tip.contains("previous period"), "{tip}");
+        assert_eq!(tip_number(Some(1234.0)), "1,234");
+        assert_eq!(tip_number(Some(-0.125)), "-0.125");
+        assert_eq!(tip_number(Some(2.5)), "2.5");
+        assert_eq!(tip_number(None), "–");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! line per series (the first few) over the same x values, with a legend.
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, ChartResult, Labels, GRID, INK, PALETTE,
+    err, font, group_digits, legend, nice_max, px, tip_number, Drawn, Frame, Labels,
+    GRID, INK, PALETTE,
 };
 use crate::engine::analysis::stickiness::StickinessResult;
 use plotters::coord::Shift;
@@ -17,7 +18,7 @@ pub fn draw<DB: DrawingBackend>(
     r: &StickinessResult,
     labels: &Labels,
     scale: f64,
-) -> ChartResult {
+) -> Drawn {
     let n = r.x.len();
     let lines = r.breakdown.is_some();
     let shown = if lines {
@@ -42,6 +43,19 @@ pub fn draw<DB: DrawingBackend>(
         labels.active_intervals,
         labels.period(r.interval)
     );
+    let tips = (0..n)
+        .map(|k| {
+            let mut tip = format!("{}: {}", x_desc, r.x[k]);
+            for s in shown {
+                tip.push_str(&format!(
+                    "\n{}: {}",
+                    s.label,
+                    tip_number(Some(s.users[k] as f64))
+                ));
+            }
+            tip
+        })
+        .collect();
     chart
         .configure_mesh()
         .light_line_style(TRANSPARENT)
@@ -90,7 +104,7 @@ pub fn draw<DB: DrawingBackend>(
                     .map_err(err)?;
             }
         }
-        return Ok(());
+        return Ok(Some(Frame::of(&chart, scale, 1.0, tips)));
     }
     let stroke = px(2.0, scale);
     for (k, s) in shown.iter().enumerate() {
@@ -114,7 +128,8 @@ pub fn draw<DB: DrawingBackend>(
             )
             .map_err(err)?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight, scale)
+    legend(&mut chart, SeriesLabelPosition::UpperRight, scale)?;
+    Ok(Some(Frame::of(&chart, scale, 1.0, tips)))
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 //! of its series.
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, x_label_count, ChartResult, Labels, GRID, INK,
-    PALETTE,
+    err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, ChartResult, Drawn,
+    Frame, Labels, GRID, INK, PALETTE,
 };
 use crate::engine::analysis::trends::{change, Display, Line, TrendsResult};
 use crate::engine::store::format_number;
@@ -24,10 +24,10 @@ pub fn draw<DB: DrawingBackend>(
     r: &TrendsResult,
     labels: &Labels,
     scale: f64,
-) -> ChartResult {
+) -> Drawn {
     let lines = drawn(r);
     if r.display == Display::Number {
-        return numbers(area, &lines, scale);
+        return numbers(area, &lines, scale).map(|()| None);
     }
     let nb = r.buckets.len();
     let stacked = r.display == Display::Area;
@@ -171,7 +171,24 @@ pub fn draw<DB: DrawingBackend>(
             dashed_runs(&mut chart, &l.previous, &every, thin, scale)?;
         }
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)?;
+    let tips = (0..nb)
+        .map(|b| {
+            let mut tip = r.buckets[b].clone();
+            if r.incomplete[b] {
+                tip.push_str(&format!(" ({})", labels.incomplete));
+            }
+            for l in &lines {
+                tip.push_str(&format!("\n{}: {}", l.label(), tip_number(l.values[b])));
+                if let Some(p) = l.previous.get(b) {
+                    let when = &r.previous_buckets[b];
+                    tip.push_str(&format!(" ({} {when}: {})", labels.previous, tip_number(*p)));
+                }
+            }
+            tip
+        })
+        .collect();
+    Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
 }
 
 /// The lines drawn: visible ones, the first breakdown values of every series before the

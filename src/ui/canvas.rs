@@ -1,7 +1,9 @@
 //! A canvas that draws an analysis result with the `chart` module (plotters-canvas),
-//! sized to its container at the device pixel ratio so text stays crisp.
+//! sized to its container at the device pixel ratio so text stays crisp. Where the chart
+//! says where its points are ([`chart::Frame`]), the pointer or the arrow keys (the canvas
+//! takes focus) show the exact values of a point in a tip beside it.
 
-use super::i18n::{chart_labels, Lang};
+use super::i18n::{chart_labels, t, Lang};
 use crate::chart;
 use crate::engine::analysis::AnalysisResult;
 use plotters::prelude::*;
@@ -27,7 +29,7 @@ fn draw(
     result: &AnalysisResult,
     lang: Lang,
     height: u32,
-) -> Result<(), String> {
+) -> chart::Drawn {
     let scale = web_sys::window()
         .map_or(1.0, |w| w.device_pixel_ratio())
         .max(1.0);
@@ -37,25 +39,96 @@ fn draw(
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    chart::draw(&root, result, &chart_labels(lang), scale)?;
-    root.present().map_err(|e| e.to_string())
+    let frame = chart::draw(&root, result, &chart_labels(lang), scale)?;
+    root.present().map_err(|e| e.to_string())?;
+    Ok(frame)
 }
 
-/// Draws `result` on a canvas after every render that changes it.
+/// Draws `result` on a canvas after every render that changes it, with hover values.
 #[function_component(Chart)]
 pub fn chart_canvas(p: &ChartProps) -> Html {
     let node = use_node_ref();
+    let frame = use_state(|| None::<Rc<chart::Frame>>);
+    let point = use_state(|| None::<usize>);
     {
-        let node = node.clone();
+        let (node, frame, point) = (node.clone(), frame.clone(), point.clone());
         let (result, lang, height) = (p.result.clone(), p.lang, p.height);
         use_effect_with((result, lang, height), move |(result, lang, height)| {
             if let Some(canvas) = node.cast::<HtmlCanvasElement>() {
-                if let Err(e) = draw(&canvas, result, *lang, *height) {
-                    gloo::console::error!(format!("chart: {e}"));
+                match draw(&canvas, result, *lang, *height) {
+                    Ok(f) => frame.set(f.map(Rc::new)),
+                    Err(e) => gloo::console::error!(format!("chart: {e}")),
                 }
+                point.set(None);
             }
         });
     }
+    let onmousemove = {
+        let (frame, point) = (frame.clone(), point.clone());
+        Callback::from(move |e: MouseEvent| {
+            if let Some(f) = &*frame {
+                point.set(f.index_at(e.offset_x() as f64));
+            }
+        })
+    };
+    let hide = {
+        let point = point.clone();
+        Callback::from(move |_: FocusEvent| point.set(None))
+    };
+    let onmouseleave = {
+        let point = point.clone();
+        Callback::from(move |_: MouseEvent| point.set(None))
+    };
+    let onkeydown = {
+        let (frame, point) = (frame.clone(), point.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(f) = &*frame else { return };
+            let last = f.tips.len().saturating_sub(1);
+            let at = *point;
+            let next = match e.key().as_str() {
+                "ArrowRight" => at.map_or(0, |k| (k + 1).min(last)),
+                "ArrowLeft" => at.map_or(last, |k| k.saturating_sub(1)),
+                "Home" => 0,
+                "End" => last,
+                _ => return,
+            };
+            e.prevent_default();
+            point.set(Some(next));
+        })
+    };
+    let tip = match (&*frame, *point) {
+        (Some(f), Some(k)) if k < f.tips.len() => {
+            let x = f.x_of(k);
+            let (_, right, top, bottom) = f.area;
+            // beside the point, on the side with more room
+            let side = if x > right / 2.0 {
+                "transform: translateX(calc(-100% - 12px))"
+            } else {
+                "transform: translateX(12px)"
+            };
+            let lines = f.tips[k]
+                .lines()
+                .map(|l| html! { <div>{ l.to_string() }</div> });
+            html! {
+                <>
+                    <div class="chart-guide" style={format!("left: {x}px; top: {top}px; height: {}px", bottom - top)}></div>
+                    <div class="chart-tip" role="status" data-testid="chart-tip" style={format!("left: {x}px; top: {top}px; {side}")}>{ for lines }</div>
+                </>
+            }
+        }
+        _ => html! {},
+    };
     let style = format!("width: 100%; height: {}px", p.height);
-    html! { <canvas ref={node} class="chart" data-testid="chart" {style}></canvas> }
+    let label = if frame.is_some() {
+        t(p.lang, "chart_label_hover")
+    } else {
+        t(p.lang, "chart_label")
+    };
+    html! {
+        <div class="chart-wrap">
+            <canvas ref={node} class="chart" data-testid="chart" {style} tabindex="0" role="img" aria-label={label}
+                {onmousemove} {onmouseleave} {onkeydown} onblur={hide}></canvas>
+            { tip }
+        </div>
+    }
 }

@@ -223,6 +223,17 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "数据中没有可计算的数值属性。",
     ),
     ("previous_period", "Previous period", "上一周期"),
+    ("incomplete_short", "incomplete", "不完整"),
+    (
+        "chart_label",
+        "Chart of the result; the table below lists every number",
+        "结果图表；下方表格列出全部数值",
+    ),
+    (
+        "chart_label_hover",
+        "Chart of the result: point at it, or focus it and use the arrow keys, for exact values; the table below lists every number",
+        "结果图表：指向图表，或选中后用方向键查看精确数值；下方表格列出全部数值",
+    ),
     (
         "incomplete_period",
         "Incomplete period: the data or the date range covers only part of it",
@@ -643,5 +654,7 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         partial: t(lang, "partial_note").into(),
         frequency: ["days_active_per_week", "days_active_per_month"]
             .map(|k| t(lang, k).to_string()),
+        previous: t(lang, "previous_period").into(),
+        incomplete: t(lang, "incomplete_short").into(),
     }
 }

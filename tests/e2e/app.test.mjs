@@ -254,7 +254,21 @@ test('a trend with two series, a formula, a breakdown and the previous period eq
   assert.equal(await page.$$eval('[data-testid=trends-table] .delta', (d) => d.length), changes);
   const linked = JSON.parse(decodeURIComponent(new URL(page.url()).hash.slice('#spec='.length)));
   for (const k of ['series', 'formulas', 'interval', 'compare']) assert.deepEqual(linked[k], TREND[k], k);
+  // hover values: the arrow keys walk the chart's points, the tip says each value
+  const tipNumber = (v) => (v === null ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US')
+    : v.toFixed(4).replace(/0+$/, '').replace(/\.$/, ''));
+  await page.focus('[data-testid=chart]');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  const tip = await page.$$eval('[data-testid=chart-tip] div', (d) => d.map((x) => x.textContent));
+  assert.ok(tip[0].startsWith(cli.buckets[1]), tip[0]);
+  const a = cli.lines[0];
+  assert.ok(tip.some((t) => t.startsWith(`${lineLabel(a)}: ${tipNumber(a.values[1])} (`)), `${lineLabel(a)} in ${tip}`);
+  const box = await page.$eval('[data-testid=chart]', (el) => { const r = el.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+  await page.mouse.move(box.x + box.w * 0.6, box.y + box.h * 0.5);
+  await page.waitForSelector('[data-testid=chart-tip]');
   await page.screenshot({ path: path.join(OUT, 'trends.png'), fullPage: true });
+  await page.mouse.move(0, 0);
 
   // the result follows the builder: a change runs by itself, without a Run click
   const waitForRerun = async (prev) => page.waitForFunction((p) => {
