@@ -1,7 +1,8 @@
 //! Retention chart: the weighted-average retention curve over the cells the average rule
 //! names; periods without such a cell are left out. With a breakdown, one curve per value.
+//! Hover tips give each curve's value per period.
 
-use super::{err, font, legend, px, ChartResult, Labels, GRID, INK, PALETTE};
+use super::{err, font, legend, px, Drawn, Frame, Labels, GRID, INK, PALETTE};
 use crate::engine::analysis::retention::RetentionResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -12,7 +13,7 @@ pub fn draw<DB: DrawingBackend>(
     r: &RetentionResult,
     labels: &Labels,
     scale: f64,
-) -> ChartResult {
+) -> Drawn {
     let n = r.periods as f64;
     let mut chart = ChartBuilder::on(area)
         .margin(px(12.0, scale))
@@ -53,6 +54,20 @@ pub fn draw<DB: DrawingBackend>(
                 .collect()
         };
     let stroke = px(2.5, scale);
+    let npoints = r.periods as usize + 1;
+    let mut tips: Vec<String> = (0..npoints)
+        .map(|p| {
+            let column = r.columns.get(p).cloned().unwrap_or_else(|| p.to_string());
+            format!("{} {column}", labels.period(r.period))
+        })
+        .collect();
+    for (name, average) in &curves {
+        for (p, tip) in tips.iter_mut().enumerate() {
+            let w = average.iter().find(|a| a.period as usize == p).and_then(|a| a.weighted);
+            let v = w.map_or("–".to_string(), |w| format!("{:.1}%", w * 100.0));
+            tip.push_str(&format!("\n{name}: {v}"));
+        }
+    }
     for (k, (name, average)) in curves.into_iter().enumerate() {
         let weighted: Vec<(f64, f64)> = average
             .iter()
@@ -77,5 +92,6 @@ pub fn draw<DB: DrawingBackend>(
             )
             .map_err(err)?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight, scale)
+    legend(&mut chart, SeriesLabelPosition::UpperRight, scale)?;
+    Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
 }
