@@ -4,7 +4,7 @@
 //! data are drawn dashed (the segments up to the last such point), the rest solid.
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, ChartResult, Drawn, Frame, Labels, GRID, INK, PALETTE,
+    point_label, err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, ChartResult, Drawn, Frame, Labels, GRID, INK, PALETTE,
 };
 use crate::engine::analysis::active_users::{ActiveUsersResult, Frequency};
 use plotters::coord::Shift;
@@ -216,14 +216,7 @@ fn panel<DB: DrawingBackend>(
         .axis_style(INK.mix(0.4))
         .x_labels(if percent { x_label_count(area, scale) } else { 0 })
         .y_labels(if percent { 4 } else { 8 })
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-9 && i >= 0.0 {
-                days.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| point_label(days, *v))
         .y_label_formatter(&|v| {
             if percent {
                 format!("{:.0}%", v * 100.0)

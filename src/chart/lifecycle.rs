@@ -3,7 +3,7 @@
 //! shows all users (the table lists every value).
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, Drawn, Frame, Labels,
+    point_label, err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, Drawn, Frame, Labels,
     GRID, INK, PALETTE,
 };
 use crate::engine::analysis::lifecycle::LifecycleResult;
@@ -48,14 +48,7 @@ pub fn draw<DB: DrawingBackend>(
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
         .x_labels(x_label_count(area, scale).min(nb.max(1)))
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-9 && i >= 0.0 {
-                buckets.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| point_label(buckets, *v))
         .y_label_formatter(&|v| {
             let a = group_digits(v.abs().round() as u64);
             if *v < 0.0 {

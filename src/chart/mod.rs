@@ -231,6 +231,17 @@ pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTran
         .map_err(err)
 }
 
+/// The label of the point at a whole x value (the x axis of interval charts), empty
+/// between points.
+pub(crate) fn point_label(labels: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-9 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 /// How many date labels fit on the x axis of `area` (about 100 px each, 2 to 8).
 pub(crate) fn x_label_count<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

@@ -7,7 +7,7 @@
 //! of its series.
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, ChartResult, Drawn,
+    point_label, err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, ChartResult, Drawn,
     Frame, Labels, GRID, INK, PALETTE,
 };
 use crate::engine::analysis::trends::{change, Display, Line, TrendsResult};
@@ -74,14 +74,7 @@ pub fn draw<DB: DrawingBackend>(
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
         .x_labels(x_label_count(area, scale))
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-9 && i >= 0.0 {
-                buckets.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| point_label(buckets, *v))
         .y_label_formatter(&|v| {
             if span >= 10.0 && v.fract().abs() < 1e-9 {
                 let s = group_digits(v.abs().round() as u64);
