@@ -19,6 +19,8 @@
 mod active_users;
 #[path = "engine/common.rs"]
 mod common;
+#[path = "engine/formats.rs"]
+mod formats;
 #[path = "engine/funnel.rs"]
 mod funnel;
 #[path = "engine/ingest.rs"]

@@ -65,6 +65,9 @@ impl<R: Read> Records<R> {
                 if self.line == 1 && out.starts_with(&[0xEF, 0xBB, 0xBF]) {
                     out.drain(..3);
                 }
+                while out.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+                    out.pop();
+                }
                 if !out.iter().all(u8::is_ascii_whitespace) {
                     return Ok(Some(self.line));
                 }
