@@ -140,7 +140,7 @@ fn posthog(i: usize, e: &Ev) -> Value {
 
 /// Every third event has no `userId` and is that user's `anonymousId` instead.
 fn segment(i: usize, e: &Ev) -> Value {
-    let (user_id, anonymous) = if i % 3 == 0 {
+    let (user_id, anonymous) = if i.is_multiple_of(3) {
         (Value::Null, e.user.clone())
     } else {
         (json!(e.user), format!("anon-{}", e.user))

@@ -28,7 +28,7 @@ use super::{container::Counted, Dataset, Dedup, Format, ImportReport, LoadOption
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
 use crate::engine::time::parse_timestamp;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Map, Value};
 use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
@@ -287,24 +287,25 @@ pub fn load<R: Read>(
         Parsed::Object(m) => Some(m),
         _ => None,
     }) else {
-        return Err(Error::Format(match ahead.first() {
-            None => "the file is empty".into(),
-            Some((line, Parsed::Reject(_, detail))) => {
-                format!("no record of the file is a JSON object (line {line}: {detail})")
-            }
-            Some((_, Parsed::Object(_))) => unreachable!("no object was found"),
-        }));
+        let bad = ahead.iter().find_map(|(line, p)| match p {
+            Parsed::Reject(_, detail) => Some(format!("line {line}: {detail}")),
+            Parsed::Object(_) => None,
+        });
+        return Err(Error::Format(bad.map_or_else(
+            || "the file is empty".into(),
+            |b| format!("no record of the file is a JSON object ({b})"),
+        )));
     };
     let shape = shape_of(first);
     // keys in first-appearance order, as the mapping's header
     let mut keys: Vec<String> = Vec::new();
-    let mut seen: FxHashMap<String, ()> = FxHashMap::default();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
     let mut path = String::new();
     for (_, p) in &ahead {
         if let Parsed::Object(m) = p {
             flatten(m, &mut path, &mut |k, _| {
-                if !seen.contains_key(k) {
-                    seen.insert(k.to_string(), ());
+                if !seen.contains(k) {
+                    seen.insert(k.to_string());
                     keys.push(k.to_string());
                 }
             });
