@@ -354,14 +354,17 @@ fn a_repeated_insert_id_is_a_duplicate_and_the_first_is_kept() {
 
 #[test]
 fn a_truncated_gzip_stream_is_a_clear_error() {
-    let gz = gzip(&csv_bytes());
-    let cut = &gz[..gz.len() - 100];
-    let e = ingest::load(cut, None, &LoadOptions::default(), &mut |_| true).unwrap_err();
-    let msg = e.to_string();
-    assert!(
-        msg.contains("gzip stream") && msg.contains("truncated"),
-        "{msg}"
-    );
+    let nd = lines(events().iter().map(generic));
+    for (what, data) in [("csv", csv_bytes()), ("ndjson", nd)] {
+        let gz = gzip(&data);
+        let cut = &gz[..gz.len() - 100];
+        let e = ingest::load(cut, None, &LoadOptions::default(), &mut |_| true).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("gzip stream") && msg.contains("truncated"),
+            "{what}: {msg}"
+        );
+    }
 }
 
 #[test]
