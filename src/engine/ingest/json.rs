@@ -4,7 +4,8 @@
 //! small scanner finds where each element ends, outside strings), so memory holds the store
 //! being built plus one record, never the whole file.
 //!
-//! Each object is flattened: nested objects become dotted names (`properties.plan`), arrays
+//! Each object is flattened as it is parsed (no `serde_json::Value` is built for objects):
+//! nested objects become dotted names (`properties.plan`), arrays
 //! are kept as JSON text, numbers as numbers, `true` / `false` as text and `null` as empty.
 //! Keys appear as the file goes on, so property columns are added mid-stream (earlier events
 //! are null in them) and typed at the end like any column.
@@ -29,7 +30,9 @@ use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
 use crate::engine::time::parse_timestamp;
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde_json::{Map, Value};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use std::fmt::Write;
 use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
 
@@ -168,14 +171,191 @@ enum Slot {
     Property(usize),
 }
 
+/// One object flattened: (key, value) ranges into `keys` and `text`, in file order; null
+/// values are left out.
+#[derive(Default)]
+struct Flat {
+    keys: String,
+    text: String,
+    cells: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Flat {
+    fn clear(&mut self) {
+        self.keys.clear();
+        self.text.clear();
+        self.cells.clear();
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &str> {
+        self.cells.iter().map(|(k, _)| &self.keys[k.clone()])
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.keys().any(|k| k == key)
+    }
+}
+
+/// A deserializer seed that flattens the value it reads into a [`Flat`] under `path`
+/// (nested object keys joined by `.`), without building a `serde_json::Value` for objects.
+struct Node<'a> {
+    flat: &'a mut Flat,
+    path: &'a mut String,
+}
+
+impl Node<'_> {
+    fn leaf(self, write: impl FnOnce(&mut String)) {
+        let (k0, v0) = (self.flat.keys.len(), self.flat.text.len());
+        self.flat.keys.push_str(self.path);
+        write(&mut self.flat.text);
+        let cell = (k0..self.flat.keys.len(), v0..self.flat.text.len());
+        self.flat.cells.push(cell);
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<(), E> {
+        self.leaf(|t| t.push_str(if v { "true" } else { "false" }));
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<(), E> {
+        self.leaf(|t| {
+            let _ = write!(t, "{v}");
+        });
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<(), E> {
+        self.leaf(|t| {
+            let _ = write!(t, "{v}");
+        });
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<(), E> {
+        self.leaf(|t| {
+            let _ = write!(t, "{v}");
+        });
+        Ok(())
+    }
+
+    fn visit_str<E>(self, v: &str) -> std::result::Result<(), E> {
+        self.leaf(|t| t.push_str(v));
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let Node { flat, path } = self;
+        let len = path.len();
+        while map.next_key_seed(Key(&mut *path, len))?.is_some() {
+            map.next_value_seed(Node {
+                flat: &mut *flat,
+                path: &mut *path,
+            })?;
+            path.truncate(len);
+        }
+        Ok(())
+    }
+
+    /// An array is kept as its JSON text.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        let array = Value::Array(items);
+        self.leaf(|t| {
+            let _ = write!(t, "{array}");
+        });
+        Ok(())
+    }
+}
+
+/// Appends an object key to the path, after a `.` below the top level (`len` is the path's
+/// length at the object).
+struct Key<'a>(&'a mut String, usize);
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, k: &str) -> std::result::Result<(), E> {
+        if self.1 > 0 {
+            self.0.push('.');
+        }
+        self.0.push_str(k);
+        Ok(())
+    }
+}
+
+/// Why a record is not an event row.
+type Bad = (RejectReason, String);
+
+/// Flattens the record `bytes` into `flat` (`path` is a reused buffer), or says why it is
+/// rejected.
+fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Result<(), Bad> {
+    flat.clear();
+    path.clear();
+    let bad = |e: serde_json::Error| {
+        let text = String::from_utf8_lossy(bytes);
+        (
+            RejectReason::BadJson,
+            format!("{e}: {}", truncate(&text, 60)),
+        )
+    };
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) => (RejectReason::NotAnObject, truncate(&v.to_string(), 60)),
+            Err(e) => bad(e),
+        });
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    Node { flat, path }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(bad)
+}
+
 /// The vendor shape of the first object, if recognised.
-fn shape_of(first: &Map<String, Value>) -> Option<&'static str> {
-    let has = |k: &str| first.contains_key(k);
+fn shape_of(first: &Flat) -> Option<&'static str> {
+    let has = |k: &str| first.has(k);
     if has("event") {
-        if let Some(Value::Object(p)) = first.get("properties") {
-            if p.contains_key("time") && p.contains_key("distinct_id") && !has("timestamp") {
-                return Some("mixpanel");
-            }
+        if has("properties.time") && has("properties.distinct_id") && !has("timestamp") {
+            return Some("mixpanel");
         }
         if (has("userId") || has("anonymousId")) && has("timestamp") {
             return Some("segment");
@@ -193,57 +373,6 @@ fn column_name(shape: Option<&str>, key: &str) -> String {
     match (shape, key.strip_prefix("properties.")) {
         (Some("mixpanel"), Some(rest)) if rest != "event" => rest.to_string(),
         _ => key.to_string(),
-    }
-}
-
-/// Calls `leaf(path, value)` for every non-null leaf of `obj`, with nested objects' keys
-/// joined by `.`; `path` is a reused buffer.
-fn flatten(obj: &Map<String, Value>, path: &mut String, leaf: &mut dyn FnMut(&str, &Value)) {
-    for (k, v) in obj {
-        let len = path.len();
-        if len > 0 {
-            path.push('.');
-        }
-        path.push_str(k);
-        match v {
-            Value::Object(inner) => flatten(inner, path, leaf),
-            Value::Null => {}
-            _ => leaf(path, v),
-        }
-        path.truncate(len);
-    }
-}
-
-/// Appends the text of a leaf value to `text`.
-fn write_value(v: &Value, text: &mut String) {
-    use std::fmt::Write;
-    match v {
-        Value::String(s) => text.push_str(s),
-        Value::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(text, "{n}");
-        }
-        Value::Array(_) => {
-            let _ = write!(text, "{v}");
-        }
-        Value::Null | Value::Object(_) => {}
-    }
-}
-
-/// A record read ahead while sniffing.
-enum Parsed {
-    Object(Map<String, Value>),
-    Reject(RejectReason, String),
-}
-
-fn parse(bytes: &[u8]) -> Parsed {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(m)) => Parsed::Object(m),
-        Ok(other) => Parsed::Reject(RejectReason::NotAnObject, truncate(&other.to_string(), 60)),
-        Err(e) => Parsed::Reject(
-            RejectReason::BadJson,
-            format!("{e}: {}", truncate(&String::from_utf8_lossy(bytes), 60)),
-        ),
     }
 }
 
@@ -272,25 +401,23 @@ pub fn load<R: Read>(
         .map_err(Error::Format)?;
 
     // read ahead until enough objects show the keys
-    let mut ahead: Vec<(u64, Parsed)> = Vec::new();
+    let mut ahead: Vec<(u64, std::result::Result<Flat, Bad>)> = Vec::new();
     let mut objects = 0;
     let mut buf = Vec::new();
+    let mut path = String::new();
     while objects < SNIFF_RECORDS {
         let Some(line) = records.next(&mut buf)? else {
             break;
         };
-        let p = parse(&buf);
-        objects += usize::from(matches!(p, Parsed::Object(_)));
+        let mut flat = Flat::default();
+        let p = parse(&buf, &mut flat, &mut path).map(|()| flat);
+        objects += usize::from(p.is_ok());
         ahead.push((line, p));
     }
-    let Some(first) = ahead.iter().find_map(|(_, p)| match p {
-        Parsed::Object(m) => Some(m),
-        _ => None,
-    }) else {
-        let bad = ahead.iter().find_map(|(line, p)| match p {
-            Parsed::Reject(_, detail) => Some(format!("line {line}: {detail}")),
-            Parsed::Object(_) => None,
-        });
+    let Some(first) = ahead.iter().find_map(|(_, p)| p.as_ref().ok()) else {
+        let bad = ahead
+            .iter()
+            .find_map(|(line, p)| p.as_ref().err().map(|(_, d)| format!("line {line}: {d}")));
         return Err(Error::Format(bad.map_or_else(
             || "the file is empty".into(),
             |b| format!("no record of the file is a JSON object ({b})"),
@@ -299,18 +426,15 @@ pub fn load<R: Read>(
     let shape = shape_of(first);
     // keys in first-appearance order, as the mapping's header
     let mut keys: Vec<String> = Vec::new();
-    let mut seen: FxHashSet<String> = FxHashSet::default();
-    let mut path = String::new();
-    for (_, p) in &ahead {
-        if let Parsed::Object(m) = p {
-            flatten(m, &mut path, &mut |k, _| {
-                if !seen.contains(k) {
-                    seen.insert(k.to_string());
-                    keys.push(k.to_string());
-                }
-            });
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
+    for flat in ahead.iter().filter_map(|(_, p)| p.as_ref().ok()) {
+        for k in flat.keys() {
+            if seen.insert(k) {
+                keys.push(k.to_string());
+            }
         }
     }
+    drop(seen);
     let names: Vec<String> = keys.iter().map(|k| column_name(shape, k)).collect();
     let (roles, idx) = map_columns(&names, opts)?;
     let mut slots: FxHashMap<String, Slot> = FxHashMap::default();
@@ -344,81 +468,69 @@ pub fn load<R: Read>(
     };
 
     let mut dedup = Dedup::default();
-    let mut text = String::new();
     let mut cells: Vec<(Slot, Range<usize>)> = Vec::new();
     let mut props: Vec<(usize, Range<usize>)> = Vec::new();
-    let mut row = |line: u64,
-                   parsed: Parsed,
-                   report: &mut ImportReport,
-                   builder: &mut StoreBuilder,
-                   path: &mut String| {
-        let obj = match parsed {
-            Parsed::Object(m) => m,
-            Parsed::Reject(reason, detail) => {
-                report.reject(line, reason, detail);
+    let mut row =
+        |line: u64, flat: &Flat, report: &mut ImportReport, builder: &mut StoreBuilder| {
+            cells.clear();
+            for (k, v) in &flat.cells {
+                let key = &flat.keys[k.clone()];
+                let slot = match slots.get(key) {
+                    Some(&s) => s,
+                    None => {
+                        let col = builder.add_property(column_name(shape, key));
+                        slots.insert(key.to_string(), Slot::Property(col));
+                        Slot::Property(col)
+                    }
+                };
+                cells.push((slot, v.clone()));
+            }
+            let text = &flat.text;
+            let get = |s: Slot| {
+                cells
+                    .iter()
+                    .find(|(c, _)| *c == s)
+                    .map_or("", |(_, r)| text[r.clone()].trim())
+            };
+            let mut user = get(Slot::User);
+            if user.is_empty() {
+                user = get(Slot::Fallback);
+            }
+            let (event, time) = (get(Slot::Event), get(Slot::Time));
+            let missing = |name: &str| format!("key \"{name}\" is missing or empty");
+            if user.is_empty() {
+                return report.reject(line, RejectReason::MissingUser, missing(&roles.user));
+            }
+            if event.is_empty() {
+                return report.reject(line, RejectReason::MissingEvent, missing(&roles.event));
+            }
+            if time.is_empty() {
+                return report.reject(line, RejectReason::MissingTime, missing(&roles.time));
+            }
+            let Some(ts) = parse_timestamp(time, &naive_tz) else {
+                return report.reject(
+                    line,
+                    RejectReason::BadTime,
+                    format!("\"{}\" in key \"{}\"", truncate(time, 60), roles.time),
+                );
+            };
+            if dedup.repeated(get(Slot::InsertId)) {
+                report.duplicates += 1;
                 return;
             }
-        };
-        text.clear();
-        cells.clear();
-        flatten(&obj, path, &mut |k, v| {
-            let slot = match slots.get(k) {
-                Some(&s) => s,
-                None => {
-                    let col = builder.add_property(column_name(shape, k));
-                    slots.insert(k.to_string(), Slot::Property(col));
-                    Slot::Property(col)
-                }
-            };
-            let start = text.len();
-            write_value(v, &mut text);
-            cells.push((slot, start..text.len()));
-        });
-        let get = |s: Slot| {
-            cells
-                .iter()
-                .find(|(c, _)| *c == s)
-                .map_or("", |(_, r)| text[r.clone()].trim())
-        };
-        let mut user = get(Slot::User);
-        if user.is_empty() {
-            user = get(Slot::Fallback);
-        }
-        let (event, time) = (get(Slot::Event), get(Slot::Time));
-        let missing = |name: &str| format!("key \"{name}\" is missing or empty");
-        if user.is_empty() {
-            return report.reject(line, RejectReason::MissingUser, missing(&roles.user));
-        }
-        if event.is_empty() {
-            return report.reject(line, RejectReason::MissingEvent, missing(&roles.event));
-        }
-        if time.is_empty() {
-            return report.reject(line, RejectReason::MissingTime, missing(&roles.time));
-        }
-        let Some(ts) = parse_timestamp(time, &naive_tz) else {
-            return report.reject(
-                line,
-                RejectReason::BadTime,
-                format!("\"{}\" in key \"{}\"", truncate(time, 60), roles.time),
+            props.clear();
+            props.extend(cells.iter().filter_map(|(s, r)| match s {
+                Slot::Property(c) => Some((*c, r.clone())),
+                _ => None,
+            }));
+            builder.push_sparse(
+                user,
+                event,
+                ts,
+                props.iter().map(|(c, r)| (*c, &text[r.clone()])),
             );
+            report.imported += 1;
         };
-        if dedup.repeated(get(Slot::InsertId)) {
-            report.duplicates += 1;
-            return;
-        }
-        props.clear();
-        props.extend(cells.iter().filter_map(|(s, r)| match s {
-            Slot::Property(c) => Some((*c, r.clone())),
-            _ => None,
-        }));
-        builder.push_sparse(
-            user,
-            event,
-            ts,
-            props.iter().map(|(c, r)| (*c, &text[r.clone()])),
-        );
-        report.imported += 1;
-    };
 
     let mut count = |report: &mut ImportReport| -> Result<()> {
         report.rows_in += 1;
@@ -436,11 +548,18 @@ pub fn load<R: Read>(
     };
     for (line, parsed) in ahead {
         count(&mut report)?;
-        row(line, parsed, &mut report, &mut builder, &mut path);
+        match parsed {
+            Ok(flat) => row(line, &flat, &mut report, &mut builder),
+            Err((reason, detail)) => report.reject(line, reason, detail),
+        }
     }
+    let mut flat = Flat::default();
     while let Some(line) = records.next(&mut buf)? {
         count(&mut report)?;
-        row(line, parse(&buf), &mut report, &mut builder, &mut path);
+        match parse(&buf, &mut flat, &mut path) {
+            Ok(()) => row(line, &flat, &mut report, &mut builder),
+            Err((reason, detail)) => report.reject(line, reason, detail),
+        }
     }
     report.bytes = bytes_read.get();
     progress(Progress {
@@ -480,10 +599,10 @@ mod tests {
         let d = load_str(text).unwrap();
         assert_eq!(d.report.format, "ndjson");
         assert_eq!((d.report.rows_in, d.report.imported), (2, 2));
-        // keys in the order of the first objects (sorted within an object)
+        // keys in the order they first appear in the file
         assert_eq!(
             d.report.columns.properties,
-            ["ok", "p.n", "p.plan", "tags", "late"]
+            ["p.plan", "p.n", "tags", "ok", "late"]
         );
         assert_eq!(cell(&d, "p.plan", 0).as_deref(), Some("pro"));
         assert_eq!(cell(&d, "p.plan", 1), None);
