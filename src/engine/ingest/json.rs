@@ -19,8 +19,8 @@
 //! - Segment (`event`, `userId` or `anonymousId`, `timestamp`, `properties.*`, `context.*`,
 //!   `messageId`): the user is `userId`, else `anonymousId`.
 //!
-//! A line (or element) that is not valid JSON, or not an object, is a rejected row with its
-//! line number; the file fails as a whole only when no record at all is an object.
+//! A line (or element) that is not valid JSON, not an object, or not UTF-8 is a rejected row
+//! with its line number; the file fails as a whole only when no record at all is an object.
 
 use super::csv::truncate;
 use super::mapping::map_columns;
@@ -330,20 +330,23 @@ type Bad = (RejectReason, String);
 fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Result<(), Bad> {
     flat.clear();
     path.clear();
+    // text, so the parser shares its code with the worker's other JSON (from `str`)
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err((RejectReason::Encoding, "invalid UTF-8 bytes".into()));
+    };
     let bad = |e: serde_json::Error| {
-        let text = String::from_utf8_lossy(bytes);
         (
             RejectReason::BadJson,
-            format!("{e}: {}", truncate(&text, 60)),
+            format!("{e}: {}", truncate(text, 60)),
         )
     };
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(match serde_json::from_slice::<Value>(bytes) {
+    if text.trim_start().as_bytes().first() != Some(&b'{') {
+        return Err(match serde_json::from_str::<Value>(text) {
             Ok(v) => (RejectReason::NotAnObject, truncate(&v.to_string(), 60)),
             Err(e) => bad(e),
         });
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(text);
     Node { flat, path }
         .deserialize(&mut de)
         .and_then(|()| de.end())
@@ -671,6 +674,26 @@ mod tests {
                 (4, RejectReason::NotAnObject),
                 (5, RejectReason::MissingEvent)
             ]
+        );
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_an_encoding_reject() {
+        let mut bytes = b"{\"uid\":\"u1\",\"event\":\"a\",\"time\":1709283600}\n".to_vec();
+        bytes.extend(b"{\"uid\":\"u2\",\"event\":\"\xb5\xc7\",\"time\":1709283600}\n");
+        let d = load(
+            &bytes[..],
+            Format::JsonLines,
+            None,
+            &LoadOptions::default(),
+            &mut |_| true,
+        )
+        .unwrap();
+        let r = &d.report;
+        assert_eq!((r.rows_in, r.imported, r.rejected), (2, 1, 1));
+        assert_eq!(
+            (r.reject_samples[0].line, r.reject_samples[0].reason),
+            (2, RejectReason::Encoding)
         );
     }
 
