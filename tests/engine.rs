@@ -3,6 +3,10 @@
 //! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ingest`:
 //!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
 //!   out by hand in a comment next to it.
+//! - `formats`: one seeded event list written as CSV, JSON lines, a JSON array, Mixpanel,
+//!   PostHog and Segment exports, plain and gzipped (one and two members), each loaded and
+//!   compared event by event with the list; malformed variants (broken line, repeated
+//!   insert id, truncated gzip, gzip bomb) checked for positions and counts.
 //! - `oracle`: literal brute-force implementations of the definitions in the module docs
 //!   (DESIGN.md §3), compared number by number with the engine on the sample dataset and
 //!   on seeded random datasets full of equal timestamps; `oracle_retention` does the same
@@ -19,6 +23,8 @@
 mod active_users;
 #[path = "engine/common.rs"]
 mod common;
+#[path = "engine/formats.rs"]
+mod formats;
 #[path = "engine/funnel.rs"]
 mod funnel;
 #[path = "engine/ingest.rs"]

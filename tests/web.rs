@@ -243,3 +243,19 @@ fn every_spec_error_code_has_a_chinese_text() {
         e.message
     );
 }
+
+/// Every reject reason code of the engine has a translated text in the overview.
+#[wasm_bindgen_test]
+fn every_reject_reason_is_translated() {
+    use loupe::engine::ingest::RejectReason;
+    use loupe::ui::overview::REJECT_REASON_KEYS;
+    for r in RejectReason::ALL {
+        let code = serde_json::to_value(r).unwrap();
+        let key = REJECT_REASON_KEYS
+            .iter()
+            .find(|(c, _)| Some(*c) == code.as_str())
+            .unwrap_or_else(|| panic!("no text for reject reason {code}"))
+            .1;
+        assert!(STRINGS.iter().any(|s| s.0 == key), "{key}");
+    }
+}

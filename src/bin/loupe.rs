@@ -6,7 +6,8 @@
 //! loupe sample --out FILE.csv          write the built-in demo data as CSV
 //! loupe bench FILE                     time the load and the reference analyses
 //! ```
-//! FILE may be `@sample` for the built-in demo data. Import options: `--user-col NAME`,
+//! FILE is CSV/TSV, JSON lines or a JSON array, optionally gzipped, or `@sample` for the
+//! built-in demo data. Import options: `--user-col NAME`,
 //! `--event-col NAME`, `--time-col NAME`, `--delimiter C`, `--naive-tz +08:00`.
 
 #[cfg(target_arch = "wasm32")]
@@ -32,7 +33,8 @@ mod cli {
   loupe inspect FILE [--json] [import options]
   loupe sample --out FILE.csv [--users N] [--days N] [--seed N]
   loupe bench FILE [--runs N]    load time and median analysis times (reference queries)
-FILE may be @sample for the built-in demo data.
+FILE: CSV/TSV, JSON lines or a JSON array (Mixpanel, PostHog, Segment exports), optionally
+gzipped; @sample for the built-in demo data.
 import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C --naive-tz ZONE
 (ZONE: UTC, +08:00 or Asia/Shanghai; how timestamps without a zone are read)";
 
@@ -134,7 +136,7 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
         let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
         let size = file.metadata().ok().map(|m| m.len());
         let show = std::io::stderr().is_terminal();
-        let result = ingest::csv::load(
+        let result = ingest::load(
             std::io::BufReader::with_capacity(1 << 20, file),
             size,
             &opts,
@@ -225,8 +227,8 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 } else {
                     let _ = writeln!(
                         out,
-                        "rows {}  imported {}  rejected {}",
-                        o.rows_in, o.imported, o.rejected
+                        "rows {}  imported {}  duplicates {}  rejected {}",
+                        o.rows_in, o.imported, o.duplicates, o.rejected
                     );
                     let _ = writeln!(out, "users {}  events {}", o.users, o.events);
                     let _ = writeln!(

@@ -29,6 +29,9 @@ pub struct Overview {
     pub rows_in: u64,
     /// Rows imported as events.
     pub imported: u64,
+    /// Rows dropped as duplicates of an earlier row's insert id
+    /// (`rows_in = imported + duplicates + rejected`).
+    pub duplicates: u64,
     /// Rows rejected.
     pub rejected: u64,
     /// Distinct users.
@@ -51,8 +54,12 @@ pub struct Overview {
     pub reject_samples: Vec<RejectSample>,
     /// Bytes read.
     pub bytes: u64,
-    /// Input format.
+    /// Input format (`csv`, `ndjson`, `json_array`, `sample`).
     pub format: String,
+    /// Vendor shape recognised in a JSON file (`mixpanel`, `posthog`, `segment`), if any.
+    pub shape: Option<String>,
+    /// Container (`gzip`), empty when none.
+    pub container: String,
     /// Approximate memory held by the store, in bytes.
     pub store_bytes: u64,
 }
@@ -206,6 +213,7 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
     Overview {
         rows_in: report.rows_in,
         imported: report.imported,
+        duplicates: report.duplicates,
         rejected: report.rejected,
         users: store.user_count() as u64,
         events: store.len() as u64,
@@ -234,6 +242,8 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
             .collect(),
         bytes: report.bytes,
         format: report.format.clone(),
+        shape: report.shape.clone(),
+        container: report.container.clone(),
         store_bytes: store.heap_bytes() as u64,
     }
 }

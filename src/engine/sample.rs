@@ -321,6 +321,8 @@ pub fn dataset(opts: &SampleOptions) -> Dataset {
             user: COLUMNS[0].into(),
             event: COLUMNS[1].into(),
             time: COLUMNS[2].into(),
+            user_fallback: None,
+            insert_id: None,
             properties: COLUMNS[3..].iter().map(|s| s.to_string()).collect(),
         },
         delimiter: ',',

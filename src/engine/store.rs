@@ -5,8 +5,9 @@
 //! contiguous memory. Event names, user ids and string properties are dictionary-encoded;
 //! timestamps are `i64` microseconds UTC; a property column whose every value parses as a
 //! number becomes an `f64` column with nulls. The store is immutable: [`StoreBuilder`] is the
-//! only way to make one, from any ingest path (CSV today, other formats later) or from the
-//! sample generator.
+//! only way to make one, from any ingest path (delimited text, JSON lines, JSON arrays) or
+//! from the sample generator. Property columns may be added while rows are pushed (JSON keys
+//! appear mid-stream); each column's type is decided when the store is built.
 
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
@@ -322,6 +323,42 @@ impl StoreBuilder {
         }
     }
 
+    /// Adds a property column after events were pushed (a key first seen mid-stream, as in
+    /// JSON lines): earlier events are null in it. Returns the column's index, the position
+    /// of its cell in [`push`](Self::push) and [`push_sparse`](Self::push_sparse).
+    pub fn add_property(&mut self, name: String) -> usize {
+        self.prop_names.push(name);
+        self.prop_dicts.push(Dictionary::default());
+        self.prop_codes.push(vec![0; self.event.len()]);
+        self.prop_names.len() - 1
+    }
+
+    /// Number of property columns so far.
+    pub fn property_count(&self) -> usize {
+        self.prop_names.len()
+    }
+
+    /// Adds one event whose properties are given as (column index, value) pairs; columns not
+    /// named, and empty values, are null. An index names a column from [`new`](Self::new) or
+    /// [`add_property`](Self::add_property).
+    pub fn push_sparse<'a>(
+        &mut self,
+        user: &str,
+        event: &str,
+        time: i64,
+        props: impl IntoIterator<Item = (usize, &'a str)>,
+    ) {
+        self.push(user, event, time, std::iter::empty());
+        for (col, v) in props {
+            if !v.is_empty() {
+                let code = self.prop_dicts[col].intern(v) + 1;
+                *self.prop_codes[col]
+                    .last_mut()
+                    .expect("push added a cell to every column") = code;
+            }
+        }
+    }
+
     /// Sorts by (user, time, push order) and types the property columns.
     pub fn finish(self) -> EventStore {
         let n = self.event.len();
@@ -438,6 +475,30 @@ mod tests {
         assert_eq!(rev.display(1).as_deref(), Some("30"));
         assert_eq!(rev.display(3), None);
         assert_eq!(s.time_span(), Some((10, 20)));
+    }
+
+    #[test]
+    fn columns_added_mid_stream_are_null_before() {
+        let mut b = StoreBuilder::new(vec!["a".into()]);
+        b.push_sparse("u", "e", 1, [(0, "x")]);
+        let n = b.add_property("n".into());
+        assert_eq!((n, b.property_count()), (1, 2));
+        b.push_sparse("u", "e", 2, [(1, "7")]);
+        b.push_sparse("u", "e", 3, [(1, ""), (0, "y")]);
+        let s = b.finish();
+        let a = s.property("a").unwrap();
+        let n = s.property("n").unwrap();
+        assert_eq!(n.kind(), PropertyKind::Number);
+        let got: Vec<(Option<String>, Option<String>)> =
+            (0..3).map(|i| (a.display(i), n.display(i))).collect();
+        assert_eq!(
+            got,
+            [
+                (Some("x".into()), None),
+                (None, Some("7".into())),
+                (Some("y".into()), None)
+            ]
+        );
     }
 
     #[test]

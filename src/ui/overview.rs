@@ -19,6 +19,26 @@ pub struct OverviewProps {
     pub data: Rc<LoadedReply>,
 }
 
+/// The translation key of each reject reason code (the engine's `RejectReason`, snake_case).
+pub const REJECT_REASON_KEYS: [(&str, &str); 8] = [
+    ("missing_user", "reason_missing_user"),
+    ("missing_event", "reason_missing_event"),
+    ("missing_time", "reason_missing_time"),
+    ("bad_time", "reason_bad_time"),
+    ("field_count", "reason_field_count"),
+    ("encoding", "reason_encoding"),
+    ("bad_json", "reason_bad_json"),
+    ("not_an_object", "reason_not_an_object"),
+];
+
+/// A reject reason in `lang`; `fallback` (the engine's English text) for an unknown code.
+fn reason_text(lang: Lang, code: &str, fallback: &str) -> String {
+    REJECT_REASON_KEYS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| fallback.to_string(), |(_, k)| t(lang, k).to_string())
+}
+
 fn card(label: &str, value: String, testid: &'static str) -> Html {
     html! { <div class="card"><div class="card-label">{ label.to_string() }</div><div class="card-value" data-testid={testid}>{ value }</div></div> }
 }
@@ -65,11 +85,11 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
     });
     let reasons = o.rejected_by_reason.iter().map(|r| {
         html! {
-            <li><b>{ count(r.rows) }</b>{" "}{ r.description.clone() }</li>
+            <li><b>{ count(r.rows) }</b>{" "}{ reason_text(lang, &r.reason, &r.description) }</li>
         }
     });
     let samples = o.reject_samples.iter().take(200).map(|s| html! {
-        <tr><td class="num">{ s.line }</td><td>{ s.reason.clone() }</td><td class="small">{ s.detail.clone() }</td></tr>
+        <tr><td class="num">{ s.line }</td><td>{ reason_text(lang, &s.reason, &s.reason) }</td><td class="small">{ s.detail.clone() }</td></tr>
     });
     let c = &o.columns;
     html! {
@@ -77,6 +97,7 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             <div class="cards">
                 { card(t(lang, "rows"), count(o.rows_in), "rows-in") }
                 { card(t(lang, "imported"), count(o.imported), "imported") }
+                { card(t(lang, "duplicates"), count(o.duplicates), "duplicates") }
                 { card(t(lang, "rejected"), count(o.rejected), "rejected") }
                 { card(t(lang, "users"), count(o.users), "users") }
                 { card(t(lang, "time_span"), span, "span") }

@@ -121,7 +121,7 @@ impl Worker {
         };
         let total = reader.size as u64;
         let scope = self.scope.clone();
-        let res = ingest::csv::load(reader, Some(total), &opts, &mut |p| {
+        let res = ingest::load(reader, Some(total), &opts, &mut |p| {
             let _ = scope.post_message(&encode(id, &Reply::Progress(p)));
             true
         });

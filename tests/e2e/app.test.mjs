@@ -1,7 +1,8 @@
 // End-to-end tests: the built site (dist/) in the system Chromium, driven by playwright-core.
 //
 // - loads a generated CSV (with some bad rows) through the file input and checks the
-//   overview against `loupe inspect --json` for the same file;
+//   overview against `loupe inspect --json` for the same file, and the same events as a
+//   gzipped Mixpanel NDJSON export;
 // - builds a funnel, a retention table, a trend, stickiness and active users through the UI
 //   and checks every number on the page against `loupe run --spec` with the same spec;
 // - checks that the file's bytes are never read on the main thread (the worker reads them);
@@ -14,6 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
@@ -616,4 +618,40 @@ test('a weekly lifecycle of the sample equals `loupe run`', async () => {
   assert.deepEqual(missingKeys, [], 'UI strings without a translation');
   await page.screenshot({ path: path.join(OUT, 'lifecycle-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
+});
+
+test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe inspect`', async () => {
+  // the events of events.csv as a Mixpanel raw export (time in ms), one line repeating an
+  // insert id and one broken line, gzipped in two members
+  const [, ...rows] = fs.readFileSync(csvPath, 'utf8').trim().split('\n');
+  const lines = [];
+  rows.forEach((row, i) => {
+    const [user, event, ts, platform, country, channel, revenue] = row.split(',');
+    const time = Date.parse(ts);
+    if (!user || Number.isNaN(time) || revenue === undefined) return;
+    const properties = { time, distinct_id: user, $insert_id: `i${i}`, platform, country, channel };
+    if (revenue) properties.revenue = Number(revenue);
+    lines.push(JSON.stringify({ event, properties }));
+  });
+  lines.push(lines[5], '{"event":"view_item","properties":{');
+  const half = lines.length >> 1;
+  const gzPath = path.join(OUT, 'mixpanel.ndjson.gz');
+  fs.writeFileSync(gzPath, Buffer.concat([
+    zlib.gzipSync(lines.slice(0, half).join('\n') + '\n'),
+    zlib.gzipSync(lines.slice(half).join('\n') + '\n'),
+  ]));
+  const cli = JSON.parse(loupe('inspect', gzPath, '--json'));
+  assert.deepEqual([cli.format, cli.container, cli.shape], ['ndjson', 'gzip', 'mixpanel']);
+  assert.deepEqual([cli.duplicates, cli.rejected], [1, 1]);
+  assert.equal(cli.rows_in, cli.imported + cli.duplicates + cli.rejected);
+  await loadCsv(gzPath);
+  const text = async (id) => page.textContent(`[data-testid=${id}]`);
+  for (const [id, key] of [['rows-in', 'rows_in'], ['imported', 'imported'], ['duplicates', 'duplicates'],
+    ['rejected', 'rejected'], ['users', 'users']]) {
+    assert.equal(num(await text(id)), cli[key], id);
+  }
+  const events = await page.$$eval('[data-testid=event-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+  assert.deepEqual(events.map(([n, e, u]) => [n, num(e), num(u)]), cli.event_names.map((e) => [e.name, e.events, e.users]));
+  await page.screenshot({ path: path.join(OUT, 'overview-ndjson-gz.png'), fullPage: true });
 });

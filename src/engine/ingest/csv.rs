@@ -4,10 +4,10 @@
 //! the store being built plus one buffer, never the whole file. The first 64 KiB are sniffed
 //! for a UTF-8 byte-order mark and the delimiter. Rows whose field count differs from the
 //! header, or whose user, event or time cell is empty or unreadable, are rejected with their
-//! line number.
+//! line number; a row repeating an earlier row's insert id is counted as a duplicate.
 
 use super::mapping::map_columns;
-use super::{Dataset, ImportReport, LoadOptions, Progress, RejectReason};
+use super::{Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
 use crate::engine::time::parse_timestamp;
@@ -179,16 +179,18 @@ pub fn load<R: Read>(
     };
     let mut builder = StoreBuilder::new(roles.properties.clone());
     let mut record = ::csv::ByteRecord::new();
+    let mut dedup = Dedup::default();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                if let ::csv::ErrorKind::Io(_) = e.kind() {
-                    return Err(Error::Io(std::io::Error::other(e.to_string())));
-                }
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(Error::Format(format!("line {line}: {e}")));
+                let message = format!("line {line}: {e}");
+                return Err(match e.into_kind() {
+                    ::csv::ErrorKind::Io(io) => Error::Io(io),
+                    _ => Error::Format(message),
+                });
             }
         }
         let line = track
@@ -230,7 +232,10 @@ pub fn load<R: Read>(
                 .expect("field index checked against header length");
             text[r].trim()
         };
-        let (user, event, time) = (field(idx.user), field(idx.event), field(idx.time));
+        let (mut user, event, time) = (field(idx.user), field(idx.event), field(idx.time));
+        if let (true, Some(f)) = (user.is_empty(), idx.user_fallback) {
+            user = field(f);
+        }
         let reason = if user.is_empty() {
             Some((
                 RejectReason::MissingUser,
@@ -261,6 +266,10 @@ pub fn load<R: Read>(
             );
             continue;
         };
+        if idx.insert_id.is_some_and(|i| dedup.repeated(field(i))) {
+            report.duplicates += 1;
+            continue;
+        }
         builder.push(user, event, ts, idx.properties.iter().map(|&i| field(i)));
         report.imported += 1;
     }
@@ -302,7 +311,7 @@ fn unique_names(names: impl Iterator<Item = String>) -> Vec<String> {
     out
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),

@@ -2,7 +2,10 @@
 //!
 //! Detection compares normalised header names (lower case, without spaces, `_`, `-`, `.`, `$`)
 //! against common names in English and Chinese, in priority order. Any role can be named
-//! explicitly instead. All other columns become event properties.
+//! explicitly instead. Two optional roles are detected by name only: an insert id
+//! (`$insert_id`, `insert_id`, `messageId`), used to drop resent events, and, behind a
+//! `userId` column, an `anonymousId` column read where the user id is empty (Segment). All
+//! other columns become event properties.
 
 use crate::engine::error::{Error, Result};
 use crate::engine::ingest::LoadOptions;
@@ -77,6 +80,15 @@ const TIME: &[&str] = &[
     "日期",
 ];
 
+/// Names of an insert id (an id the vendor gives each event so a resent event can be
+/// dropped): Mixpanel and Amplitude `$insert_id` / `insert_id`, Segment `messageId`.
+const INSERT_ID: &[&str] = &["insertid", "messageid"];
+/// The user column names that fall back to an anonymous id column when empty (Segment:
+/// `userId`, else `anonymousId`).
+const FALLBACK_FROM: &str = "userid";
+/// The anonymous id a user id falls back to.
+const FALLBACK_TO: &str = "anonymousid";
+
 /// The header names that play each role, plus the property columns.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ColumnRoles {
@@ -86,6 +98,14 @@ pub struct ColumnRoles {
     pub event: String,
     /// Timestamp column.
     pub time: String,
+    /// Column read as the user id where the user column is empty (Segment's `anonymousId`
+    /// behind `userId`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_fallback: Option<String>,
+    /// Insert id column (`$insert_id`, `insert_id`, `messageId`), if any: a row repeating an
+    /// earlier row's insert id is a duplicate and not imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insert_id: Option<String>,
     /// Every other column, in file order.
     pub properties: Vec<String>,
 }
@@ -96,6 +116,8 @@ pub(crate) struct RoleIndex {
     pub user: usize,
     pub event: usize,
     pub time: usize,
+    pub user_fallback: Option<usize>,
+    pub insert_id: Option<usize>,
     pub properties: Vec<usize>,
 }
 
@@ -158,13 +180,22 @@ pub(crate) fn map_columns(
             headers[user], headers[event], headers[time]
         )));
     }
+    let free = |i: &usize| ![user, event, time].contains(i);
+    let user_fallback = (norm[user] == FALLBACK_FROM)
+        .then(|| (0..headers.len()).find(|i| free(i) && norm[*i] == FALLBACK_TO))
+        .flatten();
+    let insert_id = INSERT_ID
+        .iter()
+        .find_map(|a| (0..headers.len()).find(|i| free(i) && norm[*i] == *a));
     let properties: Vec<usize> = (0..headers.len())
-        .filter(|i| ![user, event, time].contains(i))
+        .filter(|i| free(i) && Some(*i) != user_fallback && Some(*i) != insert_id)
         .collect();
     let roles = ColumnRoles {
         user: headers[user].clone(),
         event: headers[event].clone(),
         time: headers[time].clone(),
+        user_fallback: user_fallback.map(|i| headers[i].clone()),
+        insert_id: insert_id.map(|i| headers[i].clone()),
         properties: properties.iter().map(|&i| headers[i].clone()).collect(),
     };
     Ok((
@@ -173,6 +204,8 @@ pub(crate) fn map_columns(
             user,
             event,
             time,
+            user_fallback,
+            insert_id,
             properties,
         },
     ))
@@ -250,6 +283,29 @@ mod tests {
             roles(&["openid", "行为类型", "行为时间"]),
             s("openid", "行为类型", "行为时间")
         );
+    }
+
+    #[test]
+    fn insert_id_and_anonymous_fallback_are_roles_not_properties() {
+        let (r, i) = map_columns(
+            &h(&["messageId", "anonymousId", "userId", "event", "timestamp", "plan"]),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(r.user, "userId");
+        assert_eq!(r.user_fallback.as_deref(), Some("anonymousId"));
+        assert_eq!(r.insert_id.as_deref(), Some("messageId"));
+        assert_eq!((i.user_fallback, i.insert_id), (Some(1), Some(0)));
+        assert_eq!(r.properties, ["plan"]);
+        // no fallback behind a distinct id
+        let (r, _) = map_columns(
+            &h(&["distinct_id", "anonymous_id", "event", "time", "$insert_id"]),
+            &LoadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(r.user_fallback, None);
+        assert_eq!(r.insert_id.as_deref(), Some("$insert_id"));
+        assert_eq!(r.properties, ["anonymous_id"]);
     }
 
     #[test]

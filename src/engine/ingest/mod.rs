@@ -1,21 +1,34 @@
 //! Ingest: turning an export file into an [`EventStore`] plus an [`ImportReport`].
 //!
+//! [`load`] is the one entry point (the worker and the CLI call only it). It sniffs the first
+//! bytes for a container, then the format, and hands off to one loader per format:
+//!
+//! - container: gzip, including multi-member gzip ([`container`]), inflated as it is read,
+//!   never whole; an inflated stream more than [`container::MAX_RATIO`] times the compressed
+//!   bytes consumed (past its first MiB) stops as a decompression bomb;
+//! - formats: delimited text (CSV, TSV, `;` and `|` separated, [`csv`]); JSON lines / NDJSON
+//!   and a JSON array of objects ([`json`], both streamed), with nested objects flattened to
+//!   dotted names and the Mixpanel, PostHog and Segment export shapes recognised.
+//!
 //! The loaders read from any `std::io::Read`, so the same code reads a native file in the CLI
 //! and a browser `File` in the worker (through slices). Nothing is lost silently: every data
-//! row is either imported or counted as rejected with a reason, and the first
+//! row is imported, dropped as a duplicate (a repeated insert id) or counted as rejected with
+//! a reason, `rows_in = imported + duplicates + rejected`, and the first
 //! [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
 //!
-//! Today: delimited text (CSV, TSV, `;` and `|` separated) in UTF-8. Other formats (NDJSON,
-//! Parquet, vendor exports, gzip/zip, GB18030) plug in here as further loaders producing the
-//! same `Dataset`.
+//! Text must be UTF-8 (other encodings, Parquet and zip are not read yet).
 
+pub mod container;
 pub mod csv;
+pub mod json;
 pub mod mapping;
 
-use crate::engine::store::EventStore;
+use crate::engine::error::Result;
+use crate::engine::store::{Dictionary, EventStore};
 use crate::engine::time::TimeZone;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
 
 pub use mapping::ColumnRoles;
 
@@ -54,9 +67,25 @@ pub enum RejectReason {
     FieldCount,
     /// The row is not valid UTF-8 text.
     Encoding,
+    /// The line (JSON lines) or array element is not valid JSON.
+    BadJson,
+    /// The line or array element is valid JSON but not an object.
+    NotAnObject,
 }
 
 impl RejectReason {
+    /// Every reason, in order.
+    pub const ALL: [RejectReason; 8] = [
+        RejectReason::MissingUser,
+        RejectReason::MissingEvent,
+        RejectReason::MissingTime,
+        RejectReason::BadTime,
+        RejectReason::FieldCount,
+        RejectReason::Encoding,
+        RejectReason::BadJson,
+        RejectReason::NotAnObject,
+    ];
+
     /// A short English description.
     pub fn describe(self) -> &'static str {
         match self {
@@ -66,6 +95,8 @@ impl RejectReason {
             RejectReason::BadTime => "timestamp not recognised",
             RejectReason::FieldCount => "wrong number of fields",
             RejectReason::Encoding => "not valid UTF-8 text",
+            RejectReason::BadJson => "not valid JSON",
+            RejectReason::NotAnObject => "JSON value is not an object",
         }
     }
 }
@@ -88,7 +119,9 @@ pub struct ImportReport {
     pub rows_in: u64,
     /// Rows that became events.
     pub imported: u64,
-    /// Rows rejected (`rows_in = imported + rejected`).
+    /// Rows dropped because they repeat an earlier row's insert id (the first is kept).
+    pub duplicates: u64,
+    /// Rows rejected (`rows_in = imported + duplicates + rejected`).
     pub rejected: u64,
     /// Rejected rows counted by reason.
     pub rejected_by_reason: BTreeMap<RejectReason, u64>,
@@ -98,10 +131,14 @@ pub struct ImportReport {
     pub bytes: u64,
     /// The column chosen for each role.
     pub columns: ColumnRoles,
-    /// Delimiter used.
+    /// Delimiter used (delimited text only; `,` otherwise).
     pub delimiter: char,
-    /// Format name, e.g. `csv`.
+    /// Format name: `csv`, `ndjson` or `json_array`.
     pub format: String,
+    /// Vendor shape recognised in a JSON file (`mixpanel`, `posthog`, `segment`), if any.
+    pub shape: Option<String>,
+    /// Container the format was read from: `gzip`, or empty for none.
+    pub container: String,
 }
 
 impl ImportReport {
@@ -116,6 +153,92 @@ impl ImportReport {
             });
         }
     }
+}
+
+/// Drops rows that repeat an insert id, keeping the first.
+#[derive(Default)]
+pub(crate) struct Dedup {
+    seen: Dictionary,
+}
+
+impl Dedup {
+    /// True when the (non-empty) id was seen before; remembers it otherwise.
+    pub(crate) fn repeated(&mut self, id: &str) -> bool {
+        if id.is_empty() {
+            return false;
+        }
+        let n = self.seen.len();
+        self.seen.intern(id) as usize != n
+    }
+}
+
+/// The input formats [`load`] recognises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Delimited text.
+    Delimited,
+    /// One JSON object per line.
+    JsonLines,
+    /// One JSON array of objects.
+    JsonArray,
+}
+
+/// Bytes sniffed from the start of the (inflated) input to decide the format.
+const SNIFF_BYTES: u64 = 64 * 1024;
+
+/// The format of a file starting with `head`: JSON lines when the first character (after a
+/// byte-order mark and white space) is `{`, a JSON array when it is `[` followed by `{` or
+/// `]`, delimited text otherwise.
+pub fn sniff_format(head: &[u8]) -> Format {
+    let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(head);
+    let mut it = head.iter().filter(|b| !b.is_ascii_whitespace());
+    match it.next() {
+        Some(b'{') => Format::JsonLines,
+        Some(b'[') if matches!(it.next(), Some(b'{') | Some(b']') | None) => Format::JsonArray,
+        _ => Format::Delimited,
+    }
+}
+
+/// Loads any supported file: sniffs the container (gzip or none) and the format from the
+/// first bytes and runs that format's loader. `total_bytes` is the size of the input as given
+/// (compressed, for a gzip file); progress reports the input bytes consumed, so it reaches
+/// `total_bytes` at the end. `progress` returns `false` to cancel.
+pub fn load<R: Read>(
+    input: R,
+    total_bytes: Option<u64>,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Dataset> {
+    load_any(input, total_bytes, opts, progress).map_err(container::explain)
+}
+
+fn load_any<R: Read>(
+    input: R,
+    total_bytes: Option<u64>,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Dataset> {
+    let counted = container::Counted::new(input);
+    let consumed = counted.counter();
+    let mut input = container::open(counted)?;
+    let container = input.name();
+    let mut head = Vec::with_capacity(SNIFF_BYTES as usize);
+    (&mut input).take(SNIFF_BYTES).read_to_end(&mut head)?;
+    let format = sniff_format(&head);
+    let reader = Cursor::new(head).chain(input);
+    let mut relay = |mut p: Progress| {
+        p.bytes = consumed.get();
+        progress(p)
+    };
+    let mut data = match format {
+        Format::Delimited => csv::load(reader, total_bytes, opts, &mut relay)?,
+        Format::JsonLines | Format::JsonArray => {
+            json::load(reader, format, total_bytes, opts, &mut relay)?
+        }
+    };
+    data.report.bytes = consumed.get();
+    data.report.container = container.into();
+    Ok(data)
 }
 
 /// Progress of a running import, reported every few thousand rows.

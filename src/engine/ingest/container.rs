@@ -1,0 +1,247 @@
+//! Containers around a format: gzip (single or multi-member) or none.
+//!
+//! A gzip file is recognised by its magic bytes (`1f 8b`) and inflated as it is read, through
+//! flate2's pure-Rust backend (so it builds for wasm32): memory holds one input buffer and
+//! the decoder's window, never the whole inflated file. Concatenated gzip members (what
+//! `cat a.gz b.gz` and many exporters write) are read one after the other.
+//!
+//! A decompression bomb stops the import: once more than [`BOMB_FLOOR`] bytes were inflated,
+//! the inflated size may not exceed [`MAX_RATIO`] times the compressed bytes consumed so
+//! far. A truncated or corrupt stream is a whole-file error that says so.
+
+use crate::engine::error::{Error, Result};
+use flate2::bufread::MultiGzDecoder;
+use std::cell::Cell;
+use std::io::{BufRead, BufReader, Chain, Cursor, Read};
+use std::rc::Rc;
+
+/// Largest accepted ratio of inflated to compressed bytes.
+pub const MAX_RATIO: u64 = 1000;
+/// Inflated bytes below which the ratio is not checked (tiny files compress well).
+pub const BOMB_FLOOR: u64 = 1 << 20;
+/// Compressed bytes read at a time.
+const INPUT_BUFFER: usize = 64 * 1024;
+
+/// A reader that counts the bytes read through it.
+pub struct Counted<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Counted<R> {
+    /// Wraps `inner`, counting from 0.
+    pub fn new(inner: R) -> Self {
+        Counted {
+            inner,
+            count: Rc::default(),
+        }
+    }
+
+    /// A handle on the count, readable while the reader is in use elsewhere.
+    pub fn counter(&self) -> Rc<Cell<u64>> {
+        self.count.clone()
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// A buffered reader that counts the bytes its consumer used (the decoder's compressed
+/// position, not the read-ahead).
+struct Consumed<B> {
+    inner: B,
+    count: Rc<Cell<u64>>,
+}
+
+impl<B: BufRead> Read for Consumed<B> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<B: BufRead> BufRead for Consumed<B> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.count.set(self.count.get() + amt as u64);
+        self.inner.consume(amt)
+    }
+}
+
+/// Why a gzip stream could not be read: a whole-file error, turned into [`Error::Format`].
+#[derive(Debug)]
+struct GzipError(String);
+
+impl std::fmt::Display for GzipError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for GzipError {}
+
+type Raw<R> = Chain<Cursor<Vec<u8>>, Counted<R>>;
+
+/// Inflates a gzip stream and stops it when it looks like a bomb.
+pub struct Gunzip<R: Read> {
+    decoder: MultiGzDecoder<Consumed<BufReader<Raw<R>>>>,
+    compressed: Rc<Cell<u64>>,
+    inflated: u64,
+}
+
+impl<R: Read> Read for Gunzip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.decoder.read(buf).map_err(|e| {
+            let what = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                "ends before its end (truncated)".to_string()
+            } else {
+                format!("is corrupt ({e})")
+            };
+            std::io::Error::other(GzipError(format!(
+                "the gzip stream {what} after {} compressed bytes; download or compress the \
+                 file again",
+                self.compressed.get()
+            )))
+        })?;
+        self.inflated += n as u64;
+        let compressed = self.compressed.get().max(1);
+        if self.inflated > BOMB_FLOOR && self.inflated > MAX_RATIO * compressed {
+            return Err(std::io::Error::other(GzipError(format!(
+                "the gzip file inflates {} compressed bytes to more than {} bytes (over {}×): \
+                 this looks like a decompression bomb, so the import stopped",
+                compressed, self.inflated, MAX_RATIO
+            ))));
+        }
+        Ok(n)
+    }
+}
+
+/// The input with its container removed.
+pub enum Opened<R: Read> {
+    /// Not compressed.
+    Plain(Raw<R>),
+    /// gzip, being inflated.
+    Gzip(Box<Gunzip<R>>),
+}
+
+impl<R: Read> Opened<R> {
+    /// `gzip`, or empty when there is no container.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Opened::Plain(_) => "",
+            Opened::Gzip(_) => "gzip",
+        }
+    }
+}
+
+impl<R: Read> Read for Opened<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Opened::Plain(r) => r.read(buf),
+            Opened::Gzip(r) => r.read(buf),
+        }
+    }
+}
+
+/// Sniffs the container from the first two bytes and opens it.
+pub fn open<R: Read>(mut input: Counted<R>) -> Result<Opened<R>> {
+    let mut magic = Vec::with_capacity(2);
+    (&mut input).take(2).read_to_end(&mut magic)?;
+    let gzip = magic == [0x1f, 0x8b];
+    let raw = Cursor::new(magic).chain(input);
+    if !gzip {
+        return Ok(Opened::Plain(raw));
+    }
+    let compressed = Rc::new(Cell::new(0));
+    let decoder = MultiGzDecoder::new(Consumed {
+        inner: BufReader::with_capacity(INPUT_BUFFER, raw),
+        count: compressed.clone(),
+    });
+    Ok(Opened::Gzip(Box::new(Gunzip {
+        decoder,
+        compressed,
+        inflated: 0,
+    })))
+}
+
+/// Turns an I/O error raised by the gzip reader into the whole-file [`Error::Format`] it
+/// describes; other errors pass unchanged.
+pub fn explain(e: Error) -> Error {
+    match e {
+        Error::Io(io) if io.get_ref().is_some_and(|r| r.is::<GzipError>()) => {
+            Error::Format(io.get_ref().map(|r| r.to_string()).unwrap_or_default())
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn inflate(bytes: &[u8]) -> Result<(Vec<u8>, &'static str)> {
+        let mut opened = open(Counted::new(bytes))?;
+        let mut out = Vec::new();
+        opened
+            .read_to_end(&mut out)
+            .map_err(|e| explain(e.into()))?;
+        Ok((out, opened.name()))
+    }
+
+    #[test]
+    fn plain_input_passes_through() {
+        assert_eq!(inflate(b"a,b\n").unwrap(), (b"a,b\n".to_vec(), ""));
+        assert_eq!(inflate(b"a").unwrap(), (b"a".to_vec(), ""));
+        assert_eq!(inflate(b"").unwrap(), (Vec::new(), ""));
+    }
+
+    #[test]
+    fn gzip_members_are_read_one_after_the_other() {
+        let mut two = gzip(b"first\n");
+        two.extend(gzip(b"second\n"));
+        assert_eq!(
+            inflate(&two).unwrap(),
+            (b"first\nsecond\n".to_vec(), "gzip")
+        );
+    }
+
+    #[test]
+    fn a_truncated_stream_is_a_clear_error() {
+        let whole = gzip(&b"user_id,event,timestamp\n".repeat(1000));
+        let msg = inflate(&whole[..whole.len() / 2]).unwrap_err().to_string();
+        assert!(
+            msg.contains("gzip stream") && msg.contains("truncated"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_bomb_stops_and_a_compressible_file_does_not() {
+        let zeros = gzip(&vec![0u8; 64 << 20]);
+        let ratio = (64u64 << 20) / zeros.len() as u64;
+        assert!(ratio > MAX_RATIO, "test data ratio {ratio}");
+        let msg = inflate(&zeros).unwrap_err().to_string();
+        assert!(msg.contains("decompression bomb"), "{msg}");
+        // 2 MiB of repeated lines compress well below the limit
+        let lines = b"u1,signup,2024-01-01T00:00:00Z,web\n".repeat(60_000);
+        assert_eq!(inflate(&gzip(&lines)).unwrap().0.len(), lines.len());
+    }
+}
