@@ -288,7 +288,14 @@ mod tests {
     #[test]
     fn insert_id_and_anonymous_fallback_are_roles_not_properties() {
         let (r, i) = map_columns(
-            &h(&["messageId", "anonymousId", "userId", "event", "timestamp", "plan"]),
+            &h(&[
+                "messageId",
+                "anonymousId",
+                "userId",
+                "event",
+                "timestamp",
+                "plan",
+            ]),
             &LoadOptions::default(),
         )
         .unwrap();
