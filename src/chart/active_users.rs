@@ -4,7 +4,7 @@
 //! data are drawn dashed (the segments up to the last such point), the rest solid.
 
 use super::{
-    point_label, err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, ChartResult, Drawn, Frame, Labels, GRID, INK, PALETTE,
+    count_label,    point_label, err, font, group_digits, legend, nice_max, px, tip_number, x_label_count, ChartResult, Drawn, Frame, Labels, GRID, INK, PALETTE,
 };
 use crate::engine::analysis::active_users::{ActiveUsersResult, Frequency};
 use plotters::coord::Shift;
@@ -168,14 +168,7 @@ fn frequency<DB: DrawingBackend>(
         .axis_style(INK.mix(0.4))
         .x_labels(n.min(16))
         .y_labels(4)
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-9 && i >= 1.0 {
-                format!("{i:.0}")
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| count_label(*v))
         .y_label_formatter(&|v| group_digits(v.round() as u64))
         .x_desc(title.as_str())
         .label_style(font(12.0, scale))

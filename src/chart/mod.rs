@@ -242,6 +242,17 @@ pub(crate) fn point_label(labels: &[String], v: f64) -> String {
     }
 }
 
+/// The label of a whole x value of 1 or more (the x axis of count charts: 1, 2, 3 ...),
+/// empty elsewhere.
+pub(crate) fn count_label(v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-9 && i >= 1.0 {
+        format!("{i:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// How many date labels fit on the x axis of `area` (about 100 px each, 2 to 8).
 pub(crate) fn x_label_count<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

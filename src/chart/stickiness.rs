@@ -2,7 +2,7 @@
 //! line per series (the first few) over the same x values, with a legend.
 
 use super::{
-    err, font, group_digits, legend, nice_max, px, tip_number, Drawn, Frame, Labels,
+    count_label,    err, font, group_digits, legend, nice_max, px, tip_number, Drawn, Frame, Labels,
     GRID, INK, PALETTE,
 };
 use crate::engine::analysis::stickiness::StickinessResult;
@@ -62,14 +62,7 @@ pub fn draw<DB: DrawingBackend>(
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
         .x_labels(n.min(16))
-        .x_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-9 && i >= 1.0 {
-                format!("{i}")
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|v| count_label(*v))
         .y_label_formatter(&|v| group_digits(v.round() as u64))
         .x_desc(x_desc.as_str())
         .y_desc(labels.users.as_str())
