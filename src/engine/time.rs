@@ -485,6 +485,27 @@ pub struct Calendar {
     pub week_start: WeekStart,
 }
 
+/// The bucket of the last instant asked and the span it holds for: consecutive events of
+/// a user mostly share a bucket, so most of them cost two comparisons.
+pub struct BucketCursor<'c> {
+    cal: &'c Calendar,
+    from: i64,
+    until: i64,
+    key: i64,
+}
+
+impl BucketCursor<'_> {
+    /// The key of the bucket holding `t`.
+    #[inline]
+    pub fn key(&mut self, t: i64) -> i64 {
+        if !(self.from <= t && t < self.until) {
+            (self.key, self.until) = self.cal.bucket_until(t);
+            self.from = t;
+        }
+        self.key
+    }
+}
+
 impl Calendar {
     /// A calendar with the given granularity and zone, weeks starting Monday.
     pub fn new(granularity: Granularity, zone: Zone) -> Self {
@@ -543,6 +564,17 @@ impl Calendar {
             until = until.min(at);
         }
         (key, until.max(micros + 1))
+    }
+
+    /// A cursor giving the bucket of instants read in (mostly) increasing order, with
+    /// the arithmetic done once per bucket ([`Calendar::bucket_until`]).
+    pub fn cursor(&self) -> BucketCursor<'_> {
+        BucketCursor {
+            cal: self,
+            from: i64::MAX,
+            until: i64::MIN,
+            key: 0,
+        }
     }
 
     /// The key `n` buckets after `key`.

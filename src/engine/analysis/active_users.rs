@@ -226,7 +226,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     let lookback = first - (m - 1);
     let mut days: Vec<i64> = Vec::new();
     // the day of the last event looked at, valid for instants in [from, until)
-    let (mut day, mut from, mut until) = (0i64, i64::MAX, i64::MIN);
+    let mut cursor = cal.cursor();
     let cover = |diff: &mut [i64], from: i64, to: i64| {
         let (a, b) = (from.max(0), to.min(nd as i64));
         if a < b {
@@ -241,12 +241,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
             if !active(i, u) {
                 continue;
             }
-            let t = times[i];
-            if !(from <= t && t < until) {
-                // a new day (or another user's earlier time): the bucket arithmetic once
-                (day, until) = cal.bucket_until(t);
-                from = t;
-            }
+            let day = cursor.key(times[i]);
             if day < lookback || day > last {
                 continue;
             }

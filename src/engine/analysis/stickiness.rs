@@ -38,7 +38,7 @@
 use super::table::Table;
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{too_many_intervals, Breakdown, EventMatcher, FilterGroup, Ranked, Scoped};
-use crate::engine::time::{Calendar, Granularity};
+use crate::engine::time::{BucketCursor, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
 /// Most intervals (x values) a stickiness chart may have.
@@ -230,37 +230,27 @@ impl StickinessSeries {
     }
 }
 
-/// The interval index of instants, keeping the bucket of the last one: consecutive events
-/// of a user mostly share it, so most events cost a comparison.
+/// The interval index of instants (groups of `group` calendar intervals from `first`).
 struct Intervals<'c> {
+    cursor: BucketCursor<'c>,
     cal: &'c Calendar,
     first: i64,
     group: i64,
-    from: i64,
-    until: i64,
-    x: u32,
 }
 
 impl<'c> Intervals<'c> {
     fn new(cal: &'c Calendar, first: i64, group: i64) -> Self {
         Intervals {
+            cursor: cal.cursor(),
             cal,
             first,
             group,
-            from: i64::MAX,
-            until: i64::MIN,
-            x: 0,
         }
     }
 
     #[inline]
     fn of(&mut self, t: i64) -> u32 {
-        if !(self.from <= t && t < self.until) {
-            let (key, until) = self.cal.bucket_until(t);
-            (self.from, self.until) = (t, until);
-            self.x = (self.cal.index(self.first, key) / self.group) as u32;
-        }
-        self.x
+        (self.cal.index(self.first, self.cursor.key(t)) / self.group) as u32
     }
 }
 

@@ -710,17 +710,14 @@ impl<'a> Pass<'a> {
             .collect();
         let t = scope.store.times();
         let previous = self.prev_first..self.first;
+        let mut cursor = cal.cursor();
         for (u, r) in scope.users() {
-            // a user's events are in time order: their bucket holds until `until`
-            let (mut k, mut until) = (0, i64::MIN);
             for i in r {
                 let m = self.matching.of(scope, i, u);
                 if m == 0 || !scope.keep(i) {
                     continue;
                 }
-                if t[i] >= until {
-                    (k, until) = cal.bucket_until(t[i]);
-                }
+                let k = cursor.key(t[i]);
                 let current = scope.in_range(t[i]);
                 if !(current || self.compare && previous.contains(&k)) {
                     continue;
