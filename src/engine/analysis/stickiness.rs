@@ -236,6 +236,8 @@ struct Intervals<'c> {
     cal: &'c Calendar,
     first: i64,
     group: i64,
+    /// The last bucket key and its interval index.
+    last: (i64, u32),
 }
 
 impl<'c> Intervals<'c> {
@@ -245,12 +247,17 @@ impl<'c> Intervals<'c> {
             cal,
             first,
             group,
+            last: (i64::MIN, 0),
         }
     }
 
     #[inline]
     fn of(&mut self, t: i64) -> u32 {
-        (self.cal.index(self.first, self.cursor.key(t)) / self.group) as u32
+        let key = self.cursor.key(t);
+        if key != self.last.0 {
+            self.last = (key, (self.cal.index(self.first, key) / self.group) as u32);
+        }
+        self.last.1
     }
 }
 
