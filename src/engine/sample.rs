@@ -7,6 +7,11 @@
 //! `+ - * /` and `sqrt` on `f64` are used, so the data is identical on every platform
 //! (native CLI and wasm), and [`generate`] with the same options always yields the same
 //! events in the same order.
+//!
+//! Besides platform, country and channel (constant per user) and revenue (on purchases), page
+//! views carry a `page` path (for the web metrics and paths) and every user has an A/B
+//! `variant` of a checkout experiment: `treatment` users complete a begun checkout a little
+//! more often than `control` users.
 
 use crate::engine::ingest::{ColumnRoles, Dataset, ImportReport};
 use crate::engine::store::{format_number, StoreBuilder};
@@ -14,7 +19,7 @@ use crate::engine::time::{days_from_civil, format_rfc3339, DAY, HOUR, SECOND};
 use std::io::Write;
 
 /// Columns of the sample data, in CSV order.
-pub const COLUMNS: [&str; 7] = [
+pub const COLUMNS: [&str; 9] = [
     "user_id",
     "event",
     "timestamp",
@@ -22,6 +27,8 @@ pub const COLUMNS: [&str; 7] = [
     "country",
     "channel",
     "revenue",
+    "page",
+    "variant",
 ];
 
 /// What to generate.
@@ -65,6 +72,11 @@ pub struct SampleEvent<'a> {
     pub channel: &'static str,
     /// Order value on `purchase` events.
     pub revenue: Option<f64>,
+    /// Path of the page on page views (`view_home`, `view_category`, `search`, `view_item`),
+    /// empty on other events.
+    pub page: &'a str,
+    /// A/B variant of the checkout experiment: `control` or `treatment`.
+    pub variant: &'static str,
 }
 
 /// splitmix64: tiny, fast, and the same everywhere.
@@ -120,6 +132,20 @@ const CHANNELS: [(&str, u32, f64); 7] = [
     ("email", 8, 0.38),
     ("app_store", 8, 0.40),
 ];
+/// Product categories, by popularity.
+const CATEGORIES: [(&str, u32); 6] = [
+    ("shoes", 30),
+    ("bags", 22),
+    ("watches", 16),
+    ("beauty", 14),
+    ("home", 10),
+    ("toys", 8),
+];
+/// Items per category (`/item/<category>-<n>`).
+const ITEMS_PER_CATEGORY: u64 = 12;
+/// Chance that a begun checkout ends in a purchase, per variant.
+const PURCHASE_CHANCE: [(&str, f64); 2] = [("control", 0.70), ("treatment", 0.76)];
+
 const PLATFORMS: [(&str, u32); 3] = [("ios", 40), ("android", 42), ("web", 18)];
 const COUNTRIES: [(&str, u32, i64); 10] = [
     // code, weight, UTC offset in hours
@@ -165,6 +191,9 @@ const HOURS: [(i64, u32); 24] = [
 /// Generates the events user by user; each user's events are in time order.
 pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
     let mut rng = Rng(opts.seed);
+    // pages come from their own stream, so they do not shift the behaviour drawn from `rng`
+    let mut pages = Rng(opts.seed ^ 0x5EED_0F_9A6E5);
+    let mut page = String::new();
     let days = opts.days.max(1) as i64;
     // engagement decay by age in days: 0.35 + 0.65 * 0.9^age, by repeated multiplication
     let mut decay = Vec::with_capacity(days as usize);
@@ -217,7 +246,24 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
         };
         let p_active = 0.04 + 0.26 * rng.f() * rng.f().sqrt();
         let signs_up = rng.chance(0.86);
+        let (variant, purchase_chance) = PURCHASE_CHANCE[(pages.next() & 1) as usize];
         let mut ev = |event: &'static str, time: i64, revenue: Option<f64>| {
+            page.clear();
+            match event {
+                "view_home" => page.push('/'),
+                "search" => page.push_str("/search"),
+                "view_category" => {
+                    page.push_str("/category/");
+                    page.push_str(pages.pick(&CATEGORIES));
+                }
+                "view_item" => {
+                    let category = pages.pick(&CATEGORIES);
+                    // popular items first: the smaller of two draws
+                    let n = pages.below(ITEMS_PER_CATEGORY).min(pages.below(ITEMS_PER_CATEGORY));
+                    page.push_str(&format!("/item/{category}-{}", n + 1));
+                }
+                _ => {}
+            }
             emit(&SampleEvent {
                 user: &user,
                 event,
@@ -226,6 +272,8 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
                 country,
                 channel: ch.0,
                 revenue,
+                page: &page,
+                variant,
             })
         };
         let mut last_end = i64::MIN;
@@ -282,7 +330,7 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
                 if in_cart && rng.chance(0.45 * buyer.min(1.6)) {
                     t += rng.gap() * SECOND;
                     ev("begin_checkout", t, None);
-                    if rng.chance(0.72) {
+                    if rng.chance(purchase_chance) {
                         t += (30 + rng.below(240) as i64) * SECOND;
                         let cents = 500
                             + rng.below(4000)
@@ -310,7 +358,7 @@ pub fn dataset(opts: &SampleOptions) -> Dataset {
             e.user,
             e.event,
             e.time,
-            [e.platform, e.country, e.channel, rev.as_str()],
+            [e.platform, e.country, e.channel, rev.as_str(), e.page, e.variant],
         );
     });
     let n = b.len() as u64;
@@ -345,14 +393,16 @@ pub fn write_csv(opts: &SampleOptions, out: impl Write) -> std::io::Result<()> {
             let rev = e.revenue.map(format_number).unwrap_or_default();
             err = writeln!(
                 w,
-                "{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{}",
                 e.user,
                 e.event,
                 format_rfc3339(e.time),
                 e.platform,
                 e.country,
                 e.channel,
-                rev
+                rev,
+                e.page,
+                e.variant
             );
         }
     });
@@ -391,5 +441,16 @@ mod tests {
         assert!(count("add_to_cart") > count("begin_checkout"));
         assert!(count("begin_checkout") > count("purchase"));
         assert!(count("purchase") > 0);
+        // pages exactly on page views; both variants present
+        let mut seen_variants = std::collections::BTreeSet::new();
+        generate(&opts, |e| {
+            let view = matches!(e.event, "view_home" | "view_category" | "search" | "view_item");
+            assert_eq!(view, e.page.starts_with('/'), "{} {:?}", e.event, e.page);
+            seen_variants.insert(e.variant);
+        });
+        assert_eq!(
+            seen_variants.into_iter().collect::<Vec<_>>(),
+            ["control", "treatment"]
+        );
     }
 }
