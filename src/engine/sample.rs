@@ -259,7 +259,9 @@ pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
                 "view_item" => {
                     let category = pages.pick(&CATEGORIES);
                     // popular items first: the smaller of two draws
-                    let n = pages.below(ITEMS_PER_CATEGORY).min(pages.below(ITEMS_PER_CATEGORY));
+                    let n = pages
+                        .below(ITEMS_PER_CATEGORY)
+                        .min(pages.below(ITEMS_PER_CATEGORY));
                     page.push_str(&format!("/item/{category}-{}", n + 1));
                 }
                 _ => {}
@@ -358,7 +360,14 @@ pub fn dataset(opts: &SampleOptions) -> Dataset {
             e.user,
             e.event,
             e.time,
-            [e.platform, e.country, e.channel, rev.as_str(), e.page, e.variant],
+            [
+                e.platform,
+                e.country,
+                e.channel,
+                rev.as_str(),
+                e.page,
+                e.variant,
+            ],
         );
     });
     let n = b.len() as u64;
@@ -444,7 +453,10 @@ mod tests {
         // pages exactly on page views; both variants present
         let mut seen_variants = std::collections::BTreeSet::new();
         generate(&opts, |e| {
-            let view = matches!(e.event, "view_home" | "view_category" | "search" | "view_item");
+            let view = matches!(
+                e.event,
+                "view_home" | "view_category" | "search" | "view_item"
+            );
             assert_eq!(view, e.page.starts_with('/'), "{} {:?}", e.event, e.page);
             seen_variants.insert(e.variant);
         });

@@ -946,6 +946,22 @@ impl<'a> Scoped<'a> {
         })
     }
 
+    /// The values of numeric property `name` (NaN where an event has none), or a keyed
+    /// error naming `field`: `unknown_property`, or `property_not_numeric` when the column
+    /// holds text.
+    pub fn numeric_property(&self, field: &str, name: &str) -> Result<&'a [f64]> {
+        let p = self.property_index(field, name)?;
+        let store: &'a EventStore = self.store;
+        match &store.properties()[p].values {
+            PropertyValues::Number { values } => Ok(values.as_slice()),
+            PropertyValues::String { .. } => Err(Error::spec(
+                field,
+                format!("\"{name}\" holds text, not numbers"),
+            )
+            .keyed("property_not_numeric", &[("name", &name)])),
+        }
+    }
+
     /// The column index of property `name`, or an `unknown_property` error naming
     /// `field` with a "did you mean".
     pub fn property_index(&self, field: &str, name: &str) -> Result<usize> {

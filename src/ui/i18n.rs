@@ -475,6 +475,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "users have no readable creation time, so their first event is used; e.g.",
         "位用户没有可读的创建时间，改用其首次事件；例如",
     ),
+    (
+        "warn_amount_missing",
+        "purchase events have no amount; they count as purchases of 0",
+        "条购买事件没有金额，按金额 0 的购买计算",
+    ),
     ("stickiness", "Stickiness", "粘性"),
     ("active_users", "Active users", "活跃用户"),
     ("computed", "Count users active in", "统计口径"),

@@ -113,6 +113,12 @@ fn warning_text(lang: Lang, w: &Warning) -> String {
             }
             s
         }
+        "amount_missing" => format!(
+            "{} {} ({})",
+            w.value,
+            t(lang, "warn_amount_missing"),
+            w.field
+        ),
         _ => w.message.clone(),
     }
 }

@@ -5,6 +5,7 @@
 //! unknown fields, is validated against the loaded store before it runs (unknown event
 //! names get a "did you mean"), and every result carries what a chart or a table needs.
 
+pub mod purchases;
 pub mod table;
 
 use crate::engine::error::{Error, Result};

@@ -26,7 +26,7 @@ use super::quantile;
 use super::table::Table;
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{Breakdown, BreakdownValues, EventMatcher, FilterGroup, Ranked, Scoped};
-use crate::engine::store::{format_number, PropertyValues};
+use crate::engine::store::format_number;
 use crate::engine::time::{format_rfc3339, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -521,7 +521,6 @@ fn prepare<'a>(scope: &mut Scoped<'a>, spec: &TrendsSpec) -> Result<Vec<Prepared
             &[("max", &MAX_SERIES), ("got", &spec.series.len())],
         ));
     }
-    let store = scope.store;
     let mut out = Vec::new();
     for (n, s) in spec.series.iter().enumerate() {
         let field = format!("series[{n}]");
@@ -548,17 +547,7 @@ fn prepare<'a>(scope: &mut Scoped<'a>, spec: &TrendsSpec) -> Result<Vec<Prepared
             }
             (None, false) => None,
             (Some(name), true) => {
-                let p = scope.property_index(&format!("{field}.property"), name)?;
-                match &store.properties()[p].values {
-                    PropertyValues::Number { values } => Some(values.as_slice()),
-                    PropertyValues::String { .. } => {
-                        return Err(Error::spec(
-                            format!("{field}.property"),
-                            format!("\"{name}\" holds text, not numbers"),
-                        )
-                        .keyed("property_not_numeric", &[("name", name)]))
-                    }
-                }
+                Some(scope.numeric_property(&format!("{field}.property"), name)?)
             }
         };
         out.push(Prepared {
