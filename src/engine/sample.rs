@@ -192,7 +192,7 @@ const HOURS: [(i64, u32); 24] = [
 pub fn generate(opts: &SampleOptions, mut emit: impl FnMut(&SampleEvent)) {
     let mut rng = Rng(opts.seed);
     // pages come from their own stream, so they do not shift the behaviour drawn from `rng`
-    let mut pages = Rng(opts.seed ^ 0x5EED_0F_9A6E5);
+    let mut pages = Rng(opts.seed ^ 0x05EE_D0F9_A6E5);
     let mut page = String::new();
     let days = opts.days.max(1) as i64;
     // engagement decay by age in days: 0.35 + 0.65 * 0.9^age, by repeated multiplication
