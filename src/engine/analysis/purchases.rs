@@ -5,8 +5,10 @@
 //! (`purchase_event`, `amount`); [`resolve`] checks both against the data once and gives a
 //! [`Purchases`] that answers per event. The rules, the same everywhere:
 //! - a purchase is an event of the purchase event (with its filters, if the spec has any);
-//! - its amount is the property's value; a refund is a negative amount; an amount of 0 is
-//!   still a purchase;
+//! - its amount is the property's value; an amount of 0 is still a purchase;
+//! - an event of the purchase event with a negative amount is a refund: it lowers revenue
+//!   (revenue is net) but is not a purchase (not in purchase counts, paying users,
+//!   frequency);
 //! - a purchase without an amount counts as a purchase of 0, and a warning
 //!   (`amount_missing`, value = how many) says so.
 //!
@@ -99,10 +101,16 @@ impl Purchases<'_> {
         }
     }
 
-    /// True when event `i` of user `u` is a purchase (the shared filters are not checked:
+    /// True when purchase event `i` is a refund (a negative amount).
+    #[inline]
+    pub fn is_refund(&self, i: usize) -> bool {
+        self.amounts[i] < 0.0
+    }
+
+    /// True when event `i` of user `u` is of the purchase event (a purchase or a refund) (the shared filters are not checked:
     /// see [`Scoped::keep`]).
     #[inline]
-    pub fn is_purchase(&self, scope: &Scoped, i: usize, u: u32) -> bool {
+    pub fn is_purchase_event(&self, scope: &Scoped, i: usize, u: u32) -> bool {
         scope.matches(&self.matcher, i, u)
     }
 }
