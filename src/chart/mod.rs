@@ -101,6 +101,8 @@ macro_rules! chart_dispatch {
 }
 crate::for_each_analysis!(chart_dispatch);
 
+pub mod daily;
+
 /// Colours of series, in order (colour-blind friendly, after Tableau 10).
 pub const PALETTE: [RGBColor; 10] = [
     RGBColor(78, 121, 167),

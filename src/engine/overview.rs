@@ -5,7 +5,7 @@
 
 use crate::engine::ingest::{ColumnRoles, ImportReport, Reject, RejectReason};
 use crate::engine::store::{EventStore, PropertyKind, PropertyValues};
-use crate::engine::time::format_rfc3339;
+use crate::engine::time::{format_rfc3339, DAY};
 use serde::{Deserialize, Serialize};
 
 /// True when no user has two different non-null values (`key(i)` of event `i`, `null`
@@ -62,6 +62,30 @@ pub struct Overview {
     pub container: String,
     /// Approximate memory held by the store, in bytes.
     pub store_bytes: u64,
+    /// Events per UTC day, from the day of the first event to the day of the last (empty
+    /// when the data spans more than [`MAX_DAYS`]).
+    pub per_day: Vec<u64>,
+}
+
+/// The longest span [`Overview::per_day`] covers (a bogus 1970 timestamp beside 2025 data
+/// would otherwise make a 20,000-bar chart).
+pub const MAX_DAYS: i64 = 3_660;
+
+/// Events per UTC day from the first event's day (see [`Overview::per_day`]).
+fn events_per_day(store: &EventStore) -> Vec<u64> {
+    let Some((first, last)) = store.time_span() else {
+        return Vec::new();
+    };
+    let day0 = first.div_euclid(DAY);
+    let days = last.div_euclid(DAY) - day0 + 1;
+    if days > MAX_DAYS {
+        return Vec::new();
+    }
+    let mut counts = vec![0u64; days as usize];
+    for &t in store.times() {
+        counts[(t.div_euclid(DAY) - day0) as usize] += 1;
+    }
+    counts
 }
 
 /// An event name and its volume.
@@ -245,6 +269,7 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
         shape: report.shape.clone(),
         container: report.container.clone(),
         store_bytes: store.heap_bytes() as u64,
+        per_day: events_per_day(store),
     }
 }
 
@@ -273,5 +298,7 @@ mod tests {
             .map(|p| (p.name.as_str(), p.per_user))
             .collect();
         assert_eq!(per_user, [("plan", true), ("page", false), ("score", true)]);
+        // 2025-01-01: 2 events, 01-02: 1, 01-03: 1 (dates without a time are UTC midnight)
+        assert_eq!(o.per_day, [2, 1, 1]);
     }
 }

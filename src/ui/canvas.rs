@@ -12,11 +12,41 @@ use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+/// What a [`Chart`] draws.
+#[derive(Clone, PartialEq)]
+pub enum Picture {
+    /// An analysis result (its registry chart).
+    Result(Rc<AnalysisResult>),
+    /// Events per UTC day from day number `first_day` (the overview).
+    Daily {
+        /// Day number (since 1970-01-01) of the first bar.
+        first_day: i64,
+        /// Events per day.
+        counts: Rc<Vec<u64>>,
+    },
+}
+
+impl Picture {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+        lang: Lang,
+        scale: f64,
+    ) -> chart::Drawn {
+        match self {
+            Picture::Result(r) => chart::draw(area, r, &chart_labels(lang), scale),
+            Picture::Daily { first_day, counts } => {
+                chart::daily::draw(area, *first_day, counts, t(lang, "events"), scale)
+            }
+        }
+    }
+}
+
 /// Props of [`Chart`].
 #[derive(Properties, PartialEq)]
 pub struct ChartProps {
     /// What to draw.
-    pub result: Rc<AnalysisResult>,
+    pub picture: Picture,
     /// Language of the labels.
     pub lang: Lang,
     /// CSS height in pixels.
@@ -24,12 +54,7 @@ pub struct ChartProps {
     pub height: u32,
 }
 
-fn draw(
-    canvas: &HtmlCanvasElement,
-    result: &AnalysisResult,
-    lang: Lang,
-    height: u32,
-) -> chart::Drawn {
+fn draw(canvas: &HtmlCanvasElement, picture: &Picture, lang: Lang, height: u32) -> chart::Drawn {
     let scale = web_sys::window()
         .map_or(1.0, |w| w.device_pixel_ratio())
         .max(1.0);
@@ -39,9 +64,19 @@ fn draw(
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
-    let frame = chart::draw(&root, result, &chart_labels(lang), scale)?;
+    let frame = picture.draw(&root, lang, scale)?;
     root.present().map_err(|e| e.to_string())?;
     Ok(frame)
+}
+
+/// Width and height of a downloaded SVG chart.
+const SVG_SIZE: (u32, u32) = (960, 420);
+
+/// `result` drawn as an SVG document (for the "SVG" download).
+pub fn svg(result: &AnalysisResult, lang: Lang) -> Result<String, String> {
+    chart::svg(SVG_SIZE.0, SVG_SIZE.1, |root| {
+        chart::draw(root, result, &chart_labels(lang), 1.0)
+    })
 }
 
 /// Draws `result` on a canvas after every render that changes it, with hover values.
@@ -52,10 +87,10 @@ pub fn chart_canvas(p: &ChartProps) -> Html {
     let point = use_state(|| None::<usize>);
     {
         let (node, frame, point) = (node.clone(), frame.clone(), point.clone());
-        let (result, lang, height) = (p.result.clone(), p.lang, p.height);
-        use_effect_with((result, lang, height), move |(result, lang, height)| {
+        let (picture, lang, height) = (p.picture.clone(), p.lang, p.height);
+        use_effect_with((picture, lang, height), move |(picture, lang, height)| {
             if let Some(canvas) = node.cast::<HtmlCanvasElement>() {
-                match draw(&canvas, result, *lang, *height) {
+                match draw(&canvas, picture, *lang, *height) {
                     Ok(f) => frame.set(f.map(Rc::new)),
                     Err(e) => gloo::console::error!(format!("chart: {e}")),
                 }

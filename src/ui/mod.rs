@@ -143,6 +143,9 @@ pub enum Action {
     CancelRun(&'static str),
     /// Close the error banner.
     DismissError,
+    /// The browser went Back or Forward to the page with this URL hash query (`None`: the
+    /// overview).
+    Navigate(Option<Query>),
 }
 
 impl Reducible for State {
@@ -159,6 +162,24 @@ impl Reducible for State {
             }
             Action::CancelLoad => s.loading = None,
             Action::DismissError => s.error = None,
+            Action::Navigate(q) => match q {
+                None if s.dataset.is_some() => s.tab = Tab::Overview,
+                None => return self,
+                Some(q) if s.dataset.is_none() => s.linked = Some(q),
+                Some(q) => {
+                    let tab = tab_of(&q);
+                    let Tab::Analysis(kind) = tab else {
+                        return self;
+                    };
+                    // the panel starts again from the page's query unless it shows it already
+                    if s.outcomes.get(kind).is_some_and(|(_, last, _)| *last != q) {
+                        s.outcomes.remove(kind);
+                    }
+                    s.tab = tab;
+                    s.scope = q.scope.clone();
+                    s.linked = Some(q);
+                }
+            },
             Action::RunStarted(kind, id, q) => {
                 s.outcomes.insert(kind, (id, q, Outcome::Running));
             }
@@ -378,15 +399,34 @@ pub mod hash {
         Query::from_json(&json).ok()
     }
 
-    /// Replaces the URL hash with `q` (no history entry, no request).
+    /// Puts `q` in the URL hash (no request): a new history entry when the page showed
+    /// another analysis (so Back returns to it), else in place of the current one (the
+    /// builder's changes do not fill the history).
     pub fn write(q: &Query) {
         let json = q.to_json();
         let url = format!(
             "#spec={}",
             String::from(js_sys::encode_uri_component(&json))
         );
+        let push = read().is_none_or(|now| now.spec.kind() != q.spec.kind());
+        set(&url, push);
+    }
+
+    /// Marks the overview in the URL (a new history entry when an analysis was shown).
+    pub fn write_overview() {
+        if read().is_some() {
+            set("#overview", true);
+        }
+    }
+
+    fn set(url: &str, push: bool) {
+        let null = wasm_bindgen::JsValue::NULL;
         if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
-            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            let _ = if push {
+                h.push_state_with_url(&null, "", Some(url))
+            } else {
+                h.replace_state_with_url(&null, "", Some(url))
+            };
         }
     }
 }
@@ -422,6 +462,18 @@ pub fn app() -> Html {
     };
     let lang = state.lang;
     use_effect_with(lang, |l| l.apply());
+    {
+        // Back and Forward move between analyses inside the page; the dataset stays
+        let d = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "popstate", move |_| {
+                    d.dispatch(Action::Navigate(hash::read()))
+                })
+            });
+            move || drop(listener)
+        });
+    }
     let toggle = {
         let d = state.dispatcher();
         Callback::from(move |_| {
@@ -444,8 +496,21 @@ pub fn app() -> Html {
                 let d = state.dispatcher();
                 let selected = state.tab == tab;
                 let class = if selected { "tab active" } else { "tab" };
+                // the URL follows the tab (its last query; a new one is written when it runs)
+                let shown = match tab {
+                    Tab::Analysis(k) => state.outcomes.get(k).map(|(_, q, _)| q.clone()),
+                    Tab::Overview => None,
+                };
+                let onclick = Callback::from(move |_| {
+                    match (&shown, tab) {
+                        (Some(q), _) => hash::write(q),
+                        (None, Tab::Overview) => hash::write_overview(),
+                        (None, _) => {}
+                    }
+                    d.dispatch(Action::Tab(tab))
+                });
                 html! {
-                    <button class={class} role="tab" aria-selected={selected.to_string()} data-tab={tab.key()} onclick={Callback::from(move |_| d.dispatch(Action::Tab(tab)))}>
+                    <button class={class} role="tab" aria-selected={selected.to_string()} data-tab={tab.key()} {onclick}>
                         { t(lang, tab.key()) }
                     </button>
                 }
@@ -530,6 +595,15 @@ pub fn download(name: &str, mime: &str, data: &[u8]) -> Result<(), wasm_bindgen:
     a.set_download(name);
     a.click();
     web_sys::Url::revoke_object_url(&url)
+}
+
+/// Copies the page's address (the analysis's spec is in its hash, never data) to the
+/// clipboard.
+pub fn copy_link() -> Result<(), wasm_bindgen::JsValue> {
+    let w = web_sys::window().ok_or("no window")?;
+    let href = w.location().href()?;
+    let _ = w.navigator().clipboard().write_text(&href);
+    Ok(())
 }
 
 /// Saves the chart currently on the page as a PNG.

@@ -1,7 +1,9 @@
 //! The overview tab: what was loaded, what was rejected and why.
 
+use super::canvas::{Chart, Picture};
 use super::i18n::{t, Lang};
-use super::{bytes, count};
+use super::{bytes, count, pct};
+use crate::engine::time::days_from_civil;
 use crate::protocol::LoadedReply;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -57,7 +59,7 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
         let w = format!("width: {:.1}%", e.events as f64 / max_events as f64 * 100.0);
         html! {
             <tr key={e.name.clone()}>
-                <td class="name">{ e.name.clone() }</td>
+                <td class="name" title={e.name.clone()}>{ e.name.clone() }</td>
                 <td class="num">{ count(e.events) }</td>
                 <td class="num">{ count(e.users) }</td>
                 <td class="barcell"><div class="hbar" style={w}></div></td>
@@ -74,12 +76,15 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             (Some(a), Some(b)) => format!(" [{a} … {b}]"),
             _ => String::new(),
         };
+        let empty = 1.0 - pr.non_null as f64 / o.events.max(1) as f64;
+        let top = top.join(", ");
         html! {
             <tr key={pr.name.clone()}>
-                <td class="name">{ pr.name.clone() }</td>
+                <td class="name" title={pr.name.clone()}>{ pr.name.clone() }</td>
                 <td>{ pr.kind.clone() }{ range }{ if pr.per_user { format!(" · {}", t(lang, "user_property")) } else { String::new() } }</td>
                 <td class="num">{ count(pr.distinct) }</td>
-                <td class="small">{ top.join(", ") }</td>
+                <td class="num" data-testid="empty-share">{ pct(empty) }</td>
+                <td class="small top-values" title={top.clone()}>{ top }</td>
             </tr>
         }
     });
@@ -92,6 +97,23 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
         <tr><td class="num">{ s.line }</td><td>{ reason_text(lang, &s.reason, &s.reason) }</td><td class="small">{ s.detail.clone() }</td></tr>
     });
     let c = &o.columns;
+    // bars from the UTC day of the first event (the overview's timestamps are UTC)
+    let daily = o
+        .first_event
+        .as_deref()
+        .and_then(|f| {
+            let day = |r: std::ops::Range<usize>| f.get(r).and_then(|x| x.parse::<i64>().ok());
+            Some(days_from_civil(
+                day(0..4)?,
+                day(5..7)? as u32,
+                day(8..10)? as u32,
+            ))
+        })
+        .filter(|_| !o.per_day.is_empty())
+        .map(|first_day| Picture::Daily {
+            first_day,
+            counts: Rc::new(o.per_day.clone()),
+        });
     html! {
         <div class="overview">
             <div class="cards">
@@ -103,6 +125,10 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                 { card(t(lang, "time_span"), span, "span") }
                 { card(t(lang, "memory"), bytes(o.store_bytes), "memory") }
             </div>
+            if let Some(picture) = daily {
+                <h3>{ t(lang, "events_per_day") }</h3>
+                <div data-testid="per-day"><Chart picture={picture} lang={lang} height={160} /></div>
+            }
             <p class="muted small">
                 { t(lang, "columns") }{": "}
                 { t(lang, "user_col") }{" = "}<code>{ c.user.clone() }</code>{" · "}
@@ -123,7 +149,7 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                 <div>
                     <h3>{ t(lang, "properties") }{ format!(" ({})", o.properties.len()) }</h3>
                     <table class="grid">
-                        <thead><tr><th>{ t(lang, "property") }</th><th>{ t(lang, "type") }</th><th class="num">{ t(lang, "distinct") }</th><th>{ t(lang, "top_values") }</th></tr></thead>
+                        <thead><tr><th>{ t(lang, "property") }</th><th>{ t(lang, "type") }</th><th class="num">{ t(lang, "distinct") }</th><th class="num" title={t(lang, "empty_share_hint")}>{ t(lang, "empty_share") }</th><th>{ t(lang, "top_values") }</th></tr></thead>
                         <tbody>{ for props }</tbody>
                     </table>
                     <h3>{ t(lang, "rejects") }</h3>

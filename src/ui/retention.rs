@@ -22,7 +22,7 @@ use yew::prelude::*;
 fn heat(rate: f64) -> String {
     // white → blue, text turns white on dark cells
     let a = (rate.clamp(0.0, 1.0)).sqrt();
-    let fg = if a > 0.6 { "#fff" } else { "#1f2937" };
+    let fg = if a > 0.6 { "#fff" } else { "var(--ink)" };
     format!("background: rgba(78,121,167,{a:.3}); color: {fg}")
 }
 

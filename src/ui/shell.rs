@@ -2,7 +2,7 @@
 //! downloads, chart. A panel (`funnel.rs`, `retention.rs`, ...) supplies only its builder
 //! and its tables; running, errors, the chart and the CSV / PNG downloads live here once.
 
-use super::canvas::Chart;
+use super::canvas::{Chart, Picture};
 use super::i18n::{t, Lang};
 use super::{Engine, Outcome};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec, Query, Spec};
@@ -179,6 +179,12 @@ pub fn shell(p: &ShellProps) -> Html {
         _ => html! {},
     };
     let result = p.panel.result();
+    // what a screen reader hears when the result changes (errors are alerts above)
+    let announce = match last {
+        Some((_, Outcome::Done(_, r))) => format!("{} {:.1} ms", t(lang, "result_ready"), r.ms),
+        Some((_, Outcome::Running)) => t(lang, "running").to_string(),
+        _ => String::new(),
+    };
     html! {
         <div class="analysis">
             <div class="builder">
@@ -193,37 +199,76 @@ pub fn shell(p: &ShellProps) -> Html {
                 if stale { <div class="stale muted small" data-testid="stale">{ t(lang, "stale") }</div> }
             </div>
             <div class={if stale || running { "results stale" } else { "results" }} aria-busy={(stale || running).to_string()}>
-                { exports(lang, kind, &result) }
+                <div class="sr-only" aria-live="polite" data-testid="announce">{ announce }</div>
+                <Exports lang={lang} name={kind} result={result.clone()} />
                 { warnings }
-                if let Some(r) = result.clone() { <Chart result={r} lang={lang} height={p.chart_height} /> }
+                if let Some(r) = result.clone() { <Chart picture={Picture::Result(r)} lang={lang} height={p.chart_height} /> }
                 { p.body.clone() }
             </div>
         </div>
     }
 }
 
-/// "CSV" and "PNG" buttons for a finished result.
-fn exports(lang: Lang, name: &'static str, result: &Option<Rc<AnalysisResult>>) -> Html {
-    let Some(r) = result.clone() else {
+/// Props of [`Exports`].
+#[derive(Properties, PartialEq)]
+struct ExportsProps {
+    lang: Lang,
+    name: &'static str,
+    result: Option<Rc<AnalysisResult>>,
+}
+
+/// "CSV", "PNG" and "SVG" downloads of a finished result, and "copy link".
+#[function_component(Exports)]
+fn exports(p: &ExportsProps) -> Html {
+    let copied = use_state(|| false);
+    let Some(r) = p.result.clone() else {
         return html! {};
     };
-    let csv = Callback::from(move |_| {
-        let text = crate::engine::analysis::table::spreadsheet_csv(&r);
-        // a BOM so spreadsheet programs read the UTF-8 (Chinese names) correctly
-        let data = [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat();
-        if let Err(e) = super::download(&format!("loupe-{name}.csv"), "text/csv", &data) {
-            gloo::console::error!(e);
-        }
-    });
+    let (lang, name) = (p.lang, p.name);
+    let csv = {
+        let r = r.clone();
+        Callback::from(move |_| {
+            let text = crate::engine::analysis::table::spreadsheet_csv(&r);
+            // a BOM so spreadsheet programs read the UTF-8 (Chinese names) correctly
+            let data = [&b"\xEF\xBB\xBF"[..], text.as_bytes()].concat();
+            if let Err(e) = super::download(&format!("loupe-{name}.csv"), "text/csv", &data) {
+                gloo::console::error!(e);
+            }
+        })
+    };
     let png = Callback::from(move |_| {
         if let Err(e) = super::download_chart_png(&format!("loupe-{name}.png")) {
             gloo::console::error!(e);
         }
     });
+    let svg = Callback::from(move |_| {
+        let done = super::canvas::svg(&r, lang).and_then(|text| {
+            super::download(
+                &format!("loupe-{name}.svg"),
+                "image/svg+xml",
+                text.as_bytes(),
+            )
+            .map_err(|e| format!("{e:?}"))
+        });
+        if let Err(e) = done {
+            gloo::console::error!(e);
+        }
+    });
+    let copy = {
+        let copied = copied.clone();
+        Callback::from(move |_| match super::copy_link() {
+            Ok(()) => copied.set(true),
+            Err(e) => gloo::console::error!(e),
+        })
+    };
     html! {
         <div class="exports">
             <button class="secondary small" onclick={csv} data-testid="download-csv" title={t(lang, "download_csv")}>{"⤓ CSV"}</button>
             <button class="secondary small" onclick={png} data-testid="download-png" title={t(lang, "download_png")}>{"⤓ PNG"}</button>
+            <button class="secondary small" onclick={svg} data-testid="download-svg" title={t(lang, "download_svg")}>{"⤓ SVG"}</button>
+            <button class="secondary small" onclick={copy} data-testid="copy-link" title={t(lang, "copy_link_hint")}>
+                { if *copied { t(lang, "link_copied") } else { t(lang, "copy_link") } }
+            </button>
         </div>
     }
 }

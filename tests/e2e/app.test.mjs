@@ -42,9 +42,9 @@ const bigPath = path.join(OUT, 'big.csv');
 before(async () => {
   loupe('sample', '--users', '3000', '--seed', '7', '--out', csvPath);
   fs.appendFileSync(csvPath, [
-    ',view_item,2025-09-03T10:00:00Z,ios,US,organic,',        // missing user
-    'u999999,view_item,not-a-time,ios,US,organic,',           // bad timestamp
-    'u999998,view_item,2025-09-03T10:00:00Z,ios',             // wrong field count
+    ',view_item,2025-09-03T10:00:00Z,ios,US,organic,,/,control',     // missing user
+    'u999999,view_item,not-a-time,ios,US,organic,,/,control',        // bad timestamp
+    'u999998,view_item,2025-09-03T10:00:00Z,ios',                    // wrong field count
   ].join('\n') + '\n');
   server = await serve(DIST);
   origin = `http://127.0.0.1:${server.address().port}`;
@@ -116,6 +116,7 @@ test('overview of a CSV equals `loupe inspect`', async () => {
   await loadCsv(csvPath);
   const cli = JSON.parse(loupe('inspect', csvPath, '--json'));
   assert.equal(cli.rejected, 3);
+  assert.deepEqual(cli.rejected_by_reason.map((r) => r.reason).sort(), ['bad_time', 'field_count', 'missing_user']);
   const text = async (id) => page.textContent(`[data-testid=${id}]`);
   assert.equal(num(await text('rows-in')), cli.rows_in);
   assert.equal(num(await text('imported')), cli.imported);
@@ -618,6 +619,45 @@ test('a weekly lifecycle of the sample equals `loupe run`', async () => {
   assert.deepEqual(missingKeys, [], 'UI strings without a translation');
   await page.screenshot({ path: path.join(OUT, 'lifecycle-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
+});
+
+test('Back and Forward step through analyses and keep the dataset; SVG, link and announcements', async () => {
+  // the sample is loaded and the lifecycle shown (previous test)
+  const shown = (kind) => page.waitForFunction((k) =>
+    decodeURIComponent(location.hash).includes(`"analysis":"${k}"`)
+    && document.querySelector(`[data-tab=${k}]`)?.getAttribute('aria-selected') === 'true'
+    && document.querySelector('[data-testid=timing]'), kind);
+  await shown('lifecycle');
+  await tab('trends');
+  await shown('trends');
+  await tab('retention');
+  await shown('retention');
+  const depth = await page.evaluate(() => history.length);
+  await page.evaluate(() => history.back());
+  await shown('trends');
+  await page.evaluate(() => history.back());
+  await shown('lifecycle');
+  await page.evaluate(() => history.forward());
+  await shown('trends');
+  // the same page all along: the dataset is still loaded, nothing was fetched again
+  assert.equal(await page.textContent('[data-testid=dataset-name]'), 'sample');
+  assert.equal(await page.evaluate(() => history.length), depth);
+  // a builder change replaces the entry instead of adding one
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.waitForFunction(() => decodeURIComponent(location.hash).includes('"interval":"week"'));
+  assert.equal(await page.evaluate(() => history.length), depth);
+  assert.match(await page.textContent('[data-testid=announce]'), /^Result ready in [0-9.]+ ms$/);
+  const [svgDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-svg]')]);
+  assert.equal(svgDl.suggestedFilename(), 'loupe-trends.svg');
+  const svg = fs.readFileSync(await svgDl.path(), 'utf8');
+  assert.match(svg, /^<svg[^>]*width="960"/);
+  assert.ok((svg.match(/<text/g) || []).length > 5, 'the SVG has its axis labels');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await page.click('[data-testid=copy-link]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=copy-link]').textContent === 'Link copied');
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(link, page.url());
+  assert.ok(decodeURIComponent(new URL(link).hash).includes('"analysis":"trends"'));
 });
 
 test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe inspect`', async () => {
