@@ -6,7 +6,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 PORT ?= 8080
 
-.PHONY: setup serve dist cli test test-native test-wasm test-e2e crosscheck bench fmt lint clean
+.PHONY: setup serve dist cli test test-native test-wasm test-e2e crosscheck bench screenshots fmt lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -39,6 +39,10 @@ crosscheck: cli
 
 test-e2e: dist cli
 	node --test tests/e2e/
+
+## a PNG of every view in en and zh (and 400 px / dark mode) in target/screenshots/
+screenshots: dist
+	node scripts/screenshots.mjs
 
 ## benchmarks (not part of `make test`)
 bench: cli

@@ -45,9 +45,9 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
     chromium chromium-driver fonts-noto-cjk
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing pinned node tools (binaryen for wasm-opt, playwright-core)"
+  log "installing pinned node tools (binaryen for wasm-opt, playwright-core, axe-core)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

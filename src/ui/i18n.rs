@@ -441,6 +441,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("err_no_data", "No data loaded", "尚未加载数据"),
     ("err_bad_request", "Bad request", "请求无效"),
     ("err_engine_stopped", "The engine stopped", "分析引擎已停止"),
+    (
+        "err_engine_restarted",
+        "The engine stopped and was restarted; the file is being loaded again and the analysis on screen will run again",
+        "分析引擎意外停止，已重新启动：正在重新加载文件，当前分析将自动重新运行",
+    ),
+    (
+        "err_engine_stopped_twice",
+        "The engine stopped twice on this file. A browser tab gives the engine at most 4 GB of memory, and loading needs about 1.4 times the file's uncompressed size: try a smaller export, or the command-line tool",
+        "分析引擎在此文件上两次停止。浏览器标签页最多只能给引擎 4 GB 内存，而加载约需文件未压缩大小的 1.4 倍：请换用更小的导出文件，或使用命令行工具",
+    ),
     ("lifecycle", "Lifecycle", "生命周期"),
     ("lc_new", "New", "新增"),
     ("lc_returning", "Returning", "回访"),

@@ -98,6 +98,9 @@ pub struct Loading {
     pub progress: Option<Progress>,
     /// File size in bytes, when known.
     pub size: Option<u64>,
+    /// A reload after the engine stopped: the tab, the scope and the analysis on screen
+    /// stay as they were.
+    pub recovering: bool,
 }
 
 /// Everything the page shows.
@@ -143,6 +146,16 @@ pub enum Action {
     CancelRun(&'static str),
     /// Close the error banner.
     DismissError,
+    /// The engine stopped while holding the dataset; `again` when the same file stopped
+    /// it before. `size` is the file's size when known.
+    EngineStopped {
+        /// The same file already stopped an engine once.
+        again: bool,
+        /// File name.
+        name: String,
+        /// File size in bytes, when known.
+        size: Option<u64>,
+    },
     /// The browser went Back or Forward to the page with this URL hash query (`None`: the
     /// overview).
     Navigate(Option<Query>),
@@ -157,8 +170,35 @@ impl Reducible for State {
             Action::ToggleLang => s.lang = s.lang.toggle(),
             Action::Tab(tab) => s.tab = tab,
             Action::LoadStarted(l) => {
+                if !l.recovering {
+                    s.error = None;
+                }
                 s.loading = Some(l);
-                s.error = None;
+            }
+            Action::EngineStopped { again, name, size } => {
+                // nothing running will finish
+                for (_, _, o) in s.outcomes.values_mut() {
+                    if *o == Outcome::Running {
+                        *o =
+                            Outcome::Failed(UserError::new("engine_stopped", "the engine stopped"));
+                    }
+                }
+                let size = size.map(bytes).unwrap_or_default();
+                if again {
+                    // no engine holds the file: back to the first page, ready for another
+                    s.loading = None;
+                    s.dataset = None;
+                    s.outcomes.clear();
+                }
+                s.error = Some(if again {
+                    UserError::new("engine_stopped_twice", format!("{name} {size}"))
+                } else {
+                    // the analysis on screen comes back once the file is loaded again
+                    if let Tab::Analysis(kind) = s.tab {
+                        s.linked = s.outcomes.get(kind).map(|(_, q, _)| q.clone());
+                    }
+                    UserError::new("engine_restarted", name)
+                });
             }
             Action::CancelLoad => s.loading = None,
             Action::DismissError => s.error = None,
@@ -197,11 +237,20 @@ impl Reducible for State {
                     _ => return self,
                 },
                 Reply::Loaded(r) => {
-                    if s.loading.as_ref().is_some_and(|l| l.id == id) {
-                        s.loading = None;
+                    if let Some(l) = s.loading.take_if(|l| l.id == id) {
                         s.dataset = Some(Rc::new(*r));
                         s.generation += 1;
                         s.outcomes.clear();
+                        if l.recovering {
+                            // the same file again: the same tab, scope and analysis
+                            if s.error
+                                .as_ref()
+                                .is_some_and(|e| e.code == "engine_restarted")
+                            {
+                                s.error = None;
+                            }
+                            return Rc::new(s);
+                        }
                         s.tab = s.linked.as_ref().map_or(Tab::Overview, tab_of);
                         // filters and dates name another file's properties and days: a new
                         // file starts from all of its data (a link brings its own scope)
@@ -248,12 +297,26 @@ impl Reducible for State {
     }
 }
 
+/// Where a dataset comes from: what a new worker reads when the old one stopped.
+#[derive(Clone)]
+enum Source {
+    /// A file the user chose (the page keeps the handle, never the bytes).
+    File(web_sys::File),
+    /// The built-in sample.
+    Sample,
+}
+
 /// The workers the page holds: the one with the current dataset, and one loading a new
 /// file (swapped in on success, terminated on cancel or failure).
 #[derive(Default)]
 pub struct Workers {
     active: Option<WorkerClient>,
-    loading: Option<(u32, WorkerClient)>,
+    /// The load id of the active worker, and where its dataset came from.
+    active_source: Option<(u32, Source)>,
+    /// How many engines the active dataset's source stopped in a row.
+    stops: u32,
+    /// A load in progress: its id, worker, source, and whether it reloads after a stop.
+    loading: Option<(u32, WorkerClient, Source, bool)>,
     next_id: u32,
     /// The last query sent per analysis, with the dataset generation it ran on.
     sent: Vec<(&'static str, u32, Query)>,
@@ -279,24 +342,54 @@ impl Engine {
         w.next_id
     }
 
-    fn start_load(&self, name: String, size: Option<u64>, send: impl FnOnce(&WorkerClient, u32)) {
+    fn start_load(&self, source: Source, recovering: bool) {
+        let (name, size) = match &source {
+            Source::File(f) => (f.name(), Some(f.size() as u64)),
+            Source::Sample => ("sample".to_string(), None),
+        };
         let id = self.next_id();
-        let workers = self.workers.clone();
-        let dispatch = self.dispatch.clone();
+        let engine = self.clone();
         let client = WorkerClient::spawn(move |rid, reply| {
+            let mut stopped = None;
             {
-                let mut w = workers.borrow_mut();
-                let mine = w.loading.as_ref().is_some_and(|(lid, _)| *lid == id);
+                let mut w = engine.workers.borrow_mut();
+                let mine = w.loading.as_ref().is_some_and(|(lid, ..)| *lid == id);
+                let active = w.active_source.as_ref().is_some_and(|(aid, _)| *aid == id);
                 match &reply {
                     Reply::Loaded(_) if mine && rid == id => {
-                        let (_, c) = w.loading.take().expect("checked above");
+                        let (_, c, source, _) = w.loading.take().expect("checked above");
                         w.active = Some(c); // drops (terminates) the previous worker
+                        w.active_source = Some((id, source));
+                    }
+                    // the reload after a stop stopped too: the file is the cause
+                    Reply::Error(_) if mine && rid == 0 && recovering => {
+                        stopped = w.loading.take().map(|(_, _, s, _)| (s, 2));
                     }
                     Reply::Error(_) if mine && (rid == id || rid == 0) => {
                         w.loading = None;
                     }
+                    // the worker holding the dataset stopped (out of memory, a bug)
+                    Reply::Error(_) if active && rid == 0 => {
+                        w.stops += 1;
+                        w.active = None;
+                        stopped = w.active_source.take().map(|(_, s)| (s, w.stops));
+                    }
                     _ => {}
                 }
+            }
+            if let Some((source, stops)) = stopped {
+                let (name, size) = match &source {
+                    Source::File(f) => (f.name(), Some(f.size() as u64)),
+                    Source::Sample => ("sample".to_string(), None),
+                };
+                let again = stops > 1;
+                engine
+                    .dispatch
+                    .dispatch(Action::EngineStopped { again, name, size });
+                if !again {
+                    engine.start_load(source, true);
+                }
+                return;
             }
             // a failure of the worker itself belongs to the load that started it
             let rid = if rid == 0 && matches!(reply, Reply::Error(_)) {
@@ -304,17 +397,24 @@ impl Engine {
             } else {
                 rid
             };
-            dispatch.dispatch(Action::Reply(rid, reply));
+            engine.dispatch.dispatch(Action::Reply(rid, reply));
         });
         match client {
             Ok(c) => {
-                send(&c, id);
-                self.workers.borrow_mut().loading = Some((id, c));
+                match &source {
+                    Source::File(f) => c.load_file(id, f, "{}"),
+                    Source::Sample => c.request(id, &Request::LoadSample),
+                }
+                if !recovering {
+                    self.workers.borrow_mut().stops = 0;
+                }
+                self.workers.borrow_mut().loading = Some((id, c, source, recovering));
                 self.dispatch.dispatch(Action::LoadStarted(Loading {
                     id,
                     name,
                     progress: None,
                     size,
+                    recovering,
                 }));
             }
             Err(e) => self.dispatch.dispatch(Action::Reply(
@@ -326,16 +426,12 @@ impl Engine {
 
     /// Loads a file in a fresh worker.
     pub fn load_file(&self, file: web_sys::File) {
-        let name = file.name();
-        let size = file.size() as u64;
-        self.start_load(name, Some(size), move |c, id| c.load_file(id, &file, "{}"));
+        self.start_load(Source::File(file), false);
     }
 
     /// Loads the built-in sample in a fresh worker.
     pub fn load_sample(&self) {
-        self.start_load("sample".into(), None, |c, id| {
-            c.request(id, &Request::LoadSample)
-        });
+        self.start_load(Source::Sample, false);
     }
 
     /// Stops the running load; the previous dataset stays.
@@ -636,6 +732,8 @@ pub fn error_text(lang: Lang, e: &UserError) -> String {
         "cancelled" => t(lang, "err_cancelled"),
         "no_data" => t(lang, "err_no_data"),
         "engine_stopped" => t(lang, "err_engine_stopped"),
+        "engine_restarted" => t(lang, "err_engine_restarted"),
+        "engine_stopped_twice" => t(lang, "err_engine_stopped_twice"),
         _ => t(lang, "err_bad_request"),
     };
     let detail = i18n::spec_message(lang, e.key.as_deref(), &e.params, &e.message);

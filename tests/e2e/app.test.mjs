@@ -19,6 +19,7 @@ import zlib from 'node:zlib';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
+import { eachView, axeViolations } from './views.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DIST = process.env.LOUPE_DIST || path.join(ROOT, 'dist');
@@ -628,6 +629,7 @@ test('Back and Forward step through analyses and keep the dataset; SVG, link and
     && document.querySelector(`[data-tab=${k}]`)?.getAttribute('aria-selected') === 'true'
     && document.querySelector('[data-testid=timing]'), kind);
   await shown('lifecycle');
+  const dataset = await page.textContent('[data-testid=dataset-name]');
   await tab('trends');
   await shown('trends');
   await tab('retention');
@@ -640,7 +642,7 @@ test('Back and Forward step through analyses and keep the dataset; SVG, link and
   await page.evaluate(() => history.forward());
   await shown('trends');
   // the same page all along: the dataset is still loaded, nothing was fetched again
-  assert.equal(await page.textContent('[data-testid=dataset-name]'), 'sample');
+  assert.equal(await page.textContent('[data-testid=dataset-name]'), dataset);
   assert.equal(await page.evaluate(() => history.length), depth);
   // a builder change replaces the entry instead of adding one
   await page.selectOption('[data-testid=interval]', 'week');
@@ -658,6 +660,51 @@ test('Back and Forward step through analyses and keep the dataset; SVG, link and
   const link = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(link, page.url());
   assert.ok(decodeURIComponent(new URL(link).hash).includes('"analysis":"trends"'));
+});
+
+test('every view in English and Chinese has no serious or critical accessibility violation', async () => {
+  // the sample is loaded (previous tests)
+  const found = [];
+  for (const lang of ['en', 'zh']) {
+    await eachView(page, async (name) => {
+      for (const v of await axeViolations(page)) found.push(`${name} (${lang}): ${v}`);
+    });
+    await page.click('[data-testid=lang]');
+  }
+  assert.deepEqual(found, []);
+});
+
+test('when the engine stops, a new one reloads the file and reruns the analysis; twice, the app explains', async () => {
+  // the sample is loaded (previous tests); a weekly trend is on screen
+  const dataset = await page.textContent('[data-testid=dataset-name]');
+  await tab('trends');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.waitForFunction(() => decodeURIComponent(location.hash).includes('"interval":"week"')
+    && document.querySelector('.results')?.getAttribute('aria-busy') === 'false');
+  const before = await page.$$eval('table.grid tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  // an uncaught error in the worker, as a wasm trap or an out-of-memory abort raises
+  const crash = async () => {
+    const workers = page.workers();
+    assert.equal(workers.length, 1, 'one worker holds the dataset');
+    await workers[0].evaluate(() => setTimeout(() => { throw new Error('simulated crash'); }, 0));
+  };
+  await crash();
+  await page.waitForSelector('[data-testid=error]');
+  assert.match(await page.textContent('[data-testid=error]'), /restarted/);
+  // the same file loads in a new worker; the same tab and spec run again
+  await page.waitForFunction(() => !document.querySelector('[data-testid=error]')
+    && document.querySelector('[data-tab=trends]')?.getAttribute('aria-selected') === 'true'
+    && document.querySelector('[data-testid=timing]')
+    && document.querySelector('.results')?.getAttribute('aria-busy') === 'false', null, { timeout: 60_000 });
+  assert.equal(await page.textContent('[data-testid=dataset-name]'), dataset);
+  assert.equal(await page.$eval('[data-testid=interval]', (e) => e.value), 'week');
+  assert.deepEqual(await page.$$eval('table.grid tbody tr', (trs) => trs.map((tr) => tr.textContent)), before);
+  // a second stop on the same file: the reason in plain words, and the app stays usable
+  await crash();
+  await page.waitForFunction(() => /twice/.test(document.querySelector('[data-testid=error]')?.textContent || ''));
+  await page.waitForSelector('[data-testid=dropzone]');
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
 });
 
 test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe inspect`', async () => {
