@@ -16,6 +16,7 @@
 //! The binaries: `app` (the yew page), `worker` (the engine in a Web Worker) and `loupe`
 //! (the native CLI running the same engine on files).
 
+pub mod board;
 pub mod chart;
 pub mod engine;
 pub mod protocol;

@@ -69,9 +69,9 @@ pub fn panel(p: &PanelProps) -> Html {
             if spec.events.is_empty() { <div class="muted small">{ t(lang, "any_event") }</div> }
             { for rows }
             <button class="secondary small" data-testid="add-active-event" onclick={add}>{"+ "}{ t(lang, "add_event") }</button>
-            <label>{ t(lang, "mau_window") }</label>
+            <label for="mau-days">{ t(lang, "mau_window") }</label>
             { select("mau-days", mau_days, &spec.mau_days.to_string(), edit(&spec, |s, v: String| if let Ok(d) = v.parse() { s.mau_days = d })) }
-            <label>{ t(lang, "frequency") }</label>
+            <label for="frequency">{ t(lang, "frequency") }</label>
             { select("frequency", frequency, &json_name(&spec.frequency), edit(&spec, |s, v| if let Some(f) = from_name(&v) { s.frequency = f })) }
         </>
     };
@@ -112,7 +112,7 @@ fn daily(lang: Lang, r: &ActiveUsersResult) -> Html {
     });
     html! {
         <>
-            <div class="scroll tall">
+            <div class="scroll tall" tabindex="0">
                 <table class="grid" data-testid="active-users-table">
                     <thead><tr>
                         <th>{ t(lang, "day") }</th>
@@ -153,7 +153,7 @@ fn frequency_table(lang: Lang, r: &ActiveUsersResult) -> Html {
     html! {
         <>
             <h3>{ title }</h3>
-            <div class="scroll tall">
+            <div class="scroll tall" tabindex="0">
                 <table class="grid" data-testid="frequency-table">
                     <thead><tr><th>{ t(lang, "period") }</th><th class="num">{ t(lang, "users") }</th>{ for head }</tr></thead>
                     <tbody>

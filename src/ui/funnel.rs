@@ -247,16 +247,17 @@ pub fn panel(p: &PanelProps) -> Html {
 
     let builder = html! {
         <>
-            <label>{ t(lang, "preset") }</label>
+            <label for="preset">{ t(lang, "preset") }</label>
             { select("preset", presets, &preset, set_preset) }
             <label>{ t(lang, "steps") }</label>
             <div class="steps">{ for step_rows }</div>
             if n < MAX_STEPS { <button class="secondary small" onclick={add} data-testid="add-step">{"+ "}{ t(lang, "add_step") }</button> }
-            <label>{ t(lang, "order") }</label>
+            <label for="order">{ t(lang, "order") }</label>
             { select("order", orders, &json_name(&spec.order), edit(&spec, |s, v| if let Some(o) = from_name(&v) { s.order = o })) }
-            <label>{ t(lang, "window") }</label>
+            <label for="window-value">{ t(lang, "window") }</label>
             <div class="row">
                 { number_input("window-value", spec.window.value, 1, 100_000, edit(&spec, |s, v: u32| s.window.value = v)) }
+                <label class="sr-only" for="window-unit">{ t(lang, "window") }</label>
                 { select("window-unit", units, &json_name(&spec.window.unit), edit(&spec, |s, v| if let Some(u) = from_name(&v) { s.window.unit = u })) }
             </div>
             <label>{ t(lang, "exclusions") }</label>
@@ -265,23 +266,23 @@ pub fn panel(p: &PanelProps) -> Html {
             <label>{ t(lang, "breakdown") }</label>
             <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={on_breakdown} />
             if spec.breakdown.is_some() {
-                <label>{ t(lang, "attribution") }</label>
+                <label for="attribution">{ t(lang, "attribution") }</label>
                 { select("attribution", attributions, &attribution_key(spec.attribution), edit(&spec, |s, v| if let Some(a) = parse_attribution(&v) { s.attribution = a })) }
             }
             <details class="more">
                 <summary>{ t(lang, "more_options") }</summary>
                 <div class="more-body">
-                <label>{ t(lang, "entry") }</label>
+                <label for="entry">{ t(lang, "entry") }</label>
                 { select("entry", entries, &json_name(&spec.entry), edit(&spec, |s, v| if let Some(e) = from_name(&v) { s.entry = e })) }
-                <label>{ t(lang, "ties") }</label>
+                <label for="ties">{ t(lang, "ties") }</label>
                 { select("ties", ties, &json_name(&spec.ties), edit(&spec, |s, v| if let Some(e) = from_name(&v) { s.ties = e })) }
-                <label>{ t(lang, "range_rule") }</label>
+                <label for="range-rule">{ t(lang, "range_rule") }</label>
                 { select("range-rule", ranges, &json_name(&spec.range), edit(&spec, |s, v| if let Some(e) = from_name(&v) { s.range = e })) }
-                <label>{ t(lang, "counting") }</label>
+                <label for="counting">{ t(lang, "counting") }</label>
                 { select("counting", countings, &json_name(&spec.counting), edit(&spec, |s, v| if let Some(e) = from_name(&v) { s.counting = e })) }
-                <label>{ t(lang, "trend_interval") }</label>
+                <label for="trend-interval">{ t(lang, "trend_interval") }</label>
                 { select("trend-interval", intervals, &json_name(&spec.trend_interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.trend_interval = g })) }
-                <label>{ t(lang, "trace_user") }</label>
+                <label for="trace-user">{ t(lang, "trace_user") }</label>
                 { text_input("trace-user", spec.trace_user.as_deref().unwrap_or(""), t(lang, "user_id"), edit(&spec, |s, v: String| s.trace_user = (!v.trim().is_empty()).then(|| v.trim().to_string()))) }
                 </div>
             </details>
@@ -312,13 +313,13 @@ pub fn panel(p: &PanelProps) -> Html {
     html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
 }
 
-fn step_cells(s: &crate::engine::analysis::funnel::FunnelStepResult, k: usize) -> Html {
+fn step_cells(lang: Lang, s: &crate::engine::analysis::funnel::FunnelStepResult, k: usize) -> Html {
     html! {
         <>
             <td class="num">{ pct(s.conversion) }</td>
             <td class="num">{ if k == 0 { "-".to_string() } else { pct(s.step_conversion) } }</td>
             <td class="num">{ if k == 0 { "-".to_string() } else { count(s.dropped) } }</td>
-            <td class="num">{ s.median_seconds.map(duration).unwrap_or_else(|| "-".into()) }</td>
+            <td class="num">{ s.median_seconds.map(|v| duration(lang, v)).unwrap_or_else(|| "-".into()) }</td>
         </>
     }
 }
@@ -338,7 +339,7 @@ fn steps_table(lang: Lang, r: &FunnelResult) -> Html {
                 <td class="num" data-testid={format!("funnel-conv-{k}")}>{ pct(s.conversion) }</td>
                 <td class="num">{ if k == 0 { "-".to_string() } else { pct(s.step_conversion) } }</td>
                 <td class="num">{ if k == 0 { "-".to_string() } else { count(s.dropped) } }</td>
-                <td class="num">{ s.median_seconds.map(duration).unwrap_or_else(|| "-".into()) }</td>
+                <td class="num">{ s.median_seconds.map(|v| duration(lang, v)).unwrap_or_else(|| "-".into()) }</td>
             </tr>
         }
     });
@@ -364,7 +365,7 @@ fn breakdown_table(lang: Lang, r: &FunnelResult) -> Html {
                     <td class="num">{ k + 1 }</td>
                     <td class="name">{ s.event.clone() }</td>
                     <td class="num">{ count(s.users) }</td>
-                    { step_cells(s, k) }
+                    { step_cells(lang, s, k) }
                 </tr>
             }
         })
@@ -372,7 +373,7 @@ fn breakdown_table(lang: Lang, r: &FunnelResult) -> Html {
     html! {
         <>
             <h3>{ t(lang, "breakdown") }{": "}{ r.breakdown.clone().unwrap_or_default() }</h3>
-            <div class="scroll tall">
+            <div class="scroll tall" tabindex="0">
                 <table class="grid" data-testid="funnel-breakdown-table">
                     <thead><tr><th>{ t(lang, "value") }</th><th class="num">{"#"}</th><th>{ t(lang, "event") }</th><th class="num">{ t(lang, "users") }</th>
                     <th class="num">{ t(lang, "conversion") }</th><th class="num">{ t(lang, "step_conversion") }</th>
@@ -405,7 +406,7 @@ fn histogram(lang: Lang, r: &FunnelResult, chosen: usize, pick: Callback<String>
         let w = b.users as f64 * 100.0 / max as f64;
         html! {
             <tr>
-                <td class="name">{ format!("{} – {}", duration(b.from), duration(b.to)) }</td>
+                <td class="name">{ format!("{} – {}", duration(lang, b.from), duration(lang, b.to)) }</td>
                 <td class="num">{ count(b.users) }</td>
                 <td class="barcell"><div class="hbar" style={format!("width: {w:.1}%")}></div></td>
             </tr>
@@ -435,7 +436,7 @@ fn over_time(lang: Lang, r: &FunnelResult) -> Html {
     html! {
         <>
             <h3>{ t(lang, "conversion_over_time") }</h3>
-            <div class="scroll tall">
+            <div class="scroll tall" tabindex="0">
                 <table class="grid" data-testid="funnel-over-time">
                     <thead><tr><th>{ t(lang, "entry_interval") }</th><th class="num">{ t(lang, "entered") }</th><th class="num">{ t(lang, "converted") }</th><th class="num">{ t(lang, "conversion") }</th></tr></thead>
                     <tbody>{ for rows }</tbody>
@@ -460,7 +461,7 @@ fn trace(lang: Lang, r: &FunnelResult) -> Html {
         <div class="trace" data-testid="trace">
             <h3>{ t(lang, "trace") }{": "}{ tr.user.clone() }</h3>
             <p data-testid="trace-outcome"><b>{ outcome(lang, &tr.outcome) }</b>{" · "}<span class="muted small">{ tr.reason.clone() }</span></p>
-            <div class="scroll tall">
+            <div class="scroll tall" tabindex="0">
                 <table class="grid">
                     <thead><tr><th>{ t(lang, "time") }</th><th>{ t(lang, "event") }</th><th class="num">{ t(lang, "steps") }</th><th></th><th></th></tr></thead>
                     <tbody>{ for rows }</tbody>

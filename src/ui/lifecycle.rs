@@ -40,12 +40,12 @@ pub fn panel(p: &PanelProps) -> Html {
     let on_breakdown = edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b);
     let builder = html! {
         <>
-            <label>{ t(lang, "active_event") }</label>
+            <label for="event">{ t(lang, "active_event") }</label>
             { select("event", event_options(lang, &names, true), spec.event.as_deref().unwrap_or(""), edit(&spec, |s, v| s.event = (!v.is_empty()).then_some(v))) }
             <FilterEditor lang={lang} props={props.clone()} group={spec.event_filters.clone()} on_change={on_filters} id="event-filter" />
-            <label>{ t(lang, "interval") }</label>
+            <label for="interval">{ t(lang, "interval") }</label>
             { select("interval", granularity_options(lang, true), &json_name(&spec.interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
-            <label>{ t(lang, "created_at") }</label>
+            <label for="created-at">{ t(lang, "created_at") }</label>
             { select("created-at", created, spec.created_at.as_deref().unwrap_or(""), edit(&spec, |s, v| s.created_at = (!v.is_empty()).then_some(v))) }
             <label>{ t(lang, "breakdown") }</label>
             <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={on_breakdown} />
@@ -97,7 +97,7 @@ fn table(lang: Lang, r: &LifecycleResult, s: &States, id: &str) -> Html {
         }
     });
     html! {
-        <div class="scroll tall">
+        <div class="scroll tall" tabindex="0">
             <table class="grid" data-testid={id.to_string()}>
                 <thead><tr>
                     <th>{ t(lang, "interval") }</th>

@@ -9,6 +9,7 @@
 //! shared [`shell::Shell`]; the [`scope_bar::ScopeBar`] above them edits the one scope
 //! (date range, filters, time zone) they all run in.
 
+pub mod board;
 pub mod canvas;
 pub mod i18n;
 pub mod landing;
@@ -17,6 +18,7 @@ pub mod scope_bar;
 pub mod shell;
 pub mod widgets;
 
+use crate::board::Board;
 use crate::engine::analysis::Query;
 use crate::engine::spec::Scope;
 use crate::protocol::{LoadedReply, Progress, Reply, Request, RunReply, UserError};
@@ -34,6 +36,8 @@ pub enum Tab {
     Overview,
     /// An analysis.
     Analysis(&'static str),
+    /// The board: several saved analyses on one page.
+    Board,
 }
 
 impl Tab {
@@ -42,6 +46,7 @@ impl Tab {
         match self {
             Tab::Overview => "overview",
             Tab::Analysis(k) => k,
+            Tab::Board => "board",
         }
     }
 }
@@ -124,6 +129,10 @@ pub struct State {
     pub outcomes: HashMap<&'static str, (u32, Query, Outcome)>,
     /// A query from the page's URL hash, applied to the next dataset that loads.
     pub linked: Option<Query>,
+    /// The board being built (in the browser's storage only when the user saves it).
+    pub board: Board,
+    /// The board's runs on the current dataset, by query JSON: request id and outcome.
+    pub board_runs: HashMap<String, (u32, Outcome)>,
 }
 
 /// Everything that changes [`State`].
@@ -156,6 +165,12 @@ pub enum Action {
         /// File size in bytes, when known.
         size: Option<u64>,
     },
+    /// Change the board (add, remove, move, rename or replace its analyses).
+    Board(Board),
+    /// Add an analysis to the board (ignored when it is full: the button says so).
+    BoardAdd(crate::board::BoardItem),
+    /// A board analysis (its query JSON) was sent as request `id`.
+    BoardRunStarted(String, u32),
     /// The browser went Back or Forward to the page with this URL hash query (`None`: the
     /// overview).
     Navigate(Option<Query>),
@@ -202,6 +217,14 @@ impl Reducible for State {
             }
             Action::CancelLoad => s.loading = None,
             Action::DismissError => s.error = None,
+            Action::Board(b) => s.board = b,
+            Action::BoardAdd(item) if s.board.items.len() < crate::board::MAX_ITEMS => {
+                s.board.items.push(item);
+            }
+            Action::BoardAdd(_) => return self,
+            Action::BoardRunStarted(key, id) => {
+                s.board_runs.insert(key, (id, Outcome::Running));
+            }
             Action::Navigate(q) => match q {
                 None if s.dataset.is_some() => s.tab = Tab::Overview,
                 None => return self,
@@ -241,6 +264,7 @@ impl Reducible for State {
                         s.dataset = Some(Rc::new(*r));
                         s.generation += 1;
                         s.outcomes.clear();
+                        s.board_runs.clear();
                         if l.recovering {
                             // the same file again: the same tab, scope and analysis
                             if s.error
@@ -265,7 +289,8 @@ impl Reducible for State {
                     }
                 }
                 Reply::Result(r) => {
-                    for (rid, _, o) in s.outcomes.values_mut() {
+                    let runs = s.outcomes.values_mut().map(|(rid, _, o)| (rid, o));
+                    for (rid, o) in runs.chain(s.board_runs.values_mut().map(|(r, o)| (r, o))) {
                         // a cancelled run's late answer is not shown
                         if *rid == id && *o == Outcome::Running {
                             *o = Outcome::Done(id, Rc::new(*r.clone()));
@@ -278,6 +303,10 @@ impl Reducible for State {
                         s.error = Some(msg);
                     } else if let Some((_, _, o)) =
                         s.outcomes.values_mut().find(|(rid, _, _)| *rid == id)
+                    {
+                        *o = Outcome::Failed(msg);
+                    } else if let Some((_, o)) =
+                        s.board_runs.values_mut().find(|(rid, _)| *rid == id)
                     {
                         *o = Outcome::Failed(msg);
                     } else {
@@ -461,6 +490,37 @@ impl Engine {
         }
     }
 
+    /// Runs a board's analysis `q` (its results are kept apart from the tabs').
+    pub fn run_board(&self, q: &Query) {
+        let id = self.next_id();
+        if let Some(c) = &self.workers.borrow().active {
+            c.request(
+                id,
+                &Request::Run {
+                    query: Box::new(q.clone()),
+                },
+            );
+        }
+        self.dispatch
+            .dispatch(Action::BoardRunStarted(q.to_json(), id));
+    }
+
+    /// Adds an analysis to the board.
+    pub fn add_to_board(&self, item: crate::board::BoardItem) {
+        self.dispatch.dispatch(Action::BoardAdd(item));
+    }
+
+    /// Replaces the board.
+    pub fn set_board(&self, b: Board) {
+        self.dispatch.dispatch(Action::Board(b));
+    }
+
+    /// Shows analysis `q` in its tab (as a link would) and puts it in the page's URL.
+    pub fn open(&self, q: &Query) {
+        hash::write(q);
+        self.dispatch.dispatch(Action::Navigate(Some(q.clone())));
+    }
+
     /// Runs `q` on the dataset of `generation`.
     pub fn run(&self, kind: &'static str, generation: u32, q: Query) {
         {
@@ -549,6 +609,8 @@ pub fn app() -> Html {
             ),
             outcomes: HashMap::new(),
             linked,
+            board: board::saved().unwrap_or_default(),
+            board_runs: HashMap::new(),
         }
     });
     let workers = use_mut_ref(Workers::default);
@@ -586,8 +648,9 @@ pub fn app() -> Html {
             html! { <landing::Landing lang={lang} engine={engine.clone()} loading={state.loading.clone()} /> }
         }
         Some(ds) => {
-            let all =
-                std::iter::once(Tab::Overview).chain(ANALYSES.iter().map(|&k| Tab::Analysis(k)));
+            let all = std::iter::once(Tab::Overview)
+                .chain(ANALYSES.iter().map(|&k| Tab::Analysis(k)))
+                .chain(std::iter::once(Tab::Board));
             let tabs = all.map(|tab| {
                 let d = state.dispatcher();
                 let selected = state.tab == tab;
@@ -595,7 +658,7 @@ pub fn app() -> Html {
                 // the URL follows the tab (its last query; a new one is written when it runs)
                 let shown = match tab {
                     Tab::Analysis(k) => state.outcomes.get(k).map(|(_, q, _)| q.clone()),
-                    Tab::Overview => None,
+                    Tab::Overview | Tab::Board => None,
                 };
                 let onclick = Callback::from(move |_| {
                     match (&shown, tab) {
@@ -608,6 +671,9 @@ pub fn app() -> Html {
                 html! {
                     <button class={class} role="tab" aria-selected={selected.to_string()} data-tab={tab.key()} {onclick}>
                         { t(lang, tab.key()) }
+                        if tab == Tab::Board && !state.board.items.is_empty() {
+                            { format!(" ({})", state.board.items.len()) }
+                        }
                     </button>
                 }
             });
@@ -615,6 +681,9 @@ pub fn app() -> Html {
                 Tab::Overview => {
                     html! { <overview::OverviewPanel lang={lang} data={ds.clone()} /> }
                 }
+                Tab::Board => html! {
+                    <board::BoardPanel lang={lang} engine={engine.clone()} board={state.board.clone()} runs={state.board_runs.clone()} />
+                },
                 Tab::Analysis(kind) => {
                     let on_scope = {
                         let d = state.dispatcher();
@@ -631,6 +700,7 @@ pub fn app() -> Html {
                             .get(kind)
                             .map(|(_, q, o)| (q.clone(), o.clone())),
                         linked: state.linked.clone().filter(|q| q.spec.kind() == kind),
+                        board_full: state.board.items.len() >= crate::board::MAX_ITEMS,
                     };
                     html! {
                         <>
@@ -753,17 +823,19 @@ pub fn pct(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
-/// Formats seconds as a short duration: `45 s`, `3.2 min`, `5.1 h`, `2.3 d`.
-pub fn duration(secs: f64) -> String {
-    if secs < 60.0 {
-        format!("{secs:.0} s")
+/// Formats seconds as a short duration in `lang`: `45 s`, `3.2 min`, `5.1 h`, `2.3 d`
+/// (`45 秒`, `3.2 分钟`, ...).
+pub fn duration(lang: Lang, secs: f64) -> String {
+    let (v, unit) = if secs < 60.0 {
+        (format!("{secs:.0}"), "unit_s")
     } else if secs < 3600.0 {
-        format!("{:.1} min", secs / 60.0)
+        (format!("{:.1}", secs / 60.0), "unit_min")
     } else if secs < 86_400.0 {
-        format!("{:.1} h", secs / 3600.0)
+        (format!("{:.1}", secs / 3600.0), "unit_h")
     } else {
-        format!("{:.1} d", secs / 86_400.0)
-    }
+        (format!("{:.1}", secs / 86_400.0), "unit_d")
+    };
+    format!("{v} {}", t(lang, unit))
 }
 
 /// Formats bytes as MB / kB.

@@ -22,8 +22,22 @@ use yew::prelude::*;
 fn heat(rate: f64) -> String {
     // white → blue, text turns white on dark cells
     let a = (rate.clamp(0.0, 1.0)).sqrt();
-    let fg = if a > 0.6 { "#fff" } else { "var(--ink)" };
-    format!("background: rgba(78,121,167,{a:.3}); color: {fg}")
+    // a solid colour between white and a dark blue, with the text colour that reads best on
+    // it (contrast of at least 4.5:1 either way, in light and dark mode alike)
+    let mix = |c: f64| (255.0 + (c - 255.0) * a).round();
+    let (r, g, b) = (mix(44.0), mix(90.0), mix(140.0));
+    let lin = |c: f64| {
+        let c = c / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    // white text wins when (1.05) / (L + 0.05) > (L + 0.05) / (ink's L 0.0194 + 0.05)
+    let fg = if 1.05 / (lum + 0.05) > (lum + 0.05) / 0.0694 { "#fff" } else { "#1f2937" };
+    format!("background: rgb({r}, {g}, {b}); color: {fg}")
 }
 
 /// Brackets as text: `1-3, 4-7`.
@@ -105,34 +119,35 @@ pub fn panel(p: &PanelProps) -> Html {
     let on_breakdown = edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b);
     let builder = html! {
         <>
-            <label>{ t(lang, "start_event") }</label>
+            <label for="start-event">{ t(lang, "start_event") }</label>
             { select("start-event", event_options(lang, &names, true), spec.start_event.as_deref().unwrap_or(""), edit(&spec, |s, v| s.start_event = (!v.is_empty()).then_some(v))) }
             <FilterEditor lang={lang} props={props.clone()} group={spec.start_filters.clone()} on_change={on_start_filters} id="start-filter" />
-            <label>{ t(lang, "return_event") }</label>
+            <label for="return-event">{ t(lang, "return_event") }</label>
             { select("return-event", event_options(lang, &names, true), spec.return_event.as_deref().unwrap_or(""), edit(&spec, |s, v| s.return_event = (!v.is_empty()).then_some(v))) }
             <FilterEditor lang={lang} props={props.clone()} group={spec.return_filters.clone()} on_change={on_return_filters} id="return-filter" />
-            <label>{ t(lang, "cohort_kind") }</label>
+            <label for="cohort">{ t(lang, "cohort_kind") }</label>
             { select("cohort", cohorts, &json_name(&spec.cohort), edit(&spec, |s, v| if let Some(c) = from_name(&v) { s.cohort = c })) }
-            <label>{ t(lang, "period") }</label>
+            <label for="period">{ t(lang, "period") }</label>
             <div class="row">
                 { select("period", periods, &json_name(&spec.period), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.period = g })) }
+                <label class="sr-only" for="periods">{ t(lang, "period") }</label>
                 { number_input("periods", spec.period_count(), 1, 400, edit(&spec, |s, v: u32| s.periods = Some(v))) }
             </div>
-            <label>{ t(lang, "mode") }</label>
+            <label for="mode">{ t(lang, "mode") }</label>
             { select("mode", modes, &json_name(&spec.mode), edit(&spec, |s, v| if let Some(m) = from_name(&v) { s.mode = m })) }
             <label>{ t(lang, "breakdown") }</label>
             <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={on_breakdown} />
             <details class="more">
                 <summary>{ t(lang, "more_options") }</summary>
                 <div class="more-body">
-                <label>{ t(lang, "windows") }</label>
+                <label for="windows">{ t(lang, "windows") }</label>
                 { select("windows", windows, &json_name(&spec.windows), edit(&spec, |s, v| if let Some(w) = from_name(&v) { s.windows = w })) }
-                <label>{ t(lang, "min_occurrences") }</label>
+                <label for="min-occurrences">{ t(lang, "min_occurrences") }</label>
                 { number_input("min-occurrences", spec.min_occurrences.max(1), 1, 1000, edit(&spec, |s, v: u32| s.min_occurrences = v)) }
-                <label>{ t(lang, "brackets") }</label>
+                <label for="brackets">{ t(lang, "brackets") }</label>
                 { text_input("brackets", &brackets_text(&spec.brackets), "1-3, 4-7, 8-14", set_brackets) }
                 if *brackets_error { <div class="error inline">{ t(lang, "brackets_invalid") }</div> }
-                <label>{ t(lang, "average_cells") }</label>
+                <label for="average-cells">{ t(lang, "average_cells") }</label>
                 { select("average-cells", averages, &json_name(&spec.average_cells), edit(&spec, |s, v| if let Some(a) = from_name(&v) { s.average_cells = a })) }
                 </div>
             </details>
@@ -189,7 +204,7 @@ fn table(
         html! { <tr><td class="name">{ c.label.clone() }</td><td class="num">{ count(c.size) }</td>{ for cells }</tr> }
     });
     html! {
-        <div class="scroll">
+        <div class="scroll" tabindex="0">
             <table class="grid heat" data-testid={id.to_string()}>
                 <thead><tr><th>{ t(lang, "cohort") }</th><th class="num">{ t(lang, "size") }</th>{ for head }</tr></thead>
                 <tbody>

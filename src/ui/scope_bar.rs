@@ -89,7 +89,12 @@ pub fn scope_bar(p: &ScopeBarProps) -> Html {
             }
             on_change.emit(s);
         });
-        html! { <input type="date" data-testid={id} value={value.unwrap_or_default()} {onchange} /> }
+        let name = format!(
+            "{}: {}",
+            t(lang, "date_range"),
+            t(lang, if is_from { "date_from" } else { "date_to" })
+        );
+        html! { <input type="date" id={id} data-testid={id} aria-label={name} value={value.unwrap_or_default()} {onchange} /> }
     };
     let on_filters = {
         let (scope, on_change) = (scope.clone(), p.on_change.clone());
@@ -106,12 +111,14 @@ pub fn scope_bar(p: &ScopeBarProps) -> Html {
     html! {
         <div class="scope-bar" data-testid="scope-bar">
             <div class="scope-item">
-                <label>{ t(lang, "date_range") }</label>
+                <label for="date-range">{ t(lang, "date_range") }</label>
                 <div class="row">
                     { select("date-range", ranges, &range_key(&scope.date_range), set_range) }
                     if matches!(scope.date_range, DateRange::Between { .. }) {
+                        <label class="sr-only" for="date-from">{ t(lang, "date_range") }</label>
                         { date_input("date-from", from, true) }
                         <span class="muted">{"–"}</span>
+                        <label class="sr-only" for="date-to">{ t(lang, "date_range") }</label>
                         { date_input("date-to", to, false) }
                     }
                 </div>
@@ -121,11 +128,11 @@ pub fn scope_bar(p: &ScopeBarProps) -> Html {
                 <FilterEditor lang={lang} props={p.props.clone()} group={scope.filters.clone()} on_change={on_filters} id="filter" />
             </div>
             <div class="scope-item">
-                <label>{ t(lang, "timezone") }</label>
+                <label for="timezone">{ t(lang, "timezone") }</label>
                 { select("timezone", zone_options(&scope.timezone), &scope.timezone.to_string(), change(|s, v| if let Some(z) = TimeZone::parse(&v) { s.timezone = z })) }
             </div>
             <div class="scope-item">
-                <label>{ t(lang, "week_start") }</label>
+                <label for="week-start">{ t(lang, "week_start") }</label>
                 { select("week-start", weeks, &json_name(&scope.week_start), change(|s, v| if let Some(w) = super::widgets::from_name(&v) { s.week_start = w })) }
             </div>
         </div>

@@ -28,6 +28,8 @@ pub struct PanelProps {
     pub last: Option<(Query, Outcome)>,
     /// A query from the URL hash, used when nothing ran yet.
     pub linked: Option<Query>,
+    /// The board cannot take another analysis.
+    pub board_full: bool,
 }
 
 impl PanelProps {
@@ -200,7 +202,7 @@ pub fn shell(p: &ShellProps) -> Html {
             </div>
             <div class={if stale || running { "results stale" } else { "results" }} aria-busy={(stale || running).to_string()}>
                 <div class="sr-only" aria-live="polite" data-testid="announce">{ announce }</div>
-                <Exports lang={lang} name={kind} result={result.clone()} />
+                <Exports lang={lang} name={kind} result={result.clone()} engine={p.panel.engine.clone()} query={last.as_ref().map(|(q, _)| q.clone())} board_full={p.panel.board_full} />
                 { warnings }
                 if let Some(r) = result.clone() { <Chart picture={Picture::Result(r)} lang={lang} height={p.chart_height} /> }
                 { p.body.clone() }
@@ -215,12 +217,17 @@ struct ExportsProps {
     lang: Lang,
     name: &'static str,
     result: Option<Rc<AnalysisResult>>,
+    engine: Engine,
+    /// The query of the result shown (what "Add to board" adds).
+    query: Option<Query>,
+    board_full: bool,
 }
 
-/// "CSV", "PNG" and "SVG" downloads of a finished result, and "copy link".
+/// "CSV", "PNG" and "SVG" downloads of a finished result, "copy link" and "add to board".
 #[function_component(Exports)]
 fn exports(p: &ExportsProps) -> Html {
     let copied = use_state(|| false);
+    let added = use_state(|| None::<Query>);
     let Some(r) = p.result.clone() else {
         return html! {};
     };
@@ -261,8 +268,24 @@ fn exports(p: &ExportsProps) -> Html {
             Err(e) => gloo::console::error!(e),
         })
     };
+    let is_added = (*added).is_some() && *added == p.query;
+    let add = {
+        let (engine, query, added) = (p.engine.clone(), p.query.clone(), added.clone());
+        Callback::from(move |_| {
+            if let Some(q) = &query {
+                engine.add_to_board(crate::board::BoardItem {
+                    title: t(lang, q.spec.kind()).to_string(),
+                    query: q.clone(),
+                });
+                added.set(Some(q.clone()));
+            }
+        })
+    };
     html! {
         <div class="exports">
+            <button class="secondary small" onclick={add} data-testid="add-to-board" disabled={p.board_full || is_added || p.query.is_none()} title={t(lang, if p.board_full { "board_full" } else { "add_to_board_hint" })}>
+                { if is_added { t(lang, "added_to_board") } else { t(lang, "add_to_board") } }
+            </button>
             <button class="secondary small" onclick={csv} data-testid="download-csv" title={t(lang, "download_csv")}>{"⤓ CSV"}</button>
             <button class="secondary small" onclick={png} data-testid="download-png" title={t(lang, "download_png")}>{"⤓ PNG"}</button>
             <button class="secondary small" onclick={svg} data-testid="download-svg" title={t(lang, "download_svg")}>{"⤓ SVG"}</button>

@@ -41,19 +41,21 @@ pub fn panel(p: &PanelProps) -> Html {
     let on_breakdown = edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b);
     let builder = html! {
         <>
-            <label>{ t(lang, "event") }</label>
+            <label for="event">{ t(lang, "event") }</label>
             { select("event", event_options(lang, &names, true), spec.event.as_deref().unwrap_or(""), edit(&spec, |s, v| s.event = (!v.is_empty()).then_some(v))) }
             <FilterEditor lang={lang} props={props.clone()} group={spec.event_filters.clone()} on_change={on_filters} id="event-filter" />
-            <label>{ t(lang, "interval") }</label>
+            <label for="interval-count">{ t(lang, "interval") }</label>
             <div class="row">
                 { number_input("interval-count", spec.interval_count, 1, 365, edit(&spec, |s, v: u32| s.interval_count = v)) }
+                <label class="sr-only" for="interval">{ t(lang, "interval") }</label>
                 { select("interval", granularity_options(lang, true), &json_name(&spec.interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
             </div>
-            <label>{ t(lang, "computed") }</label>
+            <label for="computed">{ t(lang, "computed") }</label>
             { select("computed", computed, &json_name(&spec.computed), edit(&spec, |s, v| if let Some(c) = from_name(&v) { s.computed = c })) }
-            <label>{ t(lang, "criteria") }</label>
+            <label for="criteria-op">{ t(lang, "criteria") }</label>
             <div class="row">
                 { select("criteria-op", ops, &json_name(&spec.criteria.op), edit(&spec, |s, v| if let Some(o) = from_name(&v) { s.criteria.op = o })) }
+                <label class="sr-only" for="criteria-value">{ t(lang, "criteria") }</label>
                 { number_input("criteria-value", spec.criteria.value, 1, 100_000, edit(&spec, |s, v: u32| s.criteria.value = v)) }
                 <span class="muted small">{ t(lang, "events_per_interval") }</span>
             </div>
@@ -80,7 +82,7 @@ pub fn panel(p: &PanelProps) -> Html {
                 html! { <tr><td class="name">{ label }</td>{ for cells }</tr> }
             });
             html! {
-                <div class="scroll tall">
+                <div class="scroll tall" tabindex="0">
                     <p class="muted small">{ format!("{} – {} · {} {}", r.first_interval, r.last_interval, r.x.len(), t(lang, "intervals_in_range")) }</p>
                     <table class="grid" data-testid="stickiness-table">
                         <thead><tr><th>{ t(lang, "active_intervals") }</th>{ for head }</tr></thead>

@@ -211,12 +211,12 @@ pub fn panel(p: &PanelProps) -> Html {
             if spec.formulas.len() < MAX_FORMULAS {
                 <button class="secondary small" data-testid="add-formula" onclick={add_formula}>{ t(lang, "add_formula") }</button>
             }
-            <label>{ t(lang, "interval") }</label>
+            <label for="interval">{ t(lang, "interval") }</label>
             { select("interval", granularity_options(lang, true), &json_name(&spec.interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
             <label>{ t(lang, "breakdown") }</label>
             <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={on_breakdown} />
             <label class="check"><input type="checkbox" checked={spec.compare} onchange={toggle_compare} data-testid="compare" />{ t(lang, "compare_previous") }</label>
-            <label>{ t(lang, "display") }</label>
+            <label for="display">{ t(lang, "display") }</label>
             { select("display", keyed(&DISPLAYS, lang), &json_name(&spec.display), edit(&spec, |s, v| if let Some(d) = from_name(&v) { s.display = d })) }
         </>
     };
@@ -260,7 +260,7 @@ fn table(lang: Lang, r: &crate::engine::analysis::trends::TrendsResult) -> Html 
     let note = r.incomplete.iter().any(|&x| x);
     html! {
         <>
-            <div class="scroll tall">
+            <div class="scroll tall" tabindex="0">
                 <table class="grid" data-testid="trends-table">
                     <thead><tr><th>{ t(lang, "interval") }</th>{ for head }</tr></thead>
                     <tbody>

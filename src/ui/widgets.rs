@@ -24,18 +24,27 @@ pub fn select(
         let sel = value == selected;
         html! { <option value={value.clone()} selected={sel}>{ label }</option> }
     });
-    html! { <select data-testid={id.to_string()} {onchange}>{ for opts }</select> }
+    html! { <select id={id.to_string()} data-testid={id.to_string()} {onchange}>{ for opts }</select> }
 }
 
-/// A number input clamped to `min..=max`.
+/// A whole-number input for `min..=max`. A value outside the range (or not a whole
+/// number) is never changed into another: the field is marked invalid, says the allowed
+/// range (`1 – 400`, the same in every language) and nothing runs until it is fixed.
 pub fn number_input(id: &str, value: u32, min: u32, max: u32, onchange: Callback<u32>) -> Html {
     let onchange = Callback::from(move |e: Event| {
         let el: HtmlInputElement = e.target_unchecked_into();
-        if let Ok(v) = el.value().trim().parse::<u32>() {
-            onchange.emit(v.clamp(min, max));
+        match el.value().trim().parse::<u32>() {
+            Ok(v) if (min..=max).contains(&v) => {
+                el.set_custom_validity("");
+                onchange.emit(v);
+            }
+            _ => {
+                el.set_custom_validity(&format!("{min} – {max}"));
+                el.report_validity();
+            }
         }
     });
-    html! { <input type="number" class="num-input" data-testid={id.to_string()} value={value.to_string()} min={min.to_string()} max={max.to_string()} {onchange} /> }
+    html! { <input type="number" class="num-input" id={id.to_string()} data-testid={id.to_string()} value={value.to_string()} min={min.to_string()} max={max.to_string()} step="1" {onchange} /> }
 }
 
 /// A text input; `onchange` receives the text when the field is left or Enter is pressed.
@@ -44,7 +53,7 @@ pub fn text_input(id: &str, value: &str, placeholder: &str, onchange: Callback<S
         let el: HtmlInputElement = e.target_unchecked_into();
         onchange.emit(el.value());
     });
-    html! { <input type="text" data-testid={id.to_string()} value={value.to_string()} placeholder={placeholder.to_string()} {onchange} /> }
+    html! { <input type="text" id={id.to_string()} data-testid={id.to_string()} value={value.to_string()} placeholder={placeholder.to_string()} {onchange} /> }
 }
 
 /// Select options from (value, translation key) pairs; values as their JSON names.
@@ -455,7 +464,7 @@ pub fn breakdown_picker(p: &BreakdownPickerProps) -> Html {
             { select("breakdown", options.clone(), &value(0), set(0)) }
             if !current.is_empty() {
                 { select("breakdown-2", options, &value(1), set(1)) }
-                <label>{ t(lang, "top_n") }</label>
+                <label for="limit">{ t(lang, "top_n") }</label>
                 { number_input("limit", limit as u32, 0, 1000, set_limit) }
             }
         </>

@@ -662,6 +662,64 @@ test('Back and Forward step through analyses and keep the dataset; SVG, link and
   assert.ok(decodeURIComponent(new URL(link).hash).includes('"analysis":"trends"'));
 });
 
+test('a board holds several analyses, exports and imports them as a JSON file of specs, and is saved only on request', async () => {
+  // the sample is loaded (previous tests), a weekly trend on screen
+  await tab('trends');
+  await page.waitForSelector('[data-testid=timing]');
+  await page.click('[data-testid=add-to-board]');
+  assert.equal(await page.textContent('[data-testid=add-to-board]'), 'On the board');
+  await tab('lifecycle');
+  await page.waitForSelector('[data-testid=timing]');
+  await page.click('[data-testid=add-to-board]');
+  assert.equal(await page.textContent('[data-tab=board]'), 'Board (2)');
+  await tab('board');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=board-card] canvas').length === 2, null, { timeout: 60_000 });
+  // nothing is stored until the user saves
+  assert.equal(await page.evaluate(() => localStorage.getItem('loupe.board')), null);
+  await page.fill('[data-testid=board-name]', 'weekly review');
+  await page.press('[data-testid=board-name]', 'Tab');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=board-export]')]);
+  assert.equal(dl.suggestedFilename(), 'weekly review.json');
+  const file = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  assert.equal(file.loupe_board, 1);
+  assert.equal(file.name, 'weekly review');
+  assert.deepEqual(file.items.map((i) => i.query.analysis), ['trends', 'lifecycle']);
+  // each item is a `loupe run` spec: the board's lifecycle equals the CLI's
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(file.items[1].query), '@sample'));
+  assert.ok(cli.buckets.length > 0);
+  // a colleague's file: the order swapped and a monthly retention added
+  file.items.reverse();
+  file.items.push({ title: 'Monthly retention', query: { analysis: 'retention', period: 'month', periods: 3 } });
+  const colleague = path.join(OUT, 'board.json');
+  fs.writeFileSync(colleague, JSON.stringify(file));
+  await page.setInputFiles('[data-testid=board-import]', colleague);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=board-card] canvas').length === 3, null, { timeout: 60_000 });
+  const titles = await page.$$eval('.board-title', (els) => els.map((e) => e.value));
+  assert.deepEqual(titles.slice(2), ['Monthly retention']);
+  // a broken file says where
+  file.items[0].query.interval = 'fortnight';
+  fs.writeFileSync(colleague, JSON.stringify(file));
+  await page.setInputFiles('[data-testid=board-import]', colleague);
+  await page.waitForFunction(() => /items\[0\]\.query/.test(document.querySelector('[data-testid=board-note]').textContent));
+  assert.equal(await page.$$eval('[data-testid=board-card]', (c) => c.length), 3, 'the board is kept');
+  // saved, it survives a reload; "Open" shows the analysis in its tab
+  await page.click('[data-testid=board-save]');
+  assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('loupe.board'))).items.length, 3);
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('board');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=board-card] canvas').length === 3, null, { timeout: 60_000 });
+  await page.screenshot({ path: path.join(OUT, 'board.png'), fullPage: true });
+  await page.click('[data-testid=board-card]:nth-child(3) [data-testid=board-open]');
+  await page.waitForFunction(() => document.querySelector('[data-tab=retention]')?.getAttribute('aria-selected') === 'true'
+    && document.querySelector('[data-testid=timing]'));
+  assert.equal(await page.$eval('[data-testid=period]', (e) => e.value), 'month');
+  await page.evaluate(() => localStorage.removeItem('loupe.board'));
+});
+
 test('every view in English and Chinese has no serious or critical accessibility violation', async () => {
   // the sample is loaded (previous tests)
   const found = [];

@@ -13,6 +13,12 @@ export async function settle(page, name) {
     await page.waitForSelector('[data-testid=users]');
     return;
   }
+  if (name === 'board') {
+    // every card has its chart or its error
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=board-card]')]
+      .every((c) => c.querySelector('canvas, .error')), null, { timeout: 60_000 });
+    return;
+  }
   await page.waitForFunction(() => {
     const results = document.querySelector('.results');
     const done = document.querySelector('[data-testid=timing]') || document.querySelector('[data-testid=run-error]');
