@@ -88,6 +88,8 @@ pub fn panel(p: &PanelProps) -> Html {
     let spec = use_spec(p, || default_spec(&names));
     let open_filters = use_state(Vec::<usize>::new);
     let hist_step = use_state(|| 0usize);
+    // the step being dragged (steps reorder by drag and drop, or by the arrow buttons)
+    let dragging = use_state(|| None::<usize>);
     let props = p.data.overview.properties.clone();
     let n = spec.steps.len();
 
@@ -97,9 +99,39 @@ pub fn panel(p: &PanelProps) -> Html {
         let on_filters = edit_at(&spec, i, |s, i, g: FilterGroup| s.steps[i].filters = g);
         let show_filters = !s.filters.is_empty() || open_filters.contains(&i);
         let label = format!("{} {}", t(lang, "step"), i + 1);
+        let ondragstart = {
+            let dragging = dragging.clone();
+            Callback::from(move |e: DragEvent| {
+                if let Some(dt) = e.data_transfer() {
+                    let _ = dt.set_data("text/plain", &i.to_string());
+                    dt.set_effect_allowed("move");
+                }
+                dragging.set(Some(i));
+            })
+        };
+        let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+        let ondrop = {
+            let (dragging, spec) = (dragging.clone(), spec.clone());
+            Callback::from(move |e: DragEvent| {
+                e.prevent_default();
+                if let Some(from) = (*dragging).filter(|&f| f != i) {
+                    let mut s = (*spec).clone();
+                    let step = s.steps.remove(from);
+                    s.steps.insert(i, step);
+                    spec.set(s);
+                }
+                dragging.set(None);
+            })
+        };
+        let ondragend = {
+            let dragging = dragging.clone();
+            Callback::from(move |_: DragEvent| dragging.set(None))
+        };
+        let class = if *dragging == Some(i) { "step dragging" } else { "step" };
         html! {
             <div class="step-block" key={i}>
-                <div class="step">
+                <div class={class} draggable="true" data-testid={format!("step-row-{i}")} {ondragstart} {ondragover} {ondrop} {ondragend}>
+                    <span class="drag-handle" aria-hidden="true" title={t(lang, "drag_to_reorder")}>{"⠿"}</span>
                     <span class="step-n">{ i + 1 }</span>
                     { select(&format!("step-{i}"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |s, i, v: String| s.steps[i].event = (!v.is_empty()).then_some(v))) }
                     <button class={if show_filters { "icon on" } else { "icon" }} title={t(lang, "step_filters")} aria-label={format!("{label}: {}", t(lang, "step_filters"))} data-testid={format!("step-{i}-filters")} onclick={toggle_filters}>{"⚲"}</button>

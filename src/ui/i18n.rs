@@ -543,6 +543,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("board_full", "The board is full", "看板已满"),
     ("date_from", "from", "开始"),
     ("date_to", "to", "结束"),
+    ("drag_to_reorder", "Drag to reorder", "拖动以调整顺序"),
     ("stickiness", "Stickiness", "粘性"),
     ("active_users", "Active users", "活跃用户"),
     ("computed", "Count users active in", "统计口径"),

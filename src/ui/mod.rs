@@ -204,6 +204,7 @@ impl Reducible for State {
                     s.loading = None;
                     s.dataset = None;
                     s.outcomes.clear();
+                    s.linked = None;
                 }
                 s.error = Some(if again {
                     UserError::new("engine_stopped_twice", format!("{name} {size}"))

@@ -720,6 +720,17 @@ test('a board holds several analyses, exports and imports them as a JSON file of
   await page.evaluate(() => localStorage.removeItem('loupe.board'));
 });
 
+test('funnel steps reorder by drag and drop', async () => {
+  await tab('funnel');
+  await page.waitForSelector('[data-testid=step-row-2]');
+  const steps = () => page.$$eval('.step select', (s) => s.map((x) => x.value));
+  const [a, b, c] = await steps();
+  await page.dragAndDrop('[data-testid=step-row-0] .drag-handle', '[data-testid=step-row-2]');
+  assert.deepEqual((await steps()).slice(0, 3), [b, c, a]);
+  // the result follows: the URL's spec has the new order
+  await page.waitForFunction((first) => decodeURIComponent(location.hash).includes(`"steps":[{"event":"${first}"`), b);
+});
+
 test('every view in English and Chinese has no serious or critical accessibility violation', async () => {
   // the sample is loaded (previous tests)
   const found = [];
