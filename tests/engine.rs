@@ -43,6 +43,8 @@ mod oracle_lifecycle;
 mod oracle_retention;
 #[path = "engine/oracle_trends.rs"]
 mod oracle_trends;
+#[path = "engine/oracle_sessions.rs"]
+mod oracle_sessions;
 #[path = "engine/retention.rs"]
 mod retention;
 #[path = "engine/sessions.rs"]
