@@ -48,8 +48,10 @@
 //! page views with a next page view in the session).
 //!
 //! **Over time** (calendar intervals of `interval` in the scope's zone and week start, from
-//! the one holding the first event in scope to the one holding the last, empty ones
-//! included, partial ones flagged `incomplete` by the shared rule): `page_views` and
+//! the one holding the later of the data's first event and the range's start to the one
+//! holding the earlier of the data's last event and the range's end, whatever the filters,
+//! as in trends; empty ones included, partial ones flagged `incomplete` by the shared
+//! rule): `page_views` and
 //! `users` by each page view's own time; `sessions`, `pages_per_session` (page views of
 //! those sessions ÷ sessions), `bounce_rate` and `average_session_seconds` of the sessions
 //! whose *first event* lies in the interval.
