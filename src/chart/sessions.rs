@@ -1,7 +1,8 @@
 //! Sessions chart. View `pages`: one pair of bars per listed page (page views and
 //! viewers), most viewed first, with every number of the page in its hover tip. View
 //! `over_time`: page views, visitors and sessions as lines on top and the bounce rate in a
-//! smaller chart below on the same intervals; incomplete intervals are starred in the tips.
+//! smaller chart below on the same intervals (its axis up to a little above the highest
+//! rate); the tips of incomplete intervals say so.
 
 use super::{
     err, font, group_digits, legend, nice_max, point_label, px, tip_number, x_label_count, Drawn,
@@ -184,11 +185,14 @@ fn over_time<DB: DrawingBackend>(
     }
     legend(&mut top, SeriesLabelPosition::UpperLeft, scale)?;
     let frame = Frame::of(&top, scale, 0.0, Vec::new());
+    // the rate axis reaches a little above the highest rate, so small rates stay readable
+    let rate_max = o.bounce_rate.iter().flatten().copied().fold(0.0, f64::max);
+    let rate_top = (rate_max * 1.2).clamp(0.05, 1.0);
     let mut bottom = ChartBuilder::on(&bottom_area)
         .margin(px(12.0, scale))
         .x_label_area_size(px(32.0, scale))
         .y_label_area_size(px(64.0, scale))
-        .build_cartesian_2d(x_range(), 0f64..1.0)
+        .build_cartesian_2d(x_range(), 0f64..rate_top)
         .map_err(err)?;
     bottom
         .configure_mesh()
