@@ -26,6 +26,14 @@ specs on the same file, and compares every number exactly:
                 active UTC days, and by active ISO weeks, over the whole data range;
                 Loupe's x values must run over every day (week) of the data
 
+  sessions      sessions of the sample written by `loupe sample --out` (the generated file
+                has no page column) with timeouts of 30 and 5 minutes, and of the generated
+                file by its session_id column (page = platform), UTC days (SQL of this file:
+                LAG for the gaps, a running SUM for session numbers): per page views,
+                viewers, entries, exits, bounces, time on page; per day page views, users,
+                sessions, their page views, bounces and durations; sessions with and without
+                page views, UV
+
   lifecycle     day lifecycle of purchases from 2025-02-01 (the day before looked up
                 outside the range; creation = first event of any name) and week lifecycle
                 of any event (ISO weeks, whole data; SQL of this file, not a reference
@@ -466,6 +474,155 @@ def lifecycle_checks(args, con):
     return out
 
 
+# Sessions, written from Loupe's definition (src/engine/analysis/sessions.rs) with window
+# functions: LAG finds each event's gap to the user's previous event (time, then file row);
+# a gap of at least the timeout (or the first event) starts a session, and a running SUM of
+# those starts numbers the sessions. With a session-id column the session is (user, id) and
+# events without an id are dropped. Page views are the events with a page value; ROW_NUMBER,
+# COUNT and LEAD over each session's page views give entries (first), exits (last),
+# bounces (the only one) and time on page (to the next page view; the last one has none).
+# Sessions belong to the UTC day of their first event. Integer microseconds throughout.
+SESSIONS_SQL = """
+WITH scoped AS (
+    SELECT user_id, ts, epoch_us(ts) AS us, rn, {page} AS page, {sid} AS sid
+    FROM {table} {where}
+), marked AS (
+    SELECT *, CASE WHEN lag(us) OVER w IS NULL OR us - lag(us) OVER w >= {timeout_us}
+                   THEN 1 ELSE 0 END AS starts
+    FROM scoped WINDOW w AS (PARTITION BY user_id ORDER BY us, rn)
+), sess AS (
+    SELECT *, {session_key} AS s FROM marked
+    WINDOW w AS (PARTITION BY user_id ORDER BY us, rn ROWS UNBOUNDED PRECEDING)
+), views AS (
+    SELECT user_id, s, ts, us, page,
+           row_number() OVER v AS k, count(*) OVER (PARTITION BY user_id, s) AS n,
+           lead(us) OVER v AS next_us
+    FROM sess WHERE page IS NOT NULL
+    WINDOW v AS (PARTITION BY user_id, s ORDER BY us, rn)
+), sessions AS (
+    SELECT user_id, s, min(us) AS first_us, max(us) AS last_us,
+           CAST(min(ts) AS DATE) AS day
+    FROM sess GROUP BY ALL
+), counted AS (
+    SELECT x.*, v.n FROM sessions x JOIN (SELECT DISTINCT user_id, s, n FROM views) v
+    USING (user_id, s)
+)
+SELECT 'page' AS kind, CAST(page AS VARCHAR) AS key, count(*) AS a,
+       count(DISTINCT user_id) AS b, sum(CASE WHEN k = 1 THEN 1 ELSE 0 END) AS c,
+       sum(CASE WHEN k = n THEN 1 ELSE 0 END) AS d,
+       sum(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS e,
+       coalesce(sum(next_us - us), 0) AS f, count(next_us) AS g
+FROM views GROUP BY page
+UNION ALL
+SELECT 'day_views', CAST(CAST(ts AS DATE) AS VARCHAR), count(*), count(DISTINCT user_id),
+       0, 0, 0, 0, 0
+FROM views GROUP BY ALL
+UNION ALL
+SELECT 'day_sessions', CAST(day AS VARCHAR), count(*), sum(n),
+       sum(CASE WHEN n = 1 THEN 1 ELSE 0 END), sum(last_us - first_us), 0, 0, 0
+FROM counted GROUP BY ALL
+UNION ALL
+SELECT 'totals', '', (SELECT count(*) FROM sessions), (SELECT count(*) FROM counted),
+       (SELECT count(DISTINCT user_id) FROM views), 0, 0, 0, 0
+"""
+SESSIONS_TIES_SQL = "SELECT count(*) FROM (SELECT user_id, ts FROM {table} GROUP BY ALL HAVING count(*) > 1)"
+
+# (what, table, spec, page column, session column or None, timeout in minutes)
+SESSIONS_CASES = {
+    "sessions_sample": ("sample", {"analysis": "sessions", "timezone": "UTC", "limit": 0},
+                        "page", None, 30),
+    "sessions_sample_5min": ("sample", {"analysis": "sessions", "timezone": "UTC", "limit": 0,
+                                        "timeout_minutes": 5}, "page", None, 5),
+    "sessions_id": ("events", {"analysis": "sessions", "timezone": "UTC", "limit": 0,
+                               "session": "session_id", "page": "platform"},
+                    "platform", "session_id", 30),
+}
+
+
+def sql_sessions(con, table, page, sid, timeout):
+    rows = con.execute(SESSIONS_SQL.format(
+        table=table, page=page, sid=sid or "NULL",
+        where=f"WHERE {sid} IS NOT NULL" if sid else "",
+        timeout_us=timeout * 60 * 1_000_000,
+        session_key="sid" if sid else "sum(starts) OVER w")).fetchall()
+    pages, days, totals = {}, {}, None
+    for kind, key, a, b, c, d, e, f, g in rows:
+        if kind == "page":
+            # views, viewers, entries, exits, bounces, time-on-page µs and count
+            pages[key] = (a, b, c, d, e if c else 0, f, g)
+        elif kind == "day_views":
+            days.setdefault(key, [0] * 6)[0:2] = [a, b]
+        elif kind == "day_sessions":
+            # sessions, their page views, bounces, duration µs
+            days.setdefault(key, [0] * 6)[2:6] = [a, b, c, d]
+        else:
+            totals = (a, b, c)  # all sessions, sessions with a page view, UV
+    return pages, {k: tuple(v) for k, v in days.items()}, totals
+
+
+def sessions_checks(args, con):
+    """Runs every sessions case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    sample = os.path.join(args.data, "sample_3000.csv")
+    if not os.path.exists(sample):
+        subprocess.run([args.loupe, "sample", "--out", sample, "--users", "3000"],
+                       check=True, capture_output=True)
+    con.execute(f"""CREATE OR REPLACE TABLE sample AS
+        SELECT user_id, event, "timestamp" AS ts, page, row_number() OVER () AS rn
+        FROM read_csv('{sample}', types = {{'timestamp': 'TIMESTAMP', 'page': 'VARCHAR'}})""")
+    con.execute("CREATE OR REPLACE TABLE events_rn AS SELECT *, row_number() OVER () AS rn FROM events")
+    out = []
+    for name, (table, spec, page, sid, timeout) in SESSIONS_CASES.items():
+        csv = sample if table == "sample" else args.csv
+        table = "events_rn" if table == "events" else table
+        pages, days, (all_sessions, counted, uv) = sql_sessions(con, table, page, sid, timeout)
+        extra = []
+        ties = con.execute(SESSIONS_TIES_SQL.format(table=table)).fetchone()[0]
+        if ties:
+            extra.append(f"negative control: {ties} (user, instant) pairs with two events "
+                         "(page order would depend on row order)")
+        t0 = time.perf_counter()
+        res, _ = loupe(args, "run", "--spec", json.dumps(spec), csv)
+        over, _ = loupe(args, "run", "--spec", json.dumps({**spec, "view": "over_time"}), csv)
+        dt = time.perf_counter() - t0
+        exp, act = {}, {}
+        for p, v in pages.items():
+            exp[("page", p)] = v
+        for r in res["pages"]:
+            top = r["average_time_on_page_seconds"]
+            e = pages.get(r["page"])
+            # the average to the µs, from the SQL's exact sum and count
+            if e and e[6] and top is not None and abs(top - e[5] / e[6] / 1e6) > 1e-6:
+                extra.append(f"page {r['page']}: time on page duckdb {e[5] / e[6] / 1e6}, loupe {top}")
+            if e and (top is None) != (e[6] == 0):
+                extra.append(f"page {r['page']}: time on page present in one tool only")
+            act[("page", r["page"])] = (r["views"], r["viewers"], r["entries"], r["exits"],
+                                        r["bounces"], e[5] if e else None, e[6] if e else None)
+        o = over["over_time"]
+        for k, day in enumerate(o["buckets"]):
+            n = o["sessions"][k]
+            d = o["average_session_seconds"][k]
+            e = days.get(day, (0,) * 6)
+            act[("day", day)] = (o["page_views"][k], o["users"][k], n,
+                                 round(o["pages_per_session"][k] * n) if n else 0,
+                                 round(o["bounce_rate"][k] * n) if n else 0,
+                                 e[5] if d is not None and abs(d * n - e[5] / 1e6) < 1e-3 else d)
+        for day, v in days.items():
+            exp[("day", day)] = v
+        t = res["totals"]
+        exp[("totals",)] = (counted, all_sessions - counted, uv)
+        act[("totals",)] = (t["sessions"], t["sessions_without_page_views"], t["users"])
+        if not any(v[4] for k, v in exp.items() if k[0] == "page"):
+            extra.append("negative control: no bounce in duckdb")
+        if not any(v[6] for k, v in exp.items() if k[0] == "page"):
+            extra.append("negative control: no time on page in duckdb")
+        pv = sum(v[0] for k, v in exp.items() if k[0] == "page")
+        summary = (f"{name.replace('_', ' ')}: {len(pages)} pages and {len(days)} days match "
+                   f"({pv:,} page views, {counted:,} sessions, bounce rate "
+                   f"{t['bounce_rate'] or 0:.3f})")
+        out.append((name, exp, act, extra, summary, dt))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="100k", help="data size label: events_<size>.csv (100k, 1m, ...)")
@@ -659,6 +816,12 @@ def main():
     for name, exp, act, extra, line, dt in lifecycle_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} intervals", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # sessions (the sample, timeouts of 30 and 5 minutes; the generated file's session ids)
+    for name, exp, act, extra, line, dt in sessions_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} numbers", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     total = time.perf_counter() - t_start

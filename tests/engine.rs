@@ -17,6 +17,8 @@
 //!   under several zones, week starts, ranges, filters, created-at rules, breakdowns);
 //!   `oracle_activity` for stickiness and active users.
 //!
+//! `sessions` (fixtures) and `oracle_sessions` (brute force) check the sessions analysis.
+//!
 //! Nothing here computes an expected value by calling the function under test.
 
 #[path = "engine/active_users.rs"]
@@ -41,8 +43,12 @@ mod oracle_lifecycle;
 mod oracle_retention;
 #[path = "engine/oracle_trends.rs"]
 mod oracle_trends;
+#[path = "engine/oracle_sessions.rs"]
+mod oracle_sessions;
 #[path = "engine/retention.rs"]
 mod retention;
+#[path = "engine/sessions.rs"]
+mod sessions;
 #[path = "engine/stickiness.rs"]
 mod stickiness;
 #[path = "engine/trends.rs"]

@@ -43,6 +43,9 @@ pub struct Labels {
     pub previous: String,
     /// "incomplete" (hover values of an incomplete interval).
     pub incomplete: String,
+    /// Web metrics: page views, visitors, sessions, pages per session, bounce rate,
+    /// average session duration, viewers, entries, exits, exit rate, average time on page.
+    pub web: [String; 11],
 }
 
 impl Labels {
@@ -67,6 +70,20 @@ impl Labels {
             ],
             previous: "previous period".into(),
             incomplete: "incomplete".into(),
+            web: [
+                "Page views",
+                "Visitors",
+                "Sessions",
+                "Pages per session",
+                "Bounce rate",
+                "Average session duration",
+                "Viewers",
+                "Entries",
+                "Exits",
+                "Exit rate",
+                "Average time on page",
+            ]
+            .map(String::from),
         }
     }
 

@@ -594,6 +594,54 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Averages include the incomplete last periods (in italics).",
         "平均值包含尚未结束的周期（斜体）。",
     ),
+    ("sessions", "Sessions & pages", "访问与页面"),
+    ("web_page_views", "Page views (PV)", "浏览量 PV"),
+    ("web_visitors", "Visitors (UV)", "访客数 UV"),
+    ("web_sessions", "Sessions", "访问次数"),
+    ("web_pages_per_session", "Pages per session", "平均访问页数"),
+    ("web_bounce_rate", "Bounce rate", "跳出率"),
+    ("web_avg_session", "Average session duration", "平均访问时长"),
+    ("web_viewers", "Viewers", "浏览用户数"),
+    ("web_entries", "Entries", "入口次数"),
+    ("web_exits", "Exits", "退出次数"),
+    ("web_exit_rate", "Exit rate", "退出率"),
+    ("web_time_on_page", "Average time on page", "平均页面停留时间"),
+    ("web_page_count", "pages viewed", "个页面被浏览"),
+    ("page", "Page", "页面"),
+    ("page_event", "Page views are", "页面浏览事件"),
+    ("any_page_event", "Any event with a page", "任何带页面值的事件"),
+    ("page_property", "Page property", "页面属性"),
+    ("session_from", "Sessions from", "会话划分依据"),
+    ("session_timeout", "Inactivity timeout", "无操作超时"),
+    (
+        "timeout_minutes",
+        "minutes without an event end a session",
+        "分钟内无任何事件即结束本次访问",
+    ),
+    ("sessions_view", "Chart shows", "图表显示"),
+    ("view_pages", "Pages", "页面"),
+    ("view_over_time", "Over time", "随时间变化"),
+    ("pages_shown", "Pages listed", "列出页面数"),
+    (
+        "sessions_no_page_views",
+        "sessions without a page view (not counted)",
+        "次访问没有页面浏览（不计入）",
+    ),
+    (
+        "sessions_note",
+        "A session is a user's run of events with gaps shorter than the timeout (or one session-id value); only sessions with a page view count. Bounce: exactly one page view. Exit rate: exits ÷ views of the page. Time on page: to the next page view of the session; the last page of a session has none (left out, not 0). Over time, a session belongs to the interval of its first event.",
+        "一次访问是同一用户相邻事件间隔短于超时时长的一段事件（或同一会话 ID 的事件）；只统计含页面浏览的访问。跳出：仅浏览一个页面。退出率：从该页面退出的次数 ÷ 该页面浏览量。页面停留时间：到本次访问下一个页面浏览的时长；每次访问的最后一个页面没有停留时间（不计入，而非按 0 计）。按时间统计时，访问归入其第一个事件所在的区间。",
+    ),
+    (
+        "warn_page_missing",
+        "page-view events have no page value; they are not page views",
+        "条页面浏览事件没有页面值，不计为页面浏览",
+    ),
+    (
+        "warn_session_missing",
+        "events have no session id; they belong to no session and are left out",
+        "条事件没有会话 ID，不属于任何访问，已排除",
+    ),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -676,6 +724,10 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "{series} 个分组 × {count} 个周期太多（最多 {max} 个数值）；请减少分组取值或选择更长的周期",
     ),
     (
+        "timeout_too_long",
+        "会话超时 {got} 分钟太长（最多 {max} 分钟，即 7 天）",
+    ),
+    (
         "too_many_intervals",
         "{count} 个时间区间太多，无法绘图（最多 {max} 个）；请选择更长的粒度",
     ),
@@ -734,5 +786,19 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
             .map(|k| t(lang, k).to_string()),
         previous: t(lang, "previous_period").into(),
         incomplete: t(lang, "incomplete_short").into(),
+        web: [
+            "web_page_views",
+            "web_visitors",
+            "web_sessions",
+            "web_pages_per_session",
+            "web_bounce_rate",
+            "web_avg_session",
+            "web_viewers",
+            "web_entries",
+            "web_exits",
+            "web_exit_rate",
+            "web_time_on_page",
+        ]
+        .map(|k| t(lang, k).to_string()),
     }
 }

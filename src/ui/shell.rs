@@ -121,6 +121,13 @@ fn warning_text(lang: Lang, w: &Warning) -> String {
             t(lang, "warn_amount_missing"),
             w.field
         ),
+        "page_missing" => format!("{} {} ({})", w.value, t(lang, "warn_page_missing"), w.field),
+        "session_missing" => format!(
+            "{} {} ({})",
+            w.value,
+            t(lang, "warn_session_missing"),
+            w.field
+        ),
         _ => w.message.clone(),
     }
 }

@@ -3,7 +3,7 @@
 // - loads a generated CSV (with some bad rows) through the file input and checks the
 //   overview against `loupe inspect --json` for the same file, and the same events as a
 //   gzipped Mixpanel NDJSON export;
-// - builds a funnel, a retention table, a trend, stickiness and active users through the UI
+// - builds a funnel, a retention table, a trend, stickiness, active users and sessions through the UI
 //   and checks every number on the page against `loupe run --spec` with the same spec;
 // - checks that the file's bytes are never read on the main thread (the worker reads them);
 // - cancels a running load and checks the previous dataset survives;
@@ -810,4 +810,77 @@ test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe insp
     [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
   assert.deepEqual(events.map(([n, e, u]) => [n, num(e), num(u)]), cli.event_names.map((e) => [e.name, e.events, e.users]));
   await page.screenshot({ path: path.join(OUT, 'overview-ndjson-gz.png'), fullPage: true });
+});
+
+test('sessions of the sample with a 10-minute timeout equal `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('sessions');
+  await page.waitForSelector('[data-testid=sessions-pages]');
+  // the sample's page property is preselected; no session-id property: the timeout
+  assert.equal(await page.$eval('[data-testid=page-property]', (e) => e.value), 'page');
+  assert.equal(await page.$eval('[data-testid=session-property]', (e) => e.value), '');
+  await page.fill('[data-testid=timeout]', '10');
+  await page.press('[data-testid=timeout]', 'Tab');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await runAndWait();
+  const spec = linkedSpec();
+  assert.deepEqual([spec.analysis, spec.page, spec.timeout_minutes, spec.interval],
+    ['sessions', 'page', 10, 'week']);
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  // the default timeout gives other numbers: the option really reached the engine
+  const thirty = JSON.parse(loupe('run', '--spec', JSON.stringify({ ...spec, timeout_minutes: 30 }), '@sample'));
+  assert.notEqual(cli.totals.sessions, thirty.totals.sessions);
+  const pct = (v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
+  const dur = (s) => {
+    if (s === null) return '–';
+    if (s < 60) return `${s.toFixed(0)} s`;
+    if (s < 3600) return `${(s / 60).toFixed(1)} min`;
+    if (s < 86400) return `${(s / 3600).toFixed(1)} h`;
+    return `${(s / 86400).toFixed(1)} d`;
+  };
+  const text = (id) => page.textContent(`[data-testid=${id}]`);
+  const t = cli.totals;
+  assert.deepEqual([num(await text('sessions-pv')), num(await text('sessions-uv')), num(await text('sessions-count'))],
+    [t.page_views, t.users, t.sessions]);
+  assert.equal(await text('sessions-bounce'), pct(t.bounce_rate));
+  assert.equal(await text('sessions-top'), dur(t.average_time_on_page_seconds));
+  const rows = await page.$$eval('[data-testid=sessions-pages] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.pages.length);
+  assert.ok(cli.pages.length === 20 && cli.page_count > 20, 'the top 20 of more pages');
+  cli.pages.forEach((p, k) => {
+    const r = rows[k];
+    assert.equal(r[0], p.page);
+    assert.deepEqual(r.slice(1, 5).map(num), [p.views, p.viewers, p.entries, p.exits], p.page);
+    assert.deepEqual(r.slice(5), [pct(p.bounce_rate), pct(p.exit_rate), dur(p.average_time_on_page_seconds)], p.page);
+  });
+  const weeks = await page.$$eval('[data-testid=sessions-over-time] tbody tr', (trs) => trs.map((tr) =>
+    [tr.classList.contains('incomplete'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
+  const o = cli.over_time;
+  assert.equal(weeks.length, o.buckets.length);
+  o.buckets.forEach((b, k) => {
+    const [incomplete, label, pv, uv, sessions, , bounce, duration] = weeks[k];
+    assert.deepEqual([incomplete, label], [o.incomplete[k], b]);
+    assert.deepEqual([pv, uv, sessions].map(num), [o.page_views[k], o.users[k], o.sessions[k]], b);
+    assert.deepEqual([bounce, duration], [pct(o.bounce_rate[k]), dur(o.average_session_seconds[k])], b);
+  });
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'sessions.png'), fullPage: true });
+  // the over-time chart, and the seeds' terms in Chinese
+  await page.selectOption('[data-testid=sessions-view]', 'over_time');
+  await runAndWait();
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=sessions-pages] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(1), ['浏览量 PV', '浏览用户数', '入口次数', '退出次数', '跳出率', '退出率', '平均页面停留时间']);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'sessions-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
 });
