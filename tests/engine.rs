@@ -41,10 +41,10 @@ mod oracle_activity;
 mod oracle_lifecycle;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
-#[path = "engine/oracle_trends.rs"]
-mod oracle_trends;
 #[path = "engine/oracle_sessions.rs"]
 mod oracle_sessions;
+#[path = "engine/oracle_trends.rs"]
+mod oracle_trends;
 #[path = "engine/retention.rs"]
 mod retention;
 #[path = "engine/sessions.rs"]

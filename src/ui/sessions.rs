@@ -20,8 +20,8 @@ fn rate(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), pct)
 }
 
-fn secs(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), duration)
+fn secs(lang: Lang, v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |x| duration(lang, x))
 }
 
 fn ratio(v: Option<f64>) -> String {
@@ -63,11 +63,11 @@ pub fn panel(p: &PanelProps) -> Html {
     );
     let builder = html! {
         <>
-            <label>{ t(lang, "page_event") }</label>
+            <label for="page-event">{ t(lang, "page_event") }</label>
             { select("page-event", events, &selected_event, edit(&spec, |s, v: String| s.page_events = if v.is_empty() { Vec::new() } else { vec![v] })) }
-            <label>{ t(lang, "page_property") }</label>
+            <label for="page-property">{ t(lang, "page_property") }</label>
             { select("page-property", pages, &spec.page, edit(&spec, |s, v| s.page = v)) }
-            <label>{ t(lang, "session_from") }</label>
+            <label for="session-property">{ t(lang, "session_from") }</label>
             { select("session-property", sessions, spec.session.as_deref().unwrap_or(""), edit(&spec, |s, v| s.session = (!v.is_empty()).then_some(v))) }
             if spec.session.is_none() {
                 <div class="row">
@@ -75,11 +75,11 @@ pub fn panel(p: &PanelProps) -> Html {
                     <span class="muted small">{ t(lang, "timeout_minutes") }</span>
                 </div>
             }
-            <label>{ t(lang, "sessions_view") }</label>
+            <label for="sessions-view">{ t(lang, "sessions_view") }</label>
             { select("sessions-view", views, &json_name(&spec.view), edit(&spec, |s, v| if let Some(x) = from_name(&v) { s.view = x })) }
-            <label>{ t(lang, "interval") }</label>
+            <label for="interval">{ t(lang, "interval") }</label>
             { select("interval", granularity_options(lang, true), &json_name(&spec.interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
-            <label>{ t(lang, "pages_shown") }</label>
+            <label for="page-limit">{ t(lang, "pages_shown") }</label>
             { number_input("page-limit", spec.limit as u32, 1, 1000, edit(&spec, |s, v: u32| s.limit = v as usize)) }
             <p class="muted small">{ t(lang, "sessions_note") }</p>
         </>
@@ -112,8 +112,8 @@ fn totals(lang: Lang, r: &SessionsResult) -> Html {
             { item("web_sessions", count(s.sessions), "sessions-count") }
             { item("web_pages_per_session", ratio(s.pages_per_session), "sessions-pps") }
             { item("web_bounce_rate", rate(s.bounce_rate), "sessions-bounce") }
-            { item("web_avg_session", secs(s.average_session_seconds), "sessions-duration") }
-            { item("web_time_on_page", secs(s.average_time_on_page_seconds), "sessions-top") }
+            { item("web_avg_session", secs(lang, s.average_session_seconds), "sessions-duration") }
+            { item("web_time_on_page", secs(lang, s.average_time_on_page_seconds), "sessions-top") }
             if s.sessions_without_page_views > 0 {
                 <span class="muted small">{ format!("{} {}", count(s.sessions_without_page_views), t(lang, "sessions_no_page_views")) }</span>
             }
@@ -133,12 +133,12 @@ fn pages_table(lang: Lang, r: &SessionsResult) -> Html {
                 <td class="num">{ count(p.exits) }</td>
                 <td class="num">{ rate(p.bounce_rate) }</td>
                 <td class="num">{ rate(p.exit_rate) }</td>
-                <td class="num">{ secs(p.average_time_on_page_seconds) }</td>
+                <td class="num">{ secs(lang, p.average_time_on_page_seconds) }</td>
             </tr>
         }
     });
     html! {
-        <div class="scroll tall">
+        <div class="scroll tall" tabindex="0">
             <p class="muted small">{ format!("{} / {} {}", r.pages.len(), r.page_count, t(lang, "web_page_count")) }</p>
             <table class="grid" data-testid="sessions-pages">
                 <thead><tr>
@@ -170,12 +170,12 @@ fn over_time_table(lang: Lang, r: &SessionsResult) -> Html {
                 <td class="num">{ count(o.sessions[b]) }</td>
                 <td class="num">{ ratio(o.pages_per_session[b]) }</td>
                 <td class="num">{ rate(o.bounce_rate[b]) }</td>
-                <td class="num">{ secs(o.average_session_seconds[b]) }</td>
+                <td class="num">{ secs(lang, o.average_session_seconds[b]) }</td>
             </tr>
         }
     });
     html! {
-        <div class="scroll tall">
+        <div class="scroll tall" tabindex="0">
             <table class="grid" data-testid="sessions-over-time">
                 <thead><tr>
                     <th>{ t(lang, "interval") }</th>
