@@ -12,6 +12,7 @@
 //! dialect's spelling of names, literals, time-zone arithmetic, calendar buckets, the
 //! shared filters and date range, breakdown values and number formatting.
 
+pub mod active_users;
 pub mod trends;
 
 use crate::engine::analysis::{Query, Spec};
@@ -19,7 +20,6 @@ use crate::engine::error::{Error, Result};
 use crate::engine::spec::{
     Breakdown, DateRange, Filter, FilterGroup, FilterItem, Op, Source, NONE,
 };
-use crate::engine::store::format_number;
 use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
 use serde_json::Value;
 
@@ -47,6 +47,7 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
     let sql = Sql::new(query, dialect, from)?;
     match &query.spec {
         Spec::Trends(s) => trends::render(&sql, s),
+        Spec::ActiveUsers(s) => active_users::render(&sql, s),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
@@ -303,48 +304,69 @@ impl<'a> Sql<'a> {
         }
         let text = self.text(&f.property);
         let num = self.num(&f.property);
-        let bad = |what: &str| {
-            Error::spec(format!("{field}.value"), format!("{:?} needs {what}", f.op))
-                .keyed("filter_value", &[("op", &format!("{:?}", f.op))])
-        };
+        // the engine's own checks and error codes (`Scoped::compile_filter`)
+        let vfield = format!("{field}.value");
         let as_text = |v: &Value| match v {
             Value::String(s) => Some(s.clone()),
-            Value::Number(n) => n.as_f64().map(format_number),
+            Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
             _ => None,
         };
-        let number = || -> Result<f64> {
+        let one_text = || -> Result<String> {
             match &f.value {
-                Some(Value::Number(n)) => n.as_f64().ok_or_else(|| bad("a number")),
-                Some(Value::String(s)) => s.trim().parse().map_err(|_| bad("a number")),
-                _ => Err(bad("a number")),
+                None | Some(Value::Null) => {
+                    Err(Error::spec(&vfield, "this comparison needs a value")
+                        .keyed("value_needed", &[]))
+                }
+                Some(v) => as_text(v).ok_or_else(|| {
+                    Error::spec(&vfield, "the value must be a string or a number")
+                        .keyed("scalar_needed", &[])
+                }),
             }
         };
+        let number = || -> Result<f64> {
+            let v = one_text()?;
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    Error::spec(&vfield, format!("\"{v}\" is not a number"))
+                        .keyed("not_a_number", &[("value", &v)])
+                })
+        };
         let list = || -> Result<String> {
-            let items = match &f.value {
-                Some(Value::Array(a)) => a.iter().map(as_text).collect::<Option<Vec<_>>>(),
-                Some(v) => as_text(v).map(|s| vec![s]),
-                None => None,
+            let Some(Value::Array(a)) = &f.value else {
+                return Err(Error::spec(&vfield, "in and not_in need a list of values")
+                    .keyed("list_needed", &[]));
+            };
+            let items = a
+                .iter()
+                .map(as_text)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    Error::spec(&vfield, "the list may hold only strings and numbers")
+                        .keyed("list_scalars", &[])
+                })?;
+            if items.is_empty() {
+                return Ok("NULL".into());
             }
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| bad("a list of values"))?;
             Ok(items
                 .iter()
                 .map(|s| self.lit(s))
                 .collect::<Vec<_>>()
                 .join(", "))
         };
+        if matches!(f.op, Op::IsSet | Op::IsNotSet) && !matches!(f.value, None | Some(Value::Null))
+        {
+            return Err(Error::spec(vfield, "is_set and is_not_set take no value")
+                .keyed("no_value_expected", &[]));
+        }
         let contains = |needle: &str| match self.dialect {
             Dialect::DuckDb => format!("contains({text}, {})", self.lit(needle)),
             Dialect::ClickHouse => format!("position({text}, {}) > 0", self.lit(needle)),
         };
         let (yes, no) = (self.bool(true), self.bool(false));
-        let one_text = || {
-            f.value
-                .as_ref()
-                .and_then(as_text)
-                .ok_or_else(|| bad("a value"))
-        };
         Ok(match f.op {
             Op::Eq => match &f.value {
                 Some(Value::Number(_)) => format!("coalesce({num} = {}, {no})", number()?),

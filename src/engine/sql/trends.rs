@@ -5,11 +5,13 @@
 //! interval of the first to that of the last instant of the data inside the date range;
 //! an event counts when it passes the shared filters, lies in the range and matches the
 //! series; a breakdown keeps the top `limit` values by the first series' measure over the
-//! range (ties by value), then `(other)`, then `(none)`. Formulas and the previous period
-//! are not rendered yet (`sql_unsupported`).
+//! range (ties by value), then `(other)`, then `(none)`; formulas per row of the series'
+//! values. The previous period is not rendered yet (`sql_unsupported`).
 
 use super::{unsupported, Dialect, Sql};
-use crate::engine::analysis::trends::{Measure, TrendsSpec, ALL};
+use crate::engine::analysis::trends::{
+    parse_formula, Expr, Measure, SeriesSpec, TrendsSpec, ALL, MAX_FORMULAS,
+};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{NONE, OTHER};
 
@@ -76,6 +78,15 @@ fn measure(sql: &Sql, m: Measure, s: usize) -> String {
     }
 }
 
+/// A series' display name: its label, else its event, else `(all events)`.
+fn series_name(x: &SeriesSpec) -> String {
+    x.label
+        .clone()
+        .filter(|l| !l.trim().is_empty())
+        .or_else(|| x.event.clone())
+        .unwrap_or_else(|| ALL.to_string())
+}
+
 /// True when a measure of no events is 0 (not an empty cell).
 fn zero_when_empty(m: Measure) -> bool {
     matches!(m, Measure::Events | Measure::Users | Measure::Sum)
@@ -86,8 +97,18 @@ pub fn render(sql: &Sql, spec: &TrendsSpec) -> Result<String> {
     if spec.compare {
         return Err(unsupported("compare", "the previous period of a trend"));
     }
-    if !spec.formulas.is_empty() {
-        return Err(unsupported("formulas", "formulas between series"));
+    if spec.formulas.len() > MAX_FORMULAS {
+        return Err(Error::spec(
+            "formulas",
+            format!(
+                "at most {MAX_FORMULAS} formulas, not {}",
+                spec.formulas.len()
+            ),
+        )
+        .keyed(
+            "formula_count",
+            &[("max", &MAX_FORMULAS), ("got", &spec.formulas.len())],
+        ));
     }
     if spec.series.is_empty() || spec.series.len() > 26 {
         return Err(Error::spec(
@@ -224,12 +245,7 @@ slots AS (
         .iter()
         .enumerate()
         .map(|(s, x)| {
-            let name = x
-                .label
-                .clone()
-                .filter(|l| !l.trim().is_empty())
-                .or_else(|| x.event.clone())
-                .unwrap_or_else(|| ALL.to_string());
+            let name = series_name(x);
             format!(
                 "SELECT {} AS s, {} AS skey, {} AS sname, {} AS zero",
                 i(s as i64),
@@ -256,7 +272,58 @@ slots AS (
         })
         .collect::<Vec<_>>()
         .join("\n  UNION ALL ");
-    let value = sql.number("CASE WHEN c.val IS NULL AND se.zero THEN 0 ELSE c.val END");
+    let value = "CASE WHEN c.val IS NULL AND se.zero THEN 0 ELSE c.val END";
+    // formulas: the series' values side by side per row position, then every series and
+    // formula value of a position unnested into rows (one scan, not one per line)
+    let nser = spec.series.len();
+    let mut keys_all: Vec<String> = Vec::new();
+    let mut names_all: Vec<String> = Vec::new();
+    let mut values_all: Vec<String> = Vec::new();
+    for (s, x) in spec.series.iter().enumerate() {
+        keys_all.push(sql.lit(&((b'A' + s as u8) as char).to_string()));
+        names_all.push(sql.lit(&series_name(x)));
+        values_all.push(format!("a{s}"));
+    }
+    for (n, f) in spec.formulas.iter().enumerate() {
+        let expr = parse_formula(&format!("formulas[{n}].expression"), &f.expression, nser)?;
+        let name = f
+            .label
+            .clone()
+            .filter(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| f.expression.trim().to_string());
+        keys_all.push(sql.lit(&format!("F{}", n + 1)));
+        names_all.push(sql.lit(&name));
+        values_all.push(formula(sql, &expr));
+    }
+    let positions = (0..keys_all.len() as i64)
+        .map(i)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (keys_all, names_all, values_all) = (
+        keys_all.join(", "),
+        names_all.join(", "),
+        values_all.join(", "),
+    );
+    let table_rows = if spec.formulas.is_empty() {
+        "table_rows AS (SELECT * FROM series_rows)".to_string()
+    } else {
+        let side = (0..nser)
+            .map(|s| format!("max(CASE WHEN s = {s} THEN num END) AS a{s}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let cols = "tot, k, ilabel, istart, icomplete, label, pos";
+        let unnested = match sql.dialect {
+            Dialect::DuckDb => format!(
+                "SELECT {cols}, unnest([{positions}]) AS s, unnest([{keys_all}]) AS skey, unnest([{names_all}]) AS sname, unnest([{values_all}]) AS num FROM side_by_side"
+            ),
+            Dialect::ClickHouse => format!(
+                "SELECT {cols}, s, skey, sname, num FROM side_by_side ARRAY JOIN [{positions}] AS s, [{keys_all}] AS skey, [{names_all}] AS sname, [{values_all}] AS num"
+            ),
+        };
+        format!(
+            "side_by_side AS (SELECT {cols}, {side} FROM series_rows GROUP BY {cols}),\ntable_rows AS ({unnested})"
+        )
+    };
     let local_t = sql.local_of("t");
     let key_t = sql.key(g, &local_t);
     let first_key = sql.key(g, &sql.local_of("c0"));
@@ -297,16 +364,17 @@ series AS (
 cells AS (
   {cells}
 ),
-table_rows AS (
-  SELECT {i0} AS tot, iv.k AS k, iv.ilabel AS ilabel, iv.istart AS istart, iv.icomplete AS icomplete, se.s AS s, se.skey AS skey, se.sname AS sname, la.label AS label, la.pos AS pos, {value} AS value
+series_rows AS (
+  SELECT {i0} AS tot, iv.k AS k, iv.ilabel AS ilabel, iv.istart AS istart, iv.icomplete AS icomplete, se.s AS s, se.skey AS skey, se.sname AS sname, la.label AS label, la.pos AS pos, {value} AS num
   FROM intervals AS iv CROSS JOIN series AS se CROSS JOIN lanes AS la
   LEFT JOIN cells AS c ON c.tot = {i0} AND c.s = se.s AND c.label = la.label AND c.k = iv.k
   UNION ALL
-  SELECT {i1} AS tot, {i0} AS k, 'total' AS ilabel, '' AS istart, '' AS icomplete, se.s AS s, se.skey AS skey, se.sname AS sname, la.label AS label, la.pos AS pos, {value} AS value
+  SELECT {i1} AS tot, {i0} AS k, 'total' AS ilabel, '' AS istart, '' AS icomplete, se.s AS s, se.skey AS skey, se.sname AS sname, la.label AS label, la.pos AS pos, {value} AS num
   FROM series AS se CROSS JOIN lanes AS la
   LEFT JOIN cells AS c ON c.tot = {i1} AND c.s = se.s AND c.label = la.label
-)
-SELECT ilabel AS \"interval\", istart AS \"start\", icomplete AS \"complete\", skey AS \"key\", sname AS \"series\", label AS \"breakdown\", value AS \"value\"
+),
+{table_rows}
+SELECT ilabel AS \"interval\", istart AS \"start\", icomplete AS \"complete\", skey AS \"key\", sname AS \"series\", label AS \"breakdown\", {number} AS \"value\"
 FROM table_rows
 ORDER BY tot, k, s, pos{settings}",
         dialect = sql.dialect.name(),
@@ -314,5 +382,32 @@ ORDER BY tot, k, s, pos{settings}",
         from = sql.from,
         i0 = i(0),
         i1 = i(1),
+        number = sql.number("num"),
     ))
+}
+
+/// A formula as a nullable double over the series values `a0`, `a1`, ...: no value when
+/// an operand has none, a division by zero, or a result that is not finite, at every step
+/// (as `Expr::eval`).
+fn formula(sql: &Sql, e: &Expr) -> String {
+    let finite = |x: String| match sql.dialect {
+        Dialect::DuckDb => format!("(CASE WHEN isfinite({x}) THEN {x} END)"),
+        Dialect::ClickHouse => format!("if(isFinite({x}), {x}, NULL)"),
+    };
+    match e {
+        Expr::Num(x) => match sql.dialect {
+            Dialect::DuckDb => format!("CAST({x:?} AS DOUBLE)"),
+            Dialect::ClickHouse => format!("toFloat64({x:?})"),
+        },
+        Expr::Series(s) => format!("a{s}"),
+        Expr::Neg(a) => finite(format!("(-{})", formula(sql, a))),
+        Expr::Bin('/', a, b) => {
+            let (a, b) = (formula(sql, a), formula(sql, b));
+            format!(
+                "(CASE WHEN {b} = 0 THEN NULL ELSE {} END)",
+                finite(format!("({a} / {b})"))
+            )
+        }
+        Expr::Bin(op, a, b) => finite(format!("({} {op} {})", formula(sql, a), formula(sql, b))),
+    }
 }
