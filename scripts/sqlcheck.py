@@ -79,6 +79,22 @@ SPECS = {
         "date_range": {"from": "2025-03-05", "to": "2025-03-20"}},
     "active_users_last_days_offset": {
         "analysis": "active_users", "timezone": "+09:00", "date_range": "last_7_days"},
+        "stickiness_default": {"analysis": "stickiness"},
+    "stickiness_week_cumulative_breakdown": {
+        "analysis": "stickiness", "event": "view", "interval": "week", "week_start": "sunday",
+        "computed": "cumulative", "timezone": "America/New_York",
+        "breakdown": {"properties": ["country"], "limit": 2}},
+    "stickiness_groups_criteria_range": {
+        "analysis": "stickiness", "interval_count": 3, "criteria": {"op": "gte", "value": 2},
+        "event_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "date_range": {"from": "2025-03-01", "to": "2025-03-25"}, "timezone": "Europe/Berlin",
+        "breakdown": ["platform", "country"]},
+    "stickiness_lte_eq_month": {
+        "analysis": "stickiness", "interval": "month", "criteria": {"op": "lte", "value": 3},
+        "breakdown": "page"},
+    "stickiness_eq_hour_offset": {
+        "analysis": "stickiness", "interval": "hour", "interval_count": 12, "timezone": "+05:30",
+        "criteria": {"op": "eq", "value": 1}, "date_range": "last_7_days"},
         "trends_timestamp_range_not_contains": {
         "analysis": "trends", "interval": "day",
         "date_range": {"from": "2025-03-09T06:30:00Z"},
@@ -224,7 +240,7 @@ def main():
     # what SQL cannot express yet is an error, not a different query
     for spec in ({"analysis": "funnel", "steps": [{"event": "view"}, {"event": "buy"}]},
                  {"analysis": "trends", "compare": True},
-                 {"analysis": "stickiness"}, {"analysis": "lifecycle"}, {"analysis": "retention"},
+                 {"analysis": "lifecycle"}, {"analysis": "retention"},
                  {"analysis": "trends", "filters": [{"property": "country", "source": "user", "op": "eq", "value": "CN"}]}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
                            capture_output=True, text=True)

@@ -13,12 +13,13 @@
 //! shared filters and date range, breakdown values and number formatting.
 
 pub mod active_users;
+pub mod stickiness;
 pub mod trends;
 
 use crate::engine::analysis::{Query, Spec};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{
-    Breakdown, DateRange, Filter, FilterGroup, FilterItem, Op, Source, NONE,
+    Breakdown, DateRange, Filter, FilterGroup, FilterItem, Op, Source, NONE, OTHER,
 };
 use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
 use serde_json::Value;
@@ -48,6 +49,7 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
     match &query.spec {
         Spec::Trends(s) => trends::render(&sql, s),
         Spec::ActiveUsers(s) => active_users::render(&sql, s),
+        Spec::Stickiness(s) => stickiness::render(&sql, s),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
@@ -483,6 +485,27 @@ impl<'a> Sql<'a> {
             .collect::<Vec<_>>()
             .join(" || ' / ' || ");
         Ok(format!("CASE WHEN {all_missing} THEN '' ELSE {parts} END"))
+    }
+
+    /// The `slots` CTE of a breakdown, from the CTEs `present (bv)` (every value, `''` for
+    /// none) and `ranked (bv, rn)` (the values but none, ranked from 1): each value's
+    /// series label (the top `limit` values, 0 = all, as themselves, the rest as
+    /// `(other)`, none as `(none)`) and its position among the series.
+    pub fn slots(&self, limit: usize) -> String {
+        let kept = if limit == 0 {
+            self.bool(true)
+        } else {
+            format!("rn <= {limit}")
+        };
+        format!(
+            "slots AS (
+  SELECT bv, CASE WHEN {kept} THEN bv ELSE {other} END AS label, CASE WHEN {kept} THEN rn ELSE 1000000000 END AS pos FROM ranked
+  UNION ALL
+  SELECT bv, {none} AS label, 2000000000 AS pos FROM present WHERE bv = ''
+),",
+            other = self.lit(OTHER),
+            none = self.lit(NONE),
+        )
     }
 
     /// A boolean literal.

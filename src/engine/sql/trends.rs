@@ -13,7 +13,6 @@ use crate::engine::analysis::trends::{
     parse_formula, Expr, Measure, SeriesSpec, TrendsSpec, ALL, MAX_FORMULAS,
 };
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{NONE, OTHER};
 
 /// The measure of series `s` over the rows of a group, as a nullable double.
 fn measure(sql: &Sql, m: Measure, s: usize) -> String {
@@ -212,12 +211,6 @@ pub fn render(sql: &Sql, spec: &TrendsSpec) -> Result<String> {
     let end = sql.instant_of(&sql.key_start(g, &format!("(k + {step})")));
     let slack = sql.int_div("(e_us - s_us)", "24");
 
-    let lim = spec.breakdown.as_ref().map_or(0, |b| b.limit);
-    let kept = if lim == 0 {
-        sql.bool(true)
-    } else {
-        format!("rn <= {lim}")
-    };
     let rank_value = if zero_when_empty(spec.series[0].measure) {
         "coalesce(f.mv, 0)"
     } else {
@@ -228,14 +221,9 @@ pub fn render(sql: &Sql, spec: &TrendsSpec) -> Result<String> {
             "present AS (SELECT bv FROM ev GROUP BY bv),
 first_series AS (SELECT bv, {m0} AS mv FROM ev WHERE m0 GROUP BY bv),
 ranked AS (SELECT p.bv AS bv, row_number() OVER (ORDER BY {rank_value} DESC NULLS LAST, p.bv) AS rn FROM present AS p LEFT JOIN first_series AS f ON p.bv = f.bv WHERE p.bv <> ''),
-slots AS (
-  SELECT bv, CASE WHEN {kept} THEN bv ELSE {other} END AS label, CASE WHEN {kept} THEN rn ELSE 1000000000 END AS pos FROM ranked
-  UNION ALL
-  SELECT bv, {none} AS label, 2000000000 AS pos FROM present WHERE bv = ''
-),",
+{slots}",
             m0 = measure(sql, spec.series[0].measure, 0),
-            other = sql.lit(OTHER),
-            none = sql.lit(NONE),
+            slots = sql.slots(spec.breakdown.as_ref().map_or(0, |b| b.limit)),
         )
     } else {
         format!("slots AS (SELECT '' AS bv, '' AS label, {} AS pos),", i(0))
