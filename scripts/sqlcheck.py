@@ -95,6 +95,18 @@ SPECS = {
     "stickiness_eq_hour_offset": {
         "analysis": "stickiness", "interval": "hour", "interval_count": 12, "timezone": "+05:30",
         "criteria": {"op": "eq", "value": 1}, "date_range": "last_7_days"},
+        "lifecycle_default": {"analysis": "lifecycle"},
+    "lifecycle_week_event_filters_berlin": {
+        "analysis": "lifecycle", "interval": "week", "week_start": "sunday",
+        "timezone": "Europe/Berlin", "event": "view",
+        "event_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "filters": [{"property": "country", "op": "is_set"}]},
+    "lifecycle_range_starts_after_data_new_york": {
+        "analysis": "lifecycle", "timezone": "America/New_York",
+        "date_range": {"from": "2025-03-06", "to": "2025-03-27"}},
+    "lifecycle_hour_last_days_offset": {
+        "analysis": "lifecycle", "interval": "hour", "timezone": "-03:00", "date_range": "last_7_days"},
+    "lifecycle_month": {"analysis": "lifecycle", "interval": "month", "event": "buy"},
         "trends_timestamp_range_not_contains": {
         "analysis": "trends", "interval": "day",
         "date_range": {"from": "2025-03-09T06:30:00Z"},
@@ -240,7 +252,9 @@ def main():
     # what SQL cannot express yet is an error, not a different query
     for spec in ({"analysis": "funnel", "steps": [{"event": "view"}, {"event": "buy"}]},
                  {"analysis": "trends", "compare": True},
-                 {"analysis": "lifecycle"}, {"analysis": "retention"},
+                 {"analysis": "retention"},
+                 {"analysis": "lifecycle", "created_at": "amount"},
+                 {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "trends", "filters": [{"property": "country", "source": "user", "op": "eq", "value": "CN"}]}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
                            capture_output=True, text=True)

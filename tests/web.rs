@@ -213,6 +213,7 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/sql/trends.rs"),
         include_str!("../src/engine/sql/active_users.rs"),
         include_str!("../src/engine/sql/stickiness.rs"),
+        include_str!("../src/engine/sql/lifecycle.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

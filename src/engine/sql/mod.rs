@@ -13,6 +13,7 @@
 //! shared filters and date range, breakdown values and number formatting.
 
 pub mod active_users;
+pub mod lifecycle;
 pub mod stickiness;
 pub mod trends;
 
@@ -50,6 +51,7 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Trends(s) => trends::render(&sql, s),
         Spec::ActiveUsers(s) => active_users::render(&sql, s),
         Spec::Stickiness(s) => stickiness::render(&sql, s),
+        Spec::Lifecycle(s) => lifecycle::render(&sql, s),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
