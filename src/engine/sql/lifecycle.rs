@@ -96,7 +96,7 @@ src AS (
 ),
 span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
 shown AS (SELECT {k0} AS k0, {k1} AS k1 FROM span),
-sizes AS (SELECT k0, {nb} AS nb FROM shown),
+sizes AS (SELECT k0, {nb} + 1 AS nb FROM shown),
 born AS (SELECT u, {born} AS born FROM (SELECT u, min(t) AS first_t FROM src GROUP BY u) AS f, shown),
 active AS (
   SELECT DISTINCT u, {b} AS b
@@ -137,7 +137,7 @@ ORDER BY b{settings}",
         from = sql.from,
         k0 = key_of(&c0),
         k1 = key_of(&c1),
-        nb = format!("{} + 1", sql.int_div("(k1 - k0)", &step.to_string())),
+        nb = sql.int_div("(k1 - k0)", &step.to_string()),
         born = index(&key_of("first_t")),
         b = index(&key_of("t")),
         new = count("state = 'new'"),

@@ -267,14 +267,14 @@ impl<'a> Sql<'a> {
 
     /// A nullable number as the engine's CSV writes it: whole numbers below 10^15 without
     /// a decimal point, others in the shortest form that reads back the same, and no value
-    /// as an empty cell.
+    /// as NULL (an empty cell; see [`Sql::cell`]).
     pub fn number(&self, x: &str) -> String {
         match self.dialect {
             Dialect::DuckDb => format!(
-                "CASE WHEN {x} IS NULL THEN '' WHEN {x} = trunc({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE CAST({x} AS VARCHAR) END"
+                "CASE WHEN {x} IS NULL THEN NULL WHEN {x} = trunc({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE CAST({x} AS VARCHAR) END"
             ),
             Dialect::ClickHouse => format!(
-                "multiIf({x} IS NULL, '', {x} = trunc({x}) AND abs({x}) < 1e15, toString(toInt64({x})), toString({x}))"
+                "multiIf({x} IS NULL, NULL, {x} = trunc({x}) AND abs({x}) < 1e15, toString(toInt64({x})), toString({x}))"
             ),
         }
     }
@@ -421,15 +421,24 @@ impl<'a> Sql<'a> {
                 )
             }
             DateRange::Between { from, to } => {
-                let end = |field: &str, s: &Option<String>, end: bool| -> Result<Option<String>> {
-                    s.as_ref()
-                        .map(|s| Ok(self.int(self.instant(field, s, end)?)))
-                        .transpose()
+                let end = |field: &str, s: &Option<String>, end: bool| -> Result<Option<i64>> {
+                    s.as_ref().map(|s| self.instant(field, s, end)).transpose()
                 };
-                (
+                let (a, b) = (
                     end("date_range.from", from, false)?,
                     end("date_range.to", to, true)?,
-                )
+                );
+                if let (Some(a), Some(b)) = (a, b) {
+                    if a >= b {
+                        let (f, t) = (from.as_deref().unwrap_or("…"), to.as_deref().unwrap_or("…"));
+                        return Err(Error::spec(
+                            "date_range",
+                            format!("the range ends before it starts ({f} to {t})"),
+                        )
+                        .keyed("range_reversed", &[("from", &f), ("to", &t)]));
+                    }
+                }
+                (a.map(|v| self.int(v)), b.map(|v| self.int(v)))
             }
         })
     }
@@ -510,6 +519,15 @@ impl<'a> Sql<'a> {
         )
     }
 
+    /// Text for the final result: an empty cell as NULL, which DuckDB's CSV writer (like
+    /// the engine's) writes as nothing, where it writes an empty string as `""`.
+    pub fn cell(&self, x: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("NULLIF({x}, '')"),
+            Dialect::ClickHouse => format!("nullIf({x}, '')"),
+        }
+    }
+
     /// A boolean literal.
     pub fn bool(&self, b: bool) -> String {
         match (self.dialect, b) {
@@ -535,5 +553,112 @@ impl<'a> Sql<'a> {
         } else {
             format!("toInt64({v})")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql(json: &str, dialect: Dialect) -> Result<String> {
+        render(&Query::from_json(json)?, dialect, "events")
+    }
+
+    fn key(e: &Error) -> &'static str {
+        match e {
+            Error::Spec { key, .. } => key,
+            _ => "",
+        }
+    }
+
+    #[test]
+    fn what_sql_cannot_express_is_a_keyed_error_not_a_query() {
+        for (json, field) in [
+            (
+                r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#,
+                "analysis",
+            ),
+            (r#"{"analysis":"retention"}"#, "analysis"),
+            (r#"{"analysis":"trends","compare":true}"#, "compare"),
+            (
+                r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
+                "filters[0].source",
+            ),
+            (
+                r#"{"analysis":"trends","breakdown":[{"property":"plan","source":"user"}]}"#,
+                "breakdown.properties[0].source",
+            ),
+            (
+                r#"{"analysis":"lifecycle","created_at":"signup_at"}"#,
+                "created_at",
+            ),
+        ] {
+            for d in [Dialect::DuckDb, Dialect::ClickHouse] {
+                let e = sql(json, d).unwrap_err();
+                assert_eq!(key(&e), "sql_unsupported", "{json}: {e}");
+                assert!(e.to_string().contains(field), "{json}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_options_are_the_engines_errors() {
+        let e = sql(
+            r#"{"analysis":"trends","filters":[{"property":"n","op":"gt","value":"x"}]}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "not_a_number");
+        let e = sql(
+            r#"{"analysis":"trends","filters":[{"property":"c","op":"in","value":"CN"}]}"#,
+            Dialect::ClickHouse,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "list_needed");
+        let e = sql(
+            r#"{"analysis":"active_users","mau_days":7}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "mau_days");
+        let e = sql(
+            r#"{"analysis":"trends","date_range":{"from":"2025-02-01","to":"2025-01-31"}}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "range_reversed");
+        let e = sql(
+            r#"{"analysis":"trends","timezone":"Mars/Base"}"#,
+            Dialect::DuckDb,
+        );
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn literals_are_escaped_per_dialect() {
+        let q = Query::from_json(r#"{"analysis":"trends"}"#).unwrap();
+        let duck = Sql::new(&q, Dialect::DuckDb, "events").unwrap();
+        let ch = Sql::new(&q, Dialect::ClickHouse, "events").unwrap();
+        assert_eq!(duck.lit(r"it's a\b"), r"'it''s a\b'");
+        assert_eq!(ch.lit(r"it's a\b"), r"'it\'s a\\b'");
+        assert_eq!(duck.ident("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn dates_of_a_range_are_whole_days_in_the_zone() {
+        // 2025-03-30 starts at 00:00 CET = 2025-03-29T23:00Z; the day after the end
+        // (2025-03-31 00:00 CEST) = 2025-03-30T22:00Z: a 23-hour day
+        let q = Query::from_json(
+            r#"{"analysis":"trends","timezone":"Europe/Berlin","date_range":{"from":"2025-03-30","to":"2025-03-30"}}"#,
+        )
+        .unwrap();
+        let s = Sql::new(&q, Dialect::DuckDb, "events").unwrap();
+        let (from, to) = s.range("t1").unwrap();
+        let from_us: i64 = 1_743_289_200 * 1_000_000;
+        assert_eq!(from.unwrap(), format!("CAST({from_us} AS BIGINT)"));
+        assert_eq!(
+            to.unwrap(),
+            format!("CAST({} AS BIGINT)", from_us + 23 * 3_600_000_000)
+        );
     }
 }

@@ -362,7 +362,7 @@ series_rows AS (
   LEFT JOIN cells AS c ON c.tot = {i1} AND c.s = se.s AND c.label = la.label
 ),
 {table_rows}
-SELECT ilabel AS \"interval\", istart AS \"start\", icomplete AS \"complete\", skey AS \"key\", sname AS \"series\", label AS \"breakdown\", {number} AS \"value\"
+SELECT ilabel AS \"interval\", {start_cell} AS \"start\", {complete_cell} AS \"complete\", skey AS \"key\", sname AS \"series\", {label_cell} AS \"breakdown\", {number} AS \"value\"
 FROM table_rows
 ORDER BY tot, k, s, pos{settings}",
         dialect = sql.dialect.name(),
@@ -371,6 +371,9 @@ ORDER BY tot, k, s, pos{settings}",
         i0 = i(0),
         i1 = i(1),
         number = sql.number("num"),
+        start_cell = sql.cell("istart"),
+        complete_cell = sql.cell("icomplete"),
+        label_cell = sql.cell("label"),
     ))
 }
 
