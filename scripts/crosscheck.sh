@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-check Loupe's funnel, retention, trends, active users and stickiness against
-# the DuckDB reference SQL in ../shared/bench/queries.sql. Idempotent: every setup step is
-# skipped when done.
+# the DuckDB reference SQL in ../shared/bench/queries.sql, then `loupe sql` against
+# `loupe run --csv` in DuckDB and chDB (scripts/sqlcheck.py). Idempotent: every setup step
+# is skipped when done.
 #
 #   scripts/crosscheck.sh                 # 100k events
 #   scripts/crosscheck.sh --size 1m       # bigger file (generated on first use)
@@ -44,6 +45,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     "$VENV/bin/pip" install --quiet -r "$BENCH/requirements.txt"
     echo "$want" > "$stamp"
 fi
+sql_stamp="$VENV/.sqlcheck-requirements.sha256"
+sql_want="$(sha256sum "$ROOT/scripts/sql-requirements.txt" | cut -d' ' -f1)"
+if [ "$(cat "$sql_stamp" 2>/dev/null)" != "$sql_want" ]; then
+    echo "crosscheck: installing scripts/sql-requirements.txt (chDB) into $VENV"
+    "$VENV/bin/pip" install --quiet -r "$ROOT/scripts/sql-requirements.txt"
+    echo "$sql_want" > "$sql_stamp"
+fi
 
 # 2. the CLI
 if [ "$rebuild" = 1 ] || [ ! -x "$LOUPE" ]; then
@@ -60,6 +68,9 @@ fi
 t1=$(date +%s.%N)
 echo "crosscheck: setup $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}') s"
 
-# 4. the check
-exec "$VENV/bin/python" "$ROOT/scripts/crosscheck.py" --size "$size" \
-    --data "$DATA" --loupe "$LOUPE" --queries "$BENCH/queries.sql" ${pass[@]+"${pass[@]}"}
+# 4. the checks: the reference SQL, then `loupe sql` in DuckDB and chDB
+status=0
+"$VENV/bin/python" "$ROOT/scripts/crosscheck.py" --size "$size" \
+    --data "$DATA" --loupe "$LOUPE" --queries "$BENCH/queries.sql" ${pass[@]+"${pass[@]}"} || status=1
+"$VENV/bin/python" "$ROOT/scripts/sqlcheck.py" --loupe "$LOUPE" || status=1
+exit $status

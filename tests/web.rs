@@ -211,6 +211,11 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/analysis/retention.rs"),
         include_str!("../src/engine/analysis/trends.rs"),
         include_str!("../src/engine/analysis/sessions.rs"),
+        include_str!("../src/engine/sql/mod.rs"),
+        include_str!("../src/engine/sql/trends.rs"),
+        include_str!("../src/engine/sql/active_users.rs"),
+        include_str!("../src/engine/sql/stickiness.rs"),
+        include_str!("../src/engine/sql/lifecycle.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

@@ -1,148 +1,328 @@
 //! `loupe`: the native command line, running the same engine as the app.
 //!
 //! ```text
-//! loupe run --spec SPEC.json FILE      print the result of an analysis as JSON (--csv: a table)
-//! loupe inspect FILE [--json]          what was imported, rejected and detected
-//! loupe sample --out FILE.csv          write the built-in demo data as CSV
-//! loupe bench FILE                     time the load and the reference analyses
+//! loupe inspect FILE... [--json]             what was imported, rejected and detected
+//! loupe run --spec SPEC FILE... [--csv]      the result of an analysis as JSON (or a table)
+//! loupe sql --spec SPEC --dialect D [--from T]   the same analysis as one SQL query
+//! loupe sample [--out FILE.csv]              the built-in demo data as CSV
+//! loupe bench FILE... [--runs N]             load time and reference analysis times
 //! ```
 //! FILE is CSV/TSV, JSON lines or a JSON array, optionally gzipped, or `@sample` for the
-//! built-in demo data. Import options: `--user-col NAME`,
-//! `--event-col NAME`, `--time-col NAME`, `--delimiter C`, `--naive-tz +08:00`.
+//! built-in demo data; several files are one dataset. `loupe COMMAND --help` documents each
+//! command; exit codes: 0 success, 1 internal error, 2 bad usage, 3 bad input or spec.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    std::process::exit(cli::main(std::env::args().skip(1).collect()));
+    std::process::exit(cli::main());
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
+    use clap::{Args, Parser, Subcommand, ValueEnum};
     use loupe::engine::analysis::{self, Query};
-    use loupe::engine::ingest::{self, Dataset, LoadOptions};
+    use loupe::engine::ingest::{self, Dataset, Format, LoadOptions};
     use loupe::engine::overview::overview;
     use loupe::engine::sample::{self, SampleOptions};
+    use loupe::engine::sql::{self, Dialect};
     use loupe::engine::time::TimeZone;
     use loupe::protocol::{Reply, Request, Session};
-    use std::io::{IsTerminal, Write};
+    use std::io::{IsTerminal, Read, Write};
 
-    const USAGE: &str = "usage:
-  loupe run --spec SPEC.json|'{json}' FILE [--csv] [import options]
-  loupe inspect FILE [--json] [import options]
-  loupe sample --out FILE.csv [--users N] [--days N] [--seed N]
-  loupe bench FILE [--runs N]    load time and median analysis times (reference queries)
-FILE: CSV/TSV, JSON lines or a JSON array (Mixpanel, PostHog, Segment exports), optionally
-gzipped; @sample for the built-in demo data.
-import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C --naive-tz ZONE
-(ZONE: UTC, +08:00 or Asia/Shanghai; how timestamps without a zone are read)";
+    const EXIT_CODES: &str = "Exit codes: 0 success, 1 internal error, 2 bad usage (unknown \
+command or option, missing argument), 3 bad input or spec (unreadable file, invalid spec, \
+an analysis or option SQL cannot express).";
 
-    struct Args {
-        positional: Vec<String>,
-        flags: Vec<(String, Option<String>)>,
+    const FILES: &str = "FILE: CSV/TSV, JSON lines or a JSON array (Mixpanel, PostHog, \
+Segment exports), optionally gzipped; @sample for the built-in demo data. Several files \
+are one dataset: delimited files need the same header line, JSON lines files are read \
+one after the other (a JSON array or gzip file must be the only file).";
+
+    /// Product analytics on an event export: the same engine and specs as the Loupe app.
+    #[derive(Parser)]
+    #[command(name = "loupe", version, after_help = EXIT_CODES)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
     }
 
-    impl Args {
-        fn parse(raw: Vec<String>) -> Result<Args, String> {
-            let valued = [
-                "--spec",
-                "--out",
-                "--users",
-                "--days",
-                "--seed",
-                "--user-col",
-                "--event-col",
-                "--time-col",
-                "--delimiter",
-                "--naive-tz",
-                "--runs",
-            ];
-            let mut a = Args {
-                positional: Vec::new(),
-                flags: Vec::new(),
+    #[derive(Subcommand)]
+    enum Command {
+        /// What was imported, rejected and detected (columns, events, properties).
+        #[command(after_help = format!("{FILES}\n\n{EXIT_CODES}"))]
+        Inspect {
+            /// The files of one dataset.
+            #[arg(required = true, value_name = "FILE")]
+            files: Vec<String>,
+            /// Print the overview as JSON.
+            #[arg(long)]
+            json: bool,
+            #[command(flatten)]
+            import: Import,
+        },
+        /// Run an analysis spec and print its result as JSON (or `--csv`: the table of the
+        /// app's CSV download).
+        #[command(after_help = format!("SPEC: a JSON spec (docs/specs.md) or the path of a file holding one.\n{FILES}\n\n{EXIT_CODES}"))]
+        Run {
+            /// The spec: JSON text starting with `{`, or a file.
+            #[arg(long, value_name = "SPEC")]
+            spec: String,
+            /// The files of one dataset.
+            #[arg(required = true, value_name = "FILE")]
+            files: Vec<String>,
+            /// Print the result table as CSV instead of JSON.
+            #[arg(long)]
+            csv: bool,
+            #[command(flatten)]
+            import: Import,
+        },
+        /// Print one SQL query that computes the spec's `loupe run --csv` table in DuckDB or
+        /// ClickHouse, reading a table with the columns user_id, event, timestamp (a
+        /// timestamp type) and one column per property, named as the import names them.
+        #[command(after_help = format!("SPEC: a JSON spec (docs/specs.md) or the path of a file holding one. An analysis or option the dialect cannot express is an error (exit 3), never a different query.\n\n{EXIT_CODES}"))]
+        Sql {
+            /// The spec: JSON text starting with `{`, or a file.
+            #[arg(long, value_name = "SPEC")]
+            spec: String,
+            /// The SQL dialect.
+            #[arg(long, value_enum)]
+            dialect: DialectArg,
+            /// The table (or any table expression, e.g. `read_csv('events.csv')`).
+            #[arg(long, value_name = "TABLE", default_value = "events")]
+            from: String,
+        },
+        /// Write the built-in demo data as CSV (to standard output without `--out`).
+        #[command(after_help = EXIT_CODES)]
+        Sample {
+            /// The CSV file to write.
+            #[arg(long, value_name = "FILE.csv")]
+            out: Option<String>,
+            /// Users to simulate.
+            #[arg(long)]
+            users: Option<u32>,
+            /// Days of data.
+            #[arg(long)]
+            days: Option<u32>,
+            /// Random seed.
+            #[arg(long)]
+            seed: Option<u64>,
+        },
+        /// Time the load and the reference analyses; print one JSON line.
+        #[command(after_help = format!("{FILES}\n\n{EXIT_CODES}"))]
+        Bench {
+            /// The files of one dataset.
+            #[arg(required = true, value_name = "FILE")]
+            files: Vec<String>,
+            /// Runs per analysis (the median is reported).
+            #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+            runs: u32,
+            #[command(flatten)]
+            import: Import,
+        },
+    }
+
+    /// How a file's columns and timestamps are read (detected when not given).
+    #[derive(Args)]
+    struct Import {
+        /// The user id column.
+        #[arg(long, value_name = "NAME")]
+        user_col: Option<String>,
+        /// The event name column.
+        #[arg(long, value_name = "NAME")]
+        event_col: Option<String>,
+        /// The timestamp column.
+        #[arg(long, value_name = "NAME")]
+        time_col: Option<String>,
+        /// The field delimiter of delimited text (one character, or `tab`).
+        #[arg(long, value_name = "C")]
+        delimiter: Option<String>,
+        /// The zone of timestamps without one: UTC, +08:00 or Asia/Shanghai (default UTC).
+        #[arg(long, value_name = "ZONE")]
+        naive_tz: Option<String>,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum DialectArg {
+        /// DuckDB
+        Duckdb,
+        /// ClickHouse (also chDB)
+        Clickhouse,
+    }
+
+    /// Why a command failed: bad input (exit 3) or an internal error (exit 1).
+    enum Fail {
+        Input(String),
+        Internal(String),
+    }
+
+    impl From<loupe::engine::error::Error> for Fail {
+        fn from(e: loupe::engine::error::Error) -> Self {
+            Fail::Input(e.to_string())
+        }
+    }
+
+    fn input(e: impl std::fmt::Display) -> Fail {
+        Fail::Input(e.to_string())
+    }
+
+    fn internal(e: impl std::fmt::Display) -> Fail {
+        Fail::Internal(e.to_string())
+    }
+
+    impl Import {
+        fn options(&self) -> Result<LoadOptions, Fail> {
+            let delimiter = match self.delimiter.as_deref() {
+                None => None,
+                Some("\\t") | Some("tab") => Some('\t'),
+                Some(d) if d.chars().count() == 1 => d.chars().next(),
+                Some(d) => {
+                    return Err(input(format!(
+                        "--delimiter expects one character, got \"{d}\""
+                    )))
+                }
             };
-            let mut it = raw.into_iter();
-            while let Some(s) = it.next() {
-                if let Some((k, v)) = s.split_once('=').filter(|_| s.starts_with("--")) {
-                    a.flags.push((k.to_string(), Some(v.to_string())));
-                } else if valued.contains(&s.as_str()) {
-                    let v = it.next().ok_or(format!("{s} needs a value"))?;
-                    a.flags.push((s, Some(v)));
-                } else if s.starts_with("--") {
-                    a.flags.push((s, None));
-                } else {
-                    a.positional.push(s);
+            let naive_timezone = match self.naive_tz.as_deref() {
+                None => None,
+                Some(z) => Some(TimeZone::parse(z).ok_or_else(|| {
+                    input(format!("--naive-tz: \"{z}\" is not UTC, an offset like +08:00 or a zone like Asia/Shanghai"))
+                })?),
+            };
+            Ok(LoadOptions {
+                delimiter,
+                user_column: self.user_col.clone(),
+                event_column: self.event_col.clone(),
+                time_column: self.time_col.clone(),
+                naive_timezone,
+            })
+        }
+    }
+
+    /// The files read one after the other as one input: the header line of every
+    /// delimited file after the first is skipped, and a line break is added where a file
+    /// does not end with one.
+    struct Concat {
+        parts: std::collections::VecDeque<Box<dyn Read>>,
+        last: u8,
+        pending_newline: bool,
+    }
+
+    impl Read for Concat {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            loop {
+                if buf.is_empty() {
+                    return Ok(0);
+                }
+                if self.pending_newline {
+                    self.pending_newline = false;
+                    buf[0] = b'\n';
+                    self.last = b'\n';
+                    return Ok(1);
+                }
+                let Some(part) = self.parts.front_mut() else {
+                    return Ok(0);
+                };
+                let n = part.read(buf)?;
+                if n > 0 {
+                    self.last = buf[n - 1];
+                    return Ok(n);
+                }
+                self.parts.pop_front();
+                self.pending_newline = !self.parts.is_empty() && self.last != b'\n';
+            }
+        }
+    }
+
+    /// Opens the files of one dataset as one reader, with its total size.
+    fn open(paths: &[String]) -> Result<(Box<dyn Read>, u64), Fail> {
+        let open_one = |path: &str| -> Result<(std::fs::File, u64), Fail> {
+            let f = std::fs::File::open(path).map_err(|e| input(format!("{path}: {e}")))?;
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+            Ok((f, size))
+        };
+        if let [path] = paths {
+            let (f, size) = open_one(path)?;
+            return Ok((Box::new(f), size));
+        }
+        let mut parts: std::collections::VecDeque<Box<dyn Read>> = Default::default();
+        let mut total = 0;
+        let mut first_header: Option<(String, Vec<u8>)> = None;
+        for path in paths {
+            if path == "@sample" {
+                return Err(input("@sample cannot be combined with other files"));
+            }
+            let (f, size) = open_one(path)?;
+            total += size;
+            let mut r = std::io::BufReader::with_capacity(1 << 20, f);
+            let head = std::io::BufRead::fill_buf(&mut r)
+                .map_err(|e| input(format!("{path}: {e}")))?
+                .to_vec();
+            if head.starts_with(&[0x1f, 0x8b]) {
+                return Err(input(format!("{path}: a gzip file must be the only file (decompress the files, or give one file)")));
+            }
+            match ingest::sniff_format(&head) {
+                Format::JsonArray => {
+                    return Err(input(format!(
+                        "{path}: a JSON array file must be the only file"
+                    )))
+                }
+                Format::JsonLines => parts.push_back(Box::new(r)),
+                Format::Delimited => {
+                    let mut header = Vec::new();
+                    std::io::BufRead::read_until(&mut r, b'\n', &mut header)
+                        .map_err(|e| input(format!("{path}: {e}")))?;
+                    let trimmed = |h: &[u8]| -> Vec<u8> {
+                        let h = h.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(h);
+                        h.trim_ascii_end().to_vec()
+                    };
+                    match &first_header {
+                        None => {
+                            first_header = Some((path.clone(), trimmed(&header)));
+                            parts.push_back(Box::new(std::io::Cursor::new(header).chain(r)));
+                        }
+                        Some((_, h)) if *h == trimmed(&header) => parts.push_back(Box::new(r)),
+                        Some((first, _)) => {
+                            return Err(input(format!(
+                                "{path}: its header line differs from that of {first}; several delimited files are one dataset only with the same columns in the same order"
+                            )))
+                        }
+                    }
                 }
             }
-            Ok(a)
         }
-        fn get(&self, k: &str) -> Option<&str> {
-            self.flags
-                .iter()
-                .find(|f| f.0 == k)
-                .and_then(|f| f.1.as_deref())
-        }
-        fn has(&self, k: &str) -> bool {
-            self.flags.iter().any(|f| f.0 == k)
-        }
-        fn check(&self, allowed: &[&str]) -> Result<(), String> {
-            match self.flags.iter().find(|f| !allowed.contains(&f.0.as_str())) {
-                Some(f) => Err(format!("unknown option {}", f.0)),
-                None => Ok(()),
-            }
-        }
-        fn number(&self, k: &str, default: u64) -> Result<u64, String> {
-            self.get(k)
-                .map(|v| {
-                    v.parse()
-                        .map_err(|_| format!("{k} expects a number, got \"{v}\""))
-                })
-                .unwrap_or(Ok(default))
-        }
+        let concat = Concat {
+            parts,
+            last: b'\n',
+            pending_newline: false,
+        };
+        Ok((Box::new(concat), total))
     }
 
-    const IMPORT: [&str; 5] = [
-        "--user-col",
-        "--event-col",
-        "--time-col",
-        "--delimiter",
-        "--naive-tz",
-    ];
-
-    fn load(args: &Args, path: &str) -> Result<Dataset, String> {
-        if path == "@sample" {
-            return Ok(sample::dataset(&SampleOptions::default()));
-        }
-        let delimiter = match args.get("--delimiter") {
-            None => None,
-            Some("\\t") | Some("tab") => Some('\t'),
-            Some(d) if d.chars().count() == 1 => d.chars().next(),
-            Some(d) => return Err(format!("--delimiter expects one character, got \"{d}\"")),
-        };
-        let naive_timezone = match args.get("--naive-tz") {
-            None => None,
-            Some(z) => {
-                Some(TimeZone::parse(z).ok_or(format!("--naive-tz: \"{z}\" is not UTC, an offset like +08:00 or a zone like Asia/Shanghai"))?)
+    /// Loads the files of one dataset (`@sample`: the demo data), with progress on
+    /// standard error when it is a terminal and the input is large.
+    fn load(paths: &[String], import: &Import) -> Result<Dataset, Fail> {
+        if let [p] = paths {
+            if p == "@sample" {
+                return Ok(sample::dataset(&SampleOptions::default()));
             }
-        };
-        let opts = LoadOptions {
-            delimiter,
-            user_column: args.get("--user-col").map(str::to_owned),
-            event_column: args.get("--event-col").map(str::to_owned),
-            time_column: args.get("--time-col").map(str::to_owned),
-            naive_timezone,
-        };
-        let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
-        let size = file.metadata().ok().map(|m| m.len());
-        let show = std::io::stderr().is_terminal();
+        }
+        let opts = import.options()?;
+        let (reader, size) = open(paths)?;
+        let name = paths.join(" + ");
+        let show = std::io::stderr().is_terminal() && size >= 16 << 20;
         let result = ingest::load(
-            std::io::BufReader::with_capacity(1 << 20, file),
-            size,
+            std::io::BufReader::with_capacity(1 << 20, reader),
+            Some(size),
             &opts,
             &mut |p| {
                 if show {
-                    eprint!("\rreading {path}: {} rows, {} MB", p.rows, p.bytes >> 20);
+                    eprint!(
+                        "\rreading {name}: {} rows, {} of {} MB",
+                        p.rows,
+                        p.bytes >> 20,
+                        size >> 20
+                    );
                 }
                 true
             },
@@ -150,151 +330,160 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
         if show {
             eprint!("\r\x1b[K");
         }
-        result.map_err(|e| format!("{path}: {e}"))
+        result.map_err(|e| input(format!("{name}: {e}")))
     }
 
-    fn run(args: Vec<String>) -> Result<(), String> {
-        let mut it = args.into_iter();
-        let cmd = it.next().ok_or(USAGE)?;
-        let args = Args::parse(it.collect())?;
-        let file = || -> Result<&str, String> {
-            match args.positional.as_slice() {
-                [f] => Ok(f),
-                [] => Err(format!("missing FILE\n{USAGE}")),
-                _ => Err(format!(
-                    "expected one FILE, got {}",
-                    args.positional.join(" ")
-                )),
-            }
+    /// The spec given as JSON text or a file.
+    fn read_spec(arg: &str) -> Result<Query, Fail> {
+        let json = if arg.trim_start().starts_with('{') {
+            arg.to_string()
+        } else {
+            std::fs::read_to_string(arg).map_err(|e| input(format!("{arg}: {e}")))?
         };
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        match cmd.as_str() {
-            "run" => {
-                args.check(&[&["--spec", "--csv"], &IMPORT[..]].concat())?;
-                let spec_arg = args
-                    .get("--spec")
-                    .ok_or(format!("run needs --spec\n{USAGE}"))?;
-                let json = if spec_arg.trim_start().starts_with('{') {
-                    spec_arg.to_string()
-                } else {
-                    std::fs::read_to_string(spec_arg).map_err(|e| format!("{spec_arg}: {e}"))?
-                };
-                let query = Query::from_json(&json).map_err(|e| e.to_string())?;
-                let data = load(&args, file()?)?;
+        Ok(Query::from_json(&json)?)
+    }
+
+    fn run(command: Command, out: &mut dyn Write) -> Result<(), Fail> {
+        match command {
+            Command::Run {
+                spec,
+                files,
+                csv,
+                import,
+            } => {
+                let query = read_spec(&spec)?;
+                let data = load(&files, &import)?;
                 // the same session the worker runs, so the CLI answers exactly as the app
                 let mut session = Session::new();
                 session.loaded(data, String::new(), 0.0, 0);
                 let t0 = std::time::Instant::now();
                 let clock = move || t0.elapsed().as_secs_f64() * 1e3;
-                let output = match session.handle(
-                    Request::Run {
-                        query: Box::new(query),
-                    },
-                    &clock,
-                ) {
+                let request = Request::Run {
+                    query: Box::new(query),
+                };
+                let output = match session.handle(request, &clock) {
                     Reply::Result(r) => r.output,
-                    Reply::Error(e) => return Err(e.to_string()),
-                    other => return Err(format!("unexpected reply {other:?}")),
+                    Reply::Error(e) => return Err(input(e)),
+                    other => return Err(internal(format!("unexpected reply {other:?}"))),
                 };
                 for w in &output.warnings {
                     eprintln!("warning: {}: {}", w.field, w.message);
                 }
-                if args.has("--csv") {
-                    let _ = out.write_all(analysis::table::csv(&output.result).as_bytes());
+                if csv {
+                    out.write_all(analysis::table::csv(&output.result).as_bytes())
+                        .map_err(internal)?;
                     return Ok(());
                 }
                 // the result's own fields, then what was resolved and any warnings
-                let mut v = serde_json::to_value(&output.result).map_err(|e| e.to_string())?;
+                let mut v = serde_json::to_value(&output.result).map_err(internal)?;
                 if let Some(m) = v.as_object_mut() {
                     m.insert(
                         "warnings".into(),
-                        serde_json::to_value(&output.warnings).unwrap_or_default(),
+                        serde_json::to_value(&output.warnings).map_err(internal)?,
                     );
                     m.insert(
                         "date_range_resolved".into(),
-                        serde_json::to_value(&output.range).unwrap_or_default(),
+                        serde_json::to_value(&output.range).map_err(internal)?,
                     );
                 }
-                serde_json::to_writer_pretty(&mut out, &v).map_err(|e| e.to_string())?;
+                serde_json::to_writer_pretty(&mut *out, &v).map_err(internal)?;
+                writeln!(out).map_err(internal)
             }
-            "inspect" => {
-                args.check(&[&["--json"], &IMPORT[..]].concat())?;
-                let data = load(&args, file()?)?;
+            Command::Sql {
+                spec,
+                dialect,
+                from,
+            } => {
+                let query = read_spec(&spec)?;
+                let dialect = match dialect {
+                    DialectArg::Duckdb => Dialect::DuckDb,
+                    DialectArg::Clickhouse => Dialect::ClickHouse,
+                };
+                let text = sql::render(&query, dialect, &from)?;
+                writeln!(out, "{text}").map_err(internal)
+            }
+            Command::Inspect {
+                files,
+                json,
+                import,
+            } => {
+                let data = load(&files, &import)?;
                 let o = overview(&data.store, &data.report);
-                if args.has("--json") {
-                    serde_json::to_writer_pretty(&mut out, &o).map_err(|e| e.to_string())?;
-                } else {
-                    let _ = writeln!(
-                        out,
-                        "rows {}  imported {}  duplicates {}  rejected {}",
-                        o.rows_in, o.imported, o.duplicates, o.rejected
-                    );
-                    let _ = writeln!(out, "users {}  events {}", o.users, o.events);
-                    let _ = writeln!(
-                        out,
-                        "from {} to {}",
-                        o.first_event.as_deref().unwrap_or("-"),
-                        o.last_event.as_deref().unwrap_or("-")
-                    );
-                    let c = &o.columns;
-                    let _ = writeln!(
-                        out,
-                        "columns: user={} event={} time={}",
-                        c.user, c.event, c.time
-                    );
-                    let _ = writeln!(out, "events:");
-                    for e in &o.event_names {
-                        let _ =
-                            writeln!(out, "  {:>10}  {:>8} users  {}", e.events, e.users, e.name);
-                    }
-                    let _ = writeln!(out, "properties:");
-                    for p in &o.properties {
-                        let top: Vec<String> = p
-                            .top
-                            .iter()
-                            .take(5)
-                            .map(|(v, n)| format!("{v} ({n})"))
-                            .collect();
-                        let _ = writeln!(
-                            out,
-                            "  {} [{}, {} distinct]: {}",
-                            p.name,
-                            p.kind,
-                            p.distinct,
-                            top.join(", ")
-                        );
-                    }
-                    for r in &o.rejected_by_reason {
-                        let _ = writeln!(out, "rejected {:>8}  {}", r.rows, r.description);
-                    }
-                    for s in o.reject_samples.iter().take(20) {
-                        let _ = writeln!(out, "  line {}: {} ({})", s.line, s.reason, s.detail);
-                    }
+                if json {
+                    serde_json::to_writer_pretty(&mut *out, &o).map_err(internal)?;
+                    return writeln!(out).map_err(internal);
                 }
+                let mut text = format!(
+                    "rows {}  imported {}  duplicates {}  rejected {}\nusers {}  events {}\nfrom {} to {}\ncolumns: user={} event={} time={}\nevents:\n",
+                    o.rows_in,
+                    o.imported,
+                    o.duplicates,
+                    o.rejected,
+                    o.users,
+                    o.events,
+                    o.first_event.as_deref().unwrap_or("-"),
+                    o.last_event.as_deref().unwrap_or("-"),
+                    o.columns.user,
+                    o.columns.event,
+                    o.columns.time
+                );
+                for e in &o.event_names {
+                    text += &format!("  {:>10}  {:>8} users  {}\n", e.events, e.users, e.name);
+                }
+                text += "properties:\n";
+                for p in &o.properties {
+                    let top: Vec<String> = p
+                        .top
+                        .iter()
+                        .take(5)
+                        .map(|(v, n)| format!("{v} ({n})"))
+                        .collect();
+                    text += &format!(
+                        "  {} [{}, {} distinct]: {}\n",
+                        p.name,
+                        p.kind,
+                        p.distinct,
+                        top.join(", ")
+                    );
+                }
+                for r in &o.rejected_by_reason {
+                    text += &format!("rejected {:>8}  {}\n", r.rows, r.description);
+                }
+                for s in o.reject_samples.iter().take(20) {
+                    text += &format!("  line {}: {} ({})\n", s.line, s.reason, s.detail);
+                }
+                out.write_all(text.as_bytes()).map_err(internal)
             }
-            "sample" => {
-                args.check(&["--out", "--users", "--days", "--seed"])?;
+            Command::Sample {
+                out: path,
+                users,
+                days,
+                seed,
+            } => {
                 let d = SampleOptions::default();
                 let opts = SampleOptions {
-                    users: args.number("--users", d.users as u64)? as u32,
-                    days: args.number("--days", d.days as u64)? as u32,
-                    seed: args.number("--seed", d.seed)?,
+                    users: users.unwrap_or(d.users),
+                    days: days.unwrap_or(d.days),
+                    seed: seed.unwrap_or(d.seed),
                     ..d
                 };
-                let path = args
-                    .get("--out")
-                    .ok_or(format!("sample needs --out FILE\n{USAGE}"))?;
-                let f = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
-                sample::write_csv(&opts, f).map_err(|e| format!("{path}: {e}"))?;
-                return Ok(());
+                match path {
+                    Some(path) => {
+                        let f = std::fs::File::create(&path)
+                            .map_err(|e| input(format!("{path}: {e}")))?;
+                        sample::write_csv(&opts, f).map_err(|e| input(format!("{path}: {e}")))
+                    }
+                    None => sample::write_csv(&opts, out).map_err(internal),
+                }
             }
-            "bench" => {
-                args.check(&[&["--runs"], &IMPORT[..]].concat())?;
-                let runs = args.number("--runs", 5)?.max(1) as usize;
-                let path = file()?;
+            Command::Bench {
+                files,
+                runs,
+                import,
+            } => {
+                let runs = runs as usize;
                 let t0 = std::time::Instant::now();
-                let data = load(&args, path)?;
+                let data = load(&files, &import)?;
                 let load_ms = t0.elapsed().as_secs_f64() * 1e3;
                 let specs = [
                     (
@@ -317,7 +506,7 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {
-                    let spec = Query::from_json(json).map_err(|e| e.to_string())?;
+                    let spec = Query::from_json(json).map_err(internal)?;
                     let mut ms: Vec<f64> = (0..runs)
                         .map(|_| {
                             let t = std::time::Instant::now();
@@ -326,14 +515,14 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                             r.map(|_| e)
                         })
                         .collect::<Result<_, _>>()
-                        .map_err(|e| format!("{name}: {e}"))?;
+                        .map_err(|e| input(format!("{name}: {e}")))?;
                     ms.sort_by(f64::total_cmp);
                     timings.insert(format!("{name}_ms"), ms[ms.len() / 2].into());
                 }
                 let events = data.store.len().max(1);
                 let report = serde_json::json!({
                     "engine": "loupe-native",
-                    "file": path,
+                    "file": files.join(" "),
                     "events": data.store.len(),
                     "users": data.store.user_count(),
                     "bytes": data.report.bytes,
@@ -343,25 +532,27 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                     "store_bytes": data.store.heap_bytes(),
                     "store_bytes_per_event": data.store.heap_bytes() as f64 / events as f64,
                 });
-                serde_json::to_writer(&mut out, &report).map_err(|e| e.to_string())?;
+                serde_json::to_writer(&mut *out, &report).map_err(internal)?;
+                writeln!(out).map_err(internal)
             }
-            "help" | "--help" | "-h" => {
-                let _ = writeln!(out, "{USAGE}");
-                return Ok(());
-            }
-            other => return Err(format!("unknown command \"{other}\"\n{USAGE}")),
         }
-        let _ = writeln!(out);
-        Ok(())
     }
 
-    /// Runs the CLI and returns the process exit code.
-    pub fn main(args: Vec<String>) -> i32 {
-        match run(args) {
+    /// Runs the CLI and returns the process exit code (see [`EXIT_CODES`]).
+    pub fn main() -> i32 {
+        // clap prints usage errors (exit 2) and --help / --version (exit 0) itself
+        let cli = Cli::parse();
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        match run(cli.command, &mut out) {
             Ok(()) => 0,
-            Err(e) => {
+            Err(Fail::Input(e)) => {
                 eprintln!("loupe: {e}");
-                2
+                3
+            }
+            Err(Fail::Internal(e)) => {
+                eprintln!("loupe: internal error: {e}");
+                1
             }
         }
     }

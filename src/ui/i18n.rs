@@ -731,6 +731,7 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "too_many_intervals",
         "{count} 个时间区间太多，无法绘图（最多 {max} 个）；请选择更长的粒度",
     ),
+    ("sql_unsupported", "尚无法用 SQL 表达：{what}"),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters

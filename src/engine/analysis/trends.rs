@@ -248,13 +248,22 @@ pub fn change(current: Option<f64>, previous: Option<f64>) -> Option<f64> {
 // ---------------------------------------------------------------------------------------
 // Formulas
 
-/// A parsed formula.
+/// A parsed formula (also rendered as SQL by `engine::sql::trends`).
 #[derive(Clone, Debug, PartialEq)]
-enum Expr {
+pub enum Expr {
+    /// A number.
     Num(f64),
+    /// A series by index (A = 0).
     Series(usize),
+    /// Minus an expression.
     Neg(Box<Expr>),
+    /// `+`, `-`, `*` or `/` of two expressions.
     Bin(char, Box<Expr>, Box<Expr>),
+}
+
+/// Parses formula `text` over `series` series, with errors on `field`.
+pub fn parse_formula(field: &str, text: &str, series: usize) -> Result<Expr> {
+    Parser::parse(field, text, series)
 }
 
 impl Expr {

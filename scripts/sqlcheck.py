@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Check `loupe sql` against `loupe run --csv`: for every spec below, the query that
+`loupe sql --dialect duckdb` prints, run in DuckDB, and the one of `--dialect clickhouse`,
+run in chDB (embedded ClickHouse), must give exactly the CSV of `loupe run --csv` on the
+same file. The data is generated here (seeded): ties (several events at one timestamp),
+events around midnight UTC and around local midnight and daylight-saving changes in
+Europe/Berlin and America/New_York, empty property values, a value with a comma and quotes.
+
+    .venv/bin/python scripts/sqlcheck.py [--loupe target/release/loupe] [--only duckdb]
+
+Run by scripts/crosscheck.sh after the DuckDB cross-check (both pinned in the venv).
+A negative control checks that a changed query is caught.
+"""
+import argparse
+import csv
+import io
+import os
+import random
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# every spec kind and option `loupe sql` renders; each must give the engine's CSV exactly
+SPECS = {
+    "trends_default": {"analysis": "trends"},
+    "trends_users_week_sunday_named_zone": {
+        "analysis": "trends", "interval": "week", "week_start": "sunday",
+        "timezone": "Europe/Berlin",
+        "series": [{"event": "view"}, {"event": "buy", "measure": "users"}]},
+    "trends_measures_month_new_york": {
+        "analysis": "trends", "interval": "month", "timezone": "America/New_York",
+        "series": [{"event": "buy", "measure": m, "property": "amount"}
+                   for m in ("sum", "avg", "min", "max", "median", "p90")]
+        + [{"measure": "events_per_user", "label": "per user"}]},
+    "trends_breakdown_top2_other_none": {
+        "analysis": "trends", "breakdown": {"properties": ["country"], "limit": 2},
+        "series": [{"event": "view", "measure": "users"}, {"event": "buy"}]},
+    "trends_breakdown_two_properties_all": {
+        "analysis": "trends", "interval": "week",
+        "breakdown": {"properties": ["country", "platform"], "limit": 0}},
+    "trends_breakdown_by_avg_ties": {
+        "analysis": "trends", "breakdown": "platform",
+        "series": [{"event": "buy", "measure": "avg", "property": "amount"}]},
+    "trends_filters_offset_zone_last_days": {
+        "analysis": "trends", "timezone": "+05:30", "date_range": "last_30_days",
+        "filters": {"any": [{"property": "country", "op": "in", "value": ["CN", "DE"]},
+                            {"property": "page", "op": "contains", "value": "a,b"}]},
+        "series": [{"event": "view", "filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+                   {"filters": [{"property": "amount", "op": "gte", "value": 10}]},
+                   {"filters": [{"property": "country", "op": "is_not_set"}], "measure": "users"}]},
+    "trends_dates_range_berlin_hour_offset": {
+        "analysis": "trends", "interval": "hour", "timezone": "-03:00",
+        "date_range": {"from": "2025-03-29", "to": "2025-03-31"}},
+    "trends_dates_range_berlin_day": {
+        "analysis": "trends", "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-28", "to": "2025-04-02"},
+        "filters": [{"property": "page", "op": "not_in", "value": ["/home"]},
+                    {"property": "amount", "op": "lt", "value": 40}]},
+    "trends_this_month_open_from": {
+        "analysis": "trends", "date_range": "this_month",
+        "series": [{"event": "buy", "measure": "sum", "property": "amount"}],
+        "breakdown": {"properties": ["page"], "limit": 3}},
+    "trends_formulas_breakdown": {
+        "analysis": "trends", "breakdown": {"properties": ["platform"], "limit": 2},
+        "series": [{"event": "buy"}, {"event": "view", "measure": "users"},
+                   {"event": "buy", "measure": "avg", "property": "amount", "hidden": True}],
+        "formulas": [{"expression": "A / B"}, {"expression": "(A - B) * 100 / B", "label": "change"},
+                     {"expression": "-C + 2.5 / (A - A)"}, {"expression": "c × 2 − 0.1"}]},
+    "active_users_default": {"analysis": "active_users"},
+    "active_users_events_filters_berlin_28": {
+        "analysis": "active_users", "mau_days": 28, "timezone": "Europe/Berlin",
+        "events": [{"event": "buy"}, {"event": "view", "filters": [{"property": "platform", "op": "eq", "value": "ios"}]}],
+        "filters": [{"property": "country", "op": "neq", "value": "US"}]},
+    "active_users_range_new_york": {
+        "analysis": "active_users", "timezone": "America/New_York",
+        "date_range": {"from": "2025-03-05", "to": "2025-03-20"}},
+    "active_users_last_days_offset": {
+        "analysis": "active_users", "timezone": "+09:00", "date_range": "last_7_days"},
+        "stickiness_default": {"analysis": "stickiness"},
+    "stickiness_week_cumulative_breakdown": {
+        "analysis": "stickiness", "event": "view", "interval": "week", "week_start": "sunday",
+        "computed": "cumulative", "timezone": "America/New_York",
+        "breakdown": {"properties": ["country"], "limit": 2}},
+    "stickiness_groups_criteria_range": {
+        "analysis": "stickiness", "interval_count": 3, "criteria": {"op": "gte", "value": 2},
+        "event_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "date_range": {"from": "2025-03-01", "to": "2025-03-25"}, "timezone": "Europe/Berlin",
+        "breakdown": ["platform", "country"]},
+    "stickiness_lte_eq_month": {
+        "analysis": "stickiness", "interval": "month", "criteria": {"op": "lte", "value": 3},
+        "breakdown": "page"},
+    "stickiness_eq_hour_offset": {
+        "analysis": "stickiness", "interval": "hour", "interval_count": 12, "timezone": "+05:30",
+        "criteria": {"op": "eq", "value": 1}, "date_range": "last_7_days"},
+        "lifecycle_default": {"analysis": "lifecycle"},
+    "lifecycle_week_event_filters_berlin": {
+        "analysis": "lifecycle", "interval": "week", "week_start": "sunday",
+        "timezone": "Europe/Berlin", "event": "view",
+        "event_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "filters": [{"property": "country", "op": "is_set"}]},
+    "lifecycle_range_starts_after_data_new_york": {
+        "analysis": "lifecycle", "timezone": "America/New_York",
+        "date_range": {"from": "2025-03-06", "to": "2025-03-27"}},
+    "lifecycle_hour_last_days_offset": {
+        "analysis": "lifecycle", "interval": "hour", "timezone": "-03:00", "date_range": "last_7_days"},
+    "lifecycle_month": {"analysis": "lifecycle", "interval": "month", "event": "buy"},
+        "trends_timestamp_range_not_contains": {
+        "analysis": "trends", "interval": "day",
+        "date_range": {"from": "2025-03-09T06:30:00Z"},
+        "filters": [{"property": "page", "op": "not_contains", "value": "item"},
+                    {"property": "platform", "op": "is_set"}]},
+}
+
+EVENTS = ["view", "buy", "open"]
+COUNTRIES = ["CN", "DE", "US", "JP", ""]
+PLATFORMS = ["ios", "web", "android"]
+PAGES = ["/home", "/item/a", "/item/b", "a,b \"quoted\"", ""]
+
+
+def generate(path, seed=11, users=80):
+    """Events from 2025-02-20 to 2025-04-10 (DST changes: US 03-09, EU 03-30)."""
+    rnd = random.Random(seed)
+    start = datetime(2025, 2, 20, tzinfo=timezone.utc)
+    rows = []
+    for u in range(users):
+        uid = f"u{u:03d}"
+        country = rnd.choice(COUNTRIES)
+        platform = rnd.choice(PLATFORMS)
+        t = start + timedelta(minutes=rnd.randrange(0, 49 * 24 * 60))
+        for _ in range(rnd.randrange(1, 60)):
+            r = rnd.random()
+            if r < 0.15:
+                step = timedelta(0)  # a tie
+            elif r < 0.3:
+                # to just before / after a midnight (UTC, Berlin or New York)
+                day = (t + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+                day += timedelta(hours=rnd.choice([0, -1, -2, 4, 5]))
+                step = max(day - t, timedelta(0)) + timedelta(seconds=rnd.choice([-1, 0, 1]))
+            else:
+                step = timedelta(seconds=rnd.randrange(1, 4 * 86400))
+            t = t + step
+            if t >= datetime(2025, 4, 10, tzinfo=timezone.utc):
+                break
+            event = rnd.choice(EVENTS)
+            amount = ""
+            if event == "buy" and rnd.random() < 0.85:
+                amount = str(rnd.choice([5, 10, 12.5, 20, 49.5, 100, 3.25]))
+            rows.append([uid, event, t.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                         country if rnd.random() < 0.9 else "", platform,
+                         amount, rnd.choice(PAGES)])
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page"])
+        w.writerows(rows)
+    return len(rows)
+
+
+def as_csv(cols, rows):
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(cols)
+    w.writerows(rows)
+    return out.getvalue()
+
+
+def duckdb_runner(path):
+    import duckdb
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    table = (f"(SELECT * REPLACE (CAST(timestamp AS TIMESTAMPTZ) AS timestamp) "
+             f"FROM read_csv('{path}', all_varchar = true))")
+
+    def run(query):
+        cur = con.execute(query)
+        return as_csv([d[0] for d in cur.description], cur.fetchall())
+
+    def copy(query, out):
+        con.execute(f"COPY ({query}) TO '{out}' (HEADER)")
+        with open(out) as f:
+            return f.read()
+    run.copy = copy
+    return table, run
+
+
+def chdb_runner(path):
+    from chdb import session
+    s = session.Session()
+    structure = ("user_id String, event String, timestamp DateTime64(6, \\'UTC\\'), "
+                 "country Nullable(String), platform Nullable(String), "
+                 "amount Nullable(Float64), page Nullable(String)")
+    table = f"file('{path}', 'CSVWithNames', '{structure}')"
+
+    def run(query):
+        res = s.query(query, "CSVWithNames")
+        text = res.bytes().decode() if hasattr(res, "bytes") else str(res)
+        # ClickHouse quotes every text cell and writes NULL as \N: read the records and
+        # write them as the engine does (an empty cell for NULL)
+        rows = [["" if c == "\\N" else c for c in r] for r in csv.reader(io.StringIO(text))]
+        return as_csv(rows[0], rows[1:]) if rows else ""
+    return table, run
+
+
+def loupe(args, *cmd):
+    p = subprocess.run([args.loupe, *cmd], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"loupe {cmd[0]} failed ({p.returncode}): {p.stderr.strip()}")
+    return p.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--loupe", default=os.path.join(ROOT, "target", "release", "loupe"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "target", "sqlcheck"))
+    ap.add_argument("--only", choices=["duckdb", "clickhouse"])
+    args = ap.parse_args()
+    os.makedirs(args.data, exist_ok=True)
+    path = os.path.join(args.data, "events.csv")
+    n = generate(path)
+    print(f"sqlcheck: {n} events in {path}")
+    import json
+    engines = {"duckdb": duckdb_runner, "clickhouse": chdb_runner}
+    if args.only:
+        engines = {args.only: engines[args.only]}
+    passed = failed = 0
+    for dialect, make in engines.items():
+        table, run = make(path)
+        for name, spec in SPECS.items():
+            text = json.dumps(spec)
+            t0 = time.time()
+            try:
+                want = loupe(args, "run", "--csv", "--spec", text, path)
+                query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table)
+                got = run(query)
+            except Exception as e:  # a failing engine or query is a failed check
+                got, want = f"error: {e}", ""
+            ms = (time.time() - t0) * 1e3
+            if got == want:
+                passed += 1
+                print(f"ok      {dialect:10} {name} ({want.count(chr(10)) - 1} rows, {ms:.0f} ms)")
+            else:
+                failed += 1
+                import difflib
+                diff = list(difflib.unified_diff(want.splitlines(), got.splitlines(), "loupe run --csv", dialect, lineterm=""))
+                print(f"FAILED  {dialect:10} {name}\n" + "\n".join(diff[:30]))
+        # DuckDB's own CSV writer gives the engine's file byte for byte (the README's diff)
+        if hasattr(run, "copy"):
+            bad = 0
+            for name, spec in SPECS.items():
+                text = json.dumps(spec)
+                want = loupe(args, "run", "--csv", "--spec", text, path)
+                query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table)
+                if run.copy(query, os.path.join(args.data, "copy.csv")) != want:
+                    bad += 1
+                    print(f"FAILED  {dialect:10} COPY of {name} differs from loupe run --csv")
+            passed += len(SPECS) - bad
+            failed += bad
+            if not bad:
+                print(f"ok      {dialect:10} COPY (query) TO file: {len(SPECS)} specs, the bytes of loupe run --csv")
+        # negative control: a query that counts one event less must not compare equal
+        text = json.dumps(SPECS["trends_default"])
+        want = loupe(args, "run", "--csv", "--spec", text, path)
+        query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table)
+        altered = query.replace("WHERE keep AND", "WHERE t <> (SELECT max(t) FROM src) AND keep AND", 1)
+        if altered != query and run(altered) != want:
+            passed += 1
+            print(f"ok      {dialect:10} negative control (one event dropped is caught)")
+        else:
+            failed += 1
+            print(f"FAILED  {dialect:10} negative control: an altered query still compares equal")
+    # what SQL cannot express yet is an error, not a different query
+    for spec in ({"analysis": "funnel", "steps": [{"event": "view"}, {"event": "buy"}]},
+                 {"analysis": "trends", "compare": True},
+                 {"analysis": "retention"},
+                 {"analysis": "lifecycle", "created_at": "amount"},
+                 {"analysis": "lifecycle", "breakdown": "country"},
+                 {"analysis": "trends", "filters": [{"property": "country", "source": "user", "op": "eq", "value": "CN"}]}):
+        p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
+                           capture_output=True, text=True)
+        if p.returncode == 3 and "not yet expressible in SQL" in p.stderr and not p.stdout:
+            passed += 1
+            print(f"ok      refused: {p.stderr.strip()}")
+        else:
+            failed += 1
+            print(f"FAILED  {json.dumps(spec)}: exit {p.returncode}, {p.stderr.strip()}")
+    print(f"sqlcheck: {passed} passed, {failed} failed")
+    # counted by scripts/test.sh like node:test results
+    print(f"# pass {passed}\n# fail {failed}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

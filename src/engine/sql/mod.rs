@@ -1,0 +1,664 @@
+//! `loupe sql`: a spec rendered as one SQL query for DuckDB or ClickHouse.
+//!
+//! The query reads a table (or any table expression) with the columns of an import:
+//! `user_id`, `event`, `timestamp` (a `TIMESTAMPTZ` in DuckDB, a `DateTime64` in
+//! ClickHouse) and one column per property, and returns exactly the rows and columns of
+//! `loupe run --csv` for the same spec, as text, in the same order.
+//!
+//! Each analysis that has a rendering has one module here with
+//! `pub fn render(&Sql, &Query, &Spec) -> Result<String>`, dispatched in [`render`]; an
+//! analysis or an option without one is a `sql_unsupported` error naming the field, never
+//! a query that answers something else. [`Sql`] holds what every rendering shares: the
+//! dialect's spelling of names, literals, time-zone arithmetic, calendar buckets, the
+//! shared filters and date range, breakdown values and number formatting.
+
+pub mod active_users;
+pub mod lifecycle;
+pub mod stickiness;
+pub mod trends;
+
+use crate::engine::analysis::{Query, Spec};
+use crate::engine::error::{Error, Result};
+use crate::engine::spec::{
+    Breakdown, DateRange, Filter, FilterGroup, FilterItem, Op, Source, NONE, OTHER,
+};
+use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
+use serde_json::Value;
+
+/// A SQL dialect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// DuckDB (1.x and later).
+    DuckDb,
+    /// ClickHouse (also chDB, embedded ClickHouse).
+    ClickHouse,
+}
+
+impl Dialect {
+    /// The dialect's name as the CLI spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "duckdb",
+            Dialect::ClickHouse => "clickhouse",
+        }
+    }
+}
+
+/// Renders `query` as one SQL query in `dialect`, reading the table expression `from`.
+pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
+    let sql = Sql::new(query, dialect, from)?;
+    match &query.spec {
+        Spec::Trends(s) => trends::render(&sql, s),
+        Spec::ActiveUsers(s) => active_users::render(&sql, s),
+        Spec::Stickiness(s) => stickiness::render(&sql, s),
+        Spec::Lifecycle(s) => lifecycle::render(&sql, s),
+        other => Err(unsupported(
+            "analysis",
+            &format!("{} has no SQL rendering yet", other.kind()),
+        )),
+    }
+}
+
+/// The `sql_unsupported` error: `what` about `field` cannot be expressed in SQL (yet).
+pub fn unsupported(field: &str, what: &str) -> Error {
+    Error::spec(field, format!("not yet expressible in SQL: {what}"))
+        .keyed("sql_unsupported", &[("what", &what)])
+}
+
+/// Microseconds per hour and per day.
+const HOUR_US: i64 = 3_600_000_000;
+const DAY_US: i64 = 86_400_000_000;
+
+/// What every rendering shares: the dialect, the table, the zone and the resolved scope.
+pub struct Sql<'a> {
+    /// The dialect.
+    pub dialect: Dialect,
+    /// The table expression the query reads.
+    pub from: &'a str,
+    query: &'a Query,
+    zone: Zone,
+    /// Seconds east of UTC when the zone is fixed (UTC included), else `None`.
+    fixed: Option<i64>,
+    /// The IANA name of a zone that is not fixed.
+    name: String,
+}
+
+impl<'a> Sql<'a> {
+    fn new(query: &'a Query, dialect: Dialect, from: &'a str) -> Result<Sql<'a>> {
+        let tz = &query.scope.timezone;
+        let zone = tz
+            .resolve()
+            .map_err(|e| Error::spec("timezone", e).keyed("unknown_timezone", &[("zone", tz)]))?;
+        let (fixed, name) = match tz {
+            TimeZone::Fixed(s) => (Some(*s as i64), String::new()),
+            TimeZone::Named(n) => (None, n.clone()),
+        };
+        Ok(Sql {
+            dialect,
+            from,
+            query,
+            zone,
+            fixed,
+            name,
+        })
+    }
+
+    fn duck(&self) -> bool {
+        self.dialect == Dialect::DuckDb
+    }
+
+    /// A quoted identifier.
+    pub fn ident(&self, name: &str) -> String {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+
+    /// A string literal.
+    pub fn lit(&self, s: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("'{}'", s.replace('\'', "''")),
+            Dialect::ClickHouse => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        }
+    }
+
+    /// A property's value as text, NULL when it has none (NULL or empty).
+    pub fn text(&self, property: &str) -> String {
+        let c = self.ident(property);
+        match self.dialect {
+            Dialect::DuckDb => format!("NULLIF(CAST({c} AS VARCHAR), '')"),
+            Dialect::ClickHouse => format!("nullIf(toString({c}), '')"),
+        }
+    }
+
+    /// A property's value as a number, NULL when it has none or is not a number.
+    pub fn num(&self, property: &str) -> String {
+        let c = self.ident(property);
+        match self.dialect {
+            Dialect::DuckDb => format!("TRY_CAST({c} AS DOUBLE)"),
+            Dialect::ClickHouse => format!("toFloat64OrNull(toString({c}))"),
+        }
+    }
+
+    /// The `timestamp` column as microseconds since the epoch (UTC).
+    pub fn ts_us(&self) -> String {
+        let c = self.ident("timestamp");
+        match self.dialect {
+            Dialect::DuckDb => format!("epoch_us({c})"),
+            Dialect::ClickHouse => format!("toUnixTimestamp64Micro(toDateTime64({c}, 6, 'UTC'))"),
+        }
+    }
+
+    /// Local wall-clock microseconds (in the scope's zone) of the instant `us`.
+    pub fn local_of(&self, us: &str) -> String {
+        if let Some(off) = self.fixed {
+            return format!("({us} + {})", off * 1_000_000);
+        }
+        let z = self.lit(&self.name);
+        match self.dialect {
+            Dialect::DuckDb => {
+                format!("epoch_us(timezone({z}, timezone('UTC', make_timestamp({us}))))")
+            }
+            Dialect::ClickHouse => format!(
+                "({us} + 1000000 * toInt64(timeZoneOffset(fromUnixTimestamp64Micro({us}, {z}))))"
+            ),
+        }
+    }
+
+    /// The instant (microseconds, UTC) of local wall-clock microseconds `l` in the zone.
+    pub fn instant_of(&self, l: &str) -> String {
+        if let Some(off) = self.fixed {
+            return format!("({l} - {})", off * 1_000_000);
+        }
+        let z = self.lit(&self.name);
+        match self.dialect {
+            Dialect::DuckDb => format!("epoch_us(timezone({z}, make_timestamp({l})))"),
+            Dialect::ClickHouse => format!(
+                "toUnixTimestamp64Micro(toDateTime64(formatDateTime(fromUnixTimestamp64Micro({l}, 'UTC'), '%Y-%m-%d %H:%i:%S'), 6, {z}))"
+            ),
+        }
+    }
+
+    /// `a` divided by the positive constant `m`, rounded down, as an integer.
+    fn floor_div(&self, a: &str, m: i64) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("CAST(floor({a} / {m}) AS BIGINT)"),
+            Dialect::ClickHouse => format!("toInt64(floor({a} / {m}))"),
+        }
+    }
+
+    /// The key of the calendar interval holding local microseconds `l`, numbered as
+    /// [`Calendar::bucket`] numbers them (hours and days since the epoch, weeks by their
+    /// first day, months as year × 12 + month − 1).
+    pub fn key(&self, g: Granularity, l: &str) -> String {
+        match g {
+            Granularity::Hour => self.floor_div(l, HOUR_US),
+            Granularity::Day => self.floor_div(l, DAY_US),
+            Granularity::Week => {
+                let d = self.floor_div(l, DAY_US);
+                let shift = match self.query.scope.week_start {
+                    WeekStart::Monday => 3,
+                    WeekStart::Sunday => 4,
+                };
+                format!("({d} - ((({d} + {shift}) % 7) + 7) % 7)")
+            }
+            Granularity::Month => match self.dialect {
+                Dialect::DuckDb => format!(
+                    "(year(make_timestamp({l})) * 12 + month(make_timestamp({l})) - 1)"
+                ),
+                Dialect::ClickHouse => format!(
+                    "(toInt64(toYear(fromUnixTimestamp64Micro({l}, 'UTC'))) * 12 + toMonth(fromUnixTimestamp64Micro({l}, 'UTC')) - 1)"
+                ),
+            },
+        }
+    }
+
+    /// The step between consecutive keys.
+    pub fn key_step(g: Granularity) -> i64 {
+        if g == Granularity::Week {
+            7
+        } else {
+            1
+        }
+    }
+
+    /// Local microseconds at which interval `key` starts.
+    pub fn key_start(&self, g: Granularity, key: &str) -> String {
+        match g {
+            Granularity::Hour => format!("({key} * {HOUR_US})"),
+            Granularity::Day | Granularity::Week => format!("({key} * {DAY_US})"),
+            Granularity::Month => match self.dialect {
+                Dialect::DuckDb => format!(
+                    "epoch_us(CAST(make_date(CAST(floor({key} / 12) AS BIGINT), CAST({key} - 12 * floor({key} / 12) + 1 AS BIGINT), 1) AS TIMESTAMP))"
+                ),
+                Dialect::ClickHouse => format!(
+                    "toUnixTimestamp64Micro(toDateTime64(makeDate32(toInt64(floor({key} / 12)), toInt64({key} - 12 * floor({key} / 12) + 1), 1), 6, 'UTC'))"
+                ),
+            },
+        }
+    }
+
+    /// The label of the interval starting at local microseconds `l` (`2025-01-06`,
+    /// `2025-01-06 13:00`, `2025-01`), as [`Calendar::label`] writes it.
+    pub fn label(&self, g: Granularity, l: &str) -> String {
+        let fmt = match g {
+            Granularity::Hour => "%Y-%m-%d %H:00",
+            Granularity::Day | Granularity::Week => "%Y-%m-%d",
+            Granularity::Month => "%Y-%m",
+        };
+        match self.dialect {
+            Dialect::DuckDb => format!("strftime(make_timestamp({l}), '{fmt}')"),
+            Dialect::ClickHouse => {
+                format!("formatDateTime(fromUnixTimestamp64Micro({l}, 'UTC'), '{fmt}')")
+            }
+        }
+    }
+
+    /// An instant (microseconds, UTC) in RFC 3339 with milliseconds, as the engine writes
+    /// interval starts (`2025-01-06T00:00:00.000Z`).
+    pub fn rfc3339(&self, us: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!(
+                "strftime(make_timestamp({us}), '%Y-%m-%dT%H:%M:%S.') || lpad(CAST(CAST(floor(({us} % 1000000) / 1000) AS BIGINT) AS VARCHAR), 3, '0') || 'Z'"
+            ),
+            Dialect::ClickHouse => format!(
+                "concat(formatDateTime(fromUnixTimestamp64Micro({us}, 'UTC'), '%Y-%m-%dT%H:%i:%S.'), leftPad(toString(intDiv({us} % 1000000, 1000)), 3, '0'), 'Z')"
+            ),
+        }
+    }
+
+    /// A nullable number as the engine's CSV writes it: whole numbers below 10^15 without
+    /// a decimal point, others in the shortest form that reads back the same, and no value
+    /// as NULL (an empty cell; see [`Sql::cell`]).
+    pub fn number(&self, x: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!(
+                "CASE WHEN {x} IS NULL THEN NULL WHEN {x} = trunc({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE CAST({x} AS VARCHAR) END"
+            ),
+            Dialect::ClickHouse => format!(
+                "multiIf({x} IS NULL, NULL, {x} = trunc({x}) AND abs({x}) < 1e15, toString(toInt64({x})), toString({x}))"
+            ),
+        }
+    }
+
+    /// A condition from a filter group on event properties (`TRUE` when empty).
+    pub fn filter(&self, field: &str, g: &FilterGroup) -> Result<String> {
+        let (items, joiner) = match g {
+            FilterGroup::All(v) => (v, " AND "),
+            FilterGroup::Any(v) => (v, " OR "),
+        };
+        if items.is_empty() {
+            return Ok(self.bool(true));
+        }
+        let parts = items
+            .iter()
+            .enumerate()
+            .map(|(k, item)| match item {
+                FilterItem::Filter(f) => self.condition(&format!("{field}[{k}]"), f),
+                FilterItem::Group(g) => self.filter(&format!("{field}[{k}]"), g),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(format!("({})", parts.join(joiner)))
+    }
+
+    fn condition(&self, field: &str, f: &Filter) -> Result<String> {
+        if f.source == Source::User {
+            return Err(unsupported(
+                &format!("{field}.source"),
+                "a user property (source \"user\") needs the file order of tied events",
+            ));
+        }
+        let text = self.text(&f.property);
+        let num = self.num(&f.property);
+        // the engine's own checks and error codes (`Scoped::compile_filter`)
+        let vfield = format!("{field}.value");
+        let as_text = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let one_text = || -> Result<String> {
+            match &f.value {
+                None | Some(Value::Null) => {
+                    Err(Error::spec(&vfield, "this comparison needs a value")
+                        .keyed("value_needed", &[]))
+                }
+                Some(v) => as_text(v).ok_or_else(|| {
+                    Error::spec(&vfield, "the value must be a string or a number")
+                        .keyed("scalar_needed", &[])
+                }),
+            }
+        };
+        let number = || -> Result<f64> {
+            let v = one_text()?;
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    Error::spec(&vfield, format!("\"{v}\" is not a number"))
+                        .keyed("not_a_number", &[("value", &v)])
+                })
+        };
+        let list = || -> Result<String> {
+            let Some(Value::Array(a)) = &f.value else {
+                return Err(Error::spec(&vfield, "in and not_in need a list of values")
+                    .keyed("list_needed", &[]));
+            };
+            let items = a
+                .iter()
+                .map(as_text)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    Error::spec(&vfield, "the list may hold only strings and numbers")
+                        .keyed("list_scalars", &[])
+                })?;
+            if items.is_empty() {
+                return Ok("NULL".into());
+            }
+            Ok(items
+                .iter()
+                .map(|s| self.lit(s))
+                .collect::<Vec<_>>()
+                .join(", "))
+        };
+        if matches!(f.op, Op::IsSet | Op::IsNotSet) && !matches!(f.value, None | Some(Value::Null))
+        {
+            return Err(Error::spec(vfield, "is_set and is_not_set take no value")
+                .keyed("no_value_expected", &[]));
+        }
+        let contains = |needle: &str| match self.dialect {
+            Dialect::DuckDb => format!("contains({text}, {})", self.lit(needle)),
+            Dialect::ClickHouse => format!("position({text}, {}) > 0", self.lit(needle)),
+        };
+        let (yes, no) = (self.bool(true), self.bool(false));
+        Ok(match f.op {
+            Op::Eq => match &f.value {
+                Some(Value::Number(_)) => format!("coalesce({num} = {}, {no})", number()?),
+                _ => format!("coalesce({text} = {}, {no})", self.lit(&one_text()?)),
+            },
+            Op::Neq => match &f.value {
+                Some(Value::Number(_)) => format!("coalesce({num} <> {}, {yes})", number()?),
+                _ => format!("coalesce({text} <> {}, {yes})", self.lit(&one_text()?)),
+            },
+            Op::Contains => format!("coalesce({}, {no})", contains(&one_text()?)),
+            Op::NotContains => format!("coalesce(NOT ({}), {yes})", contains(&one_text()?)),
+            Op::In => format!("coalesce({text} IN ({}), {no})", list()?),
+            Op::NotIn => format!("coalesce({text} NOT IN ({}), {yes})", list()?),
+            Op::Gt => format!("coalesce({num} > {}, {no})", number()?),
+            Op::Gte => format!("coalesce({num} >= {}, {no})", number()?),
+            Op::Lt => format!("coalesce({num} < {}, {no})", number()?),
+            Op::Lte => format!("coalesce({num} <= {}, {no})", number()?),
+            Op::IsSet => format!("({text} IS NOT NULL)"),
+            Op::IsNotSet => format!("({text} IS NULL)"),
+        })
+    }
+
+    /// The shared filters as a condition.
+    pub fn shared_filter(&self) -> Result<String> {
+        self.filter("filters", &self.query.scope.filters)
+    }
+
+    /// The date range as two expressions of instants (microseconds, UTC; start included,
+    /// end excluded) over `max_us`, the latest instant of the data (`None`: open).
+    pub fn range(&self, max_us: &str) -> Result<(Option<String>, Option<String>)> {
+        let day = Granularity::Day;
+        let last_day = || self.key(day, &self.local_of(max_us));
+        let start_of = |g, key: String| self.instant_of(&self.key_start(g, &key));
+        Ok(match &self.query.scope.date_range {
+            DateRange::All => (None, None),
+            DateRange::LastDays(n) => (
+                Some(start_of(
+                    day,
+                    format!("({} - {})", last_day(), *n as i64 - 1),
+                )),
+                Some(start_of(day, format!("({} + 1)", last_day()))),
+            ),
+            DateRange::ThisMonth => {
+                let m = self.key(Granularity::Month, &self.local_of(max_us));
+                (
+                    Some(start_of(Granularity::Month, m.clone())),
+                    Some(start_of(Granularity::Month, format!("({m} + 1)"))),
+                )
+            }
+            DateRange::Between { from, to } => {
+                let end = |field: &str, s: &Option<String>, end: bool| -> Result<Option<i64>> {
+                    s.as_ref().map(|s| self.instant(field, s, end)).transpose()
+                };
+                let (a, b) = (
+                    end("date_range.from", from, false)?,
+                    end("date_range.to", to, true)?,
+                );
+                if let (Some(a), Some(b)) = (a, b) {
+                    if a >= b {
+                        let (f, t) = (from.as_deref().unwrap_or("…"), to.as_deref().unwrap_or("…"));
+                        return Err(Error::spec(
+                            "date_range",
+                            format!("the range ends before it starts ({f} to {t})"),
+                        )
+                        .keyed("range_reversed", &[("from", &f), ("to", &t)]));
+                    }
+                }
+                (a.map(|v| self.int(v)), b.map(|v| self.int(v)))
+            }
+        })
+    }
+
+    /// A date (a whole day in the zone) or a timestamp of a date range, as the engine
+    /// resolves it; `end` gives the excluded end.
+    fn instant(&self, field: &str, s: &str, end: bool) -> Result<i64> {
+        let t = s.trim();
+        let is_date = t.len() == 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-';
+        let at = parse_timestamp(t, &self.zone).ok_or_else(|| {
+            Error::spec(
+                field,
+                format!("\"{s}\" is not a date (2025-01-31) or a timestamp (2025-01-31T12:00:00Z)"),
+            )
+            .keyed("bad_date", &[("value", &s)])
+        })?;
+        if !is_date {
+            return Ok(if end { at + 1 } else { at });
+        }
+        let days = Calendar {
+            granularity: Granularity::Day,
+            zone: self.zone.clone(),
+            week_start: self.query.scope.week_start,
+        };
+        let key = days.bucket(at);
+        Ok(days.start_micros(if end { key + 1 } else { key }))
+    }
+
+    /// A breakdown's value per event as text: the value, or `a / b` for several
+    /// properties (a missing part `(none)`), and `''` when the event has none of them.
+    pub fn breakdown_value(&self, b: &Breakdown) -> Result<String> {
+        if let Some(k) = b.properties.iter().position(|p| p.source == Source::User) {
+            return Err(unsupported(
+                &format!("breakdown.properties[{k}].source"),
+                "a user property (source \"user\") needs the file order of tied events",
+            ));
+        }
+        let texts: Vec<String> = b
+            .properties
+            .iter()
+            .map(|p| self.text(&p.property))
+            .collect();
+        if let [one] = texts.as_slice() {
+            return Ok(format!("coalesce({one}, '')"));
+        }
+        let none = self.lit(NONE);
+        let all_missing = texts
+            .iter()
+            .map(|t| format!("{t} IS NULL"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let parts = texts
+            .iter()
+            .map(|t| format!("coalesce({t}, {none})"))
+            .collect::<Vec<_>>()
+            .join(" || ' / ' || ");
+        Ok(format!("CASE WHEN {all_missing} THEN '' ELSE {parts} END"))
+    }
+
+    /// The `slots` CTE of a breakdown, from the CTEs `present (bv)` (every value, `''` for
+    /// none) and `ranked (bv, rn)` (the values but none, ranked from 1): each value's
+    /// series label (the top `limit` values, 0 = all, as themselves, the rest as
+    /// `(other)`, none as `(none)`) and its position among the series.
+    pub fn slots(&self, limit: usize) -> String {
+        let kept = if limit == 0 {
+            self.bool(true)
+        } else {
+            format!("rn <= {limit}")
+        };
+        format!(
+            "slots AS (
+  SELECT bv, CASE WHEN {kept} THEN bv ELSE {other} END AS label, CASE WHEN {kept} THEN rn ELSE 1000000000 END AS pos FROM ranked
+  UNION ALL
+  SELECT bv, {none} AS label, 2000000000 AS pos FROM present WHERE bv = ''
+),",
+            other = self.lit(OTHER),
+            none = self.lit(NONE),
+        )
+    }
+
+    /// Text for the final result: an empty cell as NULL, which DuckDB's CSV writer (like
+    /// the engine's) writes as nothing, where it writes an empty string as `""`.
+    pub fn cell(&self, x: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("NULLIF({x}, '')"),
+            Dialect::ClickHouse => format!("nullIf({x}, '')"),
+        }
+    }
+
+    /// A boolean literal.
+    pub fn bool(&self, b: bool) -> String {
+        match (self.dialect, b) {
+            (Dialect::DuckDb, true) => "TRUE".into(),
+            (Dialect::DuckDb, false) => "FALSE".into(),
+            (Dialect::ClickHouse, true) => "1".into(),
+            (Dialect::ClickHouse, false) => "0".into(),
+        }
+    }
+
+    /// Integer division of `a` by `b` (both whole and not negative).
+    pub fn int_div(&self, a: &str, b: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("({a} // {b})"),
+            Dialect::ClickHouse => format!("intDiv({a}, {b})"),
+        }
+    }
+
+    /// A whole-number SQL literal of type 64-bit integer.
+    pub fn int(&self, v: i64) -> String {
+        if self.duck() {
+            format!("CAST({v} AS BIGINT)")
+        } else {
+            format!("toInt64({v})")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql(json: &str, dialect: Dialect) -> Result<String> {
+        render(&Query::from_json(json)?, dialect, "events")
+    }
+
+    fn key(e: &Error) -> &'static str {
+        match e {
+            Error::Spec { key, .. } => key,
+            _ => "",
+        }
+    }
+
+    #[test]
+    fn what_sql_cannot_express_is_a_keyed_error_not_a_query() {
+        for (json, field) in [
+            (
+                r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#,
+                "analysis",
+            ),
+            (r#"{"analysis":"retention"}"#, "analysis"),
+            (r#"{"analysis":"trends","compare":true}"#, "compare"),
+            (
+                r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
+                "filters[0].source",
+            ),
+            (
+                r#"{"analysis":"trends","breakdown":[{"property":"plan","source":"user"}]}"#,
+                "breakdown.properties[0].source",
+            ),
+            (
+                r#"{"analysis":"lifecycle","created_at":"signup_at"}"#,
+                "created_at",
+            ),
+        ] {
+            for d in [Dialect::DuckDb, Dialect::ClickHouse] {
+                let e = sql(json, d).unwrap_err();
+                assert_eq!(key(&e), "sql_unsupported", "{json}: {e}");
+                assert!(e.to_string().contains(field), "{json}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_options_are_the_engines_errors() {
+        let e = sql(
+            r#"{"analysis":"trends","filters":[{"property":"n","op":"gt","value":"x"}]}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "not_a_number");
+        let e = sql(
+            r#"{"analysis":"trends","filters":[{"property":"c","op":"in","value":"CN"}]}"#,
+            Dialect::ClickHouse,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "list_needed");
+        let e = sql(
+            r#"{"analysis":"active_users","mau_days":7}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "mau_days");
+        let e = sql(
+            r#"{"analysis":"trends","date_range":{"from":"2025-02-01","to":"2025-01-31"}}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "range_reversed");
+        let e = sql(
+            r#"{"analysis":"trends","timezone":"Mars/Base"}"#,
+            Dialect::DuckDb,
+        );
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn literals_are_escaped_per_dialect() {
+        let q = Query::from_json(r#"{"analysis":"trends"}"#).unwrap();
+        let duck = Sql::new(&q, Dialect::DuckDb, "events").unwrap();
+        let ch = Sql::new(&q, Dialect::ClickHouse, "events").unwrap();
+        assert_eq!(duck.lit(r"it's a\b"), r"'it''s a\b'");
+        assert_eq!(ch.lit(r"it's a\b"), r"'it\'s a\\b'");
+        assert_eq!(duck.ident("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn dates_of_a_range_are_whole_days_in_the_zone() {
+        // 2025-03-30 starts at 00:00 CET = 2025-03-29T23:00Z; the day after the end
+        // (2025-03-31 00:00 CEST) = 2025-03-30T22:00Z: a 23-hour day
+        let q = Query::from_json(
+            r#"{"analysis":"trends","timezone":"Europe/Berlin","date_range":{"from":"2025-03-30","to":"2025-03-30"}}"#,
+        )
+        .unwrap();
+        let s = Sql::new(&q, Dialect::DuckDb, "events").unwrap();
+        let (from, to) = s.range("t1").unwrap();
+        let from_us: i64 = 1_743_289_200 * 1_000_000;
+        assert_eq!(from.unwrap(), format!("CAST({from_us} AS BIGINT)"));
+        assert_eq!(
+            to.unwrap(),
+            format!("CAST({} AS BIGINT)", from_us + 23 * 3_600_000_000)
+        );
+    }
+}
