@@ -6,6 +6,7 @@
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
+    with_name,
     edit, edit_at, event_options, from_name, json_name, keyed, select, FilterEditor,
 };
 use super::{count, pct};
@@ -32,7 +33,7 @@ pub fn panel(p: &PanelProps) -> Html {
         html! {
             <div class="active-event" key={k}>
                 <div class="row">
-                    { select(&format!("active-event-{k}"), event_options(lang, &names, false), &e.event, set_event) }
+                    { with_name(select(&format!("active-event-{k}"), event_options(lang, &names, false), &e.event, set_event), t(lang, "active_events")) }
                     <button class="icon" title={t(lang, "remove")} aria-label={t(lang, "remove")} onclick={remove}>{"×"}</button>
                 </div>
                 <FilterEditor lang={lang} props={props.clone()} group={e.filters.clone()} on_change={set_filters} id={format!("active-event-{k}-filter")} />

@@ -6,6 +6,7 @@
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
+    with_name,
     edit, edit_at, event_options, from_name, granularity_options, json_name, keyed, number_input,
     select, text_input, toggle_in, BreakdownPicker, FilterEditor,
 };
@@ -133,7 +134,7 @@ pub fn panel(p: &PanelProps) -> Html {
                 <div class={class} draggable="true" data-testid={format!("step-row-{i}")} {ondragstart} {ondragover} {ondrop} {ondragend}>
                     <span class="drag-handle" aria-hidden="true" title={t(lang, "drag_to_reorder")}>{"⠿"}</span>
                     <span class="step-n">{ i + 1 }</span>
-                    { select(&format!("step-{i}"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |s, i, v: String| s.steps[i].event = (!v.is_empty()).then_some(v))) }
+                    { with_name(select(&format!("step-{i}"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |s, i, v: String| s.steps[i].event = (!v.is_empty()).then_some(v))), label.clone()) }
                     <button class={if show_filters { "icon on" } else { "icon" }} title={t(lang, "step_filters")} aria-label={format!("{label}: {}", t(lang, "step_filters"))} data-testid={format!("step-{i}-filters")} onclick={toggle_filters}>{"⚲"}</button>
                     <button class="icon" disabled={i == 0} title={t(lang, "move_up")} aria-label={format!("{label}: {}", t(lang, "move_up"))} onclick={edit_at(&spec, i, |s, i, _: MouseEvent| s.steps.swap(i - 1, i))}>{"↑"}</button>
                     <button class="icon" disabled={i + 1 == n} title={t(lang, "move_down")} aria-label={format!("{label}: {}", t(lang, "move_down"))} onclick={edit_at(&spec, i, |s, i, _: MouseEvent| s.steps.swap(i, i + 1))}>{"↓"}</button>
@@ -172,11 +173,11 @@ pub fn panel(p: &PanelProps) -> Html {
         let to = x.to_step.unwrap_or(n).to_string();
         html! {
             <div class="exclusion" key={j}>
-                { select(&format!("exclusion-{j}"), event_options(lang, &names, false), &x.event, edit_at(&spec, j, |s, j, v| s.exclusions[j].event = v)) }
+                { with_name(select(&format!("exclusion-{j}"), event_options(lang, &names, false), &x.event, edit_at(&spec, j, |s, j, v| s.exclusions[j].event = v)), t(lang, "exclusions")) }
                 <div class="row">
-                    { select(&format!("exclusion-{j}-from"), step_numbers.clone(), &x.from_step.to_string(), edit_at(&spec, j, |s, j, v: String| s.exclusions[j].from_step = v.parse().unwrap_or(1))) }
+                    { with_name(select(&format!("exclusion-{j}-from"), step_numbers.clone(), &x.from_step.to_string(), edit_at(&spec, j, |s, j, v: String| s.exclusions[j].from_step = v.parse().unwrap_or(1))), t(lang, "exclusion_from")) }
                     <span class="muted">{"→"}</span>
-                    { select(&format!("exclusion-{j}-to"), step_numbers.clone(), &to, edit_at(&spec, j, |s, j, v: String| s.exclusions[j].to_step = v.parse().ok())) }
+                    { with_name(select(&format!("exclusion-{j}-to"), step_numbers.clone(), &to, edit_at(&spec, j, |s, j, v: String| s.exclusions[j].to_step = v.parse().ok())), t(lang, "exclusion_to")) }
                     <button class="icon" title={t(lang, "remove")} aria-label={t(lang, "remove")} onclick={remove}>{"×"}</button>
                 </div>
             </div>

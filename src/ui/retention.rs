@@ -35,8 +35,8 @@ fn heat(rate: f64) -> String {
         }
     };
     let lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-    // white text wins when (1.05) / (L + 0.05) > (L + 0.05) / (ink's L 0.0194 + 0.05)
-    let fg = if 1.05 / (lum + 0.05) > (lum + 0.05) / 0.0694 { "#fff" } else { "#1f2937" };
+    // white or black, whichever contrasts more: one of them always reaches 4.5:1
+    let fg = if 1.05 / (lum + 0.05) > (lum + 0.05) / 0.05 { "#fff" } else { "#000" };
     format!("background: rgb({r}, {g}, {b}); color: {fg}")
 }
 

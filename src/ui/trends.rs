@@ -7,6 +7,7 @@
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
+    with_name,
     edit, edit_at, event_options, from_name, granularity_options, json_name, keyed, select,
     text_input, toggle_in, BreakdownPicker, FilterEditor,
 };
@@ -122,16 +123,16 @@ pub fn panel(p: &PanelProps) -> Html {
             <div class="step-block" key={i}>
                 <div class="step">
                     <span class="step-n">{ letter.clone() }</span>
-                    { select(&format!("series-{i}-event"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |x, i, v: String| x.series[i].event = (!v.is_empty()).then_some(v))) }
+                    { with_name(select(&format!("series-{i}-event"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |x, i, v: String| x.series[i].event = (!v.is_empty()).then_some(v))), format!("{name}: {}", t(lang, "event"))) }
                     <button class={if show_filters { "icon on" } else { "icon" }} title={t(lang, "step_filters")} aria-label={format!("{name}: {}", t(lang, "step_filters"))} data-testid={format!("series-{i}-filters")} onclick={toggle_filters}>{"⚲"}</button>
                     if n > 1 {
                         <button class="icon" title={t(lang, "remove")} aria-label={format!("{name}: {}", t(lang, "remove"))} onclick={remove}>{"×"}</button>
                     }
                 </div>
                 <div class="row">
-                    { select(&format!("series-{i}-measure"), keyed(&MEASURES, lang), &json_name(&s.measure), on_measure) }
+                    { with_name(select(&format!("series-{i}-measure"), keyed(&MEASURES, lang), &json_name(&s.measure), on_measure), format!("{name}: {}", t(lang, "measure"))) }
                     if s.measure.needs_property() {
-                        { select(&format!("series-{i}-property"), numeric.clone(), s.property.as_deref().unwrap_or(""), edit_at(&spec, i, |x, i, v: String| x.series[i].property = (!v.is_empty()).then_some(v))) }
+                        { with_name(select(&format!("series-{i}-property"), numeric.clone(), s.property.as_deref().unwrap_or(""), edit_at(&spec, i, |x, i, v: String| x.series[i].property = (!v.is_empty()).then_some(v))), format!("{name}: {}", t(lang, "property"))) }
                     }
                 </div>
                 <div class="row">

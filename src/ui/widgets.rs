@@ -27,6 +27,15 @@ pub fn select(
     html! { <select id={id.to_string()} data-testid={id.to_string()} {onchange}>{ for opts }</select> }
 }
 
+/// `control` (a select or input from this module) with an accessible name, for controls
+/// that no visible `<label>` names (a row of steps, a filter's operator, ...).
+pub fn with_name(mut control: Html, name: impl Into<AttrValue>) -> Html {
+    if let Html::VTag(tag) = &mut control {
+        std::rc::Rc::make_mut(tag).add_attribute("aria-label", name.into());
+    }
+    control
+}
+
 /// A whole-number input for `min..=max`. A value outside the range (or not a whole
 /// number) is never changed into another: the field is marked invalid, says the allowed
 /// range (`1 – 400`, the same in every language) and nothing runs until it is fixed.
@@ -342,15 +351,15 @@ pub fn filter_editor(p: &FilterEditorProps) -> Html {
         });
         Some(html! {
             <div class="filter" key={k}>
-                { select(&format!("{id}-property"), property_options(lang, &p.props), &prop_value(&f.property, f.source), set(|f, v| { let (n, s) = parse_prop_value(&v); f.property = n; f.source = s; })) }
+                { with_name(select(&format!("{id}-property"), property_options(lang, &p.props), &prop_value(&f.property, f.source), set(|f, v| { let (n, s) = parse_prop_value(&v); f.property = n; f.source = s; })), t(lang, "property")) }
                 <div class="row">
-                    { select(&format!("{id}-op"), keyed(&OPS, lang), &json_name(&f.op), set(|f, v| if let Some(op) = from_name::<Op>(&v) {
+                    { with_name(select(&format!("{id}-op"), keyed(&OPS, lang), &json_name(&f.op), set(|f, v| if let Some(op) = from_name::<Op>(&v) {
                         let text = value_text(f);
                         f.op = op;
                         f.value = value_json(op, &text);
-                    })) }
+                    })), t(lang, "operator")) }
                     if needs_value {
-                        <input type="text" list={list.clone()} data-testid={format!("{id}-value")} value={value_text(f)} placeholder={t(lang, "value")} onchange={value_change} />
+                        <input type="text" list={list.clone()} data-testid={format!("{id}-value")} aria-label={t(lang, "value")} value={value_text(f)} placeholder={t(lang, "value")} onchange={value_change} />
                         <datalist id={list}>{ values }</datalist>
                     }
                     <button class="icon" title={t(lang, "remove")} aria-label={t(lang, "remove")} onclick={remove}>{"×"}</button>
@@ -388,7 +397,7 @@ pub fn filter_editor(p: &FilterEditorProps) -> Html {
                     <button class="secondary small" data-testid={format!("{}-add", p.id)} onclick={add}>{"+ "}{ t(lang, "add_filter") }</button>
                 }
                 if items.len() > 1 {
-                    { select(&format!("{}-combine", p.id), vec![("all".into(), t(lang, "combine_all").into()), ("any".into(), t(lang, "combine_any").into())], if any { "any" } else { "all" }, toggle) }
+                    { with_name(select(&format!("{}-combine", p.id), vec![("all".into(), t(lang, "combine_all").into()), ("any".into(), t(lang, "combine_any").into())], if any { "any" } else { "all" }, toggle), t(lang, "filters")) }
                 }
             </div>
         </div>
@@ -461,9 +470,9 @@ pub fn breakdown_picker(p: &BreakdownPickerProps) -> Html {
     };
     html! {
         <>
-            { select("breakdown", options.clone(), &value(0), set(0)) }
+            { with_name(select("breakdown", options.clone(), &value(0), set(0)), t(lang, "breakdown")) }
             if !current.is_empty() {
-                { select("breakdown-2", options, &value(1), set(1)) }
+                { with_name(select("breakdown-2", options, &value(1), set(1)), t(lang, "breakdown")) }
                 <label for="limit">{ t(lang, "top_n") }</label>
                 { number_input("limit", limit as u32, 0, 1000, set_limit) }
             }
