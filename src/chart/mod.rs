@@ -43,6 +43,14 @@ pub struct Labels {
     pub previous: String,
     /// "incomplete" (hover values of an incomplete interval).
     pub incomplete: String,
+    /// Y axis title of lifetime value: cumulative revenue per user.
+    pub ltv: String,
+    /// X axis title of ages since first activity ("Age", followed by the period).
+    pub age: String,
+    /// Y axis title of customer counts.
+    pub customers: String,
+    /// X axis title of repeat purchase days (a customer's frequency).
+    pub repeat_days: String,
 }
 
 impl Labels {
@@ -67,6 +75,10 @@ impl Labels {
             ],
             previous: "previous period".into(),
             incomplete: "incomplete".into(),
+            ltv: "Cumulative revenue per user".into(),
+            age: "Age".into(),
+            customers: "Customers".into(),
+            repeat_days: "Repeat purchase days (frequency)".into(),
         }
     }
 

@@ -34,7 +34,9 @@ macro_rules! for_each_analysis {
             Trends trends TrendsSpec TrendsResult "Series of events, users or property values over time, with formulas, a breakdown and the previous period.",
             ActiveUsers active_users ActiveUsersSpec ActiveUsersResult "Daily, weekly and monthly active users, their ratios and active-day frequency.",
             Stickiness stickiness StickinessSpec StickinessResult "Users by number of active intervals (PostHog's stickiness).",
-            Lifecycle lifecycle LifecycleSpec LifecycleResult "New, returning, resurrecting and dormant users per interval."
+            Lifecycle lifecycle LifecycleSpec LifecycleResult "New, returning, resurrecting and dormant users per interval.",
+            Ltv ltv LtvSpec LtvResult "Cumulative revenue per user by age since first activity, per cohort.",
+            Customers customers CustomersSpec CustomersResult "Per-customer purchase summary for lifetime-value models: frequency, recency, age and mean repeat value."
         }
     };
 }
