@@ -31,6 +31,8 @@ mod funnel;
 mod ingest;
 #[path = "engine/lifecycle.rs"]
 mod lifecycle;
+#[path = "engine/ltv.rs"]
+mod ltv;
 #[path = "engine/oracle.rs"]
 mod oracle;
 #[path = "engine/oracle_activity.rs"]
