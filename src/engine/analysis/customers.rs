@@ -10,8 +10,8 @@
 //! `purchases`, not in the daily purchase totals); an amount of 0 is a purchase.
 //!
 //! **Days** are calendar days in the scope's time zone. The **observation date**
-//! (`observation_date`, `YYYY-MM-DD`) defaults to the day of the last event of the data
-//! that lies in the date range.
+//! (`observation_date`, `YYYY-MM-DD`) defaults to the last day of the data: the day of
+//! its last event, or the date range's last day when the range ends earlier.
 //!
 //! **Customers** are the users with at least one purchase; per customer, with `d₁` the
 //! first purchase day, `dₙ` the last, and the *daily purchase total* of a day the sum of
@@ -48,7 +48,7 @@ pub struct CustomersSpec {
     #[serde(default = "default_amount")]
     pub amount: String,
     /// The day `T` is measured to (`YYYY-MM-DD` in the scope's zone); default the day of
-    /// the last event in the date range.
+    /// the data's last event, or the date range's last day when the range ends earlier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observation_date: Option<String>,
 }
