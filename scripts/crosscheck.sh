@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Cross-check Loupe's funnel, retention, trends, active users and stickiness against
-# the DuckDB reference SQL in ../shared/bench/queries.sql. Idempotent: every setup step is
-# skipped when done.
+# Cross-check Loupe's funnel, retention, trends, active users, stickiness, lifecycle and
+# cohort LTV against the DuckDB reference SQL in ../shared/bench/queries.sql (and SQL of
+# the scripts), and the customer summary against Python lifetimes. Idempotent: every
+# setup step is skipped when done.
 #
 #   scripts/crosscheck.sh                 # 100k events
 #   scripts/crosscheck.sh --size 1m       # bigger file (generated on first use)
@@ -43,6 +44,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "crosscheck: installing $BENCH/requirements.txt into $VENV"
     "$VENV/bin/pip" install --quiet -r "$BENCH/requirements.txt"
     echo "$want" > "$stamp"
+fi
+
+# the customer-summary check's reference (Python lifetimes), pinned with its own deps
+LIFETIMES="lifetimes==0.11.3 autograd==1.9.1 dill==0.4.1"
+if [ "$(cat "$VENV/.crosscheck-lifetimes" 2>/dev/null)" != "$LIFETIMES" ]; then
+    echo "crosscheck: installing $LIFETIMES into $VENV"
+    "$VENV/bin/pip" install --quiet $LIFETIMES
+    echo "$LIFETIMES" > "$VENV/.crosscheck-lifetimes"
 fi
 
 # 2. the CLI
