@@ -314,6 +314,8 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                     ("posthog_stickiness", r#"{"analysis":"stickiness"}"#),
                     // the `stickiness` block of queries.sql: DAU and MAU per day
                     ("stickiness", r#"{"analysis":"active_users"}"#),
+                    ("ltv", r#"{"analysis":"ltv","cohort":"week","period":"day","periods":30}"#),
+                    ("customers", r#"{"analysis":"customers"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {
