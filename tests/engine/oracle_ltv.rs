@@ -13,7 +13,7 @@
 //! filters and observation dates.
 
 use super::common::{load, try_output};
-use super::oracle::{close_opt, rfc3339, Cal, Gran, Rng, BASE, DAY, HOUR, SECOND};
+use super::oracle::{close_opt, rfc3339, Cal, Gran, Rng, BASE, DAY, HOUR};
 use loupe::engine::analysis::AnalysisResult;
 use loupe::engine::store::EventStore;
 use std::collections::BTreeMap;
@@ -165,13 +165,16 @@ impl Params {
 /// One expected cohort row: label, members, paying, size, revenue per age, complete.
 type Row = (String, u64, u64, u64, Vec<f64>, Vec<bool>);
 
+/// A cohort being summed: members, paying, size, revenue per age, earliest and latest
+/// first event of the counted members.
+type Sums = (u64, u64, u64, Vec<f64>, i64, i64);
+
 fn ltv_oracle(events: &[Ev], p: &Params) -> (Vec<Row>, Vec<Option<f64>>) {
     let cc = cal(p.cohort, p.offset, p.sunday);
     let pc = cal(p.period, p.offset, p.sunday);
     let end = events.iter().map(|e| e.time).max().unwrap();
     let np = p.periods as usize;
-    // cohort key -> (members, paying, size, revenue per age, earliest, latest first event)
-    let mut cohorts: BTreeMap<i64, (u64, u64, u64, Vec<f64>, i64, i64)> = BTreeMap::new();
+    let mut cohorts: BTreeMap<i64, Sums> = BTreeMap::new();
     for evs in by_user(events).values() {
         let first = evs[0].time;
         if !p.in_range(first) || !evs.iter().any(|e| p.passes(e)) {
