@@ -86,3 +86,44 @@ pub fn draw<DB: DrawingBackend>(
         .collect();
     Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::svg;
+    use crate::engine::analysis::{self, AnalysisResult, Query};
+    use crate::engine::sample::{dataset, SampleOptions};
+
+    #[test]
+    fn bars_count_every_customer() {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        let q = Query::from_json(r#"{"analysis":"customers"}"#).unwrap();
+        let AnalysisResult::Customers(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        let mut frame = None;
+        svg(800, 400, |a| {
+            frame = draw(a, &r, &Labels::english(), 1.0)?;
+            Ok::<_, String>(())
+        })
+        .unwrap();
+        let total: u64 = frame
+            .unwrap()
+            .tips
+            .iter()
+            .map(|t| {
+                t.rsplit(": ")
+                    .next()
+                    .unwrap()
+                    .replace(',', "")
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(total, r.customers.len() as u64);
+        assert!(r.customers.iter().any(|c| c.frequency > 0));
+    }
+}

@@ -116,3 +116,42 @@ pub fn draw<DB: DrawingBackend>(
     legend(&mut chart, SeriesLabelPosition::UpperLeft, scale)?;
     Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::svg;
+    use crate::engine::analysis::{self, AnalysisResult, Query};
+    use crate::engine::sample::{dataset, SampleOptions};
+
+    #[test]
+    fn a_line_per_cohort_and_the_average_with_a_tip_per_age() {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        let q = Query::from_json(r#"{"analysis":"ltv","periods":5}"#).unwrap();
+        let AnalysisResult::Ltv(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        assert!(r.cohorts.len() >= 3);
+        let mut frame = None;
+        let text = svg(800, 400, |a| {
+            frame = draw(a, &r, &Labels::english(), 1.0)?;
+            Ok::<_, String>(())
+        })
+        .unwrap();
+        assert!(
+            text.matches("<polyline").count() > r.cohorts.len(),
+            "cohorts and the average"
+        );
+        assert!(text.contains("Weighted average"));
+        let tips = frame.unwrap().tips;
+        assert_eq!(tips.len(), 5);
+        assert!(
+            tips[0].contains(&r.cohorts[r.cohorts.len() - 1].label),
+            "{}",
+            tips[0]
+        );
+    }
+}
