@@ -668,11 +668,17 @@ test('cohort LTV and the customer summary of the sample equal `loupe run`', asyn
   // the purchase event and the amount are preselected from the data's names
   assert.equal(await page.$eval('[data-testid=purchase-event]', (e) => e.value), 'purchase');
   assert.equal(await page.$eval('[data-testid=amount]', (e) => e.value), 'revenue');
+  // one change per render: a builder edit reads the spec of the last render
+  const settle = () => page.waitForTimeout(400);
   await page.selectOption('[data-testid=period]', 'day');
+  await settle();
   await page.fill('[data-testid=periods]', '10');
   await page.press('[data-testid=periods]', 'Tab');
+  await settle();
   await page.selectOption('[data-testid=users]', 'paying');
+  await settle();
   await page.selectOption('[data-testid=timezone]', 'UTC');
+  await settle();
   await runAndWait();
   const spec = { analysis: 'ltv', period: 'day', periods: 10, users: 'paying', timezone: 'UTC' };
   const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
@@ -704,6 +710,7 @@ test('cohort LTV and the customer summary of the sample equal `loupe run`', asyn
   await page.waitForSelector('[data-testid=customers-table]');
   await page.fill('[data-testid=observation-date]', '2025-11-15');
   await page.press('[data-testid=observation-date]', 'Tab');
+  await settle();
   await runAndWait();
   const cspec = { analysis: 'customers', observation_date: '2025-11-15', timezone: 'UTC' };
   const ccli = JSON.parse(loupe('run', '--spec', JSON.stringify(cspec), '@sample'));

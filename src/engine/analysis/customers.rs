@@ -27,10 +27,9 @@
 //! Customers are listed in the order their users first appear in the data.
 
 use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
-use super::table::Table;
+use super::table::{amount, Table};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{FilterGroup, Scoped};
-use crate::engine::store::format_number;
 use crate::engine::time::{format_rfc3339, parse_timestamp, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -216,7 +215,7 @@ pub fn run(scope: &mut Scoped, spec: &CustomersSpec) -> Result<CustomersResult> 
 
 /// The result as a table: one row per customer, every customer (columns `user`,
 /// `frequency`, `recency`, `T`, `monetary_value`, `purchases`, `revenue`,
-/// `first_purchase`, `last_purchase`).
+/// `first_purchase`, `last_purchase`); amounts rounded to 9 decimals ([`amount`]).
 pub fn table(r: &CustomersResult) -> Table {
     let mut t = vec![[
         "user",
@@ -237,9 +236,9 @@ pub fn table(r: &CustomersResult) -> Table {
             c.frequency.to_string(),
             c.recency.to_string(),
             c.t.to_string(),
-            format_number(c.monetary_value),
+            amount(c.monetary_value),
             c.purchases.to_string(),
-            format_number(c.revenue),
+            amount(c.revenue),
             c.first_purchase.clone(),
             c.last_purchase.clone(),
         ]

@@ -41,7 +41,7 @@
 //! cohort's cell is complete.
 
 use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
-use super::table::{opt, Table};
+use super::table::{amount, Table};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{FilterGroup, Scoped};
 use crate::engine::time::{format_rfc3339, Granularity};
@@ -359,7 +359,8 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
 
 /// The result as a table: one row per cohort (label, members, paying, size, then the LTV,
 /// the cumulative revenue and the completeness of each age; empty where the age has not
-/// begun), then a row `average` with the weighted averages (its `size` empty).
+/// begun), then a row `average` with the weighted averages (its `size` empty). Amounts
+/// are rounded to 9 decimals ([`amount`]).
 pub fn table(r: &LtvResult) -> Table {
     let n = r.periods as usize;
     let mut head: Vec<String> = ["cohort", "members", "paying", "size"]
@@ -383,9 +384,9 @@ pub fn table(r: &LtvResult) -> Table {
                 String::new()
             }
         };
-        // from the sums, not the stored ratio: a result that crossed JSON may be a bit off
-        row.extend((0..n).map(|k| cell(k, &|k| (c.revenue[k] / c.size as f64).to_string())));
-        row.extend((0..n).map(|k| cell(k, &|k| c.revenue[k].to_string())));
+        // rounded: a result that crossed JSON may be a bit off
+        row.extend((0..n).map(|k| cell(k, &|k| amount(c.ltv[k]))));
+        row.extend((0..n).map(|k| cell(k, &|k| amount(c.revenue[k]))));
         row.extend((0..n).map(|k| cell(k, &|k| c.complete[k].to_string())));
         t.push(row);
     }
@@ -395,7 +396,11 @@ pub fn table(r: &LtvResult) -> Table {
         String::new(),
         String::new(),
     ];
-    avg.extend(r.average.iter().map(|a| opt(a.ltv)));
+    avg.extend(
+        r.average
+            .iter()
+            .map(|a| a.ltv.map(amount).unwrap_or_default()),
+    );
     avg.extend((0..2 * n).map(|_| String::new()));
     t.push(avg);
     t
