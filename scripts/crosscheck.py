@@ -39,6 +39,8 @@ specs on the same file, and compares every number exactly:
                 of any event (ISO weeks, whole data; SQL of this file, not a reference
                 block): new, returning, resurrecting, dormant and active per interval,
                 and the overall pulse
+  ltv           cohort LTV grids (DuckDB SQL) and the per-customer summary (Python
+                lifetimes' summary_data_from_transaction_data): see crosscheck_ltv.py
 
 Negative controls (so the check cannot pass vacuously): both tools must see the same
 number of rows with none rejected, every compared list must be non-empty, every funnel
@@ -822,6 +824,13 @@ def main():
     for name, exp, act, extra, line, dt in sessions_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} numbers", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # cohort LTV (DuckDB SQL) and the customer summary (lifetimes): crosscheck_ltv.py
+    import crosscheck_ltv  # noqa: E402  (next to this file)
+    for name, exp, act, extra, line, dt in crosscheck_ltv.checks(args, con, loupe):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} values", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     total = time.perf_counter() - t_start

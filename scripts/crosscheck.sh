@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Cross-check Loupe's funnel, retention, trends, active users and stickiness against
-# the DuckDB reference SQL in ../shared/bench/queries.sql, then `loupe sql` against
-# `loupe run --csv` in DuckDB and chDB (scripts/sqlcheck.py). Idempotent: every setup step
-# is skipped when done.
+# Cross-check Loupe's analyses (funnel, retention, trends, active users, stickiness,
+# lifecycle, sessions, cohort LTV, ...) against the DuckDB reference SQL in
+# ../shared/bench/queries.sql and SQL of the scripts, the customer summary against Python
+# lifetimes, then `loupe sql` against `loupe run --csv` in DuckDB and chDB
+# (scripts/sqlcheck.py). Idempotent: every setup step is skipped when done.
 #
 #   scripts/crosscheck.sh                 # 100k events
 #   scripts/crosscheck.sh --size 1m       # bigger file (generated on first use)
@@ -51,6 +52,14 @@ if [ "$(cat "$sql_stamp" 2>/dev/null)" != "$sql_want" ]; then
     echo "crosscheck: installing scripts/sql-requirements.txt (chDB) into $VENV"
     "$VENV/bin/pip" install --quiet -r "$ROOT/scripts/sql-requirements.txt"
     echo "$sql_want" > "$sql_stamp"
+fi
+
+# the customer-summary check's reference (Python lifetimes), pinned with its own deps
+LIFETIMES="lifetimes==0.11.3 autograd==1.9.1 dill==0.4.1"
+if [ "$(cat "$VENV/.crosscheck-lifetimes" 2>/dev/null)" != "$LIFETIMES" ]; then
+    echo "crosscheck: installing $LIFETIMES into $VENV"
+    "$VENV/bin/pip" install --quiet $LIFETIMES
+    echo "$LIFETIMES" > "$VENV/.crosscheck-lifetimes"
 fi
 
 # 2. the CLI

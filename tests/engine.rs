@@ -1,6 +1,6 @@
 //! Integration tests of the engine (one binary, one module per area).
 //!
-//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ingest`:
+//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ltv`, `ingest`:
 //!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
 //!   out by hand in a comment next to it.
 //! - `formats`: one seeded event list written as CSV, JSON lines, a JSON array, Mixpanel,
@@ -15,7 +15,8 @@
 //!   date ranges, the previous period);
 //!   `oracle_lifecycle` for the lifecycle (per-user interval sets
 //!   under several zones, week starts, ranges, filters, created-at rules, breakdowns);
-//!   `oracle_activity` for stickiness and active users.
+//!   `oracle_activity` for stickiness and active users; `oracle_ltv` for the cohort LTV
+//!   and the customer summary.
 //!
 //! `sessions` (fixtures) and `oracle_sessions` (brute force) check the sessions analysis.
 //!
@@ -33,12 +34,16 @@ mod funnel;
 mod ingest;
 #[path = "engine/lifecycle.rs"]
 mod lifecycle;
+#[path = "engine/ltv.rs"]
+mod ltv;
 #[path = "engine/oracle.rs"]
 mod oracle;
 #[path = "engine/oracle_activity.rs"]
 mod oracle_activity;
 #[path = "engine/oracle_lifecycle.rs"]
 mod oracle_lifecycle;
+#[path = "engine/oracle_ltv.rs"]
+mod oracle_ltv;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
 #[path = "engine/oracle_sessions.rs"]

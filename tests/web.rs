@@ -145,6 +145,8 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/retention.rs"),
         include_str!("../src/ui/trends.rs"),
         include_str!("../src/ui/sessions.rs"),
+        include_str!("../src/ui/ltv.rs"),
+        include_str!("../src/ui/customers.rs"),
     ];
     let mut used = 0;
     let check = |key: &str| {
@@ -216,6 +218,8 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/sql/active_users.rs"),
         include_str!("../src/engine/sql/stickiness.rs"),
         include_str!("../src/engine/sql/lifecycle.rs"),
+        include_str!("../src/engine/analysis/ltv.rs"),
+        include_str!("../src/engine/analysis/customers.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

@@ -503,6 +503,8 @@ one after the other (a JSON array or gzip file must be the only file).";
                     ("posthog_stickiness", r#"{"analysis":"stickiness"}"#),
                     // the `stickiness` block of queries.sql: DAU and MAU per day
                     ("stickiness", r#"{"analysis":"active_users"}"#),
+                    ("ltv", r#"{"analysis":"ltv","cohort":"week","period":"day","periods":30}"#),
+                    ("customers", r#"{"analysis":"customers"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

@@ -46,6 +46,14 @@ pub struct Labels {
     /// Web metrics: page views, visitors, sessions, pages per session, bounce rate,
     /// average session duration, viewers, entries, exits, exit rate, average time on page.
     pub web: [String; 11],
+    /// Y axis title of lifetime value: cumulative revenue per user.
+    pub ltv: String,
+    /// X axis title of ages since first activity ("Age", followed by the period).
+    pub age: String,
+    /// Y axis title of customer counts.
+    pub customers: String,
+    /// X axis title of repeat purchase days (a customer's frequency).
+    pub repeat_days: String,
 }
 
 impl Labels {
@@ -84,6 +92,10 @@ impl Labels {
                 "Average time on page",
             ]
             .map(String::from),
+            ltv: "Cumulative revenue per user".into(),
+            age: "Age".into(),
+            customers: "Customers".into(),
+            repeat_days: "Repeat purchase days (frequency)".into(),
         }
     }
 

@@ -645,6 +645,57 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "events have no session id; they belong to no session and are left out",
         "条事件没有会话 ID，不属于任何访问，已排除",
     ),
+    ("ltv", "LTV", "生命周期价值 LTV"),
+    ("customers", "Customers", "客户价值汇总"),
+    ("purchase_event", "Purchase event", "付费事件"),
+    ("amount", "Amount", "金额"),
+    ("ltv_age_unit", "Age unit", "生命周期单位"),
+    ("ltv_ages", "ages (0, 1, 2, …)", "个周期（0、1、2…）"),
+    ("ltv_users", "Users", "用户"),
+    ("ltv_all_users", "All users", "全部用户"),
+    ("ltv_paying_users", "Paying users only", "仅付费用户"),
+    (
+        "ltv_note",
+        "Cohorts by first activity in the whole data; a cell is the cumulative net revenue (refunds subtracted) up to the end of that age, divided by the cohort's users. Paying users: anyone with a purchase anywhere in the data.",
+        "按用户在全部数据中的首次活跃划分同期群；每格为截至该周期末的累计净收入（已扣除退款）除以同期群人数。付费用户：在全部数据中有过付费的用户。",
+    ),
+    ("ltv_members", "Users", "用户数"),
+    ("ltv_paying", "Paying", "付费用户"),
+    (
+        "ltv_incomplete_note",
+        "Cells in italics are ages not yet over for every user of the cohort; the average row uses complete cells only, weighted by cohort size.",
+        "斜体格表示该周期尚未对同期群所有用户结束；平均行只用已结束的格，按同期群人数加权。",
+    ),
+    ("ltv_axis", "Cumulative revenue per user", "人均累计收入"),
+    ("ltv_age", "Age", "生命周期"),
+    ("customers_axis", "Customers", "付费用户数"),
+    (
+        "repeat_days",
+        "Repeat purchase days (frequency)",
+        "复购天数（frequency）",
+    ),
+    ("repeat_customers", "repeat customers", "复购用户"),
+    ("observation_date", "Observation date", "观察日"),
+    (
+        "observation_date_default",
+        "last day of data",
+        "默认：数据最后一天",
+    ),
+    (
+        "customers_note",
+        "One row per paying user, as lifetime-value (BTYD) models read it: frequency = repeat purchase days, recency and T in days from the first purchase day, monetary value = mean daily total of the repeat days. The CSV has every customer.",
+        "每个付费用户一行，供生命周期价值（BTYD）模型使用：frequency = 复购天数，recency 与 T 为距首次付费日的天数，monetary value = 复购日的日均付费金额。CSV 包含全部客户。",
+    ),
+    ("customers_shown", "shown", "显示"),
+    ("user", "User", "用户"),
+    ("cust_frequency", "Frequency", "复购天数"),
+    ("cust_recency", "Recency (days)", "最近复购（天）"),
+    ("cust_t", "T (days)", "T（天）"),
+    ("cust_monetary", "Monetary value", "复购日均金额"),
+    ("cust_purchases", "Purchases", "付费次数"),
+    ("cust_revenue", "Revenue", "净收入"),
+    ("cust_first", "First purchase", "首次付费"),
+    ("cust_last", "Last purchase", "最后付费"),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -735,6 +786,8 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "{count} 个时间区间太多，无法绘图（最多 {max} 个）；请选择更长的粒度",
     ),
     ("sql_unsupported", "尚无法用 SQL 表达：{what}"),
+    ("ltv_hour", "须为天、周或月，不能为小时"),
+    ("not_a_day", "“{value}”不是日期（2025-01-31）"),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters
@@ -804,5 +857,9 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
             "web_time_on_page",
         ]
         .map(|k| t(lang, k).to_string()),
+        ltv: t(lang, "ltv_axis").into(),
+        age: t(lang, "ltv_age").into(),
+        customers: t(lang, "customers_axis").into(),
+        repeat_days: t(lang, "repeat_days").into(),
     }
 }

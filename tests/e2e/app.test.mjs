@@ -884,3 +884,85 @@ test('sessions of the sample with a 10-minute timeout equal `loupe run`', async 
   await page.screenshot({ path: path.join(OUT, 'sessions-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
+
+test('cohort LTV and the customer summary of the sample equal `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('ltv');
+  await page.waitForSelector('[data-testid=ltv-table]');
+  // the purchase event and the amount are preselected from the data's names
+  assert.equal(await page.$eval('[data-testid=purchase-event]', (e) => e.value), 'purchase');
+  assert.equal(await page.$eval('[data-testid=amount]', (e) => e.value), 'revenue');
+  // one change per render: a builder edit reads the spec of the last render
+  const settle = () => page.waitForTimeout(400);
+  await page.selectOption('[data-testid=period]', 'day');
+  await settle();
+  await page.fill('[data-testid=periods]', '10');
+  await page.press('[data-testid=periods]', 'Tab');
+  await settle();
+  await page.selectOption('[data-testid=users]', 'paying');
+  await settle();
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await settle();
+  await runAndWait();
+  const spec = { analysis: 'ltv', period: 'day', periods: 10, users: 'paying', timezone: 'UTC' };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=ltv-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent, incomplete: td.classList.contains('incomplete') }))));
+  assert.equal(rows.length, cli.cohorts.length + 1);
+  const near = (text, v, what) => assert.ok(Math.abs(num(text) - v) <= 0.0051, `${what}: page ${text}, cli ${v}`);
+  cli.average.forEach((a, k) => (a.ltv === null
+    ? assert.equal(rows[0][4 + k].text, '', `average ${k}`)
+    : near(rows[0][4 + k].text, a.ltv, `average ${k}`)));
+  assert.ok(cli.cohorts.some((c) => c.complete.includes(false)), 'some cell is partly observed');
+  cli.cohorts.forEach((c, i) => {
+    const row = rows[i + 1];
+    assert.deepEqual([row[0].text, num(row[1].text), num(row[2].text), num(row[3].text)],
+      [c.label, c.members, c.paying, c.size]);
+    c.ltv.forEach((v, k) => {
+      near(row[4 + k].text, v, `${c.label} age ${k}`);
+      assert.equal(row[4 + k].incomplete, !c.complete[k], `${c.label} age ${k} complete`);
+    });
+    assert.ok(row.slice(4 + c.ltv.length).every((x) => x.text === ''), 'no cells beyond the data');
+  });
+  const [ltvCsv] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  assert.equal(fs.readFileSync(await ltvCsv.path(), 'utf8').replace(/^\uFEFF/, ''),
+    loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'ltv.png'), fullPage: true });
+
+  // the customer summary: the first rows on the page, every customer in the CSV
+  await tab('customers');
+  await page.waitForSelector('[data-testid=customers-table]');
+  await page.fill('[data-testid=observation-date]', '2025-11-15');
+  await page.press('[data-testid=observation-date]', 'Tab');
+  await settle();
+  await runAndWait();
+  const cspec = { analysis: 'customers', observation_date: '2025-11-15', timezone: 'UTC' };
+  const ccli = JSON.parse(loupe('run', '--spec', JSON.stringify(cspec), '@sample'));
+  assert.ok(ccli.customers.length > 100 && ccli.repeat_customers > 0);
+  assert.ok((await page.textContent('[data-testid=customers-count]')).includes(ccli.customers.length.toLocaleString('en-US')));
+  const crows = await page.$$eval('[data-testid=customers-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(crows.length, 100);
+  crows.forEach((r, i) => {
+    const c = ccli.customers[i];
+    assert.deepEqual([r[0], num(r[1]), num(r[2]), num(r[3]), num(r[5]), r[7], r[8]],
+      [c.user, c.frequency, c.recency, c.T, c.purchases, c.first_purchase, c.last_purchase]);
+    near(r[4], c.monetary_value, `${c.user} monetary value`);
+    near(r[6], c.revenue, `${c.user} revenue`);
+  });
+  const [custCsv] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await custCsv.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(cspec), '@sample'));
+  assert.equal(downloaded.trim().split('\n').length, ccli.customers.length + 1);
+  // in Chinese: the seeds' terms
+  await page.click('[data-testid=lang]');
+  assert.equal(await page.textContent('[data-tab=ltv]'), '生命周期价值 LTV');
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'customers-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});

@@ -35,7 +35,9 @@ macro_rules! for_each_analysis {
             ActiveUsers active_users ActiveUsersSpec ActiveUsersResult "Daily, weekly and monthly active users, their ratios and active-day frequency.",
             Stickiness stickiness StickinessSpec StickinessResult "Users by number of active intervals (PostHog's stickiness).",
             Lifecycle lifecycle LifecycleSpec LifecycleResult "New, returning, resurrecting and dormant users per interval.",
-            Sessions sessions SessionsSpec SessionsResult "Sessions, page views, bounce and exit rates and time on page."
+            Sessions sessions SessionsSpec SessionsResult "Sessions, page views, bounce and exit rates and time on page.",
+            Ltv ltv LtvSpec LtvResult "Cumulative revenue per user by age since first activity, per cohort.",
+            Customers customers CustomersSpec CustomersResult "Per-customer purchase summary for lifetime-value models: frequency, recency, age and mean repeat value."
         }
     };
 }

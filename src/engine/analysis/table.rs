@@ -12,6 +12,19 @@ pub fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// A sum of amounts (money) as text, rounded to 9 decimals without trailing zeros
+/// (`-0` as `0`): a sum that crossed JSON (worker to page) may be off in its last bit, and
+/// the app's download must equal `loupe run --csv`.
+pub fn amount(v: f64) -> String {
+    let s = format!("{v:.9}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.into()
+    }
+}
+
 /// The result as a table.
 pub fn table(r: &AnalysisResult) -> Table {
     r.table()
