@@ -1,6 +1,7 @@
 //! Integration tests of the engine (one binary, one module per area).
 //!
-//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ingest`:
+//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `revenue`,
+//!   `ingest`:
 //!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
 //!   out by hand in a comment next to it.
 //! - `formats`: one seeded event list written as CSV, JSON lines, a JSON array, Mixpanel,
@@ -15,7 +16,8 @@
 //!   date ranges, the previous period);
 //!   `oracle_lifecycle` for the lifecycle (per-user interval sets
 //!   under several zones, week starts, ranges, filters, created-at rules, breakdowns);
-//!   `oracle_activity` for stickiness and active users.
+//!   `oracle_activity` for stickiness and active users; `oracle_revenue` for revenue
+//!   (per-interval measures, totals, to-date values and ROI by channel).
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -43,6 +45,8 @@ mod oracle_retention;
 mod oracle_trends;
 #[path = "engine/retention.rs"]
 mod retention;
+#[path = "engine/revenue.rs"]
+mod revenue;
 #[path = "engine/stickiness.rs"]
 mod stickiness;
 #[path = "engine/trends.rs"]

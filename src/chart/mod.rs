@@ -43,6 +43,9 @@ pub struct Labels {
     pub previous: String,
     /// "incomplete" (hover values of an incomplete interval).
     pub incomplete: String,
+    /// Revenue chart: revenue, ARPU, ARPPU, the per-user axis title, paying rate, paying
+    /// users, active users.
+    pub revenue: [String; 7],
 }
 
 impl Labels {
@@ -67,6 +70,16 @@ impl Labels {
             ],
             previous: "previous period".into(),
             incomplete: "incomplete".into(),
+            revenue: [
+                "Revenue",
+                "ARPU",
+                "ARPPU",
+                "Revenue per user",
+                "Paying rate",
+                "Paying users",
+                "Active users",
+            ]
+            .map(String::from),
         }
     }
 

@@ -670,5 +670,15 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
             .map(|k| t(lang, k).to_string()),
         previous: t(lang, "previous_period").into(),
         incomplete: t(lang, "incomplete_short").into(),
+        revenue: [
+            "rv_revenue",
+            "rv_arpu",
+            "rv_arppu",
+            "rv_per_user",
+            "rv_paying_rate",
+            "rv_paying_users",
+            "rv_active_users",
+        ]
+        .map(|k| t(lang, k).to_string()),
     }
 }
