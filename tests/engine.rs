@@ -41,6 +41,8 @@ mod oracle_activity;
 mod oracle_lifecycle;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
+#[path = "engine/oracle_revenue.rs"]
+mod oracle_revenue;
 #[path = "engine/oracle_trends.rs"]
 mod oracle_trends;
 #[path = "engine/retention.rs"]
