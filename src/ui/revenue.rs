@@ -81,6 +81,19 @@ pub fn panel(p: &PanelProps) -> Html {
             text.set(v);
         })
     };
+    let on_channel = {
+        let (spec, text) = (spec.clone(), text.clone());
+        Callback::from(move |v: String| {
+            let mut s = (*spec).clone();
+            s.channel = (!v.is_empty()).then_some(v);
+            // costs need a channel; with one, they are what the box says (when it reads)
+            s.costs = match s.channel {
+                Some(_) => parse_costs(&text).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            spec.set(s);
+        })
+    };
     let line_errors = match parse_costs(&text) {
         Ok(_) => html! {},
         Err(errors) => {
@@ -108,12 +121,7 @@ pub fn panel(p: &PanelProps) -> Html {
             <label>{ t(lang, "active_event") }</label>
             { select("active-event", event_options(lang, &names, true), spec.active_event.as_deref().unwrap_or(""), edit(&spec, |s: &mut RevenueSpec, v: String| s.active_event = (!v.is_empty()).then_some(v))) }
             <label>{ t(lang, "rv_channel") }</label>
-            { select("channel", channels, spec.channel.as_deref().unwrap_or(""), edit(&spec, |s: &mut RevenueSpec, v: String| {
-                s.channel = (!v.is_empty()).then_some(v);
-                if s.channel.is_none() {
-                    s.costs.clear();
-                }
-            })) }
+            { select("channel", channels, spec.channel.as_deref().unwrap_or(""), on_channel) }
             if spec.channel.is_some() {
                 <label for="costs">{ t(lang, "rv_costs") }</label>
                 <textarea id="costs" class="costs" data-testid="costs" rows="5" placeholder={t(lang, "rv_costs_placeholder")} value={(*text).clone()} oninput={on_costs} />

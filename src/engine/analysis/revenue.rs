@@ -372,6 +372,8 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
             ch_new[key] += 1;
         }
         let (mut was_active, mut was_paying) = (false, false);
+        // the interval index of the last bucket key seen
+        let (mut last_key, mut b) = (i64::MIN, 0usize);
         for i in r {
             let t = times[i];
             if t >= to {
@@ -387,9 +389,15 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
                 }
                 continue;
             }
-            let b = cal.index(first, cursor.key(t)) as usize;
-            let m = &mut per[b];
             let mut is_active = active.as_ref().is_none_or(|a| scope.matches(a, i, u));
+            if !(is_active || is_purchase_event) {
+                continue;
+            }
+            let k = cursor.key(t);
+            if k != last_key {
+                (last_key, b) = (k, cal.index(first, k) as usize);
+            }
+            let m = &mut per[b];
             if is_purchase_event {
                 let amount = purchases.amount(i);
                 m.revenue += amount;
