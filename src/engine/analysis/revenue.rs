@@ -151,13 +151,10 @@ pub struct Metrics {
 impl Metrics {
     /// Fills the ratios from the counts.
     fn with_ratios(mut self) -> Self {
-        let active = self.active_users as f64;
-        let paying = self.paying_users as f64;
-        self.paying_rate = (self.active_users > 0).then(|| paying / active);
-        self.arpu = (self.active_users > 0).then(|| self.revenue / active);
-        self.arppu = (self.paying_users > 0).then(|| self.revenue / paying);
-        self.arpu_acquired = (self.acquired_to_date > 0)
-            .then(|| self.revenue_to_date / self.acquired_to_date as f64);
+        self.paying_rate = ratio(self.paying_users as f64, self.active_users);
+        self.arpu = ratio(self.revenue, self.active_users);
+        self.arppu = ratio(self.revenue, self.paying_users);
+        self.arpu_acquired = ratio(self.revenue_to_date, self.acquired_to_date);
         self
     }
 }
@@ -489,7 +486,7 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
                 revenue: ch_revenue[k],
                 cost,
                 roi: cost.filter(|&c| c > 0.0).map(|c| (ch_revenue[k] - c) / c),
-                cac: cost.filter(|_| ch_new[k] > 0).map(|c| c / ch_new[k] as f64),
+                cac: cost.and_then(|c| ratio(c, ch_new[k])),
                 payback: payback.map(|b| intervals[b].label.clone()),
                 payback_intervals: payback.map(|b| b as u32 + 1),
             });
@@ -539,6 +536,13 @@ const CHANNEL_COLUMNS: [&str; 9] = [
     "payback_intervals",
 ];
 
+/// `a / b`, none when `b` is 0.
+fn ratio(a: f64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a / b as f64)
+}
+
+/// One row of measures. The ratios are recomputed from the counts and sums, not read from
+/// the result: a result that crossed JSON (worker to page) may have them off by one bit.
 fn metric_cells(label: &str, incomplete: bool, start: &str, m: &Metrics) -> Vec<String> {
     vec![
         label.to_string(),
@@ -549,13 +553,13 @@ fn metric_cells(label: &str, incomplete: bool, start: &str, m: &Metrics) -> Vec<
         m.refund_amount.to_string(),
         m.paying_users.to_string(),
         m.active_users.to_string(),
-        opt(m.paying_rate),
-        opt(m.arpu),
-        opt(m.arppu),
+        opt(ratio(m.paying_users as f64, m.active_users)),
+        opt(ratio(m.revenue, m.active_users)),
+        opt(ratio(m.revenue, m.paying_users)),
         m.new_users.to_string(),
         m.acquired_to_date.to_string(),
         m.revenue_to_date.to_string(),
-        opt(m.arpu_acquired),
+        opt(ratio(m.revenue_to_date, m.acquired_to_date)),
         start.to_string(),
     ]
 }
@@ -584,8 +588,8 @@ pub fn table(r: &RevenueResult) -> Table {
                 c.paying_users.to_string(),
                 c.revenue.to_string(),
                 opt(c.cost),
-                opt(c.roi),
-                opt(c.cac),
+                opt(c.cost.filter(|&x| x > 0.0).map(|x| (c.revenue - x) / x)),
+                opt(c.cost.and_then(|x| ratio(x, c.new_users))),
                 c.payback.clone().unwrap_or_default(),
                 c.payback_intervals
                     .map(|n| n.to_string())
