@@ -41,6 +41,14 @@ specs on the same file, and compares every number exactly:
                 and the overall pulse
   ltv           cohort LTV grids (DuckDB SQL) and the per-customer summary (Python
                 lifetimes' summary_data_from_transaction_data): see crosscheck_ltv.py
+  revenue       weekly revenue (ISO weeks, active = view_home or a purchase, ROI by channel
+                with costs) and daily revenue from 2025-02-01 (any event active; SQL of
+                this file, not a reference block): per interval and over the range,
+                revenue (in cents), purchases, refunds, paying, active and new users,
+                acquired users and revenue to date (before the range included); per
+                first-touch channel, new and paying users, revenue and the payback
+                interval; Loupe's paying rate, ARPU, ARPPU, ARPU per acquired user, ROI and
+                CAC must equal the ratios of those numbers
 
 Negative controls (so the check cannot pass vacuously): both tools must see the same
 number of rows with none rejected, every compared list must be non-empty, every funnel
@@ -621,6 +629,168 @@ def sessions_checks(args, con):
         summary = (f"{name.replace('_', ' ')}: {len(pages)} pages and {len(days)} days match "
                    f"({pv:,} page views, {counted:,} sessions, bounce rate "
                    f"{t['bounce_rate'] or 0:.3f})")
+# Revenue, written from Loupe's definition (src/engine/analysis/revenue.rs): purchases are
+# `purchase` events, their amount `revenue` (none = 0, negative = a refund, not a
+# purchase); active = {active} or a purchase; a user is acquired at their first event of
+# all; only events in [{lo}, {hi}) count in an interval ({bucket}); to-date values count
+# from the start of the data to the interval's end (or the range's end).
+REVENUE_SQL = """
+WITH ev AS (
+    SELECT user_id, event, ts, channel, {bucket} AS b, coalesce(revenue, 0) AS amt,
+           event = 'purchase' AS pe, event = 'purchase' AND coalesce(revenue, 0) >= 0 AS buy
+    FROM events
+), born AS (
+    SELECT user_id, min(ts) AS t0, arg_min(channel, ts) FILTER (WHERE channel IS NOT NULL) AS ch
+    FROM events GROUP BY user_id
+), shown AS (
+    SELECT CAST(r.range AS DATE) AS b
+    FROM range(TIMESTAMP '{first}', TIMESTAMP '{last}' + INTERVAL {step} DAY, INTERVAL {step} DAY) r
+), per AS (
+    SELECT b,
+           coalesce(sum(amt) FILTER (WHERE pe), 0) AS revenue,
+           count(*) FILTER (WHERE buy) AS purchases,
+           count(*) FILTER (WHERE pe AND NOT buy) AS refunds,
+           count(DISTINCT user_id) FILTER (WHERE buy) AS paying,
+           count(DISTINCT user_id) FILTER (WHERE buy OR {active}) AS active
+    FROM ev WHERE ts >= TIMESTAMP '{lo}' AND ts < TIMESTAMP '{hi}' GROUP BY b
+), new AS (
+    SELECT {born_bucket} AS b, count(*) AS new FROM born
+    WHERE t0 >= TIMESTAMP '{lo}' AND t0 < TIMESTAMP '{hi}' GROUP BY b
+), rows AS (
+    SELECT s.b, coalesce(p.revenue, 0) AS revenue, coalesce(p.purchases, 0) AS purchases,
+           coalesce(p.refunds, 0) AS refunds, coalesce(p.paying, 0) AS paying,
+           coalesce(p.active, 0) AS active, coalesce(n.new, 0) AS new
+    FROM shown s LEFT JOIN per p USING (b) LEFT JOIN new n USING (b)
+)
+SELECT b, revenue, purchases, refunds, paying, active, new,
+       (SELECT count(*) FROM born WHERE t0 < TIMESTAMP '{lo}') + sum(new) OVER w AS acquired,
+       (SELECT coalesce(sum(amt), 0) FROM ev WHERE pe AND ts < TIMESTAMP '{lo}') + sum(revenue) OVER w AS to_date
+FROM rows WINDOW w AS (ORDER BY b) ORDER BY b
+"""
+REVENUE_TOTAL_SQL = """
+WITH ev AS (
+    SELECT user_id, event, ts, coalesce(revenue, 0) AS amt, event = 'purchase' AS pe,
+           event = 'purchase' AND coalesce(revenue, 0) >= 0 AS buy
+    FROM events WHERE ts >= TIMESTAMP '{lo}' AND ts < TIMESTAMP '{hi}'
+)
+SELECT coalesce(sum(amt) FILTER (WHERE pe), 0), count(*) FILTER (WHERE buy),
+       count(*) FILTER (WHERE pe AND NOT buy), count(DISTINCT user_id) FILTER (WHERE buy),
+       count(DISTINCT user_id) FILTER (WHERE buy OR {active})
+FROM ev
+"""
+# per first-touch channel: users acquired in the range, those with a purchase in it, their
+# revenue in it, and their revenue per interval (for the payback)
+REVENUE_CHANNEL_SQL = """
+WITH born AS (
+    SELECT user_id, min(ts) AS t0, arg_min(channel, ts) FILTER (WHERE channel IS NOT NULL) AS ch
+    FROM events GROUP BY user_id
+), cohort AS (
+    SELECT user_id, coalesce(ch, '(none)') AS ch FROM born
+    WHERE t0 >= TIMESTAMP '{lo}' AND t0 < TIMESTAMP '{hi}'
+), buys AS (
+    SELECT c.ch, e.user_id, {bucket} AS b, coalesce(e.revenue, 0) AS amt, coalesce(e.revenue, 0) >= 0 AS buy
+    FROM events e JOIN cohort c USING (user_id)
+    WHERE e.event = 'purchase' AND e.ts >= TIMESTAMP '{lo}' AND e.ts < TIMESTAMP '{hi}'
+)
+SELECT c.ch, count(*) AS new,
+       (SELECT count(DISTINCT user_id) FROM buys WHERE buys.ch = c.ch AND buy) AS paying,
+       (SELECT coalesce(sum(amt), 0) FROM buys WHERE buys.ch = c.ch) AS revenue,
+       (SELECT list((b, s) ORDER BY b) FROM (SELECT b, sum(amt) AS s FROM buys WHERE buys.ch = c.ch GROUP BY b)) AS by_b
+FROM cohort c GROUP BY c.ch
+"""
+REVENUE_COSTS = {"paid_search": 3000.0, "paid_social": 1500.0, "email": 0.0, "influencer": 1e7}
+REVENUE_CASES = {
+    # name: (loupe spec, step days, bucket of ts, active condition, range start or None)
+    "revenue_week": (
+        {"analysis": "revenue", "interval": "week", "active_event": "view_home", "timezone": "UTC",
+         "channel": "channel", "costs": [{"channel": c, "cost": v} for c, v in REVENUE_COSTS.items()]},
+        7, "CAST(date_trunc('week', {ts}) AS DATE)", "event = 'view_home'", None),
+    "revenue_day": (
+        {"analysis": "revenue", "interval": "day", "timezone": "UTC",
+         "date_range": {"from": "2025-02-01"}},
+        1, "CAST({ts} AS DATE)", "TRUE", "2025-02-01"),
+}
+
+
+def cents(x):
+    return round(x * 100)
+
+
+def revenue_checks(args, con):
+    """Runs every revenue case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    out = []
+    for name, (spec, step, bucket, active, start) in REVENUE_CASES.items():
+        lo = start or "1970-01-01"
+        hi = "9999-01-01"
+        first, last = con.execute(
+            f"SELECT min({bucket.format(ts='ts')}), max({bucket.format(ts='ts')}) FROM events "
+            f"WHERE ts >= TIMESTAMP '{lo}'").fetchone()
+        rows = con.execute(REVENUE_SQL.format(
+            bucket=bucket.format(ts="ts"), born_bucket=bucket.format(ts="t0"), active=active, lo=lo, hi=hi,
+            first=first.isoformat(), last=last.isoformat(), step=step)).fetchall()
+        exp = {(b.isoformat(),): (cents(r), pu, rf, pa, ac, nw, aq, cents(td))
+               for b, r, pu, rf, pa, ac, nw, aq, td in rows}
+        r, pu, rf, pa, ac = con.execute(REVENUE_TOTAL_SQL.format(active=active, lo=lo, hi=hi)).fetchone()
+        new_total = sum(v[5] for v in exp.values())
+        last_row = exp[max(exp)]
+        exp[("total",)] = (cents(r), pu, rf, pa, ac, new_total, last_row[6], last_row[7])
+        res, dt = loupe(args, "run", "--spec", json.dumps(spec), args.csv)
+        act, extra = {}, []
+        ratio = lambda a, b: None if b == 0 else a / b  # noqa: E731
+        close = lambda a, b: (a is None) == (b is None) and (a is None or abs(a - b) <= 1e-9 * max(1, abs(b)))  # noqa: E731
+        for label, m in [(x["label"], x) for x in res["intervals"]] + [("total", res["total"])]:
+            act[(label,)] = (cents(m["revenue"]), m["purchases"], m["refunds"], m["paying_users"],
+                             m["active_users"], m["new_users"], m["acquired_to_date"], cents(m["revenue_to_date"]))
+            for f, want in (("paying_rate", ratio(m["paying_users"], m["active_users"])),
+                            ("arpu", ratio(m["revenue"], m["active_users"])),
+                            ("arppu", ratio(m["revenue"], m["paying_users"])),
+                            ("arpu_acquired", ratio(m["revenue_to_date"], m["acquired_to_date"]))):
+                if not close(m[f], want):
+                    extra.append(f"{label}: loupe {f} {m[f]} is not {want}")
+            if m["arppu"] is not None and not close(m["arpu"], m["paying_rate"] * m["arppu"]):
+                extra.append(f"{label}: ARPU != paying rate x ARPPU in loupe")
+        if not any(v[3] > 0 for v in exp.values()):
+            extra.append("negative control: nobody pays in duckdb")
+        if start and not any(v[6] > v[5] for k, v in exp.items() if k == min(exp)):
+            extra.append("negative control: nobody acquired before the range in duckdb")
+        if active != "TRUE":
+            only_buy = con.execute(
+                f"SELECT count(*) FROM (SELECT user_id, {bucket.format(ts='ts')} FROM events GROUP BY ALL "
+                f"HAVING bool_or(event = 'purchase') AND NOT bool_or({active}))").fetchone()[0]
+            if not only_buy:
+                extra.append("negative control: no user-interval active only by a purchase in duckdb")
+        summary = (f"{name.replace('_', ' ')}: {len(exp) - 1} intervals and the total match "
+                   f"(revenue {exp[('total',)][0] / 100:,.2f}, {exp[('total',)][3]:,} paying of "
+                   f"{exp[('total',)][4]:,} active)")
+        if "channel" in spec:
+            labels = [x["label"] for x in res["intervals"]]
+            for ch, new, paying, revenue, by_b in con.execute(REVENUE_CHANNEL_SQL.format(
+                    bucket=bucket.format(ts="e.ts"), lo=lo, hi=hi)).fetchall():
+                cost = REVENUE_COSTS.get(ch)
+                payback = None
+                if cost is not None:
+                    per_b = {b.isoformat(): s for b, s in (by_b or [])}
+                    acc = 0.0
+                    for k, lab in enumerate(labels):
+                        acc += per_b.get(lab, 0.0)
+                        if acc >= cost:
+                            payback = lab
+                            break
+                exp[("channel", ch)] = (new, paying, cents(revenue), payback)
+            for c in res["channels"]:
+                act[("channel", c["channel"])] = (c["new_users"], c["paying_users"], cents(c["revenue"]), c["payback"])
+                cost = REVENUE_COSTS.get(c["channel"])
+                if c["cost"] != cost:
+                    extra.append(f"channel {c['channel']}: loupe cost {c['cost']}, given {cost}")
+                want_roi = None if not cost else (c["revenue"] - cost) / cost
+                want_cac = None if cost is None or c["new_users"] == 0 else cost / c["new_users"]
+                if not close(c["roi"], want_roi) or not close(c["cac"], want_cac):
+                    extra.append(f"channel {c['channel']}: loupe ROI {c['roi']} / CAC {c['cac']}, "
+                                 f"expected {want_roi} / {want_cac}")
+            paid = [k[1] for k, v in exp.items() if k[0] == "channel" and v[3] is not None]
+            if not paid or len(paid) == len(REVENUE_COSTS):
+                extra.append(f"negative control: channels paid back in duckdb: {paid}")
+            summary += f"; {sum(1 for k in exp if k[0] == 'channel')} channels' ROI match (paid back: {', '.join(sorted(paid))})"
         out.append((name, exp, act, extra, summary, dt))
     return out
 
@@ -831,6 +1001,12 @@ def main():
     for name, exp, act, extra, line, dt in crosscheck_ltv.checks(args, con, loupe):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} values", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # revenue (weekly with channels, daily from a range start; SQL of this file)
+    for name, exp, act, extra, line, dt in revenue_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} rows", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     total = time.perf_counter() - t_start

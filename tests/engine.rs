@@ -1,6 +1,7 @@
 //! Integration tests of the engine (one binary, one module per area).
 //!
-//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ltv`, `ingest`:
+//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ltv`,
+//!   `revenue`, `ingest`:
 //!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
 //!   out by hand in a comment next to it.
 //! - `formats`: one seeded event list written as CSV, JSON lines, a JSON array, Mixpanel,
@@ -16,7 +17,8 @@
 //!   `oracle_lifecycle` for the lifecycle (per-user interval sets
 //!   under several zones, week starts, ranges, filters, created-at rules, breakdowns);
 //!   `oracle_activity` for stickiness and active users; `oracle_ltv` for the cohort LTV
-//!   and the customer summary.
+//!   and the customer summary; `oracle_revenue` for revenue (per-interval measures,
+//!   totals, to-date values and ROI by channel).
 //!
 //! `sessions` (fixtures) and `oracle_sessions` (brute force) check the sessions analysis.
 //!
@@ -46,12 +48,16 @@ mod oracle_lifecycle;
 mod oracle_ltv;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
+#[path = "engine/oracle_revenue.rs"]
+mod oracle_revenue;
 #[path = "engine/oracle_sessions.rs"]
 mod oracle_sessions;
 #[path = "engine/oracle_trends.rs"]
 mod oracle_trends;
 #[path = "engine/retention.rs"]
 mod retention;
+#[path = "engine/revenue.rs"]
+mod revenue;
 #[path = "engine/sessions.rs"]
 mod sessions;
 #[path = "engine/stickiness.rs"]

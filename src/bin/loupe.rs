@@ -503,8 +503,15 @@ one after the other (a JSON array or gzip file must be the only file).";
                     ("posthog_stickiness", r#"{"analysis":"stickiness"}"#),
                     // the `stickiness` block of queries.sql: DAU and MAU per day
                     ("stickiness", r#"{"analysis":"active_users"}"#),
-                    ("ltv", r#"{"analysis":"ltv","cohort":"week","period":"day","periods":30}"#),
+                    (
+                        "ltv",
+                        r#"{"analysis":"ltv","cohort":"week","period":"day","periods":30}"#,
+                    ),
                     ("customers", r#"{"analysis":"customers"}"#),
+                    (
+                        "revenue",
+                        r#"{"analysis":"revenue","interval":"week","channel":"channel"}"#,
+                    ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

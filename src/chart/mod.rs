@@ -54,6 +54,9 @@ pub struct Labels {
     pub customers: String,
     /// X axis title of repeat purchase days (a customer's frequency).
     pub repeat_days: String,
+    /// Revenue chart: revenue, ARPU, ARPPU, the per-user axis title, paying rate, paying
+    /// users, active users.
+    pub revenue: [String; 7],
 }
 
 impl Labels {
@@ -96,6 +99,16 @@ impl Labels {
             age: "Age".into(),
             customers: "Customers".into(),
             repeat_days: "Repeat purchase days (frequency)".into(),
+            revenue: [
+                "Revenue",
+                "ARPU",
+                "ARPPU",
+                "Revenue per user",
+                "Paying rate",
+                "Paying users",
+                "Active users",
+            ]
+            .map(String::from),
         }
     }
 

@@ -33,12 +33,12 @@ pub fn panel(p: &PanelProps) -> Html {
     let on_filters = edit(&spec, |s, g: FilterGroup| s.purchase_filters = g);
     let builder = html! {
         <>
-            <label>{ t(lang, "purchase_event") }</label>
+            <label for="purchase-event">{ t(lang, "purchase_event") }</label>
             { select("purchase-event", purchase_options(p, &spec.purchase_event), &spec.purchase_event, edit(&spec, |s, v| s.purchase_event = v)) }
             <FilterEditor lang={lang} props={props} group={spec.purchase_filters.clone()} on_change={on_filters} id="purchase-filter" />
-            <label>{ t(lang, "amount") }</label>
+            <label for="amount">{ t(lang, "amount") }</label>
             { select("amount", amount_options(p, &spec.amount), &spec.amount, edit(&spec, |s, v| s.amount = v)) }
-            <label>{ t(lang, "observation_date") }</label>
+            <label for="observation-date">{ t(lang, "observation_date") }</label>
             { text_input("observation-date", spec.observation_date.as_deref().unwrap_or(""), t(lang, "observation_date_default"), edit(&spec, |s, v: String| s.observation_date = (!v.trim().is_empty()).then(|| v.trim().to_string()))) }
             <p class="muted small">{ t(lang, "customers_note") }</p>
         </>
@@ -61,7 +61,7 @@ pub fn panel(p: &PanelProps) -> Html {
                 }
             });
             html! {
-                <div class="scroll tall">
+                <div class="scroll tall" tabindex="0">
                     <p class="muted small" data-testid="customers-count">
                         { format!("{} {} · {} {} · {} {} · {} {}",
                             t(lang, "customers_axis"), count(r.customers.len() as u64),

@@ -696,6 +696,65 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("cust_revenue", "Revenue", "净收入"),
     ("cust_first", "First purchase", "首次付费"),
     ("cust_last", "Last purchase", "最后付费"),
+    ("revenue", "Revenue", "收入与付费"),
+    ("rv_purchase_event", "Purchase event", "购买事件"),
+    ("rv_amount", "Amount property", "金额属性"),
+    ("rv_channel", "Channel (first touch)", "渠道（首次触点）"),
+    ("rv_no_channel", "No channel table", "不按渠道分析"),
+    ("rv_costs", "Cost per channel", "各渠道成本"),
+    (
+        "rv_costs_placeholder",
+        "channel,cost — one per line, or paste two columns from a spreadsheet",
+        "渠道,成本 — 每行一个，或从表格粘贴两列",
+    ),
+    (
+        "rv_costs_note",
+        "The spend on each channel over the date range; a header line (channel, cost) is skipped.",
+        "各渠道在所选日期范围内的投放花费；表头行（渠道, 成本）会被忽略。",
+    ),
+    (
+        "rv_note",
+        "Refunds (negative amounts) lower revenue but are not purchases; an amount of 0 is a purchase. Active: the active event or a purchase in the interval. ARPU = revenue ÷ active users = paying rate × ARPPU.",
+        "退款（负金额）计入收入但不算购买；金额为 0 也算购买。活跃：在区间内做过活跃行为或购买。ARPU = 收入 ÷ 活跃用户 = 付费率 × ARPPU。",
+    ),
+    ("rv_revenue", "Revenue", "收入"),
+    ("rv_purchases", "Purchases", "购买次数"),
+    ("rv_refunds", "Refunds", "退款次数"),
+    ("rv_refund_amount", "Refunded", "退款金额"),
+    ("rv_paying_users", "Paying users", "付费用户"),
+    ("rv_active_users", "Active users", "活跃用户"),
+    ("rv_paying_rate", "Paying rate", "付费率"),
+    ("rv_arpu", "ARPU", "ARPU（每活跃用户收入）"),
+    ("rv_arppu", "ARPPU", "ARPPU（每付费用户收入）"),
+    ("rv_new_users", "New users", "新增用户"),
+    (
+        "rv_arpu_acquired",
+        "ARPU per acquired user to date",
+        "累计每新增用户收入",
+    ),
+    ("rv_per_user", "Revenue per user", "人均收入"),
+    ("rv_cost", "Cost", "成本"),
+    ("rv_roi", "ROI", "投资回报率 ROI"),
+    ("rv_cac", "CAC", "获客成本 CAC"),
+    ("rv_payback", "Paid back in", "回本周期"),
+    ("rv_roi_title", "ROI by channel", "渠道投资回报率"),
+    (
+        "rv_roi_note",
+        "Users acquired in the date range, by the channel of their first event that has one; their revenue in the range. ROI = (revenue − cost) ÷ cost; CAC = cost ÷ new users; paid back: the first interval at whose end their revenue reaches the cost.",
+        "按首次触点渠道统计日期范围内的新增用户及其在范围内的收入。ROI =（收入 − 成本）÷ 成本；获客成本 = 成本 ÷ 新增用户；回本周期：累计收入首次达到成本的区间。",
+    ),
+    (
+        "cost_line_fields",
+        "needs a channel and a cost, separated by a comma or a tab",
+        "需要渠道和成本两项，用逗号或制表符分隔",
+    ),
+    ("cost_line_number", "the cost is not a number", "成本不是数字"),
+    ("cost_line_negative", "the cost is negative", "成本不能为负数"),
+    (
+        "cost_line_duplicate",
+        "this channel has a cost on an earlier line",
+        "该渠道在前面的行中已有成本",
+    ),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -788,6 +847,13 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ("sql_unsupported", "尚无法用 SQL 表达：{what}"),
     ("ltv_hour", "须为天、周或月，不能为小时"),
     ("not_a_day", "“{value}”不是日期（2025-01-31）"),
+    ("channel_needed", "成本按渠道填写：请先选择渠道属性"),
+    (
+        "cost_invalid",
+        "“{name}”的成本须为不小于 0 的数字，当前为 {value}",
+    ),
+    ("cost_duplicate", "“{name}”已填写过成本"),
+    ("unknown_channel", "数据中“{property}”没有取值“{name}”"),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters
@@ -861,5 +927,15 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         age: t(lang, "ltv_age").into(),
         customers: t(lang, "customers_axis").into(),
         repeat_days: t(lang, "repeat_days").into(),
+        revenue: [
+            "rv_revenue",
+            "rv_arpu",
+            "rv_arppu",
+            "rv_per_user",
+            "rv_paying_rate",
+            "rv_paying_users",
+            "rv_active_users",
+        ]
+        .map(|k| t(lang, k).to_string()),
     }
 }

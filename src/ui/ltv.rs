@@ -91,20 +91,21 @@ pub fn panel(p: &PanelProps) -> Html {
     let on_filters = edit(&spec, |s, g: FilterGroup| s.purchase_filters = g);
     let builder = html! {
         <>
-            <label>{ t(lang, "purchase_event") }</label>
+            <label for="purchase-event">{ t(lang, "purchase_event") }</label>
             { select("purchase-event", purchase_options(p, &spec.purchase_event), &spec.purchase_event, edit(&spec, |s, v| s.purchase_event = v)) }
             <FilterEditor lang={lang} props={props} group={spec.purchase_filters.clone()} on_change={on_filters} id="purchase-filter" />
-            <label>{ t(lang, "amount") }</label>
+            <label for="amount">{ t(lang, "amount") }</label>
             { select("amount", amount_options(p, &spec.amount), &spec.amount, edit(&spec, |s, v| s.amount = v)) }
-            <label>{ t(lang, "cohort") }</label>
+            <label for="cohort">{ t(lang, "cohort") }</label>
             { select("cohort", granularity_options(lang, false), &json_name(&spec.cohort), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.cohort = g })) }
-            <label>{ t(lang, "ltv_age_unit") }</label>
+            <label for="period">{ t(lang, "ltv_age_unit") }</label>
             <div class="row">
                 { select("period", granularity_options(lang, false), &json_name(&spec.period), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.period = g })) }
+                <label class="sr-only" for="periods">{ t(lang, "ltv_age_unit") }</label>
                 { number_input("periods", spec.periods, 1, MAX_PERIODS, edit(&spec, |s, v: u32| s.periods = v)) }
                 <span class="muted small">{ t(lang, "ltv_ages") }</span>
             </div>
-            <label>{ t(lang, "ltv_users") }</label>
+            <label for="users">{ t(lang, "ltv_users") }</label>
             { select("users", users, &json_name(&spec.users), edit(&spec, |s, v| if let Some(u) = from_name(&v) { s.users = u })) }
             <p class="muted small">{ t(lang, "ltv_note") }</p>
         </>
@@ -144,7 +145,7 @@ fn table(lang: Lang, r: &crate::engine::analysis::ltv::LtvResult) -> Html {
     });
     html! {
         <>
-            <div class="scroll">
+            <div class="scroll" tabindex="0">
                 <table class="grid" data-testid="ltv-table">
                     <thead><tr>
                         <th>{ t(lang, "cohort") }</th>

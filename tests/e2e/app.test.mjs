@@ -966,3 +966,73 @@ test('cohort LTV and the customer summary of the sample equal `loupe run`', asyn
   await page.screenshot({ path: path.join(OUT, 'customers-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
+
+test('weekly revenue with costs pasted per channel equals `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('revenue');
+  await page.waitForSelector('[data-testid=revenue-table]');
+  // preselected from the sample's names
+  assert.equal(await page.$eval('[data-testid=purchase-event]', (e) => e.value), 'purchase');
+  assert.equal(await page.$eval('[data-testid=amount]', (e) => e.value), 'revenue');
+  assert.equal(await page.$eval('[data-testid=channel]', (e) => e.value), 'channel');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  // a bad line is named and keeps the costs out of the spec
+  await page.fill('[data-testid=costs]', 'channel\tcost\npaid_search\t5,000\ndouyin x');
+  await page.waitForSelector('[data-testid=cost-errors]');
+  assert.match(await page.textContent('[data-testid=cost-errors]'), /Line 3/);
+  // as pasted from a spreadsheet (a header, tabs, a thousands separator) and typed
+  await page.fill('[data-testid=costs]', 'channel\tcost\npaid_search\t5,000\ndouyin,90000\n');
+  assert.equal(await page.$('[data-testid=cost-errors]'), null);
+  await runAndWait();
+  const spec = {
+    analysis: 'revenue', interval: 'week', timezone: 'UTC', channel: 'channel',
+    costs: [{ channel: 'paid_search', cost: 5000 }, { channel: 'douyin', cost: 90000 }],
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const cells = (sel) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const money = (v) => (v === null ? '–' : (Math.round(v * 100) / 100).toFixed(2));
+  const rows = await cells('[data-testid=revenue-table]');
+  const all = [...cli.intervals, { label: 'Total', ...cli.total }];
+  assert.equal(rows.length, all.length);
+  assert.ok(cli.total.paying_users > 0 && cli.intervals.length > 4);
+  all.forEach((m, i) => {
+    const r = rows[i];
+    assert.equal(r[0], m.label);
+    assert.equal(r[1].replace(/,/g, ''), money(m.revenue), `${m.label} revenue`);
+    assert.deepEqual([2, 3, 5, 6, 10].map((k) => num(r[k])),
+      [m.purchases, m.refunds, m.paying_users, m.active_users, m.new_users], m.label);
+    assert.ok(Math.abs(num(r[7].replace('%', '')) - m.paying_rate * 100) <= 0.051, `${m.label} paying rate`);
+    assert.deepEqual([8, 9, 11].map((k) => r[k].replace(/,/g, '')),
+      [money(m.arpu), money(m.arppu), money(m.arpu_acquired)], m.label);
+  });
+  const channels = await cells('[data-testid=revenue-channels]');
+  assert.equal(channels.length, cli.channels.length);
+  cli.channels.forEach((c, i) => {
+    const r = channels[i];
+    assert.equal(r[0], c.channel);
+    assert.deepEqual([num(r[1]), num(r[2]), r[3].replace(/,/g, ''), r[4].replace(/,/g, '')],
+      [c.new_users, c.paying_users, money(c.revenue), money(c.cost)], c.channel);
+    assert.equal(r[7], c.payback ?? '–', `${c.channel} payback`);
+  });
+  assert.ok(cli.channels.some((c) => c.payback) && cli.channels.some((c) => c.roi !== null && c.roi < 0),
+    'one channel pays back, one does not');
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'revenue.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=revenue-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual([head[1], head[5], head[7]], ['收入', '付费用户', '付费率']);
+  const roiHead = await page.$$eval('[data-testid=revenue-channels] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(roiHead.slice(5), ['投资回报率 ROI', '获客成本 CAC', '回本周期']);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'revenue-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});

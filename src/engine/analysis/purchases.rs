@@ -66,7 +66,9 @@ fn normalise(s: &str) -> String {
         .collect()
 }
 
-fn suggest<'a>(wanted: &[&str], names: &[&'a str]) -> Option<&'a str> {
+/// The first name of `wanted` (most specific first) that one of `names` spells,
+/// compared without case, `$ _ - .` or spaces.
+pub(crate) fn suggest<'a>(wanted: &[&str], names: &[&'a str]) -> Option<&'a str> {
     wanted
         .iter()
         .find_map(|want| names.iter().copied().find(|n| normalise(n) == *want))
