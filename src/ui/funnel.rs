@@ -448,7 +448,7 @@ fn histogram(lang: Lang, r: &FunnelResult, chosen: usize, pick: Callback<String>
     html! {
         <>
             <h3>{ t(lang, "time_to_convert") }</h3>
-            { select("histogram-step", options, &k.to_string(), pick) }
+            { with_name(select("histogram-step", options, &k.to_string(), pick), t(lang, "time_to_convert")) }
             <table class="grid" data-testid="funnel-histogram">
                 <thead><tr><th>{ t(lang, "time") }</th><th class="num">{ t(lang, "users") }</th><th></th></tr></thead>
                 <tbody>{ for rows }</tbody>

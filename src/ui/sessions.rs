@@ -7,7 +7,7 @@
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, from_name, granularity_options, json_name, keyed, number_input, select,
+    edit, from_name, with_name, granularity_options, json_name, keyed, number_input, select,
 };
 use super::{count, duration, pct};
 use crate::engine::analysis::sessions::{
@@ -71,7 +71,7 @@ pub fn panel(p: &PanelProps) -> Html {
             { select("session-property", sessions, spec.session.as_deref().unwrap_or(""), edit(&spec, |s, v| s.session = (!v.is_empty()).then_some(v))) }
             if spec.session.is_none() {
                 <div class="row">
-                    { number_input("timeout", spec.timeout_minutes, 1, MAX_TIMEOUT_MINUTES, edit(&spec, |s, v: u32| s.timeout_minutes = v)) }
+                    { with_name(number_input("timeout", spec.timeout_minutes, 1, MAX_TIMEOUT_MINUTES, edit(&spec, |s, v: u32| s.timeout_minutes = v)), t(lang, "session_timeout")) }
                     <span class="muted small">{ t(lang, "timeout_minutes") }</span>
                 </div>
             }
