@@ -43,6 +43,11 @@ pub struct Labels {
     pub previous: String,
     /// "incomplete" (hover values of an incomplete interval).
     pub incomplete: String,
+    /// RFM axis titles and values: R score, F score, customers, revenue.
+    pub rfm: [String; 4],
+    /// RFM segment names, in the order of `rfm::Segment` (quintile segments, then the
+    /// eight classes).
+    pub rfm_segments: [String; 19],
 }
 
 impl Labels {
@@ -67,6 +72,30 @@ impl Labels {
             ],
             previous: "previous period".into(),
             incomplete: "incomplete".into(),
+            rfm: ["Recency score (R)", "Frequency score (F)", "Customers", "Revenue"]
+                .map(String::from),
+            rfm_segments: [
+                "Champions",
+                "Loyal customers",
+                "Potential loyalists",
+                "New customers",
+                "Promising",
+                "Need attention",
+                "About to sleep",
+                "At risk",
+                "Can't lose them",
+                "Hibernating",
+                "Lost",
+                "Important value",
+                "Important to develop",
+                "Important to keep",
+                "Important to win back",
+                "General value",
+                "General to develop",
+                "General to keep",
+                "General to win back",
+            ]
+            .map(String::from),
         }
     }
 
