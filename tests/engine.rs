@@ -3,6 +3,8 @@
 //! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ingest`:
 //!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
 //!   out by hand in a comment next to it.
+//! - `rfm`: hand-worked RFM fixtures (ties both ways, refunds, as-of, zones, eight
+//!   classes); `oracle_rfm`: a literal RFM on seeded random data.
 //! - `formats`: one seeded event list written as CSV, JSON lines, a JSON array, Mixpanel,
 //!   PostHog and Segment exports, plain and gzipped (one and two members), each loaded and
 //!   compared event by event with the list; malformed variants (broken line, repeated
@@ -43,6 +45,8 @@ mod oracle_retention;
 mod oracle_trends;
 #[path = "engine/retention.rs"]
 mod retention;
+#[path = "engine/rfm.rs"]
+mod rfm;
 #[path = "engine/stickiness.rs"]
 mod stickiness;
 #[path = "engine/trends.rs"]
