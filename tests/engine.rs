@@ -39,6 +39,8 @@ mod oracle;
 mod oracle_activity;
 #[path = "engine/oracle_lifecycle.rs"]
 mod oracle_lifecycle;
+#[path = "engine/oracle_rfm.rs"]
+mod oracle_rfm;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
 #[path = "engine/oracle_trends.rs"]

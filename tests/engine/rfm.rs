@@ -175,25 +175,26 @@ fn an_earlier_as_of_day_and_a_date_range_cut_the_purchases() {
     );
     let rs: Vec<u8> = r.members.iter().map(|m| m.r_score).collect();
     assert_eq!(rs, [5, 2, 1, 4]);
-    // a date range from 03-02: a's purchase of 03-01 is out (F 1, M 20); the default
-    // as-of is still the day after the last event in the range (03-11)
+    // a date range from 03-02: a's purchase of 03-01 is out (F 1, M 20); the range is
+    // open at the end, so the default as-of is the day after the data's last day (03-11)
     let r = rfm(&fixture(), r#","date_range":{"from":"2024-03-02"}"#);
     assert_eq!(r.as_of, "2024-03-11");
     assert_eq!(measures(&r)[0], ("a", 6, 1, 20.0));
-    // a range ending 03-06 (exclusive end 03-07): the last event in it is c's refund on
-    // 03-06, so as-of 03-07; d keeps only 03-04 (R 3), e is out
+    // a range through 03-08 (no event on that day; the last in it is f's refund of 03-07):
+    // as-of is the day after the range's last day, 03-09, and the members are those of
+    // as-of 03-09 above
     let r = rfm(
         &fixture(),
-        r#","date_range":{"from":"2024-03-01","to":"2024-03-06"}"#,
+        r#","date_range":{"from":"2024-03-01","to":"2024-03-08"}"#,
     );
-    assert_eq!(r.as_of, "2024-03-07");
+    assert_eq!(r.as_of, "2024-03-09");
     assert_eq!(
         measures(&r),
         [
-            ("a", 2, 2, 30.0),
-            ("b", 4, 1, 0.0),
-            ("c", 5, 1, 0.0),
-            ("d", 3, 2, 10.0)
+            ("a", 4, 2, 30.0),
+            ("b", 6, 1, 0.0),
+            ("c", 7, 1, 0.0),
+            ("d", 5, 2, 10.0)
         ]
     );
 }

@@ -12,9 +12,10 @@
 //! only refunds is no customer).
 //!
 //! **As-of date** `as_of` (`YYYY-MM-DD`, a day in the scope's time zone): default the day
-//! after the day of the last event (any event) that lies in the date range; so with the
-//! whole data it is the day after the data's last day. Events on or after the as-of day do
-//! not count.
+//! after the last day of the date range, or after the day of the data's last event (any
+//! event) when that is earlier; so with the whole data it is the day after the data's last
+//! day, and with March 2025 it is 2025-04-01. Events on or after the as-of day do not
+//! count.
 //!
 //! **Measures** of a customer: R = the number of calendar days (in the scope's time zone)
 //! from the day of their last counted purchase to the as-of day (at least 1); F = the
@@ -74,7 +75,7 @@ pub struct RfmSpec {
     /// The numeric property holding a purchase's amount (default `revenue`).
     #[serde(default = "default_amount")]
     pub amount: String,
-    /// The as-of day `YYYY-MM-DD` (default: the day after the last event in the range).
+    /// The as-of day `YYYY-MM-DD` (default: the day after the range's or the data's last day).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
     /// Quintile scores (default) or the eight classes.
