@@ -314,6 +314,7 @@ import options: --user-col NAME --event-col NAME --time-col NAME --delimiter C -
                     ("posthog_stickiness", r#"{"analysis":"stickiness"}"#),
                     // the `stickiness` block of queries.sql: DAU and MAU per day
                     ("stickiness", r#"{"analysis":"active_users"}"#),
+                    ("rfm", r#"{"analysis":"rfm"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

@@ -141,8 +141,8 @@ const MAP: [[&str; 5]; 5] = [
 /// linspace(0, 1, 6), bins right-closed, the first one including its left edge.
 fn qcut(r: usize, n: usize) -> u8 {
     let qs = [0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0];
-    for k in 1..=5 {
-        let edge = 1.0 + (n as f64 - 1.0) * qs[k];
+    for (k, q) in qs.iter().enumerate().skip(1) {
+        let edge = 1.0 + (n as f64 - 1.0) * q;
         if r as f64 <= edge {
             return k as u8;
         }
@@ -169,7 +169,10 @@ fn score_all(
         .collect()
 }
 
-fn oracle(evs: &[Ev], event: &str, p: &Params) -> Option<(i64, Vec<Row>, Option<(f64, f64, f64)>)> {
+/// The oracle's answer: the as-of day, the members, the eight-class thresholds.
+type Answer = (i64, Vec<Row>, Option<(f64, f64, f64)>);
+
+fn oracle(evs: &[Ev], event: &str, p: &Params) -> Option<Answer> {
     let day = |t: i64| (t + p.offset * SECOND).div_euclid(DAY);
     let in_range = |t: i64| p.range.is_none_or(|(a, b)| day(t) >= a && day(t) <= b);
     // the range's last day, or the data's last day when earlier; none without events in it

@@ -487,8 +487,7 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
     for (u, r) in scope.users() {
         let (mut f, mut m, mut last) = (0u32, 0.0f64, i64::MIN);
         let from = r.start + times[r.clone()].partition_point(|&t| t < scope.range.0);
-        for i in from..r.end {
-            let t = times[i];
+        for (i, &t) in times.iter().enumerate().take(r.end).skip(from) {
             if t >= end {
                 break;
             }
