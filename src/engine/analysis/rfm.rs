@@ -479,25 +479,30 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
     let end = scope.range.1.min(cal.start_micros(as_of));
     let times = scope.store.times();
 
-    // one pass: per customer the user, last purchase day, F and M
+    // one pass: per customer the user, last purchase day, F and M. A user's events are in
+    // time order, so the counted ones lie between two binary searches, and only events of
+    // the purchase event's code are looked at further.
+    let codes = scope.store.event_codes();
+    // the purchase event is always named, so the matcher has its code
+    let code = purchases.matcher.event.unwrap_or(u32::MAX);
     let mut user: Vec<u32> = Vec::new();
     let mut last_day: Vec<i64> = Vec::new();
     let mut freq: Vec<u32> = Vec::new();
     let mut money: Vec<f64> = Vec::new();
     for (u, r) in scope.users() {
+        let ts = &times[r.clone()];
+        let lo = r.start + ts.partition_point(|&t| t < scope.range.0);
+        let hi = r.start + ts.partition_point(|&t| t < end);
         let (mut f, mut m, mut last) = (0u32, 0.0f64, i64::MIN);
-        let from = r.start + times[r.clone()].partition_point(|&t| t < scope.range.0);
-        for (i, &t) in times.iter().enumerate().take(r.end).skip(from) {
-            if t >= end {
-                break;
-            }
+        for (k, _) in codes[lo..hi].iter().enumerate().filter(|(_, &c)| c == code) {
+            let i = lo + k;
             if !(scope.keep(i) && purchases.is_purchase_event(scope, i, u)) {
                 continue;
             }
             m += purchases.amount(i);
             if !purchases.is_refund(i) {
                 f += 1;
-                last = t;
+                last = times[i];
             }
         }
         if f > 0 {
