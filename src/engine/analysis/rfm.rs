@@ -492,7 +492,8 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
     for (u, r) in scope.users() {
         let ts = &times[r.clone()];
         let lo = r.start + ts.partition_point(|&t| t < scope.range.0);
-        let hi = r.start + ts.partition_point(|&t| t < end);
+        // (an as-of day before the range's start leaves nothing)
+        let hi = lo.max(r.start + ts.partition_point(|&t| t < end));
         let (mut f, mut m, mut last) = (0u32, 0.0f64, i64::MIN);
         for (k, _) in codes[lo..hi].iter().enumerate().filter(|(_, &c)| c == code) {
             let i = lo + k;
