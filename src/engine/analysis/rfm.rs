@@ -526,12 +526,19 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
     }
     let recency: Vec<u32> = last_day.iter().map(|&d| (as_of - d) as u32).collect();
 
-    // members in user id order; `user` is in store order, so sort an index
+    // `user` is in store order: sort the customers by user id once, and break ties in the
+    // scores by that position (an integer compare instead of a string compare)
     let ids: Vec<&str> = user
         .iter()
         .map(|&u| scope.store.user_id(u as usize))
         .collect();
-    let by_id = |a: &usize, b: &usize| ids[*a].cmp(ids[*b]);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|a, b| ids[*a].cmp(ids[*b]));
+    let mut id_rank = vec![0u32; n];
+    for (k, &c) in order.iter().enumerate() {
+        id_rank[c] = k as u32;
+    }
+    let by_id = |a: &usize, b: &usize| id_rank[*a].cmp(&id_rank[*b]);
     let (r_score, f_score, m_score, thresholds) = match spec.model {
         Model::Quintile => {
             let r = scores(
@@ -584,8 +591,6 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
         Model::Quintile => Segment::of_scores(r_score[c], f_score[c]),
         Model::EightClass => Segment::of_levels(r_score[c] == 1, f_score[c] == 1, m_score[c] == 1),
     };
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(by_id);
     let members: Vec<Member> = order
         .iter()
         .map(|&c| Member {
