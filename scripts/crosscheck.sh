@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cross-check Loupe's funnel, retention, trends, active users and stickiness against
+# Cross-check Loupe's funnel, retention, trends, active users, stickiness, lifecycle and RFM against
 # the DuckDB reference SQL in ../shared/bench/queries.sql. Idempotent: every setup step is
 # skipped when done.
 #
