@@ -49,6 +49,14 @@ specs on the same file, and compares every number exactly:
                 first-touch channel, new and paying users, revenue and the payback
                 interval; Loupe's paying rate, ARPU, ARPPU, ARPU per acquired user, ROI and
                 CAC must equal the ratios of those numbers
+  rfm           RFM of `purchase` / `revenue` as of the day after the data (SQL and pandas of
+                this file): per customer R (days), F and M from DuckDB, the quintile
+                scores with split ties from pandas `qcut(rank(method="first"), 5)` over
+                rows sorted by (value, user_id) (R by days descending), shared ties as the
+                lowest split score of each group of equal values, the 11 segments from
+                (R, F); the eight classes in SQL at the mean (UTC) and at the median
+                (+08:00 days); every member (R, F, M, three scores, segment) and every
+                segment's customer count
 
 Negative controls (so the check cannot pass vacuously): both tools must see the same
 number of rows with none rejected, every compared list must be non-empty, every funnel
@@ -791,6 +799,114 @@ def revenue_checks(args, con):
             if not paid or len(paid) == len(REVENUE_COSTS):
                 extra.append(f"negative control: channels paid back in duckdb: {paid}")
             summary += f"; {sum(1 for k in exp if k[0] == 'channel')} channels' ROI match (paid back: {', '.join(sorted(paid))})"
+# RFM, written from Loupe's definition (src/engine/analysis/rfm.rs): purchases are
+# `purchase` events, a negative revenue is a refund (lowers M, not a purchase), a missing
+# one counts 0; R = days from the last purchase's day ({day}: the local day) to the as-of
+# day (the day after the data's last day), F = purchases, M = net amount summed in time
+# order (the order Loupe sums in, so equal totals stay equal).
+RFM_SQL = """
+WITH p AS (
+    SELECT user_id, ts, {day} AS d, coalesce(revenue, 0) AS amt,
+           row_number() OVER () AS rn
+    FROM events WHERE event = 'purchase'
+), as_of_day AS (SELECT max({day_all}) + 1 AS a FROM events)
+SELECT user_id,
+       date_diff('day', max(d) FILTER (WHERE amt >= 0), (SELECT a FROM as_of_day)) AS r,
+       count(*) FILTER (WHERE amt >= 0) AS f,
+       sum(amt ORDER BY ts, rn) AS m
+FROM p GROUP BY user_id
+HAVING count(*) FILTER (WHERE amt >= 0) > 0
+"""
+# the eight classes at {stat} (avg or median): R high when days <= the threshold, F and M
+# high when >= theirs; the class from (M, R, F)
+RFM_EIGHT_SQL = """
+WITH c AS ({customers}), t AS (SELECT {stat}(r) AS tr, {stat}(f) AS tf, {stat}(m) AS tm FROM c)
+SELECT user_id, r, f, m,
+       CAST(r <= tr AS INT), CAST(f >= tf AS INT), CAST(m >= tm AS INT),
+       CASE WHEN m >= tm THEN 'important_' ELSE 'general_' END ||
+       CASE WHEN r <= tr AND f >= tf THEN 'value' WHEN r <= tr THEN 'develop'
+            WHEN f >= tf THEN 'keep' ELSE 'win_back' END,
+       tr, tf, tm
+FROM c, t
+"""
+RFM_MAP = [  # rows R = 5 .. 1, columns F = 1 .. 5
+    ["new_customers", "potential_loyalists", "potential_loyalists", "champions", "champions"],
+    ["promising", "potential_loyalists", "potential_loyalists", "loyal_customers", "loyal_customers"],
+    ["about_to_sleep", "about_to_sleep", "need_attention", "loyal_customers", "loyal_customers"],
+    ["hibernating", "hibernating", "at_risk", "at_risk", "cant_lose_them"],
+    ["lost", "lost", "at_risk", "at_risk", "cant_lose_them"],
+]
+RFM_CASES = {
+    "rfm_split": {"analysis": "rfm", "timezone": "UTC"},
+    "rfm_shared": {"analysis": "rfm", "ties": "shared", "timezone": "UTC"},
+    "rfm_mean": {"analysis": "rfm", "model": "eight_class", "timezone": "UTC"},
+    "rfm_median": {"analysis": "rfm", "model": "eight_class", "split": "median", "timezone": "+08:00"},
+}
+
+
+def pandas_quintiles(rows, shared):
+    """{user: (r, f, m, (rs, fs, ms), segment)} with pandas' qcut of ranks."""
+    import pandas as pd
+    df = pd.DataFrame(rows, columns=["user_id", "r", "f", "m"])
+    df["neg_r"] = -df["r"]
+    scores = {}
+    for col, key in (("r", "neg_r"), ("f", "f"), ("m", "m")):
+        d = df.sort_values([key, "user_id"], kind="mergesort")
+        rank = d[key].rank(method="first")
+        split = pd.qcut(rank, 5, labels=[1, 2, 3, 4, 5]).astype(int)
+        if shared:
+            split = split.groupby(d[key]).transform("min")
+        scores[col] = dict(zip(d["user_id"], split))
+    out = {}
+    for u, r, f, m in rows:
+        sc = (scores["r"][u], scores["f"][u], scores["m"][u])
+        out[u] = (int(r), int(f), round(m, 6), tuple(int(x) for x in sc), RFM_MAP[5 - sc[0]][sc[1] - 1])
+    return out
+
+
+def loupe_rfm(res):
+    """{user: (r, f, m, scores, segment)} and {segment: customers} from Loupe."""
+    members = {m["user_id"]: (m["recency"], m["frequency"], round(m["monetary"], 6),
+                              (m["r_score"], m["f_score"], m["m_score"]), m["segment"])
+               for m in res["members"]}
+    return members, {(s["segment"],): s["customers"] for s in res["segments"]}
+
+
+def rfm_checks(args, con):
+    """Runs every RFM case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    out = []
+    for name, spec in RFM_CASES.items():
+        shift = "INTERVAL 8 HOUR" if spec["timezone"] == "+08:00" else "INTERVAL 0 HOUR"
+        day = f"CAST(ts + {shift} AS DATE)"
+        customers = RFM_SQL.format(day=day, day_all=day)
+        extra = []
+        if spec.get("model") == "eight_class":
+            stat = "median" if spec.get("split") == "median" else "avg"
+            rows = con.execute(RFM_EIGHT_SQL.format(customers=customers, stat=stat)).fetchall()
+            exp = {u: (int(r), int(f), round(m, 6), (rs, fs, ms), seg)
+                   for u, r, f, m, rs, fs, ms, seg, *_ in rows}
+            th = rows[0][8:] if rows else None
+        else:
+            rows = con.execute(customers).fetchall()
+            exp = pandas_quintiles(rows, spec.get("ties") == "shared")
+            th = None
+        res, dt = loupe(args, "run", "--spec", json.dumps(spec), args.csv)
+        act, act_seg = loupe_rfm(res)
+        exp_seg = {k: 0 for k in act_seg}
+        for v in exp.values():
+            exp_seg[(v[4],)] = exp_seg.get((v[4],), 0) + 1
+        if th is not None:
+            got = res["thresholds"]
+            if any(abs(a - b) > 1e-9 * max(1.0, abs(a)) for a, b in zip(th, (got["r"], got["f"], got["m"]))):
+                extra.append(f"thresholds: duckdb {th}, loupe {got}")
+        if len({v[4] for v in exp.values()}) < 4:
+            extra.append(f"negative control: only {len({v[4] for v in exp.values()})} segments in duckdb")
+        if res["customers"] != len(exp):
+            extra.append(f"customers: duckdb {len(exp)}, loupe {res['customers']}")
+        extra += [f"segment {k[0]}: duckdb {exp_seg.get(k)}, loupe {v}" for k, v in act_seg.items()
+                  if exp_seg.get(k, 0) != v]
+        summary = (f"{name.replace('_', ' ')}: {len(exp):,} customers match in R, F, M, scores and "
+                   f"segment ({len([v for v in act_seg.values() if v])} segments, as of {res['as_of']})")
         out.append((name, exp, act, extra, summary, dt))
     return out
 
@@ -1007,6 +1123,12 @@ def main():
     for name, exp, act, extra, line, dt in revenue_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} rows", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # RFM (SQL and pandas of this file)
+    for name, exp, act, extra, line, dt in rfm_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} members", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     total = time.perf_counter() - t_start

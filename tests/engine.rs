@@ -4,6 +4,8 @@
 //!   `revenue`, `ingest`:
 //!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
 //!   out by hand in a comment next to it.
+//! - `rfm`: hand-worked RFM fixtures (ties both ways, refunds, as-of, zones, eight
+//!   classes); `oracle_rfm`: a literal RFM on seeded random data.
 //! - `formats`: one seeded event list written as CSV, JSON lines, a JSON array, Mixpanel,
 //!   PostHog and Segment exports, plain and gzipped (one and two members), each loaded and
 //!   compared event by event with the list; malformed variants (broken line, repeated
@@ -50,6 +52,8 @@ mod oracle_ltv;
 mod oracle_retention;
 #[path = "engine/oracle_revenue.rs"]
 mod oracle_revenue;
+#[path = "engine/oracle_rfm.rs"]
+mod oracle_rfm;
 #[path = "engine/oracle_sessions.rs"]
 mod oracle_sessions;
 #[path = "engine/oracle_trends.rs"]
@@ -58,6 +62,8 @@ mod oracle_trends;
 mod retention;
 #[path = "engine/revenue.rs"]
 mod revenue;
+#[path = "engine/rfm.rs"]
+mod rfm;
 #[path = "engine/sessions.rs"]
 mod sessions;
 #[path = "engine/stickiness.rs"]

@@ -148,6 +148,7 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/ltv.rs"),
         include_str!("../src/ui/customers.rs"),
         include_str!("../src/ui/revenue.rs"),
+        include_str!("../src/ui/rfm.rs"),
     ];
     let mut used = 0;
     let check = |key: &str| {
@@ -222,6 +223,7 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/analysis/ltv.rs"),
         include_str!("../src/engine/analysis/customers.rs"),
         include_str!("../src/engine/analysis/revenue.rs"),
+        include_str!("../src/engine/analysis/rfm.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

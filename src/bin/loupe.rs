@@ -512,6 +512,7 @@ one after the other (a JSON array or gzip file must be the only file).";
                         "revenue",
                         r#"{"analysis":"revenue","interval":"week","channel":"channel"}"#,
                     ),
+                    ("rfm", r#"{"analysis":"rfm"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

@@ -57,6 +57,11 @@ pub struct Labels {
     /// Revenue chart: revenue, ARPU, ARPPU, the per-user axis title, paying rate, paying
     /// users, active users.
     pub revenue: [String; 7],
+    /// RFM axis titles and values: R score, F score, customers, revenue.
+    pub rfm: [String; 4],
+    /// RFM segment names, in the order of `rfm::Segment` (quintile segments, then the
+    /// eight classes).
+    pub rfm_segments: [String; 19],
 }
 
 impl Labels {
@@ -107,6 +112,35 @@ impl Labels {
                 "Paying rate",
                 "Paying users",
                 "Active users",
+            ]
+            .map(String::from),
+            rfm: [
+                "Recency score (R)",
+                "Frequency score (F)",
+                "Customers",
+                "Revenue",
+            ]
+            .map(String::from),
+            rfm_segments: [
+                "Champions",
+                "Loyal customers",
+                "Potential loyalists",
+                "New customers",
+                "Promising",
+                "Need attention",
+                "About to sleep",
+                "At risk",
+                "Can't lose them",
+                "Hibernating",
+                "Lost",
+                "Important value",
+                "Important to develop",
+                "Important to keep",
+                "Important to win back",
+                "General value",
+                "General to develop",
+                "General to keep",
+                "General to win back",
             ]
             .map(String::from),
         }

@@ -1036,3 +1036,68 @@ test('weekly revenue with costs pasted per channel equals `loupe run`', async ()
   await page.screenshot({ path: path.join(OUT, 'revenue-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
+
+test('RFM eight classes of the sample equal `loupe run`, members by segment', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('rfm');
+  await page.waitForSelector('[data-testid=rfm-segments]');
+  // the purchase event and the amount are preselected from the sample's names
+  assert.equal(await page.$eval('[data-testid=rfm-purchase-event]', (e) => e.value), 'purchase');
+  assert.equal(await page.$eval('[data-testid=rfm-amount]', (e) => e.value), 'revenue');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.selectOption('[data-testid=rfm-model]', 'eight_class');
+  await page.selectOption('[data-testid=rfm-split]', 'median');
+  await runAndWait();
+  const spec = { analysis: 'rfm', model: 'eight_class', split: 'median', timezone: 'UTC' };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=rfm-segments] tbody tr', (trs) => trs.map((tr) =>
+    [tr.dataset.segment, ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
+  assert.equal(rows.length, 8);
+  assert.ok(cli.segments.filter((s) => s.customers > 0).length >= 4, 'several classes occur');
+  const two = (v) => (v === null ? '–' : v.toFixed(2));
+  const share = (v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
+  cli.segments.forEach((s, i) => {
+    const r = rows[i];
+    assert.equal(r[0], s.segment);
+    assert.deepEqual([num(r[2]), r[3], r[4], r[5], r[6], r[7], r[8]],
+      [s.customers, share(s.customer_share), s.revenue.toFixed(2), share(s.revenue_share),
+        two(s.avg_recency), two(s.avg_frequency), two(s.avg_monetary)], s.segment);
+  });
+  // the CSV download is every member, as `loupe run --csv` (M, a sum of fractional
+  // amounts, may differ in its last bits between the wasm and the native build)
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const cells = (text) => text.replace(/^\uFEFF/, '').trim().split('\n').map((l) => l.split(','));
+  const got = cells(fs.readFileSync(await csvDl.path(), 'utf8'));
+  const wantCsv = cells(loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  assert.equal(got.length, cli.customers + 1);
+  assert.equal(got.length, wantCsv.length);
+  got.forEach((row, i) => {
+    const w = wantCsv[i];
+    assert.deepEqual([...row.slice(0, 4), ...row.slice(5)], [...w.slice(0, 4), ...w.slice(5)], `row ${i}`);
+    if (i > 0) assert.ok(Math.abs(Number(row[4]) - Number(w[4])) < 1e-9, `row ${i}: M ${row[4]} vs ${w[4]}`);
+  });
+  // the member list filtered to one class, and its own download
+  const seg = cli.segments.find((s) => s.customers > 0 && s.customers < cli.customers);
+  await page.selectOption('[data-testid=rfm-member-segment]', seg.segment);
+  const listed = await page.$$eval('[data-testid=rfm-members] tbody tr', (trs) => trs.map((tr) => tr.querySelector('td').textContent));
+  const want = cli.members.filter((m) => m.segment === seg.segment).map((m) => m.user_id);
+  assert.deepEqual(listed, want.slice(0, 100));
+  const [segDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=rfm-download-members]')]);
+  const segRows = fs.readFileSync(await segDl.path(), 'utf8').replace(/^\uFEFF/, '').trim().split('\n');
+  assert.equal(segRows.length, want.length + 1);
+  assert.ok(segRows.slice(1).every((l) => l.split(',')[1] === seg.segment));
+  await page.screenshot({ path: path.join(OUT, 'rfm.png'), fullPage: true });
+  // in Chinese: the seeds' eight classes
+  await page.click('[data-testid=lang]');
+  const names = await page.$$eval('[data-testid=rfm-segments] tbody td.name', (td) => td.map((x) => x.textContent));
+  assert.deepEqual(names, ['重要价值客户', '重要发展客户', '重要保持客户', '重要挽留客户',
+    '一般价值客户', '一般发展客户', '一般保持客户', '一般挽留客户']);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'rfm-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});

@@ -38,7 +38,8 @@ macro_rules! for_each_analysis {
             Sessions sessions SessionsSpec SessionsResult "Sessions, page views, bounce and exit rates and time on page.",
             Ltv ltv LtvSpec LtvResult "Cumulative revenue per user by age since first activity, per cohort.",
             Customers customers CustomersSpec CustomersResult "Per-customer purchase summary for lifetime-value models: frequency, recency, age and mean repeat value.",
-            Revenue revenue RevenueSpec RevenueResult "Revenue, paying rate, ARPU and ARPPU per interval, and ROI by channel."
+            Revenue revenue RevenueSpec RevenueResult "Revenue, paying rate, ARPU and ARPPU per interval, and ROI by channel.",
+            Rfm rfm RfmSpec RfmResult "Recency, frequency and monetary scores and customer segments."
         }
     };
 }
