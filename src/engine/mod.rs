@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod overview;
 pub mod sample;
 pub mod spec;
+pub mod stats;
 pub mod store;
 pub mod time;
 
