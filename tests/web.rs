@@ -144,6 +144,7 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/funnel.rs"),
         include_str!("../src/ui/retention.rs"),
         include_str!("../src/ui/trends.rs"),
+        include_str!("../src/ui/ab_test.rs"),
     ];
     let mut used = 0;
     let check = |key: &str| {
@@ -209,6 +210,7 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/analysis/funnel.rs"),
         include_str!("../src/engine/analysis/retention.rs"),
         include_str!("../src/engine/analysis/trends.rs"),
+        include_str!("../src/engine/analysis/ab_test.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

@@ -43,6 +43,8 @@ pub struct Labels {
     pub previous: String,
     /// "incomplete" (hover values of an incomplete interval).
     pub incomplete: String,
+    /// A/B test words: conversion rate (y axis), conversions, lift, p-value, interval.
+    pub ab: [String; 5],
 }
 
 impl Labels {
@@ -67,6 +69,7 @@ impl Labels {
             ],
             previous: "previous period".into(),
             incomplete: "incomplete".into(),
+            ab: ["Conversion rate", "Conversions", "Lift", "p-value", "interval"].map(String::from),
         }
     }
 

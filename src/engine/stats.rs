@@ -169,7 +169,7 @@ pub fn normal_quantile(p: f64) -> f64 {
     // Acklam's approximation (relative error < 1.2e-9), then bisection to the last bit
     let start = acklam(p);
     let width = 1e-6 * start.abs().max(1.0);
-    solve(|z| normal_cdf(z), p, start - width, start + width)
+    solve(normal_cdf, p, start - width, start + width)
 }
 
 /// P(X > x) for X chi-square with `df` degrees of freedom.

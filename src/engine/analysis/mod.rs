@@ -34,7 +34,8 @@ macro_rules! for_each_analysis {
             Trends trends TrendsSpec TrendsResult "Series of events, users or property values over time, with formulas, a breakdown and the previous period.",
             ActiveUsers active_users ActiveUsersSpec ActiveUsersResult "Daily, weekly and monthly active users, their ratios and active-day frequency.",
             Stickiness stickiness StickinessSpec StickinessResult "Users by number of active intervals (PostHog's stickiness).",
-            Lifecycle lifecycle LifecycleSpec LifecycleResult "New, returning, resurrecting and dormant users per interval."
+            Lifecycle lifecycle LifecycleSpec LifecycleResult "New, returning, resurrecting and dormant users per interval.",
+            AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance."
         }
     };
 }
