@@ -1,6 +1,7 @@
 //! Integration tests of the engine (one binary, one module per area).
 //!
-//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ingest`:
+//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ab_test`,
+//!   `ingest`:
 //!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
 //!   out by hand in a comment next to it.
 //! - `formats`: one seeded event list written as CSV, JSON lines, a JSON array, Mixpanel,
@@ -19,6 +20,8 @@
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
+#[path = "engine/ab_test.rs"]
+mod ab_test;
 #[path = "engine/active_users.rs"]
 mod active_users;
 #[path = "engine/common.rs"]
