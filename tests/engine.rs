@@ -16,7 +16,8 @@
 //!   date ranges, the previous period);
 //!   `oracle_lifecycle` for the lifecycle (per-user interval sets
 //!   under several zones, week starts, ranges, filters, created-at rules, breakdowns);
-//!   `oracle_activity` for stickiness and active users.
+//!   `oracle_activity` for stickiness and active users; `oracle_ab_test` for the A/B test
+//!   counts (users, conversions, revenue per variant).
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -36,6 +37,8 @@ mod ingest;
 mod lifecycle;
 #[path = "engine/oracle.rs"]
 mod oracle;
+#[path = "engine/oracle_ab_test.rs"]
+mod oracle_ab_test;
 #[path = "engine/oracle_activity.rs"]
 mod oracle_activity;
 #[path = "engine/oracle_lifecycle.rs"]
