@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Cross-check Loupe's funnel, retention, trends, active users and stickiness against
-# the DuckDB reference SQL in ../shared/bench/queries.sql. Idempotent: every setup step is
-# skipped when done.
+# Cross-check Loupe's funnel, retention, trends, active users, stickiness, lifecycle and A/B
+# tests against DuckDB: the reference SQL in ../shared/bench/queries.sql and SQL of
+# crosscheck.py (SciPy for the A/B statistics). Idempotent: every setup step is skipped when
+# done.
 #
 #   scripts/crosscheck.sh                 # 100k events
 #   scripts/crosscheck.sh --size 1m       # bigger file (generated on first use)
@@ -43,6 +44,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "crosscheck: installing $BENCH/requirements.txt into $VENV"
     "$VENV/bin/pip" install --quiet -r "$BENCH/requirements.txt"
     echo "$want" > "$stamp"
+fi
+
+# SciPy for the A/B test statistics (not in the shared requirements; pinned here)
+if ! "$VENV/bin/python" -c 'import scipy' 2>/dev/null; then
+    echo "crosscheck: installing scipy==1.17.1 into $VENV"
+    "$VENV/bin/pip" install --quiet scipy==1.17.1
 fi
 
 # 2. the CLI
