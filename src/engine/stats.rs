@@ -6,8 +6,9 @@
 //! crate: it builds for wasm32-unknown-unknown, and a wasm module calling these five
 //! functions is 12.7 kB gzipped with `statrs` against 5.7 kB with hand-written Numerical
 //! Recipes routines (Lanczos log gamma, incomplete gamma and beta by series and continued
-//! fractions; measured with the release profile and `gzip -9`): about 7 kB more, well
-//! under the 40 kB that would justify keeping a private copy of the numerics.
+//! fractions; measured with the release profile and `gzip -9`): about 7 kB more; in the
+//! worker (release, `wasm-opt -O3`, `gzip -9`) 693.6 kB against 688.9 kB, 4.7 kB more.
+//! Well under the 40 kB that would justify keeping a private copy of the numerics.
 //!
 //! The unit tests compare every function with values printed by SciPy 1.17
 //! (`scipy.stats.norm`, `chi2`, `t`); `scripts/crosscheck.py` checks the p-values of A/B
