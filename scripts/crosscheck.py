@@ -58,6 +58,15 @@ specs on the same file, and compares every number exactly:
                 (+08:00 days); every member (R, F, M, three scores, segment) and every
                 segment's customer count
 
+  ab test       A/B tests (SQL of this file for the counts, SciPy for the statistics):
+                variant = platform (3 variants, exposure view_item, conversion purchase
+                within 7 days, revenue) and variant = plan (control free, exposure signup,
+                conversion begin_checkout, an expected split): users, conversions and
+                revenue per variant exactly; the z-test p-values (scipy.stats.norm), the
+                chi-square test of independence (scipy.stats.chi2_contingency), the SRM
+                check (scipy.stats.chisquare) and Welch's t-test of revenue per user
+                (scipy.stats.ttest_ind_from_stats) to a relative 1e-9
+
 Negative controls (so the check cannot pass vacuously): both tools must see the same
 number of rows with none rejected, every compared list must be non-empty, every funnel
 step must have users, retention must have some N >= 1 returns, and the comparator must
@@ -637,6 +646,10 @@ def sessions_checks(args, con):
         summary = (f"{name.replace('_', ' ')}: {len(pages)} pages and {len(days)} days match "
                    f"({pv:,} page views, {counted:,} sessions, bounce rate "
                    f"{t['bounce_rate'] or 0:.3f})")
+        out.append((name, exp, act, extra, summary, dt))
+    return out
+
+
 # Revenue, written from Loupe's definition (src/engine/analysis/revenue.rs): purchases are
 # `purchase` events, their amount `revenue` (none = 0, negative = a refund, not a
 # purchase); active = {active} or a purchase; a user is acquired at their first event of
@@ -799,6 +812,10 @@ def revenue_checks(args, con):
             if not paid or len(paid) == len(REVENUE_COSTS):
                 extra.append(f"negative control: channels paid back in duckdb: {paid}")
             summary += f"; {sum(1 for k in exp if k[0] == 'channel')} channels' ROI match (paid back: {', '.join(sorted(paid))})"
+        out.append((name, exp, act, extra, summary, dt))
+    return out
+
+
 # RFM, written from Loupe's definition (src/engine/analysis/rfm.rs): purchases are
 # `purchase` events, a negative revenue is a refund (lowers M, not a purchase), a missing
 # one counts 0; R = days from the last purchase's day ({day}: the local day) to the as-of
@@ -907,6 +924,100 @@ def rfm_checks(args, con):
                   if exp_seg.get(k, 0) != v]
         summary = (f"{name.replace('_', ' ')}: {len(exp):,} customers match in R, F, M, scores and "
                    f"segment ({len([v for v in act_seg.values() if v])} segments, as of {res['as_of']})")
+        out.append((name, exp, act, extra, summary, dt))
+    return out
+
+
+# A/B test, written from Loupe's definition (src/engine/analysis/ab_test.rs): a user is in
+# the test from their first {exposure} event; their variant is their one value of {variant}
+# (users with several are left out); they convert with a {conversion} event at or after the
+# exposure and at most {window} after it; revenue is the sum of their purchase amounts in the
+# same span. (Events at the exposure's instant count, whatever their row order: the data has
+# millisecond timestamps, so the rule for ties does not matter here.)
+AB_SQL = """
+WITH expo AS (
+    SELECT user_id, min(ts) AS t0 FROM events WHERE event = '{exposure}' GROUP BY user_id
+), var AS (
+    SELECT user_id, min({variant}) AS v FROM events WHERE {variant} IS NOT NULL
+    GROUP BY user_id HAVING count(DISTINCT {variant}) = 1
+), per_user AS (
+    SELECT x.user_id, v.v,
+           bool_or(e.event = '{conversion}') AS converted,
+           coalesce(sum(e.revenue) FILTER (WHERE e.event = 'purchase'), 0) AS revenue
+    FROM expo x JOIN var v USING (user_id)
+    LEFT JOIN events e ON e.user_id = x.user_id AND e.ts >= x.t0 AND e.ts <= x.t0 + INTERVAL {window}
+    GROUP BY ALL
+)
+SELECT v, count(*), count(*) FILTER (WHERE converted), sum(revenue), avg(revenue),
+       stddev_samp(revenue)
+FROM per_user GROUP BY v ORDER BY v
+"""
+AB_CASES = {
+    "ab_platform": (
+        {"analysis": "ab_test", "variant": "platform", "exposure_event": "view_item",
+         "conversion": {"event": "purchase"}, "window": {"value": 7, "unit": "day"},
+         "revenue": {"purchase_event": "purchase", "amount": "revenue"}},
+        "platform", "view_item", "purchase", "7 DAY", None),
+    "ab_plan": (
+        {"analysis": "ab_test", "variant": "plan", "control": "free", "exposure_event": "signup",
+         "conversion": {"event": "begin_checkout"}, "window": {"value": 36500, "unit": "day"},
+         "expected_split": {"free": 80, "plus": 15, "pro": 5},
+         "revenue": {"purchase_event": "purchase", "amount": "revenue"}},
+        "plan", "signup", "begin_checkout", "36500 DAY", {"free": 80, "plus": 15, "pro": 5}),
+}
+
+
+def ab_checks(args, con):
+    """Runs every A/B case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    from scipy import stats
+    out = []
+    def close(a, b):
+        return a is not None and b is not None and abs(a - b) <= 1e-9 * max(abs(b), 1e-300)
+    for name, (spec, variant, exposure, conversion, window, split) in AB_CASES.items():
+        rows = con.execute(AB_SQL.format(variant=variant, exposure=exposure,
+                                         conversion=conversion, window=window)).fetchall()
+        res, dt = loupe(args, "run", "--spec", json.dumps(spec), args.csv)
+        exp = {(v,): (int(n), int(c)) for v, n, c, *_ in rows}
+        act = {(v["value"],): (v["users"], v["conversions"]) for v in res["variants"]}
+        extra = []
+        by = {v: (n, c, total, mean, sd) for v, n, c, total, mean, sd in rows}
+        ctl = spec.get("control") or sorted(by)[0]
+        loupe_by = {v["value"]: v for v in res["variants"]}
+        if res["variants"][0]["value"] != ctl:
+            extra.append(f"control: expected {ctl}, loupe {res['variants'][0]['value']}")
+        n_c, c_c, _, m_c, s_c = by[ctl]
+        for v, (n, c, total, mean, sd) in by.items():
+            lv = loupe_by.get(v)
+            if lv is None:
+                continue
+            if not close(lv["revenue"]["total"], total):
+                extra.append(f"{v} revenue: duckdb {total}, loupe {lv['revenue']['total']}")
+            if v == ctl:
+                continue
+            pooled = (c + c_c) / (n + n_c)
+            z = (c / n - c_c / n_c) / (pooled * (1 - pooled) * (1 / n + 1 / n_c)) ** 0.5
+            p = 2 * stats.norm.sf(abs(z))
+            if not close(lv["p_value"], p):
+                extra.append(f"{v} z-test p: scipy {p}, loupe {lv['p_value']}")
+            w = stats.ttest_ind_from_stats(mean, sd, n, m_c, s_c, n_c, equal_var=False)
+            if not close(lv["revenue"]["p_value"], float(w.pvalue)):
+                extra.append(f"{v} Welch p: scipy {w.pvalue}, loupe {lv['revenue']['p_value']}")
+        order = sorted(by)
+        table = [[by[v][1] for v in order], [by[v][0] - by[v][1] for v in order]]
+        chi = stats.chi2_contingency(table, correction=False)
+        if len(order) > 2 and not close((res["chi_square"] or {}).get("p_value"), float(chi.pvalue)):
+            extra.append(f"chi-square p: scipy {chi.pvalue}, loupe {res['chi_square']}")
+        users = [by[v][0] for v in order]
+        weights = [split[v] if split else 1 for v in order]
+        f_exp = [sum(users) * w / sum(weights) for w in weights]
+        srm = stats.chisquare(users, f_exp)
+        if not close(res["srm"]["p_value"], float(srm.pvalue)):
+            extra.append(f"SRM p: scipy {srm.pvalue}, loupe {res['srm']['p_value']}")
+        if len(order) < 3 or min(c for _, c, *_ in by.values()) == 0:
+            extra.append("negative control: fewer than 3 variants or a variant without conversions")
+        summary = (f"{name.replace('_', ' ')}: {len(exp)} variants match "
+                   f"({sum(n for n, _ in exp.values()):,} users), p-values equal SciPy's "
+                   f"(chi-square p {chi.pvalue:.3g}, SRM p {srm.pvalue:.3g})")
         out.append((name, exp, act, extra, summary, dt))
     return out
 
@@ -1129,6 +1240,12 @@ def main():
     for name, exp, act, extra, line, dt in rfm_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} members", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # A/B tests (SQL of this file; statistics by SciPy)
+    for name, exp, act, extra, line, dt in ab_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} variants", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     total = time.perf_counter() - t_start

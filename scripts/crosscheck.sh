@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Cross-check Loupe's analyses (funnel, retention, trends, active users, stickiness,
-# lifecycle, sessions, cohort LTV, revenue, RFM, ...) against the DuckDB reference SQL in
-# ../shared/bench/queries.sql and SQL of the scripts, the customer summary against Python
-# lifetimes, then `loupe sql` against `loupe run --csv` in DuckDB and chDB
-# (scripts/sqlcheck.py). Idempotent: every setup step is skipped when done.
+# lifecycle, sessions, cohort LTV, revenue, RFM, A/B tests) against the DuckDB reference
+# SQL in ../shared/bench/queries.sql and SQL of the scripts, the customer summary against
+# Python lifetimes, the A/B statistics against SciPy, then `loupe sql` against
+# `loupe run --csv` in DuckDB and chDB (scripts/sqlcheck.py). Idempotent: every setup step is skipped when done.
 #
 #   scripts/crosscheck.sh                 # 100k events
 #   scripts/crosscheck.sh --size 1m       # bigger file (generated on first use)
@@ -60,6 +60,12 @@ if [ "$(cat "$VENV/.crosscheck-lifetimes" 2>/dev/null)" != "$LIFETIMES" ]; then
     echo "crosscheck: installing $LIFETIMES into $VENV"
     "$VENV/bin/pip" install --quiet $LIFETIMES
     echo "$LIFETIMES" > "$VENV/.crosscheck-lifetimes"
+fi
+
+# SciPy for the A/B test statistics (not in the shared requirements; pinned here)
+if ! "$VENV/bin/python" -c 'import scipy' 2>/dev/null; then
+    echo "crosscheck: installing scipy==1.17.1 into $VENV"
+    "$VENV/bin/pip" install --quiet scipy==1.17.1
 fi
 
 # 2. the CLI

@@ -2,6 +2,8 @@
 //!
 //! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ltv`,
 //!   `revenue`, `ingest`:
+//! - `funnel`, `retention`, `trends`, `stickiness`, `active_users`, `lifecycle`, `ab_test`,
+//!   `ingest`:
 //!   hand-worked fixtures loaded from small CSV strings; every expected number is worked
 //!   out by hand in a comment next to it.
 //! - `rfm`: hand-worked RFM fixtures (ties both ways, refunds, as-of, zones, eight
@@ -23,9 +25,13 @@
 //!   totals, to-date values and ROI by channel).
 //!
 //! `sessions` (fixtures) and `oracle_sessions` (brute force) check the sessions analysis.
+//!   `oracle_activity` for stickiness and active users; `oracle_ab_test` for the A/B test
+//!   counts (users, conversions, revenue per variant).
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
+#[path = "engine/ab_test.rs"]
+mod ab_test;
 #[path = "engine/active_users.rs"]
 mod active_users;
 #[path = "engine/common.rs"]
@@ -42,6 +48,8 @@ mod lifecycle;
 mod ltv;
 #[path = "engine/oracle.rs"]
 mod oracle;
+#[path = "engine/oracle_ab_test.rs"]
+mod oracle_ab_test;
 #[path = "engine/oracle_activity.rs"]
 mod oracle_activity;
 #[path = "engine/oracle_lifecycle.rs"]

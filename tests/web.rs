@@ -149,6 +149,11 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/customers.rs"),
         include_str!("../src/ui/revenue.rs"),
         include_str!("../src/ui/rfm.rs"),
+        include_str!("../src/ui/ab_test.rs"),
+        include_str!("../src/ui/active_users.rs"),
+        include_str!("../src/ui/stickiness.rs"),
+        include_str!("../src/ui/lifecycle.rs"),
+        include_str!("../src/ui/board.rs"),
     ];
     let mut used = 0;
     let check = |key: &str| {
@@ -224,6 +229,12 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/analysis/customers.rs"),
         include_str!("../src/engine/analysis/revenue.rs"),
         include_str!("../src/engine/analysis/rfm.rs"),
+        include_str!("../src/engine/analysis/ab_test.rs"),
+        include_str!("../src/engine/analysis/active_users.rs"),
+        include_str!("../src/engine/analysis/stickiness.rs"),
+        include_str!("../src/engine/analysis/lifecycle.rs"),
+        include_str!("../src/engine/analysis/purchases.rs"),
+        include_str!("../src/engine/stats.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

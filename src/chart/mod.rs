@@ -62,6 +62,8 @@ pub struct Labels {
     /// RFM segment names, in the order of `rfm::Segment` (quintile segments, then the
     /// eight classes).
     pub rfm_segments: [String; 19],
+    /// A/B test words: conversion rate (y axis), conversions, lift, p-value, interval.
+    pub ab: [String; 5],
 }
 
 impl Labels {
@@ -141,6 +143,14 @@ impl Labels {
                 "General to develop",
                 "General to keep",
                 "General to win back",
+            ]
+            .map(String::from),
+            ab: [
+                "Conversion rate",
+                "Conversions",
+                "Lift",
+                "p-value",
+                "interval",
             ]
             .map(String::from),
         }

@@ -12,6 +12,7 @@ pub mod overview;
 pub mod sample;
 pub mod spec;
 pub mod sql;
+pub mod stats;
 pub mod store;
 pub mod time;
 

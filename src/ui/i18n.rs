@@ -828,6 +828,70 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("seg_general_develop", "General to develop", "一般发展客户"),
     ("seg_general_keep", "General to keep", "一般保持客户"),
     ("seg_general_win_back", "General to win back", "一般挽留客户"),
+    ("ab_test", "A/B test", "AB 测试"),
+    ("ab_variant", "Variant property", "实验分组属性"),
+    ("ab_control", "Control", "对照组"),
+    ("ab_control_auto", "Automatic (control, else the first)", "自动（control，否则第一个）"),
+    ("ab_control_short", "control", "对照组"),
+    ("ab_exposure", "Exposure event (enters the test)", "曝光事件（进入实验）"),
+    ("ab_conversion", "Conversion (steps in order)", "转化（按顺序完成的步骤）"),
+    ("ab_no_window", "No window (until the range ends)", "不限（至日期范围结束）"),
+    ("ab_confidence", "Confidence level", "置信水平"),
+    ("ab_revenue", "Revenue per user", "人均收入"),
+    ("ab_purchase_event", "Purchase event", "购买事件"),
+    ("ab_amount", "Amount property", "金额属性"),
+    (
+        "ab_note",
+        "A user's variant is the value on their first event that has one; users with several values are left out. Conversions count from the exposure on.",
+        "用户的分组取其首个带值事件上的值；有多个不同值的用户不计入。转化从曝光起计算。",
+    ),
+    ("ab_variant_col", "Variant", "实验组"),
+    ("ab_conversions", "Conversions", "转化用户数"),
+    ("ab_rate", "Conversion rate", "转化率"),
+    ("ab_rate_ci", "Rate interval", "转化率置信区间"),
+    ("ab_lift", "Lift", "提升"),
+    ("ab_lift_ci", "Lift interval", "提升置信区间"),
+    ("ab_p_value", "p-value", "p 值"),
+    ("ab_significant", "Significant", "显著"),
+    ("ab_interval", "interval", "置信区间"),
+    ("ab_revenue_per_user", "Revenue per user", "人均收入"),
+    ("ab_revenue_p", "Revenue p-value (Welch)", "收入 p 值（Welch t 检验）"),
+    ("ab_chi_square", "Chi-square test across variants", "各组卡方检验"),
+    ("ab_srm", "Sample ratio check (SRM)", "样本比例检验（SRM）"),
+    ("ab_mixed_users", "users with several variants left out", "位用户有多个分组，已排除"),
+    ("ab_no_variant_users", "exposed users without a variant", "位曝光用户没有分组"),
+    (
+        "ab_method_note",
+        "Wilson intervals for rates, delta-method intervals for lift, two-proportion z-test against the control; confidence",
+        "转化率用 Wilson 区间，提升用 delta 方法区间，与对照组做双比例 z 检验；置信水平",
+    ),
+    (
+        "ab_small_note",
+        "Italic rows are small samples (under 100 users or 10 conversions).",
+        "斜体行为小样本（少于 100 位用户或 10 次转化）。",
+    ),
+    ("yes", "yes", "是"),
+    ("no", "no", "否"),
+    (
+        "warn_mixed_variants",
+        "users have several variant values and are left out",
+        "位用户有多个不同的分组值，已排除",
+    ),
+    (
+        "warn_srm",
+        "Sample ratio mismatch: the users per variant differ from the expected split; check the assignment and the exposure. p =",
+        "样本比例不匹配（SRM）：各组用户数与预期比例不符，请检查分流和曝光。p =",
+    ),
+    (
+        "warn_small_sample",
+        "Small sample (under 100 users or 10 conversions), intervals and p-values are rough:",
+        "小样本（少于 100 位用户或 10 次转化），置信区间和 p 值仅供参考：",
+    ),
+    (
+        "warn_small_expected",
+        "An expected count of the chi-square test is below 5: its p-value is rough",
+        "卡方检验有期望频数小于 5，p 值仅供参考",
+    ),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -932,6 +996,32 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "no_customers",
         "日期范围内、统计截止日之前没有“{event}”购买",
     ),
+    (
+        "confidence_range",
+        "置信水平须在 0.5 到 0.999 之间，当前为 {got}",
+    ),
+    (
+        "conversion_steps",
+        "转化需要 1 到 {max} 个步骤，当前为 {got} 个",
+    ),
+    ("no_variants", "实验中没有用户带有“{name}”的值"),
+    (
+        "too_many_variants",
+        "实验用户中“{name}”有 {got} 个不同值；AB 测试最多 {max} 个实验组",
+    ),
+    (
+        "unknown_variant",
+        "实验中没有用户属于分组“{name}”；现有分组：{names}",
+    ),
+    (
+        "one_variant",
+        "实验用户都属于分组“{name}”：AB 测试至少需要两个组",
+    ),
+    ("share_positive", "“{name}”的预期比例须为正数"),
+    (
+        "share_missing",
+        "请为每个实验组给出预期比例；“{name}”缺少比例",
+    ),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters
@@ -1018,5 +1108,13 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         rfm: ["rfm_r_score", "rfm_f_score", "rfm_customers", "rfm_revenue"]
             .map(|k| t(lang, k).to_string()),
         rfm_segments: super::rfm::SEGMENT_KEYS.map(|(_, k)| t(lang, k).to_string()),
+        ab: [
+            "ab_rate",
+            "ab_conversions",
+            "ab_lift",
+            "ab_p_value",
+            "ab_interval",
+        ]
+        .map(|k| t(lang, k).to_string()),
     }
 }

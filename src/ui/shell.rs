@@ -128,6 +128,10 @@ fn warning_text(lang: Lang, w: &Warning) -> String {
             t(lang, "warn_session_missing"),
             w.field
         ),
+        "mixed_variants" => format!("{} {}", w.value, t(lang, "warn_mixed_variants")),
+        "sample_ratio_mismatch" => format!("{} {}", t(lang, "warn_srm"), w.value),
+        "small_sample" => format!("{} {}", t(lang, "warn_small_sample"), w.value),
+        "small_expected_counts" => t(lang, "warn_small_expected").to_string(),
         _ => w.message.clone(),
     }
 }

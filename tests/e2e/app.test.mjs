@@ -1101,3 +1101,78 @@ test('RFM eight classes of the sample equal `loupe run`, members by segment', as
   await page.screenshot({ path: path.join(OUT, 'rfm-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
+
+test('an A/B test of the sample equals `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('ab_test');
+  await page.waitForSelector('[data-testid=ab-table]');
+  // the sample's variant column and purchase event are preselected
+  assert.equal(await page.$eval('[data-testid=variant]', (e) => e.value), 'variant');
+  assert.equal(await page.$eval('[data-testid=conversion-0]', (e) => e.value), 'purchase');
+  // the checkout experiment: exposed at begin_checkout, converting with a purchase, revenue on
+  await page.selectOption('[data-testid=exposure]', 'begin_checkout');
+  await page.selectOption('[data-testid=conversion-0]', 'add_to_cart');
+  await page.selectOption('[data-testid=conversion-0]', 'purchase');
+  await page.check('[data-testid=revenue]');
+  await runAndWait();
+  const spec = linkedSpec();
+  assert.deepEqual([spec.analysis, spec.variant, spec.exposure_event, spec.conversion],
+    ['ab_test', 'variant', 'begin_checkout', [{ event: 'purchase' }]]);
+  assert.deepEqual(spec.revenue, { purchase_event: 'purchase', amount: 'revenue' });
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  assert.deepEqual(cli.variants.map((v) => v.value), ['control', 'treatment']);
+  assert.ok(cli.variants[1].significant && cli.variants[1].rate > cli.variants[0].rate,
+    'treatment converts more often in the sample');
+  const pct = (v) => `${(v * 100).toFixed(2)}%`;
+  const signed = (v) => `${v >= 0 ? '+' : '-'}${(Math.abs(v) * 100).toFixed(2)}%`;
+  // Rust's `{:.2e}` and JavaScript's toExponential(2) agree for p < 1 (1.17e-7)
+  const p = (v) => (v === null ? '–' : v < 0.0001 ? v.toExponential(2) : v.toFixed(4));
+  const rows = await page.$$eval('[data-testid=ab-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.variants.length);
+  cli.variants.forEach((v, k) => {
+    const r = rows[k];
+    assert.ok(r[0].startsWith(v.value), `${r[0]} is ${v.value}`);
+    assert.deepEqual([num(r[1]), num(r[2])], [v.users, v.conversions], v.value);
+    assert.equal(r[3], pct(v.rate));
+    assert.equal(r[4], `${pct(v.rate_ci[0])} – ${pct(v.rate_ci[1])}`);
+    assert.equal(r[5], v.lift === null ? '–' : signed(v.lift));
+    assert.equal(r[9], v.revenue.mean.toFixed(2));
+    if (k > 0) {
+      assert.equal(r[6], `${signed(v.lift_ci[0])} – ${signed(v.lift_ci[1])}`);
+      assert.equal(r[7], p(v.p_value), 'p-value');
+      assert.equal(r[8], v.significant ? 'yes' : 'no');
+      assert.equal(r[10], p(v.revenue.p_value), 'revenue p-value');
+    }
+  });
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  // p-values go through exp / log, whose last bit may differ between the wasm build and
+  // the native one: numbers are compared to a relative 1e-12, text exactly
+  const cells = (text) => text.trim().split('\n').map((l) => l.split(','));
+  const want = cells(loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  const got = cells(downloaded);
+  assert.equal(got.length, want.length);
+  want.forEach((row, i) => row.forEach((w, j) => {
+    const g = got[i][j];
+    if (w !== '' && !Number.isNaN(Number(w))) {
+      assert.ok(Math.abs(Number(g) - Number(w)) <= 1e-12 * Math.abs(Number(w)), `${want[0][j]}: ${g} vs ${w}`);
+    } else {
+      assert.equal(g, w, want[0][j]);
+    }
+  }));
+  await page.screenshot({ path: path.join(OUT, 'ab-test.png'), fullPage: true });
+  // in Chinese: the seeds' terms
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=ab-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual([head[0], head[3], head[5], head[7]], ['实验组', '转化率', '提升', 'p 值']);
+  assert.equal(await page.textContent('[data-tab=ab_test]'), 'AB 测试');
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'ab-test-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});

@@ -59,7 +59,8 @@ const AMOUNT_NAMES: [&str; 14] = [
     "金额",
 ];
 
-fn normalise(s: &str) -> String {
+/// A name lowercased without `$ _ - . ` and spaces, to compare column names loosely.
+pub(crate) fn normalise(s: &str) -> String {
     s.chars()
         .filter(|c| !matches!(c, '$' | '_' | '-' | '.' | ' '))
         .flat_map(char::to_lowercase)
