@@ -150,7 +150,7 @@ pub fn dataset_bar(p: &DatasetBarProps) -> Html {
         <>
             <div class="dataset-bar">
                 <div>
-                    <b data-testid="dataset-name">{ name }</b>
+                    <b data-testid="dataset-name" id="dataset-name" tabindex="-1">{ name }</b>
                     <span class="muted">{" · "}{ count(o.events) }{" "}{ t(lang, "events") }{" · "}{ count(o.users) }{" "}{ t(lang, "users") }
                     {" · "}{ t(lang, "loaded_in") }{" "}{ format!("{:.0} ms", p.data.ms) }</span>
                 </div>

@@ -622,6 +622,21 @@ pub fn app() -> Html {
     let lang = state.lang;
     use_effect_with(lang, |l| l.apply());
     {
+        // after a load, focus goes to the loaded dataset's name (a screen reader says what
+        // is open; Tab continues into its tabs)
+        use_effect_with(state.generation, |g| {
+            if *g > 0 {
+                if let Some(el) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id("dataset-name"))
+                    .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+                {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    {
         // Back and Forward move between analyses inside the page; the dataset stays
         let d = state.dispatcher();
         use_effect_with((), move |_| {
