@@ -8,7 +8,7 @@ use super::count;
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, edit_at, event_options, from_name, json_name, keyed, number_input, select, FilterEditor,
+    edit, edit_at, event_options, with_name, from_name, json_name, keyed, number_input, select, FilterEditor,
 };
 use crate::engine::analysis::ab_test::{
     suggest_variant, AbTestResult, AbTestSpec, Revenue, DEFAULT_VARIANT,
@@ -104,7 +104,7 @@ pub fn panel(p: &PanelProps) -> Html {
         html! {
             <div class="step" key={i}>
                 <span class="step-n">{ i + 1 }</span>
-                { select(&format!("conversion-{i}"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |s, i, v: String| s.conversion[i].event = (!v.is_empty()).then_some(v))) }
+                { with_name(select(&format!("conversion-{i}"), event_options(lang, &names, true), s.event.as_deref().unwrap_or(""), edit_at(&spec, i, |s, i, v: String| s.conversion[i].event = (!v.is_empty()).then_some(v))), format!("{} {}", t(lang, "step"), i + 1)) }
                 if n > 1 {
                     <button class="icon" title={t(lang, "remove")} aria-label={format!("{} {}: {}", t(lang, "step"), i + 1, t(lang, "remove"))} onclick={edit_at(&spec, i, |s, i, _: MouseEvent| { s.conversion.remove(i); })}>{"×"}</button>
                 }

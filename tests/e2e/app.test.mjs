@@ -731,32 +731,6 @@ test('funnel steps reorder by drag and drop', async () => {
   await page.waitForFunction((first) => decodeURIComponent(location.hash).includes(`"steps":[{"event":"${first}"`), b);
 });
 
-test('cells from the data that a spreadsheet would run are neutralised in the CSV download; focus follows a load', async () => {
-  const file = path.join(OUT, 'formulas.csv');
-  fs.writeFileSync(file, [
-    'user_id,event,timestamp,plan',
-    'u1,open,2025-03-01T10:00:00Z,"=HYPERLINK(""http://x"")"',
-    'u2,open,2025-03-01T11:00:00Z,-2+3',
-    'u3,open,2025-03-02T10:00:00Z,-5',
-    'u4,open,2025-03-02T11:00:00Z,@cmd',
-  ].join('\n') + '\n');
-  await loadCsv(file);
-  // focus moved to the loaded dataset's name
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'dataset-name');
-  await tab('trends');
-  await page.selectOption('[data-testid=breakdown]', 'plan');
-  await page.waitForFunction(() => decodeURIComponent(location.hash).includes('"breakdown"')
-    && document.querySelector('.results')?.getAttribute('aria-busy') === 'false'
-    && document.querySelector('[data-testid=timing]'));
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
-  const csv = fs.readFileSync(await dl.path(), 'utf8');
-  assert.ok(csv.includes(`"'=HYPERLINK(""http://x"")"`), csv);
-  assert.ok(csv.includes("'-2+3") && csv.includes("'@cmd"), csv);
-  // a real number stays a number
-  assert.ok(/(^|,)-5(,|$)/m.test(csv), csv);
-  assert.ok(!/(^|,)"?=/m.test(csv) && !/(^|,)-2\+3/m.test(csv), csv);
-});
-
 test('every view in English and Chinese has no serious or critical accessibility violation', async () => {
   // the sample is loaded (previous tests)
   const found = [];
@@ -800,6 +774,32 @@ test('when the engine stops, a new one reloads the file and reruns the analysis;
   await page.waitForSelector('[data-testid=dropzone]');
   await page.click('[data-testid=sample]');
   await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+});
+
+test('cells from the data that a spreadsheet would run are neutralised in the CSV download; focus follows a load', async () => {
+  const file = path.join(OUT, 'formulas.csv');
+  fs.writeFileSync(file, [
+    'user_id,event,timestamp,plan',
+    'u1,open,2025-03-01T10:00:00Z,"=HYPERLINK(""http://x"")"',
+    'u2,open,2025-03-01T11:00:00Z,-2+3',
+    'u3,open,2025-03-02T10:00:00Z,-5',
+    'u4,open,2025-03-02T11:00:00Z,@cmd',
+  ].join('\n') + '\n');
+  await loadCsv(file);
+  // focus moved to the loaded dataset's name
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'dataset-name');
+  await tab('trends');
+  await page.selectOption('[data-testid=breakdown]', 'plan');
+  await page.waitForFunction(() => decodeURIComponent(location.hash).includes('"breakdown"')
+    && document.querySelector('.results')?.getAttribute('aria-busy') === 'false'
+    && document.querySelector('[data-testid=timing]'));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert.ok(csv.includes(`"'=HYPERLINK(""http://x"")"`), csv);
+  assert.ok(csv.includes("'-2+3") && csv.includes("'@cmd"), csv);
+  // a real number stays a number
+  assert.ok(/(^|,)-5(,|$)/m.test(csv), csv);
+  assert.ok(!/(^|,)"?=/m.test(csv) && !/(^|,)-2\+3/m.test(csv), csv);
 });
 
 test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe inspect`', async () => {
