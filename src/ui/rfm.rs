@@ -6,7 +6,9 @@
 
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
-use super::widgets::{edit, event_options, from_name, json_name, keyed, select, text_input};
+use super::widgets::{
+    edit, event_options, from_name, json_name, keyed, select, text_input, with_name,
+};
 use super::{count, pct};
 use crate::chart::tip_number;
 use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
@@ -298,7 +300,7 @@ fn members(lang: Lang, r: &RfmResult, shown: &UseStateHandle<String>) -> Html {
         <>
             <h3>{ t(lang, "rfm_members") }</h3>
             <div class="row">
-                { select("rfm-member-segment", options, &id, on_segment) }
+                { with_name(select("rfm-member-segment", options, &id, on_segment), t(lang, "rfm_members")) }
                 <button class="secondary small" data-testid="rfm-download-members" onclick={download}>{ t(lang, "rfm_download_members") }</button>
                 <span class="muted small" data-testid="rfm-members-count">{ format!("{} / {} · {} {}", count(list.len() as u64), count(r.customers), t(lang, "rfm_members_shown"), SHOWN_MEMBERS.min(list.len())) }</span>
             </div>
