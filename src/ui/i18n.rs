@@ -1,6 +1,8 @@
 //! The UI's two languages. Every visible string goes through [`t`]; a key missing from the
 //! table shows as the key itself, which the wasm test suite checks never happens.
 
+use crate::engine::analysis::rfm::Segment;
+
 /// The local-storage key of the chosen language.
 const STORAGE_KEY: &str = "loupe.lang";
 
@@ -1057,6 +1059,29 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
     }
 }
 
+/// The translation key of every RFM segment, in the order of [`Segment`].
+pub const SEGMENT_KEYS: [(Segment, &str); 19] = [
+    (Segment::Champions, "seg_champions"),
+    (Segment::LoyalCustomers, "seg_loyal_customers"),
+    (Segment::PotentialLoyalists, "seg_potential_loyalists"),
+    (Segment::NewCustomers, "seg_new_customers"),
+    (Segment::Promising, "seg_promising"),
+    (Segment::NeedAttention, "seg_need_attention"),
+    (Segment::AboutToSleep, "seg_about_to_sleep"),
+    (Segment::AtRisk, "seg_at_risk"),
+    (Segment::CantLoseThem, "seg_cant_lose_them"),
+    (Segment::Hibernating, "seg_hibernating"),
+    (Segment::Lost, "seg_lost"),
+    (Segment::ImportantValue, "seg_important_value"),
+    (Segment::ImportantDevelop, "seg_important_develop"),
+    (Segment::ImportantKeep, "seg_important_keep"),
+    (Segment::ImportantWinBack, "seg_important_win_back"),
+    (Segment::GeneralValue, "seg_general_value"),
+    (Segment::GeneralDevelop, "seg_general_develop"),
+    (Segment::GeneralKeep, "seg_general_keep"),
+    (Segment::GeneralWinBack, "seg_general_win_back"),
+];
+
 /// Chart labels in `lang`.
 pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
     crate::chart::Labels {
@@ -1107,7 +1132,7 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         .map(|k| t(lang, k).to_string()),
         rfm: ["rfm_r_score", "rfm_f_score", "rfm_customers", "rfm_revenue"]
             .map(|k| t(lang, k).to_string()),
-        rfm_segments: super::rfm::SEGMENT_KEYS.map(|(_, k)| t(lang, k).to_string()),
+        rfm_segments: SEGMENT_KEYS.map(|(_, k)| t(lang, k).to_string()),
         ab: [
             "ab_rate",
             "ab_conversions",

@@ -19,32 +19,9 @@ use crate::engine::analysis::table::spreadsheet_csv;
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use yew::prelude::*;
 
-/// The translation key of every segment, in the order of [`Segment`].
-pub const SEGMENT_KEYS: [(Segment, &str); 19] = [
-    (Segment::Champions, "seg_champions"),
-    (Segment::LoyalCustomers, "seg_loyal_customers"),
-    (Segment::PotentialLoyalists, "seg_potential_loyalists"),
-    (Segment::NewCustomers, "seg_new_customers"),
-    (Segment::Promising, "seg_promising"),
-    (Segment::NeedAttention, "seg_need_attention"),
-    (Segment::AboutToSleep, "seg_about_to_sleep"),
-    (Segment::AtRisk, "seg_at_risk"),
-    (Segment::CantLoseThem, "seg_cant_lose_them"),
-    (Segment::Hibernating, "seg_hibernating"),
-    (Segment::Lost, "seg_lost"),
-    (Segment::ImportantValue, "seg_important_value"),
-    (Segment::ImportantDevelop, "seg_important_develop"),
-    (Segment::ImportantKeep, "seg_important_keep"),
-    (Segment::ImportantWinBack, "seg_important_win_back"),
-    (Segment::GeneralValue, "seg_general_value"),
-    (Segment::GeneralDevelop, "seg_general_develop"),
-    (Segment::GeneralKeep, "seg_general_keep"),
-    (Segment::GeneralWinBack, "seg_general_win_back"),
-];
-
 /// The name of segment `s` in `lang`.
 pub fn segment_name(lang: Lang, s: Segment) -> &'static str {
-    t(lang, SEGMENT_KEYS[s as usize].1)
+    t(lang, super::i18n::SEGMENT_KEYS[s as usize].1)
 }
 
 /// Most members listed on the page (the downloads hold all).
