@@ -28,12 +28,20 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_area_size(px(64.0, scale))
         .build_cartesian_2d((0..n - 1).into_segmented(), 0u64..top.max(1))
         .map_err(err)?;
-    let names: Vec<String> = r
+    // CSS pixels per step, and whether a text fits in one (about 7.5 px a character at
+    // 13 px): on a narrow screen the names become step numbers and the bars show only the
+    // conversion, never overlapping texts (the table below has everything)
+    let slot = area.dim_in_pixel().0 as f64 / scale / n.max(1) as f64;
+    let fits = |t: &str| t.chars().count() as f64 * 7.5 <= slot - 10.0;
+    let mut names: Vec<String> = r
         .steps
         .iter()
         .enumerate()
         .map(|(i, s)| format!("{}. {}", i + 1, s.event))
         .collect();
+    if !names.iter().all(|t| fits(t)) {
+        names = (1..=r.steps.len()).map(|i| i.to_string()).collect();
+    }
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -75,7 +83,10 @@ pub fn draw<DB: DrawingBackend>(
                 b
             }))
             .map_err(err)?;
-        let text = format!("{:.1}%  ({})", s.conversion * 100.0, group_digits(s.users));
+        let mut text = format!("{:.1}%  ({})", s.conversion * 100.0, group_digits(s.users));
+        if !fits(&text) {
+            text = format!("{:.1}%", s.conversion * 100.0);
+        }
         let style = font(13.0, scale).pos(Pos::new(HPos::Center, VPos::Bottom));
         chart
             .draw_series(std::iter::once(Text::<_, String>::new(

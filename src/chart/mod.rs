@@ -447,6 +447,25 @@ mod tests {
         }
         // two bars (reached + dropped) per step
         assert!(svg.matches("<rect").count() >= 2 * r.steps.len());
+        // on a phone-sized chart the texts shrink instead of overlapping: step numbers,
+        // conversions without counts
+        let narrow =
+            super::svg(240, 300, |a| funnel::draw(a, &r, &Labels::english(), 1.0)).unwrap();
+        for (k, s) in r.steps.iter().enumerate() {
+            assert!(
+                !narrow.contains(&format!("{}. {}", k + 1, s.event)),
+                "step {k}"
+            );
+            assert!(
+                narrow.contains(&format!("\n{}\n</text>", k + 1)),
+                "step number {k}"
+            );
+            let pct = format!("{:.1}%", s.conversion * 100.0);
+            assert!(
+                narrow.contains(&format!("\n{pct}\n</text>")),
+                "missing {pct}"
+            );
+        }
     }
 
     #[test]
