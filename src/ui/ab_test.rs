@@ -114,7 +114,7 @@ pub fn panel(p: &PanelProps) -> Html {
     let add_step = {
         let (spec, first) = (spec.clone(), names.first().cloned().unwrap_or_default());
         Callback::from(move |_: MouseEvent| {
-            let mut s = (*spec).clone();
+            let mut s = spec.latest();
             if s.conversion.len() < MAX_STEPS {
                 s.conversion.push(FunnelStep::event(&first));
             }
@@ -124,7 +124,7 @@ pub fn panel(p: &PanelProps) -> Html {
     let toggle_revenue = {
         let (spec, purchase, amount) = (spec.clone(), purchase.clone(), amount.clone());
         Callback::from(move |_: Event| {
-            let mut s = (*spec).clone();
+            let mut s = spec.latest();
             s.revenue = match s.revenue {
                 Some(_) => None,
                 None => Some(Revenue {

@@ -44,7 +44,7 @@ pub fn panel(p: &PanelProps) -> Html {
         let (spec, first) = (spec.clone(), names.first().cloned());
         Callback::from(move |_| {
             if let Some(event) = first.clone() {
-                let mut s = (*spec).clone();
+                let mut s = spec.latest();
                 s.events.push(ActiveEvent {
                     event,
                     filters: FilterGroup::default(),

@@ -116,7 +116,7 @@ pub fn panel(p: &PanelProps) -> Html {
             Callback::from(move |e: DragEvent| {
                 e.prevent_default();
                 if let Some(from) = (*dragging).filter(|&f| f != i) {
-                    let mut s = (*spec).clone();
+                    let mut s = spec.latest();
                     let step = s.steps.remove(from);
                     s.steps.insert(i, step);
                     spec.set(s);
@@ -154,7 +154,7 @@ pub fn panel(p: &PanelProps) -> Html {
     let add = {
         let (spec, first) = (spec.clone(), names.first().cloned().unwrap_or_default());
         Callback::from(move |_| {
-            let mut s = (*spec).clone();
+            let mut s = spec.latest();
             if s.steps.len() < MAX_STEPS {
                 s.steps.push(FunnelStep::event(&first));
             }
@@ -186,7 +186,7 @@ pub fn panel(p: &PanelProps) -> Html {
     let add_exclusion = {
         let (spec, first) = (spec.clone(), names.first().cloned().unwrap_or_default());
         Callback::from(move |_| {
-            let mut s = (*spec).clone();
+            let mut s = spec.latest();
             s.exclusions.push(Exclusion {
                 event: first.clone(),
                 filters: FilterGroup::default(),

@@ -106,7 +106,7 @@ pub fn panel(p: &PanelProps) -> Html {
         let (spec, err) = (spec.clone(), brackets_error.clone());
         Callback::from(move |v: String| match parse_brackets(&v) {
             Some(b) => {
-                let mut s = (*spec).clone();
+                let mut s = spec.latest();
                 s.brackets = b;
                 spec.set(s);
                 err.set(false);

@@ -73,7 +73,7 @@ pub fn panel(p: &PanelProps) -> Html {
             // the spec takes the costs only when every line reads
             if let Ok(costs) = parse_costs(&v) {
                 if costs != spec.costs {
-                    let mut s = (*spec).clone();
+                    let mut s = spec.latest();
                     s.costs = costs;
                     spec.set(s);
                 }
@@ -84,7 +84,7 @@ pub fn panel(p: &PanelProps) -> Html {
     let on_channel = {
         let (spec, text) = (spec.clone(), text.clone());
         Callback::from(move |v: String| {
-            let mut s = (*spec).clone();
+            let mut s = spec.latest();
             s.channel = (!v.is_empty()).then_some(v);
             // costs need a channel; with one, they are what the box says (when it reads)
             s.costs = match s.channel {

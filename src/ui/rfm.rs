@@ -111,7 +111,7 @@ pub fn panel(p: &PanelProps) -> Html {
                 return;
             };
             f(&mut th, x);
-            let mut s = (*spec).clone();
+            let mut s = spec.latest();
             s.split = Split::Values(th);
             spec.set(s);
         })

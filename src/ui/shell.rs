@@ -64,15 +64,57 @@ impl PanelProps {
     }
 }
 
+/// The builder's spec as component state: the value of the last render (`*spec`, what the
+/// page shows) and the latest value set (what the next edit starts from). Two edits before
+/// the page renders again (a typed value, then at once a select) both count: each starts
+/// from the one before, never from the render's copy.
+pub struct SpecState<T> {
+    state: UseStateHandle<T>,
+    latest: Rc<std::cell::RefCell<T>>,
+}
+
+impl<T> Clone for SpecState<T> {
+    fn clone(&self) -> Self {
+        SpecState {
+            state: self.state.clone(),
+            latest: self.latest.clone(),
+        }
+    }
+}
+
+impl<T> std::ops::Deref for SpecState<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.state
+    }
+}
+
+impl<T: Clone> SpecState<T> {
+    /// Replaces the spec (the page renders it).
+    pub fn set(&self, v: T) {
+        *self.latest.borrow_mut() = v.clone();
+        self.state.set(v);
+    }
+
+    /// The latest spec set, even when the page has not rendered it yet.
+    pub fn latest(&self) -> T {
+        self.latest.borrow().clone()
+    }
+}
+
 /// The builder's spec as component state, starting from [`PanelProps::initial`].
 #[hook]
-pub fn use_spec<T, F>(p: &PanelProps, default: F) -> UseStateHandle<T>
+pub fn use_spec<T, F>(p: &PanelProps, default: F) -> SpecState<T>
 where
     T: AnalysisSpec + 'static,
     F: FnOnce() -> T,
 {
     let initial = p.initial(default);
-    use_state(|| initial)
+    let state = use_state(|| initial);
+    let latest = use_mut_ref(|| (*state).clone());
+    // a render shows the latest value set: both agree again
+    *latest.borrow_mut() = (*state).clone();
+    SpecState { state, latest }
 }
 
 /// How long the builder waits after a change before it runs the query (ms).

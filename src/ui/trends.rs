@@ -98,7 +98,7 @@ pub fn panel(p: &PanelProps) -> Html {
             let first = numeric.first().map(|x| x.0.clone());
             let spec = spec.clone();
             Callback::from(move |v: String| {
-                let mut x = (*spec).clone();
+                let mut x = spec.latest();
                 if let Some(m) = from_name::<Measure>(&v) {
                     let s = &mut x.series[i];
                     s.measure = m;
@@ -151,7 +151,7 @@ pub fn panel(p: &PanelProps) -> Html {
     let add_series = {
         let (spec, first) = (spec.clone(), names.first().cloned());
         Callback::from(move |_| {
-            let mut x = (*spec).clone();
+            let mut x = spec.latest();
             if x.series.len() < MAX_SERIES {
                 x.series.push(SeriesSpec {
                     event: first.clone(),
@@ -183,7 +183,7 @@ pub fn panel(p: &PanelProps) -> Html {
     let add_formula = {
         let spec = spec.clone();
         Callback::from(move |_| {
-            let mut x = (*spec).clone();
+            let mut x = spec.latest();
             if x.formulas.len() < MAX_FORMULAS {
                 let expr = if x.series.len() >= 2 {
                     "A / B"

@@ -3,6 +3,7 @@
 //! (`FilterGroup`, `Breakdown`), so what the page sends is what `loupe run` reads.
 
 use super::i18n::{t, Lang};
+use super::shell::SpecState;
 use crate::engine::overview::PropertySummary;
 use crate::engine::spec::{Breakdown, Filter, FilterGroup, FilterItem, Op, PropertyRef, Source};
 use crate::engine::time::{Granularity, TimeZone};
@@ -103,13 +104,10 @@ pub fn from_name<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
 }
 
 /// A callback that edits a spec held in `spec` with the emitted value.
-pub fn edit<T: Clone + 'static, V: 'static>(
-    spec: &UseStateHandle<T>,
-    f: fn(&mut T, V),
-) -> Callback<V> {
+pub fn edit<T: Clone + 'static, V: 'static>(spec: &SpecState<T>, f: fn(&mut T, V)) -> Callback<V> {
     let spec = spec.clone();
     Callback::from(move |v: V| {
-        let mut s = (*spec).clone();
+        let mut s = spec.latest();
         f(&mut s, v);
         spec.set(s);
     })
@@ -118,13 +116,13 @@ pub fn edit<T: Clone + 'static, V: 'static>(
 /// A callback that edits item `k` of a list in the spec held in `spec` (`f` gets the
 /// spec, `k` and the emitted value).
 pub fn edit_at<T: Clone + 'static, V: 'static>(
-    spec: &UseStateHandle<T>,
+    spec: &SpecState<T>,
     k: usize,
     f: fn(&mut T, usize, V),
 ) -> Callback<V> {
     let spec = spec.clone();
     Callback::from(move |v: V| {
-        let mut s = (*spec).clone();
+        let mut s = spec.latest();
         f(&mut s, k, v);
         spec.set(s);
     })
