@@ -731,6 +731,21 @@ test('funnel steps reorder by drag and drop', async () => {
   await page.waitForFunction((first) => decodeURIComponent(location.hash).includes(`"steps":[{"event":"${first}"`), b);
 });
 
+test('two edits in one task both count (each starts from the one before, not from the last render)', async () => {
+  await tab('funnel');
+  await page.waitForSelector('[data-testid=window-value]');
+  // no render can happen between the two changes: they run in one task
+  await page.evaluate(() => {
+    const value = document.querySelector('[data-testid=window-value]');
+    value.value = '3';
+    value.dispatchEvent(new Event('change', { bubbles: true }));
+    const unit = document.querySelector('[data-testid=window-unit]');
+    unit.value = 'hour';
+    unit.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForFunction(() => decodeURIComponent(location.hash).includes('"window":{"unit":"hour","value":3}'));
+});
+
 test('every view in English and Chinese has no serious or critical accessibility violation', async () => {
   // the sample is loaded (previous tests)
   const found = [];
