@@ -413,13 +413,14 @@ pub fn group_digits(v: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::engine::analysis::{self, AnalysisResult, Query};
     use crate::engine::sample::{dataset, SampleOptions};
     use crate::engine::store::format_number;
 
-    fn result(json: &str) -> AnalysisResult {
+    /// The result of `json` on a 400-user sample (the chart tests of every module use it).
+    pub(crate) fn result(json: &str) -> AnalysisResult {
         let d = dataset(&SampleOptions {
             users: 400,
             ..Default::default()

@@ -190,18 +190,10 @@ fn bars<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use crate::chart::svg;
-    use crate::engine::analysis::{self, AnalysisResult, Query};
-    use crate::engine::sample::{dataset, SampleOptions};
+    use crate::engine::analysis::AnalysisResult;
 
     fn result(json: &str) -> RfmResult {
-        let d = dataset(&SampleOptions {
-            users: 400,
-            ..Default::default()
-        });
-        match analysis::run(&d.store, &Query::from_json(json).unwrap())
-            .unwrap()
-            .result
-        {
+        match crate::chart::tests::result(json) {
             AnalysisResult::Rfm(r) => r,
             other => panic!("{other:?}"),
         }

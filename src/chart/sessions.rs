@@ -248,19 +248,13 @@ fn over_time<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use crate::chart::svg;
-    use crate::engine::analysis::{self, AnalysisResult, Query};
-    use crate::engine::sample::{dataset, SampleOptions};
+    use crate::engine::analysis::AnalysisResult;
 
     fn result(json: &str) -> SessionsResult {
-        let d = dataset(&SampleOptions {
-            users: 300,
-            ..Default::default()
-        });
-        let q = Query::from_json(json).unwrap();
-        let AnalysisResult::Sessions(r) = analysis::run(&d.store, &q).unwrap().result else {
-            panic!()
-        };
-        r
+        match crate::chart::tests::result(json) {
+            AnalysisResult::Sessions(r) => r,
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -129,18 +129,10 @@ pub fn draw<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use crate::chart::svg;
-    use crate::engine::analysis::{self, AnalysisResult, Query};
-    use crate::engine::sample::{dataset, SampleOptions};
+    use crate::engine::analysis::AnalysisResult;
 
     fn result(json: &str) -> StickinessResult {
-        let d = dataset(&SampleOptions {
-            users: 400,
-            ..Default::default()
-        });
-        match analysis::run(&d.store, &Query::from_json(json).unwrap())
-            .unwrap()
-            .result
-        {
+        match crate::chart::tests::result(json) {
             AnalysisResult::Stickiness(r) => r,
             other => panic!("{other:?}"),
         }
