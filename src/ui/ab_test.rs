@@ -138,6 +138,39 @@ pub fn panel(p: &PanelProps) -> Html {
             spec.set(s);
         })
     };
+    let toggle_split = {
+        let (spec, values) = (spec.clone(), variant_values.clone());
+        Callback::from(move |_: Event| {
+            let mut s = spec.latest();
+            s.expected_split = match s.expected_split {
+                Some(_) => None,
+                None => Some(values.iter().map(|v| (v.clone(), 1.0)).collect()),
+            };
+            spec.set(s);
+        })
+    };
+    let split_rows = spec.expected_split.iter().flat_map(|split| {
+        variant_values.iter().enumerate().map(|(k, v)| {
+            let id = format!("split-{k}");
+            let weight = split.get(v).map_or(0, |&w| w.round() as u32);
+            let on_weight = {
+                let (spec, v) = (spec.clone(), v.clone());
+                Callback::from(move |w: u32| {
+                    let mut s = spec.latest();
+                    if let Some(split) = s.expected_split.as_mut() {
+                        split.insert(v.clone(), f64::from(w));
+                    }
+                    spec.set(s);
+                })
+            };
+            html! {
+                <div class="row" key={v.clone()}>
+                    <label for={id.clone()}>{ v.clone() }</label>
+                    { number_input(&id, weight, 1, 1000, on_weight) }
+                </div>
+            }
+        })
+    });
     let on_exposure_filters = edit(&spec, |s, g: FilterGroup| s.exposure_filters = g);
     let window_unit = spec.window.map(|w| json_name(&w.unit)).unwrap_or_default();
     let numeric: Vec<(String, String)> = props
@@ -169,6 +202,11 @@ pub fn panel(p: &PanelProps) -> Html {
             </div>
             <label for="confidence">{ t(lang, "ab_confidence") }</label>
             { select("confidence", confidence, &spec.confidence.to_string(), edit(&spec, |s, v| if let Ok(c) = v.parse() { s.confidence = c })) }
+            <label class="check"><input type="checkbox" checked={spec.expected_split.is_some()} onchange={toggle_split} data-testid="custom-split" />{ t(lang, "ab_custom_split") }</label>
+            if spec.expected_split.is_some() {
+                <p class="muted small">{ t(lang, "ab_split_parts") }</p>
+                { for split_rows }
+            }
             <label class="check"><input type="checkbox" checked={spec.revenue.is_some()} onchange={toggle_revenue} data-testid="revenue" />{ t(lang, "ab_revenue") }</label>
             if let Some(r) = &spec.revenue {
                 <label for="purchase-event">{ t(lang, "ab_purchase_event") }</label>

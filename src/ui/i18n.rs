@@ -613,7 +613,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("web_time_on_page", "Average time on page", "平均页面停留时间"),
     ("web_page_count", "pages viewed", "个页面被浏览"),
     ("page", "Page", "页面"),
-    ("page_event", "Page views are", "页面浏览事件"),
+    ("page_events", "Page views are these events", "页面浏览事件"),
     ("any_page_event", "Any event with a page", "任何带页面值的事件"),
     ("page_property", "Page property", "页面属性"),
     ("session_from", "Sessions from", "会话划分依据"),
@@ -840,6 +840,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("ab_no_window", "No window (until the range ends)", "不限（至日期范围结束）"),
     ("ab_confidence", "Confidence level", "置信水平"),
     ("ab_revenue", "Revenue per user", "人均收入"),
+    ("ab_custom_split", "Planned split other than equal (for the SRM check)", "非均分的计划流量比例（用于 SRM 检验）"),
+    ("ab_split_parts", "Parts per variant, e.g. 1 and 3 for 25% / 75%", "各组份数，如 1 和 3 即 25% / 75%"),
     ("ab_purchase_event", "Purchase event", "购买事件"),
     ("ab_amount", "Amount property", "金额属性"),
     (

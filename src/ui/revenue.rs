@@ -7,7 +7,9 @@
 
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
-use super::widgets::{edit, event_options, from_name, granularity_options, json_name, select};
+use super::widgets::{
+    edit, event_options, from_name, granularity_options, json_name, select, FilterEditor,
+};
 use super::{count, pct};
 use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
 use crate::engine::analysis::revenue::{
@@ -15,6 +17,7 @@ use crate::engine::analysis::revenue::{
 };
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use web_sys::HtmlTextAreaElement;
+use crate::engine::spec::FilterGroup;
 use yew::prelude::*;
 
 /// An amount with two decimals and thousands separators (`–` for none).
@@ -114,6 +117,7 @@ pub fn panel(p: &PanelProps) -> Html {
         <>
             <label for="purchase-event">{ t(lang, "rv_purchase_event") }</label>
             { select("purchase-event", event_options(lang, &names, false), &spec.purchase_event, edit(&spec, |s: &mut RevenueSpec, v: String| s.purchase_event = v)) }
+            <FilterEditor lang={lang} props={props.clone()} group={spec.purchase_filters.clone()} on_change={edit(&spec, |s, g: FilterGroup| s.purchase_filters = g)} id="purchase-filter" />
             <label for="amount">{ t(lang, "rv_amount") }</label>
             { select("amount", amounts, &spec.amount, edit(&spec, |s: &mut RevenueSpec, v: String| s.amount = v)) }
             <label for="interval">{ t(lang, "interval") }</label>

@@ -7,7 +7,7 @@
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, event_options, from_name, json_name, keyed, select, text_input, with_name,
+    edit, event_options, from_name, json_name, keyed, select, text_input, with_name, FilterEditor,
 };
 use super::{count, pct};
 use crate::chart::tip_number;
@@ -17,6 +17,7 @@ use crate::engine::analysis::rfm::{
 };
 use crate::engine::analysis::table::spreadsheet_csv;
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
+use crate::engine::spec::FilterGroup;
 use yew::prelude::*;
 
 /// The name of segment `s` in `lang`.
@@ -133,6 +134,7 @@ pub fn panel(p: &PanelProps) -> Html {
         <>
             <label for="rfm-purchase-event">{ t(lang, "rfm_purchase_event") }</label>
             { select("rfm-purchase-event", event_options(lang, &names, false), &spec.purchase_event, edit(&spec, |s, v| s.purchase_event = v)) }
+            <FilterEditor lang={lang} props={props.clone()} group={spec.purchase_filters.clone()} on_change={edit(&spec, |s, g: FilterGroup| s.purchase_filters = g)} id="purchase-filter" />
             <label for="rfm-amount">{ t(lang, "rfm_amount") }</label>
             { select("rfm-amount", amounts, &spec.amount, edit(&spec, |s, v| s.amount = v)) }
             <label for="rfm-as-of">{ t(lang, "rfm_as_of") }</label>

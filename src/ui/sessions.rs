@@ -7,7 +7,7 @@
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, from_name, with_name, granularity_options, json_name, keyed, number_input, select,
+    edit, event_set, from_name, with_name, granularity_options, json_name, keyed, number_input, select,
 };
 use super::{count, duration, pct};
 use crate::engine::analysis::sessions::{
@@ -42,9 +42,6 @@ pub fn panel(p: &PanelProps) -> Html {
             ..Default::default()
         }
     });
-    let mut events = vec![(String::new(), t(lang, "any_page_event").to_string())];
-    events.extend(names.iter().map(|n| (n.clone(), n.clone())));
-    let selected_event = spec.page_events.first().cloned().unwrap_or_default();
     let mut pages: Vec<(String, String)> = props
         .iter()
         .map(|x| (x.name.clone(), x.name.clone()))
@@ -63,8 +60,8 @@ pub fn panel(p: &PanelProps) -> Html {
     );
     let builder = html! {
         <>
-            <label for="page-event">{ t(lang, "page_event") }</label>
-            { select("page-event", events, &selected_event, edit(&spec, |s, v: String| s.page_events = if v.is_empty() { Vec::new() } else { vec![v] })) }
+            <label for="page-event">{ t(lang, "page_events") }</label>
+            { event_set(lang, "page-event", &names, &spec.page_events, t(lang, "any_page_event"), edit(&spec, |s, v| s.page_events = v)) }
             <label for="page-property">{ t(lang, "page_property") }</label>
             { select("page-property", pages, &spec.page, edit(&spec, |s, v| s.page = v)) }
             <label for="session-property">{ t(lang, "session_from") }</label>

@@ -154,6 +154,55 @@ pub fn event_options(lang: Lang, names: &[String], any: bool) -> Vec<(String, St
     v
 }
 
+/// A set of event names: one row per chosen event with a remove button, then a select
+/// that adds one more (`empty` says what an empty set means, e.g. "any page event").
+/// `on_change` receives the whole new set.
+pub fn event_set(
+    lang: Lang,
+    id: &str,
+    names: &[String],
+    chosen: &[String],
+    empty: &str,
+    on_change: Callback<Vec<String>>,
+) -> Html {
+    let rows: Vec<Html> = chosen.iter().enumerate().map(|(k, name)| {
+        let remove = {
+            let (on_change, chosen) = (on_change.clone(), chosen.to_vec());
+            Callback::from(move |_: MouseEvent| {
+                let mut rest = chosen.clone();
+                rest.remove(k);
+                on_change.emit(rest);
+            })
+        };
+        let label = format!("{name}: {}", t(lang, "remove"));
+        html! {
+            <div class="row" key={name.clone()}>
+                <span class="chip">{ name.clone() }</span>
+                <button class="icon" title={label.clone()} aria-label={label} onclick={remove}>{"×"}</button>
+            </div>
+        }
+    }).collect();
+    let mut options = vec![(String::new(), format!("+ {}", t(lang, "add_event")))];
+    options.extend((names.iter().filter(|n| !chosen.contains(n))).map(|n| (n.clone(), n.clone())));
+    let add = {
+        let (on_change, chosen) = (on_change, chosen.to_vec());
+        Callback::from(move |v: String| {
+            if !v.is_empty() {
+                let mut next = chosen.clone();
+                next.push(v);
+                on_change.emit(next);
+            }
+        })
+    };
+    html! {
+        <>
+            if chosen.is_empty() { <div class="muted small">{ empty.to_string() }</div> }
+            { for rows }
+            { with_name(select(id, options, "", add), t(lang, "add_event")) }
+        </>
+    }
+}
+
 /// The browser's time zone (its IANA name, so daylight saving is followed), or its
 /// current UTC offset when the browser does not name it.
 pub fn browser_zone() -> TimeZone {

@@ -389,6 +389,22 @@ test('recurring retention with brackets and a breakdown equals `loupe run`', asy
 
 // The spec a tab last ran, from the page's link (it holds the scope too, so the CLI runs
 // exactly what the page ran, whatever the earlier tests left in the scope bar).
+/** Two CSV texts with equal cells: text exactly, numbers to a relative 1e-12 (p-values go
+ * through exp / log, whose last bit may differ between the wasm build and the native one). */
+function assertCsvClose(gotText, wantText) {
+  const cells = (text) => text.trim().split('\n').map((l) => l.split(','));
+  const [got, want] = [cells(gotText), cells(wantText)];
+  assert.equal(got.length, want.length);
+  want.forEach((row, i) => row.forEach((w, j) => {
+    const g = got[i][j];
+    if (w !== '' && !Number.isNaN(Number(w))) {
+      assert.ok(Math.abs(Number(g) - Number(w)) <= 1e-12 * Math.abs(Number(w)), `${want[0][j]}: ${g} vs ${w}`);
+    } else {
+      assert.equal(g, w, want[0][j]);
+    }
+  }));
+}
+
 function linkedSpec() {
   return JSON.parse(decodeURIComponent(new URL(page.url()).hash.slice('#spec='.length)));
 }
@@ -1193,20 +1209,7 @@ test('an A/B test of the sample equals `loupe run`', async () => {
   });
   const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
   const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
-  // p-values go through exp / log, whose last bit may differ between the wasm build and
-  // the native one: numbers are compared to a relative 1e-12, text exactly
-  const cells = (text) => text.trim().split('\n').map((l) => l.split(','));
-  const want = cells(loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
-  const got = cells(downloaded);
-  assert.equal(got.length, want.length);
-  want.forEach((row, i) => row.forEach((w, j) => {
-    const g = got[i][j];
-    if (w !== '' && !Number.isNaN(Number(w))) {
-      assert.ok(Math.abs(Number(g) - Number(w)) <= 1e-12 * Math.abs(Number(w)), `${want[0][j]}: ${g} vs ${w}`);
-    } else {
-      assert.equal(g, w, want[0][j]);
-    }
-  }));
+  assertCsvClose(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
   await page.screenshot({ path: path.join(OUT, 'ab-test.png'), fullPage: true });
   // in Chinese: the seeds' terms
   await page.click('[data-testid=lang]');
@@ -1216,4 +1219,61 @@ test('an A/B test of the sample equals `loupe run`', async () => {
   assert.deepEqual(missingKeys, [], 'UI strings without a translation');
   await page.screenshot({ path: path.join(OUT, 'ab-test-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
+});
+
+test('page-view event sets, purchase filters and a planned split reach the engine', async () => {
+  const downloadCsv = async () => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+    return fs.readFileSync(await dl.path(), 'utf8').replace(/^\uFEFF/, '');
+  };
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  // sessions: page views are two chosen events
+  await tab('sessions');
+  await page.waitForSelector('[data-testid=sessions-pages]');
+  await page.selectOption('[data-testid=page-event]', 'view_item');
+  await page.selectOption('[data-testid=page-event]', 'search');
+  await runAndWait();
+  let spec = linkedSpec();
+  assert.deepEqual(spec.page_events, ['view_item', 'search']);
+  const sessions = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const anyPage = JSON.parse(loupe('run', '--spec', JSON.stringify({ ...spec, page_events: [] }), '@sample'));
+  assert.ok(sessions.totals.page_views < anyPage.totals.page_views, 'fewer page views than with any page event');
+  assert.equal(num(await page.textContent('[data-testid=sessions-pv]')), sessions.totals.page_views);
+  await page.click('[aria-label="view_item: Remove"]');
+  await runAndWait();
+  assert.deepEqual(linkedSpec().page_events, ['search']);
+  // RFM: purchases of at least 50 only
+  await tab('rfm');
+  await page.waitForSelector('[data-testid=purchase-filter-add]');
+  await page.click('[data-testid=purchase-filter-add]');
+  await page.selectOption('[data-testid=purchase-filter-0-property]', 'revenue');
+  await page.selectOption('[data-testid=purchase-filter-0-op]', 'gte');
+  await page.fill('[data-testid=purchase-filter-0-value]', '50');
+  await page.press('[data-testid=purchase-filter-0-value]', 'Tab');
+  await runAndWait();
+  spec = linkedSpec();
+  assert.deepEqual(spec.purchase_filters, [{ property: 'revenue', op: 'gte', value: 50 }]);
+  const rfm = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const all = JSON.parse(loupe('run', '--spec', JSON.stringify({ ...spec, purchase_filters: [] }), '@sample'));
+  assert.ok(rfm.customers > 0 && rfm.customers < all.customers, `${rfm.customers} of ${all.customers} customers`);
+  assert.equal(await downloadCsv(), loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  // A/B test: a planned 1 : 3 split changes the sample-ratio check only
+  await tab('ab_test');
+  await page.waitForSelector('[data-testid=ab-table]');
+  await page.check('[data-testid=custom-split]');
+  await page.fill('[data-testid=split-1]', '3');
+  await page.press('[data-testid=split-1]', 'Tab');
+  await runAndWait();
+  spec = linkedSpec();
+  const [first, second] = [await page.textContent('label[for=split-0]'), await page.textContent('label[for=split-1]')];
+  assert.deepEqual(spec.expected_split, { [first]: 1, [second]: 3 });
+  const ab = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const equal = JSON.parse(loupe('run', '--spec', JSON.stringify({ ...spec, expected_split: undefined }), '@sample'));
+  assert.notEqual(ab.srm.p_value, equal.srm.p_value);
+  assertCsvClose(await downloadCsv(), loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
 });

@@ -235,6 +235,26 @@ fn a_date_range_counts_revenue_and_users_before_it_to_date() {
 }
 
 #[test]
+fn purchase_filters_decide_purchases_but_not_activity() {
+    // purchases with channel = ads only: A's 100 (03-01), C's 30 and C's purchase without
+    // an amount (03-03). A's 0 (tv), B's 50 and −20 (seo) and D's −10 (seo) are neither
+    // purchases nor refunds, but they still make their users active.
+    let (r, warnings) = run(
+        &fixture(),
+        r#""purchase_filters":[{"property":"channel","op":"eq","value":"ads"}]"#,
+    );
+    assert_eq!(warnings, [("amount_missing".to_string(), "1".to_string())]);
+    let m: Vec<&Metrics> = r.intervals.iter().map(|x| &x.metrics).collect();
+    check(m[0], (100.0, 1, 0, 0.0, 1, 2, 2, 2, 100.0));
+    // 03-02: A and B active, nobody pays; 100 to date over 2 acquired
+    check(m[1], (0.0, 0, 0, 0.0, 0, 2, 0, 2, 100.0));
+    ratios(m[1], (Some(0.0), Some(0.0), None, Some(50.0)));
+    // 03-03: C pays 30 + 0 (two purchases); C and D active and acquired
+    check(m[2], (30.0, 2, 0, 0.0, 1, 2, 2, 4, 130.0));
+    check(&r.total, (130.0, 3, 0, 0.0, 2, 4, 4, 4, 130.0));
+}
+
+#[test]
 fn shared_filters_decide_purchases_activity_and_acquisition() {
     // only events with channel = seo: B's view, purchase 50 and refund −20 (03-02), D's
     // view and refund −10 (03-03); of first events only D's has seo, so D alone is

@@ -91,6 +91,28 @@ fn measures_with_refunds_amounts_of_zero_and_the_default_as_of() {
 }
 
 #[test]
+fn purchase_filters_keep_only_matching_purchases() {
+    // revenue ≥ 10: b's 0, d's two 5s, and both refunds (−50, −20) do not match, so
+    // a (10 + 20, last 03-05, R 6), c (50, last 03-02, R 9), d (40, R 2) and e (100, R 2)
+    // remain; b and f are not customers. Revenue 30 + 50 + 40 + 100 = 220.
+    let r = rfm(
+        &fixture(),
+        r#","purchase_filters":[{"property":"revenue","op":"gte","value":10}]"#,
+    );
+    assert_eq!(r.customers, 4);
+    approx(r.revenue, 220.0);
+    assert_eq!(
+        measures(&r),
+        [
+            ("a", 6, 2, 30.0),
+            ("c", 9, 1, 50.0),
+            ("d", 2, 1, 40.0),
+            ("e", 2, 1, 100.0),
+        ]
+    );
+}
+
+#[test]
 fn quintiles_split_ties_by_user_id() {
     // n = 5: the smallest k with 5(r − 1) ≤ 4k is r itself, so score = rank.
     // R worst first: c 9, b 8, a 6, then d 2 and e 2 (tie: d before e) -> c1 b2 a3 d4 e5

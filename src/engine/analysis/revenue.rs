@@ -68,6 +68,9 @@ pub struct RevenueSpec {
     /// The purchase event (default `purchase`).
     #[serde(default = "default_purchase_event")]
     pub purchase_event: String,
+    /// Conditions on the purchase event's own properties (default none).
+    #[serde(default, skip_serializing_if = "FilterGroup::is_empty")]
+    pub purchase_filters: FilterGroup,
     /// The numeric property holding a purchase's amount (default `revenue`).
     #[serde(default = "default_amount")]
     pub amount: String,
@@ -98,6 +101,7 @@ impl Default for RevenueSpec {
     fn default() -> Self {
         RevenueSpec {
             purchase_event: default_purchase_event(),
+            purchase_filters: FilterGroup::default(),
             amount: default_amount(),
             interval: Granularity::default(),
             active_event: None,
@@ -244,7 +248,7 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
         scope,
         "purchase_event",
         &spec.purchase_event,
-        &FilterGroup::default(),
+        &spec.purchase_filters,
         "amount",
         &spec.amount,
     )?;

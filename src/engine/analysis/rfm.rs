@@ -72,6 +72,9 @@ pub struct RfmSpec {
     /// The purchase event (default `purchase`).
     #[serde(default = "default_purchase_event")]
     pub purchase_event: String,
+    /// Conditions on the purchase event's own properties (default none).
+    #[serde(default, skip_serializing_if = "FilterGroup::is_empty")]
+    pub purchase_filters: FilterGroup,
     /// The numeric property holding a purchase's amount (default `revenue`).
     #[serde(default = "default_amount")]
     pub amount: String,
@@ -101,6 +104,7 @@ impl Default for RfmSpec {
     fn default() -> Self {
         RfmSpec {
             purchase_event: default_purchase_event(),
+            purchase_filters: FilterGroup::default(),
             amount: default_amount(),
             as_of: None,
             model: Model::default(),
@@ -465,7 +469,7 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
         scope,
         "purchase_event",
         &spec.purchase_event,
-        &FilterGroup::default(),
+        &spec.purchase_filters,
         "amount",
         &spec.amount,
     )?;
