@@ -6,7 +6,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 PORT ?= 8080
 
-.PHONY: setup serve dist cli test test-native test-wasm test-e2e crosscheck bench screenshots fmt lint clean
+.PHONY: setup serve dist pkg cli test test-native test-wasm test-e2e crosscheck bench screenshots fmt lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,6 +19,10 @@ serve: setup
 dist: setup
 	trunk build --release --dist dist
 	@for f in dist/*.wasm; do printf '%s: %s bytes, %s gzip\n' "$$f" "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done
+
+## the engine as a JavaScript module (loupe-engine with TypeScript types), in target/pkg
+pkg: dist
+	bash scripts/pkg.sh
 
 ## the native CLI, in target/release/loupe
 cli:
@@ -37,7 +41,7 @@ test-wasm: setup
 crosscheck: cli
 	bash scripts/crosscheck.sh --rebuild
 
-test-e2e: dist cli
+test-e2e: pkg cli
 	node --test tests/e2e/
 
 ## a PNG of every view in en and zh (and 400 px / dark mode) in target/screenshots/

@@ -40,6 +40,7 @@ step "native tests (unit + integration)" native cargo test --locked --lib --bins
 step "wasm tests in headless Chromium" wasm cargo test --locked --target wasm32-unknown-unknown --test web --test web_worker
 step "cross-check against DuckDB SQL" crosscheck bash scripts/crosscheck.sh --rebuild
 step "build the static site" dist trunk build --release --dist dist
+step "package the JavaScript module" pkg bash scripts/pkg.sh
 step "end-to-end tests in Chromium" e2e node --test tests/e2e/
 # the benchmark page speaks the worker protocol too: one quick run on the e2e data
 step "benchmark page smoke run" bench timeout 300 node bench/browser.mjs --dist dist --runs 1 target/e2e/events.csv

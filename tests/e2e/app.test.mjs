@@ -10,6 +10,7 @@
 // - loads the built-in sample and switches language;
 // - records every network request: nothing may leave 127.0.0.1, and after the page has
 //   loaded the only requests allowed are GETs of the site's own worker files.
+// - runs examples/embed.html and the JavaScript module (target/pkg, `make pkg`) in a plain page.
 // Screenshots go to target/e2e/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -1276,4 +1277,72 @@ test('page-view event sets, purchase filters and a planned split reach the engin
   const equal = JSON.parse(loupe('run', '--spec', JSON.stringify({ ...spec, expected_split: undefined }), '@sample'));
   assert.notEqual(ab.srm.p_value, equal.srm.p_value);
   assertCsvClose(await downloadCsv(), loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+});
+
+test('the JavaScript module in a plain page (examples/embed.html): files, buffers, URLs, errors, cancelling', async () => {
+  // the repository root: /examples/embed.html imports /target/pkg/loupe.js (`make pkg`)
+  loupe('sample', '--users', '250000', '--seed', '3', '--out', bigPath);
+  const site = await serve(ROOT);
+  const host = `http://127.0.0.1:${site.address().port}`;
+  const embed = await page.context().newPage();
+  embed.on('pageerror', (e) => console.error('embed page error:', e));
+  try {
+    await embed.goto(host + '/examples/embed.html', { waitUntil: 'load' });
+    // the example's own controls: a file, the default funnel spec, Run
+    await embed.setInputFiles('#file', csvPath);
+    await embed.waitForFunction(() => document.getElementById('summary').textContent.startsWith('events.csv'));
+    const inspected = JSON.parse(loupe('inspect', '--json', csvPath));
+    const summary = await embed.textContent('#summary');
+    assert.ok(summary.startsWith(`events.csv: ${inspected.events} events of ${inspected.users} users, ${inspected.rejected} rows rejected`), summary);
+    await embed.click('#run');
+    await embed.waitForFunction(() => document.getElementById('out').dataset.ms !== undefined);
+    const spec = JSON.parse(await embed.inputValue('#spec'));
+    // `loupe run` prints the result with the run's warnings and resolved range beside it
+    const cliRun = (s, file) => {
+      const { warnings, date_range_resolved: range, ...result } = JSON.parse(loupe('run', '--spec', JSON.stringify(s), file));
+      return { result, warnings, range };
+    };
+    assert.deepEqual(JSON.parse(await embed.textContent('#out')), cliRun(spec, csvPath).result);
+
+    // the API itself: an ArrayBuffer, a URL, the sample; a bad spec; cancel; free
+    const got = await embed.evaluate(async () => {
+      const { load, loadSample, LoupeError } = await import('/target/pkg/loupe.js');
+      const out = {};
+      const csv = 'user_id,event,timestamp\nu1,signup,2025-01-01T08:00:00Z\nu2,signup,2025-01-02T08:00:00Z\n,signup,2025-01-02T09:00:00Z\n';
+      const buffer = await load(new TextEncoder().encode(csv).buffer);
+      out.buffer = [buffer.overview.events, buffer.overview.users, buffer.report.rejected];
+      try {
+        await buffer.run({ analysis: 'retention', periods: 0 });
+      } catch (e) {
+        out.bad = [e instanceof LoupeError, e instanceof Error, e.code, e.field, e.message];
+      }
+      buffer.free();
+      out.freed = await buffer.run({ analysis: 'trends' }).catch((e) => e.code);
+      const progress = [];
+      const byUrl = await load('/target/e2e/events.csv', { onProgress: (p) => progress.push(p) });
+      out.url = [byUrl.name, byUrl.overview.events, progress.length > 0, progress.every((p) => p.bytes <= p.totalBytes)];
+      byUrl.free();
+      out.missing = await load('/target/e2e/no-such-file.csv').catch((e) => [e.code, e.message]);
+      const controller = new AbortController();
+      out.cancelled = await load('/target/e2e/big.csv', {
+        signal: controller.signal, onProgress: () => controller.abort(),
+      }).then(() => 'loaded', (e) => `${e.code}: ${e.message}`);
+      const sample = await loadSample();
+      const { result, warnings, range, ms } = await sample.run({ analysis: 'retention', period: 'week', periods: 4 });
+      out.sample = { result, warnings, range, timed: ms >= 0 };
+      sample.free();
+      return out;
+    });
+    assert.deepEqual(got.buffer, [2, 2, 1]);
+    assert.deepEqual(got.bad, [true, true, 'spec', 'periods', 'invalid spec: periods: must be between 1 and 400, got 0']);
+    assert.equal(got.freed, 'no_data');
+    assert.deepEqual(got.url, ['events.csv', inspected.events, true, true]);
+    assert.deepEqual(got.missing, ['io', '/target/e2e/no-such-file.csv: HTTP 404 Not Found']);
+    assert.equal(got.cancelled, 'cancelled: the load was cancelled');
+    assert.deepEqual(got.sample, { ...cliRun({ analysis: 'retention', period: 'week', periods: 4 }, '@sample'), timed: true });
+  } finally {
+    await embed.close();
+    site.close();
+    fs.rmSync(bigPath, { force: true });
+  }
 });
