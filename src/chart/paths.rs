@@ -285,57 +285,52 @@ pub fn draw<DB: DrawingBackend>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{svg, tests::result, Labels};
+    use super::super::{svg, tests::result, Frame, Labels};
+    use crate::engine::analysis::paths::PathsResult;
     use crate::engine::analysis::AnalysisResult;
+    use plotters::prelude::*;
+
+    fn paths(json: &str) -> PathsResult {
+        match result(json) {
+            AnalysisResult::Paths(r) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The hover frame of `r` drawn at 900 × 420.
+    fn frame(r: &PathsResult) -> Frame {
+        let mut out = String::new();
+        let area = SVGBackend::with_string(&mut out, (900, 420)).into_drawing_area();
+        super::draw(&area, r, &Labels::english(), 1.0)
+            .unwrap()
+            .unwrap()
+    }
 
     #[test]
     fn sankey_draws_nodes_bands_and_truncated_labels() {
-        let AnalysisResult::Paths(r) =
-            result(r#"{"analysis":"paths","start_event":"app_open","steps":4,"top":3}"#)
-        else {
-            panic!()
-        };
+        let r = paths(r#"{"analysis":"paths","start_event":"app_open","steps":4,"top":3}"#);
         assert!(r.paths > 0);
+        let full = format!("app_open ({})", super::group_digits(r.paths));
         let wide = svg(900, 420, |a| super::draw(a, &r, &Labels::english(), 1.0)).unwrap();
         // one rectangle per node, one band per link
         assert!(wide.matches("<rect").count() >= r.nodes.len());
         assert!(wide.matches("<polygon").count() >= r.links.len());
         assert!(wide.contains("Step 1") && wide.contains("Step 4"));
-        assert!(wide.contains(&format!("app_open ({})", super::group_digits(r.paths))));
+        assert!(wide.contains(&full));
         // a narrow chart truncates labels with an ellipsis instead of overlapping
         let narrow = svg(260, 300, |a| super::draw(a, &r, &Labels::english(), 1.0)).unwrap();
-        assert!(!narrow.contains(&format!("app_open ({})", super::group_digits(r.paths))));
-        let frame = super::draw(
-            &plotters::prelude::SVGBackend::with_string(&mut String::new(), (900, 420))
-                .into_drawing_area(),
-            &r,
-            &Labels::english(),
-            1.0,
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(frame.tips.len(), 4);
-        assert!(frame.tips[1].contains(" → "));
+        assert!(!narrow.contains(&full));
+        let f = frame(&r);
+        assert_eq!(f.tips.len(), 4);
+        assert!(f.tips[1].contains(" → "));
     }
 
     #[test]
     fn end_event_puts_step_one_on_the_right() {
-        let AnalysisResult::Paths(r) =
-            result(r#"{"analysis":"paths","end_event":"purchase","steps":3}"#)
-        else {
-            panic!()
-        };
-        let mut out = String::new();
-        let frame = super::draw(
-            &plotters::prelude::SVGBackend::with_string(&mut out, (900, 420)).into_drawing_area(),
-            &r,
-            &Labels::english(),
-            1.0,
-        )
-        .unwrap()
-        .unwrap();
-        assert!(frame.tips[2].starts_with("Step 1\npurchase"));
-        assert!(frame.tips[0].starts_with("Step 3"));
+        let r = paths(r#"{"analysis":"paths","end_event":"purchase","steps":3}"#);
+        let f = frame(&r);
+        assert!(f.tips[2].starts_with("Step 1\npurchase"), "{}", f.tips[2]);
+        assert!(f.tips[0].starts_with("Step 3"));
     }
 
     #[test]
