@@ -165,9 +165,20 @@ pub fn draw<DB: DrawingBackend>(
     } else {
         &labels.paths[2]
     };
-    let chars = ((slot - node_w - 8.0 * scale) / (7.0 * scale)).max(0.0) as usize;
+    // characters that fit beside a node: a whole gap between columns, but the last gap is
+    // shared by the labels of the last two columns (those of the last sit on its left)
+    let fit = |room: f64| ((room - 8.0 * scale) / (7.0 * scale)).max(0.0) as usize;
+    let chars = |c: usize| {
+        let gap = slot - node_w;
+        if cols > 1 && c + 2 >= cols {
+            fit(gap / 2.0)
+        } else {
+            fit(gap)
+        }
+    };
     let text_style = font(12.0, scale);
     let draw_label = |c: usize, y: f64, hgt: f64, text: String| -> Result<(), String> {
+        let chars = chars(c);
         if hgt + gap < 14.0 * scale || chars < 3 {
             return Ok(());
         }
