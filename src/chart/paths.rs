@@ -89,17 +89,19 @@ pub fn draw<DB: DrawingBackend>(
     let most_blocks = (1..=cols).map(blocks).max().unwrap_or(1);
     let unit = ((bottom - top) - gap * (most_blocks.saturating_sub(1)) as f64).max(1.0)
         / r.paths.max(1) as f64;
-    // node rectangles: (x, y, height) per node; drop blocks per column
+    // the top of each node
     let mut y_of = vec![0.0; r.nodes.len()];
-    let mut drop_y = vec![0.0; cols + 1];
-    for k in 1..=cols {
-        let mut y = top;
-        for (i, x) in r.nodes.iter().enumerate().filter(|(_, x)| x.step == k) {
-            y_of[i] = y;
-            y += x.paths as f64 * unit + gap;
-        }
-        drop_y[k] = y;
-    }
+    // the foot of each column (index = step; 0 unused), where its drop-off block starts
+    let drop_y: Vec<f64> = (0..=cols)
+        .map(|k| {
+            let mut y = top;
+            for (i, x) in r.nodes.iter().enumerate().filter(|(_, x)| x.step == k) {
+                y_of[i] = y;
+                y += x.paths as f64 * unit + gap;
+            }
+            y
+        })
+        .collect();
     // colours: one per label in order of first appearance, grey for (other)
     let mut seen: Vec<&str> = Vec::new();
     let colors: Vec<RGBColor> = r
@@ -272,7 +274,7 @@ pub fn draw<DB: DrawingBackend>(
                 }
             }
             let mut into: Vec<_> = r.links.iter().filter(|l| r.nodes[l.to].step == k).collect();
-            into.sort_by(|a, b| b.paths.cmp(&a.paths));
+            into.sort_by_key(|l| std::cmp::Reverse(l.paths));
             for l in into.iter().take(6) {
                 let (a, b) = (&r.nodes[l.from], &r.nodes[l.to]);
                 let (p, q) = if before { (b, a) } else { (a, b) };

@@ -480,7 +480,6 @@ pub fn run(scope: &mut Scoped, spec: &PathsSpec) -> Result<PathsResult> {
         }
         close(&mut walk, u);
     }
-    drop(close);
     let label = |id: u32| -> String {
         let r = raws[id as usize];
         let name = store.event_names().get((r >> 32) as u32);
