@@ -6,7 +6,7 @@
 //! enough to carry it; the hover tip of a column lists its nodes, drop-off and links.
 
 use super::{err, font, group_digits, Drawn, Frame, Labels, GRID, INK, PALETTE};
-use crate::engine::analysis::paths::{Direction, PathsResult};
+use crate::engine::analysis::paths::{Direction, PathNode, PathsResult};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -36,6 +36,15 @@ fn band(x0: f64, y0: f64, x1: f64, y1: f64, h: f64) -> Vec<(i32, i32)> {
         .collect();
     pts.extend(bottom.into_iter().rev());
     pts
+}
+
+/// A node's shown name: `other` (the chart language's word) for the `(other)` node.
+fn shown<'a>(x: &'a PathNode, other: &'a str) -> &'a str {
+    if x.other {
+        other
+    } else {
+        &x.label
+    }
 }
 
 /// `s` cut to at most `max` characters, with an ellipsis when cut.
@@ -160,8 +169,7 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(err)?;
         drop_in[x.step + 1] += hgt;
     }
-    // a path ending at the last drawn step before N has nowhere to go: no band, but its
-    // drop-off is in the tip and the table
+    let name = |x: &'_ PathNode| shown(x, &labels.paths[4]).to_string();
     let drop_word = if before {
         &labels.paths[3]
     } else {
@@ -213,7 +221,7 @@ pub fn draw<DB: DrawingBackend>(
             c,
             y0,
             hgt,
-            format!("{} ({})", x.label, group_digits(x.paths)),
+            format!("{} ({})", name(x), group_digits(x.paths)),
         )?;
     }
     for k in 2..=cols {
@@ -261,12 +269,23 @@ pub fn draw<DB: DrawingBackend>(
     let tips = (0..cols)
         .map(|c| {
             let k = if before { cols - c } else { c + 1 };
-            let mut tip = format!("{} {k}", labels.paths[0]);
+            let total: u64 = r
+                .nodes
+                .iter()
+                .filter(|x| x.step == k)
+                .map(|x| x.paths)
+                .sum();
+            let mut tip = format!(
+                "{} {k} ({}: {})",
+                labels.paths[0],
+                labels.paths[1],
+                group_digits(total)
+            );
             for x in r.nodes.iter().filter(|x| x.step == k) {
                 let share = x.paths as f64 / r.paths.max(1) as f64 * 100.0;
                 tip.push_str(&format!(
                     "\n{}: {} ({share:.1}%)",
-                    x.label,
+                    name(x),
                     group_digits(x.paths)
                 ));
                 if x.drop_off > 0 && k < r.steps {
@@ -280,8 +299,8 @@ pub fn draw<DB: DrawingBackend>(
                 let (p, q) = if before { (b, a) } else { (a, b) };
                 tip.push_str(&format!(
                     "\n{} → {}: {}",
-                    p.label,
-                    q.label,
+                    name(p),
+                    name(q),
                     group_digits(l.paths)
                 ));
             }
@@ -342,7 +361,11 @@ mod tests {
     fn end_event_puts_step_one_on_the_right() {
         let r = paths(r#"{"analysis":"paths","end_event":"purchase","steps":3}"#);
         let f = frame(&r);
-        assert!(f.tips[2].starts_with("Step 1\npurchase"), "{}", f.tips[2]);
+        assert!(
+            f.tips[2].starts_with(&format!("Step 1 (Paths: {})\npurchase", r.paths)),
+            "{}",
+            f.tips[2]
+        );
         assert!(f.tips[0].starts_with("Step 3"));
     }
 

@@ -121,7 +121,7 @@ pub fn panel(p: &PanelProps) -> Html {
             <label for="paths-mode">{ t(lang, "paths_anchor") }</label>
             { select("paths-mode", modes, mode, set_mode) }
             if mode != "first" {
-                <label for="paths-event">{ t(lang, if mode == "start" { "paths_start_event" } else { "paths_end_event" }) }</label>
+                <label for="paths-event">{ t(lang, "event") }</label>
                 { select("paths-event", events, &anchor, edit(&spec, |s, v: String| if s.end_event.is_some() { s.end_event = Some(v) } else { s.start_event = Some(v) })) }
             }
             <label for="paths-steps">{ t(lang, "paths_steps") }</label>
