@@ -67,6 +67,15 @@ specs on the same file, and compares every number exactly:
                 check (scipy.stats.chisquare) and Welch's t-test of revenue per user
                 (scipy.stats.ttest_ind_from_stats) to a relative 1e-9
 
+  paths         paths of the generated file (SQL of this file: LAG for the gaps, a running
+                SUM for session numbers, LAG again to drop repeated events, ROW_NUMBER for
+                steps): after app_open per 30-minute session and before add_to_cart per
+                session_id, 5 and 4 steps, repeats collapsed; paths and users, the top
+                nodes of every step (ranked by paths, ties by label), every step-1 ->
+                step-2 link and step-1 drop-off between named nodes, and the top full paths
+                with their counts (no unlisted path more frequent than a listed one); every
+                case must have an (other) node, the first a step-1 drop-off
+
 Negative controls (so the check cannot pass vacuously): both tools must see the same
 number of rows with none rejected, every compared list must be non-empty, every funnel
 step must have users, retention must have some N >= 1 returns, and the comparator must
@@ -967,6 +976,114 @@ AB_CASES = {
 }
 
 
+PATHS_SQL = """
+WITH e AS (
+    SELECT user_id, event, ts, rn, {sid} AS sid0,
+           CASE WHEN lag(ts) OVER w IS NULL OR ts - lag(ts) OVER w >= INTERVAL {timeout} MINUTE
+                THEN 1 ELSE 0 END AS starts
+    FROM events_rn
+    WINDOW w AS (PARTITION BY user_id ORDER BY ts, rn)),
+s AS (
+    SELECT *, coalesce(sid0, CAST(sum(starts) OVER (PARTITION BY user_id ORDER BY ts, rn
+                                  ROWS UNBOUNDED PRECEDING) AS VARCHAR)) AS sid
+    FROM e),
+c AS (SELECT *, lag(event) OVER (PARTITION BY user_id, sid ORDER BY ts, rn) AS prev FROM s),
+d AS (SELECT * FROM c WHERE prev IS NULL OR prev <> event),
+k AS (SELECT *, row_number() OVER (PARTITION BY user_id, sid ORDER BY ts, rn) AS k FROM d),
+a AS (SELECT user_id, sid, min(k) AS k0 FROM k WHERE event = '{anchor}' GROUP BY ALL),
+p AS (
+    SELECT k.user_id, k.sid, {step} AS step, k.event
+    FROM k JOIN a USING (user_id, sid)
+    WHERE {step} BETWEEN 1 AND {steps})
+SELECT user_id, sid, list(event ORDER BY step) FROM p GROUP BY ALL
+"""
+
+# name -> (spec, anchor, session-id column or None, after the anchor?)
+PATHS_CASES = {
+    "paths_after": ({"analysis": "paths", "start_event": "app_open", "steps": 5, "top": 5,
+                     "limit": 10}, "app_open", None, True),
+    "paths_before": ({"analysis": "paths", "end_event": "add_to_cart", "steps": 4, "top": 2,
+                      "session": "session_id", "limit": 10}, "add_to_cart", "session_id", False),
+}
+
+
+def paths_checks(args, con):
+    """Runs every paths case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    con.execute("CREATE OR REPLACE TABLE events_rn AS SELECT *, row_number() OVER () AS rn FROM events")
+    out = []
+    for name, (spec, anchor, sid, after) in PATHS_CASES.items():
+        steps = spec["steps"]
+        rows = con.execute(PATHS_SQL.format(
+            sid=sid or "CAST(NULL AS VARCHAR)", timeout=30, anchor=anchor, steps=steps,
+            step="k.k - a.k0 + 1" if after else "a.k0 - k.k + 1")).fetchall()
+        if sid:
+            # events without a session id take part in no session
+            missing = con.execute(f"SELECT count(*) FROM events WHERE {sid} IS NULL").fetchone()[0]
+            if missing:
+                raise Fail(f"{name}: {missing} events without {sid} (the SQL assumes none)")
+        paths = [tuple(seq) for _, _, seq in rows]
+        res, dt = loupe(args, "run", "--spec", json.dumps(spec), args.csv)
+        extra = []
+        exp, act = {}, {}
+        exp[("paths",)] = (len(paths), len({u for u, _, _ in rows}))
+        act[("paths",)] = (res["paths"], res["users"])
+        # top nodes of every step: ranked by paths, ties by label
+        named = {}
+        for step in range(1, steps + 1):
+            counts = {}
+            for p in paths:
+                if len(p) >= step:
+                    counts[p[step - 1]] = counts.get(p[step - 1], 0) + 1
+            ranked = sorted(counts.items(), key=lambda x: (-x[1], x[0].encode()))
+            top = ranked[:spec["top"]]
+            named[step] = {l for l, _ in top}
+            for l, c in top:
+                exp[("node", step, l)] = c
+            if len(ranked) > spec["top"]:
+                exp[("node", step, "(other)")] = sum(c for _, c in ranked[spec["top"]:])
+            for n in res["nodes"]:
+                if n["step"] == step:
+                    act[("node", step, n["label"])] = n["paths"]
+        # step-1 -> step-2 links and step-1 drop-off between named nodes
+        for p in paths:
+            if p[0] in named[1]:
+                key = ("link", p[0], p[1] if len(p) > 1 else "(drop-off)")
+                if len(p) == 1 or p[1] in named[2]:
+                    exp[key] = exp.get(key, 0) + 1
+        nodes = res["nodes"]
+        for l in res["links"]:
+            a, b = nodes[l["from"]], nodes[l["to"]]
+            if a["step"] == 1 and not a["other"] and not b["other"]:
+                act[("link", a["label"], b["label"])] = l["paths"]
+        for n in nodes:
+            if n["step"] == 1 and not n["other"] and n["drop_off"]:
+                act[("link", n["label"], "(drop-off)")] = n["drop_off"]
+        # top full paths: the listed ones with their counts, none unlisted more frequent
+        seqs = {}
+        for p in paths:
+            seqs[p] = seqs.get(p, 0) + 1
+        listed = {tuple(t["labels"]): t["paths"] for t in res["top_paths"]}
+        for seq in listed:
+            exp[("path",) + seq] = seqs.get(seq, 0)
+            act[("path",) + seq] = listed[seq]
+        rest = [c for s_, c in seqs.items() if s_ not in listed]
+        if listed and rest and max(rest) > min(listed.values()):
+            extra.append(f"top paths: an unlisted path occurs {max(rest)} times, "
+                         f"a listed one {min(listed.values())}")
+        if len(listed) != min(spec["limit"], len(seqs)):
+            extra.append(f"top paths: loupe lists {len(listed)} of {len(seqs)}")
+        if after and not any(k[0] == "link" and k[2] == "(drop-off)" for k in exp):
+            extra.append("negative control: no step-1 drop-off in duckdb")
+        if not any(k[0] == "node" and k[2] == "(other)" for k in exp):
+            extra.append("negative control: no (other) node in duckdb")
+        links = sum(1 for k in exp if k[0] == "link")
+        summary = (f"{name.replace('_', ' ')}: {len(paths):,} paths, {links} step-1 links and "
+                   f"drop-offs, the top nodes of {steps} steps and {len(listed)} top paths match")
+        out.append((name, exp, act, extra, summary, dt))
+    return out
+
+
+
 def ab_checks(args, con):
     """Runs every A/B case: [(name, expected, actual, extra lines, summary, seconds)]."""
     from scipy import stats
@@ -1240,6 +1357,12 @@ def main():
     for name, exp, act, extra, line, dt in rfm_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} members", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # paths (SQL of this file)
+    for name, exp, act, extra, line, dt in paths_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} counts", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     # A/B tests (SQL of this file; statistics by SciPy)

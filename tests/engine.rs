@@ -25,6 +25,7 @@
 //!   totals, to-date values and ROI by channel).
 //!
 //! `sessions` (fixtures) and `oracle_sessions` (brute force) check the sessions analysis.
+//! `paths` (fixtures) and `oracle_paths` (brute force) check the paths analysis.
 //!   `oracle_activity` for stickiness and active users; `oracle_ab_test` for the A/B test
 //!   counts (users, conversions, revenue per variant).
 //!
@@ -56,6 +57,8 @@ mod oracle_activity;
 mod oracle_lifecycle;
 #[path = "engine/oracle_ltv.rs"]
 mod oracle_ltv;
+#[path = "engine/oracle_paths.rs"]
+mod oracle_paths;
 #[path = "engine/oracle_retention.rs"]
 mod oracle_retention;
 #[path = "engine/oracle_revenue.rs"]
@@ -66,6 +69,8 @@ mod oracle_rfm;
 mod oracle_sessions;
 #[path = "engine/oracle_trends.rs"]
 mod oracle_trends;
+#[path = "engine/paths.rs"]
+mod paths;
 #[path = "engine/retention.rs"]
 mod retention;
 #[path = "engine/revenue.rs"]

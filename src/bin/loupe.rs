@@ -513,6 +513,11 @@ one after the other (a JSON array or gzip file must be the only file).";
                         r#"{"analysis":"revenue","interval":"week","channel":"channel"}"#,
                     ),
                     ("rfm", r#"{"analysis":"rfm"}"#),
+                    // five steps after app_open, one path per 30-minute session
+                    (
+                        "paths",
+                        r#"{"analysis":"paths","start_event":"app_open","steps":5}"#,
+                    ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

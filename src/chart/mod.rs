@@ -64,6 +64,9 @@ pub struct Labels {
     pub rfm_segments: [String; 19],
     /// A/B test words: conversion rate (y axis), conversions, lift, p-value, interval.
     pub ab: [String; 5],
+    /// Paths words: step, paths, drop-off, path start (the drop-off before an end event),
+    /// other.
+    pub paths: [String; 5],
 }
 
 impl Labels {
@@ -153,6 +156,7 @@ impl Labels {
                 "interval",
             ]
             .map(String::from),
+            paths: ["Step", "Paths", "drop-off", "path start", "(other)"].map(String::from),
         }
     }
 

@@ -896,6 +896,43 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "An expected count of the chi-square test is below 5: its p-value is rough",
         "卡方检验有期望频数小于 5，p 值仅供参考",
     ),
+    // paths
+    ("paths", "Paths", "路径分析"),
+    ("paths_anchor", "Paths", "路径"),
+    ("paths_from_first", "From the first event", "从首个事件开始"),
+    ("paths_start_event", "After a start event", "起始事件"),
+    ("paths_end_event", "Before an end event", "结束事件"),
+    ("paths_steps", "Steps", "步数"),
+    ("paths_top", "Nodes per step", "每步节点数"),
+    ("paths_collapse", "Collapse repeated events", "合并连续重复事件"),
+    ("paths_label", "Node label", "节点名称"),
+    ("paths_event_only", "Event name", "事件名"),
+    ("paths_boundary", "One path per", "路径范围"),
+    ("paths_per_session", "Session", "每次会话"),
+    ("paths_per_user", "User", "每位用户"),
+    ("paths_events", "Events in paths", "参与路径的事件"),
+    ("paths_all_events", "all", "全部"),
+    ("paths_view", "Table", "表格"),
+    ("paths_view_nodes", "Nodes", "节点"),
+    ("paths_view_links", "Links", "连线"),
+    ("paths_view_top", "Top paths", "热门路径"),
+    ("paths_limit", "Top paths listed", "列出的热门路径数"),
+    (
+        "paths_note",
+        "Counts are paths (sessions, or users with one path per user). Each step keeps its top nodes; the rest is (other).",
+        "数值为路径数（按会话，或每位用户一条路径时为用户数）。每一步保留排名靠前的节点，其余归入“其他”。",
+    ),
+    ("paths_paths", "Paths", "路径数"),
+    ("paths_distinct", "Distinct paths", "不同路径"),
+    ("paths_drop_off", "Drop-off", "流失"),
+    ("paths_path_start", "Path start", "路径起点"),
+    ("paths_other", "(other)", "其他"),
+    ("paths_node", "Node", "节点"),
+    ("paths_share", "Share", "占比"),
+    ("paths_from", "From", "来源节点"),
+    ("paths_to", "To", "去向节点"),
+    ("paths_share_of_from", "Share of from", "占来源比例"),
+    ("paths_path", "Path", "路径"),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -1026,6 +1063,9 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "share_missing",
         "请为每个实验组给出预期比例；“{name}”缺少比例",
     ),
+    ("paths_start_and_end", "起始事件（{start}）和结束事件（{end}）只能选择一个"),
+    ("paths_range", "须在 {min} 到 {max} 之间，当前为 {got}"),
+    ("paths_session_user", "每位用户一条路径时不能使用会话属性"),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters
@@ -1141,6 +1181,14 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
             "ab_lift",
             "ab_p_value",
             "ab_interval",
+        ]
+        .map(|k| t(lang, k).to_string()),
+        paths: [
+            "step",
+            "paths_paths",
+            "paths_drop_off",
+            "paths_path_start",
+            "paths_other",
         ]
         .map(|k| t(lang, k).to_string()),
     }

@@ -1227,6 +1227,7 @@ test('page-view event sets, purchase filters and a planned split reach the engin
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
     return fs.readFileSync(await dl.path(), 'utf8').replace(/^\uFEFF/, '');
   };
+test('paths of the sample after view_home equal `loupe run`', async () => {
   pageLoaded = false;
   await page.goto(origin + '/', { waitUntil: 'load' });
   await page.waitForSelector('[data-testid=dropzone]');
@@ -1345,4 +1346,65 @@ test('the JavaScript module in a plain page (examples/embed.html): files, buffer
     site.close();
     fs.rmSync(bigPath, { force: true });
   }
+  await tab('paths');
+  await page.waitForSelector('[data-testid=paths-nodes]');
+  await page.selectOption('[data-testid=paths-mode]', 'start');
+  await page.selectOption('[data-testid=paths-event]', 'view_home');
+  await page.fill('[data-testid=paths-steps]', '4');
+  await page.press('[data-testid=paths-steps]', 'Tab');
+  await page.fill('[data-testid=paths-top]', '3');
+  await page.press('[data-testid=paths-top]', 'Tab');
+  await page.click('[data-testid=paths-collapse]');
+  await runAndWait();
+  const spec = linkedSpec();
+  assert.deepEqual([spec.analysis, spec.start_event, spec.steps, spec.top, spec.collapse_repeats],
+    ['paths', 'view_home', 4, 3, false]);
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  // collapsing repeats gives other nodes: the option really reached the engine
+  const collapsed = JSON.parse(loupe('run', '--spec', JSON.stringify({ ...spec, collapse_repeats: true }), '@sample'));
+  assert.notDeepEqual(cli.nodes, collapsed.nodes);
+  assert.equal(num(await page.textContent('[data-testid=paths-count]')), cli.paths);
+  assert.equal(num(await page.textContent('[data-testid=paths-users]')), cli.users);
+  const cells = (id) => page.$$eval(`[data-testid=${id}] tbody tr`, (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const nodes = await cells('paths-nodes');
+  assert.equal(nodes.length, cli.nodes.length);
+  assert.ok(cli.nodes.some((n) => n.other), 'an (other) node');
+  cli.nodes.forEach((n, k) => {
+    const [step, label, paths, users, , drop] = nodes[k];
+    assert.deepEqual([num(step), label, num(paths), num(users)], [n.step, n.label, n.paths, n.users]);
+    if (n.step < cli.steps) assert.equal(num(drop), n.drop_off, n.label);
+  });
+  // the links and the top paths, and the CSV download of each view
+  for (const view of ['links', 'top_paths']) {
+    await page.selectOption('[data-testid=paths-view]', view);
+    await runAndWait();
+    const rows = await cells(view === 'links' ? 'paths-links' : 'paths-top');
+    if (view === 'links') {
+      assert.equal(rows.length, cli.links.length);
+      cli.links.forEach((l, k) => {
+        const [from, to] = [cli.nodes[l.from], cli.nodes[l.to]];
+        assert.deepEqual([num(rows[k][0]), rows[k][1], rows[k][2], num(rows[k][3])],
+          [from.step, from.label, to.label, l.paths]);
+      });
+    } else {
+      assert.equal(rows.length, cli.top_paths.length);
+      cli.top_paths.forEach((p, k) => assert.deepEqual([rows[k][1], num(rows[k][3])], [p.labels.join(' → '), p.paths]));
+    }
+    const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+    const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+    assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(linkedSpec()), '@sample'));
+  }
+  await page.screenshot({ path: path.join(OUT, 'paths.png'), fullPage: true });
+  // the seeds' terms in Chinese
+  await page.selectOption('[data-testid=paths-view]', 'nodes');
+  await runAndWait();
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=paths-nodes] thead th', (th) => th.map((x) => x.textContent));
+  assert.ok(head.includes('流失'), head.join(' '));
+  const labels = await page.$$eval('[data-testid=paths-nodes] tbody td.name', (td) => td.map((x) => x.textContent));
+  assert.ok(labels.includes('其他'));
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'paths-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
 });

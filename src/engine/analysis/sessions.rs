@@ -63,7 +63,7 @@
 
 use super::table::{opt, Table};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{Breakdown, Scoped, Warning};
+use crate::engine::spec::{Breakdown, BreakdownValues, Scoped, Warning};
 use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -373,22 +373,7 @@ impl Counts {
 
 /// Computes sessions and web metrics.
 pub fn run(scope: &mut Scoped, spec: &SessionsSpec) -> Result<SessionsResult> {
-    if spec.timeout_minutes == 0 {
-        return Err(Error::spec("timeout_minutes", "must be at least 1").keyed("at_least_one", &[]));
-    }
-    if spec.timeout_minutes > MAX_TIMEOUT_MINUTES {
-        return Err(Error::spec(
-            "timeout_minutes",
-            format!(
-                "a session timeout of {} minutes is too long (at most {MAX_TIMEOUT_MINUTES}, 7 days)",
-                spec.timeout_minutes
-            ),
-        )
-        .keyed(
-            "timeout_too_long",
-            &[("got", &spec.timeout_minutes), ("max", &MAX_TIMEOUT_MINUTES)],
-        ));
-    }
+    let mut split = SessionSplit::new(scope, spec.session.as_deref(), spec.timeout_minutes)?;
     let store = scope.store;
     // event code -> is a page-view event
     let mut page_event = vec![spec.page_events.is_empty(); store.event_names().len()];
@@ -405,29 +390,18 @@ pub fn run(scope: &mut Scoped, spec: &SessionsSpec) -> Result<SessionsResult> {
     }
     scope.property_index("page", &spec.page)?;
     let pages = scope.breakdown("page", &Breakdown::by(&spec.page))?;
-    let sessions = match &spec.session {
-        Some(name) => {
-            scope.property_index("session", name)?;
-            Some(scope.breakdown("session", &Breakdown::by(name))?)
-        }
-        None => None,
-    };
     let (codes, times) = (store.event_codes(), store.times());
-    let (missing_page, missing_session) = {
-        let in_scope = |i: usize| scope.in_range(times[i]) && scope.keep(i);
-        let page_missing = if spec.page_events.is_empty() {
-            0
-        } else {
-            (0..store.len())
-                .filter(|&i| page_event[codes[i] as usize] && pages.key(i) == 0 && in_scope(i))
-                .count()
-        };
-        let session_missing = sessions.as_ref().map_or(0, |s| {
-            (0..store.len())
-                .filter(|&i| s.key(i) == 0 && in_scope(i))
-                .count()
-        });
-        (page_missing, session_missing)
+    let missing_page = if spec.page_events.is_empty() {
+        0
+    } else {
+        (0..store.len())
+            .filter(|&i| {
+                page_event[codes[i] as usize]
+                    && pages.key(i) == 0
+                    && scope.in_range(times[i])
+                    && scope.keep(i)
+            })
+            .count()
     };
     if missing_page > 0 {
         scope.warnings.push(Warning {
@@ -438,18 +412,6 @@ pub fn run(scope: &mut Scoped, spec: &SessionsSpec) -> Result<SessionsResult> {
             message: format!(
                 "{missing_page} page-view events have no \"{}\": they are not page views",
                 spec.page
-            ),
-        });
-    }
-    if missing_session > 0 {
-        scope.warnings.push(Warning {
-            code: "session_missing".into(),
-            field: "session".into(),
-            value: missing_session.to_string(),
-            hint: None,
-            message: format!(
-                "{missing_session} events have no \"{}\": they belong to no session and are left out",
-                spec.session.as_deref().unwrap_or_default()
             ),
         });
     }
@@ -476,82 +438,158 @@ pub fn run(scope: &mut Scoped, spec: &SessionsSpec) -> Result<SessionsResult> {
         }
         last_key.1
     };
-    let timeout = spec.timeout_minutes as i64 * 60 * 1_000_000;
     let mut open: Option<Open> = None;
-    match &sessions {
-        None => {
-            for (u, r) in scope.users() {
-                let mut had_view = false;
-                for i in r {
-                    if !in_scope(i) {
-                        continue;
-                    }
-                    let t = times[i];
-                    if open.is_some_and(|o| t - o.last >= timeout) {
-                        c.close(&mut open);
-                    }
-                    let page = page_of(i);
-                    had_view |= page != 0;
-                    c.event(&mut open, u, t, bucket(t), page);
-                }
+    for (u, r) in scope.users() {
+        let mut had_view = false;
+        split.each(r, times, in_scope, |i, new| {
+            if new {
                 c.close(&mut open);
-                c.users += u64::from(had_view);
             }
-        }
-        Some(ids) => {
-            // session key -> slot of the user's session (u32::MAX: none yet)
-            let mut slot_of = vec![u32::MAX; ids.len()];
-            let mut touched: Vec<u32> = Vec::new();
-            let mut buf: Vec<(u32, u32)> = Vec::new();
-            for (u, r) in scope.users() {
-                buf.clear();
-                let mut grouped = true;
-                for i in r {
-                    let k = ids.key(i);
-                    if k == 0 || !in_scope(i) {
-                        continue;
-                    }
-                    let s = &mut slot_of[k as usize];
-                    if *s == u32::MAX {
-                        *s = touched.len() as u32;
-                        touched.push(k);
-                    }
-                    grouped &= buf.last().is_none_or(|q| q.0 <= *s);
-                    buf.push((*s, i as u32));
-                }
-                for &k in &touched {
-                    slot_of[k as usize] = u32::MAX;
-                }
-                touched.clear();
-                if !grouped {
-                    // stable: each session keeps its events in time order
-                    buf.sort_by_key(|q| q.0);
-                }
-                let mut had_view = false;
-                let mut current = u32::MAX;
-                for &(s, i) in &buf {
-                    if s != current {
-                        c.close(&mut open);
-                        current = s;
-                    }
-                    let (i, t) = (i as usize, times[i as usize]);
-                    let page = page_of(i);
-                    had_view |= page != 0;
-                    c.event(&mut open, u, t, bucket(t), page);
-                }
-                c.close(&mut open);
-                c.users += u64::from(had_view);
-            }
-        }
+            let page = page_of(i);
+            had_view |= page != 0;
+            c.event(&mut open, u, times[i], bucket(times[i]), page);
+        });
+        c.close(&mut open);
+        c.users += u64::from(had_view);
     }
     Ok(result(scope, spec, &pages, &c, first, nb))
+}
+
+/// Checks a session timeout in minutes (`field` names it in errors): at least 1, at most
+/// [`MAX_TIMEOUT_MINUTES`].
+pub fn check_timeout(field: &str, minutes: u32) -> Result<()> {
+    if minutes == 0 {
+        return Err(Error::spec(field, "must be at least 1").keyed("at_least_one", &[]));
+    }
+    if minutes > MAX_TIMEOUT_MINUTES {
+        return Err(Error::spec(
+            field,
+            format!(
+                "a session timeout of {minutes} minutes is too long (at most {MAX_TIMEOUT_MINUTES}, 7 days)"
+            ),
+        )
+        .keyed(
+            "timeout_too_long",
+            &[("got", &minutes), ("max", &MAX_TIMEOUT_MINUTES)],
+        ));
+    }
+    Ok(())
+}
+
+/// Cuts each user's events in scope into sessions (the rule in the module doc): at
+/// `timeout_minutes` of inactivity, or by the values of a session-id property. The
+/// sessions and the paths analyses share it; its buffers are reused from user to user.
+pub struct SessionSplit {
+    /// Inactivity that ends a session, in microseconds.
+    timeout: i64,
+    /// Session-id keys per event, when sessions come from a property.
+    ids: Option<BreakdownValues>,
+    /// Session key -> slot of the user's session (`u32::MAX`: none yet).
+    slot_of: Vec<u32>,
+    /// Session keys given a slot for the current user.
+    touched: Vec<u32>,
+    /// (slot, event) of the current user's events with a session id.
+    buf: Vec<(u32, u32)>,
+}
+
+impl SessionSplit {
+    /// Checks the timeout (field `timeout_minutes`) and the session property (field
+    /// `session`), and warns (`session_missing`) about events in scope without a session
+    /// id: they belong to no session.
+    pub fn new(scope: &mut Scoped, session: Option<&str>, timeout_minutes: u32) -> Result<Self> {
+        check_timeout("timeout_minutes", timeout_minutes)?;
+        let ids = match session {
+            Some(name) => {
+                scope.property_index("session", name)?;
+                Some(scope.breakdown("session", &Breakdown::by(name))?)
+            }
+            None => None,
+        };
+        if let (Some(ids), Some(name)) = (&ids, session) {
+            let times = scope.store.times();
+            let missing = (0..scope.store.len())
+                .filter(|&i| ids.key(i) == 0 && scope.in_range(times[i]) && scope.keep(i))
+                .count();
+            if missing > 0 {
+                scope.warnings.push(Warning {
+                    code: "session_missing".into(),
+                    field: "session".into(),
+                    value: missing.to_string(),
+                    hint: None,
+                    message: format!(
+                        "{missing} events have no \"{name}\": they belong to no session and are left out"
+                    ),
+                });
+            }
+        }
+        Ok(SessionSplit {
+            timeout: timeout_minutes as i64 * 60 * 1_000_000,
+            slot_of: vec![u32::MAX; ids.as_ref().map_or(0, BreakdownValues::len)],
+            ids,
+            touched: Vec::new(),
+            buf: Vec::new(),
+        })
+    }
+
+    /// Calls `f(i, new)` for every event `i` of the user's event range `r` that is
+    /// `in_scope` and belongs to a session, session after session, each session's events
+    /// in time order; `new` is true on the first event of each session.
+    #[inline]
+    pub fn each(
+        &mut self,
+        r: std::ops::Range<usize>,
+        times: &[i64],
+        in_scope: impl Fn(usize) -> bool,
+        mut f: impl FnMut(usize, bool),
+    ) {
+        let Some(ids) = &self.ids else {
+            let mut last: Option<i64> = None;
+            for i in r {
+                if !in_scope(i) {
+                    continue;
+                }
+                let t = times[i];
+                f(i, last.is_none_or(|l| t - l >= self.timeout));
+                last = Some(t);
+            }
+            return;
+        };
+        self.buf.clear();
+        let mut grouped = true;
+        for i in r {
+            let k = ids.key(i);
+            if k == 0 || !in_scope(i) {
+                continue;
+            }
+            let s = &mut self.slot_of[k as usize];
+            if *s == u32::MAX {
+                *s = self.touched.len() as u32;
+                self.touched.push(k);
+            }
+            grouped &= self.buf.last().is_none_or(|q| q.0 <= *s);
+            self.buf.push((*s, i as u32));
+        }
+        for &k in &self.touched {
+            self.slot_of[k as usize] = u32::MAX;
+        }
+        self.touched.clear();
+        if !grouped {
+            // stable: each session keeps its events in time order
+            self.buf.sort_by_key(|q| q.0);
+        }
+        let mut current = u32::MAX;
+        for &(s, i) in &self.buf {
+            f(i as usize, s != current);
+            current = s;
+        }
+    }
 }
 
 /// Builds the result from the counters.
 fn result(
     scope: &Scoped,
     spec: &SessionsSpec,
-    pages: &crate::engine::spec::BreakdownValues,
+    pages: &BreakdownValues,
     c: &Counts,
     first: i64,
     nb: usize,
