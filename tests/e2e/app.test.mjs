@@ -1227,7 +1227,6 @@ test('page-view event sets, purchase filters and a planned split reach the engin
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
     return fs.readFileSync(await dl.path(), 'utf8').replace(/^\uFEFF/, '');
   };
-test('paths of the sample after view_home equal `loupe run`', async () => {
   pageLoaded = false;
   await page.goto(origin + '/', { waitUntil: 'load' });
   await page.waitForSelector('[data-testid=dropzone]');
@@ -1346,6 +1345,15 @@ test('the JavaScript module in a plain page (examples/embed.html): files, buffer
     site.close();
     fs.rmSync(bigPath, { force: true });
   }
+});
+
+test('paths of the sample after view_home equal `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
   await tab('paths');
   await page.waitForSelector('[data-testid=paths-nodes]');
   await page.selectOption('[data-testid=paths-mode]', 'start');
