@@ -28,12 +28,17 @@
 //!   `oracle_activity` for stickiness and active users; `oracle_ab_test` for the A/B test
 //!   counts (users, conversions, revenue per variant).
 //!
+//! `channels`: hand-worked channel fixtures (first / last touch, retention day edges,
+//! windows not yet ended) and a brute-force oracle on seeded random data.
+//!
 //! Nothing here computes an expected value by calling the function under test.
 
 #[path = "engine/ab_test.rs"]
 mod ab_test;
 #[path = "engine/active_users.rs"]
 mod active_users;
+#[path = "engine/channels.rs"]
+mod channels;
 #[path = "engine/common.rs"]
 mod common;
 #[path = "engine/formats.rs"]

@@ -64,6 +64,9 @@ pub struct Labels {
     pub rfm_segments: [String; 19],
     /// A/B test words: conversion rate (y axis), conversions, lift, p-value, interval.
     pub ab: [String; 5],
+    /// Channel words: rate axis, new users, activation rate, paying rate, ARPU, LTV, the
+    /// name of day-1 retention, and that of day N retention with `{n}` for N.
+    pub channels: [String; 8],
 }
 
 impl Labels {
@@ -153,6 +156,27 @@ impl Labels {
                 "interval",
             ]
             .map(String::from),
+            channels: [
+                "Rate",
+                "New users",
+                "Activation rate",
+                "Paying rate",
+                "ARPU",
+                "LTV",
+                "D1 retention",
+                "D{n} retention",
+            ]
+            .map(String::from),
+        }
+    }
+
+    /// The name of day-N retention (`D7 retention`, `7日留存`; day 1 may have its own
+    /// name, `次日留存`).
+    pub fn retention_day(&self, n: u32) -> String {
+        if n == 1 {
+            self.channels[6].clone()
+        } else {
+            self.channels[7].replace("{n}", &n.to_string())
         }
     }
 

@@ -894,6 +894,41 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "An expected count of the chi-square test is below 5: its p-value is rough",
         "卡方检验有期望频数小于 5，p 值仅供参考",
     ),
+    ("channels", "Channels", "渠道分析"),
+    ("ch_rate", "Rate", "比率"),
+    ("ch_new_users", "New users", "新增用户"),
+    ("ch_activation_rate", "Activation rate", "激活率"),
+    ("ch_paying_rate", "Paying rate", "付费率"),
+    ("ch_arpu", "ARPU", "ARPU"),
+    ("ch_ltv", "LTV", "LTV"),
+    ("ch_d1", "D1 retention", "次日留存"),
+    ("ch_dn", "D{n} retention", "{n}日留存"),
+    ("ch_channel", "Channel property", "渠道属性"),
+    ("ch_attribution", "Attribution", "归因方式"),
+    ("ch_first_touch", "First touch", "首次触点"),
+    ("ch_last_touch", "Last touch", "末次触点"),
+    ("ch_activation", "Activation events (in order)", "激活事件（按顺序）"),
+    ("ch_activation_step", "Activation event", "激活事件"),
+    ("ch_add_activation", "Add an activation event", "添加激活事件"),
+    ("ch_activation_days", "Activation window (days)", "激活窗口（天）"),
+    ("ch_retention_days", "Retention days", "留存天数"),
+    (
+        "ch_days_invalid",
+        "Retention days are whole numbers separated by commas, e.g. 1, 7, 30",
+        "留存天数为以逗号分隔的整数，例如 1, 7, 30",
+    ),
+    ("ch_ltv_days", "LTV day", "LTV 天数"),
+    ("ch_limit", "Channels shown (0 = all)", "显示渠道数（0 = 全部）"),
+    (
+        "ch_note",
+        "New users: first event in the date range. First touch: the first channel value of the user's events; last touch: the last one. Costs: the spend per channel over the date range.",
+        "新增用户：首次事件在日期范围内的用户。首次触点：用户事件中第一个渠道值；末次触点：最后一个。成本：日期范围内各渠道的投放花费。",
+    ),
+    (
+        "ch_window_note",
+        "Activation, retention and LTV count only users whose window has ended by the last event of the data; paying rate and ARPU use all their purchases in the data.",
+        "激活、留存和 LTV 只计入窗口在数据最后一个事件前已结束的用户；付费率和 ARPU 计入其在数据中的全部购买。",
+    ),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -987,6 +1022,10 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ("ltv_hour", "须为天、周或月，不能为小时"),
     ("not_a_day", "“{value}”不是日期（2025-01-31）"),
     ("channel_needed", "成本按渠道填写：请先选择渠道属性"),
+    ("days_range", "天数须在 {min} 到 {max} 之间，当前为 {got}"),
+    ("retention_days_count", "留存天数须有 1 到 {max} 个，当前为 {got} 个"),
+    ("retention_day_repeated", "第 {got} 天重复了"),
+    ("activation_steps", "激活事件最多 {max} 个，当前为 {got} 个"),
     (
         "cost_invalid",
         "“{name}”的成本须为不小于 0 的数字，当前为 {value}",
@@ -1139,6 +1178,17 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
             "ab_lift",
             "ab_p_value",
             "ab_interval",
+        ]
+        .map(|k| t(lang, k).to_string()),
+        channels: [
+            "ch_rate",
+            "ch_new_users",
+            "ch_activation_rate",
+            "ch_paying_rate",
+            "ch_arpu",
+            "ch_ltv",
+            "ch_d1",
+            "ch_dn",
         ]
         .map(|k| t(lang, k).to_string()),
     }

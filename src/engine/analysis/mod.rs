@@ -40,7 +40,8 @@ macro_rules! for_each_analysis {
             Customers customers CustomersSpec CustomersResult "Per-customer purchase summary for lifetime-value models: frequency, recency, age and mean repeat value.",
             Revenue revenue RevenueSpec RevenueResult "Revenue, paying rate, ARPU and ARPPU per interval, and ROI by channel.",
             Rfm rfm RfmSpec RfmResult "Recency, frequency and monetary scores and customer segments.",
-            AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance."
+            AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance.",
+            Channels channels ChannelsSpec ChannelsResult "New users per acquisition channel with their activation, retention, paying rate, ARPU, LTV and ROI."
         }
     };
 }
