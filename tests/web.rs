@@ -154,6 +154,7 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/stickiness.rs"),
         include_str!("../src/ui/lifecycle.rs"),
         include_str!("../src/ui/board.rs"),
+        include_str!("../src/ui/channels.rs"),
     ];
     let mut used = 0;
     let check = |key: &str| {
@@ -235,6 +236,7 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/analysis/lifecycle.rs"),
         include_str!("../src/engine/analysis/purchases.rs"),
         include_str!("../src/engine/stats.rs"),
+        include_str!("../src/engine/analysis/channels.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

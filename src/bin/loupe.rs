@@ -513,6 +513,10 @@ one after the other (a JSON array or gzip file must be the only file).";
                         r#"{"analysis":"revenue","interval":"week","channel":"channel"}"#,
                     ),
                     ("rfm", r#"{"analysis":"rfm"}"#),
+                    (
+                        "channels",
+                        r#"{"analysis":"channels","activation":["view_item","add_to_cart"]}"#,
+                    ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {
