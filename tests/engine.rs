@@ -29,7 +29,8 @@
 //!   counts (users, conversions, revenue per variant).
 //!
 //! `channels`: hand-worked channel fixtures (first / last touch, retention day edges,
-//! windows not yet ended) and a brute-force oracle on seeded random data.
+//! windows not yet ended) and a brute-force oracle on seeded random data; `portrait` the
+//! same for the user portrait (last values, bin edges, cross-tabs).
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -71,6 +72,8 @@ mod oracle_rfm;
 mod oracle_sessions;
 #[path = "engine/oracle_trends.rs"]
 mod oracle_trends;
+#[path = "engine/portrait.rs"]
+mod portrait;
 #[path = "engine/retention.rs"]
 mod retention;
 #[path = "engine/revenue.rs"]

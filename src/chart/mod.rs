@@ -67,6 +67,8 @@ pub struct Labels {
     /// Channel words: rate axis, new users, activation rate, paying rate, ARPU, LTV, the
     /// name of day-1 retention, and that of day N retention with `{n}` for N.
     pub channels: [String; 8],
+    /// Portrait words: the y axis title (share of users) and "Share" (hover values).
+    pub portrait: [String; 2],
 }
 
 impl Labels {
@@ -167,6 +169,7 @@ impl Labels {
                 "D{n} retention",
             ]
             .map(String::from),
+            portrait: ["Share of users", "Share"].map(String::from),
         }
     }
 

@@ -929,6 +929,31 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Activation, retention and LTV count only users whose window has ended by the last event of the data; paying rate and ARPU use all their purchases in the data.",
         "激活、留存和 LTV 只计入窗口在数据最后一个事件前已结束的用户；付费率和 ARPU 计入其在数据中的全部购买。",
     ),
+    ("portrait", "User portrait", "用户画像"),
+    ("pt_share_axis", "Share of users", "用户占比"),
+    ("pt_share", "Share", "占比"),
+    ("pt_users", "Users", "用户范围"),
+    ("pt_users_active", "Active in the date range", "日期范围内活跃用户"),
+    ("pt_users_new", "New in the date range", "日期范围内新增用户"),
+    ("pt_properties", "Properties", "画像属性"),
+    ("pt_property", "Property", "属性"),
+    ("pt_add_property", "Add a property", "添加属性"),
+    ("pt_bins", "Bins", "分组数"),
+    ("pt_edges", "Bin edges", "分组边界"),
+    (
+        "pt_edges_invalid",
+        "Bin edges are numbers separated by commas, e.g. 18, 25, 35",
+        "分组边界为以逗号分隔的数字，例如 18, 25, 35",
+    ),
+    ("pt_breakdown", "Cross-tab by", "交叉分析属性"),
+    ("pt_no_breakdown", "None", "无"),
+    ("pt_limit", "Categories shown (0 = all)", "显示类别数（0 = 全部）"),
+    ("pt_total", "Users counted", "统计用户数"),
+    (
+        "pt_note",
+        "A user's value is the last value of their events in the data. Numbers: equal-width bins between the smallest and largest value, or the edges typed ([a, b) bins).",
+        "用户的取值为其在数据中最后一个有值事件的取值。数值属性：在最小值与最大值之间等宽分组，或按填写的边界分组（左闭右开）。",
+    ),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -1026,6 +1051,10 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ("retention_days_count", "留存天数须有 1 到 {max} 个，当前为 {got} 个"),
     ("retention_day_repeated", "第 {got} 天重复了"),
     ("activation_steps", "激活事件最多 {max} 个，当前为 {got} 个"),
+    ("properties_count", "画像属性须有 1 到 {max} 个，当前为 {got} 个"),
+    ("bins_on_text", "“{name}”是文本，只有数值属性可以分组"),
+    ("bins_range", "分组数须在 1 到 {max} 之间，当前为 {got}"),
+    ("edges_order", "分组边界须为递增的有限数字（{got}）"),
     (
         "cost_invalid",
         "“{name}”的成本须为不小于 0 的数字，当前为 {value}",
@@ -1191,5 +1220,6 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
             "ch_dn",
         ]
         .map(|k| t(lang, k).to_string()),
+        portrait: ["pt_share_axis", "pt_share"].map(|k| t(lang, k).to_string()),
     }
 }
