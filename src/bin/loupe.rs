@@ -517,6 +517,10 @@ one after the other (a JSON array or gzip file must be the only file).";
                         "channels",
                         r#"{"analysis":"channels","activation":["view_item","add_to_cart"]}"#,
                     ),
+                    (
+                        "portrait",
+                        r#"{"analysis":"portrait","properties":[{"property":"country"},{"property":"platform"},{"property":"revenue"}],"breakdown":{"property":"channel"}}"#,
+                    ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

@@ -1270,3 +1270,49 @@ test('channels of the sample (last touch, an activation event, D1 and D7, a cost
   await page.screenshot({ path: path.join(OUT, 'channels-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
+
+test('a portrait of the sample (new users, binned revenue, cross-tab by platform) equals `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('portrait');
+  // preselected from the sample's names: country, then platform
+  assert.equal(await page.$eval('[data-testid=property-0]', (e) => e.value), 'country');
+  assert.equal(await page.$eval('[data-testid=property-1]', (e) => e.value), 'platform');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.selectOption('[data-testid=users]', 'new');
+  await page.selectOption('[data-testid=property-1]', 'revenue');
+  await page.fill('[data-testid=edges-1]', '10, 50, 100');
+  await page.press('[data-testid=edges-1]', 'Enter');
+  await page.selectOption('[data-testid=portrait-breakdown]', 'platform');
+  await runAndWait();
+  const spec = {
+    analysis: 'portrait', users: 'new', timezone: 'UTC',
+    properties: [{ property: 'country' }, { property: 'revenue', edges: [10, 50, 100] }],
+    breakdown: { property: 'platform' },
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  assert.ok(cli.total > 0 && cli.breakdown_labels.length >= 2);
+  for (const [i, c] of cli.properties.entries()) {
+    const rows = await page.$$eval(`[data-testid=portrait-table-${i}] tbody tr`, (trs) => trs.map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.equal(rows.length, c.categories.length, c.property);
+    c.categories.forEach((x, k) => {
+      assert.equal(rows[k][0], x.label);
+      assert.equal(num(rows[k][1]), x.users, `${c.property} ${x.label}`);
+      assert.deepEqual(rows[k].slice(3).map(num), x.by, `${c.property} ${x.label} by platform`);
+    });
+  }
+  assert.deepEqual(cli.properties[1].categories.map((x) => x.label).slice(0, 4), ['< 10', '[10, 50)', '[50, 100)', '≥ 100']);
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'portrait.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  assert.match(await page.textContent('[data-testid=portrait-total]'), /统计用户数/);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.click('[data-testid=lang]');
+});
