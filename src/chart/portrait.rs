@@ -51,7 +51,11 @@ pub fn draw<DB: DrawingBackend>(
             Slot::Gap => 0.0,
         })
         .fold(0.0f64, f64::max);
-    let top = if max <= 0.0 { 1.0 } else { (max * 1.15).min(1.0) };
+    let top = if max <= 0.0 {
+        1.0
+    } else {
+        (max * 1.15).min(1.0)
+    };
     let names: Vec<String> = slots
         .iter()
         .map(|s| match *s {
@@ -89,7 +93,10 @@ pub fn draw<DB: DrawingBackend>(
                     let below: u64 = c.by[..b].iter().sum();
                     let (y0, y1) = (share(below), share(below + c.by[b]));
                     let x = x as f64;
-                    Some(Rectangle::new([(x - 0.38, y0), (x + 0.38, y1)], color.filled()))
+                    Some(Rectangle::new(
+                        [(x - 0.38, y0), (x + 0.38, y1)],
+                        color.filled(),
+                    ))
                 }))
                 .map_err(err)?
                 .label(name.as_str())
@@ -105,7 +112,10 @@ pub fn draw<DB: DrawingBackend>(
                 let color = PALETTE[p % PALETTE.len()];
                 let y = share(r.properties[p].categories[k].users);
                 let x = x as f64;
-                Some(Rectangle::new([(x - 0.38, 0.0), (x + 0.38, y)], color.filled()))
+                Some(Rectangle::new(
+                    [(x - 0.38, 0.0), (x + 0.38, y)],
+                    color.filled(),
+                ))
             }))
             .map_err(err)?;
         if n <= 30 {

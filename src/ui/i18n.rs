@@ -1048,10 +1048,16 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ("not_a_day", "“{value}”不是日期（2025-01-31）"),
     ("channel_needed", "成本按渠道填写：请先选择渠道属性"),
     ("days_range", "天数须在 {min} 到 {max} 之间，当前为 {got}"),
-    ("retention_days_count", "留存天数须有 1 到 {max} 个，当前为 {got} 个"),
+    (
+        "retention_days_count",
+        "留存天数须有 1 到 {max} 个，当前为 {got} 个",
+    ),
     ("retention_day_repeated", "第 {got} 天重复了"),
     ("activation_steps", "激活事件最多 {max} 个，当前为 {got} 个"),
-    ("properties_count", "画像属性须有 1 到 {max} 个，当前为 {got} 个"),
+    (
+        "properties_count",
+        "画像属性须有 1 到 {max} 个，当前为 {got} 个",
+    ),
     ("bins_on_text", "“{name}”是文本，只有数值属性可以分组"),
     ("bins_range", "分组数须在 1 到 {max} 之间，当前为 {got}"),
     ("edges_order", "分组边界须为递增的有限数字（{got}）"),

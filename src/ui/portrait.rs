@@ -103,7 +103,10 @@ pub fn panel(p: &PanelProps) -> Html {
         }
     });
     let add = {
-        let (spec, first) = (spec.clone(), props.first().map(|x| x.name.clone()).unwrap_or_default());
+        let (spec, first) = (
+            spec.clone(),
+            props.first().map(|x| x.name.clone()).unwrap_or_default(),
+        );
         Callback::from(move |_: MouseEvent| {
             let mut s = spec.latest();
             s.properties.push(PortraitProperty::by(&first));
@@ -114,8 +117,8 @@ pub fn panel(p: &PanelProps) -> Html {
     by_options.extend(names.iter().cloned());
     let builder = html! {
         <>
-            <label for="users">{ t(lang, "pt_users") }</label>
-            { select("users", users, &json_name(&spec.users), edit(&spec, |s: &mut PortraitSpec, v: String| if let Some(u) = from_name(&v) { s.users = u })) }
+            <label for="portrait-users">{ t(lang, "pt_users") }</label>
+            { select("portrait-users", users, &json_name(&spec.users), edit(&spec, |s: &mut PortraitSpec, v: String| if let Some(u) = from_name(&v) { s.users = u })) }
             <label>{ t(lang, "pt_properties") }</label>
             { for rows }
             if *edges_bad { <p class="error inline small" role="alert">{ t(lang, "pt_edges_invalid") }</p> }

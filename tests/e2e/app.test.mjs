@@ -1283,7 +1283,7 @@ test('a portrait of the sample (new users, binned revenue, cross-tab by platform
   assert.equal(await page.$eval('[data-testid=property-0]', (e) => e.value), 'country');
   assert.equal(await page.$eval('[data-testid=property-1]', (e) => e.value), 'platform');
   await page.selectOption('[data-testid=timezone]', 'UTC');
-  await page.selectOption('[data-testid=users]', 'new');
+  await page.selectOption('[data-testid=portrait-users]', 'new');
   await page.selectOption('[data-testid=property-1]', 'revenue');
   await page.fill('[data-testid=edges-1]', '10, 50, 100');
   await page.press('[data-testid=edges-1]', 'Enter');

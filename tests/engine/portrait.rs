@@ -64,7 +64,13 @@ fn last_values_categories_shares_and_edges() {
     // U4 35 → ≥ 35; nobody below 18 (listed anyway); U3 (none)
     assert_eq!(
         cats(&r.properties[1]),
-        [("< 18", 0), ("[18, 25)", 1), ("[25, 35)", 1), ("≥ 35", 1), ("(none)", 1)]
+        [
+            ("< 18", 0),
+            ("[18, 25)", 1),
+            ("[25, 35)", 1),
+            ("≥ 35", 1),
+            ("(none)", 1)
+        ]
     );
     assert!(r.properties[1].numeric);
     assert_eq!(r.properties[1].categories[1].lo, Some(18.0));
@@ -81,7 +87,10 @@ fn equal_width_bins_hold_the_largest_value_in_the_last_bin() {
     let s = store(FIXTURE);
     // active values 18, 25, 35: width (35 − 18) / 2 = 8.5: [18, 26.5) holds 18 and 25,
     // [26.5, 35] holds 35
-    let r = portrait(&s, &format!(r#"{MARCH},"properties":[{{"property":"age","bins":2}}]"#));
+    let r = portrait(
+        &s,
+        &format!(r#"{MARCH},"properties":[{{"property":"age","bins":2}}]"#),
+    );
     assert_eq!(
         cats(&r.properties[0]),
         [("[18, 26.5)", 2), ("[26.5, 35]", 1), ("(none)", 1)]
@@ -110,7 +119,9 @@ fn cross_tab_limit_and_filters() {
     // regions of U1–U4: north (U1, U3), south (U2), (none) (U4)
     let r = portrait(
         &s,
-        &format!(r#"{MARCH},"properties":[{{"property":"gender"}}],"breakdown":{{"property":"region"}}"#),
+        &format!(
+            r#"{MARCH},"properties":[{{"property":"gender"}}],"breakdown":{{"property":"region"}}"#
+        ),
     );
     assert_eq!(r.breakdown.as_deref(), Some("region"));
     assert_eq!(r.breakdown_labels, ["north", "south", "(none)"]);
@@ -125,8 +136,14 @@ fn cross_tab_limit_and_filters() {
     assert_eq!(portrait::table(&r)[0][4..], ["north", "south", "(none)"]);
 
     // limit 1: f, then (other) = m, then (none)
-    let r = portrait(&s, &format!(r#"{MARCH},"limit":1,"properties":[{{"property":"gender"}}]"#));
-    assert_eq!(cats(&r.properties[0]), [("f", 2), ("(other)", 1), ("(none)", 1)]);
+    let r = portrait(
+        &s,
+        &format!(r#"{MARCH},"limit":1,"properties":[{{"property":"gender"}}]"#),
+    );
+    assert_eq!(
+        cats(&r.properties[0]),
+        [("f", 2), ("(other)", 1), ("(none)", 1)]
+    );
 
     // filter region = north: active U1 and U3 (U5 is in February)
     let r = portrait(
@@ -145,7 +162,10 @@ fn bad_portraits_are_keyed_errors() {
         Err(Error::Spec { field, key, .. }) => (field, key),
         other => panic!("expected a spec error for {extra}, got {other:?}"),
     };
-    assert_eq!(key(r#","properties":[]"#), ("properties".into(), "properties_count"));
+    assert_eq!(
+        key(r#","properties":[]"#),
+        ("properties".into(), "properties_count")
+    );
     assert_eq!(
         key(r#","properties":[{"property":"gendr"}]"#),
         ("properties[0].property".into(), "unknown_property_hint")
@@ -209,7 +229,11 @@ fn oracle_cats(
         }
         let mut ranked: Vec<(&str, u64)> = count.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let keep = if limit == 0 { ranked.len() } else { limit.min(ranked.len()) };
+        let keep = if limit == 0 {
+            ranked.len()
+        } else {
+            limit.min(ranked.len())
+        };
         for (m, v) in values.iter().enumerate() {
             if let Some(Ok(v)) = v {
                 let pos = ranked.iter().position(|x| x.0 == *v).unwrap();
@@ -242,7 +266,9 @@ fn oracle_cats(
             for (m, v) in values.iter().enumerate() {
                 if let Some(Err(v)) = v {
                     keys[m] = (0..n)
-                        .find(|&j| bound(j) <= *v && (*v < bound(j + 1) || (j + 1 == n && *v <= hi)))
+                        .find(|&j| {
+                            bound(j) <= *v && (*v < bound(j + 1) || (j + 1 == n && *v <= hi))
+                        })
                         .unwrap();
                 }
             }
@@ -274,7 +300,15 @@ fn oracle_on_random_data() {
                 user: format!("u{}", rng.below(users)),
                 time: BASE + rng.below(points) as i64 * step,
                 kind: rng.pick(&["", "a", "b", "c", "d"]),
-                score: rng.pick(&[None, None, Some(0.0), Some(1.5), Some(2.0), Some(7.25), Some(-3.0)]),
+                score: rng.pick(&[
+                    None,
+                    None,
+                    Some(0.0),
+                    Some(1.5),
+                    Some(2.0),
+                    Some(7.25),
+                    Some(-3.0),
+                ]),
                 region: rng.pick(&["", "x", "y"]),
             });
         }
@@ -299,7 +333,9 @@ fn oracle_on_random_data() {
         let filter = rng.below(4) == 0;
         let limit = rng.pick(&[0usize, 1, 2, 10]);
         let bins = rng.pick(&[1u32, 2, 3, 10]);
-        let edges: Vec<f64> = rng.pick(&[&[][..], &[0.0, 2.0], &[1.5], &[-3.0, 0.0, 7.25]]).to_vec();
+        let edges: Vec<f64> = rng
+            .pick(&[&[][..], &[0.0, 2.0], &[1.5], &[-3.0, 0.0, 7.25]])
+            .to_vec();
         let breakdown = rng.below(2) == 0;
 
         let mut json = format!(
@@ -315,7 +351,11 @@ fn oracle_on_random_data() {
         }
         if let Some((x, y)) = range {
             let date = |d: i64| rfc3339(d * DAY)[..10].to_string();
-            json.push_str(&format!(r#","date_range":{{"from":"{}","to":"{}"}}"#, date(x), date(y)));
+            json.push_str(&format!(
+                r#","date_range":{{"from":"{}","to":"{}"}}"#,
+                date(x),
+                date(y)
+            ));
         }
         json.push('}');
         let ctx = format!("seed {seed} {json}");
@@ -351,7 +391,10 @@ fn oracle_on_random_data() {
         let any_in_range = first.max(from) <= last.min(to - 1);
         let out = try_output(&store, &json);
         if !any_in_range {
-            assert!(matches!(out, Err(Error::Spec { .. })), "{ctx}: expected a range error");
+            assert!(
+                matches!(out, Err(Error::Spec { .. })),
+                "{ctx}: expected a range error"
+            );
             continue;
         }
         let out = out.unwrap_or_else(|e| panic!("{ctx}: {e}"));
@@ -359,12 +402,13 @@ fn oracle_on_random_data() {
             panic!("{ctx}")
         };
         assert_eq!(r.total, members.len() as u64, "{ctx}: total");
-        let last_text = |f: &dyn Fn(&Ev) -> &'static str| -> Vec<Option<Result<&'static str, f64>>> {
-            members
-                .iter()
-                .map(|v| v.iter().rev().map(|e| f(e)).find(|x| !x.is_empty()).map(Ok))
-                .collect()
-        };
+        let last_text =
+            |f: &dyn Fn(&Ev) -> &'static str| -> Vec<Option<Result<&'static str, f64>>> {
+                members
+                    .iter()
+                    .map(|v| v.iter().rev().map(|e| f(e)).find(|x| !x.is_empty()).map(Ok))
+                    .collect()
+            };
         let kinds = last_text(&|e| e.kind);
         let scores: Vec<Option<Result<&'static str, f64>>> = members
             .iter()
@@ -377,13 +421,18 @@ fn oracle_on_random_data() {
         };
         assert_eq!(r.breakdown_labels, by_labels, "{ctx}: breakdown labels");
         for (k, (values, is_num)) in [(kinds, false), (scores, true)].into_iter().enumerate() {
-            let (labels, keys) = oracle_cats(&values, limit, bins, if is_num { &edges } else { &[] });
+            let (labels, keys) =
+                oracle_cats(&values, limit, bins, if is_num { &edges } else { &[] });
             let c = &r.properties[k];
             let got: Vec<&str> = c.categories.iter().map(|x| x.label.as_str()).collect();
             if is_num && edges.is_empty() {
                 // bin labels are the engine's; compare their number and the (none) slot
                 assert_eq!(got.len(), labels.len(), "{ctx}: bins");
-                assert_eq!(got.last() == Some(&"(none)"), labels.last().map(String::as_str) == Some("(none)"), "{ctx}");
+                assert_eq!(
+                    got.last() == Some(&"(none)"),
+                    labels.last().map(String::as_str) == Some("(none)"),
+                    "{ctx}"
+                );
             } else {
                 assert_eq!(got, labels, "{ctx}: labels of {}", c.property);
             }
@@ -392,7 +441,11 @@ fn oracle_on_random_data() {
                 assert_eq!(cat.users, users, "{ctx}: {} {}", c.property, cat.label);
                 if breakdown {
                     let by: Vec<u64> = (0..by_labels.len())
-                        .map(|b| (0..keys.len()).filter(|&m| keys[m] == j && by_keys[m] == b).count() as u64)
+                        .map(|b| {
+                            (0..keys.len())
+                                .filter(|&m| keys[m] == j && by_keys[m] == b)
+                                .count() as u64
+                        })
                         .collect();
                     assert_eq!(cat.by, by, "{ctx}: {} {} by", c.property, cat.label);
                 }

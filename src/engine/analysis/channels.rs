@@ -486,11 +486,10 @@ pub fn run(scope: &mut Scoped, spec: &ChannelsSpec) -> Result<ChannelsResult> {
     let ns = ranked.labels.len();
     let mut slots = Counters::new(ns + 1, nd);
     let mut slot_cost = vec![None::<f64>; ns + 1];
-    for k in 0..nk {
-        let s = ranked.slot[k];
+    for (k, (&s, cost)) in ranked.slot.iter().zip(&cost_of).enumerate() {
         if s != usize::MAX {
             slots.add(s, &c, k, nd);
-            if let Some(v) = cost_of[k] {
+            if let Some(v) = cost {
                 *slot_cost[s].get_or_insert(0.0) += v;
             }
         }

@@ -171,9 +171,30 @@ enum Values<'a> {
 /// Names of the usual portrait properties, normalised like purchase names (lowercase, no
 /// `$ _ - .` or space): gender, age, region, device, in that order.
 const PORTRAIT_NAMES: [&str; 24] = [
-    "gender", "sex", "性别", "age", "ageband", "agegroup", "年龄", "年龄段", "region",
-    "province", "city", "country", "地区", "省份", "城市", "国家", "device", "devicemodel",
-    "platform", "os", "设备", "机型", "平台", "系统",
+    "gender",
+    "sex",
+    "性别",
+    "age",
+    "ageband",
+    "agegroup",
+    "年龄",
+    "年龄段",
+    "region",
+    "province",
+    "city",
+    "country",
+    "地区",
+    "省份",
+    "城市",
+    "国家",
+    "device",
+    "devicemodel",
+    "platform",
+    "os",
+    "设备",
+    "机型",
+    "平台",
+    "系统",
 ];
 
 /// The properties among `names` a portrait usually describes (gender, age, region,
@@ -235,6 +256,9 @@ fn column<'a>(scope: &Scoped<'a>, field: &str, p: &PortraitProperty) -> Result<C
     Ok(Column { values })
 }
 
+/// A category before counting: its label and bounds.
+type Bin = (String, Option<f64>, Option<f64>);
+
 /// The categories of one property over the members: a key per member (into the labels)
 /// and the categories (without counts).
 fn categorise(
@@ -243,7 +267,7 @@ fn categorise(
     last: &[usize],
     dict: Option<&crate::engine::store::Dictionary>,
     limit: usize,
-) -> (Vec<usize>, Vec<(String, Option<f64>, Option<f64>)>) {
+) -> (Vec<usize>, Vec<Bin>) {
     match col.values {
         Values::Text(codes, n) => {
             let dict = dict.expect("a text column has a dictionary");
@@ -267,7 +291,7 @@ fn categorise(
                 limit.min(ranked.len())
             };
             let mut slot = vec![usize::MAX; n + 1];
-            let mut cats: Vec<(String, Option<f64>, Option<f64>)> = ranked[..keep]
+            let mut cats: Vec<Bin> = ranked[..keep]
                 .iter()
                 .enumerate()
                 .map(|(s, &c)| {
@@ -430,7 +454,13 @@ pub fn run(scope: &mut Scoped, spec: &PortraitSpec) -> Result<PortraitResult> {
     for &b in &by_keys {
         breakdown_users[b] += 1;
     }
-    let share = |n: u64| if total == 0 { 0.0 } else { n as f64 / total as f64 };
+    let share = |n: u64| {
+        if total == 0 {
+            0.0
+        } else {
+            n as f64 / total as f64
+        }
+    };
     let mut properties = Vec::with_capacity(cols.len());
     for (col, p) in cols.iter().zip(&spec.properties) {
         let last = last_values(scope, &members, col);
