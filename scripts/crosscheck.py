@@ -49,6 +49,12 @@ specs on the same file, and compares every number exactly:
                 first-touch channel, new and paying users, revenue and the payback
                 interval; Loupe's paying rate, ARPU, ARPPU, ARPU per acquired user, ROI and
                 CAC must equal the ratios of those numbers
+  channels      first- and last-touch channels of the whole data (UTC days; SQL of this
+                file, not a reference block): per channel new users, D1 and D7 eligible
+                and retained users, paying users and revenue (in cents); Loupe's rates,
+                paying rate and ARPU must equal the ratios of those numbers (the generated
+                file keeps one channel per user, so both attributions agree there; the
+                engine tests cover changing channels)
   rfm           RFM of `purchase` / `revenue` as of the day after the data (SQL and pandas of
                 this file): per customer R (days), F and M from DuckDB, the quintile
                 scores with split ties from pandas `qcut(rank(method="first"), 5)` over
@@ -825,6 +831,73 @@ def revenue_checks(args, con):
     return out
 
 
+# Channels, written from Loupe's definition (src/engine/analysis/channels.rs): every user
+# is new at their first event (whole data, no range); their channel is the first
+# ({pick} = arg_min) or last (arg_max) non-empty channel of their events; day 0 is the UTC
+# day of the first event; retained on day N when they have an event on day 0 + N, counted
+# only when that day has ended by the last event of the data; paying = a purchase with an
+# amount >= 0; revenue = all their purchase amounts (missing = 0).
+CHANNELS_SQL = """
+WITH born AS (
+    SELECT user_id, min(ts) AS t0, {pick}(channel, ts) FILTER (WHERE channel IS NOT NULL) AS ch
+    FROM events GROUP BY user_id
+), cohort AS (
+    SELECT user_id, CAST(t0 AS DATE) AS d0, coalesce(ch, '(none)') AS ch FROM born
+), flags AS (
+    SELECT c.user_id, c.ch, c.d0,
+           bool_or(CAST(e.ts AS DATE) = c.d0 + 1) AS r1,
+           bool_or(CAST(e.ts AS DATE) = c.d0 + 7) AS r7,
+           bool_or(e.event = 'purchase' AND coalesce(e.revenue, 0) >= 0) AS paying,
+           coalesce(sum(coalesce(e.revenue, 0)) FILTER (WHERE e.event = 'purchase'), 0) AS revenue
+    FROM cohort c JOIN events e USING (user_id) GROUP BY ALL
+), fin AS (SELECT max(ts) AS end_ts FROM events)
+SELECT ch, count(*) AS new,
+       count(*) FILTER (WHERE CAST(d0 + 2 AS TIMESTAMP) <= end_ts) AS d1_eligible,
+       count(*) FILTER (WHERE CAST(d0 + 2 AS TIMESTAMP) <= end_ts AND r1) AS d1_retained,
+       count(*) FILTER (WHERE CAST(d0 + 8 AS TIMESTAMP) <= end_ts) AS d7_eligible,
+       count(*) FILTER (WHERE CAST(d0 + 8 AS TIMESTAMP) <= end_ts AND r7) AS d7_retained,
+       count(*) FILTER (WHERE paying) AS paying,
+       sum(revenue) AS revenue
+FROM flags CROSS JOIN fin GROUP BY ch
+"""
+CHANNELS_CASES = {"channels_first_touch": ("first_touch", "arg_min"),
+                  "channels_last_touch": ("last_touch", "arg_max")}
+
+
+def channels_checks(args, con):
+    """Runs every channels case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    out = []
+    ratio = lambda a, b: None if b == 0 else a / b  # noqa: E731
+    close = lambda a, b: (a is None) == (b is None) and (a is None or abs(a - b) <= 1e-9 * max(1, abs(b)))  # noqa: E731
+    for name, (attribution, pick) in CHANNELS_CASES.items():
+        exp = {(ch,): (new, e1, r1, e7, r7, pay, cents(rev))
+               for ch, new, e1, r1, e7, r7, pay, rev in con.execute(CHANNELS_SQL.format(pick=pick)).fetchall()}
+        spec = {"analysis": "channels", "channel": "channel", "attribution": attribution,
+                "retention_days": [1, 7], "limit": 0, "timezone": "UTC"}
+        res, dt = loupe(args, "run", "--spec", json.dumps(spec), args.csv)
+        act, extra = {}, []
+        for row in res["rows"]:
+            d1, d7 = row["retention"]
+            act[(row["channel"],)] = (row["new_users"], d1["eligible"], d1["users"], d7["eligible"],
+                                      d7["users"], row["paying_users"], cents(row["revenue"]))
+            for what, got, want in (("D1", d1["rate"], ratio(d1["users"], d1["eligible"])),
+                                    ("D7", d7["rate"], ratio(d7["users"], d7["eligible"])),
+                                    ("paying rate", row["paying_rate"], ratio(row["paying_users"], row["new_users"])),
+                                    ("ARPU", row["arpu"], ratio(row["revenue"], row["new_users"]))):
+                if not close(got, want):
+                    extra.append(f"{row['channel']}: loupe {what} {got} is not {want}")
+        if not any(v[4] for v in exp.values()):
+            extra.append("negative control: nobody retained on day 7 in duckdb")
+        if all(v[3] == v[0] for v in exp.values()):
+            extra.append("negative control: every user's day 7 has ended in duckdb")
+        n = sum(v[0] for v in exp.values())
+        d1 = sum(v[2] for v in exp.values()) / max(1, sum(v[1] for v in exp.values()))
+        summary = (f"{name.replace('_', ' ')}: {len(exp)} channels match ({n:,} new users, "
+                   f"D1 {d1:.3f}, {sum(v[5] for v in exp.values()):,} paying)")
+        out.append((name, exp, act, extra, summary, dt))
+    return out
+
+
 # RFM, written from Loupe's definition (src/engine/analysis/rfm.rs): purchases are
 # `purchase` events, a negative revenue is a refund (lowers M, not a purchase), a missing
 # one counts 0; R = days from the last purchase's day ({day}: the local day) to the as-of
@@ -1349,6 +1422,12 @@ def main():
 
     # revenue (weekly with channels, daily from a range start; SQL of this file)
     for name, exp, act, extra, line, dt in revenue_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} rows", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # channels (first and last touch; SQL of this file)
+    for name, exp, act, extra, line, dt in channels_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} rows", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")

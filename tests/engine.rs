@@ -29,12 +29,18 @@
 //!   `oracle_activity` for stickiness and active users; `oracle_ab_test` for the A/B test
 //!   counts (users, conversions, revenue per variant).
 //!
+//! `channels`: hand-worked channel fixtures (first / last touch, retention day edges,
+//! windows not yet ended) and a brute-force oracle on seeded random data; `portrait` the
+//! same for the user portrait (last values, bin edges, cross-tabs).
+//!
 //! Nothing here computes an expected value by calling the function under test.
 
 #[path = "engine/ab_test.rs"]
 mod ab_test;
 #[path = "engine/active_users.rs"]
 mod active_users;
+#[path = "engine/channels.rs"]
+mod channels;
 #[path = "engine/common.rs"]
 mod common;
 #[path = "engine/formats.rs"]
@@ -71,6 +77,8 @@ mod oracle_sessions;
 mod oracle_trends;
 #[path = "engine/paths.rs"]
 mod paths;
+#[path = "engine/portrait.rs"]
+mod portrait;
 #[path = "engine/retention.rs"]
 mod retention;
 #[path = "engine/revenue.rs"]

@@ -155,6 +155,8 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/lifecycle.rs"),
         include_str!("../src/ui/board.rs"),
         include_str!("../src/ui/paths.rs"),
+        include_str!("../src/ui/channels.rs"),
+        include_str!("../src/ui/portrait.rs"),
     ];
     let mut used = 0;
     let check = |key: &str| {
@@ -237,6 +239,8 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/analysis/paths.rs"),
         include_str!("../src/engine/analysis/purchases.rs"),
         include_str!("../src/engine/stats.rs"),
+        include_str!("../src/engine/analysis/channels.rs"),
+        include_str!("../src/engine/analysis/portrait.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

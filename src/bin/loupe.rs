@@ -518,6 +518,14 @@ one after the other (a JSON array or gzip file must be the only file).";
                         "paths",
                         r#"{"analysis":"paths","start_event":"app_open","steps":5}"#,
                     ),
+                    (
+                        "channels",
+                        r#"{"analysis":"channels","activation":["view_item","add_to_cart"]}"#,
+                    ),
+                    (
+                        "portrait",
+                        r#"{"analysis":"portrait","properties":[{"property":"country"},{"property":"platform"},{"property":"revenue"}],"breakdown":{"property":"channel"}}"#,
+                    ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

@@ -67,6 +67,11 @@ pub struct Labels {
     /// Paths words: step, paths, drop-off, path start (the drop-off before an end event),
     /// other.
     pub paths: [String; 5],
+    /// Channel words: rate axis, new users, activation rate, paying rate, ARPU, LTV, the
+    /// name of day-1 retention, and that of day N retention with `{n}` for N.
+    pub channels: [String; 8],
+    /// Portrait words: the y axis title (share of users) and "Share" (hover values).
+    pub portrait: [String; 2],
 }
 
 impl Labels {
@@ -157,6 +162,28 @@ impl Labels {
             ]
             .map(String::from),
             paths: ["Step", "Paths", "drop-off", "path start", "(other)"].map(String::from),
+            channels: [
+                "Rate",
+                "New users",
+                "Activation rate",
+                "Paying rate",
+                "ARPU",
+                "LTV",
+                "D1 retention",
+                "D{n} retention",
+            ]
+            .map(String::from),
+            portrait: ["Share of users", "Share"].map(String::from),
+        }
+    }
+
+    /// The name of day-N retention (`D7 retention`, `7日留存`; day 1 may have its own
+    /// name, `次日留存`).
+    pub fn retention_day(&self, n: u32) -> String {
+        if n == 1 {
+            self.channels[6].clone()
+        } else {
+            self.channels[7].replace("{n}", &n.to_string())
         }
     }
 

@@ -21,7 +21,7 @@ use crate::engine::spec::FilterGroup;
 use yew::prelude::*;
 
 /// An amount with two decimals and thousands separators (`–` for none).
-fn money(v: Option<f64>) -> String {
+pub(crate) fn money(v: Option<f64>) -> String {
     let Some(v) = v else {
         return "–".into();
     };

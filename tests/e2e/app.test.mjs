@@ -1416,3 +1416,102 @@ test('paths of the sample after view_home equal `loupe run`', async () => {
   await page.screenshot({ path: path.join(OUT, 'paths-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
+
+test('channels of the sample (last touch, an activation event, D1 and D7, a cost) equal `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('channels');
+  await page.waitForSelector('[data-testid=channels-table]');
+  // preselected from the sample's names
+  assert.equal(await page.$eval('[data-testid=channel]', (e) => e.value), 'channel');
+  assert.equal(await page.$eval('[data-testid=purchase-event]', (e) => e.value), 'purchase');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.selectOption('[data-testid=attribution]', 'last_touch');
+  await page.click('[data-testid=add-activation]');
+  await page.selectOption('[data-testid=activation-0]', 'view_item');
+  await page.fill('[data-testid=retention-days]', '1, 7');
+  await page.press('[data-testid=retention-days]', 'Enter');
+  await page.fill('[data-testid=costs]', 'channel\tcost\ndouyin\t20,000\n');
+  await runAndWait();
+  const spec = {
+    analysis: 'channels', channel: 'channel', attribution: 'last_touch', activation: ['view_item'],
+    retention_days: [1, 7], timezone: 'UTC', costs: [{ channel: 'douyin', cost: 20000 }],
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=channels-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const all = [...cli.rows, { ...cli.total, channel: 'Total' }];
+  assert.equal(rows.length, all.length);
+  assert.ok(cli.rows.length >= 5 && cli.total.new_users > 0);
+  const pctOf = (v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
+  const money = (v) => (v === null ? '–' : (Math.round(v * 100) / 100).toFixed(2));
+  all.forEach((m, i) => {
+    const r = rows[i];
+    assert.equal(r[0], m.channel);
+    assert.equal(num(r[1]), m.new_users, `${m.channel} new users`);
+    assert.deepEqual([r[2], r[3], r[4]], [pctOf(m.activation.rate), pctOf(m.retention[0].rate), pctOf(m.retention[1].rate)], m.channel);
+    assert.equal(num(r[5]), m.paying_users, `${m.channel} paying`);
+    assert.deepEqual([7, 8, 10].map((k) => r[k].replace(/,/g, '')), [money(m.revenue), money(m.arpu), money(m.cost)], m.channel);
+  });
+  assert.ok(cli.rows.some((r) => r.cost === 20000 && r.roi !== null), 'the costed channel has an ROI');
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'channels.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=channels-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(1, 5), ['新增用户', '激活率', '次日留存', '7日留存']);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'channels-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});
+
+test('a portrait of the sample (new users, binned revenue, cross-tab by platform) equals `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('portrait');
+  // preselected from the sample's names: country, then platform
+  assert.equal(await page.$eval('[data-testid=property-0]', (e) => e.value), 'country');
+  assert.equal(await page.$eval('[data-testid=property-1]', (e) => e.value), 'platform');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.selectOption('[data-testid=portrait-users]', 'new');
+  await page.selectOption('[data-testid=property-1]', 'revenue');
+  await page.fill('[data-testid=edges-1]', '10, 50, 100');
+  await page.press('[data-testid=edges-1]', 'Enter');
+  await page.selectOption('[data-testid=portrait-breakdown]', 'platform');
+  await runAndWait();
+  const spec = {
+    analysis: 'portrait', users: 'new', timezone: 'UTC',
+    properties: [{ property: 'country' }, { property: 'revenue', edges: [10, 50, 100] }],
+    breakdown: { property: 'platform' },
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  assert.ok(cli.total > 0 && cli.breakdown_labels.length >= 2);
+  for (const [i, c] of cli.properties.entries()) {
+    const rows = await page.$$eval(`[data-testid=portrait-table-${i}] tbody tr`, (trs) => trs.map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.equal(rows.length, c.categories.length, c.property);
+    c.categories.forEach((x, k) => {
+      assert.equal(rows[k][0], x.label);
+      assert.equal(num(rows[k][1]), x.users, `${c.property} ${x.label}`);
+      assert.deepEqual(rows[k].slice(3).map(num), x.by, `${c.property} ${x.label} by platform`);
+    });
+  }
+  assert.deepEqual(cli.properties[1].categories.map((x) => x.label).slice(0, 4), ['< 10', '[10, 50)', '[50, 100)', '≥ 100']);
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'portrait.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  assert.match(await page.textContent('[data-testid=portrait-total]'), /统计用户数/);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.click('[data-testid=lang]');
+});

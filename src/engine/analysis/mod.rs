@@ -41,7 +41,9 @@ macro_rules! for_each_analysis {
             Revenue revenue RevenueSpec RevenueResult "Revenue, paying rate, ARPU and ARPPU per interval, and ROI by channel.",
             Rfm rfm RfmSpec RfmResult "Recency, frequency and monetary scores and customer segments.",
             AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance.",
-            Paths paths PathsSpec PathsResult "Top paths after a start event or before an end event, as a Sankey."
+            Paths paths PathsSpec PathsResult "Top paths after a start event or before an end event, as a Sankey.",
+            Channels channels ChannelsSpec ChannelsResult "New users per acquisition channel with their activation, retention, paying rate, ARPU, LTV and ROI.",
+            Portrait portrait PortraitSpec PortraitResult "User portrait: the composition of users by properties, numbers binned, with an optional cross-tab."
         }
     };
 }

@@ -54,7 +54,7 @@
 use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
 use super::table::{opt, Table};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{edit_distance, Breakdown, FilterGroup, Scoped};
+use crate::engine::spec::{edit_distance, Breakdown, BreakdownValues, FilterGroup, Scoped};
 use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -263,68 +263,15 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
         )
         .keyed("channel_needed", &[]));
     }
-    for (k, c) in spec.costs.iter().enumerate() {
-        if !c.cost.is_finite() || c.cost < 0.0 {
-            return Err(Error::spec(
-                format!("costs[{k}].cost"),
-                format!(
-                    "the cost of \"{}\" must be a number of 0 or more, got {}",
-                    c.channel, c.cost
-                ),
-            )
-            .keyed("cost_invalid", &[("name", &c.channel), ("value", &c.cost)]));
-        }
-        if spec.costs[..k].iter().any(|d| d.channel == c.channel) {
-            return Err(Error::spec(
-                format!("costs[{k}].channel"),
-                format!("\"{}\" has a cost already", c.channel),
-            )
-            .keyed("cost_duplicate", &[("name", &c.channel)]));
-        }
-    }
     let channels = match &spec.channel {
         Some(name) => Some(scope.breakdown("channel", &Breakdown::by(name))?),
         None => None,
     };
     // the key of each costed channel, in the order of `costs`
-    let mut cost_keys = Vec::with_capacity(spec.costs.len());
-    if let Some(v) = &channels {
-        let key_of: rustc_hash::FxHashMap<&str, u32> = v
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(k, l)| (l.as_str(), k as u32 + 1))
-            .collect();
-        for (k, c) in spec.costs.iter().enumerate() {
-            let Some(&key) = key_of.get(c.channel.as_str()) else {
-                let near = v
-                    .labels
-                    .iter()
-                    .min_by_key(|l| edit_distance(l, &c.channel))
-                    .filter(|l| edit_distance(l, &c.channel) <= 2.max(c.channel.len() / 3));
-                let name = spec.channel.as_deref().unwrap_or_default();
-                return Err(Error::spec(
-                    format!("costs[{k}].channel"),
-                    match near {
-                        Some(n) => format!(
-                            "no \"{name}\" is \"{}\" in the data; did you mean \"{n}\"?",
-                            c.channel
-                        ),
-                        None => format!("no \"{name}\" is \"{}\" in the data", c.channel),
-                    },
-                )
-                .keyed(
-                    "unknown_channel",
-                    &[
-                        ("name", &c.channel),
-                        ("property", &name),
-                        ("hint", &near.map(String::as_str).unwrap_or("")),
-                    ],
-                ));
-            };
-            cost_keys.push(key);
-        }
-    }
+    let cost_keys = match (&channels, &spec.channel) {
+        (Some(v), Some(name)) => resolve_costs(&spec.costs, name, v)?,
+        _ => Vec::new(),
+    };
 
     let scope = &*scope;
     let store = scope.store;
@@ -602,6 +549,73 @@ pub fn table(r: &RevenueResult) -> Table {
         }
     }
     t
+}
+
+/// Checks `costs` (each a number of 0 or more, each channel once) and finds each one's
+/// channel among the values of the channel property `property`: the breakdown key of
+/// each cost, in the order of `costs`. A channel missing from the data is an
+/// `unknown_channel` error with a "did you mean". Shared by every analysis that takes
+/// costs per channel (revenue, channels).
+pub(crate) fn resolve_costs(
+    costs: &[ChannelCost],
+    property: &str,
+    values: &BreakdownValues,
+) -> Result<Vec<u32>> {
+    for (k, c) in costs.iter().enumerate() {
+        if !c.cost.is_finite() || c.cost < 0.0 {
+            return Err(Error::spec(
+                format!("costs[{k}].cost"),
+                format!(
+                    "the cost of \"{}\" must be a number of 0 or more, got {}",
+                    c.channel, c.cost
+                ),
+            )
+            .keyed("cost_invalid", &[("name", &c.channel), ("value", &c.cost)]));
+        }
+        if costs[..k].iter().any(|d| d.channel == c.channel) {
+            return Err(Error::spec(
+                format!("costs[{k}].channel"),
+                format!("\"{}\" has a cost already", c.channel),
+            )
+            .keyed("cost_duplicate", &[("name", &c.channel)]));
+        }
+    }
+    let key_of: rustc_hash::FxHashMap<&str, u32> = values
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (l.as_str(), k as u32 + 1))
+        .collect();
+    let mut keys = Vec::with_capacity(costs.len());
+    for (k, c) in costs.iter().enumerate() {
+        let Some(&key) = key_of.get(c.channel.as_str()) else {
+            let near = values
+                .labels
+                .iter()
+                .min_by_key(|l| edit_distance(l, &c.channel))
+                .filter(|l| edit_distance(l, &c.channel) <= 2.max(c.channel.len() / 3));
+            return Err(Error::spec(
+                format!("costs[{k}].channel"),
+                match near {
+                    Some(n) => format!(
+                        "no \"{property}\" is \"{}\" in the data; did you mean \"{n}\"?",
+                        c.channel
+                    ),
+                    None => format!("no \"{property}\" is \"{}\" in the data", c.channel),
+                },
+            )
+            .keyed(
+                "unknown_channel",
+                &[
+                    ("name", &c.channel),
+                    ("property", &property),
+                    ("hint", &near.map(String::as_str).unwrap_or("")),
+                ],
+            ));
+        };
+        keys.push(key);
+    }
+    Ok(keys)
 }
 
 /// A line of pasted costs that could not be read: its number (from 1) and why, as a
