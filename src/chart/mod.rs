@@ -64,6 +64,8 @@ pub struct Labels {
     pub rfm_segments: [String; 19],
     /// A/B test words: conversion rate (y axis), conversions, lift, p-value, interval.
     pub ab: [String; 5],
+    /// User stages: new, active, silent, churned, returned (legend entries).
+    pub stages: [String; 5],
 }
 
 impl Labels {
@@ -153,6 +155,7 @@ impl Labels {
                 "interval",
             ]
             .map(String::from),
+            stages: ["New", "Active", "Silent", "Churned", "Returned"].map(String::from),
         }
     }
 

@@ -894,6 +894,34 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "An expected count of the chi-square test is below 5: its p-value is rough",
         "卡方检验有期望频数小于 5，p 值仅供参考",
     ),
+    ("stages", "User stages", "用户阶段"),
+    ("st_new", "New", "新增用户"),
+    ("st_active", "Active", "活跃用户"),
+    ("st_silent", "Silent", "沉默用户"),
+    ("st_churned", "Churned", "流失用户"),
+    ("st_returned", "Returned", "回流用户"),
+    ("st_silent_days", "Silent after (days without activity)", "沉默：连续未活跃天数 ≥"),
+    ("st_churned_days", "Churned after (days without activity)", "流失：连续未活跃天数 ≥"),
+    ("st_evaluated_on", "Evaluated on", "评估日"),
+    ("st_seen", "Users so far", "累计用户"),
+    (
+        "stages_note",
+        "Each interval is evaluated on its last day. New: appeared in the interval (first event in all data, or the created-at value). Returned: active again in the interval after being churned. Otherwise by days since the last activity: active below the silent threshold, silent from it, churned from the churned threshold. The five add up to all users seen so far.",
+        "每个区间按其最后一天评估。新增：在该区间首次出现（全部数据中的首次事件，或创建时间）。回流：流失后在该区间再次活跃。其余按距最后一次活跃的天数：低于沉默阈值为活跃，达到沉默阈值为沉默，达到流失阈值为流失。五类之和等于截至当日出现过的全部用户。",
+    ),
+    ("tr_from", "Compare from (a date, empty: first interval)", "对比起点（日期，留空为第一个区间）"),
+    ("tr_to", "Compare to (a date, empty: last interval)", "对比终点（日期，留空为最后一个区间）"),
+    ("tr_first", "first interval", "第一个区间"),
+    ("tr_last", "last interval", "最后一个区间"),
+    ("tr_title", "Movement between", "用户流转："),
+    (
+        "tr_note",
+        "Rows: the state in the first interval; columns: the state in the second. Click a number to list those users (the CSV download holds them).",
+        "行：第一个区间的状态；列：第二个区间的状态。点击数字可列出这些用户（CSV 下载中也包含）。",
+    ),
+    ("tr_corner", "From \\ to", "起点 \\ 终点"),
+    ("tr_unseen", "Not yet seen", "尚未出现"),
+    ("tr_members", "Users of the chosen cell", "所选单元格的用户"),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -1024,6 +1052,11 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "share_missing",
         "请为每个实验组给出预期比例；“{name}”缺少比例",
     ),
+    ("whole_days_interval", "该分析按整天计算：请选择日、周或月"),
+    ("stage_days", "沉默天数（{silent}）须至少为 1 且小于流失天数（{churned}）"),
+    ("transition_date", "“{date}”不是所示区间内的日期"),
+    ("transition_order", "对比终点（{to}）不能早于起点（{from}）"),
+    ("unknown_state", "未知的单元格 {from} → {to}"),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters
@@ -1141,5 +1174,9 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
             "ab_interval",
         ]
         .map(|k| t(lang, k).to_string()),
+        stages: STAGE_KEYS.map(|k| t(lang, k).to_string()),
     }
 }
+
+/// The translation keys of the user stages, in `stages::STAGES` order.
+pub const STAGE_KEYS: [&str; 5] = ["st_new", "st_active", "st_silent", "st_churned", "st_returned"];

@@ -7,6 +7,7 @@
 
 pub mod purchases;
 pub mod table;
+pub mod transitions;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{Scope, Scoped, Warning, SCOPE_KEYS};
@@ -40,7 +41,8 @@ macro_rules! for_each_analysis {
             Customers customers CustomersSpec CustomersResult "Per-customer purchase summary for lifetime-value models: frequency, recency, age and mean repeat value.",
             Revenue revenue RevenueSpec RevenueResult "Revenue, paying rate, ARPU and ARPPU per interval, and ROI by channel.",
             Rfm rfm RfmSpec RfmResult "Recency, frequency and monetary scores and customer segments.",
-            AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance."
+            AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance.",
+            Stages stages StagesSpec StagesResult "User stages new / active / silent / churned / returned per interval, and the movement between two intervals."
         }
     };
 }
