@@ -28,6 +28,9 @@
 //!   `oracle_activity` for stickiness and active users; `oracle_ab_test` for the A/B test
 //!   counts (users, conversions, revenue per variant).
 //!
+//! `stages` (fixtures) and `oracle_stages` (brute force) check the user stages and their
+//! transition table.
+//!
 //! Nothing here computes an expected value by calling the function under test.
 
 #[path = "engine/ab_test.rs"]
@@ -74,6 +77,10 @@ mod revenue;
 mod rfm;
 #[path = "engine/sessions.rs"]
 mod sessions;
+#[path = "engine/stages.rs"]
+mod stages;
+#[path = "engine/oracle_stages.rs"]
+mod oracle_stages;
 #[path = "engine/stickiness.rs"]
 mod stickiness;
 #[path = "engine/trends.rs"]
