@@ -513,6 +513,7 @@ one after the other (a JSON array or gzip file must be the only file).";
                         r#"{"analysis":"revenue","interval":"week","channel":"channel"}"#,
                     ),
                     ("rfm", r#"{"analysis":"rfm"}"#),
+                    ("stages", r#"{"analysis":"stages"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {
