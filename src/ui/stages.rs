@@ -5,6 +5,7 @@
 //! users.
 
 use super::count;
+use super::retention::heat;
 use super::i18n::{t, Lang, STAGE_KEYS};
 use super::shell::{use_spec, PanelProps, Shell, SpecState};
 use super::widgets::{
@@ -131,8 +132,7 @@ pub fn transition_table<T: Clone + PartialEq + AnalysisSpec + 'static>(
     };
     let rows = tr.counts.iter().enumerate().map(|(r, row)| {
         let cells = row.iter().enumerate().map(|(c, &v)| {
-            let alpha = 0.06 + 0.4 * v as f64 / max;
-            let style = format!("background: rgba(78, 121, 167, {alpha:.3})");
+            let style = heat(v as f64 / max);
             let cell = Cell {
                 from: if r == 0 { UNSEEN_NAME.to_string() } else { tr.states[r - 1].clone() },
                 to: tr.states[c].clone(),
@@ -146,9 +146,10 @@ pub fn transition_table<T: Clone + PartialEq + AnalysisSpec + 'static>(
                 })
             };
             let title = format!("{} → {}: {}", name(r), t(lang, keys[c]), count(v));
+            let testid = format!("{id}-cell-{r}-{c}");
             html! {
-                <td class="num" {style}>
-                    <button class="link" title={title.clone()} aria-label={title} {onclick}>{ count(v) }</button>
+                <td class="num cell" {style}>
+                    <button class="link" data-testid={testid} title={title.clone()} aria-label={title} {onclick}>{ count(v) }</button>
                 </td>
             }
         });
@@ -168,7 +169,7 @@ pub fn transition_table<T: Clone + PartialEq + AnalysisSpec + 'static>(
             <h3>{ format!("{} {} → {}", t(lang, "tr_title"), tr.from, tr.to) }</h3>
             <p class="muted small">{ t(lang, "tr_note") }</p>
             <div class="scroll" tabindex="0">
-                <table class="grid" data-testid={format!("{id}-transitions")}>
+                <table class="grid heat" data-testid={format!("{id}-transitions")}>
                     <thead><tr>
                         <th>{ t(lang, "tr_corner") }</th>
                         { for keys.iter().map(|k| html! { <th class="num">{ t(lang, k) }</th> }) }

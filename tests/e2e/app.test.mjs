@@ -1217,3 +1217,54 @@ test('an A/B test of the sample equals `loupe run`', async () => {
   await page.screenshot({ path: path.join(OUT, 'ab-test-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
+
+test('weekly user stages of the sample equal `loupe run`, and a transition cell lists its users', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('stages');
+  await page.waitForSelector('[data-testid=stages-table]');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.fill('[data-testid=silent-days]', '5');
+  await page.press('[data-testid=silent-days]', 'Tab');
+  await runAndWait();
+  const spec = { analysis: 'stages', interval: 'week', silent_days: 5, timezone: 'UTC' };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=stages-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.buckets.length);
+  const stages = ['new', 'active', 'silent', 'churned', 'returned'];
+  assert.ok(stages.every((s) => cli[s].some((v) => v > 0)), 'every stage occurs');
+  cli.buckets.forEach((b, i) => {
+    assert.equal(rows[i][0], b);
+    assert.equal(rows[i][1], cli.evaluated_on[i]);
+    assert.deepEqual(rows[i].slice(2, 8).map(num), [...stages.map((s) => cli[s][i]), cli.seen[i]], b);
+  });
+  // the transition table (first week → last week): row 0 is "not yet seen"
+  const cells = await page.$$eval('[data-testid=stages-transitions] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(cells.map((r) => r.map(num)), cli.transitions.counts);
+  // unseen → churned: its users are listed and downloaded
+  await page.click('[data-testid=stages-cell-0-3]');
+  await runAndWait();
+  const withCell = { ...spec, members: { from: 'unseen', to: 'churned' } };
+  const listed = await page.$$eval('[data-testid=stages-members] li', (li) => li.map((x) => x.textContent));
+  assert.equal(listed.length, Math.min(200, cli.transitions.counts[0][3]));
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(withCell), '@sample'));
+  assert.equal(downloaded.split('\n').filter((l) => l.startsWith('member,')).length, cli.transitions.counts[0][3]);
+  await page.screenshot({ path: path.join(OUT, 'stages.png'), fullPage: true });
+  // in Chinese: the seeds' terms
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=stages-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(2, 7), ['新增用户', '活跃用户', '沉默用户', '流失用户', '回流用户']);
+  assert.equal(await page.textContent('[data-tab=stages]'), '用户阶段');
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'stages-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});
