@@ -66,6 +66,10 @@ pub struct Labels {
     pub ab: [String; 5],
     /// User stages: new, active, silent, churned, returned (legend entries).
     pub stages: [String; 5],
+    /// User health tiers: core, active, casual, at risk, dormant (legend entries).
+    pub tiers: [String; 5],
+    /// "User pyramid" (the pyramid's caption).
+    pub pyramid: String,
 }
 
 impl Labels {
@@ -156,6 +160,8 @@ impl Labels {
             ]
             .map(String::from),
             stages: ["New", "Active", "Silent", "Churned", "Returned"].map(String::from),
+            tiers: ["Core", "Active", "Casual", "At risk", "Dormant"].map(String::from),
+            pyramid: "User pyramid".into(),
         }
     }
 

@@ -922,6 +922,29 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("tr_corner", "From \\ to", "起点 \\ 终点"),
     ("tr_unseen", "Not yet seen", "尚未出现"),
     ("tr_members", "Users of the chosen cell", "所选单元格的用户"),
+    ("health", "User health", "用户健康度"),
+    ("hl_core", "Core", "核心用户"),
+    ("hl_active", "Active", "活跃用户"),
+    ("hl_casual", "Casual", "一般用户"),
+    ("hl_at_risk", "At risk", "流失风险用户"),
+    ("hl_dormant", "Dormant", "沉睡用户"),
+    ("hl_pyramid", "User pyramid", "用户金字塔"),
+    ("hl_window_days", "Look-back window (days)", "回看窗口（天）"),
+    ("hl_frequency", "Frequency counts", "频次口径"),
+    ("hl_active_days", "Active days", "活跃天数"),
+    ("hl_events", "Events", "事件次数"),
+    ("hl_value", "Value from purchases", "价值（来自购买）"),
+    ("hl_no_value", "No value", "不计价值"),
+    ("hl_amount", "Amount property", "金额属性"),
+    ("hl_tier", "Tier", "层级"),
+    ("hl_max_recency", "Last active at most (days ago)", "最近活跃不超过（天前）"),
+    ("hl_min_frequency", "Frequency at least", "频次至少"),
+    ("hl_min_value", "Value at least", "价值至少"),
+    (
+        "health_note",
+        "Each interval is evaluated on its last day. A user is in the first tier whose three conditions hold (days since the last activity, frequency and value in the look-back window); everyone else is dormant. The tiers add up to all users seen so far.",
+        "每个区间按其最后一天评估。用户属于三项条件（距最后一次活跃的天数、回看窗口内的频次与价值）全部满足的第一个层级；其余为沉睡用户。各层级之和等于截至当日出现过的全部用户。",
+    ),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -1057,6 +1080,7 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ("transition_date", "“{date}”不是所示区间内的日期"),
     ("transition_order", "对比终点（{to}）不能早于起点（{from}）"),
     ("unknown_state", "未知的单元格 {from} → {to}"),
+    ("health_rule", "{field}：须为不小于 0 的数；大于 0 时需要设置价值（购买事件和金额）"),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters
@@ -1175,8 +1199,13 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         ]
         .map(|k| t(lang, k).to_string()),
         stages: STAGE_KEYS.map(|k| t(lang, k).to_string()),
+        tiers: TIER_KEYS.map(|k| t(lang, k).to_string()),
+        pyramid: t(lang, "hl_pyramid").into(),
     }
 }
 
 /// The translation keys of the user stages, in `stages::STAGES` order.
 pub const STAGE_KEYS: [&str; 5] = ["st_new", "st_active", "st_silent", "st_churned", "st_returned"];
+
+/// The translation keys of the health tiers, in `health::TIERS` order.
+pub const TIER_KEYS: [&str; 5] = ["hl_core", "hl_active", "hl_casual", "hl_at_risk", "hl_dormant"];

@@ -42,7 +42,8 @@ macro_rules! for_each_analysis {
             Revenue revenue RevenueSpec RevenueResult "Revenue, paying rate, ARPU and ARPPU per interval, and ROI by channel.",
             Rfm rfm RfmSpec RfmResult "Recency, frequency and monetary scores and customer segments.",
             AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance.",
-            Stages stages StagesSpec StagesResult "User stages new / active / silent / churned / returned per interval, and the movement between two intervals."
+            Stages stages StagesSpec StagesResult "User stages new / active / silent / churned / returned per interval, and the movement between two intervals.",
+            Health health HealthSpec HealthResult "User health tiers (the user pyramid) by recency, frequency and value per interval, and the movement between tiers."
         }
     };
 }
