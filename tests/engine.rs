@@ -28,8 +28,8 @@
 //!   `oracle_activity` for stickiness and active users; `oracle_ab_test` for the A/B test
 //!   counts (users, conversions, revenue per variant).
 //!
-//! `stages` (fixtures) and `oracle_stages` (brute force) check the user stages and their
-//! transition table.
+//! `stages` and `health` (fixtures) and `oracle_stages` (brute force, both analyses) check
+//! the user stages, the health tiers and their transition tables.
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -77,6 +77,8 @@ mod revenue;
 mod rfm;
 #[path = "engine/sessions.rs"]
 mod sessions;
+#[path = "engine/health.rs"]
+mod health;
 #[path = "engine/stages.rs"]
 mod stages;
 #[path = "engine/oracle_stages.rs"]

@@ -1,5 +1,6 @@
-//! Brute-force oracle of the user stages (`src/engine/analysis/stages.rs`), written
-//! literally from the definition and compared number by number with the engine.
+//! Brute-force oracles of the user stages (`src/engine/analysis/stages.rs`) and the user
+//! health tiers (`src/engine/analysis/health.rs`), written literally from the definitions
+//! and compared number by number with the engine.
 //!
 //! For every interval the oracle lists the local days of its period one by one (the days
 //! of the shown span whose start falls in the interval), and for every user and every
@@ -23,6 +24,8 @@ struct Ev {
     event: &'static str,
     time: i64,
     p: &'static str,
+    /// The amount column (empty: none).
+    amount: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -242,16 +245,22 @@ fn random_data(seed: u64) -> (Vec<Ev>, BTreeMap<String, i64>, String) {
                 + rng.below((days * 24) as u64) as i64 * HOUR
                 + rng.below(60) as i64 * 60 * SECOND,
             p: rng.pick(&["x", "y", "x", ""]),
+            amount: match rng.below(4) {
+                0 => None,
+                1 => Some(-(rng.below(50) as i64)),
+                _ => Some(rng.below(200) as i64),
+            },
         });
     }
-    let mut text = String::from("user_id,event,timestamp,p,signed_up\n");
+    let mut text = String::from("user_id,event,timestamp,p,signed_up,amount\n");
     for e in &events {
         let c = created
             .get(&e.user)
             .map(|&t| rfc3339(t))
             .unwrap_or_default();
+        let a = e.amount.map(|a| a.to_string()).unwrap_or_default();
         text.push_str(&format!(
-            "{},{},{},{},{}\n",
+            "{},{},{},{},{},{a}\n",
             e.user,
             e.event,
             rfc3339(e.time),
@@ -341,6 +350,225 @@ fn stages_match_the_definition_on_random_data() {
         }
         assert_eq!(r.seen, want.seen, "{ctx}: seen");
         assert_eq!(r.transitions.counts, want.transitions, "{ctx}: transitions");
+        checked += 1;
+    }
+    assert!(checked > 300, "{checked} datasets checked");
+}
+
+// ---------------------------------------------------------------------------------------
+// Health
+
+#[derive(Clone, Debug)]
+struct HealthParams {
+    cal: Cal,
+    window: i64,
+    events_frequency: bool,
+    value: bool,
+    /// (max recency, min frequency, min value) of core, active, casual, at risk.
+    rules: [(i64, u64, i64); 4],
+    event: Option<&'static str>,
+    shared_filter: bool,
+    range: Option<(i64, i64)>,
+}
+
+impl HealthParams {
+    fn json(&self) -> String {
+        let date = |d: i64| rfc3339(d * DAY)[..10].to_string();
+        let rule = |r: (i64, u64, i64)| {
+            format!(
+                r#"{{"max_recency_days":{},"min_frequency":{},"min_value":{}}}"#,
+                r.0, r.1, r.2
+            )
+        };
+        let mut j = format!(
+            r#"{{"analysis":"health","interval":"{}","timezone":"{}","week_start":"{}","window_days":{},"frequency":"{}","tiers":{{"core":{},"active":{},"casual":{},"at_risk":{}}}"#,
+            self.cal.gran.json(),
+            self.cal.tz_json(),
+            if self.cal.sunday { "sunday" } else { "monday" },
+            self.window,
+            if self.events_frequency {
+                "events"
+            } else {
+                "active_days"
+            },
+            rule(self.rules[0]),
+            rule(self.rules[1]),
+            rule(self.rules[2]),
+            rule(self.rules[3]),
+        );
+        if self.value {
+            j.push_str(r#","value":{"purchase_event":"b","amount":"amount"}"#);
+        }
+        if let Some(e) = self.event {
+            j.push_str(&format!(r#","event":"{e}""#));
+        }
+        if self.shared_filter {
+            j.push_str(r#","filters":[{"property":"p","op":"neq","value":"y"}]"#);
+        }
+        if let Some((a, b)) = self.range {
+            j.push_str(&format!(
+                r#","date_range":{{"from":"{}","to":"{}"}}"#,
+                date(a),
+                date(b)
+            ));
+        }
+        j.push('}');
+        j
+    }
+}
+
+/// Tier sizes `[tier][interval]` the definition gives; `None` when the range is empty.
+fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<Vec<Vec<u64>>> {
+    let c = p.cal;
+    let day_cal = Cal {
+        gran: Gran::Day,
+        ..c
+    };
+    let off = c.offset * SECOND;
+    let (from, to) = match p.range {
+        Some((a, b)) => (a * DAY - off, (b + 1) * DAY - off),
+        None => (i64::MIN, i64::MAX),
+    };
+    let data_start = events.iter().map(|e| e.time).min().unwrap();
+    let data_end = events.iter().map(|e| e.time).max().unwrap();
+    let lo = data_start.max(from);
+    let hi = data_end.min(to.saturating_sub(1));
+    if lo > hi {
+        return None;
+    }
+    let (first, last) = (c.key(lo), c.key(hi));
+    let mut keys = vec![first];
+    while *keys.last().unwrap() != last {
+        keys.push(c.add(*keys.last().unwrap(), 1));
+    }
+    let d_hi = day_cal.key(hi);
+    // evaluation day: the last day of the interval that is not after the span's last day
+    let evals: Vec<i64> = keys
+        .iter()
+        .map(|&k| {
+            (day_cal.key(c.start(k))..=d_hi)
+                .take_while(|&d| c.key(d * DAY - off) == k)
+                .last()
+                .unwrap()
+        })
+        .collect();
+    let mut users: BTreeMap<&str, Vec<&Ev>> = BTreeMap::new();
+    for e in events {
+        users.entry(&e.user).or_default().push(e);
+    }
+    let mut sizes = vec![vec![0u64; keys.len()]; 5];
+    for v in users.values() {
+        let kept = |e: &&&Ev| !p.shared_filter || e.p != "y";
+        if !v.iter().any(|e| kept(&e)) {
+            continue;
+        }
+        let born = day_cal.key(v.iter().map(|e| e.time).min().unwrap());
+        let active: Vec<&&Ev> = v
+            .iter()
+            .filter(|e| e.time < to && kept(e) && p.event.is_none_or(|n| e.event == n))
+            .collect();
+        for (k, &e) in evals.iter().enumerate() {
+            if born > e {
+                continue;
+            }
+            let in_window = |t: i64| {
+                let d = day_cal.key(t);
+                e - p.window < d && d <= e
+            };
+            let last = active
+                .iter()
+                .map(|x| day_cal.key(x.time))
+                .filter(|&d| d <= e)
+                .max();
+            let freq = if p.events_frequency {
+                active.iter().filter(|x| in_window(x.time)).count() as u64
+            } else {
+                active
+                    .iter()
+                    .filter(|x| in_window(x.time))
+                    .map(|x| day_cal.key(x.time))
+                    .collect::<BTreeSet<_>>()
+                    .len() as u64
+            };
+            let value: i64 = if p.value {
+                v.iter()
+                    .filter(|x| x.event == "b" && x.time < to && kept(x) && in_window(x.time))
+                    .map(|x| x.amount.unwrap_or(0))
+                    .sum()
+            } else {
+                0
+            };
+            let tier = p
+                .rules
+                .iter()
+                .position(|&(r, f, m)| {
+                    last.is_some_and(|l| e - l <= r) && freq >= f && (m == 0 || value >= m)
+                })
+                .unwrap_or(4);
+            sizes[tier][k] += 1;
+        }
+    }
+    Some(sizes)
+}
+
+#[test]
+fn health_matches_the_definition_on_random_data() {
+    let mut checked = 0;
+    for seed in 0..400u64 {
+        let (events, _, text) = random_data(seed);
+        let store = load(&text).store;
+        let mut rng = Rng(seed ^ 0x4EA1);
+        let gran = rng.pick(&[Gran::Day, Gran::Day, Gran::Week, Gran::Month]);
+        let c = Cal {
+            sunday: rng.below(2) == 0,
+            ..cal(gran, rng.pick(&[UTC, CN, NY, IN]))
+        };
+        // value only when the data has a purchase event "b"
+        let value = rng.below(2) == 0 && events.iter().any(|e| e.event == "b");
+        let rule = |rng: &mut Rng| {
+            (
+                rng.below(20) as i64,
+                rng.below(6),
+                if value { rng.below(150) as i64 - 30 } else { 0 }.max(0),
+            )
+        };
+        let rules = [
+            rule(&mut rng),
+            rule(&mut rng),
+            rule(&mut rng),
+            rule(&mut rng),
+        ];
+        let first_day = (BASE + c.offset * SECOND).div_euclid(DAY) - 2;
+        let p = HealthParams {
+            cal: c,
+            window: 1 + rng.below(20) as i64,
+            events_frequency: rng.below(2) == 0,
+            value,
+            rules,
+            event: rng
+                .pick(&[None, None, Some("a")])
+                .filter(|&n| events.iter().any(|e| e.event == n)),
+            shared_filter: rng.below(3) == 0,
+            range: (rng.below(3) == 0).then(|| {
+                let a = first_day + rng.below(30) as i64;
+                (a, a + rng.below(40) as i64)
+            }),
+        };
+        let json = p.json();
+        let ctx = format!("seed {seed} {json}");
+        let got = try_output(&store, &json);
+        let Some(want) = health_oracle(&events, &p) else {
+            match got {
+                Err(Error::Spec { field, .. }) => assert_eq!(field, "date_range", "{ctx}"),
+                other => panic!("{ctx}: expected a range error, got {other:?}"),
+            }
+            continue;
+        };
+        let out = got.unwrap_or_else(|e| panic!("{ctx}: {e}"));
+        let AnalysisResult::Health(r) = out.result else {
+            panic!("{ctx}: not health")
+        };
+        assert_eq!(r.sizes, want, "{ctx}");
         checked += 1;
     }
     assert!(checked > 300, "{checked} datasets checked");

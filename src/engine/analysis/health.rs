@@ -23,7 +23,9 @@
 //!   window; 0 without `value`.
 //! - **Tiers**: the first of core, active, casual, at risk whose rule holds — recency ≤
 //!   `max_recency_days`, frequency ≥ `min_frequency` and value ≥ `min_value` — else
-//!   **dormant**. A user with no activity yet is dormant. Defaults (30-day window, active
+//!   **dormant**. A `min_value` of 0 is no condition (a window whose refunds exceed its
+//!   purchases has a negative value and still meets it). A user with no activity yet is
+//!   dormant. Defaults (30-day window, active
 //!   days): core ≤ 3 days and ≥ 8 active days; active ≤ 7 days and ≥ 3; casual ≤ 14 days
 //!   and ≥ 1; at risk ≤ 29 days and ≥ 1 (seen in the window but not in the last two
 //!   weeks); dormant: no activity for 30 days or more. `min_value` defaults to 0.
@@ -81,7 +83,7 @@ pub struct Rule {
     pub max_recency_days: u32,
     /// Least frequency in the window.
     pub min_frequency: u32,
-    /// Least value in the window (default 0; needs `value` when above 0).
+    /// Least value in the window (default 0: no condition; needs `value` when above 0).
     #[serde(default)]
     pub min_value: f64,
 }
@@ -374,7 +376,7 @@ pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
                 .position(|(_, rule)| {
                     recency.is_some_and(|g| g <= rule.max_recency_days as i64)
                         && freq >= rule.min_frequency as u64
-                        && value >= rule.min_value
+                        && (rule.min_value <= 0.0 || value >= rule.min_value)
                 })
                 .unwrap_or(TIERS.len() - 1) as u8;
             sizes[tier as usize * nb + k] += 1;
