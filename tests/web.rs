@@ -154,6 +154,7 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/stickiness.rs"),
         include_str!("../src/ui/lifecycle.rs"),
         include_str!("../src/ui/stages.rs"),
+        include_str!("../src/ui/health.rs"),
         include_str!("../src/ui/board.rs"),
     ];
     let mut used = 0;
@@ -236,6 +237,7 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/analysis/lifecycle.rs"),
         include_str!("../src/engine/analysis/purchases.rs"),
         include_str!("../src/engine/analysis/stages.rs"),
+        include_str!("../src/engine/analysis/health.rs"),
         include_str!("../src/engine/analysis/transitions.rs"),
         include_str!("../src/engine/stats.rs"),
     ];

@@ -514,6 +514,7 @@ one after the other (a JSON array or gzip file must be the only file).";
                     ),
                     ("rfm", r#"{"analysis":"rfm"}"#),
                     ("stages", r#"{"analysis":"stages"}"#),
+                    ("health", r#"{"analysis":"health"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {
