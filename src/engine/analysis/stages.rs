@@ -334,7 +334,6 @@ pub fn run(scope: &mut Scoped, spec: &StagesSpec) -> Result<StagesResult> {
     let mut tally = Tally::new(STAGES.len(), cell);
     let mut days: Vec<i64> = Vec::new();
     let mut returns: Vec<i64> = Vec::new();
-    let mut cursor = dcal.cursor();
     for (u, r) in scope.users() {
         if scope.has_filters() && !r.clone().any(|i| scope.keep(i)) {
             continue;
@@ -349,19 +348,29 @@ pub fn run(scope: &mut Scoped, spec: &StagesSpec) -> Result<StagesResult> {
         }
         days.clear();
         returns.clear();
-        for i in r {
-            if t[i] >= range_end {
+        // the rest of a day already active changes nothing: its events are skipped
+        let mut skip_until = i64::MIN;
+        let mut i = r.start;
+        while i < r.end {
+            let ti = t[i];
+            if ti >= range_end {
                 break;
             }
-            if !(scope.keep(i)
-                && scope.matches(&matcher, i, u)
-                && own.as_ref().is_none_or(|f| scope.test(f, i, u)))
+            if ti < skip_until {
+                i += t[i..r.end].partition_point(|&x| x < skip_until);
+                continue;
+            }
+            i += 1;
+            if !(scope.keep(i - 1)
+                && scope.matches(&matcher, i - 1, u)
+                && own.as_ref().is_none_or(|f| scope.test(f, i - 1, u)))
             {
                 continue;
             }
-            let d = cursor.key(t[i]);
-            // before the appearance, or a day already seen (also where a zone's clock
-            // turns back across midnight)
+            let (d, until) = dcal.bucket_until(ti);
+            skip_until = until;
+            // before the appearance, or a day already seen (where a zone's clock turns
+            // back across midnight)
             if d < b || days.last().is_some_and(|&l| d <= l) {
                 continue;
             }
