@@ -13,7 +13,7 @@ use super::widgets::{
     select, text_input, with_name, FilterEditor,
 };
 use crate::engine::analysis::health::{Frequency, HealthResult, HealthSpec, Rule, Tiers, Value};
-use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
+use crate::engine::analysis::purchases::{suggest_amount, DEFAULT_AMOUNT};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::FilterGroup;
 use yew::prelude::*;
@@ -64,7 +64,7 @@ pub fn panel(p: &PanelProps) -> Html {
                     .as_ref()
                     .map(|x| x.amount.clone())
                     .or_else(|| suggested_amount.clone())
-                    .unwrap_or_else(|| crate::engine::analysis::purchases::DEFAULT_AMOUNT.into()),
+                    .unwrap_or_else(|| DEFAULT_AMOUNT.into()),
             });
             spec.set(s);
         })
@@ -74,10 +74,6 @@ pub fn panel(p: &PanelProps) -> Html {
             x.amount = v;
         }
     });
-    let suggested_event = {
-        let events: Vec<&str> = names.iter().map(String::as_str).collect();
-        suggest_purchase_event(&events).unwrap_or("").to_string()
-    };
     let rules = (0..4).map(|k| {
         let r = *rule_mut(&mut spec.tiers.clone(), k);
         let name = t(lang, TIER_KEYS[k]);
@@ -108,10 +104,10 @@ pub fn panel(p: &PanelProps) -> Html {
             <label for="value-event">{ t(lang, "hl_value") }</label>
             { select("value-event", value_events, spec.value.as_ref().map_or("", |v| v.purchase_event.as_str()), on_value_event) }
             if spec.value.is_some() {
-                <label for="value-amount">{ t(lang, "hl_amount") }</label>
-                { select("value-amount", amounts, spec.value.as_ref().map_or("", |v| v.amount.as_str()), on_amount) }
-            } else if !suggested_event.is_empty() {
-                <p class="muted small">{ format!("{} {suggested_event}", t(lang, "hl_value")) }</p>
+                <>
+                    <label for="value-amount">{ t(lang, "hl_amount") }</label>
+                    { select("value-amount", amounts, spec.value.as_ref().map_or("", |v| v.amount.as_str()), on_amount) }
+                </>
             }
             <div class="scroll" tabindex="0">
                 <table class="grid" data-testid="health-rules">
