@@ -97,14 +97,14 @@ fn pyramid<DB: DrawingBackend>(
         )
         .build_cartesian_2d(-1.0f64..1.0, 0f64..n as f64)
         .map_err(err)?;
-    for s in 0..n {
-        let v = r.sizes[s][last];
+    for (s, (sizes, color)) in r.sizes.iter().zip(COLORS).enumerate() {
+        let v = sizes[last];
         let half = 0.05 + 0.95 * v as f64 / max;
         let y = (n - 1 - s) as f64; // core on top
         chart
             .draw_series([Rectangle::new(
                 [(-half, y + 0.08), (half, y + 0.92)],
-                COLORS[s].filled(),
+                color.filled(),
             )])
             .map_err(err)?;
         chart
