@@ -160,7 +160,7 @@ pub fn transition_table<T: Clone + PartialEq + AnalysisSpec + 'static>(
         html! {
             <>
                 <h3>{ t(lang, "tr_members") }{ format!(" ({})", count(tr.members.len() as u64)) }</h3>
-                <div class="scroll" tabindex="0"><ul data-testid={format!("{id}-members")}>{ for list }</ul></div>
+                <div class="scroll tall" tabindex="0"><ul data-testid={format!("{id}-members")}>{ for list }</ul></div>
             </>
         }
     });
