@@ -72,6 +72,9 @@ specs on the same file, and compares every number exactly:
                 chi-square test of independence (scipy.stats.chi2_contingency), the SRM
                 check (scipy.stats.chisquare) and Welch's t-test of revenue per user
                 (scipy.stats.ttest_ind_from_stats) to a relative 1e-9
+  stages        user stages per UTC day over the whole data (any event, S = 7, C = 30;
+                purchases, S = 3, C = 14; SQL of this file with an ASOF join): new,
+                active, silent, churned and returned users of every day
 
   paths         paths of the generated file (SQL of this file: LAG for the gaps, a running
                 SUM for session numbers, LAG again to drop repeated events, ROW_NUMBER for
@@ -1212,6 +1215,87 @@ def ab_checks(args, con):
     return out
 
 
+# User stages, written from Loupe's definition (src/engine/analysis/stages.rs) for UTC days
+# over the whole data: born = the user's first day with any event; the active days
+# ({active}) with the previous one (or the born day) by LAG; every (user, day) from the born
+# day to the data's last day, joined ASOF to the user's last active day on or before it.
+# new = born that day; returned = active that day after >= {churned} inactive days;
+# otherwise by the days since the last active day (or the born day): < {silent} active,
+# < {churned} silent, else churned.
+STAGES_SQL = """
+WITH born AS (
+    SELECT user_id, min(CAST(ts AS DATE)) AS born FROM events GROUP BY user_id
+), act AS (
+    SELECT DISTINCT user_id, CAST(ts AS DATE) AS d FROM events WHERE {active}
+), walk AS (
+    SELECT a.user_id, a.d, coalesce(lag(a.d) OVER (PARTITION BY a.user_id ORDER BY a.d), b.born) AS prev
+    FROM act a JOIN born b USING (user_id)
+), days AS (
+    SELECT CAST(r.range AS DATE) AS day
+    FROM range(TIMESTAMP '{first}', TIMESTAMP '{last}' + INTERVAL 1 DAY, INTERVAL 1 DAY) r
+), grid AS (
+    SELECT b.user_id, b.born, days.day FROM born b JOIN days ON b.born <= days.day
+), staged AS (
+    SELECT g.day,
+           CASE WHEN g.born = g.day THEN 'new'
+                WHEN w.d = g.day AND date_diff('day', w.prev, w.d) - 1 >= {churned} THEN 'returned'
+                WHEN date_diff('day', coalesce(w.d, g.born), g.day) < {silent} THEN 'active'
+                WHEN date_diff('day', coalesce(w.d, g.born), g.day) < {churned} THEN 'silent'
+                ELSE 'churned' END AS stage
+    FROM grid g ASOF LEFT JOIN walk w ON w.user_id = g.user_id AND w.d <= g.day
+)
+SELECT day, stage, count(*) FROM staged GROUP BY ALL
+"""
+STAGE_NAMES = ("new", "active", "silent", "churned", "returned")
+STAGES_CASES = {
+    # name: (loupe spec, active condition)
+    "stages_day": ({"analysis": "stages", "interval": "day", "timezone": "UTC"}, "TRUE"),
+    "stages_purchase": ({"analysis": "stages", "interval": "day", "timezone": "UTC", "event": "purchase",
+                         "silent_days": 3, "churned_days": 14}, "event = 'purchase'"),
+}
+
+
+def sql_stages(con, active, silent, churned):
+    """{(day, stage): users} for every day of the data and every stage, from DuckDB."""
+    lo, hi = con.execute("SELECT min(CAST(ts AS DATE)), max(CAST(ts AS DATE)) FROM events").fetchone()
+    out, day = {}, lo
+    while day <= hi:
+        for st in STAGE_NAMES:
+            out[(day.isoformat(), st)] = 0
+        day += datetime.timedelta(days=1)
+    rows = con.execute(STAGES_SQL.format(active=active, silent=silent, churned=churned,
+                                         first=lo.isoformat(), last=hi.isoformat())).fetchall()
+    for d, st, n in rows:
+        out[(d.isoformat(), st)] = int(n)
+    return out
+
+
+def stages_checks(args, con):
+    """Runs every stages case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    out = []
+    for name, (spec, active) in STAGES_CASES.items():
+        silent, churned = spec.get("silent_days", 7), spec.get("churned_days", 30)
+        exp = sql_stages(con, active, silent, churned)
+        res, dt = loupe(args, "run", "--spec", json.dumps(spec), args.csv)
+        act, extra = {}, []
+        for k, b in enumerate(res["buckets"]):
+            for st in STAGE_NAMES:
+                act[(b, st)] = res[st][k]
+            if sum(res[st][k] for st in STAGE_NAMES) != res["seen"][k]:
+                extra.append(f"{b}: the stages do not add up to seen in loupe")
+        for st in STAGE_NAMES:
+            if not any(v > 0 for (_, s), v in exp.items() if s == st):
+                extra.append(f"negative control: no duckdb day has {st} users")
+        # a churned threshold one day longer must change the counts
+        if sql_stages(con, active, silent, churned + 1) == exp:
+            extra.append("negative control: the churned threshold changes nothing in duckdb")
+        last = max(d for d, _ in exp)
+        summary = (f"{name.replace('_', ' ')}: {len(exp) // len(STAGE_NAMES)} days x 5 stages match "
+                   f"(last day {last}: " + ", ".join(f"{st} {exp[(last, st)]:,}" for st in STAGE_NAMES) + ")")
+        out.append((name, exp, act, extra, summary, dt))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="100k", help="data size label: events_<size>.csv (100k, 1m, ...)")
@@ -1448,6 +1532,12 @@ def main():
     for name, exp, act, extra, line, dt in ab_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} variants", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # user stages (day; SQL of this file)
+    for name, exp, act, extra, line, dt in stages_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} cells", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     total = time.perf_counter() - t_start

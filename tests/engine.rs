@@ -32,6 +32,8 @@
 //! `channels`: hand-worked channel fixtures (first / last touch, retention day edges,
 //! windows not yet ended) and a brute-force oracle on seeded random data; `portrait` the
 //! same for the user portrait (last values, bin edges, cross-tabs).
+//! `stages` and `health` (fixtures) and `oracle_stages` (brute force, both analyses) check
+//! the user stages, the health tiers and their transition tables.
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
@@ -87,6 +89,12 @@ mod revenue;
 mod rfm;
 #[path = "engine/sessions.rs"]
 mod sessions;
+#[path = "engine/health.rs"]
+mod health;
+#[path = "engine/stages.rs"]
+mod stages;
+#[path = "engine/oracle_stages.rs"]
+mod oracle_stages;
 #[path = "engine/stickiness.rs"]
 mod stickiness;
 #[path = "engine/trends.rs"]

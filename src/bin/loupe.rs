@@ -526,6 +526,8 @@ one after the other (a JSON array or gzip file must be the only file).";
                         "portrait",
                         r#"{"analysis":"portrait","properties":[{"property":"country"},{"property":"platform"},{"property":"revenue"}],"breakdown":{"property":"channel"}}"#,
                     ),
+                    ("stages", r#"{"analysis":"stages"}"#),
+                    ("health", r#"{"analysis":"health"}"#),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

@@ -72,6 +72,12 @@ pub struct Labels {
     pub channels: [String; 8],
     /// Portrait words: the y axis title (share of users) and "Share" (hover values).
     pub portrait: [String; 2],
+    /// User stages: new, active, silent, churned, returned (legend entries).
+    pub stages: [String; 5],
+    /// User health tiers: core, active, casual, at risk, dormant (legend entries).
+    pub tiers: [String; 5],
+    /// "User pyramid" (the pyramid's caption).
+    pub pyramid: String,
 }
 
 impl Labels {
@@ -174,6 +180,9 @@ impl Labels {
             ]
             .map(String::from),
             portrait: ["Share of users", "Share"].map(String::from),
+            stages: ["New", "Active", "Silent", "Churned", "Returned"].map(String::from),
+            tiers: ["Core", "Active", "Casual", "At risk", "Dormant"].map(String::from),
+            pyramid: "User pyramid".into(),
         }
     }
 

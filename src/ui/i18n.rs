@@ -993,6 +993,57 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "A user's value is the last value of their events in the data. Numbers: equal-width bins between the smallest and largest value, or the edges typed ([a, b) bins).",
         "用户的取值为其在数据中最后一个有值事件的取值。数值属性：在最小值与最大值之间等宽分组，或按填写的边界分组（左闭右开）。",
     ),
+    ("stages", "User stages", "用户阶段"),
+    ("st_new", "New", "新增用户"),
+    ("st_active", "Active", "活跃用户"),
+    ("st_silent", "Silent", "沉默用户"),
+    ("st_churned", "Churned", "流失用户"),
+    ("st_returned", "Returned", "回流用户"),
+    ("st_silent_days", "Silent after (days without activity)", "沉默：连续未活跃天数 ≥"),
+    ("st_churned_days", "Churned after (days without activity)", "流失：连续未活跃天数 ≥"),
+    ("st_evaluated_on", "Evaluated on", "评估日"),
+    ("st_seen", "Users so far", "累计用户"),
+    (
+        "stages_note",
+        "Each interval is evaluated on its last day. New: appeared in the interval (first event in all data, or the created-at value). Returned: active again in the interval after being churned. Otherwise by days since the last activity: active below the silent threshold, silent from it, churned from the churned threshold. The five add up to all users seen so far.",
+        "每个区间按其最后一天评估。新增：在该区间首次出现（全部数据中的首次事件，或创建时间）。回流：流失后在该区间再次活跃。其余按距最后一次活跃的天数：低于沉默阈值为活跃，达到沉默阈值为沉默，达到流失阈值为流失。五类之和等于截至当日出现过的全部用户。",
+    ),
+    ("tr_from", "Compare from (a date, empty: first interval)", "对比起点（日期，留空为第一个区间）"),
+    ("tr_to", "Compare to (a date, empty: last interval)", "对比终点（日期，留空为最后一个区间）"),
+    ("tr_first", "first interval", "第一个区间"),
+    ("tr_last", "last interval", "最后一个区间"),
+    ("tr_title", "Movement between", "用户流转："),
+    (
+        "tr_note",
+        "Rows: the state in the first interval; columns: the state in the second. Click a number to list those users (the CSV download holds them).",
+        "行：第一个区间的状态；列：第二个区间的状态。点击数字可列出这些用户（CSV 下载中也包含）。",
+    ),
+    ("tr_corner", "From \\ to", "起点 \\ 终点"),
+    ("tr_unseen", "Not yet seen", "尚未出现"),
+    ("tr_members", "Users of the chosen cell", "所选单元格的用户"),
+    ("health", "User health", "用户健康度"),
+    ("hl_core", "Core", "核心用户"),
+    ("hl_active", "Active", "活跃用户"),
+    ("hl_casual", "Casual", "一般用户"),
+    ("hl_at_risk", "At risk", "流失风险用户"),
+    ("hl_dormant", "Dormant", "沉睡用户"),
+    ("hl_pyramid", "User pyramid", "用户金字塔"),
+    ("hl_window_days", "Look-back window (days)", "回看窗口（天）"),
+    ("hl_frequency", "Frequency counts", "频次口径"),
+    ("hl_active_days", "Active days", "活跃天数"),
+    ("hl_events", "Events", "事件次数"),
+    ("hl_value", "Value from purchases", "价值（来自购买）"),
+    ("hl_no_value", "No value", "不计价值"),
+    ("hl_amount", "Amount property", "金额属性"),
+    ("hl_tier", "Tier", "层级"),
+    ("hl_max_recency", "Last active at most (days ago)", "最近活跃不超过（天前）"),
+    ("hl_min_frequency", "Frequency at least", "频次至少"),
+    ("hl_min_value", "Value at least", "价值至少"),
+    (
+        "health_note",
+        "Each interval is evaluated on its last day. A user is in the first tier whose three conditions hold (days since the last activity, frequency and value in the look-back window); everyone else is dormant. The tiers add up to all users seen so far.",
+        "每个区间按其最后一天评估。用户属于三项条件（距最后一次活跃的天数、回看窗口内的频次与价值）全部满足的第一个层级；其余为沉睡用户。各层级之和等于截至当日出现过的全部用户。",
+    ),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
@@ -1140,6 +1191,12 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ("paths_start_and_end", "起始事件（{start}）和结束事件（{end}）只能选择一个"),
     ("paths_range", "须在 {min} 到 {max} 之间，当前为 {got}"),
     ("paths_session_user", "每位用户一条路径时不能使用会话属性"),
+    ("whole_days_interval", "该分析按整天计算：请选择日、周或月"),
+    ("stage_days", "沉默天数（{silent}）须至少为 1 且小于流失天数（{churned}）"),
+    ("transition_date", "“{date}”不是所示区间内的日期"),
+    ("transition_order", "对比终点（{to}）不能早于起点（{from}）"),
+    ("unknown_state", "未知的单元格 {from} → {to}"),
+    ("health_rule", "{field}：须为不小于 0 的数；大于 0 时需要设置价值（购买事件和金额）"),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters
@@ -1277,5 +1334,14 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         ]
         .map(|k| t(lang, k).to_string()),
         portrait: ["pt_share_axis", "pt_share"].map(|k| t(lang, k).to_string()),
+        stages: STAGE_KEYS.map(|k| t(lang, k).to_string()),
+        tiers: TIER_KEYS.map(|k| t(lang, k).to_string()),
+        pyramid: t(lang, "hl_pyramid").into(),
     }
 }
+
+/// The translation keys of the user stages, in `stages::STAGES` order.
+pub const STAGE_KEYS: [&str; 5] = ["st_new", "st_active", "st_silent", "st_churned", "st_returned"];
+
+/// The translation keys of the health tiers, in `health::TIERS` order.
+pub const TIER_KEYS: [&str; 5] = ["hl_core", "hl_active", "hl_casual", "hl_at_risk", "hl_dormant"];

@@ -19,7 +19,9 @@ use crate::engine::spec::{Breakdown, FilterGroup};
 use crate::engine::time::Granularity;
 use yew::prelude::*;
 
-fn heat(rate: f64) -> String {
+/// The style of a heat-map cell for a share `rate` in 0..=1 (also the stages' transition
+/// table).
+pub(crate) fn heat(rate: f64) -> String {
     // white → blue, text turns white on dark cells
     let a = (rate.clamp(0.0, 1.0)).sqrt();
     // a solid colour between white and a dark blue, with the text colour that reads best on

@@ -1515,3 +1515,97 @@ test('a portrait of the sample (new users, binned revenue, cross-tab by platform
   assert.deepEqual(missingKeys, [], 'UI strings without a translation');
   await page.click('[data-testid=lang]');
 });
+
+test('weekly user stages of the sample equal `loupe run`, and a transition cell lists its users', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('stages');
+  await page.waitForSelector('[data-testid=stages-table]');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.fill('[data-testid=silent-days]', '5');
+  await page.press('[data-testid=silent-days]', 'Tab');
+  await runAndWait();
+  const spec = { analysis: 'stages', interval: 'week', silent_days: 5, timezone: 'UTC' };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=stages-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.buckets.length);
+  const stages = ['new', 'active', 'silent', 'churned', 'returned'];
+  assert.ok(stages.every((s) => cli[s].some((v) => v > 0)), 'every stage occurs');
+  cli.buckets.forEach((b, i) => {
+    assert.equal(rows[i][0], b);
+    assert.equal(rows[i][1], cli.evaluated_on[i]);
+    assert.deepEqual(rows[i].slice(2, 8).map(num), [...stages.map((s) => cli[s][i]), cli.seen[i]], b);
+  });
+  // the transition table (first week → last week): row 0 is "not yet seen"
+  const cells = await page.$$eval('[data-testid=stages-transitions] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(cells.map((r) => r.map(num)), cli.transitions.counts);
+  // unseen → churned: its users are listed and downloaded
+  await page.click('[data-testid=stages-cell-0-3]');
+  await runAndWait();
+  const withCell = { ...spec, members: { from: 'unseen', to: 'churned' } };
+  const listed = await page.$$eval('[data-testid=stages-members] li', (li) => li.map((x) => x.textContent));
+  assert.equal(listed.length, Math.min(200, cli.transitions.counts[0][3]));
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(withCell), '@sample'));
+  assert.equal(downloaded.split('\n').filter((l) => l.startsWith('member,')).length, cli.transitions.counts[0][3]);
+  await page.screenshot({ path: path.join(OUT, 'stages.png'), fullPage: true });
+  // in Chinese: the seeds' terms
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=stages-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(2, 7), ['新增用户', '活跃用户', '沉默用户', '流失用户', '回流用户']);
+  assert.equal(await page.textContent('[data-tab=stages]'), '用户阶段');
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'stages-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});
+
+test('weekly user health tiers of the sample equal `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await tab('health');
+  await page.waitForSelector('[data-testid=health-table]');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.fill('[data-testid=tier-1-frequency]', '2');
+  await page.press('[data-testid=tier-1-frequency]', 'Tab');
+  await runAndWait();
+  const d = { core: [3, 8], active: [7, 2], casual: [14, 1], at_risk: [29, 1] };
+  const tiers = Object.fromEntries(Object.entries(d).map(([k, [r, f]]) =>
+    [k, { max_recency_days: r, min_frequency: f, min_value: 0 }]));
+  const spec = { analysis: 'health', interval: 'week', tiers, timezone: 'UTC' };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=health-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.buckets.length);
+  assert.ok(cli.sizes.every((s) => s.some((v) => v > 0)), 'every tier occurs');
+  cli.buckets.forEach((b, i) => {
+    assert.equal(rows[i][0], b);
+    assert.deepEqual(rows[i].slice(2, 8).map(num), [...cli.sizes.map((s) => s[i]), cli.seen[i]], b);
+  });
+  const cells = await page.$$eval('[data-testid=health-transitions] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(cells.map((r) => r.map(num)), cli.transitions.counts);
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'health.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=health-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(2, 7), ['核心用户', '活跃用户', '一般用户', '流失风险用户', '沉睡用户']);
+  assert.equal(await page.textContent('[data-tab=health]'), '用户健康度');
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'health-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});

@@ -402,13 +402,14 @@ pub fn suggest_created_at<'a>(names: &[&'a str]) -> Option<&'a str> {
 }
 
 /// Every user's creation instant from a property (`i64::MIN`: missing or unreadable).
-struct Created {
-    times: Vec<i64>,
+pub(crate) struct Created {
+    /// Per user index: the instant, or `i64::MIN`.
+    pub(crate) times: Vec<i64>,
 }
 
 /// Reads the `created_at` property per user (the scope's user-property rule) and warns
 /// about the users whose value is missing or unreadable.
-fn created_at(scope: &mut Scoped, name: &str) -> Result<Created> {
+pub(crate) fn created_at(scope: &mut Scoped, name: &str) -> Result<Created> {
     let b = Breakdown {
         properties: vec![PropertyRef {
             property: name.to_string(),

@@ -7,6 +7,7 @@
 
 pub mod purchases;
 pub mod table;
+pub mod transitions;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{Scope, Scoped, Warning, SCOPE_KEYS};
@@ -43,7 +44,9 @@ macro_rules! for_each_analysis {
             AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance.",
             Paths paths PathsSpec PathsResult "Top paths after a start event or before an end event, as a Sankey.",
             Channels channels ChannelsSpec ChannelsResult "New users per acquisition channel with their activation, retention, paying rate, ARPU, LTV and ROI.",
-            Portrait portrait PortraitSpec PortraitResult "User portrait: the composition of users by properties, numbers binned, with an optional cross-tab."
+            Portrait portrait PortraitSpec PortraitResult "User portrait: the composition of users by properties, numbers binned, with an optional cross-tab.",
+            Stages stages StagesSpec StagesResult "User stages new / active / silent / churned / returned per interval, and the movement between two intervals.",
+            Health health HealthSpec HealthResult "User health tiers (the user pyramid) by recency, frequency and value per interval, and the movement between tiers."
         }
     };
 }
