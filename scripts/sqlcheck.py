@@ -142,6 +142,26 @@ SPECS = {
         "analysis": "funnel", "ties": "strictly_later", "attribution": {"step": 1},
         "entry": "first", "timezone": "+05:30", "date_range": "last_7_days",
         "breakdown": "platform", "steps": [{"event": "buy"}, {"event": "buy"}]},
+    "retention_default": {"analysis": "retention"},
+    "retention_event_week_on_or_after_berlin": {
+        "analysis": "retention", "start_event": "view", "return_event": "view", "period": "week",
+        "periods": 4, "mode": "on_or_after", "timezone": "Europe/Berlin", "week_start": "sunday"},
+    "retention_recurring_min2_filters_new_york": {
+        "analysis": "retention", "start_event": "view", "return_event": "view", "cohort": "recurring",
+        "min_occurrences": 2, "periods": 10, "timezone": "America/New_York",
+        "start_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "return_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "filters": [{"property": "country", "op": "is_set"}],
+        "date_range": {"from": "2025-03-01", "to": "2025-03-20"}},
+    "retention_rolling_brackets_offset": {
+        "analysis": "retention", "start_event": "buy", "return_event": "buy", "windows": "rolling",
+        "brackets": [[1, 3], [4, 7], [8, 8], [9, 30]], "timezone": "+05:30"},
+    "retention_rolling_hour_recurring_last_days": {
+        "analysis": "retention", "windows": "rolling", "period": "hour", "cohort": "recurring",
+        "date_range": "last_7_days", "mode": "on_or_after", "periods": 30},
+    "retention_month_brackets_on": {
+        "analysis": "retention", "period": "month", "brackets": [[1, 1], [2, 3]],
+        "timezone": "America/New_York"},
         "trends_timestamp_range_not_contains": {
         "analysis": "trends", "interval": "day",
         "date_range": {"from": "2025-03-09T06:30:00Z"},
@@ -331,7 +351,9 @@ def main():
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "breakdown": "country",
                   "attribution": "last_touch"},
                  {"analysis": "trends", "compare": True},
-                 {"analysis": "retention"},
+                 {"analysis": "retention", "return_event": "buy"},
+                 {"analysis": "retention", "cohort": "first_ever"},
+                 {"analysis": "retention", "breakdown": "country"},
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "trends", "filters": [{"property": "country", "source": "user", "op": "eq", "value": "CN"}]}):

@@ -15,6 +15,7 @@
 pub mod active_users;
 pub mod funnel;
 pub mod lifecycle;
+pub mod retention;
 pub mod stickiness;
 pub mod trends;
 
@@ -54,6 +55,7 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Stickiness(s) => stickiness::render(&sql, s),
         Spec::Lifecycle(s) => lifecycle::render(&sql, s),
         Spec::Funnel(s) => funnel::render(&sql, s),
+        Spec::Retention(s) => retention::render(&sql, s),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
@@ -624,7 +626,18 @@ mod tests {
                 r#"{"analysis":"funnel","ties":"strictly_later","breakdown":"c","steps":[{"event":"a"},{"event":"b"}]}"#,
                 "attribution",
             ),
-            (r#"{"analysis":"retention"}"#, "analysis"),
+            (
+                r#"{"analysis":"retention","return_event":"b"}"#,
+                "return_event",
+            ),
+            (
+                r#"{"analysis":"retention","cohort":"first_ever"}"#,
+                "cohort",
+            ),
+            (
+                r#"{"analysis":"retention","breakdown":"c"}"#,
+                "breakdown",
+            ),
             (r#"{"analysis":"trends","compare":true}"#, "compare"),
             (
                 r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
