@@ -145,7 +145,7 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
         .collect();
     let mut out = vec![
         format!("{} AS \"cohort\"", sql.label(g, &sql.key_start(g, "c"))),
-        format!("{} AS \"size\"", text("size")),
+        format!("{} AS \"size\"", text("n_members")),
     ];
     let cell =
         |a: u32, x: String| sql.cell(&format!("CASE WHEN {} THEN {x} ELSE '' END", begun(a)));
@@ -157,7 +157,7 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
         ));
     }
     for (n, &(a, _)) in cols.iter().enumerate() {
-        let rate = sql.number(&dbl(&format!("r{n} / size")));
+        let rate = sql.number(&dbl(&format!("r{n} / n_members")));
         out.push(format!(
             "{} AS {}",
             cell(a, rate),
@@ -202,7 +202,7 @@ qualified AS (
   GROUP BY u, s
 ),
 cohort_rows AS (
-  SELECT m.c AS c, count(*) AS size, min(m.s) AS s_first, max(m.s) AS s_latest, {sums}
+  SELECT m.c AS c, count(*) AS n_members, min(m.s) AS s_first, max(m.s) AS s_latest, {sums}
   FROM members AS m LEFT JOIN qualified AS q ON q.u = m.u AND q.s = m.s
   GROUP BY m.c
 )
