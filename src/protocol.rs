@@ -15,6 +15,7 @@ use crate::engine::analysis::{self, Output, Query};
 use crate::engine::ingest::Dataset;
 use crate::engine::overview::{overview, Overview};
 use crate::engine::sample::{self, SampleOptions};
+use crate::engine::sql::{self, Dialect};
 use crate::engine::Error;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +32,16 @@ pub enum Request {
         /// The spec.
         query: Box<Query>,
     },
+    /// Render a spec as one SQL query (`loupe sql`); needs no data.
+    Sql {
+        /// The spec.
+        query: Box<Query>,
+        /// `duckdb` or `clickhouse`.
+        dialect: String,
+        /// The table expression the query reads (default `events`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
 }
 
 /// A reply of the engine.
@@ -45,6 +56,11 @@ pub enum Reply {
     Loaded(Box<LoadedReply>),
     /// An analysis finished.
     Result(Box<RunReply>),
+    /// A spec rendered as SQL.
+    Sql {
+        /// The query.
+        text: String,
+    },
     /// A request failed.
     Error(UserError),
 }
@@ -202,6 +218,26 @@ impl Session {
                     Err(e) => Reply::Error((&e).into()),
                 }
             }
+            Request::Sql {
+                query,
+                dialect,
+                from,
+            } => {
+                let dialect = match dialect.as_str() {
+                    "duckdb" => Dialect::DuckDb,
+                    "clickhouse" => Dialect::ClickHouse,
+                    other => {
+                        return Reply::Error(UserError::new(
+                            "bad_request",
+                            format!("unknown SQL dialect \"{other}\" (duckdb or clickhouse)"),
+                        ))
+                    }
+                };
+                match sql::render(&query, dialect, from.as_deref().unwrap_or("events")) {
+                    Ok(text) => Reply::Sql { text },
+                    Err(e) => Reply::Error((&e).into()),
+                }
+            }
         }
     }
 
@@ -287,6 +323,24 @@ mod tests {
             panic!()
         };
         assert_eq!(e.code, "bad_request");
+    }
+
+    #[test]
+    fn renders_sql_without_data_and_refuses_what_sql_cannot_express() {
+        let mut s = Session::new();
+        let req = r#"{"type":"sql","query":{"analysis":"trends"},"dialect":"clickhouse"}"#;
+        let Reply::Sql { text } = s.handle_json(req, &clock) else {
+            panic!()
+        };
+        assert!(text.starts_with("-- Loupe trends (clickhouse)"), "{text}");
+        assert!(text.contains("FROM events"), "{text}");
+        let req = r#"{"type":"sql","query":{"analysis":"trends","compare":true},"dialect":"duckdb"}"#;
+        let Reply::Error(e) = s.handle_json(req, &clock) else {
+            panic!()
+        };
+        assert_eq!((e.key.as_deref(), e.field.as_deref()), (Some("sql_unsupported"), Some("compare")));
+        let req = r#"{"type":"sql","query":{"analysis":"trends"},"dialect":"oracle"}"#;
+        assert!(matches!(s.handle_json(req, &clock), Reply::Error(e) if e.code == "bad_request"));
     }
 
     #[test]

@@ -496,6 +496,10 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("download_svg", "Download the chart as SVG", "下载图表（SVG）"),
     ("copy_link", "Copy link", "复制链接"),
     ("link_copied", "Link copied", "链接已复制"),
+    ("copy_sql", "Copy as SQL", "复制为 SQL"),
+    ("copy_sql_hint", "Copy this analysis as one SQL query for DuckDB or ClickHouse (it reads a table named events)", "将此分析复制为一条 DuckDB 或 ClickHouse 的 SQL 查询（读取名为 events 的表）"),
+    ("sql_copied", "SQL copied", "SQL 已复制"),
+    ("sql_dialect", "SQL for", "SQL 方言"),
     (
         "copy_link_hint",
         "Copy a link to this analysis (the spec only, never data): it opens on the same file",

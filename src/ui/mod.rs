@@ -255,7 +255,7 @@ impl Reducible for State {
                 _ => return self,
             },
             Action::Reply(id, reply) => match reply {
-                Reply::Ready => return self,
+                Reply::Ready | Reply::Sql { .. } => return self,
                 Reply::Progress(p) => match &mut s.loading {
                     Some(l) if l.id == id => l.progress = Some(p),
                     _ => return self,
@@ -350,7 +350,12 @@ pub struct Workers {
     next_id: u32,
     /// The last query sent per analysis, with the dataset generation it ran on.
     sent: Vec<(&'static str, u32, Query)>,
+    /// SQL renderings asked of the worker: request id and who gets the text.
+    sql: Vec<(u32, SqlDone)>,
 }
+
+/// Who gets a spec rendered as SQL (or why it has no SQL).
+pub type SqlDone = Callback<Result<String, UserError>>;
 
 /// What panels call to talk to the engine.
 #[derive(Clone)]
@@ -380,6 +385,20 @@ impl Engine {
         let id = self.next_id();
         let engine = self.clone();
         let client = WorkerClient::spawn(move |rid, reply| {
+            // a SQL rendering goes to whoever asked, not to the page's state
+            let asked = {
+                let mut w = engine.workers.borrow_mut();
+                let k = w.sql.iter().position(|(i, _)| *i == rid && rid != 0);
+                k.map(|k| w.sql.remove(k).1)
+            };
+            if let Some(done) = asked {
+                match reply {
+                    Reply::Sql { text } => done.emit(Ok(text)),
+                    Reply::Error(e) => done.emit(Err(e)),
+                    _ => {}
+                }
+                return;
+            }
             let mut stopped = None;
             {
                 let mut w = engine.workers.borrow_mut();
@@ -504,6 +523,26 @@ impl Engine {
         }
         self.dispatch
             .dispatch(Action::BoardRunStarted(q.to_json(), id));
+    }
+
+    /// Renders `q` as one SQL query in `dialect` (`duckdb`, `clickhouse`) in the worker
+    /// (the SQL renderer is not part of the page's code) and hands the text to `done`.
+    pub fn sql(&self, q: &Query, dialect: &str, done: SqlDone) {
+        let id = self.next_id();
+        let mut w = self.workers.borrow_mut();
+        let Some(c) = &w.active else {
+            done.emit(Err(UserError::new("no_data", "no data loaded yet")));
+            return;
+        };
+        c.request(
+            id,
+            &Request::Sql {
+                query: Box::new(q.clone()),
+                dialect: dialect.to_string(),
+                from: None,
+            },
+        );
+        w.sql.push((id, done));
     }
 
     /// Adds an analysis to the board.
@@ -782,9 +821,14 @@ pub fn download(name: &str, mime: &str, data: &[u8]) -> Result<(), wasm_bindgen:
 /// Copies the page's address (the analysis's spec is in its hash, never data) to the
 /// clipboard.
 pub fn copy_link() -> Result<(), wasm_bindgen::JsValue> {
+    let href = web_sys::window().ok_or("no window")?.location().href()?;
+    copy_text(&href)
+}
+
+/// Puts `text` on the clipboard.
+pub fn copy_text(text: &str) -> Result<(), wasm_bindgen::JsValue> {
     let w = web_sys::window().ok_or("no window")?;
-    let href = w.location().href()?;
-    let _ = w.navigator().clipboard().write_text(&href);
+    let _ = w.navigator().clipboard().write_text(text);
     Ok(())
 }
 

@@ -4,10 +4,11 @@
 
 use super::canvas::{Chart, Picture};
 use super::i18n::{t, Lang};
+use super::widgets::select;
 use super::{Engine, Outcome};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec, Query, Spec};
 use crate::engine::spec::{Scope, Warning};
-use crate::protocol::LoadedReply;
+use crate::protocol::{LoadedReply, UserError};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -210,6 +211,12 @@ pub fn shell(p: &ShellProps) -> Html {
         let engine = p.panel.engine.clone();
         Callback::from(move |_| engine.cancel_run(kind))
     };
+    // what an export said about the query shown (for the live region)
+    let said = use_state(|| None::<(Query, String)>);
+    let say = {
+        let said = said.clone();
+        Callback::from(move |x: (Query, String)| said.set(Some(x)))
+    };
     let last = &p.panel.last;
     let running = matches!(last, Some((_, Outcome::Running)));
     let stale = matches!(last, Some((q, Outcome::Done(..))) if *q != query);
@@ -236,6 +243,10 @@ pub fn shell(p: &ShellProps) -> Html {
     let result = p.panel.result();
     // what a screen reader hears when the result changes (errors are alerts above)
     let announce = match last {
+        // what an export said about the result shown ("SQL copied", or why there is none)
+        Some((q, Outcome::Done(..))) if said.as_ref().is_some_and(|(sq, _)| sq == q) => {
+            said.as_ref().map(|(_, text)| text.clone()).unwrap_or_default()
+        }
         Some((_, Outcome::Done(_, r))) => format!("{} {:.1} ms", t(lang, "result_ready"), r.ms),
         Some((_, Outcome::Running)) => t(lang, "running").to_string(),
         _ => String::new(),
@@ -255,7 +266,7 @@ pub fn shell(p: &ShellProps) -> Html {
             </div>
             <div class={if stale || running { "results stale" } else { "results" }} aria-busy={(stale || running).to_string()}>
                 <div class="sr-only" aria-live="polite" data-testid="announce">{ announce }</div>
-                <Exports lang={lang} name={kind} result={result.clone()} engine={p.panel.engine.clone()} query={last.as_ref().map(|(q, _)| q.clone())} board_full={p.panel.board_full} />
+                <Exports lang={lang} name={kind} result={result.clone()} engine={p.panel.engine.clone()} query={last.as_ref().map(|(q, _)| q.clone())} board_full={p.panel.board_full} on_say={say} />
                 { warnings }
                 if let Some(r) = result.clone() { <Chart picture={Picture::Result(r)} lang={lang} height={p.chart_height} /> }
                 { p.body.clone() }
@@ -274,6 +285,8 @@ struct ExportsProps {
     /// The query of the result shown (what "Add to board" adds).
     query: Option<Query>,
     board_full: bool,
+    /// Says something about the result in the live region (for this query).
+    on_say: Callback<(Query, String)>,
 }
 
 /// "CSV", "PNG" and "SVG" downloads of a finished result, "copy link" and "add to board".
@@ -281,6 +294,9 @@ struct ExportsProps {
 fn exports(p: &ExportsProps) -> Html {
     let copied = use_state(|| false);
     let added = use_state(|| None::<Query>);
+    let dialect = use_state(|| "duckdb");
+    // the query whose SQL was copied last
+    let sql_done = use_state(|| None::<Query>);
     let Some(r) = p.result.clone() else {
         return html! {};
     };
@@ -321,6 +337,43 @@ fn exports(p: &ExportsProps) -> Html {
             Err(e) => gloo::console::error!(e),
         })
     };
+    let sql_copied = (*sql_done).is_some() && *sql_done == p.query;
+    let copy_sql = {
+        let (engine, query, dialect) = (p.engine.clone(), p.query.clone(), dialect.clone());
+        let (say, sql_done) = (p.on_say.clone(), sql_done.clone());
+        Callback::from(move |_| {
+            let Some(q) = query.clone() else { return };
+            let (say, sql_done) = (say.clone(), sql_done.clone());
+            engine.sql(
+                &q.clone(),
+                &dialect,
+                Callback::from(move |r: Result<String, UserError>| match r {
+                    Ok(text) => match super::copy_text(&text) {
+                        Ok(()) => {
+                            sql_done.set(Some(q.clone()));
+                            say.emit((q.clone(), t(lang, "sql_copied").to_string()));
+                        }
+                        Err(e) => gloo::console::error!(e),
+                    },
+                    Err(e) => {
+                        sql_done.set(None);
+                        say.emit((q.clone(), super::error_text(lang, &e)));
+                    }
+                }),
+            );
+        })
+    };
+    let set_dialect = {
+        let (dialect, sql_done) = (dialect.clone(), sql_done.clone());
+        Callback::from(move |v: String| {
+            sql_done.set(None);
+            dialect.set(if v == "clickhouse" { "clickhouse" } else { "duckdb" });
+        })
+    };
+    let dialects = vec![
+        ("duckdb".to_string(), "DuckDB".to_string()),
+        ("clickhouse".to_string(), "ClickHouse".to_string()),
+    ];
     let is_added = (*added).is_some() && *added == p.query;
     let add = {
         let (engine, query, added) = (p.engine.clone(), p.query.clone(), added.clone());
@@ -344,6 +397,11 @@ fn exports(p: &ExportsProps) -> Html {
             <button class="secondary small" onclick={svg} data-testid="download-svg" title={t(lang, "download_svg")}>{"⤓ SVG"}</button>
             <button class="secondary small" onclick={copy} data-testid="copy-link" title={t(lang, "copy_link_hint")}>
                 { if *copied { t(lang, "link_copied") } else { t(lang, "copy_link") } }
+            </button>
+            <label for="sql-dialect" class="small">{ t(lang, "sql_dialect") }</label>
+            { select("sql-dialect", dialects, &dialect, set_dialect) }
+            <button class="secondary small" onclick={copy_sql} data-testid="copy-sql" disabled={p.query.is_none()} title={t(lang, "copy_sql_hint")}>
+                { if sql_copied { t(lang, "sql_copied") } else { t(lang, "copy_sql") } }
             </button>
         </div>
     }

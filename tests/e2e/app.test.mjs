@@ -1609,3 +1609,28 @@ test('weekly user health tiers of the sample equal `loupe run`', async () => {
   await page.screenshot({ path: path.join(OUT, 'health-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
+
+test('Copy as SQL on the trends tab copies the query of `loupe sql` for the same spec, or says why there is none', async () => {
+  await tab('trends');
+  await page.waitForSelector('[data-testid=timing]');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await page.selectOption('#sql-dialect', 'clickhouse');
+  await page.click('[data-testid=copy-sql]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=copy-sql]').textContent === 'SQL copied');
+  assert.equal(await page.textContent('[data-testid=announce]'), 'SQL copied');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  // the spec on screen is the one in the page's address
+  const spec = decodeURIComponent(new URL(page.url()).hash.slice('#spec='.length));
+  assert.ok(JSON.parse(spec).analysis === 'trends', spec);
+  assert.equal(copied + '\n', loupe('sql', '--spec', spec, '--dialect', 'clickhouse'));
+  assert.match(copied, /^-- Loupe trends \(clickhouse\)/);
+  // a funnel in source-order ties has no faithful SQL: the reason is said, nothing copied
+  await tab('funnel');
+  await page.waitForSelector('[data-testid=timing]');
+  await page.click('[data-testid=copy-sql]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=announce]').textContent.includes('SQL'));
+  const said = await page.textContent('[data-testid=announce]');
+  assert.match(said, /\(ties\).*not yet expressible in SQL/, said);
+  assert.equal(await page.textContent('[data-testid=copy-sql]'), 'Copy as SQL');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), copied);
+});

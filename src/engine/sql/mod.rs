@@ -13,7 +13,9 @@
 //! shared filters and date range, breakdown values and number formatting.
 
 pub mod active_users;
+pub mod funnel;
 pub mod lifecycle;
+pub mod retention;
 pub mod stickiness;
 pub mod trends;
 
@@ -52,6 +54,8 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::ActiveUsers(s) => active_users::render(&sql, s),
         Spec::Stickiness(s) => stickiness::render(&sql, s),
         Spec::Lifecycle(s) => lifecycle::render(&sql, s),
+        Spec::Funnel(s) => funnel::render(&sql, s),
+        Spec::Retention(s) => retention::render(&sql, s),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
@@ -277,6 +281,38 @@ impl<'a> Sql<'a> {
                 "multiIf({x} IS NULL, NULL, {x} = trunc({x}) AND abs({x}) < 1e15, toString(toInt64({x})), toString({x}))"
             ),
         }
+    }
+
+    /// The `q` quantile of the non-null values of `v` in a group, as the engine
+    /// interpolates it (sorted values x, pos = q (n − 1), x[floor] + (x[ceil] − x[floor])
+    /// (pos − floor); the databases' own quantile functions round differently in the last
+    /// digit). Undefined for a group without values: guard it with `count(v) = 0`.
+    pub fn quantile(&self, v: &str, q: &str) -> String {
+        let duck = self.duck();
+        let xs = if duck {
+            format!("list_sort(list({v}) FILTER (WHERE {v} IS NOT NULL))")
+        } else {
+            format!("arraySort(groupArray({v}))")
+        };
+        let n = if duck {
+            format!("len({xs})")
+        } else {
+            format!("length({xs})")
+        };
+        let pos = if duck {
+            format!("(CAST({q} AS DOUBLE) * ({n} - 1))")
+        } else {
+            format!("({q} * ({n} - 1))")
+        };
+        let at = |f: &str| {
+            if duck {
+                format!("{xs}[CAST({f}({pos}) AS BIGINT) + 1]")
+            } else {
+                format!("arrayElement({xs}, toInt64({f}({pos})) + 1)")
+            }
+        };
+        let (lo, hi) = (at("floor"), at("ceil"));
+        format!("({lo} + ({hi} - {lo}) * ({pos} - floor({pos})))")
     }
 
     /// A condition from a filter group on event properties (`TRUE` when empty).
@@ -576,9 +612,32 @@ mod tests {
         for (json, field) in [
             (
                 r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#,
-                "analysis",
+                "ties",
             ),
-            (r#"{"analysis":"retention"}"#, "analysis"),
+            (
+                r#"{"analysis":"funnel","ties":"strictly_later","order":"strict","steps":[{"event":"a"},{"event":"b"}]}"#,
+                "order",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"strictly_later","exclusions":[{"event":"c"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
+                "exclusions",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"strictly_later","breakdown":"c","steps":[{"event":"a"},{"event":"b"}]}"#,
+                "attribution",
+            ),
+            (
+                r#"{"analysis":"retention","return_event":"b"}"#,
+                "return_event",
+            ),
+            (
+                r#"{"analysis":"retention","cohort":"first_ever"}"#,
+                "cohort",
+            ),
+            (
+                r#"{"analysis":"retention","breakdown":"c"}"#,
+                "breakdown",
+            ),
             (r#"{"analysis":"trends","compare":true}"#, "compare"),
             (
                 r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,

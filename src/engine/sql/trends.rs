@@ -35,35 +35,6 @@ fn measure(sql: &Sql, m: Measure, s: usize) -> String {
             format!("if(count({v}) = 0, NULL, toFloat64({e}))")
         }
     };
-    // the engine's interpolation, written out: sorted values x, pos = q (n - 1),
-    // x[floor] + (x[ceil] - x[floor]) (pos - floor) (the engines' own quantile functions
-    // round differently in the last digit)
-    let quantile = |q: &str| {
-        let xs = if duck {
-            format!("list_sort(list({v}) FILTER (WHERE {v} IS NOT NULL))")
-        } else {
-            format!("arraySort(groupArray({v}))")
-        };
-        let n = if duck {
-            format!("len({xs})")
-        } else {
-            format!("length({xs})")
-        };
-        let pos = if duck {
-            format!("(CAST({q} AS DOUBLE) * ({n} - 1))")
-        } else {
-            format!("({q} * ({n} - 1))")
-        };
-        let at = |f: &str| {
-            if duck {
-                format!("{xs}[CAST({f}({pos}) AS BIGINT) + 1]")
-            } else {
-                format!("arrayElement({xs}, toInt64({f}({pos})) + 1)")
-            }
-        };
-        let (lo, hi) = (at("floor"), at("ceil"));
-        guard(format!("({lo} + ({hi} - {lo}) * ({pos} - floor({pos})))"))
-    };
     match m {
         Measure::Events => count,
         Measure::Users => users,
@@ -72,8 +43,8 @@ fn measure(sql: &Sql, m: Measure, s: usize) -> String {
         Measure::Avg => guard(format!("avg({v})")),
         Measure::Min => guard(format!("min({v})")),
         Measure::Max => guard(format!("max({v})")),
-        Measure::Median => quantile("0.5"),
-        Measure::P90 => quantile("0.9"),
+        Measure::Median => guard(sql.quantile(&v, "0.5")),
+        Measure::P90 => guard(sql.quantile(&v, "0.9")),
     }
 }
 

@@ -1,0 +1,415 @@
+//! Funnels as SQL: the rows of `loupe run --csv` (`[breakdown,] step, event, users,
+//! conversion, step_conversion, dropped, median_seconds, mean_seconds`), one per step,
+//! with a breakdown first for everyone (`(all)`) and then per value.
+//!
+//! As in the engine (`analysis/funnel.rs`), for ordered funnels with `ties:
+//! "strictly_later"`: a user's events that pass the shared filters (with `range:
+//! "all_steps"`, only those in the date range) are looked at; each event completing step 1
+//! in the date range opens an attempt (`entry: "first"`: the earliest only), which
+//! reaches step k at the earliest event completing step k strictly later than step k − 1
+//! and at most `window` after the entry; the user counts at the furthest step, with the
+//! attempt that reached it first, then the latest start. Breakdowns render with
+//! `attribution: "all_events"` (one funnel per value over the user's events carrying it)
+//! and `{"step": N}` (one funnel per value of the user's step-N events, in which only the
+//! events with that value complete step N); values ranked by their entrants (ties by
+//! value), the rest as `(other)`, no value as `(none)`.
+//!
+//! ClickHouse's `windowFunnel` is not used: it gives the furthest step only, not the
+//! times of the counted attempt that `median_seconds` and `mean_seconds` need.
+//!
+//! Not rendered (`sql_unsupported`): `ties` `source_order` (the file order of tied events
+//! is not part of a table) and `step_order` (a matching of tied events to steps); `order`
+//! `strict` (needs the file order of tied events) and `any` (a matching of events to
+//! steps); `exclusions`; `counting: "totals"`; `first_touch` / `last_touch` attribution
+//! (the first value among tied events needs the file order).
+
+use super::{unsupported, Dialect, Sql};
+use crate::engine::analysis::funnel::{
+    Attribution, Counting, Entry, FunnelSpec, Order, RangeRule, Ties, MAX_STEPS,
+};
+use crate::engine::error::{Error, Result};
+use crate::engine::time::DAY;
+
+/// Renders a funnel spec (see the module documentation).
+pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
+    let n = spec.steps.len();
+    if !(2..=MAX_STEPS).contains(&n) {
+        return Err(Error::spec(
+            "steps",
+            format!("a funnel needs 2 to {MAX_STEPS} steps, got {n}"),
+        )
+        .keyed("steps_count", &[("max", &MAX_STEPS), ("got", &n)]));
+    }
+    if spec.window.value == 0 {
+        return Err(
+            Error::spec("window.value", "the conversion window must be at least 1")
+                .keyed("at_least_one", &[]),
+        );
+    }
+    let window = spec.window.micros().ok_or_else(|| {
+        Error::spec(
+            "window.value",
+            format!(
+                "the window is too long to compute; use at most {} days",
+                i64::MAX / DAY
+            ),
+        )
+        .keyed(
+            "window_too_long",
+            &[("value", &spec.window.value), ("max", &(i64::MAX / DAY))],
+        )
+    })?;
+    match spec.order {
+        Order::Ordered => {}
+        Order::Strict => {
+            return Err(unsupported(
+                "order",
+                "a strict funnel (nothing in between needs the file order of tied events)",
+            ))
+        }
+        Order::Any => {
+            return Err(unsupported(
+                "order",
+                "a funnel in any order (a matching of events to steps)",
+            ))
+        }
+    }
+    match spec.ties {
+        Ties::StrictlyLater => {}
+        Ties::SourceOrder => {
+            return Err(unsupported(
+                "ties",
+                "ties in source order (the file order of tied events is not part of a table; use \"strictly_later\")",
+            ))
+        }
+        Ties::StepOrder => {
+            return Err(unsupported(
+                "ties",
+                "ties in step order (a matching of tied events to steps; use \"strictly_later\")",
+            ))
+        }
+    }
+    if !spec.exclusions.is_empty() {
+        return Err(unsupported("exclusions", "funnel exclusions"));
+    }
+    if spec.counting == Counting::Totals {
+        return Err(unsupported("counting", "counting attempts (totals)"));
+    }
+    let step_attr = match (&spec.breakdown, spec.attribution) {
+        (None, _) | (Some(_), Attribution::AllEvents) => None,
+        (Some(_), Attribution::Step(k)) => {
+            if !(1..=n).contains(&k) {
+                return Err(Error::spec(
+                    "attribution",
+                    format!("step attribution names a step from 1 to {n}, got {k}"),
+                )
+                .keyed("attribution_step", &[("n", &n), ("got", &k)]));
+            }
+            Some(k - 1)
+        }
+        (Some(_), Attribution::FirstTouch | Attribution::LastTouch) => {
+            return Err(unsupported(
+                "attribution",
+                "first or last touch (the first value among tied events needs their file order; use \"all_events\" or a step)",
+            ))
+        }
+    };
+    let duck = sql.dialect == Dialect::DuckDb;
+    let i = |v: i64| sql.int(v);
+    let (r0, r1) = sql.range("t1")?;
+    let in_range = match (&r0, &r1) {
+        (None, None) => sql.bool(true),
+        (Some(a), None) => format!("t >= {a}"),
+        (None, Some(b)) => format!("t < {b}"),
+        (Some(a), Some(b)) => format!("t >= {a} AND t < {b}"),
+    };
+    let mut cols = vec![
+        format!("{} AS u", sql.ident("user_id")),
+        format!("{} AS t", sql.ts_us()),
+        format!("{} AS keep", sql.shared_filter()?),
+        format!(
+            "{} AS bv",
+            match &spec.breakdown {
+                Some(b) => sql.breakdown_value(b)?,
+                None => "''".to_string(),
+            }
+        ),
+    ];
+    for (k, step) in spec.steps.iter().enumerate() {
+        let mut cond = match &step.event {
+            Some(e) => format!("{} = {}", sql.ident("event"), sql.lit(e)),
+            None => sql.bool(true),
+        };
+        if !step.filters.is_empty() {
+            cond = format!(
+                "{cond} AND {}",
+                sql.filter(&format!("steps[{k}].filters"), &step.filters)?
+            );
+        }
+        cols.push(format!("({cond}) AS s{k}"));
+    }
+    let s = |k: usize| format!("s{k}");
+    let all_s = (0..n).map(s).collect::<Vec<_>>();
+    // an entry only in the date range; with all_steps, no event outside it
+    let ev_cols = std::iter::once(format!("(s0 AND {in_range}) AS s0"))
+        .chain((1..n).map(s))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let ev_where = if spec.range == RangeRule::AllSteps {
+        format!("keep AND ({in_range})")
+    } else {
+        "keep".to_string()
+    };
+    // the groups whose funnels are computed: g 0 = everyone, g 1 = per breakdown value
+    let mut parts = format!(
+        "SELECT {} AS g, u, '' AS p, t, {} FROM ev",
+        i(0),
+        all_s.join(", ")
+    );
+    let mut cands = String::new();
+    if spec.breakdown.is_some() {
+        match step_attr {
+            None => parts.push_str(&format!(
+                "\n  UNION ALL SELECT {} AS g, u, bv AS p, t, {} FROM ev",
+                i(1),
+                all_s.join(", ")
+            )),
+            Some(m) => {
+                let from = r0
+                    .as_ref()
+                    .map_or(String::new(), |r| format!(" AND t >= {r}"));
+                cands = format!(
+                    "cands AS (SELECT DISTINCT u, bv FROM ev, span WHERE s{m} AND bv <> ''{from}),\n"
+                );
+                let masked = (0..n)
+                    .map(|k| {
+                        if k == m {
+                            format!("(ev.s{k} AND ev.bv = c.bv) AS s{k}")
+                        } else {
+                            format!("ev.s{k} AS s{k}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                parts.push_str(&format!(
+                    "\n  UNION ALL SELECT {} AS g, ev.u AS u, c.bv AS p, ev.t AS t, {masked} FROM ev JOIN cands AS c ON ev.u = c.u",
+                    i(1)
+                ));
+            }
+        }
+    }
+    // attempts: the entry, then each step at the earliest event that can complete it
+    let entries = match spec.entry {
+        Entry::Every => "SELECT DISTINCT g, u, p, t AS x0 FROM parts WHERE s0".to_string(),
+        Entry::First => "SELECT g, u, p, min(t) AS x0 FROM parts WHERE s0 GROUP BY g, u, p".into(),
+    };
+    let mut chain = vec![format!("a1 AS ({entries})")];
+    for k in 1..n {
+        let prev = (0..k)
+            .map(|j| format!("a.x{j} AS x{j}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let group = (0..k)
+            .map(|j| format!("a.x{j}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        chain.push(format!(
+            "a{next} AS (
+  SELECT a.g AS g, a.u AS u, a.p AS p, {prev},
+    min(CASE WHEN e.t > a.x{last} AND e.t <= a.x0 + {w} THEN e.t END) AS x{k}
+  FROM a{k} AS a LEFT JOIN (SELECT g, u, p, t FROM parts WHERE s{k}) AS e ON e.g = a.g AND e.u = a.u AND e.p = a.p
+  GROUP BY a.g, a.u, a.p, {group}
+)",
+            next = k + 1,
+            last = k - 1,
+            w = i(window),
+        ));
+    }
+    let furthest = (1..n)
+        .rev()
+        .map(|k| format!("WHEN x{k} IS NOT NULL THEN {k}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let reached_at = (0..n)
+        .rev()
+        .map(|k| format!("x{k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let xs = (0..n)
+        .map(|k| format!("x{k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let null_gap = if duck {
+        "CAST(NULL AS DOUBLE)"
+    } else {
+        "CAST(NULL AS Nullable(Float64))"
+    };
+    // per counted attempt, one row per step reached with the seconds from the one before
+    let ks = (0..n as i64).map(i).collect::<Vec<_>>().join(", ");
+    let secs = std::iter::once(null_gap.to_string())
+        .chain((1..n).map(|k| {
+            if duck {
+                format!("CAST(x{k} - x{} AS DOUBLE) / 1000000", k - 1)
+            } else {
+                format!("toFloat64(x{k} - x{}) / 1000000", k - 1)
+            }
+        }))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let gaps = if duck {
+        format!(
+            "SELECT g, p, k, gap FROM (SELECT g, p, f, unnest([{ks}]) AS k, unnest([{secs}]) AS gap FROM counted) AS x WHERE k <= f"
+        )
+    } else {
+        format!(
+            "SELECT g, p, k, gap FROM counted ARRAY JOIN [{ks}] AS k, [{secs}] AS gap WHERE k <= f"
+        )
+    };
+    let (lanes, labeled) = if spec.breakdown.is_some() {
+        let limit = spec.breakdown.as_ref().map_or(0, |b| b.limit);
+        (
+            format!(
+                "entrants AS (SELECT p, count(*) AS users FROM counted WHERE g = 1 GROUP BY p),
+present AS (SELECT p AS bv FROM entrants),
+ranked AS (SELECT p AS bv, row_number() OVER (ORDER BY users DESC, p) AS rn FROM entrants WHERE p <> ''),
+{slots}
+lanes AS (
+  SELECT {g0} AS g, '(all)' AS label, {minus} AS pos
+  UNION ALL SELECT DISTINCT {g1} AS g, label, {pos} AS pos FROM slots
+),",
+                slots = sql.slots(limit),
+                g0 = i(0),
+                g1 = i(1),
+                minus = i(-1),
+                pos = if duck { "CAST(pos AS BIGINT)" } else { "toInt64(pos)" },
+            ),
+            "SELECT gp.g AS g, '(all)' AS label, gp.k AS k, gp.gap AS gap FROM gaps AS gp WHERE gp.g = 0
+  UNION ALL SELECT gp.g AS g, sl.label AS label, gp.k AS k, gp.gap AS gap FROM gaps AS gp JOIN slots AS sl ON gp.p = sl.bv WHERE gp.g = 1"
+                .to_string(),
+        )
+    } else {
+        (
+            format!(
+                "lanes AS (SELECT {} AS g, '' AS label, {} AS pos),",
+                i(0),
+                i(0)
+            ),
+            "SELECT g, '' AS label, k, gap FROM gaps".to_string(),
+        )
+    };
+    let steps = spec
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(k, st)| {
+            format!(
+                "SELECT {} AS k, {} AS name",
+                i(k as i64),
+                sql.lit(&st.label())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n  UNION ALL ");
+    let median = if duck {
+        format!(
+            "CASE WHEN count(gap) = 0 THEN NULL ELSE {} END",
+            sql.quantile("gap", "0.5")
+        )
+    } else {
+        format!("if(count(gap) = 0, NULL, {})", sql.quantile("gap", "0.5"))
+    };
+    let text = |x: &str| match sql.dialect {
+        Dialect::DuckDb => format!("CAST({x} AS VARCHAR)"),
+        Dialect::ClickHouse => format!("toString({x})"),
+    };
+    let dbl = |x: &str| match sql.dialect {
+        Dialect::DuckDb => format!("CAST({x} AS DOUBLE)"),
+        Dialect::ClickHouse => format!("toFloat64({x})"),
+    };
+    let conversion = sql.number(&dbl("CASE WHEN c.u0 = 0 THEN 0 ELSE c.users / c.u0 END"));
+    let step_conversion = sql.number(&dbl(
+        "CASE WHEN c.k = 0 THEN 1 WHEN c.prev = 0 THEN 0 ELSE c.users / c.prev END",
+    ));
+    let breakdown_col = if spec.breakdown.is_some() {
+        "c.label AS \"breakdown\", "
+    } else {
+        ""
+    };
+    let settings = match sql.dialect {
+        Dialect::DuckDb => "",
+        Dialect::ClickHouse => "\nSETTINGS join_use_nulls = 1",
+    };
+    Ok(format!(
+        "-- Loupe funnel ({dialect}): the rows of `loupe run --csv` for the same spec
+WITH
+src AS (
+  SELECT {cols}
+  FROM {from}
+),
+span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
+ev AS (
+  SELECT u, t, bv, {ev_cols}
+  FROM src, span
+  WHERE {ev_where} AND ({any_step})
+),
+{cands}parts AS (
+  {parts}
+),
+{chain},
+att AS (
+  SELECT g, u, p, {xs}, CASE {furthest} ELSE 0 END AS f, coalesce({reached_at}) AS tf
+  FROM a{n}
+),
+best AS (
+  SELECT g, u, p, {xs}, f, row_number() OVER (PARTITION BY g, u, p ORDER BY f DESC, tf, x0 DESC) AS rn
+  FROM att
+),
+counted AS (SELECT g, p, f, {xs} FROM best WHERE rn = 1),
+gaps AS (
+  {gaps}
+),
+{lanes}
+labeled AS (
+  {labeled}
+),
+stats AS (
+  SELECT g, label, k, count(*) AS users, {median} AS med, avg(gap) AS mean
+  FROM labeled GROUP BY g, label, k
+),
+steps AS (
+  {steps}
+),
+grid AS (
+  SELECT la.g AS g, la.label AS label, la.pos AS pos, st.k AS k, st.name AS name,
+    coalesce(s.users, 0) AS users, s.med AS med, s.mean AS mean
+  FROM lanes AS la CROSS JOIN steps AS st
+  LEFT JOIN stats AS s ON s.g = la.g AND s.label = la.label AND s.k = st.k
+),
+cells AS (
+  SELECT g, label, pos, k, name, users, med, mean,
+    max(CASE WHEN k = 0 THEN users ELSE 0 END) OVER (PARTITION BY g, label) AS u0,
+    CASE WHEN k = 0 THEN users ELSE {lag} END AS prev
+  FROM grid
+)
+SELECT {breakdown_col}{step} AS \"step\", c.name AS \"event\", {users} AS \"users\",
+  {conversion} AS \"conversion\", {step_conversion} AS \"step_conversion\",
+  {dropped} AS \"dropped\", {med} AS \"median_seconds\", {mean} AS \"mean_seconds\"
+FROM cells AS c
+ORDER BY c.g, c.pos, c.k{settings}",
+        dialect = sql.dialect.name(),
+        cols = cols.join(",\n    "),
+        from = sql.from,
+        any_step = all_s.join(" OR "),
+        chain = chain.join(",\n"),
+        step = text("c.k + 1"),
+        users = text("c.users"),
+        dropped = text("c.prev - c.users"),
+        med = sql.number("c.med"),
+        mean = sql.number("c.mean"),
+        lag = if duck {
+            "lag(users) OVER (PARTITION BY g, label ORDER BY k)"
+        } else {
+            "lagInFrame(users) OVER (PARTITION BY g, label ORDER BY k ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)"
+        },
+    ))
+}

@@ -1,0 +1,220 @@
+//! Retention as SQL: the rows of `loupe run --csv` (`cohort, size, users_<column>...,
+//! rate_<column>..., complete_<column>...`), one per cohort, oldest first.
+//!
+//! As in the engine (`analysis/retention.rs`): a start event passes the shared filters and
+//! matches `start_event` and `start_filters`; a user's membership is their first start
+//! event when it lies in the date range (`first_time`), or the first start event in the
+//! range of each calendar period (`recurring`). Return events (the same criteria) count
+//! from the start event on; a period qualifies with `min_occurrences` of them (calendar
+//! periods after the cohort's, or rolling windows from the start instant); a column
+//! `[a, b]` holds a member when a period in it qualifies (`on`) or one from `a` on does
+//! (`on_or_after`). A cell exists when its first period began by the data's last event
+//! and is complete when its last one ended by then.
+//!
+//! Rendered only when the return event is the start event (same name and filters): the
+//! engine counts a return event at the start event's very instant only when it comes
+//! later in the file, which a table cannot tell, but when both are the same event no
+//! earlier tied event can be a return (it would be the start). Not rendered
+//! (`sql_unsupported`): another return event or return filters, `first_ever` cohorts (the
+//! first of tied events named like the start needs the file order) and breakdowns.
+
+use super::{unsupported, Dialect, Sql};
+use crate::engine::analysis::retention::{CohortKind, RetentionMode, RetentionSpec, Windows};
+use crate::engine::error::{Error, Result};
+use crate::engine::time::{Granularity, DAY, HOUR};
+
+/// Renders a retention spec (see the module documentation).
+pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
+    let cols = spec.columns()?;
+    if spec.min_occurrences == 0 {
+        return Err(Error::spec("min_occurrences", "must be at least 1").keyed("at_least_one", &[]));
+    }
+    if spec.return_event != spec.start_event {
+        return Err(unsupported(
+            "return_event",
+            "a return event other than the start event (a return at the start's instant counts by file order)",
+        ));
+    }
+    if spec.return_filters != spec.start_filters {
+        return Err(unsupported(
+            "return_filters",
+            "return filters other than the start filters (a return at the start's instant counts by file order)",
+        ));
+    }
+    if spec.cohort == CohortKind::FirstEver {
+        return Err(unsupported(
+            "cohort",
+            "first-ever cohorts (the first of tied events named like the start needs the file order)",
+        ));
+    }
+    if spec.breakdown.is_some() {
+        return Err(unsupported("breakdown", "a retention breakdown"));
+    }
+    let g = spec.period;
+    let step = Sql::key_step(g);
+    let i = |v: i64| sql.int(v);
+    let mut start = match &spec.start_event {
+        Some(e) => format!("{} = {}", sql.ident("event"), sql.lit(e)),
+        None => sql.bool(true),
+    };
+    if !spec.start_filters.is_empty() {
+        start = format!(
+            "{start} AND {}",
+            sql.filter("start_filters", &spec.start_filters)?
+        );
+    }
+    let (r0, r1) = sql.range("t1")?;
+    let in_range = |t: &str| match (&r0, &r1) {
+        (None, None) => sql.bool(true),
+        (Some(a), None) => format!("{t} >= {a}"),
+        (None, Some(b)) => format!("{t} < {b}"),
+        (Some(a), Some(b)) => format!("{t} >= {a} AND {t} < {b}"),
+    };
+    let key_of = |us: &str| sql.key(g, &sql.local_of(us));
+    let members = match spec.cohort {
+        CohortKind::FirstTime => format!(
+            "SELECT u, s FROM (SELECT u, min(t) AS s FROM ev GROUP BY u) AS f, span WHERE {}",
+            in_range("s")
+        ),
+        _ => format!(
+            "SELECT u, min(t) AS s FROM ev, span WHERE {} GROUP BY u, {}",
+            in_range("t"),
+            key_of("t")
+        ),
+    };
+    let len = match g {
+        Granularity::Hour => HOUR,
+        Granularity::Day => DAY,
+        Granularity::Week => 7 * DAY,
+        Granularity::Month => 30 * DAY,
+    };
+    let period = match spec.windows {
+        Windows::Calendar => sql.int_div(&format!("({} - m.c)", key_of("e.t")), &step.to_string()),
+        Windows::Rolling => sql.int_div("(e.t - m.s)", &len.to_string()),
+    };
+    let k = spec.min_occurrences;
+    let on = spec.mode == RetentionMode::On;
+    let hits = cols
+        .iter()
+        .enumerate()
+        .map(|(n, &(a, b))| {
+            let cond = if on {
+                format!("p >= {a} AND p <= {b}")
+            } else {
+                format!("p >= {a}")
+            };
+            format!("max(CASE WHEN {cond} THEN 1 ELSE 0 END) AS h{n}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sums = (0..cols.len())
+        .map(|n| format!("sum(coalesce(q.h{n}, 0)) AS r{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let begun = |a: u32| match spec.windows {
+        Windows::Calendar => format!(
+            "{} >= {a}",
+            sql.int_div(&format!("({} - c)", key_of("d.t1")), &step.to_string())
+        ),
+        Windows::Rolling => format!("s_first + {} <= d.t1", i(a as i64 * len)),
+    };
+    let ended = |b: u32| match spec.windows {
+        Windows::Calendar => format!(
+            "{} <= d.t1",
+            sql.instant_of(&sql.key_start(g, &format!("(c + {})", (b as i64 + 1) * step)))
+        ),
+        Windows::Rolling => format!("s_latest + {} <= d.t1", i((b as i64 + 1) * len)),
+    };
+    let text = |x: &str| match sql.dialect {
+        Dialect::DuckDb => format!("CAST({x} AS VARCHAR)"),
+        Dialect::ClickHouse => format!("toString({x})"),
+    };
+    let dbl = |x: &str| match sql.dialect {
+        Dialect::DuckDb => format!("CAST({x} AS DOUBLE)"),
+        Dialect::ClickHouse => format!("toFloat64({x})"),
+    };
+    let names: Vec<String> = cols
+        .iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}–{b}")
+            }
+        })
+        .collect();
+    let mut out = vec![
+        format!("{} AS \"cohort\"", sql.label(g, &sql.key_start(g, "c"))),
+        format!("{} AS \"size\"", text("n_members")),
+    ];
+    let cell =
+        |a: u32, x: String| sql.cell(&format!("CASE WHEN {} THEN {x} ELSE '' END", begun(a)));
+    for (n, &(a, _)) in cols.iter().enumerate() {
+        out.push(format!(
+            "{} AS {}",
+            cell(a, text(&format!("r{n}"))),
+            sql.ident(&format!("users_{}", names[n]))
+        ));
+    }
+    for (n, &(a, _)) in cols.iter().enumerate() {
+        let rate = sql.number(&dbl(&format!("r{n} / n_members")));
+        out.push(format!(
+            "{} AS {}",
+            cell(a, rate),
+            sql.ident(&format!("rate_{}", names[n]))
+        ));
+    }
+    for (n, &(a, b)) in cols.iter().enumerate() {
+        out.push(format!(
+            "{} AS {}",
+            cell(
+                a,
+                format!("CASE WHEN {} THEN 'true' ELSE 'false' END", ended(b))
+            ),
+            sql.ident(&format!("complete_{}", names[n]))
+        ));
+    }
+    let settings = match sql.dialect {
+        Dialect::DuckDb => "",
+        Dialect::ClickHouse => "\nSETTINGS join_use_nulls = 1",
+    };
+    Ok(format!(
+        "-- Loupe retention ({dialect}): the rows of `loupe run --csv` for the same spec
+WITH
+src AS (
+  SELECT {user} AS u, {ts} AS t, {keep} AS keep, ({start}) AS st
+  FROM {from}
+),
+span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
+ev AS (SELECT u, t FROM src WHERE keep AND st),
+members AS (
+  SELECT u, s, {cohort} AS c FROM ({members}) AS x
+),
+periods AS (
+  SELECT m.u AS u, m.s AS s, {period} AS p, count(*) AS cnt
+  FROM members AS m JOIN ev AS e ON e.u = m.u
+  WHERE e.t >= m.s
+  GROUP BY m.u, m.s, m.c, {period}
+),
+qualified AS (
+  SELECT u, s, {hits}
+  FROM periods WHERE cnt >= {k}
+  GROUP BY u, s
+),
+cohort_rows AS (
+  SELECT m.c AS c, count(*) AS n_members, min(m.s) AS s_first, max(m.s) AS s_latest, {sums}
+  FROM members AS m LEFT JOIN qualified AS q ON q.u = m.u AND q.s = m.s
+  GROUP BY m.c
+)
+SELECT {out}
+FROM cohort_rows, span AS d
+ORDER BY c{settings}",
+        dialect = sql.dialect.name(),
+        user = sql.ident("user_id"),
+        ts = sql.ts_us(),
+        keep = sql.shared_filter()?,
+        from = sql.from,
+        cohort = key_of("s"),
+        out = out.join(",\n  "),
+    ))
+}
