@@ -112,6 +112,8 @@ export class Dataset {
   readonly report: Report;
   /** Runs a spec; rejects with a LoupeError (code `spec`, with `field`) on a bad spec. */
   run(spec: Spec): Promise<Output>;
+  /** The spec as one SQL query (see `sql`). */
+  sql(spec: Spec, params?: SqlParams): Promise<string>;
   /** Stops the worker and frees the memory. */
   free(): void;
 }
@@ -121,3 +123,14 @@ export function load(source: File | Blob | ArrayBuffer | ArrayBufferView | strin
 
 /** Loads the built-in sample dataset. */
 export function loadSample(params?: { signal?: AbortSignal }): Promise<Dataset>;
+
+/** Options of `sql`. */
+export interface SqlParams {
+  /** `duckdb` (default) or `clickhouse`. */
+  dialect?: 'duckdb' | 'clickhouse';
+  /** The table expression the query reads (default `events`). */
+  from?: string;
+}
+
+/** Renders a spec as one SQL query returning the rows of `loupe run --csv`. */
+export function sql(spec: Spec, params?: SqlParams): Promise<string>;

@@ -114,6 +114,11 @@ export class Dataset {
     return { ...r.output, ms: r.ms };
   }
 
+  /** Renders a spec as one SQL query (see `sql`), in this dataset's worker. */
+  async sql(spec, { dialect = 'duckdb', from } = {}) {
+    return (await this.engine.request({ type: 'sql', query: spec, dialect, from })).text;
+  }
+
   /** Stops the worker and frees the dataset's memory; later calls reject. */
   free() {
     this.engine.stop(new LoupeError('no_data', 'the dataset was freed'));
@@ -174,5 +179,18 @@ export async function loadSample({ signal } = {}) {
     throw e;
   } finally {
     unwatch();
+  }
+}
+
+/** Renders a spec as one SQL query for `dialect` (`duckdb` or `clickhouse`) reading the
+ *  table expression `from` (default `events`); it returns the rows of `loupe run --csv`.
+ *  An analysis or option SQL cannot express rejects with code `spec`, key `sql_unsupported`. */
+export async function sql(spec, { dialect = 'duckdb', from } = {}) {
+  const engine = new Engine();
+  try {
+    await engine.ready;
+    return (await engine.request({ type: 'sql', query: spec, dialect, from })).text;
+  } finally {
+    engine.stop(new LoupeError('no_data', 'done'));
   }
 }

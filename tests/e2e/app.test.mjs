@@ -1306,8 +1306,11 @@ test('the JavaScript module in a plain page (examples/embed.html): files, buffer
 
     // the API itself: an ArrayBuffer, a URL, the sample; a bad spec; cancel; free
     const got = await embed.evaluate(async () => {
-      const { load, loadSample, LoupeError } = await import('/target/pkg/loupe.js');
+      const { load, loadSample, sql, LoupeError } = await import('/target/pkg/loupe.js');
       const out = {};
+      const trend = { analysis: 'trends', interval: 'week', series: [{ event: 'purchase', measure: 'users' }] };
+      out.sql = await sql(trend, { dialect: 'clickhouse', from: 'ev' });
+      out.noSql = await sql({ analysis: 'trends', compare: true }).catch((e) => [e.code, e.key]);
       const csv = 'user_id,event,timestamp\nu1,signup,2025-01-01T08:00:00Z\nu2,signup,2025-01-02T08:00:00Z\n,signup,2025-01-02T09:00:00Z\n';
       const buffer = await load(new TextEncoder().encode(csv).buffer);
       out.buffer = [buffer.overview.events, buffer.overview.users, buffer.report.rejected];
@@ -1333,6 +1336,9 @@ test('the JavaScript module in a plain page (examples/embed.html): files, buffer
       sample.free();
       return out;
     });
+    assert.equal(got.sql, loupe('sql', '--dialect', 'clickhouse', '--from', 'ev', '--spec',
+      JSON.stringify({ analysis: 'trends', interval: 'week', series: [{ event: 'purchase', measure: 'users' }] })));
+    assert.deepEqual(got.noSql, ['spec', 'sql_unsupported']);
     assert.deepEqual(got.buffer, [2, 2, 1]);
     assert.deepEqual(got.bad, [true, true, 'spec', 'periods', 'invalid spec: periods: must be between 1 and 400, got 0']);
     assert.equal(got.freed, 'no_data');
