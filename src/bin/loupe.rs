@@ -141,6 +141,10 @@ one after the other (a JSON array or gzip file must be the only file).";
         /// The zone of timestamps without one: UTC, +08:00 or Asia/Shanghai (default UTC).
         #[arg(long, value_name = "ZONE")]
         naive_tz: Option<String>,
+        /// The text encoding: utf-8, gbk, gb18030, shift_jis, utf-16le, utf-16be,
+        /// windows-1252, ... (detected when not given).
+        #[arg(long, value_name = "NAME")]
+        encoding: Option<String>,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -195,6 +199,7 @@ one after the other (a JSON array or gzip file must be the only file).";
                 event_column: self.event_col.clone(),
                 time_column: self.time_col.clone(),
                 naive_timezone,
+                encoding: self.encoding.clone(),
             })
         }
     }

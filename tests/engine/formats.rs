@@ -402,3 +402,244 @@ fn a_csv_insert_id_column_dedupes_too() {
     assert_eq!(r.columns.properties, ["plan"]);
     assert_eq!(d.store.len(), 3);
 }
+
+/// The sample's events with their event names and countries in another script (`prefix`
+/// before each), as a CSV text.
+fn localized_csv(evs: &[Ev], prefix: &str) -> (String, Vec<Row>) {
+    let mut text = String::from("user_id,event,timestamp,platform,country,channel,revenue\n");
+    let mut want = Vec::new();
+    for e in evs {
+        let event = format!("{prefix}{}", e.event);
+        let country = format!("{prefix}{}", e.props[1].as_deref().unwrap());
+        let revenue = e.props[3].clone().unwrap_or_default();
+        text.push_str(&format!(
+            "{},{event},{},{},{country},{},{revenue}\n",
+            e.user,
+            format_rfc3339(e.time),
+            e.props[0].as_deref().unwrap(),
+            e.props[2].as_deref().unwrap(),
+        ));
+        let mut props = e.props.to_vec();
+        props[1] = Some(country);
+        want.push((e.user.clone(), event, e.time, props));
+    }
+    want.sort();
+    (text, want)
+}
+
+fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let units = if bom { Some(0xFEFF) } else { None };
+    for u in units.into_iter().chain(text.encode_utf16()) {
+        out.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+fn encode(text: &str, label: &str) -> Vec<u8> {
+    let e = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+    let (bytes, _, unmappable) = e.encode(text);
+    assert!(!unmappable, "{label}");
+    bytes.into_owned()
+}
+
+#[test]
+fn every_encoding_loads_the_same_events() {
+    let evs = events();
+    // (prefix, file bytes, encoding reported, how it was chosen, gzip it too)
+    let (zh, zh_want) = localized_csv(&evs, "中文");
+    let (ja, ja_want) = localized_csv(&evs, "イベント");
+    let (fr, fr_want) = localized_csv(&evs, "événement-");
+    let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+    bom8.extend(zh.as_bytes());
+    let cases: Vec<(&str, Vec<u8>, &str, &str, &[Row])> = vec![
+        (
+            "utf-8",
+            zh.as_bytes().to_vec(),
+            "UTF-8",
+            "detected",
+            &zh_want,
+        ),
+        ("utf-8 bom", bom8, "UTF-8", "bom", &zh_want),
+        (
+            "utf-16le bom",
+            utf16(&zh, true, false),
+            "UTF-16LE",
+            "bom",
+            &zh_want,
+        ),
+        (
+            "utf-16be bom",
+            utf16(&zh, true, true),
+            "UTF-16BE",
+            "bom",
+            &zh_want,
+        ),
+        (
+            "utf-16le",
+            utf16(&zh, false, false),
+            "UTF-16LE",
+            "detected",
+            &zh_want,
+        ),
+        (
+            "utf-16be",
+            utf16(&zh, false, true),
+            "UTF-16BE",
+            "detected",
+            &zh_want,
+        ),
+        ("gbk", encode(&zh, "gbk"), "GBK", "detected", &zh_want),
+        (
+            "shift_jis",
+            encode(&ja, "shift_jis"),
+            "Shift_JIS",
+            "detected",
+            &ja_want,
+        ),
+        (
+            "windows-1252",
+            encode(&fr, "windows-1252"),
+            "windows-1252",
+            "detected",
+            &fr_want,
+        ),
+    ];
+    for (what, bytes, name, source, want) in cases {
+        for (container, bytes) in [("", bytes.clone()), ("gzip", gzip(&bytes))] {
+            let what = format!("{what} {container}");
+            let d = check(&what, &bytes, PROPS, "csv", container, want);
+            assert_eq!(
+                (
+                    d.report.encoding.as_str(),
+                    d.report.encoding_source.as_str()
+                ),
+                (name, source),
+                "{what}"
+            );
+        }
+    }
+    // GB18030 is read by the GBK decoder (a superset); named, it is reported as such
+    let opts = LoadOptions {
+        encoding: Some("gb18030".into()),
+        ..LoadOptions::default()
+    };
+    let bytes = encode(&zh, "gb18030");
+    let d = ingest::load(&bytes[..], None, &opts, &mut |_| true).unwrap();
+    assert_eq!(
+        (
+            d.report.encoding.as_str(),
+            d.report.encoding_source.as_str()
+        ),
+        ("gb18030", "option")
+    );
+    assert_eq!(rows(&d, PROPS), zh_want);
+}
+
+#[test]
+fn a_gbk_file_with_chinese_names_and_properties() {
+    // a Chinese Excel export: Chinese headers, event names and property values, in GBK
+    let text = "用户ID,事件名称,时间,城市,金额\n\
+                张三,注册,2024-03-01 09:00:00,北京,\n\
+                张三,购买,2024-03-02 10:15:00,北京,39.9\n\
+                李四,注册,2024-03-01 11:00:00,上海,\n";
+    let d = load(&encode(text, "gbk"));
+    let r = &d.report;
+    assert_eq!((r.encoding.as_str(), r.imported, r.rejected), ("GBK", 3, 0));
+    assert_eq!(
+        (
+            r.columns.user.as_str(),
+            r.columns.event.as_str(),
+            r.columns.time.as_str()
+        ),
+        ("用户ID", "事件名称", "时间")
+    );
+    let s = &d.store;
+    let u = s.user_index("张三").unwrap();
+    let names: Vec<&str> = s
+        .user_range(u)
+        .map(|i| s.event_names().get(s.event_codes()[i]))
+        .collect();
+    assert_eq!(names, ["注册", "购买"]);
+    let city = s.property("城市").unwrap();
+    let i = s.user_range(s.user_index("李四").unwrap()).start;
+    assert_eq!(city.display(i).as_deref(), Some("上海"));
+    assert_eq!(
+        s.property("金额")
+            .unwrap()
+            .display(s.user_range(u).end - 1)
+            .as_deref(),
+        Some("39.9")
+    );
+}
+
+#[test]
+fn bytes_invalid_in_the_encoding_reject_their_rows_with_line_numbers() {
+    let text = "user_id,event,timestamp\n\
+                u1,注册,2024-03-01T09:00:00Z\n\
+                u1,BAD1,2024-03-01T09:00:00Z\n\
+                u2,注册,2024-03-01T09:00:00Z\n\
+                u3,BAD2,2024-03-01T09:00:00Z\n";
+    let mut gbk = encode(text, "gbk");
+    // line 3: 0xFF is never a GBK byte; line 5: a lead byte followed by DEL (not a trail)
+    let at = |bytes: &[u8], pat: &[u8]| bytes.windows(pat.len()).position(|w| w == pat).unwrap();
+    let p = at(&gbk, b"BAD1");
+    gbk[p..p + 4].copy_from_slice(b"x\xFFyz");
+    let p = at(&gbk, b"BAD2");
+    gbk[p..p + 4].copy_from_slice(b"xy\x81\x7F");
+    let opts = LoadOptions {
+        encoding: Some("gbk".into()),
+        ..LoadOptions::default()
+    };
+    let d = ingest::load(&gbk[..], None, &opts, &mut |_| true).unwrap();
+    let r = &d.report;
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates, r.rejected),
+        (4, 2, 0, 2)
+    );
+    assert_eq!(
+        r.rejected_by_reason.get(&RejectReason::Encoding),
+        Some(&2),
+        "{:?}",
+        r.reject_samples
+    );
+    let got: Vec<(u64, RejectReason)> = r
+        .reject_samples
+        .iter()
+        .map(|x| (x.line, x.reason))
+        .collect();
+    assert_eq!(
+        got,
+        [(3, RejectReason::Encoding), (5, RejectReason::Encoding)]
+    );
+
+    // UTF-16 without a byte-order mark: a lone surrogate on line 2 of 3 rows
+    let mut units: Vec<u16> = "user_id,event,timestamp\nu1,a,2024-03-01T09:00:00Z\nu2,"
+        .encode_utf16()
+        .collect();
+    units.push(0xD800);
+    units.extend("b,2024-03-01T09:00:00Z\nu3,c,2024-03-01T09:00:00Z\n".encode_utf16());
+    let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+    let d = load(&bytes);
+    let r = &d.report;
+    assert_eq!(
+        (r.encoding.as_str(), r.imported, r.rejected),
+        ("UTF-16LE", 2, 1)
+    );
+    assert_eq!(
+        (r.reject_samples[0].line, r.reject_samples[0].reason),
+        (3, RejectReason::Encoding)
+    );
+
+    // an unknown encoding name is a whole-file error naming it
+    let opts = LoadOptions {
+        encoding: Some("ebcdic-martian".into()),
+        ..LoadOptions::default()
+    };
+    let e = ingest::load(&gbk[..], None, &opts, &mut |_| true).unwrap_err();
+    assert!(e.to_string().contains("ebcdic-martian"), "{e}");
+}

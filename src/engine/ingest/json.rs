@@ -332,7 +332,10 @@ fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Resul
     path.clear();
     // text, so the parser shares its code with the worker's other JSON (from `str`)
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err((RejectReason::Encoding, "invalid UTF-8 bytes".into()));
+        return Err((
+            RejectReason::Encoding,
+            "bytes not valid in the file's encoding".into(),
+        ));
     };
     let bad = |e: serde_json::Error| {
         (

@@ -16,10 +16,13 @@
 //! a reason, `rows_in = imported + duplicates + rejected`, and the first
 //! [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
 //!
-//! Text must be UTF-8 (other encodings, Parquet and zip are not read yet).
+//! Text in any encoding `encoding_rs` knows is read ([`encoding`]: named in the options, or
+//! from a byte-order mark, or detected), decoded to UTF-8 as it is read. Parquet and zip are
+//! not read yet.
 
 pub mod container;
 pub mod csv;
+pub mod encoding;
 pub mod json;
 pub mod mapping;
 
@@ -49,6 +52,9 @@ pub struct LoadOptions {
     pub time_column: Option<String>,
     /// Offset at which timestamps without a zone are read (default UTC).
     pub naive_timezone: Option<TimeZone>,
+    /// Text encoding, as a label `encoding_rs` accepts (`utf-8`, `gbk`, `gb18030`,
+    /// `shift_jis`, `utf-16le`, `utf-16be`, `windows-1252`, ...); detected when absent.
+    pub encoding: Option<String>,
 }
 
 /// Why a row was not imported.
@@ -65,7 +71,7 @@ pub enum RejectReason {
     BadTime,
     /// The row has a different number of fields than the header.
     FieldCount,
-    /// The row is not valid UTF-8 text.
+    /// The row holds bytes that are not valid text in the file's encoding.
     Encoding,
     /// The line (JSON lines) or array element is not valid JSON.
     BadJson,
@@ -94,7 +100,7 @@ impl RejectReason {
             RejectReason::MissingTime => "timestamp is empty",
             RejectReason::BadTime => "timestamp not recognised",
             RejectReason::FieldCount => "wrong number of fields",
-            RejectReason::Encoding => "not valid UTF-8 text",
+            RejectReason::Encoding => "bytes not valid in the file's encoding",
             RejectReason::BadJson => "not valid JSON",
             RejectReason::NotAnObject => "JSON value is not an object",
         }
@@ -139,6 +145,10 @@ pub struct ImportReport {
     pub shape: Option<String>,
     /// Container the format was read from: `gzip`, or empty for none.
     pub container: String,
+    /// Text encoding the file was read in (`UTF-8`, `GBK`, `UTF-16LE`, `Shift_JIS`, ...).
+    pub encoding: String,
+    /// How the encoding was chosen: `option`, `bom` (a byte-order mark) or `detected`.
+    pub encoding_source: String,
 }
 
 impl ImportReport {
@@ -224,8 +234,19 @@ fn load_any<R: Read>(
     let container = input.name();
     let mut head = Vec::with_capacity(SNIFF_BYTES as usize);
     (&mut input).take(SNIFF_BYTES).read_to_end(&mut head)?;
+    let whole = (head.len() as u64) < SNIFF_BYTES;
+    let (text_encoding, chosen) = encoding::detect(&head, whole, opts.encoding.as_deref())?;
+    let raw = Cursor::new(head).chain(input);
+    let mut text = if text_encoding == encoding_rs::UTF_8 {
+        // the loaders read UTF-8 and reject a row with invalid bytes themselves
+        Text::Utf8(raw)
+    } else {
+        Text::Decoded(encoding::Decode::new(raw, text_encoding))
+    };
+    let mut head = Vec::with_capacity(SNIFF_BYTES as usize);
+    (&mut text).take(SNIFF_BYTES).read_to_end(&mut head)?;
     let format = sniff_format(&head);
-    let reader = Cursor::new(head).chain(input);
+    let reader = Cursor::new(head).chain(text);
     let mut relay = |mut p: Progress| {
         p.bytes = consumed.get();
         progress(p)
@@ -238,7 +259,29 @@ fn load_any<R: Read>(
     };
     data.report.bytes = consumed.get();
     data.report.container = container.into();
+    data.report.encoding = text_encoding.name().into();
+    data.report.encoding_source = match chosen {
+        encoding::Chosen::Option => "option",
+        encoding::Chosen::Bom => "bom",
+        encoding::Chosen::Detected => "detected",
+    }
+    .into();
     Ok(data)
+}
+
+/// The input as UTF-8: passed through, or decoded from another encoding.
+enum Text<R> {
+    Utf8(R),
+    Decoded(encoding::Decode<R>),
+}
+
+impl<R: Read> Read for Text<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Text::Utf8(r) => r.read(buf),
+            Text::Decoded(r) => r.read(buf),
+        }
+    }
 }
 
 /// Progress of a running import, reported every few thousand rows.
