@@ -313,25 +313,36 @@ one after the other (a JSON array or gzip file must be the only file).";
             }
         }
         let opts = import.options()?;
-        let (reader, size) = open(paths)?;
+        let size = match paths {
+            [path] => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        };
         let name = paths.join(" + ");
         let show = std::io::stderr().is_terminal() && size >= 16 << 20;
-        let result = ingest::load(
-            std::io::BufReader::with_capacity(1 << 20, reader),
-            Some(size),
-            &opts,
-            &mut |p| {
-                if show {
-                    eprint!(
-                        "\rreading {name}: {} rows, {} of {} MB",
-                        p.rows,
-                        p.bytes >> 20,
-                        size >> 20
-                    );
-                }
-                true
-            },
-        );
+        let mut report = |p: ingest::Progress| {
+            if show {
+                eprint!(
+                    "\rreading {name}: {} rows, {} of {} MB",
+                    p.rows,
+                    p.bytes >> 20,
+                    p.total_bytes.unwrap_or(0) >> 20
+                );
+            }
+            true
+        };
+        let result = if let [path] = paths {
+            // one file: it may be a zip archive, read through its directory
+            let f = std::fs::File::open(path).map_err(|e| input(format!("{path}: {e}")))?;
+            ingest::load_file(f, Some(size), &opts, &mut report)
+        } else {
+            let (reader, size) = open(paths)?;
+            ingest::load(
+                std::io::BufReader::with_capacity(1 << 20, reader),
+                Some(size),
+                &opts,
+                &mut report,
+            )
+        };
         if show {
             eprint!("\r\x1b[K");
         }

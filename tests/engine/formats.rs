@@ -643,3 +643,269 @@ fn bytes_invalid_in_the_encoding_reject_their_rows_with_line_numbers() {
     let e = ingest::load(&gbk[..], None, &opts, &mut |_| true).unwrap_err();
     assert!(e.to_string().contains("ebcdic-martian"), "{e}");
 }
+
+/// A zip archive of `(name, bytes, deflate)` entries.
+fn zip_of(entries: &[(&str, &[u8], bool)]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes, deflate) in entries {
+        let method = if *deflate {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        let opts = SimpleFileOptions::default()
+            .compression_method(method)
+            .large_file(bytes.len() > u32::MAX as usize / 2);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn load_zip(bytes: &[u8]) -> loupe::engine::error::Result<Dataset> {
+    ingest::load_file(
+        std::io::Cursor::new(bytes),
+        Some(bytes.len() as u64),
+        &LoadOptions::default(),
+        &mut |_| true,
+    )
+}
+
+/// Splits `text` (a header line and rows) into two texts at a line break near the middle,
+/// each with the header when `header` is set.
+fn halves(text: &[u8], header: bool) -> (Vec<u8>, Vec<u8>) {
+    let head_end = text.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mid = text[text.len() / 2..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap()
+        + text.len() / 2
+        + 1;
+    let first = text[..mid].to_vec();
+    let mut second = if header {
+        text[..head_end].to_vec()
+    } else {
+        Vec::new()
+    };
+    second.extend(&text[mid..]);
+    (first, second)
+}
+
+/// Amplitude's export: user id or (every fourth event) only the device id, the event time
+/// as a naive UTC text with microseconds, platform and country at the top level, the channel
+/// a user property and the revenue an event property.
+fn amplitude(i: usize, e: &Ev) -> Value {
+    let secs = e.time.div_euclid(1_000_000);
+    let micros = e.time.rem_euclid(1_000_000);
+    let (day, hms) = {
+        let t = format_rfc3339(secs * 1_000_000);
+        (t[..10].to_string(), t[11..19].to_string())
+    };
+    let (user_id, device_id) = if i.is_multiple_of(4) {
+        (Value::Null, json!(e.user))
+    } else {
+        (json!(e.user), json!(format!("device-{}", e.user)))
+    };
+    let mut props = json!({});
+    if let Some(r) = e.revenue {
+        props["revenue"] = json!(r);
+    }
+    json!({"event_type": e.event, "user_id": user_id, "device_id": device_id,
+        "amplitude_id": 1000 + i, "event_time": format!("{day} {hms}.{micros:06}"),
+        "client_event_time": format!("{day} {hms}.{micros:06}"),
+        "$insert_id": format!("amp-{i}"), "uuid": format!("uuid-{i}"),
+        "event_properties": props,
+        "user_properties": {"channel": e.props[2]},
+        "platform": e.props[0], "country": e.props[1], "session_id": -1})
+}
+
+const AMP_NAMES: [&str; 4] = [
+    "platform",
+    "country",
+    "user_properties.channel",
+    "event_properties.revenue",
+];
+
+#[test]
+fn a_zip_of_two_entries_loads_as_one_dataset() {
+    let evs = events();
+    let want = expected(&evs);
+    let csv = csv_bytes();
+    let (a, b) = halves(&csv, true);
+    for (what, zip) in [
+        (
+            "csv, deflate",
+            zip_of(&[("part-1.csv", &a, true), ("part-2.csv", &b, true)]),
+        ),
+        (
+            "csv, stored",
+            zip_of(&[("part-1.csv", &a, false), ("dir/part-2.csv", &b, false)]),
+        ),
+        (
+            "csv.gz inside",
+            zip_of(&[
+                ("a.csv.gz", &gzip(&a), false),
+                ("b.csv.gz", &gzip(&b), true),
+            ]),
+        ),
+    ] {
+        let d = load_zip(&zip).unwrap();
+        let r = &d.report;
+        assert_eq!((r.format.as_str(), r.entries), ("csv", 2), "{what}");
+        assert_eq!(
+            (r.rows_in, r.imported, r.rejected),
+            (want.len() as u64, want.len() as u64, 0),
+            "{what}"
+        );
+        // the central directory is read before the count starts
+        assert!(r.bytes > 0 && r.bytes < zip.len() as u64, "{what}");
+        assert_eq!(rows(&d, PROPS), want, "{what}");
+    }
+    // JSON lines without a line break at the end of the first entry
+    let nd = lines(evs.iter().map(generic));
+    let (a, b) = halves(&nd, false);
+    let zip = zip_of(&[("a.json", &a[..a.len() - 1], true), ("b.json", &b, true)]);
+    let d = load_zip(&zip).unwrap();
+    assert_eq!(
+        (d.report.format.as_str(), d.report.container.as_str()),
+        ("ndjson", "zip")
+    );
+    assert_eq!(rows(&d, PROPS), want);
+    // a zip through the stream entry point is a clear error
+    let e = ingest::load(&zip[..], None, &LoadOptions::default(), &mut |_| true).unwrap_err();
+    assert!(e.to_string().contains("zip archive"), "{e}");
+}
+
+#[test]
+fn an_amplitude_export_zip_loads_the_same_events() {
+    let evs = events();
+    let want = expected(&evs);
+    // one gzipped JSON lines file per "hour": three entries, as the Export API sends them
+    let values: Vec<Value> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| amplitude(i, e))
+        .collect();
+    let third = values.len() / 3;
+    let parts: Vec<Vec<u8>> = [
+        &values[..third],
+        &values[third..2 * third],
+        &values[2 * third..],
+    ]
+    .iter()
+    .map(|p| gzip(&lines(p.iter().cloned())))
+    .collect();
+    let zip = zip_of(&[
+        ("123/123_2024-01-01_0#0.json.gz", &parts[0], false),
+        ("123/123_2024-01-01_1#0.json.gz", &parts[1], false),
+        ("123/123_2024-01-01_2#0.json.gz", &parts[2], false),
+    ]);
+    let d = load_zip(&zip).unwrap();
+    let r = &d.report;
+    assert_eq!(
+        (
+            r.format.as_str(),
+            r.container.as_str(),
+            r.shape.as_deref(),
+            r.entries
+        ),
+        ("ndjson", "zip+gzip", Some("amplitude"), 3)
+    );
+    let c = &r.columns;
+    assert_eq!(
+        (
+            c.user.as_str(),
+            c.user_fallback.as_deref(),
+            c.event.as_str(),
+            c.time.as_str(),
+            c.insert_id.as_deref()
+        ),
+        (
+            "user_id",
+            Some("device_id"),
+            "event_type",
+            "event_time",
+            Some("$insert_id")
+        )
+    );
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates, r.rejected),
+        (want.len() as u64, want.len() as u64, 0, 0)
+    );
+    assert_eq!(rows(&d, AMP_NAMES), want);
+
+    // a resent event (same insert id, another time) is a duplicate, also across entries
+    let mut again = values[5].clone();
+    again["event_time"] = json!("2030-01-01 00:00:00.000000");
+    let mut last = lines(values[2 * third..].iter().cloned());
+    last.extend(lines(std::iter::once(again)));
+    let zip = zip_of(&[
+        ("a.json.gz", &parts[0], true),
+        ("b.json.gz", &parts[1], true),
+        ("c.json.gz", &gzip(&last), true),
+    ]);
+    let d = load_zip(&zip).unwrap();
+    let r = &d.report;
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates),
+        (want.len() as u64 + 1, want.len() as u64, 1)
+    );
+    assert_eq!(rows(&d, AMP_NAMES), want);
+
+    // and the same lines outside a zip, not gzipped
+    let d = load(&lines(values.iter().cloned()));
+    assert_eq!(d.report.shape.as_deref(), Some("amplitude"));
+    assert_eq!(rows(&d, AMP_NAMES), want);
+}
+
+#[test]
+fn zip_entries_with_other_columns_or_formats_are_errors_naming_the_entry() {
+    let csv = csv_bytes();
+    let (a, b) = halves(&csv, true);
+    let mut other = b"uid,event,timestamp,platform,country,channel,revenue\n".to_vec();
+    other.extend(&b[b.iter().position(|&x| x == b'\n').unwrap() + 1..]);
+    let zip = zip_of(&[("one.csv", &a, true), ("two.csv", &other, true)]);
+    let msg = load_zip(&zip).unwrap_err().to_string();
+    assert!(
+        msg.contains("\"two.csv\"") && msg.contains("header line"),
+        "{msg}"
+    );
+    let nd = lines(events().iter().take(10).map(generic));
+    let zip = zip_of(&[("one.csv", &a, true), ("two.json", &nd, true)]);
+    let msg = load_zip(&zip).unwrap_err().to_string();
+    assert!(
+        msg.contains("\"two.json\"") && msg.contains("JSON lines"),
+        "{msg}"
+    );
+    let msg = load_zip(&zip_of(&[])).unwrap_err().to_string();
+    assert!(msg.contains("no file"), "{msg}");
+}
+
+#[test]
+fn a_zip_bomb_stops_the_import() {
+    // one entry of 200 MB of blanks after a header: over 1000 times its deflated size
+    let mut big = b"user_id,event,timestamp\n".to_vec();
+    big.resize(200 << 20, b' ');
+    let zip = zip_of(&[("bomb.csv", &big, true)]);
+    let msg = load_zip(&zip).unwrap_err().to_string();
+    assert!(
+        msg.contains("decompression bomb") && msg.contains("bomb.csv"),
+        "{msg}"
+    );
+    // many small gzipped entries, each under the per-entry floor, together over the ratio
+    let small = {
+        let mut v = b"user_id,event,timestamp\n".to_vec();
+        v.resize(900 << 10, b' ');
+        let mut e = GzEncoder::new(Vec::new(), Compression::best());
+        e.write_all(&v).unwrap();
+        e.finish().unwrap()
+    };
+    let names: Vec<String> = (0..40).map(|i| format!("p{i}.csv.gz")).collect();
+    let entries: Vec<(&str, &[u8], bool)> = names
+        .iter()
+        .map(|n| (n.as_str(), &small[..], true))
+        .collect();
+    let msg = load_zip(&zip_of(&entries)).unwrap_err().to_string();
+    assert!(msg.contains("decompression bomb"), "{msg}");
+}
