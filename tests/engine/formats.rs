@@ -450,13 +450,14 @@ fn encode(text: &str, label: &str) -> Vec<u8> {
 #[test]
 fn every_encoding_loads_the_same_events() {
     let evs = events();
-    // (prefix, file bytes, encoding reported, how it was chosen, gzip it too)
     let (zh, zh_want) = localized_csv(&evs, "中文");
     let (ja, ja_want) = localized_csv(&evs, "イベント");
     let (fr, fr_want) = localized_csv(&evs, "événement-");
     let mut bom8 = vec![0xEF, 0xBB, 0xBF];
     bom8.extend(zh.as_bytes());
-    let cases: Vec<(&str, Vec<u8>, &str, &str, &[Row])> = vec![
+    // (what, file bytes, encoding reported, how it was chosen, expected rows)
+    type Case<'a> = (&'a str, Vec<u8>, &'a str, &'a str, &'a [Row]);
+    let cases: Vec<Case> = vec![
         (
             "utf-8",
             zh.as_bytes().to_vec(),
