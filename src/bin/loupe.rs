@@ -141,6 +141,10 @@ one after the other (a JSON array or gzip file must be the only file).";
         /// The zone of timestamps without one: UTC, +08:00 or Asia/Shanghai (default UTC).
         #[arg(long, value_name = "ZONE")]
         naive_tz: Option<String>,
+        /// The text encoding: utf-8, gbk, gb18030, shift_jis, utf-16le, utf-16be,
+        /// windows-1252, ... (detected when not given).
+        #[arg(long, value_name = "NAME")]
+        encoding: Option<String>,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -195,6 +199,7 @@ one after the other (a JSON array or gzip file must be the only file).";
                 event_column: self.event_col.clone(),
                 time_column: self.time_col.clone(),
                 naive_timezone,
+                encoding: self.encoding.clone(),
             })
         }
     }
@@ -308,25 +313,36 @@ one after the other (a JSON array or gzip file must be the only file).";
             }
         }
         let opts = import.options()?;
-        let (reader, size) = open(paths)?;
+        let size = match paths {
+            [path] => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        };
         let name = paths.join(" + ");
         let show = std::io::stderr().is_terminal() && size >= 16 << 20;
-        let result = ingest::load(
-            std::io::BufReader::with_capacity(1 << 20, reader),
-            Some(size),
-            &opts,
-            &mut |p| {
-                if show {
-                    eprint!(
-                        "\rreading {name}: {} rows, {} of {} MB",
-                        p.rows,
-                        p.bytes >> 20,
-                        size >> 20
-                    );
-                }
-                true
-            },
-        );
+        let mut report = |p: ingest::Progress| {
+            if show {
+                eprint!(
+                    "\rreading {name}: {} rows, {} of {} MB",
+                    p.rows,
+                    p.bytes >> 20,
+                    p.total_bytes.unwrap_or(0) >> 20
+                );
+            }
+            true
+        };
+        let result = if let [path] = paths {
+            // one file: it may be a zip archive, read through its directory
+            let f = std::fs::File::open(path).map_err(|e| input(format!("{path}: {e}")))?;
+            ingest::load_file(f, Some(size), &opts, &mut report)
+        } else {
+            let (reader, size) = open(paths)?;
+            ingest::load(
+                std::io::BufReader::with_capacity(1 << 20, reader),
+                Some(size),
+                &opts,
+                &mut report,
+            )
+        };
         if show {
             eprint!("\r\x1b[K");
         }
@@ -427,6 +443,14 @@ one after the other (a JSON array or gzip file must be the only file).";
                     o.columns.event,
                     o.columns.time
                 );
+                text.push_str(&format!(
+                    "read as: {}{}{} encoding {} ({})\n",
+                    o.format,
+                    if o.container.is_empty() { String::new() } else { format!(" in {}", o.container) },
+                    o.shape.as_ref().map_or(String::new(), |s| format!(" ({s} shape)")),
+                    o.encoding,
+                    o.encoding_source
+                ));
                 for e in &o.event_names {
                     text += &format!("  {:>10}  {:>8} users  {}\n", e.events, e.users, e.name);
                 }

@@ -58,8 +58,15 @@ pub struct Overview {
     pub format: String,
     /// Vendor shape recognised in a JSON file (`mixpanel`, `posthog`, `segment`), if any.
     pub shape: Option<String>,
-    /// Container (`gzip`), empty when none.
+    /// Container (`gzip`, `zip`, `zip+gzip`), empty when none.
     pub container: String,
+    /// Text encoding the file was read in (`UTF-8`, `GBK`, `UTF-16LE`, ...; empty for the
+    /// generated sample).
+    pub encoding: String,
+    /// How the encoding was chosen: `option`, `bom` or `detected`.
+    pub encoding_source: String,
+    /// Files read from a zip archive (0 when the input is not one).
+    pub entries: u64,
     /// Approximate memory held by the store, in bytes.
     pub store_bytes: u64,
     /// Events per UTC day, from the day of the first event to the day of the last (empty
@@ -268,6 +275,9 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
         format: report.format.clone(),
         shape: report.shape.clone(),
         container: report.container.clone(),
+        encoding: report.encoding.clone(),
+        encoding_source: report.encoding_source.clone(),
+        entries: report.entries,
         store_bytes: store.heap_bytes() as u64,
         per_day: events_per_day(store),
     }

@@ -41,6 +41,29 @@ fn reason_text(lang: Lang, code: &str, fallback: &str) -> String {
         .map_or_else(|| fallback.to_string(), |(_, k)| t(lang, k).to_string())
 }
 
+/// How the file was read: format, container, files in an archive, vendor shape, encoding.
+fn read_as(lang: Lang, o: &crate::engine::overview::Overview) -> String {
+    let mut parts = vec![o.format.clone()];
+    if !o.container.is_empty() {
+        parts.push(o.container.clone());
+    }
+    if o.entries > 0 {
+        parts.push(format!("{} {}", count(o.entries), t(lang, "zip_entries")));
+    }
+    if let Some(shape) = &o.shape {
+        parts.push(shape.clone());
+    }
+    if !o.encoding.is_empty() {
+        let how = match o.encoding_source.as_str() {
+            "option" => t(lang, "encoding_option"),
+            "bom" => t(lang, "encoding_bom"),
+            _ => t(lang, "encoding_detected"),
+        };
+        parts.push(format!("{} {} ({how})", t(lang, "encoding"), o.encoding));
+    }
+    format!("{}: {}", t(lang, "read_as"), parts.join(" · "))
+}
+
 fn card(label: &str, value: String, testid: &'static str) -> Html {
     html! { <div class="card"><div class="card-label">{ label.to_string() }</div><div class="card-value" data-testid={testid}>{ value }</div></div> }
 }
@@ -129,6 +152,7 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                 <h3>{ t(lang, "events_per_day") }</h3>
                 <div data-testid="per-day"><Chart picture={picture} lang={lang} height={160} /></div>
             }
+            <p class="muted small" data-testid="read-as">{ read_as(lang, o) }</p>
             <p class="muted small">
                 { t(lang, "columns") }{": "}
                 { t(lang, "user_col") }{" = "}<code>{ c.user.clone() }</code>{" · "}

@@ -2,14 +2,15 @@
 //!
 //! Files are read in slices of [`SLICE`] bytes with `FileReaderSync` (available in workers
 //! only), through a `std::io::Read` adapter, so the CSV loader streams over the `File`
-//! exactly as it streams over a native file, and the file is never held whole. Everything
+//! exactly as it streams over a native file, and the file is never held whole. The adapter
+//! can seek (a zip archive's directory is at its end). Everything
 //! else is [`crate::protocol::Session`]: this module only moves messages and bytes.
 
 use super::protocol::{encode, field, id_of};
 use crate::engine::ingest::{self, LoadOptions};
 use crate::protocol::{Reply, Session, UserError};
 use std::cell::RefCell;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -76,6 +77,33 @@ fn wasm_memory_bytes() -> u64 {
         .byte_length() as u64
 }
 
+impl Seek for BlobReader {
+    /// Moves the read position; the slice in memory is kept when the position is inside it
+    /// (a zip archive's entries are read with a seek before each read).
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        let target = match pos {
+            SeekFrom::Start(p) => p as f64,
+            SeekFrom::End(d) => self.size + d as f64,
+            SeekFrom::Current(d) => self.offset - (self.buf.len() - self.pos) as f64 + d as f64,
+        };
+        if target < 0.0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            ));
+        }
+        let buf_start = self.offset - self.buf.len() as f64;
+        if target >= buf_start && target <= self.offset {
+            self.pos = (target - buf_start) as usize;
+        } else {
+            self.offset = target;
+            self.buf.clear();
+            self.pos = 0;
+        }
+        Ok(target as u64)
+    }
+}
+
 /// Milliseconds from the worker's high-resolution clock.
 fn now() -> f64 {
     js_sys::global()
@@ -121,7 +149,7 @@ impl Worker {
         };
         let total = reader.size as u64;
         let scope = self.scope.clone();
-        let res = ingest::load(reader, Some(total), &opts, &mut |p| {
+        let res = ingest::load_file(reader, Some(total), &opts, &mut |p| {
             let _ = scope.post_message(&encode(id, &Reply::Progress(p)));
             true
         });

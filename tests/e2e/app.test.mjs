@@ -2,7 +2,7 @@
 //
 // - loads a generated CSV (with some bad rows) through the file input and checks the
 //   overview against `loupe inspect --json` for the same file, and the same events as a
-//   gzipped Mixpanel NDJSON export;
+//   gzipped Mixpanel NDJSON export; an Amplitude export zip and a GBK CSV;
 // - builds a funnel, a retention table, a trend, stickiness, active users and sessions through the UI
 //   and checks every number on the page against `loupe run --spec` with the same spec;
 // - checks that the file's bytes are never read on the main thread (the worker reads them);
@@ -868,6 +868,75 @@ test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe insp
     [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
   assert.deepEqual(events.map(([n, e, u]) => [n, num(e), num(u)]), cli.event_names.map((e) => [e.name, e.events, e.users]));
   await page.screenshot({ path: path.join(OUT, 'overview-ndjson-gz.png'), fullPage: true });
+});
+
+test('an Amplitude export zip and a GBK CSV load and their overviews equal `loupe inspect`', async () => {
+  // the events of events.csv as Amplitude lines (user_id, else device_id on every fifth
+  // event), in two gzipped entries of a zip (stored), as the Export API sends them
+  const [, ...rows] = fs.readFileSync(csvPath, 'utf8').trim().split('\n');
+  const lines = [];
+  rows.forEach((row, i) => {
+    const [user, event, ts, platform, country, channel, revenue] = row.split(',');
+    const time = Date.parse(ts);
+    if (!user || Number.isNaN(time) || revenue === undefined) return;
+    const eventTime = new Date(time).toISOString().replace('T', ' ').replace('Z', '000');
+    const anon = i % 5 === 0;
+    lines.push(JSON.stringify({ event_type: event, user_id: anon ? null : user, device_id: anon ? user : `d-${user}`,
+      event_time: eventTime, $insert_id: `a${i}`, platform, country, user_properties: { channel },
+      event_properties: revenue ? { revenue: Number(revenue) } : {} }));
+  });
+  const half = lines.length >> 1;
+  const entries = [['p/0.json.gz', lines.slice(0, half)], ['p/1.json.gz', lines.slice(half)]]
+    .map(([name, part]) => [Buffer.from(name), zlib.gzipSync(part.join('\n') + '\n')]);
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const crc = zlib.crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14); local.writeUInt32LE(data.length, 18); local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16); central.writeUInt32LE(data.length, 20); central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28); central.writeUInt32LE(offset, 42);
+    locals.push(local, name, data);
+    centrals.push(central, name);
+    offset += 30 + name.length + data.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(dir.length, 12); end.writeUInt32LE(offset, 16);
+  const zipPath = path.join(OUT, 'amplitude.zip');
+  fs.writeFileSync(zipPath, Buffer.concat([...locals, dir, end]));
+  // a Chinese Excel export: Chinese headers and event names, in GBK (encoded by Python)
+  const gbkPath = path.join(OUT, 'events-gbk.csv');
+  const zh = ['用户ID,事件名称,时间,平台', ...rows.slice(0, 2000).map((r) => {
+    const [user, event, ts, platform] = r.split(',');
+    return `${user},事件${event},${ts},${platform}`;
+  })].join('\n') + '\n';
+  execFileSync('python3', ['-c', 'import sys; open(sys.argv[1], "wb").write(sys.stdin.read().encode("gbk"))', gbkPath],
+    { input: zh });
+  for (const [file, format, container, shape, encoding] of [
+    [zipPath, 'ndjson', 'zip+gzip', 'amplitude', 'UTF-8'],
+    [gbkPath, 'csv', '', null, 'GBK'],
+  ]) {
+    const cli = JSON.parse(loupe('inspect', file, '--json'));
+    assert.deepEqual([cli.format, cli.container, cli.shape, cli.encoding], [format, container, shape, encoding]);
+    assert.equal(cli.rows_in, cli.imported + cli.duplicates + cli.rejected);
+    await loadCsv(file);
+    const text = async (id) => page.textContent(`[data-testid=${id}]`);
+    for (const [id, key] of [['rows-in', 'rows_in'], ['imported', 'imported'], ['duplicates', 'duplicates'],
+      ['rejected', 'rejected'], ['users', 'users']]) {
+      assert.equal(num(await text(id)), cli[key], `${file} ${id}`);
+    }
+    assert.ok((await text('read-as')).includes(encoding), await text('read-as'));
+    const events = await page.$$eval('[data-testid=event-table] tbody tr', (trs) => trs.map((tr) =>
+      [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+    assert.deepEqual(events.map(([n, e, u]) => [n, num(e), num(u)]), cli.event_names.map((e) => [e.name, e.events, e.users]));
+  }
 });
 
 test('sessions of the sample with a 10-minute timeout equal `loupe run`', async () => {

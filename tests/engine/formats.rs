@@ -402,3 +402,511 @@ fn a_csv_insert_id_column_dedupes_too() {
     assert_eq!(r.columns.properties, ["plan"]);
     assert_eq!(d.store.len(), 3);
 }
+
+/// The sample's events with their event names and countries in another script (`prefix`
+/// before each), as a CSV text.
+fn localized_csv(evs: &[Ev], prefix: &str) -> (String, Vec<Row>) {
+    let mut text = String::from("user_id,event,timestamp,platform,country,channel,revenue\n");
+    let mut want = Vec::new();
+    for e in evs {
+        let event = format!("{prefix}{}", e.event);
+        let country = format!("{prefix}{}", e.props[1].as_deref().unwrap());
+        let revenue = e.props[3].clone().unwrap_or_default();
+        text.push_str(&format!(
+            "{},{event},{},{},{country},{},{revenue}\n",
+            e.user,
+            format_rfc3339(e.time),
+            e.props[0].as_deref().unwrap(),
+            e.props[2].as_deref().unwrap(),
+        ));
+        let mut props = e.props.to_vec();
+        props[1] = Some(country);
+        want.push((e.user.clone(), event, e.time, props));
+    }
+    want.sort();
+    (text, want)
+}
+
+fn utf16(text: &str, bom: bool, big_endian: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let units = if bom { Some(0xFEFF) } else { None };
+    for u in units.into_iter().chain(text.encode_utf16()) {
+        out.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+fn encode(text: &str, label: &str) -> Vec<u8> {
+    let e = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+    let (bytes, _, unmappable) = e.encode(text);
+    assert!(!unmappable, "{label}");
+    bytes.into_owned()
+}
+
+#[test]
+fn every_encoding_loads_the_same_events() {
+    let evs = events();
+    let (zh, zh_want) = localized_csv(&evs, "中文");
+    let (ja, ja_want) = localized_csv(&evs, "イベント");
+    let (fr, fr_want) = localized_csv(&evs, "événement-");
+    let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+    bom8.extend(zh.as_bytes());
+    // (what, file bytes, encoding reported, how it was chosen, expected rows)
+    type Case<'a> = (&'a str, Vec<u8>, &'a str, &'a str, &'a [Row]);
+    let cases: Vec<Case> = vec![
+        (
+            "utf-8",
+            zh.as_bytes().to_vec(),
+            "UTF-8",
+            "detected",
+            &zh_want,
+        ),
+        ("utf-8 bom", bom8, "UTF-8", "bom", &zh_want),
+        (
+            "utf-16le bom",
+            utf16(&zh, true, false),
+            "UTF-16LE",
+            "bom",
+            &zh_want,
+        ),
+        (
+            "utf-16be bom",
+            utf16(&zh, true, true),
+            "UTF-16BE",
+            "bom",
+            &zh_want,
+        ),
+        (
+            "utf-16le",
+            utf16(&zh, false, false),
+            "UTF-16LE",
+            "detected",
+            &zh_want,
+        ),
+        (
+            "utf-16be",
+            utf16(&zh, false, true),
+            "UTF-16BE",
+            "detected",
+            &zh_want,
+        ),
+        ("gbk", encode(&zh, "gbk"), "GBK", "detected", &zh_want),
+        (
+            "shift_jis",
+            encode(&ja, "shift_jis"),
+            "Shift_JIS",
+            "detected",
+            &ja_want,
+        ),
+        (
+            "windows-1252",
+            encode(&fr, "windows-1252"),
+            "windows-1252",
+            "detected",
+            &fr_want,
+        ),
+    ];
+    for (what, bytes, name, source, want) in cases {
+        for (container, bytes) in [("", bytes.clone()), ("gzip", gzip(&bytes))] {
+            let what = format!("{what} {container}");
+            let d = check(&what, &bytes, PROPS, "csv", container, want);
+            assert_eq!(
+                (
+                    d.report.encoding.as_str(),
+                    d.report.encoding_source.as_str()
+                ),
+                (name, source),
+                "{what}"
+            );
+        }
+    }
+    // GB18030 is read by the GBK decoder (a superset); named, it is reported as such
+    let opts = LoadOptions {
+        encoding: Some("gb18030".into()),
+        ..LoadOptions::default()
+    };
+    let bytes = encode(&zh, "gb18030");
+    let d = ingest::load(&bytes[..], None, &opts, &mut |_| true).unwrap();
+    assert_eq!(
+        (
+            d.report.encoding.as_str(),
+            d.report.encoding_source.as_str()
+        ),
+        ("gb18030", "option")
+    );
+    assert_eq!(rows(&d, PROPS), zh_want);
+}
+
+#[test]
+fn a_gbk_file_with_chinese_names_and_properties() {
+    // a Chinese Excel export: Chinese headers, event names and property values, in GBK
+    let text = "用户ID,事件名称,时间,城市,金额\n\
+                张三,注册,2024-03-01 09:00:00,北京,\n\
+                张三,购买,2024-03-02 10:15:00,北京,39.9\n\
+                李四,注册,2024-03-01 11:00:00,上海,\n";
+    let d = load(&encode(text, "gbk"));
+    let r = &d.report;
+    assert_eq!((r.encoding.as_str(), r.imported, r.rejected), ("GBK", 3, 0));
+    assert_eq!(
+        (
+            r.columns.user.as_str(),
+            r.columns.event.as_str(),
+            r.columns.time.as_str()
+        ),
+        ("用户ID", "事件名称", "时间")
+    );
+    let s = &d.store;
+    let u = s.user_index("张三").unwrap();
+    let names: Vec<&str> = s
+        .user_range(u)
+        .map(|i| s.event_names().get(s.event_codes()[i]))
+        .collect();
+    assert_eq!(names, ["注册", "购买"]);
+    let city = s.property("城市").unwrap();
+    let i = s.user_range(s.user_index("李四").unwrap()).start;
+    assert_eq!(city.display(i).as_deref(), Some("上海"));
+    assert_eq!(
+        s.property("金额")
+            .unwrap()
+            .display(s.user_range(u).end - 1)
+            .as_deref(),
+        Some("39.9")
+    );
+}
+
+#[test]
+fn bytes_invalid_in_the_encoding_reject_their_rows_with_line_numbers() {
+    let text = "user_id,event,timestamp\n\
+                u1,注册,2024-03-01T09:00:00Z\n\
+                u1,BAD1,2024-03-01T09:00:00Z\n\
+                u2,注册,2024-03-01T09:00:00Z\n\
+                u3,BAD2,2024-03-01T09:00:00Z\n";
+    let mut gbk = encode(text, "gbk");
+    // line 3: 0xFF is never a GBK byte; line 5: a lead byte followed by DEL (not a trail)
+    let at = |bytes: &[u8], pat: &[u8]| bytes.windows(pat.len()).position(|w| w == pat).unwrap();
+    let p = at(&gbk, b"BAD1");
+    gbk[p..p + 4].copy_from_slice(b"x\xFFyz");
+    let p = at(&gbk, b"BAD2");
+    gbk[p..p + 4].copy_from_slice(b"xy\x81\x7F");
+    let opts = LoadOptions {
+        encoding: Some("gbk".into()),
+        ..LoadOptions::default()
+    };
+    let d = ingest::load(&gbk[..], None, &opts, &mut |_| true).unwrap();
+    let r = &d.report;
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates, r.rejected),
+        (4, 2, 0, 2)
+    );
+    assert_eq!(
+        r.rejected_by_reason.get(&RejectReason::Encoding),
+        Some(&2),
+        "{:?}",
+        r.reject_samples
+    );
+    let got: Vec<(u64, RejectReason)> = r
+        .reject_samples
+        .iter()
+        .map(|x| (x.line, x.reason))
+        .collect();
+    assert_eq!(
+        got,
+        [(3, RejectReason::Encoding), (5, RejectReason::Encoding)]
+    );
+
+    // UTF-16 without a byte-order mark: a lone surrogate on line 2 of 3 rows
+    let mut units: Vec<u16> = "user_id,event,timestamp\nu1,a,2024-03-01T09:00:00Z\nu2,"
+        .encode_utf16()
+        .collect();
+    units.push(0xD800);
+    units.extend("b,2024-03-01T09:00:00Z\nu3,c,2024-03-01T09:00:00Z\n".encode_utf16());
+    let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+    let d = load(&bytes);
+    let r = &d.report;
+    assert_eq!(
+        (r.encoding.as_str(), r.imported, r.rejected),
+        ("UTF-16LE", 2, 1)
+    );
+    assert_eq!(
+        (r.reject_samples[0].line, r.reject_samples[0].reason),
+        (3, RejectReason::Encoding)
+    );
+
+    // an unknown encoding name is a whole-file error naming it
+    let opts = LoadOptions {
+        encoding: Some("ebcdic-martian".into()),
+        ..LoadOptions::default()
+    };
+    let e = ingest::load(&gbk[..], None, &opts, &mut |_| true).unwrap_err();
+    assert!(e.to_string().contains("ebcdic-martian"), "{e}");
+}
+
+/// A zip archive of `(name, bytes, deflate)` entries.
+fn zip_of(entries: &[(&str, &[u8], bool)]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes, deflate) in entries {
+        let method = if *deflate {
+            zip::CompressionMethod::Deflated
+        } else {
+            zip::CompressionMethod::Stored
+        };
+        let opts = SimpleFileOptions::default()
+            .compression_method(method)
+            .large_file(bytes.len() > u32::MAX as usize / 2);
+        w.start_file(*name, opts).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn load_zip(bytes: &[u8]) -> loupe::engine::error::Result<Dataset> {
+    ingest::load_file(
+        std::io::Cursor::new(bytes),
+        Some(bytes.len() as u64),
+        &LoadOptions::default(),
+        &mut |_| true,
+    )
+}
+
+/// Splits `text` (a header line and rows) into two texts at a line break near the middle,
+/// each with the header when `header` is set.
+fn halves(text: &[u8], header: bool) -> (Vec<u8>, Vec<u8>) {
+    let head_end = text.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mid = text[text.len() / 2..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap()
+        + text.len() / 2
+        + 1;
+    let first = text[..mid].to_vec();
+    let mut second = if header {
+        text[..head_end].to_vec()
+    } else {
+        Vec::new()
+    };
+    second.extend(&text[mid..]);
+    (first, second)
+}
+
+/// Amplitude's export: user id or (every fourth event) only the device id, the event time
+/// as a naive UTC text with microseconds, platform and country at the top level, the channel
+/// a user property and the revenue an event property.
+fn amplitude(i: usize, e: &Ev) -> Value {
+    let secs = e.time.div_euclid(1_000_000);
+    let micros = e.time.rem_euclid(1_000_000);
+    let (day, hms) = {
+        let t = format_rfc3339(secs * 1_000_000);
+        (t[..10].to_string(), t[11..19].to_string())
+    };
+    let (user_id, device_id) = if i.is_multiple_of(4) {
+        (Value::Null, json!(e.user))
+    } else {
+        (json!(e.user), json!(format!("device-{}", e.user)))
+    };
+    let mut props = json!({});
+    if let Some(r) = e.revenue {
+        props["revenue"] = json!(r);
+    }
+    json!({"event_type": e.event, "user_id": user_id, "device_id": device_id,
+        "amplitude_id": 1000 + i, "event_time": format!("{day} {hms}.{micros:06}"),
+        "client_event_time": format!("{day} {hms}.{micros:06}"),
+        "$insert_id": format!("amp-{i}"), "uuid": format!("uuid-{i}"),
+        "event_properties": props,
+        "user_properties": {"channel": e.props[2]},
+        "platform": e.props[0], "country": e.props[1], "session_id": -1})
+}
+
+const AMP_NAMES: [&str; 4] = [
+    "platform",
+    "country",
+    "user_properties.channel",
+    "event_properties.revenue",
+];
+
+#[test]
+fn a_zip_of_two_entries_loads_as_one_dataset() {
+    let evs = events();
+    let want = expected(&evs);
+    let csv = csv_bytes();
+    let (a, b) = halves(&csv, true);
+    for (what, zip) in [
+        (
+            "csv, deflate",
+            zip_of(&[("part-1.csv", &a, true), ("part-2.csv", &b, true)]),
+        ),
+        (
+            "csv, stored",
+            zip_of(&[("part-1.csv", &a, false), ("dir/part-2.csv", &b, false)]),
+        ),
+        (
+            "csv.gz inside",
+            zip_of(&[
+                ("a.csv.gz", &gzip(&a), false),
+                ("b.csv.gz", &gzip(&b), true),
+            ]),
+        ),
+    ] {
+        let d = load_zip(&zip).unwrap();
+        let r = &d.report;
+        assert_eq!((r.format.as_str(), r.entries), ("csv", 2), "{what}");
+        assert_eq!(
+            (r.rows_in, r.imported, r.rejected),
+            (want.len() as u64, want.len() as u64, 0),
+            "{what}"
+        );
+        // the central directory is read before the count starts
+        assert!(r.bytes > 0 && r.bytes < zip.len() as u64, "{what}");
+        assert_eq!(rows(&d, PROPS), want, "{what}");
+    }
+    // JSON lines without a line break at the end of the first entry
+    let nd = lines(evs.iter().map(generic));
+    let (a, b) = halves(&nd, false);
+    let zip = zip_of(&[("a.json", &a[..a.len() - 1], true), ("b.json", &b, true)]);
+    let d = load_zip(&zip).unwrap();
+    assert_eq!(
+        (d.report.format.as_str(), d.report.container.as_str()),
+        ("ndjson", "zip")
+    );
+    assert_eq!(rows(&d, PROPS), want);
+    // a zip through the stream entry point is a clear error
+    let e = ingest::load(&zip[..], None, &LoadOptions::default(), &mut |_| true).unwrap_err();
+    assert!(e.to_string().contains("zip archive"), "{e}");
+}
+
+#[test]
+fn an_amplitude_export_zip_loads_the_same_events() {
+    let evs = events();
+    let want = expected(&evs);
+    // one gzipped JSON lines file per "hour": three entries, as the Export API sends them
+    let values: Vec<Value> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| amplitude(i, e))
+        .collect();
+    let third = values.len() / 3;
+    let parts: Vec<Vec<u8>> = [
+        &values[..third],
+        &values[third..2 * third],
+        &values[2 * third..],
+    ]
+    .iter()
+    .map(|p| gzip(&lines(p.iter().cloned())))
+    .collect();
+    let zip = zip_of(&[
+        ("123/123_2024-01-01_0#0.json.gz", &parts[0], false),
+        ("123/123_2024-01-01_1#0.json.gz", &parts[1], false),
+        ("123/123_2024-01-01_2#0.json.gz", &parts[2], false),
+    ]);
+    let d = load_zip(&zip).unwrap();
+    let r = &d.report;
+    assert_eq!(
+        (
+            r.format.as_str(),
+            r.container.as_str(),
+            r.shape.as_deref(),
+            r.entries
+        ),
+        ("ndjson", "zip+gzip", Some("amplitude"), 3)
+    );
+    let c = &r.columns;
+    assert_eq!(
+        (
+            c.user.as_str(),
+            c.user_fallback.as_deref(),
+            c.event.as_str(),
+            c.time.as_str(),
+            c.insert_id.as_deref()
+        ),
+        (
+            "user_id",
+            Some("device_id"),
+            "event_type",
+            "event_time",
+            Some("$insert_id")
+        )
+    );
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates, r.rejected),
+        (want.len() as u64, want.len() as u64, 0, 0)
+    );
+    assert_eq!(rows(&d, AMP_NAMES), want);
+
+    // a resent event (same insert id, another time) is a duplicate, also across entries
+    let mut again = values[5].clone();
+    again["event_time"] = json!("2030-01-01 00:00:00.000000");
+    let mut last = lines(values[2 * third..].iter().cloned());
+    last.extend(lines(std::iter::once(again)));
+    let zip = zip_of(&[
+        ("a.json.gz", &parts[0], true),
+        ("b.json.gz", &parts[1], true),
+        ("c.json.gz", &gzip(&last), true),
+    ]);
+    let d = load_zip(&zip).unwrap();
+    let r = &d.report;
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates),
+        (want.len() as u64 + 1, want.len() as u64, 1)
+    );
+    assert_eq!(rows(&d, AMP_NAMES), want);
+
+    // and the same lines outside a zip, not gzipped
+    let d = load(&lines(values.iter().cloned()));
+    assert_eq!(d.report.shape.as_deref(), Some("amplitude"));
+    assert_eq!(rows(&d, AMP_NAMES), want);
+}
+
+#[test]
+fn zip_entries_with_other_columns_or_formats_are_errors_naming_the_entry() {
+    let csv = csv_bytes();
+    let (a, b) = halves(&csv, true);
+    let mut other = b"uid,event,timestamp,platform,country,channel,revenue\n".to_vec();
+    other.extend(&b[b.iter().position(|&x| x == b'\n').unwrap() + 1..]);
+    let zip = zip_of(&[("one.csv", &a, true), ("two.csv", &other, true)]);
+    let msg = load_zip(&zip).unwrap_err().to_string();
+    assert!(
+        msg.contains("\"two.csv\"") && msg.contains("header line"),
+        "{msg}"
+    );
+    let nd = lines(events().iter().take(10).map(generic));
+    let zip = zip_of(&[("one.csv", &a, true), ("two.json", &nd, true)]);
+    let msg = load_zip(&zip).unwrap_err().to_string();
+    assert!(
+        msg.contains("\"two.json\"") && msg.contains("JSON lines"),
+        "{msg}"
+    );
+    let msg = load_zip(&zip_of(&[])).unwrap_err().to_string();
+    assert!(msg.contains("no file"), "{msg}");
+}
+
+#[test]
+fn a_zip_bomb_stops_the_import() {
+    // one entry of 200 MB of blanks after a header: over 1000 times its deflated size
+    let mut big = b"user_id,event,timestamp\n".to_vec();
+    big.resize(200 << 20, b' ');
+    let zip = zip_of(&[("bomb.csv", &big, true)]);
+    let msg = load_zip(&zip).unwrap_err().to_string();
+    assert!(
+        msg.contains("decompression bomb") && msg.contains("bomb.csv"),
+        "{msg}"
+    );
+    // many small gzipped entries, each under the per-entry floor, together over the ratio
+    let small = {
+        let mut v = b"user_id,event,timestamp\n".to_vec();
+        v.resize(900 << 10, b' ');
+        let mut e = GzEncoder::new(Vec::new(), Compression::best());
+        e.write_all(&v).unwrap();
+        e.finish().unwrap()
+    };
+    let names: Vec<String> = (0..40).map(|i| format!("p{i}.csv.gz")).collect();
+    let entries: Vec<(&str, &[u8], bool)> = names
+        .iter()
+        .map(|n| (n.as_str(), &small[..], true))
+        .collect();
+    let msg = load_zip(&zip_of(&entries)).unwrap_err().to_string();
+    assert!(msg.contains("decompression bomb"), "{msg}");
+}

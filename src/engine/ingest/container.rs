@@ -12,7 +12,7 @@
 use crate::engine::error::{Error, Result};
 use flate2::bufread::MultiGzDecoder;
 use std::cell::Cell;
-use std::io::{BufRead, BufReader, Chain, Cursor, Read};
+use std::io::{BufRead, BufReader, Chain, Cursor, Read, Seek};
 use std::rc::Rc;
 
 /// Largest accepted ratio of inflated to compressed bytes.
@@ -51,6 +51,12 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+impl<R: Seek> Seek for Counted<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
 /// A buffered reader that counts the bytes its consumer used (the decoder's compressed
 /// position, not the read-ahead).
 struct Consumed<B> {
@@ -77,17 +83,23 @@ impl<B: BufRead> BufRead for Consumed<B> {
     }
 }
 
-/// Why a gzip stream could not be read: a whole-file error, turned into [`Error::Format`].
+/// Why a compressed stream (gzip, a zip entry) could not be read: a whole-file error,
+/// turned into [`Error::Format`] by [`explain`].
 #[derive(Debug)]
-struct GzipError(String);
+struct StreamError(String);
 
-impl std::fmt::Display for GzipError {
+impl std::fmt::Display for StreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for GzipError {}
+impl std::error::Error for StreamError {}
+
+/// An I/O error carrying a whole-file error message (see [`explain`]).
+pub(crate) fn stream_error(message: String) -> std::io::Error {
+    std::io::Error::other(StreamError(message))
+}
 
 type Raw<R> = Chain<Cursor<Vec<u8>>, Counted<R>>;
 
@@ -106,7 +118,7 @@ impl<R: Read> Read for Gunzip<R> {
             } else {
                 format!("is corrupt ({e})")
             };
-            std::io::Error::other(GzipError(format!(
+            std::io::Error::other(StreamError(format!(
                 "the gzip stream {what} after {} compressed bytes; download or compress the \
                  file again",
                 self.compressed.get()
@@ -115,7 +127,7 @@ impl<R: Read> Read for Gunzip<R> {
         self.inflated += n as u64;
         let compressed = self.compressed.get().max(1);
         if self.inflated > BOMB_FLOOR && self.inflated > MAX_RATIO * compressed {
-            return Err(std::io::Error::other(GzipError(format!(
+            return Err(std::io::Error::other(StreamError(format!(
                 "the gzip file inflates {} compressed bytes to more than {} bytes (over {}×): \
                  this looks like a decompression bomb, so the import stopped",
                 compressed, self.inflated, MAX_RATIO
@@ -177,7 +189,7 @@ pub fn open<R: Read>(mut input: Counted<R>) -> Result<Opened<R>> {
 /// describes; other errors pass unchanged.
 pub fn explain(e: Error) -> Error {
     match e {
-        Error::Io(io) if io.get_ref().is_some_and(|r| r.is::<GzipError>()) => {
+        Error::Io(io) if io.get_ref().is_some_and(|r| r.is::<StreamError>()) => {
             Error::Format(io.get_ref().map(|r| r.to_string()).unwrap_or_default())
         }
         other => other,

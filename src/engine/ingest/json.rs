@@ -11,13 +11,16 @@
 //! are null in them) and typed at the end like any column.
 //!
 //! Roles come from the keys of the first [`SNIFF_RECORDS`] objects through the same mapping
-//! as delimited text. Three vendor shapes are recognised from the first object:
+//! as delimited text. Four vendor shapes are recognised from the first object:
 //! - Mixpanel raw export (`event` and a `properties` object holding `time` and
 //!   `distinct_id`): the `properties.` prefix is dropped from names, so `properties.time`
 //!   is `time` (epoch seconds or milliseconds) and `properties.$insert_id` the insert id;
 //! - PostHog (`event`, `distinct_id`, `timestamp`, `properties.*`);
 //! - Segment (`event`, `userId` or `anonymousId`, `timestamp`, `properties.*`, `context.*`,
-//!   `messageId`): the user is `userId`, else `anonymousId`.
+//!   `messageId`): the user is `userId`, else `anonymousId`;
+//! - Amplitude export (`event_type`, `event_time` as UTC `YYYY-MM-DD HH:MM:SS.ffffff`,
+//!   `user_id` or `device_id`, `event_properties.*`, `user_properties.*`, `$insert_id` or
+//!   `insert_id`): the user is `user_id`, else `device_id`; the insert id dedupes.
 //!
 //! A line (or element) that is not valid JSON, not an object, or not UTF-8 is a rejected row
 //! with its line number; the file fails as a whole only when no record at all is an object.
@@ -332,7 +335,10 @@ fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Resul
     path.clear();
     // text, so the parser shares its code with the worker's other JSON (from `str`)
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return Err((RejectReason::Encoding, "invalid UTF-8 bytes".into()));
+        return Err((
+            RejectReason::Encoding,
+            "bytes not valid in the file's encoding".into(),
+        ));
     };
     let bad = |e: serde_json::Error| {
         (
@@ -356,6 +362,9 @@ fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Resul
 /// The vendor shape of the first object, if recognised.
 fn shape_of(first: &Flat) -> Option<&'static str> {
     let has = |k: &str| first.has(k);
+    if has("event_type") && has("event_time") && (has("user_id") || has("device_id")) {
+        return Some("amplitude");
+    }
     if has("event") {
         if has("properties.time") && has("properties.distinct_id") && !has("timestamp") {
             return Some("mixpanel");

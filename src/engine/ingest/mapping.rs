@@ -4,7 +4,8 @@
 //! against common names in English and Chinese, in priority order. Any role can be named
 //! explicitly instead. Two optional roles are detected by name only: an insert id
 //! (`$insert_id`, `insert_id`, `messageId`), used to drop resent events, and, behind a
-//! `userId` column, an `anonymousId` column read where the user id is empty (Segment). All
+//! `userId` column, an `anonymousId` (Segment) or else a `device_id` (Amplitude) column read
+//! where the user id is empty. All
 //! other columns become event properties.
 
 use crate::engine::error::{Error, Result};
@@ -86,8 +87,9 @@ const INSERT_ID: &[&str] = &["insertid", "messageid"];
 /// The user column names that fall back to an anonymous id column when empty (Segment:
 /// `userId`, else `anonymousId`).
 const FALLBACK_FROM: &str = "userid";
-/// The anonymous id a user id falls back to.
-const FALLBACK_TO: &str = "anonymousid";
+/// The ids a user id falls back to, best first: Segment's anonymous id, Amplitude's device
+/// id.
+const FALLBACK_TO: &[&str] = &["anonymousid", "deviceid"];
 
 /// The header names that play each role, plus the property columns.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -182,7 +184,11 @@ pub(crate) fn map_columns(
     }
     let free = |i: &usize| ![user, event, time].contains(i);
     let user_fallback = (norm[user] == FALLBACK_FROM)
-        .then(|| (0..headers.len()).find(|i| free(i) && norm[*i] == FALLBACK_TO))
+        .then(|| {
+            FALLBACK_TO
+                .iter()
+                .find_map(|a| (0..headers.len()).find(|i| free(i) && norm[*i] == *a))
+        })
         .flatten();
     let insert_id = INSERT_ID
         .iter()

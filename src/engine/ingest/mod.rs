@@ -16,19 +16,25 @@
 //! a reason, `rows_in = imported + duplicates + rejected`, and the first
 //! [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
 //!
-//! Text must be UTF-8 (other encodings, Parquet and zip are not read yet).
+//! Text in any encoding `encoding_rs` knows is read ([`encoding`]: named in the options, or
+//! from a byte-order mark, or detected), decoded to UTF-8 as it is read. Parquet and zip are
+//! not read yet.
 
+pub mod archive;
 pub mod container;
 pub mod csv;
+pub mod encoding;
 pub mod json;
 pub mod mapping;
 
-use crate::engine::error::Result;
+use crate::engine::error::{Error, Result};
 use crate::engine::store::{Dictionary, EventStore};
 use crate::engine::time::TimeZone;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use std::cell::Cell;
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::rc::Rc;
 
 pub use mapping::ColumnRoles;
 
@@ -49,6 +55,9 @@ pub struct LoadOptions {
     pub time_column: Option<String>,
     /// Offset at which timestamps without a zone are read (default UTC).
     pub naive_timezone: Option<TimeZone>,
+    /// Text encoding, as a label `encoding_rs` accepts (`utf-8`, `gbk`, `gb18030`,
+    /// `shift_jis`, `utf-16le`, `utf-16be`, `windows-1252`, ...); detected when absent.
+    pub encoding: Option<String>,
 }
 
 /// Why a row was not imported.
@@ -65,7 +74,7 @@ pub enum RejectReason {
     BadTime,
     /// The row has a different number of fields than the header.
     FieldCount,
-    /// The row is not valid UTF-8 text.
+    /// The row holds bytes that are not valid text in the file's encoding.
     Encoding,
     /// The line (JSON lines) or array element is not valid JSON.
     BadJson,
@@ -94,7 +103,7 @@ impl RejectReason {
             RejectReason::MissingTime => "timestamp is empty",
             RejectReason::BadTime => "timestamp not recognised",
             RejectReason::FieldCount => "wrong number of fields",
-            RejectReason::Encoding => "not valid UTF-8 text",
+            RejectReason::Encoding => "bytes not valid in the file's encoding",
             RejectReason::BadJson => "not valid JSON",
             RejectReason::NotAnObject => "JSON value is not an object",
         }
@@ -139,6 +148,12 @@ pub struct ImportReport {
     pub shape: Option<String>,
     /// Container the format was read from: `gzip`, or empty for none.
     pub container: String,
+    /// Text encoding the file was read in (`UTF-8`, `GBK`, `UTF-16LE`, `Shift_JIS`, ...).
+    pub encoding: String,
+    /// How the encoding was chosen: `option`, `bom` (a byte-order mark) or `detected`.
+    pub encoding_source: String,
+    /// Files read from a zip archive (0 when the input is not one).
+    pub entries: u64,
 }
 
 impl ImportReport {
@@ -220,16 +235,101 @@ fn load_any<R: Read>(
 ) -> Result<Dataset> {
     let counted = container::Counted::new(input);
     let consumed = counted.counter();
-    let mut input = container::open(counted)?;
+    let mut head = [0u8; 4];
+    let mut counted = std::io::BufReader::new(counted);
+    let n = std::io::BufRead::fill_buf(&mut counted)?.len().min(4);
+    head[..n].copy_from_slice(&std::io::BufRead::fill_buf(&mut counted)?[..n]);
+    if archive::is_zip(&head[..n]) {
+        return Err(Error::Format(
+            "a zip archive can only be read from a file (it is read entry by entry through \
+             its directory at the end)"
+                .into(),
+        ));
+    }
+    let text = open_text(counted, opts)?;
+    run(text, &consumed, total_bytes, opts, progress)
+}
+
+/// Loads a file that can be read at any offset: a zip archive ([`archive`]) entry by entry,
+/// anything else as [`load`] does. This is the entry point of the CLI and the worker.
+pub fn load_file<R: Read + Seek>(
+    mut input: R,
+    total_bytes: Option<u64>,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Dataset> {
+    let mut head = Vec::with_capacity(4);
+    (&mut input).take(4).read_to_end(&mut head)?;
+    input.seek(SeekFrom::Start(0))?;
+    if archive::is_zip(&head) {
+        return archive::load(input, total_bytes, opts, progress).map_err(container::explain);
+    }
+    load(
+        std::io::BufReader::with_capacity(1 << 20, input),
+        total_bytes,
+        opts,
+        progress,
+    )
+}
+
+/// An input opened down to UTF-8 text: its first bytes (`head`, sniffed) and the rest.
+pub(crate) struct OpenText<'a> {
+    /// The first [`SNIFF_BYTES`] of the text (or all of it).
+    pub head: Vec<u8>,
+    /// The text after `head`.
+    pub rest: Box<dyn Read + 'a>,
+    /// `gzip`, or empty.
+    pub container: &'static str,
+    /// The encoding the text was decoded from.
+    pub encoding: &'static encoding_rs::Encoding,
+    /// How the encoding was chosen.
+    pub chosen: encoding::Chosen,
+    /// The format sniffed from `head`.
+    pub format: Format,
+}
+
+/// Removes the container (gzip) of `input`, decodes its text to UTF-8 and sniffs the format.
+pub(crate) fn open_text<'a, R: Read + 'a>(input: R, opts: &LoadOptions) -> Result<OpenText<'a>> {
+    let mut input = container::open(container::Counted::new(input))?;
     let container = input.name();
     let mut head = Vec::with_capacity(SNIFF_BYTES as usize);
     (&mut input).take(SNIFF_BYTES).read_to_end(&mut head)?;
-    let format = sniff_format(&head);
-    let reader = Cursor::new(head).chain(input);
+    let whole = (head.len() as u64) < SNIFF_BYTES;
+    let (text_encoding, chosen) = encoding::detect(&head, whole, opts.encoding.as_deref())?;
+    let raw = Cursor::new(head).chain(input);
+    let mut text: Box<dyn Read + 'a> = if text_encoding == encoding_rs::UTF_8 {
+        // the loaders read UTF-8 and reject a row with invalid bytes themselves
+        Box::new(raw)
+    } else {
+        Box::new(encoding::Decode::new(raw, text_encoding))
+    };
+    let mut head = Vec::with_capacity(SNIFF_BYTES as usize);
+    (&mut text).take(SNIFF_BYTES).read_to_end(&mut head)?;
+    Ok(OpenText {
+        format: sniff_format(&head),
+        head,
+        rest: text,
+        container,
+        encoding: text_encoding,
+        chosen,
+    })
+}
+
+/// Runs the loader of `text`'s format and completes the report; `consumed` counts the input
+/// bytes read (for progress).
+pub(crate) fn run(
+    text: OpenText<'_>,
+    consumed: &Rc<Cell<u64>>,
+    total_bytes: Option<u64>,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Dataset> {
     let mut relay = |mut p: Progress| {
         p.bytes = consumed.get();
         progress(p)
     };
+    let format = text.format;
+    let reader = Cursor::new(text.head).chain(text.rest);
     let mut data = match format {
         Format::Delimited => csv::load(reader, total_bytes, opts, &mut relay)?,
         Format::JsonLines | Format::JsonArray => {
@@ -237,7 +337,14 @@ fn load_any<R: Read>(
         }
     };
     data.report.bytes = consumed.get();
-    data.report.container = container.into();
+    data.report.container = text.container.into();
+    data.report.encoding = text.encoding.name().into();
+    data.report.encoding_source = match text.chosen {
+        encoding::Chosen::Option => "option",
+        encoding::Chosen::Bom => "bom",
+        encoding::Chosen::Detected => "detected",
+    }
+    .into();
     Ok(data)
 }
 
