@@ -6,7 +6,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 PORT ?= 8080
 
-.PHONY: setup serve dist pkg cli test test-native test-wasm test-e2e crosscheck bench screenshots fmt lint clean
+.PHONY: setup serve dist size pkg cli test test-native test-wasm test-e2e crosscheck bench screenshots fmt lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -18,7 +18,11 @@ serve: setup
 ## the static site for any static host, in dist/ (relative URLs: works from any sub-path)
 dist: setup
 	trunk build --release --dist dist
-	@for f in dist/*.wasm; do printf '%s: %s bytes, %s gzip\n' "$$f" "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done
+	-@bash scripts/size.sh --no-build
+
+## the static site's download size per file, and the first page's total against its budget
+size: setup
+	bash scripts/size.sh
 
 ## the engine as a JavaScript module (loupe-engine with TypeScript types), in target/pkg
 pkg: dist

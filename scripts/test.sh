@@ -41,13 +41,15 @@ step "wasm tests in headless Chromium" wasm cargo test --locked --target wasm32-
 step "cross-check against DuckDB SQL" crosscheck bash scripts/crosscheck.sh --rebuild
 step "build the static site" dist trunk build --release --dist dist
 step "package the JavaScript module" pkg bash scripts/pkg.sh
+# the first page's download (gzip) against its budget (issue 18), on the site just built
+step "first page download size" size bash scripts/size.sh --no-build
 step "end-to-end tests in Chromium" e2e node --test tests/e2e/
 # the benchmark page speaks the worker protocol too: one quick run on the e2e data
 step "benchmark page smoke run" bench timeout 300 node bench/browser.mjs --dist dist --runs 1 target/e2e/events.csv
 
 echo
 printf '%s\n' "${summary[@]}"
-for f in dist/*.wasm; do printf 'size    %s: %s bytes, %s gzip\n' "$f" "$(wc -c < "$f")" "$(gzip -9c "$f" | wc -c)"; done
+grep -h '^first page:' "$LOGS/size.log" | sed 's/^/size    /'
 echo
 echo "tests: $passed_total passed, $failed_total failed"
 [ ${#failed[@]} -eq 0 ]
