@@ -1405,7 +1405,8 @@ test('the JavaScript module in a plain page (examples/embed.html): files, buffer
       sample.free();
       return out;
     });
-    assert.equal(got.sql, loupe('sql', '--dialect', 'clickhouse', '--from', 'ev', '--spec',
+    // the CLI ends its output with a newline
+    assert.equal(`${got.sql}\n`, loupe('sql', '--dialect', 'clickhouse', '--from', 'ev', '--spec',
       JSON.stringify({ analysis: 'trends', interval: 'week', series: [{ event: 'purchase', measure: 'users' }] })));
     assert.deepEqual(got.noSql, ['spec', 'sql_unsupported']);
     assert.deepEqual(got.buffer, [2, 2, 1]);
