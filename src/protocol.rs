@@ -334,11 +334,15 @@ mod tests {
         };
         assert!(text.starts_with("-- Loupe trends (clickhouse)"), "{text}");
         assert!(text.contains("FROM events"), "{text}");
-        let req = r#"{"type":"sql","query":{"analysis":"trends","compare":true},"dialect":"duckdb"}"#;
+        let req =
+            r#"{"type":"sql","query":{"analysis":"trends","compare":true},"dialect":"duckdb"}"#;
         let Reply::Error(e) = s.handle_json(req, &clock) else {
             panic!()
         };
-        assert_eq!((e.key.as_deref(), e.field.as_deref()), (Some("sql_unsupported"), Some("compare")));
+        assert_eq!(
+            (e.key.as_deref(), e.field.as_deref()),
+            (Some("sql_unsupported"), Some("compare"))
+        );
         let req = r#"{"type":"sql","query":{"analysis":"trends"},"dialect":"oracle"}"#;
         assert!(matches!(s.handle_json(req, &clock), Reply::Error(e) if e.code == "bad_request"));
     }

@@ -49,6 +49,8 @@ mod common;
 mod formats;
 #[path = "engine/funnel.rs"]
 mod funnel;
+#[path = "engine/health.rs"]
+mod health;
 #[path = "engine/ingest.rs"]
 mod ingest;
 #[path = "engine/lifecycle.rs"]
@@ -75,6 +77,8 @@ mod oracle_revenue;
 mod oracle_rfm;
 #[path = "engine/oracle_sessions.rs"]
 mod oracle_sessions;
+#[path = "engine/oracle_stages.rs"]
+mod oracle_stages;
 #[path = "engine/oracle_trends.rs"]
 mod oracle_trends;
 #[path = "engine/paths.rs"]
@@ -89,12 +93,8 @@ mod revenue;
 mod rfm;
 #[path = "engine/sessions.rs"]
 mod sessions;
-#[path = "engine/health.rs"]
-mod health;
 #[path = "engine/stages.rs"]
 mod stages;
-#[path = "engine/oracle_stages.rs"]
-mod oracle_stages;
 #[path = "engine/stickiness.rs"]
 mod stickiness;
 #[path = "engine/trends.rs"]

@@ -446,8 +446,14 @@ one after the other (a JSON array or gzip file must be the only file).";
                 text.push_str(&format!(
                     "read as: {}{}{} encoding {} ({})\n",
                     o.format,
-                    if o.container.is_empty() { String::new() } else { format!(" in {}", o.container) },
-                    o.shape.as_ref().map_or(String::new(), |s| format!(" ({s} shape)")),
+                    if o.container.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" in {}", o.container)
+                    },
+                    o.shape
+                        .as_ref()
+                        .map_or(String::new(), |s| format!(" ({s} shape)")),
                     o.encoding,
                     o.encoding_source
                 ));

@@ -9,14 +9,13 @@ use super::i18n::{t, Lang};
 use super::revenue::money;
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, edit_at, event_options, from_name, json_name, keyed, number_input, select, text_input,
-    with_name,
+    amount_options, edit, edit_at, event_options, from_name, json_name, keyed, number_input, select,
+    suggested_purchase, text_input, with_name,
 };
 use super::{count, pct};
 use crate::engine::analysis::channels::{
     Attribution, ChannelRow, ChannelsResult, ChannelsSpec, Windowed, MAX_DAYS, MAX_STEPS,
 };
-use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
 use crate::engine::analysis::revenue::{format_costs, parse_costs, suggest_channel};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use web_sys::HtmlTextAreaElement;
@@ -53,25 +52,15 @@ pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
     let props = p.data.overview.properties.clone();
-    let numeric: Vec<String> = props
-        .iter()
-        .filter(|x| x.kind == "number")
-        .map(|x| x.name.clone())
-        .collect();
     let spec = {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let numeric: Vec<&str> = numeric.iter().map(String::as_str).collect();
         let all: Vec<&str> = props.iter().map(|x| x.name.as_str()).collect();
         let d = ChannelsSpec::default();
         let channel = suggest_channel(&all)
             .map(str::to_owned)
             .unwrap_or(d.channel.clone());
-        let purchase_event = suggest_purchase_event(&names)
-            .map(str::to_owned)
-            .unwrap_or(d.purchase_event.clone());
-        let amount = suggest_amount(&numeric)
-            .map(str::to_owned)
-            .unwrap_or(d.amount.clone());
+        let (purchase_event, amount) = suggested_purchase(p);
+        let purchase_event = purchase_event.unwrap_or(d.purchase_event.clone());
+        let amount = amount.unwrap_or(d.amount.clone());
         use_spec(p, move || ChannelsSpec {
             channel,
             purchase_event,
@@ -127,11 +116,7 @@ pub fn panel(p: &PanelProps) -> Html {
         .map(u32::to_string)
         .collect::<Vec<_>>()
         .join(", ");
-    let mut amounts: Vec<(String, String)> =
-        numeric.iter().map(|n| (n.clone(), n.clone())).collect();
-    if !numeric.contains(&spec.amount) {
-        amounts.insert(0, (spec.amount.clone(), spec.amount.clone()));
-    }
+    let amounts = amount_options(p, &spec.amount);
     let mut channels: Vec<(String, String)> = props
         .iter()
         .map(|x| (x.name.clone(), x.name.clone()))

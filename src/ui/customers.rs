@@ -5,9 +5,10 @@
 
 use super::count;
 use super::i18n::t;
-use super::ltv::{amount_options, purchase_options, suggested_purchase};
 use super::shell::{use_spec, PanelProps, Shell};
-use super::widgets::{edit, select, text_input, FilterEditor};
+use super::widgets::{
+    amount_options, edit, purchase_options, select, suggested_purchase, text_input, FilterEditor,
+};
 use crate::engine::analysis::customers::CustomersSpec;
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::FilterGroup;

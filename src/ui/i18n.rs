@@ -1198,15 +1198,24 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "share_missing",
         "请为每个实验组给出预期比例；“{name}”缺少比例",
     ),
-    ("paths_start_and_end", "起始事件（{start}）和结束事件（{end}）只能选择一个"),
+    (
+        "paths_start_and_end",
+        "起始事件（{start}）和结束事件（{end}）只能选择一个",
+    ),
     ("paths_range", "须在 {min} 到 {max} 之间，当前为 {got}"),
     ("paths_session_user", "每位用户一条路径时不能使用会话属性"),
     ("whole_days_interval", "该分析按整天计算：请选择日、周或月"),
-    ("stage_days", "沉默天数（{silent}）须至少为 1 且小于流失天数（{churned}）"),
+    (
+        "stage_days",
+        "沉默天数（{silent}）须至少为 1 且小于流失天数（{churned}）",
+    ),
     ("transition_date", "“{date}”不是所示区间内的日期"),
     ("transition_order", "对比终点（{to}）不能早于起点（{from}）"),
     ("unknown_state", "未知的单元格 {from} → {to}"),
-    ("health_rule", "{field}：须为不小于 0 的数；大于 0 时需要设置价值（购买事件和金额）"),
+    (
+        "health_rule",
+        "{field}：须为不小于 0 的数；大于 0 时需要设置价值（购买事件和金额）",
+    ),
 ];
 
 /// A spec error's message in `lang`: the Chinese text of its code with the parameters
@@ -1351,7 +1360,19 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
 }
 
 /// The translation keys of the user stages, in `stages::STAGES` order.
-pub const STAGE_KEYS: [&str; 5] = ["st_new", "st_active", "st_silent", "st_churned", "st_returned"];
+pub const STAGE_KEYS: [&str; 5] = [
+    "st_new",
+    "st_active",
+    "st_silent",
+    "st_churned",
+    "st_returned",
+];
 
 /// The translation keys of the health tiers, in `health::TIERS` order.
-pub const TIER_KEYS: [&str; 5] = ["hl_core", "hl_active", "hl_casual", "hl_at_risk", "hl_dormant"];
+pub const TIER_KEYS: [&str; 5] = [
+    "hl_core",
+    "hl_active",
+    "hl_casual",
+    "hl_at_risk",
+    "hl_dormant",
+];

@@ -7,61 +7,13 @@ use super::count;
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, from_name, granularity_options, json_name, keyed, number_input, select, FilterEditor,
+    amount_options, edit, from_name, granularity_options, json_name, keyed, number_input,
+    purchase_options, select, suggested_purchase, FilterEditor,
 };
 use crate::engine::analysis::ltv::{LtvSpec, LtvUsers, MAX_PERIODS};
-use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use crate::engine::spec::FilterGroup;
 use yew::prelude::*;
-
-/// The purchase event and amount the data suggests: `(event, amount)`, each only when
-/// some name looks like one.
-pub fn suggested_purchase(p: &PanelProps) -> (Option<String>, Option<String>) {
-    let events = p.event_names();
-    let events: Vec<&str> = events.iter().map(String::as_str).collect();
-    let props = &p.data.overview.properties;
-    let numeric: Vec<&str> = props
-        .iter()
-        .filter(|x| x.kind == "number")
-        .map(|x| x.name.as_str())
-        .collect();
-    (
-        suggest_purchase_event(&events).map(str::to_owned),
-        suggest_amount(&numeric).map(str::to_owned),
-    )
-}
-
-/// The select options of the amount: the data's numeric properties, plus `current` when
-/// the data lacks it (so the spec's value stays visible and its error explains).
-pub fn amount_options(p: &PanelProps, current: &str) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = p
-        .data
-        .overview
-        .properties
-        .iter()
-        .filter(|x| x.kind == "number")
-        .map(|x| (x.name.clone(), x.name.clone()))
-        .collect();
-    if !v.iter().any(|(n, _)| n == current) {
-        v.insert(0, (current.to_string(), current.to_string()));
-    }
-    v
-}
-
-/// The select options of the purchase event: the data's events, plus `current` when
-/// the data lacks it.
-pub fn purchase_options(p: &PanelProps, current: &str) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = p
-        .event_names()
-        .into_iter()
-        .map(|n| (n.clone(), n))
-        .collect();
-    if !v.iter().any(|(n, _)| n == current) {
-        v.insert(0, (current.to_string(), current.to_string()));
-    }
-    v
-}
 
 fn money(v: f64) -> String {
     format!("{v:.2}")

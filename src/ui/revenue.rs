@@ -8,10 +8,10 @@
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, event_options, from_name, granularity_options, json_name, select, FilterEditor,
+    amount_options, edit, event_options, from_name, granularity_options, json_name, select,
+    suggested_purchase, FilterEditor,
 };
 use super::{count, pct};
-use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
 use crate::engine::analysis::revenue::{
     format_costs, parse_costs, suggest_channel, Metrics, RevenueResult, RevenueSpec,
 };
@@ -40,22 +40,12 @@ pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
     let props = p.data.overview.properties.clone();
-    let numeric: Vec<String> = props
-        .iter()
-        .filter(|x| x.kind == "number")
-        .map(|x| x.name.clone())
-        .collect();
     let spec = {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let numeric: Vec<&str> = numeric.iter().map(String::as_str).collect();
         let all: Vec<&str> = props.iter().map(|x| x.name.as_str()).collect();
         let defaults = RevenueSpec::default();
-        let purchase_event = suggest_purchase_event(&names)
-            .map(str::to_owned)
-            .unwrap_or(defaults.purchase_event.clone());
-        let amount = suggest_amount(&numeric)
-            .map(str::to_owned)
-            .unwrap_or(defaults.amount.clone());
+        let (purchase_event, amount) = suggested_purchase(p);
+        let purchase_event = purchase_event.unwrap_or(defaults.purchase_event.clone());
+        let amount = amount.unwrap_or(defaults.amount.clone());
         let channel = suggest_channel(&all).map(str::to_owned);
         use_spec(p, move || RevenueSpec {
             purchase_event,
@@ -106,11 +96,7 @@ pub fn panel(p: &PanelProps) -> Html {
             html! { <ul class="error inline small" role="alert" data-testid="cost-errors">{ for items }</ul> }
         }
     };
-    let mut amounts: Vec<(String, String)> =
-        numeric.iter().map(|n| (n.clone(), n.clone())).collect();
-    if !numeric.contains(&spec.amount) {
-        amounts.insert(0, (spec.amount.clone(), spec.amount.clone()));
-    }
+    let amounts = amount_options(p, &spec.amount);
     let mut channels = vec![(String::new(), t(lang, "rv_no_channel").to_string())];
     channels.extend(props.iter().map(|x| (x.name.clone(), x.name.clone())));
     let builder = html! {

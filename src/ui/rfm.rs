@@ -7,11 +7,10 @@
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, event_options, from_name, json_name, keyed, select, text_input, with_name, FilterEditor,
+    amount_options, suggested_purchase, edit, event_options, from_name, json_name, keyed, select, text_input, with_name, FilterEditor,
 };
 use super::{count, pct};
 use crate::chart::tip_number;
-use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
 use crate::engine::analysis::rfm::{
     self, Model, RfmResult, RfmSpec, Segment, Split, SplitRule, Thresholds, Ties,
 };
@@ -47,17 +46,12 @@ pub fn panel(p: &PanelProps) -> Html {
     let lang = p.lang;
     let names = p.event_names();
     let props = p.data.overview.properties.clone();
+    let (purchase_event, amount) = suggested_purchase(p);
     let spec = use_spec(p, || {
-        let events: Vec<&str> = names.iter().map(String::as_str).collect();
-        let numeric: Vec<&str> = (props.iter())
-            .filter(|x| x.kind == "number")
-            .map(|x| x.name.as_str())
-            .collect();
         let d = RfmSpec::default();
         RfmSpec {
-            purchase_event: suggest_purchase_event(&events)
-                .map_or(d.purchase_event.clone(), str::to_owned),
-            amount: suggest_amount(&numeric).map_or(d.amount.clone(), str::to_owned),
+            purchase_event: purchase_event.unwrap_or(d.purchase_event.clone()),
+            amount: amount.unwrap_or(d.amount.clone()),
             ..d
         }
     });
@@ -87,10 +81,7 @@ pub fn panel(p: &PanelProps) -> Html {
             t(lang, "rfm_split_values").to_string(),
         ),
     ];
-    let amounts: Vec<(String, String)> = (props.iter())
-        .filter(|x| x.kind == "number")
-        .map(|x| (x.name.clone(), x.name.clone()))
-        .collect();
+    let amounts = amount_options(p, &spec.amount);
     let on_split = edit(&spec, |s, v: String| {
         s.split = match v.as_str() {
             "values" => Split::Values(match s.split {

@@ -244,9 +244,10 @@ pub fn shell(p: &ShellProps) -> Html {
     // what a screen reader hears when the result changes (errors are alerts above)
     let announce = match last {
         // what an export said about the result shown ("SQL copied", or why there is none)
-        Some((q, Outcome::Done(..))) if said.as_ref().is_some_and(|(sq, _)| sq == q) => {
-            said.as_ref().map(|(_, text)| text.clone()).unwrap_or_default()
-        }
+        Some((q, Outcome::Done(..))) if said.as_ref().is_some_and(|(sq, _)| sq == q) => said
+            .as_ref()
+            .map(|(_, text)| text.clone())
+            .unwrap_or_default(),
         Some((_, Outcome::Done(_, r))) => format!("{} {:.1} ms", t(lang, "result_ready"), r.ms),
         Some((_, Outcome::Running)) => t(lang, "running").to_string(),
         _ => String::new(),
@@ -367,7 +368,11 @@ fn exports(p: &ExportsProps) -> Html {
         let (dialect, sql_done) = (dialect.clone(), sql_done.clone());
         Callback::from(move |v: String| {
             sql_done.set(None);
-            dialect.set(if v == "clickhouse" { "clickhouse" } else { "duckdb" });
+            dialect.set(if v == "clickhouse" {
+                "clickhouse"
+            } else {
+                "duckdb"
+            });
         })
     };
     let dialects = vec![

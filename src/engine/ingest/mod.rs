@@ -31,8 +31,8 @@ use crate::engine::error::{Error, Result};
 use crate::engine::store::{Dictionary, EventStore};
 use crate::engine::time::TimeZone;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 

@@ -634,10 +634,7 @@ mod tests {
                 r#"{"analysis":"retention","cohort":"first_ever"}"#,
                 "cohort",
             ),
-            (
-                r#"{"analysis":"retention","breakdown":"c"}"#,
-                "breakdown",
-            ),
+            (r#"{"analysis":"retention","breakdown":"c"}"#, "breakdown"),
             (r#"{"analysis":"trends","compare":true}"#, "compare"),
             (
                 r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
