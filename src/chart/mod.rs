@@ -69,6 +69,10 @@ pub struct Labels {
     pub channels: [String; 8],
     /// Portrait words: the y axis title (share of users) and "Share" (hover values).
     pub portrait: [String; 2],
+    /// AARRR words: the five block names (acquisition, activation, retention, revenue,
+    /// referral), "not configured", "vs previous period", "current", "previous",
+    /// "referral rate", "new users per interval".
+    pub aarrr: [String; 11],
 }
 
 impl Labels {
@@ -170,6 +174,20 @@ impl Labels {
             ]
             .map(String::from),
             portrait: ["Share of users", "Share"].map(String::from),
+            aarrr: [
+                "Acquisition",
+                "Activation",
+                "Retention",
+                "Revenue",
+                "Referral",
+                "not configured",
+                "vs previous period",
+                "Current",
+                "Previous",
+                "Referral rate",
+                "New users per interval",
+            ]
+            .map(String::from),
         }
     }
 

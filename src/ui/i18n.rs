@@ -1221,5 +1221,19 @@ pub fn chart_labels(lang: Lang) -> crate::chart::Labels {
         ]
         .map(|k| t(lang, k).to_string()),
         portrait: ["pt_share_axis", "pt_share"].map(|k| t(lang, k).to_string()),
+        aarrr: [
+            "aa_acquisition",
+            "aa_activation",
+            "aa_retention",
+            "aa_revenue",
+            "aa_referral",
+            "aa_not_configured",
+            "aa_vs_previous",
+            "aa_current",
+            "aa_previous",
+            "aa_referral_rate",
+            "aa_new_per_interval",
+        ]
+        .map(|k| t(lang, k).to_string()),
     }
 }

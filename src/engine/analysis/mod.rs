@@ -42,7 +42,8 @@ macro_rules! for_each_analysis {
             Rfm rfm RfmSpec RfmResult "Recency, frequency and monetary scores and customer segments.",
             AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance.",
             Channels channels ChannelsSpec ChannelsResult "New users per acquisition channel with their activation, retention, paying rate, ARPU, LTV and ROI.",
-            Portrait portrait PortraitSpec PortraitResult "User portrait: the composition of users by properties, numbers binned, with an optional cross-tab."
+            Portrait portrait PortraitSpec PortraitResult "User portrait: the composition of users by properties, numbers binned, with an optional cross-tab.",
+            Aarrr aarrr AarrrSpec AarrrResult "AARRR overview: acquisition, activation, retention, revenue and referral of a period against the one before."
         }
     };
 }
