@@ -92,6 +92,14 @@ async function tab(name) {
   await page.click(`[data-tab=${name}]`);
 }
 
+// A file with a channel property and a purchase event (the sample, events.csv) opens on
+// the AARRR tab: waits for the load, then opens the dataset overview.
+async function toOverview(p = page) {
+  await p.waitForSelector('[data-testid=dataset-name]', { timeout: 60_000 });
+  await p.click('[data-tab=overview]');
+  await p.waitForSelector('[data-testid=users]');
+}
+
 // Clicks Run and waits for a result of that run (a new request id), never an older one.
 async function runAndWait() {
   await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.disabled);
@@ -115,6 +123,9 @@ test('landing page offers a drop zone, a file picker and the sample', async () =
 
 test('overview of a CSV equals `loupe inspect`', async () => {
   await loadCsv(csvPath);
+  // it has a channel and a purchase event: the AARRR overview opens first
+  await page.waitForSelector('[data-testid=aarrr-table]');
+  await tab('overview');
   const cli = JSON.parse(loupe('inspect', csvPath, '--json'));
   assert.equal(cli.rejected, 3);
   assert.deepEqual(cli.rejected_by_reason.map((r) => r.reason).sort(), ['bad_time', 'field_count', 'missing_user']);
@@ -491,7 +502,7 @@ test('the sample dataset loads and the UI speaks Chinese', async () => {
   pageLoaded = true;
   const t0 = Date.now();
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   console.log(`# sample data loaded in ${Date.now() - t0} ms (page), ${await page.textContent('.dataset-bar .muted')}`);
   assert.equal(num(await page.textContent('[data-testid=users]')), 50000);
   await page.click('[data-testid=lang]');
@@ -544,7 +555,7 @@ test('the static site works from a sub-path of a host', async () => {
   try {
     await p.goto(`http://127.0.0.1:${host.address().port}/reports/loupe/`, { waitUntil: 'load' });
     await p.click('[data-testid=sample]');
-    await p.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+    await toOverview(p);
     assert.equal(num(await p.textContent('[data-testid=users]')), 50000);
   } finally {
     await p.close();
@@ -586,7 +597,7 @@ test('a weekly lifecycle of the sample equals `loupe run`', async () => {
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('lifecycle');
   await page.waitForSelector('[data-testid=lifecycle-table]');
   // the sample has no created-at property: creation is the first event
@@ -709,7 +720,7 @@ test('a board holds several analyses, exports and imports them as a JSON file of
   await page.goto(origin + '/', { waitUntil: 'load' });
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('board');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=board-card] canvas').length === 3, null, { timeout: 60_000 });
   await page.screenshot({ path: path.join(OUT, 'board.png'), fullPage: true });
@@ -788,7 +799,7 @@ test('when the engine stops, a new one reloads the file and reruns the analysis;
   await page.waitForFunction(() => /twice/.test(document.querySelector('[data-testid=error]')?.textContent || ''));
   await page.waitForSelector('[data-testid=dropzone]');
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
 });
 
 test('cells from the data that a spreadsheet would run are neutralised in the CSV download; focus follows a load', async () => {
@@ -842,6 +853,7 @@ test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe insp
   assert.deepEqual([cli.duplicates, cli.rejected], [1, 1]);
   assert.equal(cli.rows_in, cli.imported + cli.duplicates + cli.rejected);
   await loadCsv(gzPath);
+  await tab('overview');
   const text = async (id) => page.textContent(`[data-testid=${id}]`);
   for (const [id, key] of [['rows-in', 'rows_in'], ['imported', 'imported'], ['duplicates', 'duplicates'],
     ['rejected', 'rejected'], ['users', 'users']]) {
@@ -859,7 +871,7 @@ test('sessions of the sample with a 10-minute timeout equal `loupe run`', async 
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('sessions');
   await page.waitForSelector('[data-testid=sessions-pages]');
   // the sample's page property is preselected; no session-id property: the timeout
@@ -932,7 +944,7 @@ test('cohort LTV and the customer summary of the sample equal `loupe run`', asyn
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('ltv');
   await page.waitForSelector('[data-testid=ltv-table]');
   // the purchase event and the amount are preselected from the data's names
@@ -1014,7 +1026,7 @@ test('weekly revenue with costs pasted per channel equals `loupe run`', async ()
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('revenue');
   await page.waitForSelector('[data-testid=revenue-table]');
   // preselected from the sample's names
@@ -1084,7 +1096,7 @@ test('RFM eight classes of the sample equal `loupe run`, members by segment', as
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('rfm');
   await page.waitForSelector('[data-testid=rfm-segments]');
   // the purchase event and the amount are preselected from the sample's names
@@ -1149,7 +1161,7 @@ test('an A/B test of the sample equals `loupe run`', async () => {
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('ab_test');
   await page.waitForSelector('[data-testid=ab-table]');
   // the sample's variant column and purchase event are preselected
@@ -1224,7 +1236,7 @@ test('channels of the sample (last touch, an activation event, D1 and D7, a cost
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('channels');
   await page.waitForSelector('[data-testid=channels-table]');
   // preselected from the sample's names
@@ -1277,7 +1289,7 @@ test('a portrait of the sample (new users, binned revenue, cross-tab by platform
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('portrait');
   // preselected from the sample's names: country, then platform
   assert.equal(await page.$eval('[data-testid=property-0]', (e) => e.value), 'country');
@@ -1314,5 +1326,63 @@ test('a portrait of the sample (new users, binned revenue, cross-tab by platform
   await page.click('[data-testid=lang]');
   assert.match(await page.textContent('[data-testid=portrait-total]'), /统计用户数/);
   assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.click('[data-testid=lang]');
+});
+
+test('the sample opens on the AARRR overview, and its numbers (2-day activation, D1 and D7, weekly) equal `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  // the sample has a channel and a purchase event: AARRR is the first page
+  await page.waitForSelector('[data-testid=aarrr-table]', { timeout: 60_000 });
+  // preselected from the sample's names
+  assert.equal(await page.$eval('[data-testid=channel]', (e) => e.value), 'channel');
+  assert.equal(await page.$eval('[data-testid=purchase-event]', (e) => e.value), 'purchase');
+  assert.equal(await page.$eval('[data-testid=activation-0]', (e) => e.value), 'signup');
+  assert.equal(await page.$eval('[data-testid=referral-event]', (e) => e.value), 'share_item');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.fill('[data-testid=activation-days]', '2');
+  await page.press('[data-testid=activation-days]', 'Enter');
+  await page.fill('[data-testid=retention-days]', '1, 7');
+  await page.press('[data-testid=retention-days]', 'Enter');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await runAndWait();
+  const spec = {
+    analysis: 'aarrr', channel: 'channel', activation: ['signup'], activation_days: 2,
+    retention_days: [1, 7], referral_event: 'share_item', interval: 'week', timezone: 'UTC',
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=aarrr-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.metrics.length);
+  assert.deepEqual(cli.metrics.map((m) => m.key), ['new_users', 'activation_rate', 'd1_retention', 'd7_retention',
+    'paying_rate', 'arpu', 'arppu', 'referral_users', 'referral_rate', 'referral_events']);
+  const shown = (key, v) => {
+    if (v === null) return '–';
+    if (key.endsWith('_rate') || key.endsWith('_retention')) return `${(v * 100).toFixed(1)}%`;
+    if (key.startsWith('arp')) return (Math.round(v * 100) / 100).toFixed(2);
+    return String(Math.round(v));
+  };
+  cli.metrics.forEach((m, i) => {
+    assert.deepEqual([rows[i][2], rows[i][3]].map((x) => x.replace(/,/g, '')), [shown(m.key, m.current), shown(m.key, m.previous)], m.key);
+    assert.equal(rows[i][5], m.relative_change === null ? '–' : `${(m.relative_change * 100).toFixed(1)}%`, m.key);
+  });
+  assert.ok(cli.metrics[0].current > 0 && cli.metrics[0].previous > 0);
+  const channels = await page.$$eval('[data-testid=aarrr-channels] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(channels.map(([c, a, b]) => [c, num(a), num(b)]), cli.channels.map((c) => [c.channel, c.current, c.previous]));
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'aarrr.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=aarrr-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head, ['阶段', '指标', '本期', '上期', '变化', '环比']);
+  const names = await page.$$eval('[data-testid=aarrr-table] tbody tr td:nth-child(2)', (td) => td.map((x) => x.textContent));
+  assert.deepEqual(names.slice(0, 3), ['新增用户', '激活率', '次日留存']);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'aarrr-zh.png'), fullPage: true });
   await page.click('[data-testid=lang]');
 });
