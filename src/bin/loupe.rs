@@ -521,6 +521,10 @@ one after the other (a JSON array or gzip file must be the only file).";
                         "portrait",
                         r#"{"analysis":"portrait","properties":[{"property":"country"},{"property":"platform"},{"property":"revenue"}],"breakdown":{"property":"channel"}}"#,
                     ),
+                    (
+                        "aarrr",
+                        r#"{"analysis":"aarrr","activation":["signup"],"referral_event":"share_item"}"#,
+                    ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {
