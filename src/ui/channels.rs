@@ -9,8 +9,7 @@ use super::i18n::{t, Lang};
 use super::revenue::money;
 use super::shell::{use_spec, PanelProps, Shell, SpecState};
 use super::widgets::{
-    edit, event_options, from_name, json_name, keyed, number_input, select, text_input,
-    with_name,
+    edit, event_options, from_name, json_name, keyed, number_input, select, text_input, with_name,
 };
 use super::{count, pct};
 use crate::engine::analysis::channels::{
