@@ -272,9 +272,9 @@ pub fn draw<DB: DrawingBackend>(
     if let Some(m) = act {
         bars(
             &body,
-            &[words[8].clone(), words[7].clone()],
-            &[None, m.current],
-            &[m.previous, None],
+            &[labels.channels[2].clone()],
+            &[m.current],
+            &[m.previous],
             true,
             scale,
         )?;

@@ -82,7 +82,8 @@ pub fn tab_of(q: &Query) -> Tab {
 }
 
 /// The page a newly loaded file opens on: the AARRR overview when the data has what it
-/// needs (a purchase event and a channel property are suggested), else the overview.
+/// needs (a purchase event, an amount and a channel property are suggested), else the
+/// overview.
 pub fn first_tab(overview: &crate::engine::overview::Overview) -> Tab {
     if crate::engine::analysis::aarrr::suggested(overview).1 {
         Tab::Analysis("aarrr")

@@ -345,3 +345,33 @@ fn headlines_equal_the_analyses_they_come_from() {
     assert_eq!(Some(sum(|c| c.current)), new.current);
     assert_eq!(Some(sum(|c| c.previous)), new.previous);
 }
+
+/// The app's starting spec and whether AARRR is the first page, from the data's names.
+#[test]
+fn suggestions_from_the_names_and_the_first_page() {
+    use loupe::engine::analysis::aarrr::{suggest_referral_event, suggested};
+    use loupe::engine::overview::overview;
+    // "invite" comes before "share" whatever the order of the names
+    assert_eq!(
+        suggest_referral_event(&["app_open", "share_item", "Invite Friend"]),
+        Some("Invite Friend")
+    );
+    assert_eq!(
+        suggest_referral_event(&["浏览", "分享成功"]),
+        Some("分享成功")
+    );
+    assert_eq!(suggest_referral_event(&["open", "view"]), None);
+    let d = super::common::load(FIXTURE);
+    let (spec, first) = suggested(&overview(&d.store, &d.report));
+    assert!(first, "channel, purchase and revenue are there");
+    assert_eq!(spec.activation, ["signup"]);
+    assert_eq!(spec.referral_event.as_deref(), Some("invite"));
+    assert_eq!(
+        (spec.channel.as_str(), spec.purchase_event.as_str()),
+        ("channel", "purchase")
+    );
+    // without a channel column the overview stays the first page
+    let d =
+        super::common::load("user_id,event,timestamp,revenue\nA,purchase,2025-03-01T00:00:00Z,5\n");
+    assert!(!suggested(&overview(&d.store, &d.report)).1);
+}

@@ -154,8 +154,8 @@ pub fn suggest_referral_event<'a>(names: &[&'a str]) -> Option<&'a str> {
 /// The spec the app starts from on a dataset: the channel property, purchase event, amount,
 /// a sign-up event as activation and the referral event suggested from its names (the
 /// defaults where nothing looks right), and whether the data has the columns the overview
-/// needs (a purchase event and a channel property were suggested), which makes it the
-/// first page after a load.
+/// needs (a purchase event, an amount and a channel property were suggested, so the first
+/// run does not fail on a missing column), which makes it the first page after a load.
 pub fn suggested(overview: &Overview) -> (AarrrSpec, bool) {
     let events: Vec<&str> = overview
         .event_names
@@ -176,17 +176,21 @@ pub fn suggested(overview: &Overview) -> (AarrrSpec, bool) {
     let d = AarrrSpec::default();
     let channel = revenue::suggest_channel(&props);
     let purchase = purchases::suggest_purchase_event(&events);
+    let amount = purchases::suggest_amount(&numeric);
     let spec = AarrrSpec {
         channel: channel.map_or(d.channel.clone(), str::to_owned),
         purchase_event: purchase.map_or(d.purchase_event.clone(), str::to_owned),
-        amount: purchases::suggest_amount(&numeric).map_or(d.amount.clone(), str::to_owned),
+        amount: amount.map_or(d.amount.clone(), str::to_owned),
         activation: purchases::suggest(&SIGNUP_NAMES, &events)
             .map(|e| vec![e.to_owned()])
             .unwrap_or_default(),
         referral_event: suggest_referral_event(&events).map(str::to_owned),
         ..d
     };
-    (spec, channel.is_some() && purchase.is_some())
+    (
+        spec,
+        channel.is_some() && purchase.is_some() && amount.is_some(),
+    )
 }
 
 /// The five blocks of the overview.
