@@ -241,7 +241,6 @@ fn tables(lang: Lang, r: &AarrrResult) -> Html {
                     <tbody>{ for channels }</tbody>
                 </table>
             </div>
-            <p class="muted small">{ t(lang, "ch_window_note") }</p>
         </>
     }
 }
