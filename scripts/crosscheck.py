@@ -55,6 +55,11 @@ specs on the same file, and compares every number exactly:
                 paying rate and ARPU must equal the ratios of those numbers (the generated
                 file keeps one channel per user, so both attributions agree there; the
                 engine tests cover changing channels)
+  aarrr         the AARRR overview of February 2025 against the 28 days before it (UTC;
+                SQL of this file, not a reference block): per period new users (first
+                event of the whole data in it), new users per first-touch channel, users
+                and events of invite_friend, and the referral rate = those users / the
+                users with any event in the period; also the periods' bounds
   rfm           RFM of `purchase` / `revenue` as of the day after the data (SQL and pandas of
                 this file): per customer R (days), F and M from DuckDB, the quintile
                 scores with split ties from pandas `qcut(rank(method="first"), 5)` over
@@ -901,6 +906,66 @@ def channels_checks(args, con):
     return out
 
 
+# AARRR, written from Loupe's definition (src/engine/analysis/aarrr.rs): the current
+# period is the date range (UTC whole days), the previous one the same length just before;
+# per period [lo, hi): new users = users whose first event of the whole data lies in it,
+# per channel of that first event (the generated file keeps one channel per user), and the
+# distinct users / events of invite_friend, over the distinct users with any event.
+AARRR_SQL = """
+WITH firsts AS (
+    SELECT user_id, min(ts) AS f, arg_min(channel, ts) AS ch FROM events GROUP BY user_id
+), p AS (SELECT TIMESTAMP '{lo}' AS lo, TIMESTAMP '{hi}' AS hi)
+SELECT 'new_users' AS k, count(*) FROM firsts, p WHERE f >= lo AND f < hi
+UNION ALL
+SELECT 'new_users:' || coalesce(ch, '(none)'), count(*) FROM firsts, p
+    WHERE f >= lo AND f < hi GROUP BY ch
+UNION ALL
+SELECT 'referral_users', count(DISTINCT user_id) FROM events, p
+    WHERE event = 'invite_friend' AND ts >= lo AND ts < hi
+UNION ALL
+SELECT 'referral_events', count(*) FROM events, p
+    WHERE event = 'invite_friend' AND ts >= lo AND ts < hi
+UNION ALL
+SELECT 'active_users', count(DISTINCT user_id) FROM events, p WHERE ts >= lo AND ts < hi
+"""
+AARRR_PERIODS = {"current": ("2025-02-01 00:00:00", "2025-03-01 00:00:00"),
+                 "previous": ("2025-01-04 00:00:00", "2025-02-01 00:00:00")}
+
+
+def aarrr_checks(args, con):
+    """The AARRR case: [(name, expected, actual, extra lines, summary, seconds)]."""
+    exp, act, extra = {}, {}, []
+    for side, (lo, hi) in AARRR_PERIODS.items():
+        rows = dict(con.execute(AARRR_SQL.format(lo=lo, hi=hi)).fetchall())
+        active = rows.pop("active_users")
+        for k, v in rows.items():
+            exp[(side, k)] = v
+        exp[(side, "referral_rate")] = round(rows["referral_users"] / active, 12) if active else None
+        exp[(side, "bounds")] = (lo.replace(" ", "T") + ".000Z", hi.replace(" ", "T") + ".000Z")
+    spec = {"analysis": "aarrr", "channel": "channel", "limit": 0, "referral_event": "invite_friend",
+            "date_range": {"from": "2025-02-01", "to": "2025-02-28"}, "timezone": "UTC"}
+    res, dt = loupe(args, "run", "--spec", json.dumps(spec), args.csv)
+    for side in AARRR_PERIODS:
+        for m in res["metrics"]:
+            if m["key"] in ("new_users", "referral_users", "referral_events"):
+                act[(side, m["key"])] = int(m[side])
+            elif m["key"] == "referral_rate":
+                act[(side, m["key"])] = None if m[side] is None else round(m[side], 12)
+        for c in res["channels"]:
+            if c[side]:
+                act[(side, "new_users:" + c["channel"])] = c[side]
+        act[(side, "bounds")] = (res[side]["from"], res[side]["to"])
+    for side in AARRR_PERIODS:
+        if not exp[(side, "new_users")] or not exp[(side, "referral_users")]:
+            extra.append(f"negative control: no new or referral users in the {side} period in duckdb")
+    if exp[("current", "new_users")] == exp[("previous", "new_users")]:
+        extra.append("negative control: both periods have the same new users in duckdb")
+    summary = (f"aarrr: two periods match ({exp[('current', 'new_users')]:,} / "
+               f"{exp[('previous', 'new_users')]:,} new users, referral rate "
+               f"{exp[('current', 'referral_rate')]:.4f} / {exp[('previous', 'referral_rate')]:.4f})")
+    return [("aarrr", exp, act, extra, summary, dt)]
+
+
 # RFM, written from Loupe's definition (src/engine/analysis/rfm.rs): purchases are
 # `purchase` events, a negative revenue is a refund (lowers M, not a purchase), a missing
 # one counts 0; R = days from the last purchase's day ({day}: the local day) to the as-of
@@ -1514,6 +1579,12 @@ def main():
     for name, exp, act, extra, line, dt in channels_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} rows", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # AARRR (two periods; SQL of this file)
+    for name, exp, act, extra, line, dt in aarrr_checks(args, con):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} numbers", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     # RFM (SQL and pandas of this file)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cross-check Loupe's analyses (funnel, retention, trends, active users, stickiness,
-# lifecycle, sessions, cohort LTV, revenue, channels, RFM, A/B tests, user stages) against the DuckDB reference
+# lifecycle, sessions, cohort LTV, revenue, channels, AARRR, RFM, A/B tests, user stages) against
+# the DuckDB reference
 # SQL in ../shared/bench/queries.sql and SQL of the scripts, the customer summary against
 # Python lifetimes, the A/B statistics against SciPy, then `loupe sql` against
 # `loupe run --csv` in DuckDB and chDB (scripts/sqlcheck.py). Idempotent: every setup step is skipped when done.

@@ -37,6 +37,8 @@
 //!
 //! Nothing here computes an expected value by calling the function under test.
 
+#[path = "engine/aarrr.rs"]
+mod aarrr;
 #[path = "engine/ab_test.rs"]
 mod ab_test;
 #[path = "engine/active_users.rs"]

@@ -159,6 +159,7 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/paths.rs"),
         include_str!("../src/ui/channels.rs"),
         include_str!("../src/ui/portrait.rs"),
+        include_str!("../src/ui/aarrr.rs"),
     ];
     let mut used = 0;
     let check = |key: &str| {
@@ -246,6 +247,7 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/stats.rs"),
         include_str!("../src/engine/analysis/channels.rs"),
         include_str!("../src/engine/analysis/portrait.rs"),
+        include_str!("../src/engine/analysis/aarrr.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

@@ -558,6 +558,10 @@ one after the other (a JSON array or gzip file must be the only file).";
                     ),
                     ("stages", r#"{"analysis":"stages"}"#),
                     ("health", r#"{"analysis":"health"}"#),
+                    (
+                        "aarrr",
+                        r#"{"analysis":"aarrr","activation":["signup"],"referral_event":"share_item"}"#,
+                    ),
                 ];
                 let mut timings = serde_json::Map::new();
                 for (name, json) in specs {

@@ -78,6 +78,10 @@ pub struct Labels {
     pub tiers: [String; 5],
     /// "User pyramid" (the pyramid's caption).
     pub pyramid: String,
+    /// AARRR words: the five block names (acquisition, activation, retention, revenue,
+    /// referral), "not configured", "vs previous period", "current", "previous",
+    /// "referral rate", "new users per interval".
+    pub aarrr: [String; 11],
 }
 
 impl Labels {
@@ -183,6 +187,20 @@ impl Labels {
             stages: ["New", "Active", "Silent", "Churned", "Returned"].map(String::from),
             tiers: ["Core", "Active", "Casual", "At risk", "Dormant"].map(String::from),
             pyramid: "User pyramid".into(),
+            aarrr: [
+                "Acquisition",
+                "Activation",
+                "Retention",
+                "Revenue",
+                "Referral",
+                "not configured",
+                "vs previous period",
+                "Current",
+                "Previous",
+                "Referral rate",
+                "New users per interval",
+            ]
+            .map(String::from),
         }
     }
 

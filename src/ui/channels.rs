@@ -7,9 +7,9 @@
 
 use super::i18n::{t, Lang};
 use super::revenue::money;
-use super::shell::{use_spec, PanelProps, Shell};
+use super::shell::{use_spec, PanelProps, Shell, SpecState};
 use super::widgets::{
-    amount_options, edit, edit_at, event_options, from_name, json_name, keyed, number_input, select,
+    amount_options, edit, event_options, from_name, json_name, keyed, number_input, select,
     suggested_purchase, text_input, with_name,
 };
 use super::{count, pct};
@@ -21,8 +21,58 @@ use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+/// The activation events editor of any spec holding them in `list`: one event select per
+/// step with a remove button, and a button adding a step (up to [`MAX_STEPS`]).
+pub(crate) fn activation_steps<T: Clone + 'static>(
+    lang: Lang,
+    names: &[String],
+    spec: &SpecState<T>,
+    list: fn(&mut T) -> &mut Vec<String>,
+) -> Html {
+    let steps = list(&mut spec.latest()).clone();
+    let change = |i: usize| {
+        let spec = spec.clone();
+        Callback::from(move |v: String| {
+            let mut s = spec.latest();
+            list(&mut s)[i] = v;
+            spec.set(s);
+        })
+    };
+    let remove = |i: usize| {
+        let spec = spec.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut s = spec.latest();
+            list(&mut s).remove(i);
+            spec.set(s);
+        })
+    };
+    let rows = steps.iter().enumerate().map(|(i, e)| {
+        let label = format!("{} {}", t(lang, "ch_activation_step"), i + 1);
+        html! {
+            <div class="row">
+                { with_name(select(&format!("activation-{i}"), event_options(lang, names, false), e, change(i)), label.clone()) }
+                <button class="icon" title={t(lang, "remove")} aria-label={format!("{label}: {}", t(lang, "remove"))} data-testid={format!("activation-{i}-remove")} onclick={remove(i)}>{"×"}</button>
+            </div>
+        }
+    });
+    let add = {
+        let (spec, first) = (spec.clone(), names.first().cloned().unwrap_or_default());
+        Callback::from(move |_: MouseEvent| {
+            let mut s = spec.latest();
+            list(&mut s).push(first.clone());
+            spec.set(s);
+        })
+    };
+    html! {
+        <>
+            { for rows }
+            if steps.len() < MAX_STEPS { <button class="secondary small" onclick={add} data-testid="add-activation">{"+ "}{ t(lang, "ch_add_activation") }</button> }
+        </>
+    }
+}
+
 /// The name of day-N retention in `lang` (`次日留存`, `7日留存`, `D7 retention`).
-fn day_name(lang: Lang, n: u32) -> String {
+pub(crate) fn day_name(lang: Lang, n: u32) -> String {
     if n == 1 {
         t(lang, "ch_d1").to_string()
     } else {
@@ -31,7 +81,7 @@ fn day_name(lang: Lang, n: u32) -> String {
 }
 
 /// Retention days as typed: numbers separated by commas or spaces.
-fn parse_days(text: &str) -> Option<Vec<u32>> {
+pub(crate) fn parse_days(text: &str) -> Option<Vec<u32>> {
     let days: Option<Vec<u32>> = text
         .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
         .filter(|s| !s.is_empty())
@@ -132,23 +182,6 @@ pub fn panel(p: &PanelProps) -> Html {
         lang,
     );
     let n = spec.activation.len();
-    let steps = spec.activation.iter().enumerate().map(|(i, e)| {
-        let label = format!("{} {}", t(lang, "ch_activation_step"), i + 1);
-        html! {
-            <div class="row">
-                { with_name(select(&format!("activation-{i}"), event_options(lang, &names, false), e, edit_at(&spec, i, |s: &mut ChannelsSpec, i, v: String| s.activation[i] = v)), label.clone()) }
-                <button class="icon" title={t(lang, "remove")} aria-label={format!("{label}: {}", t(lang, "remove"))} data-testid={format!("activation-{i}-remove")} onclick={edit_at(&spec, i, |s: &mut ChannelsSpec, i, _: MouseEvent| { s.activation.remove(i); })}>{"×"}</button>
-            </div>
-        }
-    });
-    let add_step = {
-        let (spec, first) = (spec.clone(), names.first().cloned().unwrap_or_default());
-        Callback::from(move |_: MouseEvent| {
-            let mut s = spec.latest();
-            s.activation.push(first.clone());
-            spec.set(s);
-        })
-    };
     let builder = html! {
         <>
             <label for="channel">{ t(lang, "ch_channel") }</label>
@@ -156,8 +189,7 @@ pub fn panel(p: &PanelProps) -> Html {
             <label for="attribution">{ t(lang, "ch_attribution") }</label>
             { select("attribution", attribution, &json_name(&spec.attribution), edit(&spec, |s: &mut ChannelsSpec, v: String| if let Some(a) = from_name(&v) { s.attribution = a })) }
             <label>{ t(lang, "ch_activation") }</label>
-            { for steps }
-            if n < MAX_STEPS { <button class="secondary small" onclick={add_step} data-testid="add-activation">{"+ "}{ t(lang, "ch_add_activation") }</button> }
+            { activation_steps(lang, &names, &spec, |s: &mut ChannelsSpec| &mut s.activation) }
             if n > 0 {
                 <label for="activation-days">{ t(lang, "ch_activation_days") }</label>
                 { number_input("activation-days", spec.activation_days, 1, MAX_DAYS, edit(&spec, |s: &mut ChannelsSpec, v: u32| s.activation_days = v)) }

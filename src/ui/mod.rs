@@ -81,6 +81,17 @@ pub fn tab_of(q: &Query) -> Tab {
     )
 }
 
+/// The page a newly loaded file opens on: the AARRR overview when the data has what it
+/// needs (a purchase event, an amount and a channel property are suggested), else the
+/// overview.
+pub fn first_tab(overview: &crate::engine::overview::Overview) -> Tab {
+    if crate::engine::analysis::aarrr::suggested(overview).1 {
+        Tab::Analysis("aarrr")
+    } else {
+        Tab::Overview
+    }
+}
+
 /// Where an analysis stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
@@ -262,6 +273,7 @@ impl Reducible for State {
                 },
                 Reply::Loaded(r) => {
                     if let Some(l) = s.loading.take_if(|l| l.id == id) {
+                        let first = first_tab(&r.overview);
                         s.dataset = Some(Rc::new(*r));
                         s.generation += 1;
                         s.outcomes.clear();
@@ -276,7 +288,7 @@ impl Reducible for State {
                             }
                             return Rc::new(s);
                         }
-                        s.tab = s.linked.as_ref().map_or(Tab::Overview, tab_of);
+                        s.tab = s.linked.as_ref().map_or(first, tab_of);
                         // filters and dates name another file's properties and days: a new
                         // file starts from all of its data (a link brings its own scope)
                         s.scope = match &s.linked {

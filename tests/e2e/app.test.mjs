@@ -93,6 +93,14 @@ async function tab(name) {
   await page.click(`[data-tab=${name}]`);
 }
 
+// A file with a channel property and a purchase event (the sample, events.csv) opens on
+// the AARRR tab: waits for the load, then opens the dataset overview.
+async function toOverview(p = page) {
+  await p.waitForSelector('[data-testid=dataset-name]', { timeout: 60_000 });
+  await p.click('[data-tab=overview]');
+  await p.waitForSelector('[data-testid=users]');
+}
+
 // Clicks Run and waits for a result of that run (a new request id), never an older one.
 async function runAndWait() {
   await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.disabled);
@@ -116,6 +124,9 @@ test('landing page offers a drop zone, a file picker and the sample', async () =
 
 test('overview of a CSV equals `loupe inspect`', async () => {
   await loadCsv(csvPath);
+  // it has a channel and a purchase event: the AARRR overview opens first
+  await page.waitForSelector('[data-testid=aarrr-table]');
+  await tab('overview');
   const cli = JSON.parse(loupe('inspect', csvPath, '--json'));
   assert.equal(cli.rejected, 3);
   assert.deepEqual(cli.rejected_by_reason.map((r) => r.reason).sort(), ['bad_time', 'field_count', 'missing_user']);
@@ -508,7 +519,7 @@ test('the sample dataset loads and the UI speaks Chinese', async () => {
   pageLoaded = true;
   const t0 = Date.now();
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   console.log(`# sample data loaded in ${Date.now() - t0} ms (page), ${await page.textContent('.dataset-bar .muted')}`);
   assert.equal(num(await page.textContent('[data-testid=users]')), 50000);
   await page.click('[data-testid=lang]');
@@ -561,7 +572,7 @@ test('the static site works from a sub-path of a host', async () => {
   try {
     await p.goto(`http://127.0.0.1:${host.address().port}/reports/loupe/`, { waitUntil: 'load' });
     await p.click('[data-testid=sample]');
-    await p.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+    await toOverview(p);
     assert.equal(num(await p.textContent('[data-testid=users]')), 50000);
   } finally {
     await p.close();
@@ -603,7 +614,7 @@ test('a weekly lifecycle of the sample equals `loupe run`', async () => {
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('lifecycle');
   await page.waitForSelector('[data-testid=lifecycle-table]');
   // the sample has no created-at property: creation is the first event
@@ -726,7 +737,7 @@ test('a board holds several analyses, exports and imports them as a JSON file of
   await page.goto(origin + '/', { waitUntil: 'load' });
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('board');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=board-card] canvas').length === 3, null, { timeout: 60_000 });
   await page.screenshot({ path: path.join(OUT, 'board.png'), fullPage: true });
@@ -805,7 +816,7 @@ test('when the engine stops, a new one reloads the file and reruns the analysis;
   await page.waitForFunction(() => /twice/.test(document.querySelector('[data-testid=error]')?.textContent || ''));
   await page.waitForSelector('[data-testid=dropzone]');
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
 });
 
 test('cells from the data that a spreadsheet would run are neutralised in the CSV download; focus follows a load', async () => {
@@ -859,6 +870,7 @@ test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe insp
   assert.deepEqual([cli.duplicates, cli.rejected], [1, 1]);
   assert.equal(cli.rows_in, cli.imported + cli.duplicates + cli.rejected);
   await loadCsv(gzPath);
+  await tab('overview');
   const text = async (id) => page.textContent(`[data-testid=${id}]`);
   for (const [id, key] of [['rows-in', 'rows_in'], ['imported', 'imported'], ['duplicates', 'duplicates'],
     ['rejected', 'rejected'], ['users', 'users']]) {
@@ -870,82 +882,13 @@ test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe insp
   await page.screenshot({ path: path.join(OUT, 'overview-ndjson-gz.png'), fullPage: true });
 });
 
-test('an Amplitude export zip and a GBK CSV load and their overviews equal `loupe inspect`', async () => {
-  // the events of events.csv as Amplitude lines (user_id, else device_id on every fifth
-  // event), in two gzipped entries of a zip (stored), as the Export API sends them
-  const [, ...rows] = fs.readFileSync(csvPath, 'utf8').trim().split('\n');
-  const lines = [];
-  rows.forEach((row, i) => {
-    const [user, event, ts, platform, country, channel, revenue] = row.split(',');
-    const time = Date.parse(ts);
-    if (!user || Number.isNaN(time) || revenue === undefined) return;
-    const eventTime = new Date(time).toISOString().replace('T', ' ').replace('Z', '000');
-    const anon = i % 5 === 0;
-    lines.push(JSON.stringify({ event_type: event, user_id: anon ? null : user, device_id: anon ? user : `d-${user}`,
-      event_time: eventTime, $insert_id: `a${i}`, platform, country, user_properties: { channel },
-      event_properties: revenue ? { revenue: Number(revenue) } : {} }));
-  });
-  const half = lines.length >> 1;
-  const entries = [['p/0.json.gz', lines.slice(0, half)], ['p/1.json.gz', lines.slice(half)]]
-    .map(([name, part]) => [Buffer.from(name), zlib.gzipSync(part.join('\n') + '\n')]);
-  const locals = [];
-  const centrals = [];
-  let offset = 0;
-  for (const [name, data] of entries) {
-    const crc = zlib.crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(crc, 14); local.writeUInt32LE(data.length, 18); local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6);
-    central.writeUInt32LE(crc, 16); central.writeUInt32LE(data.length, 20); central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28); central.writeUInt32LE(offset, 42);
-    locals.push(local, name, data);
-    centrals.push(central, name);
-    offset += 30 + name.length + data.length;
-  }
-  const dir = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(dir.length, 12); end.writeUInt32LE(offset, 16);
-  const zipPath = path.join(OUT, 'amplitude.zip');
-  fs.writeFileSync(zipPath, Buffer.concat([...locals, dir, end]));
-  // a Chinese Excel export: Chinese headers and event names, in GBK (encoded by Python)
-  const gbkPath = path.join(OUT, 'events-gbk.csv');
-  const zh = ['用户ID,事件名称,时间,平台', ...rows.slice(0, 2000).map((r) => {
-    const [user, event, ts, platform] = r.split(',');
-    return `${user},事件${event},${ts},${platform}`;
-  })].join('\n') + '\n';
-  execFileSync('python3', ['-c', 'import sys; open(sys.argv[1], "wb").write(sys.stdin.read().encode("gbk"))', gbkPath],
-    { input: zh });
-  for (const [file, format, container, shape, encoding] of [
-    [zipPath, 'ndjson', 'zip+gzip', 'amplitude', 'UTF-8'],
-    [gbkPath, 'csv', '', null, 'GBK'],
-  ]) {
-    const cli = JSON.parse(loupe('inspect', file, '--json'));
-    assert.deepEqual([cli.format, cli.container, cli.shape, cli.encoding], [format, container, shape, encoding]);
-    assert.equal(cli.rows_in, cli.imported + cli.duplicates + cli.rejected);
-    await loadCsv(file);
-    const text = async (id) => page.textContent(`[data-testid=${id}]`);
-    for (const [id, key] of [['rows-in', 'rows_in'], ['imported', 'imported'], ['duplicates', 'duplicates'],
-      ['rejected', 'rejected'], ['users', 'users']]) {
-      assert.equal(num(await text(id)), cli[key], `${file} ${id}`);
-    }
-    assert.ok((await text('read-as')).includes(encoding), await text('read-as'));
-    const events = await page.$$eval('[data-testid=event-table] tbody tr', (trs) => trs.map((tr) =>
-      [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
-    assert.deepEqual(events.map(([n, e, u]) => [n, num(e), num(u)]), cli.event_names.map((e) => [e.name, e.events, e.users]));
-  }
-});
-
 test('sessions of the sample with a 10-minute timeout equal `loupe run`', async () => {
   pageLoaded = false;
   await page.goto(origin + '/', { waitUntil: 'load' });
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('sessions');
   await page.waitForSelector('[data-testid=sessions-pages]');
   // the sample's page property is preselected; no session-id property: the timeout
@@ -1018,7 +961,7 @@ test('cohort LTV and the customer summary of the sample equal `loupe run`', asyn
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('ltv');
   await page.waitForSelector('[data-testid=ltv-table]');
   // the purchase event and the amount are preselected from the data's names
@@ -1100,7 +1043,7 @@ test('weekly revenue with costs pasted per channel equals `loupe run`', async ()
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('revenue');
   await page.waitForSelector('[data-testid=revenue-table]');
   // preselected from the sample's names
@@ -1170,7 +1113,7 @@ test('RFM eight classes of the sample equal `loupe run`, members by segment', as
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('rfm');
   await page.waitForSelector('[data-testid=rfm-segments]');
   // the purchase event and the amount are preselected from the sample's names
@@ -1235,7 +1178,7 @@ test('an A/B test of the sample equals `loupe run`', async () => {
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('ab_test');
   await page.waitForSelector('[data-testid=ab-table]');
   // the sample's variant column and purchase event are preselected
@@ -1291,6 +1234,233 @@ test('an A/B test of the sample equals `loupe run`', async () => {
   await page.click('[data-testid=lang]');
 });
 
+test('channels of the sample (last touch, an activation event, D1 and D7, a cost) equal `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await toOverview();
+  await tab('channels');
+  await page.waitForSelector('[data-testid=channels-table]');
+  // preselected from the sample's names
+  assert.equal(await page.$eval('[data-testid=channel]', (e) => e.value), 'channel');
+  assert.equal(await page.$eval('[data-testid=purchase-event]', (e) => e.value), 'purchase');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.selectOption('[data-testid=attribution]', 'last_touch');
+  await page.click('[data-testid=add-activation]');
+  await page.selectOption('[data-testid=activation-0]', 'view_item');
+  await page.fill('[data-testid=retention-days]', '1, 7');
+  await page.press('[data-testid=retention-days]', 'Enter');
+  await page.fill('[data-testid=costs]', 'channel\tcost\ndouyin\t20,000\n');
+  await runAndWait();
+  const spec = {
+    analysis: 'channels', channel: 'channel', attribution: 'last_touch', activation: ['view_item'],
+    retention_days: [1, 7], timezone: 'UTC', costs: [{ channel: 'douyin', cost: 20000 }],
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=channels-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const all = [...cli.rows, { ...cli.total, channel: 'Total' }];
+  assert.equal(rows.length, all.length);
+  assert.ok(cli.rows.length >= 5 && cli.total.new_users > 0);
+  const pctOf = (v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
+  const money = (v) => (v === null ? '–' : (Math.round(v * 100) / 100).toFixed(2));
+  all.forEach((m, i) => {
+    const r = rows[i];
+    assert.equal(r[0], m.channel);
+    assert.equal(num(r[1]), m.new_users, `${m.channel} new users`);
+    assert.deepEqual([r[2], r[3], r[4]], [pctOf(m.activation.rate), pctOf(m.retention[0].rate), pctOf(m.retention[1].rate)], m.channel);
+    assert.equal(num(r[5]), m.paying_users, `${m.channel} paying`);
+    assert.deepEqual([7, 8, 10].map((k) => r[k].replace(/,/g, '')), [money(m.revenue), money(m.arpu), money(m.cost)], m.channel);
+  });
+  assert.ok(cli.rows.some((r) => r.cost === 20000 && r.roi !== null), 'the costed channel has an ROI');
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'channels.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=channels-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head.slice(1, 5), ['新增用户', '激活率', '次日留存', '7日留存']);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'channels-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});
+
+test('a portrait of the sample (new users, binned revenue, cross-tab by platform) equals `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await toOverview();
+  await tab('portrait');
+  // preselected from the sample's names: country, then platform
+  assert.equal(await page.$eval('[data-testid=property-0]', (e) => e.value), 'country');
+  assert.equal(await page.$eval('[data-testid=property-1]', (e) => e.value), 'platform');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.selectOption('[data-testid=portrait-users]', 'new');
+  await page.selectOption('[data-testid=property-1]', 'revenue');
+  await page.fill('[data-testid=edges-1]', '10, 50, 100');
+  await page.press('[data-testid=edges-1]', 'Enter');
+  await page.selectOption('[data-testid=portrait-breakdown]', 'platform');
+  await runAndWait();
+  const spec = {
+    analysis: 'portrait', users: 'new', timezone: 'UTC',
+    properties: [{ property: 'country' }, { property: 'revenue', edges: [10, 50, 100] }],
+    breakdown: { property: 'platform' },
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  assert.ok(cli.total > 0 && cli.breakdown_labels.length >= 2);
+  for (const [i, c] of cli.properties.entries()) {
+    const rows = await page.$$eval(`[data-testid=portrait-table-${i}] tbody tr`, (trs) => trs.map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.equal(rows.length, c.categories.length, c.property);
+    c.categories.forEach((x, k) => {
+      assert.equal(rows[k][0], x.label);
+      assert.equal(num(rows[k][1]), x.users, `${c.property} ${x.label}`);
+      assert.deepEqual(rows[k].slice(3).map(num), x.by, `${c.property} ${x.label} by platform`);
+    });
+  }
+  assert.deepEqual(cli.properties[1].categories.map((x) => x.label).slice(0, 4), ['< 10', '[10, 50)', '[50, 100)', '≥ 100']);
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'portrait.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  assert.match(await page.textContent('[data-testid=portrait-total]'), /统计用户数/);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.click('[data-testid=lang]');
+});
+
+test('the sample opens on the AARRR overview, and its numbers (2-day activation, D1 and D7, weekly) equal `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  // the sample has a channel and a purchase event: AARRR is the first page
+  await page.waitForSelector('[data-testid=aarrr-table]', { timeout: 60_000 });
+  // preselected from the sample's names
+  assert.equal(await page.$eval('[data-testid=channel]', (e) => e.value), 'channel');
+  assert.equal(await page.$eval('[data-testid=purchase-event]', (e) => e.value), 'purchase');
+  assert.equal(await page.$eval('[data-testid=activation-0]', (e) => e.value), 'signup');
+  assert.equal(await page.$eval('[data-testid=referral-event]', (e) => e.value), 'share_item');
+  await page.selectOption('[data-testid=timezone]', 'UTC');
+  await page.fill('[data-testid=activation-days]', '2');
+  await page.press('[data-testid=activation-days]', 'Enter');
+  await page.fill('[data-testid=retention-days]', '1, 7');
+  await page.press('[data-testid=retention-days]', 'Enter');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await runAndWait();
+  const spec = {
+    analysis: 'aarrr', channel: 'channel', activation: ['signup'], activation_days: 2,
+    retention_days: [1, 7], referral_event: 'share_item', interval: 'week', timezone: 'UTC',
+  };
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  const rows = await page.$$eval('[data-testid=aarrr-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.metrics.length);
+  assert.deepEqual(cli.metrics.map((m) => m.key), ['new_users', 'activation_rate', 'd1_retention', 'd7_retention',
+    'paying_rate', 'arpu', 'arppu', 'referral_users', 'referral_rate', 'referral_events']);
+  const shown = (key, v) => {
+    if (v === null) return '–';
+    if (key.endsWith('_rate') || key.endsWith('_retention')) return `${(v * 100).toFixed(1)}%`;
+    if (key.startsWith('arp')) return (Math.round(v * 100) / 100).toFixed(2);
+    return String(Math.round(v));
+  };
+  cli.metrics.forEach((m, i) => {
+    assert.deepEqual([rows[i][2], rows[i][3]].map((x) => x.replace(/,/g, '')), [shown(m.key, m.current), shown(m.key, m.previous)], m.key);
+    assert.equal(rows[i][5], m.relative_change === null ? '–' : `${(m.relative_change * 100).toFixed(1)}%`, m.key);
+  });
+  assert.ok(cli.metrics[0].current > 0 && cli.metrics[0].previous > 0);
+  const channels = await page.$$eval('[data-testid=aarrr-channels] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(channels.map(([c, a, b]) => [c, num(a), num(b)]), cli.channels.map((c) => [c.channel, c.current, c.previous]));
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'aarrr.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  const head = await page.$$eval('[data-testid=aarrr-table] thead th', (th) => th.map((x) => x.textContent));
+  assert.deepEqual(head, ['阶段', '指标', '本期', '上期', '变化', '环比']);
+  const names = await page.$$eval('[data-testid=aarrr-table] tbody tr td:nth-child(2)', (td) => td.map((x) => x.textContent));
+  assert.deepEqual(names.slice(0, 3), ['新增用户', '激活率', '次日留存']);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+  await page.screenshot({ path: path.join(OUT, 'aarrr-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+});
+
+test('an Amplitude export zip and a GBK CSV load and their overviews equal `loupe inspect`', async () => {
+  // the events of events.csv as Amplitude lines (user_id, else device_id on every fifth
+  // event), in two gzipped entries of a zip (stored), as the Export API sends them
+  const [, ...rows] = fs.readFileSync(csvPath, 'utf8').trim().split('\n');
+  const lines = [];
+  rows.forEach((row, i) => {
+    const [user, event, ts, platform, country, channel, revenue] = row.split(',');
+    const time = Date.parse(ts);
+    if (!user || Number.isNaN(time) || revenue === undefined) return;
+    const eventTime = new Date(time).toISOString().replace('T', ' ').replace('Z', '000');
+    const anon = i % 5 === 0;
+    lines.push(JSON.stringify({ event_type: event, user_id: anon ? null : user, device_id: anon ? user : `d-${user}`,
+      event_time: eventTime, $insert_id: `a${i}`, platform, country, user_properties: { channel },
+      event_properties: revenue ? { revenue: Number(revenue) } : {} }));
+  });
+  const half = lines.length >> 1;
+  const entries = [['p/0.json.gz', lines.slice(0, half)], ['p/1.json.gz', lines.slice(half)]]
+    .map(([name, part]) => [Buffer.from(name), zlib.gzipSync(part.join('\n') + '\n')]);
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const crc = zlib.crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14); local.writeUInt32LE(data.length, 18); local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16); central.writeUInt32LE(data.length, 20); central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28); central.writeUInt32LE(offset, 42);
+    locals.push(local, name, data);
+    centrals.push(central, name);
+    offset += 30 + name.length + data.length;
+  }
+  const dir = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(dir.length, 12); end.writeUInt32LE(offset, 16);
+  const zipPath = path.join(OUT, 'amplitude.zip');
+  fs.writeFileSync(zipPath, Buffer.concat([...locals, dir, end]));
+  // a Chinese Excel export: Chinese headers and event names, in GBK (encoded by Python)
+  const gbkPath = path.join(OUT, 'events-gbk.csv');
+  const zh = ['用户ID,事件名称,时间,平台', ...rows.slice(0, 2000).map((r) => {
+    const [user, event, ts, platform] = r.split(',');
+    return `${user},事件${event},${ts},${platform}`;
+  })].join('\n') + '\n';
+  execFileSync('python3', ['-c', 'import sys; open(sys.argv[1], "wb").write(sys.stdin.read().encode("gbk"))', gbkPath],
+    { input: zh });
+  for (const [file, format, container, shape, encoding] of [
+    [zipPath, 'ndjson', 'zip+gzip', 'amplitude', 'UTF-8'],
+    [gbkPath, 'csv', '', null, 'GBK'],
+  ]) {
+    const cli = JSON.parse(loupe('inspect', file, '--json'));
+    assert.deepEqual([cli.format, cli.container, cli.shape, cli.encoding], [format, container, shape, encoding]);
+    assert.equal(cli.rows_in, cli.imported + cli.duplicates + cli.rejected);
+    await loadCsv(file);
+    await tab('overview');
+    const text = async (id) => page.textContent(`[data-testid=${id}]`);
+    for (const [id, key] of [['rows-in', 'rows_in'], ['imported', 'imported'], ['duplicates', 'duplicates'],
+      ['rejected', 'rejected'], ['users', 'users']]) {
+      assert.equal(num(await text(id)), cli[key], `${file} ${id}`);
+    }
+    assert.ok((await text('read-as')).includes(encoding), await text('read-as'));
+    const events = await page.$$eval('[data-testid=event-table] tbody tr', (trs) => trs.map((tr) =>
+      [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+    assert.deepEqual(events.map(([n, e, u]) => [n, num(e), num(u)]), cli.event_names.map((e) => [e.name, e.events, e.users]));
+  }
+});
+
 test('page-view event sets, purchase filters and a planned split reach the engine', async () => {
   const downloadCsv = async () => {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
@@ -1301,7 +1471,7 @@ test('page-view event sets, purchase filters and a planned split reach the engin
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   // sessions: page views are two chosen events
   await tab('sessions');
   await page.waitForSelector('[data-testid=sessions-pages]');
@@ -1429,7 +1599,7 @@ test('paths of the sample after view_home equal `loupe run`', async () => {
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('paths');
   await page.waitForSelector('[data-testid=paths-nodes]');
   await page.selectOption('[data-testid=paths-mode]', 'start');
@@ -1493,112 +1663,13 @@ test('paths of the sample after view_home equal `loupe run`', async () => {
   await page.click('[data-testid=lang]');
 });
 
-test('channels of the sample (last touch, an activation event, D1 and D7, a cost) equal `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
-  await tab('channels');
-  await page.waitForSelector('[data-testid=channels-table]');
-  // preselected from the sample's names
-  assert.equal(await page.$eval('[data-testid=channel]', (e) => e.value), 'channel');
-  assert.equal(await page.$eval('[data-testid=purchase-event]', (e) => e.value), 'purchase');
-  await page.selectOption('[data-testid=timezone]', 'UTC');
-  await page.selectOption('[data-testid=attribution]', 'last_touch');
-  await page.click('[data-testid=add-activation]');
-  await page.selectOption('[data-testid=activation-0]', 'view_item');
-  await page.fill('[data-testid=retention-days]', '1, 7');
-  await page.press('[data-testid=retention-days]', 'Enter');
-  await page.fill('[data-testid=costs]', 'channel\tcost\ndouyin\t20,000\n');
-  await runAndWait();
-  const spec = {
-    analysis: 'channels', channel: 'channel', attribution: 'last_touch', activation: ['view_item'],
-    retention_days: [1, 7], timezone: 'UTC', costs: [{ channel: 'douyin', cost: 20000 }],
-  };
-  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
-  const rows = await page.$$eval('[data-testid=channels-table] tbody tr', (trs) => trs.map((tr) =>
-    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-  const all = [...cli.rows, { ...cli.total, channel: 'Total' }];
-  assert.equal(rows.length, all.length);
-  assert.ok(cli.rows.length >= 5 && cli.total.new_users > 0);
-  const pctOf = (v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
-  const money = (v) => (v === null ? '–' : (Math.round(v * 100) / 100).toFixed(2));
-  all.forEach((m, i) => {
-    const r = rows[i];
-    assert.equal(r[0], m.channel);
-    assert.equal(num(r[1]), m.new_users, `${m.channel} new users`);
-    assert.deepEqual([r[2], r[3], r[4]], [pctOf(m.activation.rate), pctOf(m.retention[0].rate), pctOf(m.retention[1].rate)], m.channel);
-    assert.equal(num(r[5]), m.paying_users, `${m.channel} paying`);
-    assert.deepEqual([7, 8, 10].map((k) => r[k].replace(/,/g, '')), [money(m.revenue), money(m.arpu), money(m.cost)], m.channel);
-  });
-  assert.ok(cli.rows.some((r) => r.cost === 20000 && r.roi !== null), 'the costed channel has an ROI');
-  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
-  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
-  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
-  await page.screenshot({ path: path.join(OUT, 'channels.png'), fullPage: true });
-  await page.click('[data-testid=lang]');
-  const head = await page.$$eval('[data-testid=channels-table] thead th', (th) => th.map((x) => x.textContent));
-  assert.deepEqual(head.slice(1, 5), ['新增用户', '激活率', '次日留存', '7日留存']);
-  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
-  await page.screenshot({ path: path.join(OUT, 'channels-zh.png'), fullPage: true });
-  await page.click('[data-testid=lang]');
-});
-
-test('a portrait of the sample (new users, binned revenue, cross-tab by platform) equals `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
-  await tab('portrait');
-  // preselected from the sample's names: country, then platform
-  assert.equal(await page.$eval('[data-testid=property-0]', (e) => e.value), 'country');
-  assert.equal(await page.$eval('[data-testid=property-1]', (e) => e.value), 'platform');
-  await page.selectOption('[data-testid=timezone]', 'UTC');
-  await page.selectOption('[data-testid=portrait-users]', 'new');
-  await page.selectOption('[data-testid=property-1]', 'revenue');
-  await page.fill('[data-testid=edges-1]', '10, 50, 100');
-  await page.press('[data-testid=edges-1]', 'Enter');
-  await page.selectOption('[data-testid=portrait-breakdown]', 'platform');
-  await runAndWait();
-  const spec = {
-    analysis: 'portrait', users: 'new', timezone: 'UTC',
-    properties: [{ property: 'country' }, { property: 'revenue', edges: [10, 50, 100] }],
-    breakdown: { property: 'platform' },
-  };
-  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
-  assert.ok(cli.total > 0 && cli.breakdown_labels.length >= 2);
-  for (const [i, c] of cli.properties.entries()) {
-    const rows = await page.$$eval(`[data-testid=portrait-table-${i}] tbody tr`, (trs) => trs.map((tr) =>
-      [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-    assert.equal(rows.length, c.categories.length, c.property);
-    c.categories.forEach((x, k) => {
-      assert.equal(rows[k][0], x.label);
-      assert.equal(num(rows[k][1]), x.users, `${c.property} ${x.label}`);
-      assert.deepEqual(rows[k].slice(3).map(num), x.by, `${c.property} ${x.label} by platform`);
-    });
-  }
-  assert.deepEqual(cli.properties[1].categories.map((x) => x.label).slice(0, 4), ['< 10', '[10, 50)', '[50, 100)', '≥ 100']);
-  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
-  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
-  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
-  await page.screenshot({ path: path.join(OUT, 'portrait.png'), fullPage: true });
-  await page.click('[data-testid=lang]');
-  assert.match(await page.textContent('[data-testid=portrait-total]'), /统计用户数/);
-  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
-  await page.click('[data-testid=lang]');
-});
-
 test('weekly user stages of the sample equal `loupe run`, and a transition cell lists its users', async () => {
   pageLoaded = false;
   await page.goto(origin + '/', { waitUntil: 'load' });
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('stages');
   await page.waitForSelector('[data-testid=stages-table]');
   await page.selectOption('[data-testid=interval]', 'week');
@@ -1649,7 +1720,7 @@ test('weekly user health tiers of the sample equal `loupe run`', async () => {
   await page.waitForSelector('[data-testid=dropzone]');
   pageLoaded = true;
   await page.click('[data-testid=sample]');
-  await page.waitForSelector('[data-testid=users]', { timeout: 60_000 });
+  await toOverview();
   await tab('health');
   await page.waitForSelector('[data-testid=health-table]');
   await page.selectOption('[data-testid=interval]', 'week');

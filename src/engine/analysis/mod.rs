@@ -46,7 +46,8 @@ macro_rules! for_each_analysis {
             Channels channels ChannelsSpec ChannelsResult "New users per acquisition channel with their activation, retention, paying rate, ARPU, LTV and ROI.",
             Portrait portrait PortraitSpec PortraitResult "User portrait: the composition of users by properties, numbers binned, with an optional cross-tab.",
             Stages stages StagesSpec StagesResult "User stages new / active / silent / churned / returned per interval, and the movement between two intervals.",
-            Health health HealthSpec HealthResult "User health tiers (the user pyramid) by recency, frequency and value per interval, and the movement between tiers."
+            Health health HealthSpec HealthResult "User health tiers (the user pyramid) by recency, frequency and value per interval, and the movement between tiers.",
+            Aarrr aarrr AarrrSpec AarrrResult "AARRR overview: acquisition, activation, retention, revenue and referral of a period against the one before."
         }
     };
 }
