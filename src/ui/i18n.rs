@@ -950,8 +950,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("ch_paying_rate", "Paying rate", "付费率"),
     ("ch_arpu", "ARPU", "ARPU（每新增用户收入）"),
     ("ch_ltv", "LTV", "生命周期价值 LTV"),
-    ("ch_arpu", "ARPU", "ARPU（每用户收入）"),
-    ("ch_ltv", "LTV", "LTV（生命周期价值）"),
     ("ch_d1", "D1 retention", "次日留存"),
     ("ch_dn", "D{n} retention", "{n}日留存"),
     ("ch_channel", "Channel property", "渠道属性"),

@@ -61,7 +61,7 @@ pub fn panel(p: &PanelProps) -> Html {
     let builder = html! {
         <>
             <label for="page-event">{ t(lang, "page_events") }</label>
-            { event_set(lang, "page-event", &names, &spec.page_events, t(lang, "any_page_event"), edit(&spec, |s, v| s.page_events = v)) }
+            { event_set("page-event", lang, &names, &spec.page_events, t(lang, "any_page_event"), edit(&spec, |s, v| s.page_events = v)) }
             <label for="page-property">{ t(lang, "page_property") }</label>
             { select("page-property", pages, &spec.page, edit(&spec, |s, v| s.page = v)) }
             <label for="session-property">{ t(lang, "session_from") }</label>

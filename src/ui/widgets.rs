@@ -159,8 +159,8 @@ pub fn event_options(lang: Lang, names: &[String], any: bool) -> Vec<(String, St
 /// that adds one more (`empty` says what an empty set means, e.g. "any page event").
 /// `on_change` receives the whole new set.
 pub fn event_set(
-    lang: Lang,
     id: &str,
+    lang: Lang,
     names: &[String],
     chosen: &[String],
     empty: &str,
