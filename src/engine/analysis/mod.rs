@@ -30,24 +30,24 @@ use table::Table;
 macro_rules! for_each_analysis {
     ($m:ident) => {
         $m! {
+            Aarrr aarrr AarrrSpec AarrrResult "AARRR overview: acquisition, activation, retention, revenue and referral of a period against the one before.",
             Funnel funnel FunnelSpec FunnelResult "Conversion funnel.",
             Retention retention RetentionSpec RetentionResult "Cohort retention table.",
             Trends trends TrendsSpec TrendsResult "Series of events, users or property values over time, with formulas, a breakdown and the previous period.",
             ActiveUsers active_users ActiveUsersSpec ActiveUsersResult "Daily, weekly and monthly active users, their ratios and active-day frequency.",
             Stickiness stickiness StickinessSpec StickinessResult "Users by number of active intervals (PostHog's stickiness).",
             Lifecycle lifecycle LifecycleSpec LifecycleResult "New, returning, resurrecting and dormant users per interval.",
-            Sessions sessions SessionsSpec SessionsResult "Sessions, page views, bounce and exit rates and time on page.",
-            Ltv ltv LtvSpec LtvResult "Cumulative revenue per user by age since first activity, per cohort.",
-            Customers customers CustomersSpec CustomersResult "Per-customer purchase summary for lifetime-value models: frequency, recency, age and mean repeat value.",
-            Revenue revenue RevenueSpec RevenueResult "Revenue, paying rate, ARPU and ARPPU per interval, and ROI by channel.",
-            Rfm rfm RfmSpec RfmResult "Recency, frequency and monetary scores and customer segments.",
-            AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance.",
-            Paths paths PathsSpec PathsResult "Top paths after a start event or before an end event, as a Sankey.",
-            Channels channels ChannelsSpec ChannelsResult "New users per acquisition channel with their activation, retention, paying rate, ARPU, LTV and ROI.",
-            Portrait portrait PortraitSpec PortraitResult "User portrait: the composition of users by properties, numbers binned, with an optional cross-tab.",
             Stages stages StagesSpec StagesResult "User stages new / active / silent / churned / returned per interval, and the movement between two intervals.",
             Health health HealthSpec HealthResult "User health tiers (the user pyramid) by recency, frequency and value per interval, and the movement between tiers.",
-            Aarrr aarrr AarrrSpec AarrrResult "AARRR overview: acquisition, activation, retention, revenue and referral of a period against the one before."
+            Sessions sessions SessionsSpec SessionsResult "Sessions, page views, bounce and exit rates and time on page.",
+            Paths paths PathsSpec PathsResult "Top paths after a start event or before an end event, as a Sankey.",
+            Revenue revenue RevenueSpec RevenueResult "Revenue, paying rate, ARPU and ARPPU per interval, and ROI by channel.",
+            Ltv ltv LtvSpec LtvResult "Cumulative revenue per user by age since first activity, per cohort.",
+            Customers customers CustomersSpec CustomersResult "Per-customer purchase summary for lifetime-value models: frequency, recency, age and mean repeat value.",
+            Rfm rfm RfmSpec RfmResult "Recency, frequency and monetary scores and customer segments.",
+            Channels channels ChannelsSpec ChannelsResult "New users per acquisition channel with their activation, retention, paying rate, ARPU, LTV and ROI.",
+            Portrait portrait PortraitSpec PortraitResult "User portrait: the composition of users by properties, numbers binned, with an optional cross-tab.",
+            AbTest ab_test AbTestSpec AbTestResult "A/B test: conversion and revenue per variant with significance."
         }
     };
 }
