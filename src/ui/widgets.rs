@@ -41,21 +41,36 @@ pub fn with_name(mut control: Html, name: impl Into<AttrValue>) -> Html {
 /// A whole-number input for `min..=max`. A value outside the range (or not a whole
 /// number) is never changed into another: the field is marked invalid, says the allowed
 /// range (`1 – 400`, the same in every language) and nothing runs until it is fixed.
+/// A valid value counts as it is typed (not only when the field is left), so a render
+/// that arrives meanwhile (a result) shows the typed value instead of putting back the old.
 pub fn number_input(id: &str, value: u32, min: u32, max: u32, onchange: Callback<u32>) -> Html {
-    let onchange = Callback::from(move |e: Event| {
-        let el: HtmlInputElement = e.target_unchecked_into();
-        match el.value().trim().parse::<u32>() {
-            Ok(v) if (min..=max).contains(&v) => {
-                el.set_custom_validity("");
-                onchange.emit(v);
-            }
-            _ => {
-                el.set_custom_validity(&format!("{min} – {max}"));
+    let check = move |el: &HtmlInputElement, report: bool| match el.value().trim().parse::<u32>() {
+        Ok(v) if (min..=max).contains(&v) => {
+            el.set_custom_validity("");
+            Some(v)
+        }
+        _ => {
+            el.set_custom_validity(&format!("{min} – {max}"));
+            if report {
                 el.report_validity();
             }
+            None
+        }
+    };
+    let oninput = {
+        let onchange = onchange.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(v) = check(&e.target_unchecked_into(), false) {
+                onchange.emit(v);
+            }
+        })
+    };
+    let onchange = Callback::from(move |e: Event| {
+        if let Some(v) = check(&e.target_unchecked_into(), true) {
+            onchange.emit(v);
         }
     });
-    html! { <input type="number" class="num-input" id={id.to_string()} data-testid={id.to_string()} value={value.to_string()} min={min.to_string()} max={max.to_string()} step="1" {onchange} /> }
+    html! { <input type="number" class="num-input" id={id.to_string()} data-testid={id.to_string()} value={value.to_string()} min={min.to_string()} max={max.to_string()} step="1" {oninput} {onchange} /> }
 }
 
 /// A text input; `onchange` receives the text when the field is left or Enter is pressed.
