@@ -7,6 +7,7 @@
 
 use super::{err, font, point_label, px, tip_number, Drawn, Frame, Labels, GRID, INK, PALETTE};
 use crate::engine::analysis::aarrr::{AarrrResult, Block, Metric};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -92,29 +93,21 @@ fn header<DB: DrawingBackend>(
     Ok(body)
 }
 
-/// Grouped bars: per name, the previous (grey) and current value.
-fn bars<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    names: &[String],
-    current: &[Option<f64>],
-    previous: &[Option<f64>],
+/// One small chart's axes over `n` slots and values up to `max` (a rate axis tops at most
+/// at 100%), with its grid and labels drawn.
+fn small_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    n: usize,
+    max: f64,
     rate: bool,
+    x_labels: usize,
+    x_label: &dyn Fn(&f64) -> String,
     scale: f64,
-) -> Result<(), String> {
-    let n = names.len().max(1);
-    let max = current
-        .iter()
-        .chain(previous)
-        .flatten()
-        .fold(0.0f64, |a, &b| a.max(b));
-    let top = if rate {
-        if max <= 0.0 {
-            1.0
-        } else {
-            (max * 1.15).min(1.0)
-        }
-    } else {
-        super::nice_max(max)
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let top = match (rate, max > 0.0) {
+        (true, true) => (max * 1.15).min(1.0),
+        (true, false) => 1.0,
+        (false, _) => super::nice_max(max),
     };
     let mut chart = ChartBuilder::on(area)
         .margin(px(6.0, scale))
@@ -127,9 +120,9 @@ fn bars<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .bold_line_style(GRID)
         .axis_style(INK.mix(0.4))
-        .x_labels(n * 2 + 1)
+        .x_labels(x_labels)
         .y_labels(4)
-        .x_label_formatter(&|v| point_label(names, *v))
+        .x_label_formatter(x_label)
         .y_label_formatter(&|v| {
             if rate {
                 format!("{:.0}%", v * 100.0)
@@ -140,6 +133,33 @@ fn bars<DB: DrawingBackend>(
         .label_style(font(10.0, scale))
         .draw()
         .map_err(err)?;
+    Ok(chart)
+}
+
+/// Grouped bars: per name, the previous (grey) and current value.
+fn bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    names: &[String],
+    current: &[Option<f64>],
+    previous: &[Option<f64>],
+    rate: bool,
+    scale: f64,
+) -> Result<(), String> {
+    let max = current
+        .iter()
+        .chain(previous)
+        .flatten()
+        .fold(0.0f64, |a, &b| a.max(b));
+    let n = names.len().max(1);
+    let mut chart = small_chart(
+        area,
+        n,
+        max,
+        rate,
+        n * 2 + 1,
+        &|v| point_label(names, *v),
+        scale,
+    )?;
     for (k, (values, color)) in [(previous, PREVIOUS), (current, PALETTE[0])]
         .into_iter()
         .enumerate()
@@ -163,41 +183,17 @@ fn line<DB: DrawingBackend>(
     color: RGBColor,
     scale: f64,
 ) -> Result<(), String> {
-    let n = xs.len().max(1);
     let max = values.iter().flatten().fold(0.0f64, |a, &b| a.max(b));
-    let top = if rate {
-        if max <= 0.0 {
-            1.0
-        } else {
-            (max * 1.15).min(1.0)
-        }
-    } else {
-        super::nice_max(max)
-    };
-    let mut chart = ChartBuilder::on(area)
-        .margin(px(6.0, scale))
-        .x_label_area_size(px(22.0, scale))
-        .y_label_area_size(px(44.0, scale))
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.4))
-        .x_labels(3)
-        .y_labels(4)
-        .x_label_formatter(&|v| point_label(xs, v.round()))
-        .y_label_formatter(&|v| {
-            if rate {
-                format!("{:.0}%", v * 100.0)
-            } else {
-                tip_number(Some(v.round()))
-            }
-        })
-        .label_style(font(10.0, scale))
-        .draw()
-        .map_err(err)?;
+    let n = xs.len().max(1);
+    let mut chart = small_chart(
+        area,
+        n,
+        max,
+        rate,
+        3,
+        &|v| point_label(xs, v.round()),
+        scale,
+    )?;
     // a gap (no value) breaks the line
     let mut run = Vec::new();
     for (i, v) in values.iter().enumerate() {
