@@ -6,7 +6,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 PORT ?= 8080
 
-.PHONY: setup serve dist size pkg cli test test-native test-wasm test-e2e crosscheck bench screenshots fmt lint clean
+.PHONY: setup serve dist size pkg cli test test-native test-wasm test-e2e crosscheck bench fuzz screenshots fmt lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -55,6 +55,10 @@ screenshots: dist
 ## benchmarks (not part of `make test`)
 bench: cli
 	bash scripts/bench.sh
+
+## ingest fuzzing, FUZZ_SECS per target (default 300; `make test` runs a 10 s smoke of it)
+fuzz:
+	bash scripts/fuzz.sh
 
 fmt:
 	cargo fmt --all

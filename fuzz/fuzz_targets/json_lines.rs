@@ -1,0 +1,13 @@
+//! JSON lines: the fuzzed bytes follow one whole object, so the JSON lines loader reads them
+//! with its roles found.
+#![no_main]
+#[path = "../harness.rs"]
+mod harness;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = br#"{"distinct_id":"u1","event":"open","timestamp":1704448800}"#.to_vec();
+    input.push(b'\n');
+    input.extend_from_slice(data);
+    harness::check(&input, &Default::default()).unwrap();
+});
