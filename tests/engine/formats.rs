@@ -910,3 +910,144 @@ fn a_zip_bomb_stops_the_import() {
     let msg = load_zip(&zip_of(&entries)).unwrap_err().to_string();
     assert!(msg.contains("decompression bomb"), "{msg}");
 }
+
+/// GA4's BigQuery export row: `event_timestamp` in microseconds as a string (BigQuery writes
+/// INT64 as strings) or, every other row, as a number; `user_id` null on every third row
+/// (the user is then `user_pseudo_id`); the platform at the top level, the country in
+/// `geo`, the channel a user property and the revenue an event parameter's double value.
+fn ga4(i: usize, e: &Ev) -> Value {
+    let ts = if i.is_multiple_of(2) {
+        json!(e.time.to_string())
+    } else {
+        json!(e.time)
+    };
+    let (user_id, pseudo) = if i.is_multiple_of(3) {
+        (Value::Null, e.user.clone())
+    } else {
+        (json!(e.user), format!("{}.{}", 1000 + i, 17))
+    };
+    let mut params = vec![
+        json!({"key": "ga_session_id", "value": {"string_value": null, "int_value": "1612069510",
+            "float_value": null, "double_value": null}}),
+        json!({"key": "page_location", "value": {"string_value": "https://shop.example.com/"}}),
+    ];
+    if let Some(r) = e.revenue {
+        params.push(json!({"key": "revenue", "value": {"double_value": r}}));
+    }
+    json!({"event_date": "20240101", "event_timestamp": ts, "event_name": e.event,
+        "event_params": params, "user_pseudo_id": pseudo, "user_id": user_id,
+        "user_properties": [{"key": "channel", "value": {"string_value": e.props[2],
+            "set_timestamp_micros": "1612069510000000"}}],
+        "device": {"category": "desktop", "web_info": {"browser": "Chrome"}},
+        "geo": {"country": e.props[1], "city": "San Jose"},
+        "traffic_source": {"name": "(direct)", "medium": "(none)"},
+        "platform": e.props[0], "items": []})
+}
+
+const GA4_NAMES: [&str; 4] = ["platform", "geo.country", "user.channel", "revenue"];
+
+#[test]
+fn a_ga4_bigquery_export_loads_the_same_events() {
+    let evs = events();
+    let want = expected(&evs);
+    let nd = lines(evs.iter().enumerate().map(|(i, e)| ga4(i, e)));
+    let d = check("ga4", &nd, GA4_NAMES, "ndjson", "", &want);
+    let r = &d.report;
+    assert_eq!(r.shape.as_deref(), Some("ga4"));
+    let c = &r.columns;
+    assert_eq!(
+        (
+            c.user.as_str(),
+            c.user_fallback.as_deref(),
+            c.event.as_str(),
+            c.time.as_str(),
+            c.insert_id.as_deref()
+        ),
+        (
+            "user_id",
+            Some("user_pseudo_id"),
+            "event_name",
+            "event_timestamp",
+            None
+        )
+    );
+    // the parameter arrays became properties; the arrays themselves are not properties
+    assert!(d.store.property("event_params").is_none());
+    assert!(d.store.property("user_properties").is_none());
+    let s = &d.store;
+    let p = s.property("page_location").unwrap();
+    assert_eq!(p.display(0).as_deref(), Some("https://shop.example.com/"));
+    assert_eq!(
+        s.property("ga_session_id").unwrap().display(0).as_deref(),
+        Some("1612069510")
+    );
+    assert_eq!(
+        s.property("device.web_info.browser")
+            .unwrap()
+            .display(0)
+            .as_deref(),
+        Some("Chrome")
+    );
+    assert_eq!(
+        s.property("traffic_source.medium")
+            .unwrap()
+            .display(0)
+            .as_deref(),
+        Some("(none)")
+    );
+    // and gzipped
+    check("ga4.gz", &gzip(&nd), GA4_NAMES, "ndjson", "gzip", &want);
+}
+
+/// GA4 flattened into a warehouse table (CSV): the nested fields as dotted columns, an empty
+/// `user_id` where the user only has a pseudonymous id.
+#[test]
+fn a_flattened_ga4_table_and_warehouse_tables_with_a_name_column_load() {
+    let evs = events();
+    let want = expected(&evs);
+    let mut csv =
+        String::from("event_date,event_timestamp,event_name,user_pseudo_id,user_id,platform,geo.country,user.channel,revenue\n");
+    for (i, e) in evs.iter().enumerate() {
+        let (uid, pseudo) = if i.is_multiple_of(3) {
+            (String::new(), e.user.clone())
+        } else {
+            (e.user.clone(), format!("p{i}"))
+        };
+        csv.push_str(&format!(
+            "20240101,{},{},{pseudo},{uid},{},{},{},{}\n",
+            e.time,
+            e.event,
+            e.props[0].as_deref().unwrap(),
+            e.props[1].as_deref().unwrap(),
+            e.props[2].as_deref().unwrap(),
+            e.props[3].as_deref().unwrap_or("")
+        ));
+    }
+    let d = check("ga4 csv", csv.as_bytes(), GA4_NAMES, "csv", "", &want);
+    let c = &d.report.columns;
+    assert_eq!(
+        (c.user.as_str(), c.user_fallback.as_deref(), c.time.as_str()),
+        ("user_id", Some("user_pseudo_id"), "event_timestamp")
+    );
+
+    // Mixpanel's warehouse table calls the event column `name`
+    let mut csv = String::from("distinct_id,name,time,insert_id,platform,country,channel,revenue\n");
+    for (i, e) in evs.iter().enumerate() {
+        csv.push_str(&format!(
+            "{},{},{},mp-{i},{},{},{},{}\n",
+            e.user,
+            e.event,
+            format_rfc3339(e.time),
+            e.props[0].as_deref().unwrap(),
+            e.props[1].as_deref().unwrap(),
+            e.props[2].as_deref().unwrap(),
+            e.props[3].as_deref().unwrap_or("")
+        ));
+    }
+    let d = check("mixpanel table", csv.as_bytes(), PROPS, "csv", "", &want);
+    let c = &d.report.columns;
+    assert_eq!(
+        (c.event.as_str(), c.insert_id.as_deref()),
+        ("name", Some("insert_id"))
+    );
+}

@@ -11,7 +11,7 @@
 //! are null in them) and typed at the end like any column.
 //!
 //! Roles come from the keys of the first [`SNIFF_RECORDS`] objects through the same mapping
-//! as delimited text. Four vendor shapes are recognised from the first object:
+//! as delimited text. Five vendor shapes are recognised from the first object:
 //! - Mixpanel raw export (`event` and a `properties` object holding `time` and
 //!   `distinct_id`): the `properties.` prefix is dropped from names, so `properties.time`
 //!   is `time` (epoch seconds or milliseconds) and `properties.$insert_id` the insert id;
@@ -20,7 +20,12 @@
 //!   `messageId`): the user is `userId`, else `anonymousId`;
 //! - Amplitude export (`event_type`, `event_time` as UTC `YYYY-MM-DD HH:MM:SS.ffffff`,
 //!   `user_id` or `device_id`, `event_properties.*`, `user_properties.*`, `$insert_id` or
-//!   `insert_id`): the user is `user_id`, else `device_id`; the insert id dedupes.
+//!   `insert_id`): the user is `user_id`, else `device_id`; the insert id dedupes;
+//! - GA4 BigQuery export (`event_name`, `event_timestamp` in microseconds as a number or a
+//!   string, `user_pseudo_id`, `event_params`): the user is `user_id`, else
+//!   `user_pseudo_id`; the `event_params` array of `{key, value: {string_value | int_value |
+//!   double_value | float_value}}` becomes one property per key, `user_properties` likewise
+//!   as `user.<key>`; `device.*`, `geo.*`, `traffic_source.*` are flattened as any object.
 //!
 //! A line (or element) that is not valid JSON, not an object, or not UTF-8 is a rejected row
 //! with its line number; the file fails as a whole only when no record at all is an object.
@@ -197,6 +202,63 @@ impl Flat {
     fn has(&self, key: &str) -> bool {
         self.keys().any(|k| k == key)
     }
+
+    /// The value of `key`, if the object has it.
+    fn get(&self, key: &str) -> Option<&str> {
+        self.cells
+            .iter()
+            .find(|(k, _)| &self.keys[k.clone()] == key)
+            .map(|(_, v)| &self.text[v.clone()])
+    }
+
+    fn push(&mut self, key: &[&str], value: &str) {
+        let (k0, v0) = (self.keys.len(), self.text.len());
+        for part in key {
+            self.keys.push_str(part);
+        }
+        self.text.push_str(value);
+        self.cells.push((k0..self.keys.len(), v0..self.text.len()));
+    }
+}
+
+/// GA4's typed values, in the order the first non-null one is taken.
+const GA4_VALUES: [&str; 4] = ["string_value", "int_value", "double_value", "float_value"];
+
+/// Turns GA4's repeated `{key, value: {string_value | int_value | double_value |
+/// float_value}}` records into one cell per key: `event_params` by their key,
+/// `user_properties` as `user.<key>`. A record without a key or a non-null value is left
+/// out; a cell that is not such an array is kept as it is (its JSON text).
+fn expand_ga4(flat: &mut Flat) {
+    let cells = std::mem::take(&mut flat.cells);
+    for (k, v) in cells {
+        let prefix = match &flat.keys[k.clone()] {
+            "event_params" => "",
+            "user_properties" => "user.",
+            _ => {
+                flat.cells.push((k, v));
+                continue;
+            }
+        };
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&flat.text[v.clone()]) else {
+            flat.cells.push((k, v));
+            continue;
+        };
+        for item in &items {
+            let Some(key) = item.get("key").and_then(Value::as_str) else {
+                continue;
+            };
+            let value = item.get("value").and_then(|value| {
+                GA4_VALUES
+                    .iter()
+                    .find_map(|f| value.get(f).filter(|x| !x.is_null()))
+            });
+            match value {
+                Some(Value::String(s)) => flat.push(&[prefix, key], s),
+                Some(other) => flat.push(&[prefix, key], &other.to_string()),
+                None => {}
+            }
+        }
+    }
 }
 
 /// A deserializer seed that flattens the value it reads into a [`Flat`] under `path`
@@ -362,6 +424,10 @@ fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Resul
 /// The vendor shape of the first object, if recognised.
 fn shape_of(first: &Flat) -> Option<&'static str> {
     let has = |k: &str| first.has(k);
+    if has("event_name") && has("event_timestamp") && (has("user_pseudo_id") || has("event_params"))
+    {
+        return Some("ga4");
+    }
     if has("event_type") && has("event_time") && (has("user_id") || has("device_id")) {
         return Some("amplitude");
     }
@@ -436,6 +502,11 @@ pub fn load<R: Read>(
         )));
     };
     let shape = shape_of(first);
+    if shape == Some("ga4") {
+        for flat in ahead.iter_mut().filter_map(|(_, p)| p.as_mut().ok()) {
+            expand_ga4(flat);
+        }
+    }
     // keys in first-appearance order, as the mapping's header
     let mut keys: Vec<String> = Vec::new();
     let mut seen: FxHashSet<&str> = FxHashSet::default();
@@ -569,7 +640,12 @@ pub fn load<R: Read>(
     while let Some(line) = records.next(&mut buf)? {
         count(&mut report)?;
         match parse(&buf, &mut flat, &mut path) {
-            Ok(()) => row(line, &flat, &mut report, &mut builder),
+            Ok(()) => {
+                if shape == Some("ga4") {
+                    expand_ga4(&mut flat);
+                }
+                row(line, &flat, &mut report, &mut builder)
+            }
             Err((reason, detail)) => report.reject(line, reason, detail),
         }
     }

@@ -57,6 +57,8 @@ const EVENT: &[&str] = &[
     "行为名称",
     "行为类型",
     "事件类型",
+    // Mixpanel's and GA4's warehouse tables
+    "name",
 ];
 /// Names tried for the timestamp column, best first.
 const TIME: &[&str] = &[
@@ -88,8 +90,8 @@ const INSERT_ID: &[&str] = &["insertid", "messageid"];
 /// `userId`, else `anonymousId`).
 const FALLBACK_FROM: &str = "userid";
 /// The ids a user id falls back to, best first: Segment's anonymous id, Amplitude's device
-/// id.
-const FALLBACK_TO: &[&str] = &["anonymousid", "deviceid"];
+/// id, GA4's pseudonymous id, Snowplow's first-party cookie id.
+const FALLBACK_TO: &[&str] = &["anonymousid", "deviceid", "userpseudoid", "domainuserid"];
 
 /// The header names that play each role, plus the property columns.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
