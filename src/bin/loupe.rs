@@ -479,6 +479,9 @@ one after the other (a JSON array or gzip file must be the only file).";
                 for r in &o.rejected_by_reason {
                     text += &format!("rejected {:>8}  {}\n", r.rows, r.description);
                 }
+                for r in &o.set_aside_by_reason {
+                    text += &format!("set aside {:>7}  {}\n", r.rows, r.description);
+                }
                 for s in o.reject_samples.iter().take(20) {
                     text += &format!("  line {}: {} ({})\n", s.line, s.reason, s.detail);
                 }

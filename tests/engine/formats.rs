@@ -1051,3 +1051,194 @@ fn a_flattened_ga4_table_and_warehouse_tables_with_a_name_column_load() {
         ("name", Some("insert_id"))
     );
 }
+
+/// A Sensors Data (神策) export: `track` rows are the events (`time` in milliseconds, the
+/// properties under `properties`, `_track_id` the insert id); before every 50th event a
+/// `profile_set` row, before every 200th an `item_set` row and before every 300th a
+/// `track_id_bind` row, none of them events.
+fn sensors(evs: &[Ev]) -> (Vec<u8>, [u64; 3]) {
+    let mut values = Vec::new();
+    let mut aside = [0u64; 3];
+    for (i, e) in evs.iter().enumerate() {
+        if i.is_multiple_of(50) {
+            aside[0] += 1;
+            values.push(json!({"distinct_id": e.user, "time": e.time / 1000,
+                "type": "profile_set", "properties": {"gender": "f", "$city": "长沙"}}));
+        }
+        if i.is_multiple_of(200) {
+            aside[1] += 1;
+            values.push(json!({"item_type": "book", "item_id": format!("b{i}"),
+                "time": e.time / 1000, "type": "item_set", "distinct_id": e.user,
+                "properties": {"price": 3}}));
+        }
+        if i.is_multiple_of(300) {
+            aside[2] += 1;
+            values.push(json!({"distinct_id": e.user, "time": e.time / 1000,
+                "type": "track_id_bind", "identities": {"$identity_login_id": e.user}}));
+        }
+        values.push(json!({"distinct_id": e.user, "time": e.time / 1000, "type": "track",
+            "event": e.event, "_track_id": 1_000_000 + i,
+            "lib": {"$lib": "js", "$lib_version": "1.0"},
+            "properties": {"$is_login_id": true, "platform": e.props[0],
+                "country": e.props[1], "channel": e.props[2], "revenue": e.revenue}}));
+    }
+    (lines(values.into_iter()), aside)
+}
+
+#[test]
+fn a_sensors_data_export_loads_track_rows_and_sets_the_others_aside() {
+    let evs = events();
+    let want = expected(&evs);
+    let (bytes, [profiles, items, other]) = sensors(&evs);
+    let d = load(&bytes);
+    let r = &d.report;
+    assert_eq!(r.shape.as_deref(), Some("sensors"));
+    let c = &r.columns;
+    assert_eq!(
+        (
+            c.user.as_str(),
+            c.event.as_str(),
+            c.time.as_str(),
+            c.insert_id.as_deref()
+        ),
+        ("distinct_id", "event", "time", Some("_track_id"))
+    );
+    let n = want.len() as u64;
+    // 2 of every 100 events, 1 of every 200, 1 of every 300 (rounded up: the first is 0)
+    assert_eq!(
+        (profiles, items, other),
+        (n.div_ceil(50), n.div_ceil(200), n.div_ceil(300))
+    );
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates, r.rejected, r.set_aside),
+        (n + profiles + items + other, n, 0, 0, profiles + items + other)
+    );
+    use ingest::SetAsideReason::*;
+    assert_eq!(
+        r.set_aside_by_reason.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
+        [(ProfileRow, profiles), (ItemRow, items), (NotAnEvent, other)]
+    );
+    assert_eq!(rows(&d, PROPS), want);
+    // the record type and the profile-only keys are not properties
+    let s = &d.store;
+    assert!(s.property("type").is_none() && s.property("gender").is_none());
+    assert!(s.property("item_id").is_none() && s.property("lib.$lib").is_some());
+    assert!(s.property("$is_login_id").is_some());
+
+    // a resent track row (same _track_id, another time) is a duplicate
+    let mut again = bytes.clone();
+    again.extend(
+        json!({"distinct_id": "someone", "time": 1_709_283_600_000_i64, "type": "track", "event": "x",
+            "_track_id": 1_000_007})
+        .to_string()
+        .as_bytes(),
+    );
+    let r = load(&again).report;
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates),
+        (n + profiles + items + other + 1, n, 1)
+    );
+}
+
+/// Snowplow enriched events: `event` is the kind, `event_name` the name; `derived_tstamp`
+/// is the event's time (the collector's and the device's clocks disagree with it);
+/// `user_id` is null on every third row, where `domain_userid` is the user; `event_id` is
+/// the insert id; a context is a JSON array.
+fn snowplow(i: usize, e: &Ev) -> Value {
+    let naive = |t: i64| {
+        let s = format_rfc3339(t);
+        format!("{} {}.000", &s[..10], &s[11..19])
+    };
+    let (user_id, domain) = if i.is_multiple_of(3) {
+        (Value::Null, e.user.clone())
+    } else {
+        (json!(e.user), format!("d-{}", e.user))
+    };
+    let mut v = json!({"app_id": "shop", "platform": e.props[0], "event": "struct",
+        "event_id": format!("c6ef3124-b53a-4b13-a233-{i:012}"), "event_name": e.event,
+        "collector_tstamp": naive(e.time + 2_000_000),
+        "dvce_created_tstamp": naive(e.time - 5_000_000),
+        "derived_tstamp": naive(e.time), "user_id": user_id, "domain_userid": domain,
+        "domain_sessionid": format!("s-{}", e.user), "geo_country": e.props[1],
+        "mkt_source": e.props[2],
+        "contexts_com_acme_user_1": [{"tier": "gold"}]});
+    if let Some(r) = e.revenue {
+        v["se_value"] = json!(r);
+    }
+    v
+}
+
+const SNOWPLOW_NAMES: [&str; 4] = ["platform", "geo_country", "mkt_source", "se_value"];
+const SNOWPLOW_COLUMNS: [&str; 14] = [
+    "app_id",
+    "platform",
+    "event",
+    "event_id",
+    "event_name",
+    "collector_tstamp",
+    "dvce_created_tstamp",
+    "derived_tstamp",
+    "user_id",
+    "domain_userid",
+    "domain_sessionid",
+    "geo_country",
+    "mkt_source",
+    "contexts_com_acme_user_1",
+];
+
+#[test]
+fn snowplow_enriched_events_load_as_json_and_as_tsv() {
+    let evs = events();
+    let want = expected(&evs);
+    let values: Vec<Value> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| snowplow(i, e))
+        .collect();
+    let nd = lines(values.iter().cloned());
+    let d = check("snowplow", &nd, SNOWPLOW_NAMES, "ndjson", "", &want);
+    let roles = |d: &Dataset| {
+        let c = &d.report.columns;
+        (
+            d.report.shape.clone(),
+            c.user.clone(),
+            c.user_fallback.clone(),
+            c.event.clone(),
+            c.time.clone(),
+            c.insert_id.clone(),
+        )
+    };
+    let expect = (
+        Some("snowplow".to_string()),
+        "user_id".to_string(),
+        Some("domain_userid".to_string()),
+        "event_name".to_string(),
+        "derived_tstamp".to_string(),
+        Some("event_id".to_string()),
+    );
+    assert_eq!(roles(&d), expect);
+    assert_eq!(
+        d.store
+            .property("contexts_com_acme_user_1")
+            .unwrap()
+            .display(0)
+            .as_deref(),
+        Some(r#"[{"tier":"gold"}]"#)
+    );
+
+    // the same rows as TSV with a header line (a warehouse export), se_value last
+    let mut tsv = SNOWPLOW_COLUMNS.join("\t");
+    tsv.push_str("\tse_value\n");
+    for v in &values {
+        let cell = |k: &str| match &v[k] {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let row: Vec<String> = SNOWPLOW_COLUMNS.iter().map(|k| cell(k)).collect();
+        tsv.push_str(&format!("{}\t{}\n", row.join("\t"), cell("se_value")));
+    }
+    let d = check("snowplow tsv", tsv.as_bytes(), SNOWPLOW_NAMES, "csv", "", &want);
+    assert_eq!(d.report.delimiter, '\t');
+    assert_eq!(roles(&d), expect);
+}

@@ -6,7 +6,7 @@
 //! header, or whose user, event or time cell is empty or unreadable, are rejected with their
 //! line number; a row repeating an earlier row's insert id is counted as a duplicate.
 
-use super::mapping::map_columns;
+use super::mapping::{map_columns, shape_of_headers};
 use super::{Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
@@ -155,11 +155,13 @@ pub fn load<R: Read>(
             headers.join(", ")
         )));
     }
-    let (roles, idx) = map_columns(&headers, opts)?;
+    let shape = shape_of_headers(&headers);
+    let (roles, idx) = map_columns(&headers, opts, shape)?;
     let mut report = ImportReport {
         columns: roles.clone(),
         delimiter: delimiter as char,
         format: "csv".into(),
+        shape: shape.map(str::to_string),
         ..Default::default()
     };
     let mut builder = StoreBuilder::new(roles.properties.clone());

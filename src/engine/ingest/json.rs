@@ -32,7 +32,7 @@
 
 use super::csv::truncate;
 use super::mapping::map_columns;
-use super::RejectReason;
+use super::{RejectReason, SetAsideReason};
 use super::{container::Counted, Dataset, Dedup, Format, ImportReport, LoadOptions, Progress};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
@@ -176,6 +176,8 @@ enum Slot {
     Event,
     Time,
     InsertId,
+    /// The record type of a Sensors Data row (`track`, `profile_set`, `item_set`, ...).
+    Kind,
     Property(usize),
 }
 
@@ -431,6 +433,15 @@ fn shape_of(first: &Flat) -> Option<&'static str> {
     if has("event_type") && has("event_time") && (has("user_id") || has("device_id")) {
         return Some("amplitude");
     }
+    let sensors_type = first.get("type").is_some_and(|t| {
+        t == "track" || t.starts_with("profile_") || t.starts_with("item_") || t.starts_with("track_")
+    });
+    if sensors_type && has("distinct_id") && has("time") && !has("timestamp") {
+        return Some("sensors");
+    }
+    if has("event_id") && has("domain_userid") && (has("collector_tstamp") || has("derived_tstamp")) {
+        return Some("snowplow");
+    }
     if has("event") {
         if has("properties.time") && has("properties.distinct_id") && !has("timestamp") {
             return Some("mixpanel");
@@ -445,14 +456,36 @@ fn shape_of(first: &Flat) -> Option<&'static str> {
     None
 }
 
-/// The column name of a flattened key in a shape: Mixpanel's `properties.` prefix dropped
-/// (except where the rest is a top-level key, `event`).
+/// The column name of a flattened key in a shape: Mixpanel's and Sensors Data's
+/// `properties.` prefix dropped (except where the rest is a top-level key, `event`).
 fn column_name(shape: Option<&str>, key: &str) -> String {
     match (shape, key.strip_prefix("properties.")) {
-        (Some("mixpanel"), Some(rest)) if rest != "event" => rest.to_string(),
+        (Some("mixpanel" | "sensors"), Some(rest))
+            if rest != "event" && (shape == Some("mixpanel") || !SENSORS_TOP.contains(&rest)) =>
+        {
+            rest.to_string()
+        }
         _ => key.to_string(),
     }
 }
+
+/// Why a record of a shape is not an event: a Sensors Data record whose `type` is not
+/// `track` (profiles, items, identity links) is set aside.
+fn set_aside(shape: Option<&str>, flat: &Flat) -> Option<SetAsideReason> {
+    if shape != Some("sensors") {
+        return None;
+    }
+    match flat.get("type").map(str::trim) {
+        None | Some("track") => None,
+        Some(k) if k.starts_with("profile_") => Some(SetAsideReason::ProfileRow),
+        Some(k) if k.starts_with("item_") => Some(SetAsideReason::ItemRow),
+        Some(_) => Some(SetAsideReason::NotAnEvent),
+    }
+}
+
+/// The top-level keys of a Sensors Data record, which a property of the same name does not
+/// take over (it keeps its `properties.` prefix).
+const SENSORS_TOP: [&str; 5] = ["distinct_id", "time", "type", "event", "_track_id"];
 
 /// Loads JSON lines or a JSON array (`format` says which; [`super::load`] sniffs it).
 pub fn load<R: Read>(
@@ -511,6 +544,9 @@ pub fn load<R: Read>(
     let mut keys: Vec<String> = Vec::new();
     let mut seen: FxHashSet<&str> = FxHashSet::default();
     for flat in ahead.iter().filter_map(|(_, p)| p.as_ref().ok()) {
+        if set_aside(shape, flat).is_some() {
+            continue;
+        }
         for k in flat.keys() {
             if seen.insert(k) {
                 keys.push(k.to_string());
@@ -519,7 +555,7 @@ pub fn load<R: Read>(
     }
     drop(seen);
     let names: Vec<String> = keys.iter().map(|k| column_name(shape, k)).collect();
-    let (roles, idx) = map_columns(&names, opts)?;
+    let (roles, idx) = map_columns(&names, opts, shape)?;
     let mut slots: FxHashMap<String, Slot> = FxHashMap::default();
     let mut builder = StoreBuilder::new(Vec::new());
     let mut role = |i: usize, s: Slot| {
@@ -533,6 +569,15 @@ pub fn load<R: Read>(
     }
     if let Some(i) = idx.insert_id {
         role(i, Slot::InsertId);
+    }
+    // Sensors Data: the record type says which rows are events; it is not a property
+    let mut roles = roles;
+    let mut idx = idx;
+    if shape == Some("sensors") {
+        if let Some(at) = idx.properties.iter().position(|&i| keys[i] == "type") {
+            role(idx.properties.remove(at), Slot::Kind);
+            roles.properties.retain(|p| p != "type");
+        }
     }
     for &i in &idx.properties {
         let col = builder.add_property(names[i].clone());
@@ -555,6 +600,9 @@ pub fn load<R: Read>(
     let mut props: Vec<(usize, Range<usize>)> = Vec::new();
     let mut row =
         |line: u64, flat: &Flat, report: &mut ImportReport, builder: &mut StoreBuilder| {
+            if let Some(aside) = set_aside(shape, flat) {
+                return report.set_aside(aside);
+            }
             cells.clear();
             for (k, v) in &flat.cells {
                 let key = &flat.keys[k.clone()];
@@ -575,6 +623,7 @@ pub fn load<R: Read>(
                     .find(|(c, _)| *c == s)
                     .map_or("", |(_, r)| text[r.clone()].trim())
             };
+
             let mut user = get(Slot::User);
             if user.is_empty() {
                 user = get(Slot::Fallback);

@@ -133,11 +133,55 @@ fn normalise(h: &str) -> String {
         .collect()
 }
 
-/// Decides the roles for a header row.
+/// The aliases a vendor shape puts first, per role: (user, event, time, insert id).
+fn shape_aliases(shape: Option<&str>) -> [&'static [&'static str]; 4] {
+    match shape {
+        // Sensors Data: `_track_id` dedupes
+        Some("sensors") => [&[], &[], &[], &["trackid"]],
+        // Snowplow: `event` is the kind (`page_view`, `struct`, `unstruct`), `event_name`
+        // the name; `derived_tstamp` corrects the device clock with the collector's
+        Some("snowplow") => [
+            &[],
+            &["eventname"],
+            &["derivedtstamp", "collectortstamp", "dvcecreatedtstamp"],
+            &["eventid"],
+        ],
+        _ => [&[], &[], &[], &[]],
+    }
+}
+
+/// The vendor shape of a delimited file's header (normalised names), if recognised:
+/// `snowplow` (`event_id`, `collector_tstamp`, `domain_userid`) or `amplitude` (a warehouse
+/// table: `event_type`, `event_time`, `event_properties`).
+pub(crate) fn shape_of_headers(headers: &[String]) -> Option<&'static str> {
+    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let has = |n: &str| norm.iter().any(|h| h == n);
+    if has("eventid") && has("collectortstamp") && has("domainuserid") {
+        Some("snowplow")
+    } else if has("eventtype") && has("eventtime") && has("eventproperties") {
+        Some("amplitude")
+    } else {
+        None
+    }
+}
+
+/// Decides the roles for a header row; `shape` is the vendor shape recognised, if any,
+/// whose own names come first.
 pub(crate) fn map_columns(
     headers: &[String],
     opts: &LoadOptions,
+    shape: Option<&str>,
 ) -> Result<(ColumnRoles, RoleIndex)> {
+    let [s_user, s_event, s_time, s_insert] = shape_aliases(shape);
+    let chain = |a: &'static [&'static str], b: &'static [&'static str]| -> Vec<&'static str> {
+        a.iter().chain(b).copied().collect()
+    };
+    let (user_names, event_names, time_names, insert_names) = (
+        chain(s_user, USER),
+        chain(s_event, EVENT),
+        chain(s_time, TIME),
+        chain(s_insert, INSERT_ID),
+    );
     let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let listing = || {
         headers
@@ -175,9 +219,9 @@ pub(crate) fn map_columns(
                     ))
                 })
         };
-    let user = find("user", &opts.user_column, USER, &[])?;
-    let event = find("event", &opts.event_column, EVENT, &[user])?;
-    let time = find("time", &opts.time_column, TIME, &[user, event])?;
+    let user = find("user", &opts.user_column, &user_names, &[])?;
+    let event = find("event", &opts.event_column, &event_names, &[user])?;
+    let time = find("time", &opts.time_column, &time_names, &[user, event])?;
     if user == event || user == time || event == time {
         return Err(Error::Mapping(format!(
             "one column cannot play two roles (user \"{}\", event \"{}\", time \"{}\")",
@@ -192,7 +236,7 @@ pub(crate) fn map_columns(
                 .find_map(|a| (0..headers.len()).find(|i| free(i) && norm[*i] == *a))
         })
         .flatten();
-    let insert_id = INSERT_ID
+    let insert_id = insert_names
         .iter()
         .find_map(|a| (0..headers.len()).find(|i| free(i) && norm[*i] == *a));
     let properties: Vec<usize> = (0..headers.len())
@@ -231,7 +275,7 @@ mod tests {
     fn detects_english_and_chinese_names() {
         let (r, _) = map_columns(
             &h(&["Distinct ID", "Event Name", "time", "country"]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!(
@@ -241,7 +285,7 @@ mod tests {
         assert_eq!(r.properties, ["country"]);
         let (r, i) = map_columns(
             &h(&["事件", "用户ID", "时间", "渠道"]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!((i.user, i.event, i.time), (1, 0, 2));
@@ -252,7 +296,7 @@ mod tests {
     fn prefers_better_aliases_and_honours_explicit_names() {
         let (r, _) = map_columns(
             &h(&["device_id", "user_id", "event", "date", "timestamp"]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!(r.user, "user_id");
@@ -262,7 +306,7 @@ mod tests {
             ..Default::default()
         };
         let (r, _) =
-            map_columns(&h(&["device_id", "user_id", "event", "timestamp"]), &opts).unwrap();
+            map_columns(&h(&["device_id", "user_id", "event", "timestamp"]), &opts, None).unwrap();
         assert_eq!(r.user, "device_id");
         assert_eq!(r.properties, ["user_id"]);
     }
@@ -271,7 +315,7 @@ mod tests {
     fn vendor_headers() {
         let d = LoadOptions::default();
         let roles = |h: &[&str]| {
-            let (r, _) = map_columns(&self::h(h), &d).unwrap();
+            let (r, _) = map_columns(&self::h(h), &d, None).unwrap();
             (r.user, r.event, r.time)
         };
         let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
@@ -304,7 +348,7 @@ mod tests {
                 "timestamp",
                 "plan",
             ]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!(r.user, "userId");
@@ -315,7 +359,7 @@ mod tests {
         // no fallback behind a distinct id
         let (r, _) = map_columns(
             &h(&["distinct_id", "anonymous_id", "event", "time", "$insert_id"]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!(r.user_fallback, None);
@@ -325,7 +369,7 @@ mod tests {
 
     #[test]
     fn missing_role_names_the_columns() {
-        let err = map_columns(&h(&["a", "event", "ts"]), &LoadOptions::default()).unwrap_err();
+        let err = map_columns(&h(&["a", "event", "ts"]), &LoadOptions::default(), None).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("no user column") && msg.contains("\"a\""),
@@ -335,7 +379,7 @@ mod tests {
             time_column: Some("when".into()),
             ..Default::default()
         };
-        let msg = map_columns(&h(&["uid", "event", "ts"]), &opts)
+        let msg = map_columns(&h(&["uid", "event", "ts"]), &opts, None)
             .unwrap_err()
             .to_string();
         assert!(msg.contains("\"when\" is not in the header"), "{msg}");

@@ -13,7 +13,8 @@
 //! The loaders read from any `std::io::Read`, so the same code reads a native file in the CLI
 //! and a browser `File` in the worker (through slices). Nothing is lost silently: every data
 //! row is imported, dropped as a duplicate (a repeated insert id) or counted as rejected with
-//! a reason, `rows_in = imported + duplicates + rejected`, and the first
+//! a reason, or set aside when a vendor export holds records that are not events (Sensors
+//! Data profiles and items), `rows_in = imported + duplicates + rejected + set_aside`, and the first
 //! [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
 //!
 //! Text in any encoding `encoding_rs` knows is read ([`encoding`]: named in the options, or
@@ -110,6 +111,38 @@ impl RejectReason {
     }
 }
 
+/// Why a valid row was set aside rather than imported as an event (it is not an error: the
+/// row is another kind of record of the vendor's export).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetAsideReason {
+    /// A user profile record (Sensors Data `profile_set`, `profile_set_once`, ...): the
+    /// store has no per-user property table, so its values are not kept.
+    ProfileRow,
+    /// An item record (Sensors Data `item_set`, `item_delete`).
+    ItemRow,
+    /// Another record that is not an event (Sensors Data `track_signup`, `track_id_bind`, ...).
+    NotAnEvent,
+}
+
+impl SetAsideReason {
+    /// Every reason, in order.
+    pub const ALL: [SetAsideReason; 3] = [
+        SetAsideReason::ProfileRow,
+        SetAsideReason::ItemRow,
+        SetAsideReason::NotAnEvent,
+    ];
+
+    /// A short English description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SetAsideReason::ProfileRow => "user profile record (not an event)",
+            SetAsideReason::ItemRow => "item record (not an event)",
+            SetAsideReason::NotAnEvent => "record of another type (not an event)",
+        }
+    }
+}
+
 /// One rejected row, kept as evidence.
 #[derive(Clone, Debug, Serialize)]
 pub struct Reject {
@@ -130,8 +163,13 @@ pub struct ImportReport {
     pub imported: u64,
     /// Rows dropped because they repeat an earlier row's insert id (the first is kept).
     pub duplicates: u64,
-    /// Rows rejected (`rows_in = imported + duplicates + rejected`).
+    /// Rows rejected (`rows_in = imported + duplicates + rejected + set_aside`).
     pub rejected: u64,
+    /// Valid rows of a vendor export that are not events (Sensors Data profile and item
+    /// records), counted and not imported.
+    pub set_aside: u64,
+    /// Set-aside rows counted by reason.
+    pub set_aside_by_reason: BTreeMap<SetAsideReason, u64>,
     /// Rejected rows counted by reason.
     pub rejected_by_reason: BTreeMap<RejectReason, u64>,
     /// The first rejected rows, with line numbers.
@@ -157,6 +195,11 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
+    pub(crate) fn set_aside(&mut self, reason: SetAsideReason) {
+        self.set_aside += 1;
+        *self.set_aside_by_reason.entry(reason).or_default() += 1;
+    }
+
     pub(crate) fn reject(&mut self, line: u64, reason: RejectReason, detail: String) {
         self.rejected += 1;
         *self.rejected_by_reason.entry(reason).or_default() += 1;
