@@ -38,6 +38,9 @@ pub struct Overview {
     /// records), counted and not imported.
     #[serde(default)]
     pub set_aside: u64,
+    /// Cells of the expanded JSON columns that were not valid JSON (kept as text).
+    #[serde(default)]
+    pub json_cells_invalid: u64,
     /// Set-aside rows counted by reason (`reason`: `profile_row`, `item_row`,
     /// `not_an_event`).
     #[serde(default)]
@@ -255,6 +258,7 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
         duplicates: report.duplicates,
         rejected: report.rejected,
         set_aside: report.set_aside,
+        json_cells_invalid: report.json_cells_invalid,
         set_aside_by_reason: report
             .set_aside_by_reason
             .iter()

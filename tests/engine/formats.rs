@@ -1242,3 +1242,198 @@ fn snowplow_enriched_events_load_as_json_and_as_tsv() {
     assert_eq!(d.report.delimiter, '\t');
     assert_eq!(roles(&d), expect);
 }
+
+fn load_with(bytes: &[u8], opts: &LoadOptions) -> loupe::engine::error::Result<Dataset> {
+    ingest::load(bytes, Some(bytes.len() as u64), opts, &mut |_| true)
+}
+
+/// A CSV cell quoted for a comma-separated file.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+#[test]
+fn an_amplitude_warehouse_csv_expands_its_json_columns() {
+    let evs = events();
+    let want = expected(&evs);
+    let mut csv = String::from(
+        "event_type,event_time,user_id,device_id,$insert_id,platform,country,event_properties,user_properties\n",
+    );
+    for (i, e) in evs.iter().enumerate() {
+        let v = amplitude(i, e);
+        let cell = |k: &str| match &v[k] {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            cell("event_type"),
+            cell("event_time"),
+            cell("user_id"),
+            cell("device_id"),
+            cell("$insert_id"),
+            cell("platform"),
+            cell("country"),
+            quoted(&cell("event_properties")),
+            quoted(&cell("user_properties"))
+        ));
+    }
+    let d = check("amplitude csv", csv.as_bytes(), AMP_NAMES, "csv", "", &want);
+    let r = &d.report;
+    assert_eq!(r.shape.as_deref(), Some("amplitude"));
+    assert_eq!(r.expanded_json, ["event_properties", "user_properties"]);
+    assert_eq!(r.json_cells_invalid, 0);
+    assert_eq!(r.columns.properties, ["platform", "country"]);
+    assert!(d.store.property("event_properties").is_none());
+}
+
+#[test]
+fn json_cells_are_expanded_when_asked_and_bad_ones_kept_as_text() {
+    // line 2: an object; 3: an array (text); 4: not JSON (text, counted); 5: empty;
+    // 6: an object with a nested object and a null; 7: a number (text)
+    let csv = "user_id,event,timestamp,meta\n\
+               u1,a,2024-03-01T09:00:00Z,\"{\"\"plan\"\":\"\"pro\"\",\"\"n\"\":2}\"\n\
+               u1,b,2024-03-01T09:00:01Z,\"[1,2]\"\n\
+               u2,a,2024-03-01T09:00:02Z,{oops\n\
+               u2,b,2024-03-01T09:00:03Z,\n\
+               u3,a,2024-03-01T09:00:04Z,\"{\"\"plan\"\":\"\"free\"\",\"\"geo\"\":{\"\"city\"\":\"\"Lyon\"\"},\"\"x\"\":null}\"\n\
+               u3,b,2024-03-01T09:00:05Z,7\n";
+    // without the option the column is one text property
+    let d = load(csv.as_bytes());
+    assert_eq!(d.report.columns.properties, ["meta"]);
+    assert!(d.report.expanded_json.is_empty());
+    let opts = LoadOptions {
+        expand_json: vec!["meta".into()],
+        ..Default::default()
+    };
+    let d = load_with(csv.as_bytes(), &opts).unwrap();
+    let r = &d.report;
+    assert_eq!(
+        (r.rows_in, r.imported, r.rejected, r.json_cells_invalid),
+        (6, 6, 0, 1)
+    );
+    assert_eq!(r.expanded_json, ["meta"]);
+    assert!(r.columns.properties.is_empty());
+    let s = &d.store;
+    // store order: u1 (a, b), u2 (a, b), u3 (a, b)
+    let col = |name: &str| -> Vec<Option<String>> {
+        let p = s
+            .property(name)
+            .unwrap_or_else(|| panic!("no property {name}"));
+        (0..s.len()).map(|i| p.display(i)).collect()
+    };
+    let some = |v: &str| Some(v.to_string());
+    assert_eq!(
+        col("meta.plan"),
+        [some("pro"), None, None, None, some("free"), None]
+    );
+    assert_eq!(col("meta.n"), [some("2"), None, None, None, None, None]);
+    assert_eq!(
+        col("meta.geo.city"),
+        [None, None, None, None, some("Lyon"), None]
+    );
+    assert_eq!(
+        col("meta"),
+        [None, some("[1,2]"), some("{oops"), None, None, some("7")]
+    );
+    assert!(s.property("meta.x").is_none());
+
+    // a column that is not there, or that plays a role, is an error naming it
+    for (name, says) in [("nope", "not in the header"), ("event", "not a property")] {
+        let opts = LoadOptions {
+            expand_json: vec![name.into()],
+            ..Default::default()
+        };
+        let msg = load_with(csv.as_bytes(), &opts).unwrap_err().to_string();
+        assert!(msg.contains(name) && msg.contains(says), "{msg}");
+    }
+}
+
+#[test]
+fn the_identity_option_picks_the_user_or_the_device_id() {
+    use ingest::Identity;
+    let evs = events();
+    // segment(): every third event has no userId and its anonymousId is the user; the
+    // others have userId = the user and anonymousId = "anon-" + the user
+    let sg = lines(evs.iter().enumerate().map(|(i, e)| segment(i, e)));
+    let names = [
+        "properties.platform",
+        "context.location.country",
+        "properties.channel",
+        "properties.revenue",
+    ];
+    let with = |identity: Identity| {
+        let opts = LoadOptions {
+            identity,
+            ..Default::default()
+        };
+        load_with(&sg, &opts).unwrap()
+    };
+    // user id, else device id: today's behaviour, every event
+    let d = with(Identity::UserOrDevice);
+    assert_eq!(rows(&d, names), expected(&evs));
+    assert_eq!(d.report.columns.identity, Identity::UserOrDevice);
+
+    // user id only: the events without one are rejected as missing a user
+    let d = with(Identity::User);
+    let r = &d.report;
+    let without = evs.len().div_ceil(3) as u64;
+    assert_eq!(
+        (r.rows_in, r.imported, r.rejected),
+        (evs.len() as u64, evs.len() as u64 - without, without)
+    );
+    assert_eq!(
+        r.rejected_by_reason.get(&RejectReason::MissingUser),
+        Some(&without)
+    );
+    assert_eq!(
+        (r.columns.user.as_str(), r.columns.user_fallback.as_deref()),
+        ("userId", None)
+    );
+    assert_eq!(r.columns.identity, Identity::User);
+    let kept: Vec<Ev> = evs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !i.is_multiple_of(3))
+        .map(|(_, e)| Ev {
+            user: e.user.clone(),
+            event: e.event.clone(),
+            time: e.time,
+            props: e.props.clone(),
+            revenue: e.revenue,
+        })
+        .collect();
+    assert_eq!(rows(&d, names), expected(&kept));
+
+    // device id only: every event, under its anonymous id; userId is a property
+    let d = with(Identity::Device);
+    let r = &d.report;
+    assert_eq!((r.imported, r.rejected), (evs.len() as u64, 0));
+    assert_eq!(r.columns.user, "anonymousId");
+    assert!(r.columns.properties.contains(&"userId".to_string()));
+    let anon: Vec<Ev> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Ev {
+            user: if i.is_multiple_of(3) {
+                e.user.clone()
+            } else {
+                format!("anon-{}", e.user)
+            },
+            event: e.event.clone(),
+            time: e.time,
+            props: e.props.clone(),
+            revenue: e.revenue,
+        })
+        .collect();
+    assert_eq!(rows(&d, names), expected(&anon));
+
+    // a file without a device id cannot be read by device
+    let opts = LoadOptions {
+        identity: Identity::Device,
+        ..Default::default()
+    };
+    let msg = load_with(&csv_bytes(), &opts).unwrap_err().to_string();
+    assert!(msg.contains("identity \"device\""), "{msg}");
+}

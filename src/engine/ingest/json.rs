@@ -184,14 +184,14 @@ enum Slot {
 /// One object flattened: (key, value) ranges into `keys` and `text`, in file order; null
 /// values are left out.
 #[derive(Default)]
-struct Flat {
+pub(crate) struct Flat {
     keys: String,
     text: String,
     cells: Vec<(Range<usize>, Range<usize>)>,
 }
 
 impl Flat {
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.keys.clear();
         self.text.clear();
         self.cells.clear();
@@ -387,6 +387,54 @@ impl<'de> Visitor<'de> for Key<'_> {
         self.0.push_str(k);
         Ok(())
     }
+}
+
+/// What [`expand_cell`] did with a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cell {
+    /// A JSON object: its values were added as cells.
+    Expanded,
+    /// Valid JSON but not an object (an array, a number, ...): to keep as text.
+    NotAnObject,
+    /// Not valid JSON: to keep as text.
+    Invalid,
+}
+
+/// Adds the values of the JSON object in `text` to `flat`, named `prefix.key` (nested keys
+/// joined by `.`, arrays as JSON text, nulls left out); `path` is a reused buffer.
+pub(crate) fn expand_cell(text: &str, prefix: &str, flat: &mut Flat, path: &mut String) -> Cell {
+    if text.trim_start().as_bytes().first() != Some(&b'{') {
+        return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => Cell::NotAnObject,
+            Err(_) => Cell::Invalid,
+        };
+    }
+    let (k0, v0, n0) = (flat.keys.len(), flat.text.len(), flat.cells.len());
+    path.clear();
+    path.push_str(prefix);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let ok = Node {
+        flat: &mut *flat,
+        path,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .is_ok();
+    if ok {
+        Cell::Expanded
+    } else {
+        flat.keys.truncate(k0);
+        flat.text.truncate(v0);
+        flat.cells.truncate(n0);
+        Cell::Invalid
+    }
+}
+
+/// The cells of `flat`: (key, value).
+pub(crate) fn cells(flat: &Flat) -> impl Iterator<Item = (&str, &str)> {
+    flat.cells
+        .iter()
+        .map(|(k, v)| (&flat.keys[k.clone()], &flat.text[v.clone()]))
 }
 
 /// Why a record is not an event row.

@@ -9,7 +9,7 @@
 //! other columns become event properties.
 
 use crate::engine::error::{Error, Result};
-use crate::engine::ingest::LoadOptions;
+use crate::engine::ingest::{Identity, LoadOptions};
 use serde::{Deserialize, Serialize};
 
 /// Names tried for the user column, best first (normalised: lower case, without spaces,
@@ -112,6 +112,10 @@ pub struct ColumnRoles {
     pub insert_id: Option<String>,
     /// Every other column, in file order.
     pub properties: Vec<String>,
+    /// The identity asked for ([`LoadOptions::identity`]): with `user_or_device`, rows
+    /// read `user_fallback` where `user` is empty.
+    #[serde(default)]
+    pub identity: Identity,
 }
 
 /// Column indices of the roles.
@@ -163,6 +167,52 @@ pub(crate) fn shape_of_headers(headers: &[String]) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The columns whose JSON cells are expanded into properties: those `named`
+/// ([`LoadOptions::expand_json`]) and those the vendor `shape` expands by itself (Amplitude's
+/// `event_properties`, `user_properties`, `group_properties`; Snowplow's `contexts*`,
+/// `derived_contexts`, `unstruct_event`), in header order. A named column that is not in the
+/// header, or that plays a role, is an error.
+pub(crate) fn expand_columns(
+    headers: &[String],
+    idx: &RoleIndex,
+    shape: Option<&str>,
+    named: &[String],
+) -> Result<Vec<usize>> {
+    let by_shape = |h: &str| {
+        let h = h.to_lowercase();
+        match shape {
+            Some("amplitude") => {
+                matches!(h.as_str(), "event_properties" | "user_properties" | "group_properties")
+            }
+            Some("snowplow") => {
+                h.starts_with("contexts") || h == "derived_contexts" || h == "unstruct_event"
+            }
+            _ => false,
+        }
+    };
+    let mut out: Vec<usize> = (0..headers.len())
+        .filter(|i| idx.properties.contains(i) && by_shape(&headers[*i]))
+        .collect();
+    for name in named {
+        let Some(i) = headers.iter().position(|h| h.trim() == name.trim()) else {
+            return Err(Error::Mapping(format!(
+                "expand_json: the column \"{name}\" is not in the header"
+            )));
+        };
+        if !idx.properties.contains(&i) {
+            return Err(Error::Mapping(format!(
+                "expand_json: the column \"{name}\" is the user, event, time or insert id \
+                 column, not a property"
+            )));
+        }
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
 }
 
 /// Decides the roles for a header row; `shape` is the vendor shape recognised, if any,
@@ -219,7 +269,21 @@ pub(crate) fn map_columns(
                     ))
                 })
         };
-    let user = find("user", &opts.user_column, &user_names, &[])?;
+    let device_names: Vec<&str> = match (opts.identity, &opts.user_column) {
+        (Identity::Device, None) => FALLBACK_TO.to_vec(),
+        _ => Vec::new(),
+    };
+    let user = if device_names.is_empty() {
+        find("user", &opts.user_column, &user_names, &[])?
+    } else {
+        find("device id", &None, &device_names, &[]).map_err(|_| {
+            Error::Mapping(format!(
+                "identity \"device\": no device or anonymous id column (anonymousId, \
+                 device_id, user_pseudo_id, domain_userid); columns are: {}",
+                listing()
+            ))
+        })?
+    };
     let event = find("event", &opts.event_column, &event_names, &[user])?;
     let time = find("time", &opts.time_column, &time_names, &[user, event])?;
     if user == event || user == time || event == time {
@@ -229,7 +293,7 @@ pub(crate) fn map_columns(
         )));
     }
     let free = |i: &usize| ![user, event, time].contains(i);
-    let user_fallback = (norm[user] == FALLBACK_FROM)
+    let user_fallback = (norm[user] == FALLBACK_FROM && opts.identity == Identity::UserOrDevice)
         .then(|| {
             FALLBACK_TO
                 .iter()
@@ -247,6 +311,7 @@ pub(crate) fn map_columns(
         event: headers[event].clone(),
         time: headers[time].clone(),
         user_fallback: user_fallback.map(|i| headers[i].clone()),
+        identity: opts.identity,
         insert_id: insert_id.map(|i| headers[i].clone()),
         properties: properties.iter().map(|&i| headers[i].clone()).collect(),
     };

@@ -59,6 +59,45 @@ pub struct LoadOptions {
     /// Text encoding, as a label `encoding_rs` accepts (`utf-8`, `gbk`, `gb18030`,
     /// `shift_jis`, `utf-16le`, `utf-16be`, `windows-1252`, ...); detected when absent.
     pub encoding: Option<String>,
+    // --- vendor shapes, identity and dates (issue 16) ---
+    /// Columns of delimited text whose cells hold JSON objects, expanded into dotted
+    /// properties (`event_properties` -> `event_properties.plan`); arrays and other values
+    /// stay text, a cell that is not valid JSON stays text and is counted
+    /// ([`ImportReport::json_cells_invalid`]). Added to the columns the vendor shape expands
+    /// by itself (Amplitude's `event_properties`, `user_properties`, `group_properties`;
+    /// Snowplow's `contexts*`, `unstruct_event`). Default: none.
+    pub expand_json: Vec<String>,
+    /// Which id is the user where both a user id and a device / anonymous id exist
+    /// (Segment, Amplitude, GA4, Snowplow). Default `user_or_device`.
+    pub identity: Identity,
+    /// How a date written `NN/NN/YYYY` is read: day first or month first. Default: decided
+    /// from the data (a first part over 12 means day first, a second part over 12 month
+    /// first); an error asks for it when every date is ambiguous.
+    pub date_order: Option<DateOrder>,
+}
+
+/// Which id is the user, [`LoadOptions::identity`].
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    /// The user id only: rows without one are rejected (`missing_user`).
+    User,
+    /// The device / anonymous id only (`anonymousId`, `device_id`, `user_pseudo_id`,
+    /// `domain_userid`).
+    Device,
+    /// The user id, else the device / anonymous id.
+    #[default]
+    UserOrDevice,
+}
+
+/// The order of a `NN/NN/YYYY` date, [`LoadOptions::date_order`].
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// Day, month, year (`31/01/2024`).
+    Dmy,
+    /// Month, day, year (`01/31/2024`).
+    Mdy,
 }
 
 /// Why a row was not imported.
@@ -192,6 +231,10 @@ pub struct ImportReport {
     pub encoding_source: String,
     /// Files read from a zip archive (0 when the input is not one).
     pub entries: u64,
+    /// Columns whose JSON cells were expanded into properties ([`LoadOptions::expand_json`]).
+    pub expanded_json: Vec<String>,
+    /// Cells of those columns that were not valid JSON (kept as text).
+    pub json_cells_invalid: u64,
 }
 
 impl ImportReport {
