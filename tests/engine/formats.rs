@@ -1437,3 +1437,121 @@ fn the_identity_option_picks_the_user_or_the_device_id() {
     let msg = load_with(&csv_bytes(), &opts).unwrap_err().to_string();
     assert!(msg.contains("identity \"device\""), "{msg}");
 }
+
+/// The sample CSV with its times rewritten by `write` (from RFC 3339 parts).
+fn csv_with_times(evs: &[Ev], write: impl Fn(&str, &str, &str, &str) -> String) -> String {
+    let mut csv = String::from("user_id,event,timestamp,platform,country,channel,revenue\n");
+    for e in evs {
+        let t = format_rfc3339(e.time);
+        let micros = e.time.rem_euclid(1_000_000);
+        let hms = format!("{}.{micros:06}", &t[11..19]);
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            e.user,
+            e.event,
+            write(&t[..4], &t[5..7], &t[8..10], &hms),
+            e.props[0].as_deref().unwrap(),
+            e.props[1].as_deref().unwrap(),
+            e.props[2].as_deref().unwrap(),
+            e.props[3].as_deref().unwrap_or("")
+        ));
+    }
+    csv
+}
+
+#[test]
+fn day_month_order_is_decided_from_the_data_or_asked() {
+    use ingest::DateOrder;
+    let evs = events();
+    let want = expected(&evs);
+    // the sample's 21 days include days over 12, which decide the order
+    let dmy = csv_with_times(&evs, |y, m, d, hms| format!("{d}/{m}/{y} {hms}"));
+    check("dmy", dmy.as_bytes(), PROPS, "csv", "", &want);
+    let mdy = csv_with_times(&evs, |y, m, d, hms| format!("{m}/{d}/{y} {hms}"));
+    check("mdy", mdy.as_bytes(), PROPS, "csv", "", &want);
+    let dots = csv_with_times(&evs, |y, m, d, hms| format!("{d}.{m}.{y} {hms}"));
+    check("d.m.y", dots.as_bytes(), PROPS, "csv", "", &want);
+    let cn = csv_with_times(&evs, |y, m, d, hms| {
+        format!(
+            "{y}年{}月{}日 {hms}",
+            m.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        )
+    });
+    check("年月日", cn.as_bytes(), PROPS, "csv", "", &want);
+    let slash = csv_with_times(&evs, |y, m, d, hms| {
+        format!(
+            "{y}/{}/{} {hms}",
+            m.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        )
+    });
+    check("y/m/d", slash.as_bytes(), PROPS, "csv", "", &want);
+
+    // only the days 1 to 12: ambiguous, a keyed error; the option reads it
+    let early: Vec<Ev> = evs
+        .iter()
+        .filter(|e| format_rfc3339(e.time)[8..10].parse::<u32>().unwrap() <= 12)
+        .map(|e| Ev {
+            user: e.user.clone(),
+            event: e.event.clone(),
+            time: e.time,
+            props: e.props.clone(),
+            revenue: e.revenue,
+        })
+        .collect();
+    assert!(!early.is_empty() && early.len() < evs.len());
+    let text = csv_with_times(&early, |y, m, d, hms| format!("{d}/{m}/{y} {hms}"));
+    let err = load_with(text.as_bytes(), &LoadOptions::default()).unwrap_err();
+    match &err {
+        loupe::engine::Error::Spec { field, key, params, .. } => {
+            assert_eq!((field.as_str(), *key), ("date_order", "date_order_ambiguous"));
+            assert_eq!(params[0], ("column", "timestamp".to_string()));
+        }
+        other => panic!("{other}"),
+    }
+    let opts = |o| LoadOptions {
+        date_order: Some(o),
+        ..Default::default()
+    };
+    let d = load_with(text.as_bytes(), &opts(DateOrder::Dmy)).unwrap();
+    assert_eq!(rows(&d, PROPS), expected(&early));
+    // read the other way round, every date is another day (or none): not the same events
+    let d = load_with(text.as_bytes(), &opts(DateOrder::Mdy)).unwrap();
+    assert_ne!(rows(&d, PROPS), expected(&early));
+
+    // both orders in one column: an error naming one of each
+    let mixed = "user_id,event,timestamp\nu1,a,13/01/2024\nu2,a,01/13/2024\nu3,a,01/01/2024\n";
+    let err = load_with(mixed.as_bytes(), &LoadOptions::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("13/01/2024") && msg.contains("01/13/2024"), "{msg}");
+    // chosen: the row that does not fit is rejected as a bad time, at its line
+    let d = load_with(mixed.as_bytes(), &opts(DateOrder::Dmy)).unwrap();
+    let r = &d.report;
+    assert_eq!((r.imported, r.rejected), (2, 1));
+    assert_eq!(
+        (r.reject_samples[0].line, r.reject_samples[0].reason),
+        (3, RejectReason::BadTime)
+    );
+
+    // a time column of which no value is a timestamp is reported, not guessed
+    let text = "user_id,event,timestamp\nu1,a,soon\nu2,b,later\n";
+    let err = load_with(text.as_bytes(), &LoadOptions::default()).unwrap_err();
+    match &err {
+        loupe::engine::Error::Spec { key, params, .. } => {
+            assert_eq!(*key, "time_column_unreadable");
+            assert_eq!(
+                params[..],
+                [
+                    ("column", "timestamp".to_string()),
+                    ("example", "soon".to_string())
+                ]
+            );
+        }
+        other => panic!("{other}"),
+    }
+    // one unreadable value among readable ones is a rejected row, as before
+    let text = "user_id,event,timestamp\nu1,a,soon\nu2,b,2024-01-05\n";
+    let r = load_with(text.as_bytes(), &LoadOptions::default()).unwrap().report;
+    assert_eq!((r.imported, r.rejected), (1, 1));
+}

@@ -8,10 +8,12 @@
 
 use super::json::{cells, expand_cell, Cell, Flat};
 use super::mapping::{expand_columns, map_columns, shape_of_headers};
-use super::{Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason};
+use super::{
+    decide_date_order, Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason, DATE_SAMPLE,
+};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
-use crate::engine::time::parse_timestamp;
+use crate::engine::time::parse_timestamp_in;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{Cursor, Read};
@@ -130,6 +132,7 @@ pub fn load<R: Read>(
         .unwrap_or_default()
         .resolve()
         .map_err(Error::Format)?;
+    let sample = head.clone();
     let track = Rc::new(RefCell::new(Track::default()));
     let bytes_read = || track.borrow().bytes + bom;
 
@@ -158,6 +161,19 @@ pub fn load<R: Read>(
     }
     let shape = shape_of_headers(&headers);
     let (mut roles, idx) = map_columns(&headers, opts, shape)?;
+    // the time column's first values, from the sniffed bytes (the last row may be cut)
+    let mut times = Vec::new();
+    let mut rows = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(&sample[..]);
+    let mut rec = ::csv::StringRecord::new();
+    while times.len() < DATE_SAMPLE && rows.read_record(&mut rec).unwrap_or(false) {
+        if let Some(t) = rec.get(idx.time).filter(|_| rec.len() == headers.len()) {
+            times.push(t.to_string());
+        }
+    }
+    let day_first = decide_date_order(opts, &roles.time, times.iter().map(|t| t.as_str()), &naive_tz)?;
     let expand = expand_columns(&headers, &idx, shape, &opts.expand_json)?;
     let props: Vec<usize> = idx
         .properties
@@ -264,7 +280,7 @@ pub fn load<R: Read>(
             report.reject(line, reason, detail);
             continue;
         }
-        let Some(ts) = parse_timestamp(time, &naive_tz) else {
+        let Some(ts) = parse_timestamp_in(time, &naive_tz, day_first) else {
             report.reject(
                 line,
                 RejectReason::BadTime,

@@ -33,10 +33,13 @@
 use super::csv::truncate;
 use super::mapping::map_columns;
 use super::{RejectReason, SetAsideReason};
-use super::{container::Counted, Dataset, Dedup, Format, ImportReport, LoadOptions, Progress};
+use super::{
+    container::Counted, decide_date_order, Dataset, Dedup, Format, ImportReport, LoadOptions,
+    Progress, DATE_SAMPLE,
+};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
-use crate::engine::time::parse_timestamp;
+use crate::engine::time::parse_timestamp_in;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -604,6 +607,18 @@ pub fn load<R: Read>(
     drop(seen);
     let names: Vec<String> = keys.iter().map(|k| column_name(shape, k)).collect();
     let (roles, idx) = map_columns(&names, opts, shape)?;
+    let time_key = &keys[idx.time];
+    let day_first = decide_date_order(
+        opts,
+        &roles.time,
+        ahead
+            .iter()
+            .filter_map(|(_, p)| p.as_ref().ok())
+            .filter(|f| set_aside(shape, f).is_none())
+            .filter_map(|f| f.get(time_key))
+            .take(DATE_SAMPLE),
+        &naive_tz,
+    )?;
     let mut slots: FxHashMap<String, Slot> = FxHashMap::default();
     let mut builder = StoreBuilder::new(Vec::new());
     let mut role = |i: usize, s: Slot| {
@@ -687,7 +702,7 @@ pub fn load<R: Read>(
             if time.is_empty() {
                 return report.reject(line, RejectReason::MissingTime, missing(&roles.time));
             }
-            let Some(ts) = parse_timestamp(time, &naive_tz) else {
+            let Some(ts) = parse_timestamp_in(time, &naive_tz, day_first) else {
                 return report.reject(
                     line,
                     RejectReason::BadTime,

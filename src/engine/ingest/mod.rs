@@ -256,6 +256,84 @@ impl ImportReport {
     }
 }
 
+/// Time values sampled from the first rows to decide how `NN/NN/YYYY` dates are read.
+pub(crate) const DATE_SAMPLE: usize = 1000;
+
+/// Whether `NN/NN/YYYY` dates of the time column `column` are read day first, from the
+/// option or else from the `samples` (the column's first values): a first part over 12
+/// means day first, a second part over 12 month first. `None` when the samples hold no such
+/// date. Errors, keyed: every such date is ambiguous (`date_order_ambiguous`), both orders
+/// occur (`date_order_conflict`), or no sampled value is a timestamp at all
+/// (`time_column_unreadable`: the column is reported, not guessed).
+pub(crate) fn decide_date_order<'a>(
+    opts: &LoadOptions,
+    column: &str,
+    samples: impl Iterator<Item = &'a str>,
+    naive_tz: &crate::engine::time::Zone,
+) -> Result<Option<bool>> {
+    use crate::engine::time::{leading_date_parts, parse_timestamp_in};
+    let (mut day_first, mut month_first, mut ambiguous) = (None, None, None);
+    let (mut values, mut readable, mut example) = (0, 0, None);
+    for v in samples.map(str::trim).filter(|v| !v.is_empty()) {
+        values += 1;
+        example.get_or_insert(v);
+        match leading_date_parts(v) {
+            Some((a, _)) if a > 12 => {
+                day_first.get_or_insert(v);
+            }
+            Some((_, b)) if b > 12 => {
+                month_first.get_or_insert(v);
+            }
+            Some(_) => {
+                ambiguous.get_or_insert(v);
+            }
+            None => readable += usize::from(parse_timestamp_in(v, naive_tz, None).is_some()),
+        }
+    }
+    if let Some(order) = opts.date_order {
+        return Ok(Some(order == DateOrder::Dmy));
+    }
+    match (day_first, month_first, ambiguous) {
+        (Some(d), Some(m), _) => Err(Error::spec(
+            "date_order",
+            format!(
+                "the time column \"{column}\" has dates written day first (\"{d}\") and \
+                 month first (\"{m}\"); choose one (CLI: --date-order dmy or mdy), the \
+                 others are rejected"
+            ),
+        )
+        .keyed(
+            "date_order_conflict",
+            &[("column", &column), ("day_first", &d), ("month_first", &m)],
+        )),
+        (Some(_), None, _) => Ok(Some(true)),
+        (None, Some(_), _) => Ok(Some(false)),
+        (None, None, Some(a)) => Err(Error::spec(
+            "date_order",
+            format!(
+                "the time column \"{column}\" has dates like \"{a}\" that read either day \
+                 first or month first; say which (CLI: --date-order dmy or mdy)"
+            ),
+        )
+        .keyed("date_order_ambiguous", &[("column", &column), ("example", &a)])),
+        (None, None, None) => match example {
+            Some(e) if readable == 0 => Err(Error::spec(
+                "time_column",
+                format!(
+                    "no value of the time column \"{column}\" among the first {values} is a \
+                     timestamp (e.g. \"{}\"); name the time column (CLI: --time-col NAME)",
+                    csv::truncate(e, 60)
+                ),
+            )
+            .keyed(
+                "time_column_unreadable",
+                &[("column", &column), ("example", &csv::truncate(e, 60))],
+            )),
+            _ => Ok(None),
+        },
+    }
+}
+
 /// Drops rows that repeat an insert id, keeping the first.
 #[derive(Default)]
 pub(crate) struct Dedup {
