@@ -36,7 +36,8 @@ command or option, missing argument), 3 bad input or spec (unreadable file, inva
 an analysis or option SQL cannot express).";
 
     const FILES: &str = "FILE: CSV/TSV, JSON lines or a JSON array (Mixpanel, PostHog, \
-Segment exports), optionally gzipped; @sample for the built-in demo data. Several files \
+Segment, Amplitude, GA4 BigQuery, Sensors Data and Snowplow exports recognised), optionally \
+gzipped or zipped; @sample for the built-in demo data. Several files \
 are one dataset: delimited files need the same header line, JSON lines files are read \
 one after the other (a JSON array or gzip file must be the only file).";
 

@@ -11,7 +11,7 @@
 //! are null in them) and typed at the end like any column.
 //!
 //! Roles come from the keys of the first [`SNIFF_RECORDS`] objects through the same mapping
-//! as delimited text. Five vendor shapes are recognised from the first object:
+//! as delimited text. Seven vendor shapes are recognised from the first object:
 //! - Mixpanel raw export (`event` and a `properties` object holding `time` and
 //!   `distinct_id`): the `properties.` prefix is dropped from names, so `properties.time`
 //!   is `time` (epoch seconds or milliseconds) and `properties.$insert_id` the insert id;
@@ -26,6 +26,12 @@
 //!   `user_pseudo_id`; the `event_params` array of `{key, value: {string_value | int_value |
 //!   double_value | float_value}}` becomes one property per key, `user_properties` likewise
 //!   as `user.<key>`; `device.*`, `geo.*`, `traffic_source.*` are flattened as any object.
+//! - Sensors Data (`distinct_id`, `time` in ms, `type`, `event`, `properties.*` without the
+//!   prefix, `_track_id` the insert id): only `track` records are events, the others are set
+//!   aside by reason ([`SetAsideReason`]) and their keys are not columns;
+//! - Snowplow enriched events (`event_id`, `domain_userid`, `collector_tstamp` or
+//!   `derived_tstamp`): event `event_name`, time `derived_tstamp` first, user `user_id` else
+//!   `domain_userid`, insert id `event_id` (see [`super::mapping`]).
 //!
 //! A line (or element) that is not valid JSON, not an object, or not UTF-8 is a rejected row
 //! with its line number; the file fails as a whole only when no record at all is an object.

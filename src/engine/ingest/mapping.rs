@@ -4,9 +4,12 @@
 //! against common names in English and Chinese, in priority order. Any role can be named
 //! explicitly instead. Two optional roles are detected by name only: an insert id
 //! (`$insert_id`, `insert_id`, `messageId`), used to drop resent events, and, behind a
-//! `userId` column, an `anonymousId` (Segment) or else a `device_id` (Amplitude) column read
-//! where the user id is empty. All
-//! other columns become event properties.
+//! `userId` column, an `anonymousId` (Segment), a `device_id` (Amplitude), a
+//! `user_pseudo_id` (GA4) or a `domain_userid` (Snowplow) column read where the user id is
+//! empty ([`LoadOptions::identity`] chooses the user id only, the device id only, or this
+//! fallback). A vendor shape puts its own names first (Snowplow: `event_name`,
+//! `derived_tstamp`, `event_id`; Sensors Data: `_track_id`) and may name columns whose JSON
+//! cells are expanded (`expand_columns`). All other columns become event properties.
 
 use crate::engine::error::{Error, Result};
 use crate::engine::ingest::{Identity, LoadOptions};

@@ -8,18 +8,20 @@
 //!   bytes consumed (past its first MiB) stops as a decompression bomb;
 //! - formats: delimited text (CSV, TSV, `;` and `|` separated, [`csv`]); JSON lines / NDJSON
 //!   and a JSON array of objects ([`json`], both streamed), with nested objects flattened to
-//!   dotted names and the Mixpanel, PostHog and Segment export shapes recognised.
+//!   dotted names and the Mixpanel, PostHog, Segment, Amplitude, GA4, Sensors Data and
+//!   Snowplow export shapes recognised; JSON held in delimited cells expanded when asked or
+//!   when the shape says so ([`LoadOptions::expand_json`]).
 //!
 //! The loaders read from any `std::io::Read`, so the same code reads a native file in the CLI
 //! and a browser `File` in the worker (through slices). Nothing is lost silently: every data
 //! row is imported, dropped as a duplicate (a repeated insert id) or counted as rejected with
 //! a reason, or set aside when a vendor export holds records that are not events (Sensors
-//! Data profiles and items), `rows_in = imported + duplicates + rejected + set_aside`, and the first
-//! [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
+//! Data profiles and items), `rows_in = imported + duplicates + rejected + set_aside`, and
+//! the first [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
 //!
 //! Text in any encoding `encoding_rs` knows is read ([`encoding`]: named in the options, or
-//! from a byte-order mark, or detected), decoded to UTF-8 as it is read. Parquet and zip are
-//! not read yet.
+//! from a byte-order mark, or detected), decoded to UTF-8 as it is read. Zip archives are read
+//! through [`load_file`] ([`archive`]); Parquet is not read yet.
 
 pub mod archive;
 pub mod container;
