@@ -2,7 +2,8 @@
 //! `ingest::load` reads; each must load to the same events as the plain CSV, compared event
 //! by event (user, event, time and every property, names mapped per shape). Malformed
 //! variants check positions and counts: a broken JSON line, a repeated insert id, a truncated
-//! gzip stream and a gzip bomb.
+//! gzip stream and a gzip bomb, bad JSON cells, ambiguous and mixed date orders, Sensors Data
+//! records set aside; the identity option reads the same events by user or device id.
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
