@@ -9,9 +9,12 @@
 //! - `rfm`: hand-worked RFM fixtures (ties both ways, refunds, as-of, zones, eight
 //!   classes); `oracle_rfm`: a literal RFM on seeded random data.
 //! - `formats`: one seeded event list written as CSV, JSON lines, a JSON array, Mixpanel,
-//!   PostHog and Segment exports, plain and gzipped (one and two members), each loaded and
-//!   compared event by event with the list; malformed variants (broken line, repeated
-//!   insert id, truncated gzip, gzip bomb) checked for positions and counts.
+//!   PostHog, Segment, Amplitude, GA4 (JSON and flattened CSV), Sensors Data and Snowplow
+//!   exports, warehouse tables, JSON-in-CSV cells and day/month dates, plain and gzipped
+//!   (one and two members), each loaded and compared event by event with the list;
+//!   malformed variants (broken line, repeated insert id, truncated gzip, gzip bomb, bad JSON
+//!   cells, ambiguous or mixed date orders, set-aside records) checked for positions and
+//!   counts.
 //! - `oracle`: literal brute-force implementations of the definitions in the module docs
 //!   (DESIGN.md §3), compared number by number with the engine on the sample dataset and
 //!   on seeded random datasets full of equal timestamps; `oracle_retention` does the same

@@ -297,4 +297,15 @@ fn every_reject_reason_is_translated() {
             .1;
         assert!(STRINGS.iter().any(|s| s.0 == key), "{key}");
     }
+    use loupe::engine::ingest::SetAsideReason;
+    use loupe::ui::overview::SET_ASIDE_REASON_KEYS;
+    for r in SetAsideReason::ALL {
+        let code = serde_json::to_value(r).unwrap();
+        let key = SET_ASIDE_REASON_KEYS
+            .iter()
+            .find(|(c, _)| Some(*c) == code.as_str())
+            .unwrap_or_else(|| panic!("no text for set-aside reason {code}"))
+            .1;
+        assert!(STRINGS.iter().any(|s| s.0 == key), "{key}");
+    }
 }

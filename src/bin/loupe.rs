@@ -23,7 +23,7 @@ fn main() {
 mod cli {
     use clap::{Args, Parser, Subcommand, ValueEnum};
     use loupe::engine::analysis::{self, Query};
-    use loupe::engine::ingest::{self, Dataset, Format, LoadOptions};
+    use loupe::engine::ingest::{self, Dataset, DateOrder, Format, Identity, LoadOptions};
     use loupe::engine::overview::overview;
     use loupe::engine::sample::{self, SampleOptions};
     use loupe::engine::sql::{self, Dialect};
@@ -36,7 +36,8 @@ command or option, missing argument), 3 bad input or spec (unreadable file, inva
 an analysis or option SQL cannot express).";
 
     const FILES: &str = "FILE: CSV/TSV, JSON lines or a JSON array (Mixpanel, PostHog, \
-Segment exports), optionally gzipped; @sample for the built-in demo data. Several files \
+Segment, Amplitude, GA4 BigQuery, Sensors Data and Snowplow exports recognised), optionally \
+gzipped or zipped; @sample for the built-in demo data. Several files \
 are one dataset: delimited files need the same header line, JSON lines files are read \
 one after the other (a JSON array or gzip file must be the only file).";
 
@@ -145,6 +146,36 @@ one after the other (a JSON array or gzip file must be the only file).";
         /// windows-1252, ... (detected when not given).
         #[arg(long, value_name = "NAME")]
         encoding: Option<String>,
+        /// Columns whose cells hold JSON objects, expanded into dotted properties
+        /// (`event_properties` -> `event_properties.plan`); comma-separated or repeated.
+        /// Amplitude's and Snowplow's JSON columns are expanded without it.
+        #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
+        expand_json: Vec<String>,
+        /// Which id is the user where a user id and a device / anonymous id both exist.
+        #[arg(long, value_enum, default_value_t = IdentityArg::UserOrDevice)]
+        identity: IdentityArg,
+        /// How NN/NN/YYYY dates are read: dmy (31/01/2024) or mdy (01/31/2024); decided
+        /// from the data when not given.
+        #[arg(long, value_enum)]
+        date_order: Option<DateOrderArg>,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum IdentityArg {
+        /// The user id only (rows without one are rejected)
+        User,
+        /// The device / anonymous id only
+        Device,
+        /// The user id, else the device / anonymous id
+        UserOrDevice,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum DateOrderArg {
+        /// Day, month, year
+        Dmy,
+        /// Month, day, year
+        Mdy,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -200,6 +231,16 @@ one after the other (a JSON array or gzip file must be the only file).";
                 time_column: self.time_col.clone(),
                 naive_timezone,
                 encoding: self.encoding.clone(),
+                expand_json: self.expand_json.clone(),
+                identity: match self.identity {
+                    IdentityArg::User => Identity::User,
+                    IdentityArg::Device => Identity::Device,
+                    IdentityArg::UserOrDevice => Identity::UserOrDevice,
+                },
+                date_order: self.date_order.map(|d| match d {
+                    DateOrderArg::Dmy => DateOrder::Dmy,
+                    DateOrderArg::Mdy => DateOrder::Mdy,
+                }),
             })
         }
     }
@@ -430,16 +471,25 @@ one after the other (a JSON array or gzip file must be the only file).";
                     return writeln!(out).map_err(internal);
                 }
                 let mut text = format!(
-                    "rows {}  imported {}  duplicates {}  rejected {}\nusers {}  events {}\nfrom {} to {}\ncolumns: user={} event={} time={}\nevents:\n",
+                    "rows {}  imported {}  duplicates {}  rejected {}{}\nusers {}  events {}\nfrom {} to {}\ncolumns: user={}{} event={} time={}\nevents:\n",
                     o.rows_in,
                     o.imported,
                     o.duplicates,
                     o.rejected,
+                    if o.set_aside > 0 {
+                        format!("  set aside {}", o.set_aside)
+                    } else {
+                        String::new()
+                    },
                     o.users,
                     o.events,
                     o.first_event.as_deref().unwrap_or("-"),
                     o.last_event.as_deref().unwrap_or("-"),
                     o.columns.user,
+                    o.columns
+                        .user_fallback
+                        .as_ref()
+                        .map_or(String::new(), |f| format!(" (else {f})")),
                     o.columns.event,
                     o.columns.time
                 );
@@ -478,6 +528,15 @@ one after the other (a JSON array or gzip file must be the only file).";
                 }
                 for r in &o.rejected_by_reason {
                     text += &format!("rejected {:>8}  {}\n", r.rows, r.description);
+                }
+                for r in &o.set_aside_by_reason {
+                    text += &format!("set aside {:>7}  {}\n", r.rows, r.description);
+                }
+                if o.json_cells_invalid > 0 {
+                    text += &format!(
+                        "JSON cells kept as text (not valid JSON): {}\n",
+                        o.json_cells_invalid
+                    );
                 }
                 for s in o.reject_samples.iter().take(20) {
                     text += &format!("  line {}: {} ({})\n", s.line, s.reason, s.detail);

@@ -30,10 +30,21 @@ pub struct Overview {
     /// Rows imported as events.
     pub imported: u64,
     /// Rows dropped as duplicates of an earlier row's insert id
-    /// (`rows_in = imported + duplicates + rejected`).
+    /// (`rows_in = imported + duplicates + rejected + set_aside`).
     pub duplicates: u64,
     /// Rows rejected.
     pub rejected: u64,
+    /// Valid rows of a vendor export that are not events (Sensors Data profile and item
+    /// records), counted and not imported.
+    #[serde(default)]
+    pub set_aside: u64,
+    /// Cells of the expanded JSON columns that were not valid JSON (kept as text).
+    #[serde(default)]
+    pub json_cells_invalid: u64,
+    /// Set-aside rows counted by reason (`reason`: `profile_row`, `item_row`,
+    /// `not_an_event`).
+    #[serde(default)]
+    pub set_aside_by_reason: Vec<ReasonCount>,
     /// Distinct users.
     pub users: u64,
     /// Events in the store (equals `imported`).
@@ -246,6 +257,20 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
         imported: report.imported,
         duplicates: report.duplicates,
         rejected: report.rejected,
+        set_aside: report.set_aside,
+        json_cells_invalid: report.json_cells_invalid,
+        set_aside_by_reason: report
+            .set_aside_by_reason
+            .iter()
+            .map(|(r, &n)| ReasonCount {
+                reason: serde_json::to_value(r)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                description: r.describe().to_owned(),
+                rows: n,
+            })
+            .collect(),
         users: store.user_count() as u64,
         events: store.len() as u64,
         first_event: span.map(|s| format_rfc3339(s.0)),

@@ -380,6 +380,7 @@ pub fn dataset(opts: &SampleOptions) -> Dataset {
             time: COLUMNS[2].into(),
             user_fallback: None,
             insert_id: None,
+            identity: Default::default(),
             properties: COLUMNS[3..].iter().map(|s| s.to_string()).collect(),
         },
         delimiter: ',',

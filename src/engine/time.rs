@@ -266,14 +266,49 @@ fn num(b: &[u8]) -> Option<u32> {
 }
 
 /// Parses one timestamp cell into UTC microseconds. Naive date-times are read at `naive_tz`.
-/// Returns `None` for anything that is not a recognisable timestamp.
+/// Returns `None` for anything that is not a recognisable timestamp (a `NN/NN/YYYY` date
+/// among them: its order is not known here, see [`parse_timestamp_in`]).
 pub fn parse_timestamp(s: &str, naive_tz: &Zone) -> Option<i64> {
+    parse_timestamp_in(s, naive_tz, None)
+}
+
+/// The first two numbers of a date written day and month first, `NN/NN/YYYY` (also with
+/// `.` or `-`, optionally followed by a time), if `s` is one: which comes first, the day
+/// or the month, is decided from the data (see [`parse_timestamp_in`]).
+pub fn leading_date_parts(s: &str) -> Option<(u32, u32)> {
+    let b = s.trim().as_bytes();
+    let mut i = 0;
+    let a = take_digits(b, &mut i, 1, 2)?;
+    let sep = *b.get(i)?;
+    if !matches!(sep, b'/' | b'.' | b'-') {
+        return None;
+    }
+    i += 1;
+    let c = take_digits(b, &mut i, 1, 2)?;
+    if b.get(i) != Some(&sep) {
+        return None;
+    }
+    i += 1;
+    take_digits(b, &mut i, 4, 4)?;
+    if i < b.len() && !matches!(b[i], b' ' | b'T' | b't') {
+        return None;
+    }
+    Some((a, c))
+}
+
+/// [`parse_timestamp`], also reading `NN/NN/YYYY[ time]` dates as day first
+/// (`day_first = Some(true)`) or month first (`Some(false)`); with `None` they are not
+/// timestamps.
+pub fn parse_timestamp_in(s: &str, naive_tz: &Zone, day_first: Option<bool>) -> Option<i64> {
     let s = s.trim();
     let b = s.as_bytes();
     if b.is_empty() {
         return None;
     }
-    if b[0].is_ascii_digit() && b.len() >= 5 && b[4] != b'-' && b[4] != b'/' {
+    if leading_date_parts(s).is_some() {
+        return parse_day_month(b, naive_tz, day_first?);
+    }
+    if b[0].is_ascii_digit() && b.len() >= 5 && b[4].is_ascii() && b[4] != b'-' && b[4] != b'/' {
         // compact calendar forms first: 8 digits YYYYMMDD, 14 digits YYYYMMDDHHMMSS (as epoch
         // numbers they would be dates in 1970 or after 2200, which no export contains)
         if let Some(t) = parse_compact(b, naive_tz) {
@@ -340,10 +375,37 @@ fn parse_epoch(s: &str) -> Option<i64> {
     Some(if neg { -micros } else { micros })
 }
 
+/// `D/M/YYYY` (`day_first`) or `M/D/YYYY`, with `/`, `.` or `-`, and an optional time as in
+/// [`parse_iso`].
+fn parse_day_month(b: &[u8], naive_tz: &Zone, day_first: bool) -> Option<i64> {
+    let mut i = 0;
+    let a = take_digits(b, &mut i, 1, 2)?;
+    i += 1;
+    let c = take_digits(b, &mut i, 1, 2)?;
+    i += 1;
+    let year = take_digits(b, &mut i, 4, 4)? as i64;
+    let (month, day) = if day_first { (c, a) } else { (a, c) };
+    parse_time_of_day(b, i, year, month, day, naive_tz, false)
+}
+
 fn parse_iso(b: &[u8], naive_tz: &Zone) -> Option<i64> {
-    // date: YYYY-MM-DD or YYYY/MM/DD (month and day may have one digit with '/')
+    // date: YYYY-MM-DD or YYYY/MM/DD (month and day may have one digit with '/'), or
+    // 2024年1月5日
+    const NIAN: &[u8] = "年".as_bytes();
+    const YUE: &[u8] = "月".as_bytes();
+    const RI: &[u8] = "日".as_bytes();
     let mut i = 0;
     let year = take_digits(b, &mut i, 4, 4)? as i64;
+    if b[i..].starts_with(NIAN) {
+        i += NIAN.len();
+        let month = take_digits(b, &mut i, 1, 2)?;
+        b[i..].starts_with(YUE).then_some(())?;
+        i += YUE.len();
+        let day = take_digits(b, &mut i, 1, 2)?;
+        b[i..].starts_with(RI).then_some(())?;
+        i += RI.len();
+        return parse_time_of_day(b, i, year, month, day, naive_tz, true);
+    }
     let sep = *b.get(i)?;
     if sep != b'-' && sep != b'/' {
         return None;
@@ -355,6 +417,20 @@ fn parse_iso(b: &[u8], naive_tz: &Zone) -> Option<i64> {
     }
     i += 1;
     let day = take_digits(b, &mut i, 1, 2)?;
+    parse_time_of_day(b, i, year, month, day, naive_tz, false)
+}
+
+/// The instant of a date and of the time of day written from `b[i]` on (nothing, or `T` or
+/// spaces then `H:MM[:SS][.fff][zone]`; `bare`: the time may follow the date directly).
+fn parse_time_of_day(
+    b: &[u8],
+    mut i: usize,
+    year: i64,
+    month: u32,
+    day: u32,
+    naive_tz: &Zone,
+    bare: bool,
+) -> Option<i64> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
@@ -362,10 +438,11 @@ fn parse_iso(b: &[u8], naive_tz: &Zone) -> Option<i64> {
     if i == b.len() {
         return Some(naive_tz.local_to_utc(micros));
     }
-    if b[i] != b'T' && b[i] != b' ' && b[i] != b't' {
+    if matches!(b[i], b'T' | b' ' | b't') {
+        i += 1;
+    } else if !bare {
         return None;
     }
-    i += 1;
     while b.get(i) == Some(&b' ') {
         i += 1;
     }
@@ -666,6 +743,42 @@ mod tests {
         assert_eq!(parse_timestamp("2024-03-01T09:00:00Z", &cn), Some(base));
         let sh = zone("Asia/Shanghai");
         assert_eq!(parse_timestamp("2024-03-01 17:00:00", &sh), Some(base));
+    }
+
+    #[test]
+    fn chinese_and_day_month_forms() {
+        // 2024-01-05: 19_727 days after 1970-01-01 (2024-01-01 is 19_723)
+        let day = 19_727 * DAY;
+        let at = day + 13 * HOUR + 5 * MINUTE;
+        assert_eq!(utc("2024年1月5日 13:05"), Some(at));
+        assert_eq!(utc("2024年01月05日13:05:00"), Some(at));
+        assert_eq!(utc("2024年1月5日"), Some(day));
+        assert_eq!(utc("2024/1/5 13:05:00"), Some(at));
+        assert_eq!(utc("2024年13月5日"), None);
+        assert_eq!(utc("2024年1月5"), None);
+        // NN/NN/YYYY needs an order
+        assert_eq!(leading_date_parts("05/01/2024 13:05"), Some((5, 1)));
+        assert_eq!(leading_date_parts("31.12.2024"), Some((31, 12)));
+        assert_eq!(leading_date_parts("2024/01/05"), None);
+        assert_eq!(leading_date_parts("05/01/24"), None);
+        assert_eq!(utc("05/01/2024"), None);
+        let z = Zone::utc();
+        assert_eq!(parse_timestamp_in("05/01/2024 13:05", &z, Some(true)), Some(at));
+        assert_eq!(parse_timestamp_in("1/5/2024 13:05", &z, Some(false)), Some(at));
+        assert_eq!(parse_timestamp_in("05-01-2024", &z, Some(true)), Some(day));
+        assert_eq!(parse_timestamp_in("05.01.2024", &z, Some(true)), Some(day));
+        // day first, but the second part is no month
+        assert_eq!(parse_timestamp_in("05/13/2024", &z, Some(true)), None);
+        assert_eq!(parse_timestamp_in("05/13/2024", &z, None), None);
+        // epoch and ISO forms are unchanged by an order
+        assert_eq!(
+            parse_timestamp_in("2024-01-05 13:05", &z, Some(false)),
+            Some(at)
+        );
+        assert_eq!(
+            parse_timestamp_in("1704459900", &z, Some(true)),
+            Some(at)
+        );
     }
 
     #[test]

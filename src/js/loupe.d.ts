@@ -13,6 +13,12 @@ export interface LoadOptions {
   time_column?: string;
   /** The zone in which timestamps without one are read, e.g. "Asia/Shanghai" or "+08:00". */
   naive_timezone?: string;
+  /** Columns whose cells hold JSON objects, expanded into dotted properties. */
+  expand_json?: string[];
+  /** Which id is the user where a user id and a device / anonymous id both exist. */
+  identity?: "user" | "device" | "user_or_device";
+  /** How NN/NN/YYYY dates are read (decided from the data when absent). */
+  date_order?: "dmy" | "mdy";
   [option: string]: unknown;
 }
 

@@ -132,6 +132,10 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("reason_encoding", "bytes not valid in the file's encoding", "含有不符合文件编码的字节"),
     ("reason_bad_json", "not valid JSON", "不是有效的 JSON"),
     ("reason_not_an_object", "JSON value is not an object", "JSON 值不是对象"),
+    ("set_aside", "Set aside (not events)", "已搁置（非事件）"),
+    ("aside_profile_row", "user profile records", "用户属性记录（profile）"),
+    ("aside_item_row", "item records", "物品记录（item）"),
+    ("aside_not_an_event", "records of another type", "其他类型的记录"),
     ("event_names", "Event names", "事件名称"),
     ("event", "Event", "事件"),
     ("properties", "Properties", "属性"),
@@ -1081,6 +1085,18 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
 /// for a parameter. In English the engine's own message is shown.
 pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
+    (
+        "date_order_ambiguous",
+        "时间列“{column}”中的日期（如“{example}”）既可读作日/月/年，也可读作月/日/年；请指定日期顺序（dmy 或 mdy）",
+    ),
+    (
+        "date_order_conflict",
+        "时间列“{column}”中既有日在前的日期（“{day_first}”），也有月在前的日期（“{month_first}”）；请选择一种（dmy 或 mdy），不符合的行将被拒绝",
+    ),
+    (
+        "time_column_unreadable",
+        "时间列“{column}”的前几行中没有可识别的时间（如“{example}”）；请指定时间列",
+    ),
     ("unknown_timezone", "未知时区“{zone}”（不在时区数据库中）"),
     (
         "series_count",

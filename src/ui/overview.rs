@@ -33,6 +33,13 @@ pub const REJECT_REASON_KEYS: [(&str, &str); 8] = [
     ("not_an_object", "reason_not_an_object"),
 ];
 
+/// The translation key of each set-aside reason code (the engine's `SetAsideReason`).
+pub const SET_ASIDE_REASON_KEYS: [(&str, &str); 3] = [
+    ("profile_row", "aside_profile_row"),
+    ("item_row", "aside_item_row"),
+    ("not_an_event", "aside_not_an_event"),
+];
+
 /// A reject reason in `lang`; `fallback` (the engine's English text) for an unknown code.
 fn reason_text(lang: Lang, code: &str, fallback: &str) -> String {
     REJECT_REASON_KEYS
@@ -116,6 +123,13 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             <li><b>{ count(r.rows) }</b>{" "}{ reason_text(lang, &r.reason, &r.description) }</li>
         }
     });
+    let aside = o.set_aside_by_reason.iter().map(|r| {
+        let text = SET_ASIDE_REASON_KEYS
+            .iter()
+            .find(|(c, _)| *c == r.reason)
+            .map_or_else(|| r.description.clone(), |(_, k)| t(lang, k).to_string());
+        html! { <li><b>{ count(r.rows) }</b>{" "}{ text }</li> }
+    });
     let samples = o.reject_samples.iter().take(200).map(|s| html! {
         <tr><td class="num">{ s.line }</td><td>{ reason_text(lang, &s.reason, &s.reason) }</td><td class="small">{ s.detail.clone() }</td></tr>
     });
@@ -144,6 +158,7 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                 { card(t(lang, "imported"), count(o.imported), "imported") }
                 { card(t(lang, "duplicates"), count(o.duplicates), "duplicates") }
                 { card(t(lang, "rejected"), count(o.rejected), "rejected") }
+                if o.set_aside > 0 { { card(t(lang, "set_aside"), count(o.set_aside), "set-aside") } }
                 { card(t(lang, "users"), count(o.users), "users") }
                 { card(t(lang, "time_span"), span, "span") }
                 { card(t(lang, "memory"), bytes(o.store_bytes), "memory") }
@@ -176,6 +191,10 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                         <thead><tr><th>{ t(lang, "property") }</th><th>{ t(lang, "type") }</th><th class="num">{ t(lang, "distinct") }</th><th class="num" title={t(lang, "empty_share_hint")}>{ t(lang, "empty_share") }</th><th>{ t(lang, "top_values") }</th></tr></thead>
                         <tbody>{ for props }</tbody>
                     </table>
+                    if o.set_aside > 0 {
+                        <h3>{ t(lang, "set_aside") }</h3>
+                        <ul class="reasons" data-testid="set-aside-reasons">{ for aside }</ul>
+                    }
                     <h3>{ t(lang, "rejects") }</h3>
                     if o.rejected == 0 {
                         <p class="ok" data-testid="no-rejects">{ t(lang, "no_rejects") }</p>

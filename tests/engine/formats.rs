@@ -2,7 +2,8 @@
 //! `ingest::load` reads; each must load to the same events as the plain CSV, compared event
 //! by event (user, event, time and every property, names mapped per shape). Malformed
 //! variants check positions and counts: a broken JSON line, a repeated insert id, a truncated
-//! gzip stream and a gzip bomb.
+//! gzip stream and a gzip bomb, bad JSON cells, ambiguous and mixed date orders, Sensors Data
+//! records set aside; the identity option reads the same events by user or device id.
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -909,4 +910,649 @@ fn a_zip_bomb_stops_the_import() {
         .collect();
     let msg = load_zip(&zip_of(&entries)).unwrap_err().to_string();
     assert!(msg.contains("decompression bomb"), "{msg}");
+}
+
+/// GA4's BigQuery export row: `event_timestamp` in microseconds as a string (BigQuery writes
+/// INT64 as strings) or, every other row, as a number; `user_id` null on every third row
+/// (the user is then `user_pseudo_id`); the platform at the top level, the country in
+/// `geo`, the channel a user property and the revenue an event parameter's double value.
+fn ga4(i: usize, e: &Ev) -> Value {
+    let ts = if i.is_multiple_of(2) {
+        json!(e.time.to_string())
+    } else {
+        json!(e.time)
+    };
+    let (user_id, pseudo) = if i.is_multiple_of(3) {
+        (Value::Null, e.user.clone())
+    } else {
+        (json!(e.user), format!("{}.{}", 1000 + i, 17))
+    };
+    let mut params = vec![
+        json!({"key": "ga_session_id", "value": {"string_value": null, "int_value": "1612069510",
+            "float_value": null, "double_value": null}}),
+        json!({"key": "page_location", "value": {"string_value": "https://shop.example.com/"}}),
+    ];
+    if let Some(r) = e.revenue {
+        params.push(json!({"key": "revenue", "value": {"double_value": r}}));
+    }
+    json!({"event_date": "20240101", "event_timestamp": ts, "event_name": e.event,
+        "event_params": params, "user_pseudo_id": pseudo, "user_id": user_id,
+        "user_properties": [{"key": "channel", "value": {"string_value": e.props[2],
+            "set_timestamp_micros": "1612069510000000"}}],
+        "device": {"category": "desktop", "web_info": {"browser": "Chrome"}},
+        "geo": {"country": e.props[1], "city": "San Jose"},
+        "traffic_source": {"name": "(direct)", "medium": "(none)"},
+        "platform": e.props[0], "items": []})
+}
+
+const GA4_NAMES: [&str; 4] = ["platform", "geo.country", "user.channel", "revenue"];
+
+#[test]
+fn a_ga4_bigquery_export_loads_the_same_events() {
+    let evs = events();
+    let want = expected(&evs);
+    let nd = lines(evs.iter().enumerate().map(|(i, e)| ga4(i, e)));
+    let d = check("ga4", &nd, GA4_NAMES, "ndjson", "", &want);
+    let r = &d.report;
+    assert_eq!(r.shape.as_deref(), Some("ga4"));
+    let c = &r.columns;
+    assert_eq!(
+        (
+            c.user.as_str(),
+            c.user_fallback.as_deref(),
+            c.event.as_str(),
+            c.time.as_str(),
+            c.insert_id.as_deref()
+        ),
+        (
+            "user_id",
+            Some("user_pseudo_id"),
+            "event_name",
+            "event_timestamp",
+            None
+        )
+    );
+    // the parameter arrays became properties; the arrays themselves are not properties
+    assert!(d.store.property("event_params").is_none());
+    assert!(d.store.property("user_properties").is_none());
+    let s = &d.store;
+    let p = s.property("page_location").unwrap();
+    assert_eq!(p.display(0).as_deref(), Some("https://shop.example.com/"));
+    assert_eq!(
+        s.property("ga_session_id").unwrap().display(0).as_deref(),
+        Some("1612069510")
+    );
+    assert_eq!(
+        s.property("device.web_info.browser")
+            .unwrap()
+            .display(0)
+            .as_deref(),
+        Some("Chrome")
+    );
+    assert_eq!(
+        s.property("traffic_source.medium")
+            .unwrap()
+            .display(0)
+            .as_deref(),
+        Some("(none)")
+    );
+    // and gzipped
+    check("ga4.gz", &gzip(&nd), GA4_NAMES, "ndjson", "gzip", &want);
+}
+
+/// GA4 flattened into a warehouse table (CSV): the nested fields as dotted columns, an empty
+/// `user_id` where the user only has a pseudonymous id.
+#[test]
+fn a_flattened_ga4_table_and_warehouse_tables_with_a_name_column_load() {
+    let evs = events();
+    let want = expected(&evs);
+    let mut csv =
+        String::from("event_date,event_timestamp,event_name,user_pseudo_id,user_id,platform,geo.country,user.channel,revenue\n");
+    for (i, e) in evs.iter().enumerate() {
+        let (uid, pseudo) = if i.is_multiple_of(3) {
+            (String::new(), e.user.clone())
+        } else {
+            (e.user.clone(), format!("p{i}"))
+        };
+        csv.push_str(&format!(
+            "20240101,{},{},{pseudo},{uid},{},{},{},{}\n",
+            e.time,
+            e.event,
+            e.props[0].as_deref().unwrap(),
+            e.props[1].as_deref().unwrap(),
+            e.props[2].as_deref().unwrap(),
+            e.props[3].as_deref().unwrap_or("")
+        ));
+    }
+    let d = check("ga4 csv", csv.as_bytes(), GA4_NAMES, "csv", "", &want);
+    let c = &d.report.columns;
+    assert_eq!(
+        (c.user.as_str(), c.user_fallback.as_deref(), c.time.as_str()),
+        ("user_id", Some("user_pseudo_id"), "event_timestamp")
+    );
+
+    // Mixpanel's warehouse table calls the event column `name`
+    let mut csv = String::from("distinct_id,name,time,insert_id,platform,country,channel,revenue\n");
+    for (i, e) in evs.iter().enumerate() {
+        csv.push_str(&format!(
+            "{},{},{},mp-{i},{},{},{},{}\n",
+            e.user,
+            e.event,
+            format_rfc3339(e.time),
+            e.props[0].as_deref().unwrap(),
+            e.props[1].as_deref().unwrap(),
+            e.props[2].as_deref().unwrap(),
+            e.props[3].as_deref().unwrap_or("")
+        ));
+    }
+    let d = check("mixpanel table", csv.as_bytes(), PROPS, "csv", "", &want);
+    let c = &d.report.columns;
+    assert_eq!(
+        (c.event.as_str(), c.insert_id.as_deref()),
+        ("name", Some("insert_id"))
+    );
+}
+
+/// A Sensors Data (神策) export: `track` rows are the events (`time` in milliseconds, the
+/// properties under `properties`, `_track_id` the insert id); before every 50th event a
+/// `profile_set` row, before every 200th an `item_set` row and before every 300th a
+/// `track_id_bind` row, none of them events.
+fn sensors(evs: &[Ev]) -> (Vec<u8>, [u64; 3]) {
+    let mut values = Vec::new();
+    let mut aside = [0u64; 3];
+    for (i, e) in evs.iter().enumerate() {
+        if i.is_multiple_of(50) {
+            aside[0] += 1;
+            values.push(json!({"distinct_id": e.user, "time": e.time / 1000,
+                "type": "profile_set", "properties": {"gender": "f", "$city": "长沙"}}));
+        }
+        if i.is_multiple_of(200) {
+            aside[1] += 1;
+            values.push(json!({"item_type": "book", "item_id": format!("b{i}"),
+                "time": e.time / 1000, "type": "item_set", "distinct_id": e.user,
+                "properties": {"price": 3}}));
+        }
+        if i.is_multiple_of(300) {
+            aside[2] += 1;
+            values.push(json!({"distinct_id": e.user, "time": e.time / 1000,
+                "type": "track_id_bind", "identities": {"$identity_login_id": e.user}}));
+        }
+        values.push(json!({"distinct_id": e.user, "time": e.time / 1000, "type": "track",
+            "event": e.event, "_track_id": 1_000_000 + i,
+            "lib": {"$lib": "js", "$lib_version": "1.0"},
+            "properties": {"$is_login_id": true, "platform": e.props[0],
+                "country": e.props[1], "channel": e.props[2], "revenue": e.revenue}}));
+    }
+    (lines(values.into_iter()), aside)
+}
+
+#[test]
+fn a_sensors_data_export_loads_track_rows_and_sets_the_others_aside() {
+    let evs = events();
+    let want = expected(&evs);
+    let (bytes, [profiles, items, other]) = sensors(&evs);
+    let d = load(&bytes);
+    let r = &d.report;
+    assert_eq!(r.shape.as_deref(), Some("sensors"));
+    let c = &r.columns;
+    assert_eq!(
+        (
+            c.user.as_str(),
+            c.event.as_str(),
+            c.time.as_str(),
+            c.insert_id.as_deref()
+        ),
+        ("distinct_id", "event", "time", Some("_track_id"))
+    );
+    let n = want.len() as u64;
+    // 2 of every 100 events, 1 of every 200, 1 of every 300 (rounded up: the first is 0)
+    assert_eq!(
+        (profiles, items, other),
+        (n.div_ceil(50), n.div_ceil(200), n.div_ceil(300))
+    );
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates, r.rejected, r.set_aside),
+        (n + profiles + items + other, n, 0, 0, profiles + items + other)
+    );
+    use ingest::SetAsideReason::*;
+    assert_eq!(
+        r.set_aside_by_reason.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
+        [(ProfileRow, profiles), (ItemRow, items), (NotAnEvent, other)]
+    );
+    assert_eq!(rows(&d, PROPS), want);
+    // the record type and the profile-only keys are not properties
+    let s = &d.store;
+    assert!(s.property("type").is_none() && s.property("gender").is_none());
+    assert!(s.property("item_id").is_none() && s.property("lib.$lib").is_some());
+    assert!(s.property("$is_login_id").is_some());
+
+    // a resent track row (same _track_id, another time) is a duplicate
+    let mut again = bytes.clone();
+    again.extend(
+        json!({"distinct_id": "someone", "time": 1_709_283_600_000_i64, "type": "track", "event": "x",
+            "_track_id": 1_000_007})
+        .to_string()
+        .as_bytes(),
+    );
+    let r = load(&again).report;
+    assert_eq!(
+        (r.rows_in, r.imported, r.duplicates),
+        (n + profiles + items + other + 1, n, 1)
+    );
+}
+
+/// Snowplow enriched events: `event` is the kind, `event_name` the name; `derived_tstamp`
+/// is the event's time (the collector's and the device's clocks disagree with it);
+/// `user_id` is null on every third row, where `domain_userid` is the user; `event_id` is
+/// the insert id; a context is a JSON array.
+fn snowplow(i: usize, e: &Ev) -> Value {
+    let naive = |t: i64| {
+        let s = format_rfc3339(t);
+        format!("{} {}.000", &s[..10], &s[11..19])
+    };
+    let (user_id, domain) = if i.is_multiple_of(3) {
+        (Value::Null, e.user.clone())
+    } else {
+        (json!(e.user), format!("d-{}", e.user))
+    };
+    let mut v = json!({"app_id": "shop", "platform": e.props[0], "event": "struct",
+        "event_id": format!("c6ef3124-b53a-4b13-a233-{i:012}"), "event_name": e.event,
+        "collector_tstamp": naive(e.time + 2_000_000),
+        "dvce_created_tstamp": naive(e.time - 5_000_000),
+        "derived_tstamp": naive(e.time), "user_id": user_id, "domain_userid": domain,
+        "domain_sessionid": format!("s-{}", e.user), "geo_country": e.props[1],
+        "mkt_source": e.props[2],
+        "contexts_com_acme_user_1": [{"tier": "gold"}]});
+    if let Some(r) = e.revenue {
+        v["se_value"] = json!(r);
+    }
+    v
+}
+
+const SNOWPLOW_NAMES: [&str; 4] = ["platform", "geo_country", "mkt_source", "se_value"];
+const SNOWPLOW_COLUMNS: [&str; 14] = [
+    "app_id",
+    "platform",
+    "event",
+    "event_id",
+    "event_name",
+    "collector_tstamp",
+    "dvce_created_tstamp",
+    "derived_tstamp",
+    "user_id",
+    "domain_userid",
+    "domain_sessionid",
+    "geo_country",
+    "mkt_source",
+    "contexts_com_acme_user_1",
+];
+
+#[test]
+fn snowplow_enriched_events_load_as_json_and_as_tsv() {
+    let evs = events();
+    let want = expected(&evs);
+    let values: Vec<Value> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| snowplow(i, e))
+        .collect();
+    let nd = lines(values.iter().cloned());
+    let d = check("snowplow", &nd, SNOWPLOW_NAMES, "ndjson", "", &want);
+    let roles = |d: &Dataset| {
+        let c = &d.report.columns;
+        (
+            d.report.shape.clone(),
+            c.user.clone(),
+            c.user_fallback.clone(),
+            c.event.clone(),
+            c.time.clone(),
+            c.insert_id.clone(),
+        )
+    };
+    let expect = (
+        Some("snowplow".to_string()),
+        "user_id".to_string(),
+        Some("domain_userid".to_string()),
+        "event_name".to_string(),
+        "derived_tstamp".to_string(),
+        Some("event_id".to_string()),
+    );
+    assert_eq!(roles(&d), expect);
+    assert_eq!(
+        d.store
+            .property("contexts_com_acme_user_1")
+            .unwrap()
+            .display(0)
+            .as_deref(),
+        Some(r#"[{"tier":"gold"}]"#)
+    );
+
+    // the same rows as TSV with a header line (a warehouse export), se_value last
+    let mut tsv = SNOWPLOW_COLUMNS.join("\t");
+    tsv.push_str("\tse_value\n");
+    for v in &values {
+        let cell = |k: &str| match &v[k] {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let row: Vec<String> = SNOWPLOW_COLUMNS.iter().map(|k| cell(k)).collect();
+        tsv.push_str(&format!("{}\t{}\n", row.join("\t"), cell("se_value")));
+    }
+    let d = check("snowplow tsv", tsv.as_bytes(), SNOWPLOW_NAMES, "csv", "", &want);
+    assert_eq!(d.report.delimiter, '\t');
+    assert_eq!(roles(&d), expect);
+}
+
+fn load_with(bytes: &[u8], opts: &LoadOptions) -> loupe::engine::error::Result<Dataset> {
+    ingest::load(bytes, Some(bytes.len() as u64), opts, &mut |_| true)
+}
+
+/// A CSV cell quoted for a comma-separated file.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+#[test]
+fn an_amplitude_warehouse_csv_expands_its_json_columns() {
+    let evs = events();
+    let want = expected(&evs);
+    let mut csv = String::from(
+        "event_type,event_time,user_id,device_id,$insert_id,platform,country,event_properties,user_properties\n",
+    );
+    for (i, e) in evs.iter().enumerate() {
+        let v = amplitude(i, e);
+        let cell = |k: &str| match &v[k] {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            cell("event_type"),
+            cell("event_time"),
+            cell("user_id"),
+            cell("device_id"),
+            cell("$insert_id"),
+            cell("platform"),
+            cell("country"),
+            quoted(&cell("event_properties")),
+            quoted(&cell("user_properties"))
+        ));
+    }
+    let d = check("amplitude csv", csv.as_bytes(), AMP_NAMES, "csv", "", &want);
+    let r = &d.report;
+    assert_eq!(r.shape.as_deref(), Some("amplitude"));
+    assert_eq!(r.expanded_json, ["event_properties", "user_properties"]);
+    assert_eq!(r.json_cells_invalid, 0);
+    assert_eq!(r.columns.properties, ["platform", "country"]);
+    assert!(d.store.property("event_properties").is_none());
+}
+
+#[test]
+fn json_cells_are_expanded_when_asked_and_bad_ones_kept_as_text() {
+    // line 2: an object; 3: an array (text); 4: not JSON (text, counted); 5: empty;
+    // 6: an object with a nested object and a null; 7: a number (text)
+    let csv = "user_id,event,timestamp,meta\n\
+               u1,a,2024-03-01T09:00:00Z,\"{\"\"plan\"\":\"\"pro\"\",\"\"n\"\":2}\"\n\
+               u1,b,2024-03-01T09:00:01Z,\"[1,2]\"\n\
+               u2,a,2024-03-01T09:00:02Z,{oops\n\
+               u2,b,2024-03-01T09:00:03Z,\n\
+               u3,a,2024-03-01T09:00:04Z,\"{\"\"plan\"\":\"\"free\"\",\"\"geo\"\":{\"\"city\"\":\"\"Lyon\"\"},\"\"x\"\":null}\"\n\
+               u3,b,2024-03-01T09:00:05Z,7\n";
+    // without the option the column is one text property
+    let d = load(csv.as_bytes());
+    assert_eq!(d.report.columns.properties, ["meta"]);
+    assert!(d.report.expanded_json.is_empty());
+    let opts = LoadOptions {
+        expand_json: vec!["meta".into()],
+        ..Default::default()
+    };
+    let d = load_with(csv.as_bytes(), &opts).unwrap();
+    let r = &d.report;
+    assert_eq!(
+        (r.rows_in, r.imported, r.rejected, r.json_cells_invalid),
+        (6, 6, 0, 1)
+    );
+    assert_eq!(r.expanded_json, ["meta"]);
+    assert!(r.columns.properties.is_empty());
+    let s = &d.store;
+    // store order: u1 (a, b), u2 (a, b), u3 (a, b)
+    let col = |name: &str| -> Vec<Option<String>> {
+        let p = s
+            .property(name)
+            .unwrap_or_else(|| panic!("no property {name}"));
+        (0..s.len()).map(|i| p.display(i)).collect()
+    };
+    let some = |v: &str| Some(v.to_string());
+    assert_eq!(
+        col("meta.plan"),
+        [some("pro"), None, None, None, some("free"), None]
+    );
+    assert_eq!(col("meta.n"), [some("2"), None, None, None, None, None]);
+    assert_eq!(
+        col("meta.geo.city"),
+        [None, None, None, None, some("Lyon"), None]
+    );
+    assert_eq!(
+        col("meta"),
+        [None, some("[1,2]"), some("{oops"), None, None, some("7")]
+    );
+    assert!(s.property("meta.x").is_none());
+
+    // a column that is not there, or that plays a role, is an error naming it
+    for (name, says) in [("nope", "not in the header"), ("event", "not a property")] {
+        let opts = LoadOptions {
+            expand_json: vec![name.into()],
+            ..Default::default()
+        };
+        let msg = load_with(csv.as_bytes(), &opts).unwrap_err().to_string();
+        assert!(msg.contains(name) && msg.contains(says), "{msg}");
+    }
+}
+
+#[test]
+fn the_identity_option_picks_the_user_or_the_device_id() {
+    use ingest::Identity;
+    let evs = events();
+    // segment(): every third event has no userId and its anonymousId is the user; the
+    // others have userId = the user and anonymousId = "anon-" + the user
+    let sg = lines(evs.iter().enumerate().map(|(i, e)| segment(i, e)));
+    let names = [
+        "properties.platform",
+        "context.location.country",
+        "properties.channel",
+        "properties.revenue",
+    ];
+    let with = |identity: Identity| {
+        let opts = LoadOptions {
+            identity,
+            ..Default::default()
+        };
+        load_with(&sg, &opts).unwrap()
+    };
+    // user id, else device id: today's behaviour, every event
+    let d = with(Identity::UserOrDevice);
+    assert_eq!(rows(&d, names), expected(&evs));
+    assert_eq!(d.report.columns.identity, Identity::UserOrDevice);
+
+    // user id only: the events without one are rejected as missing a user
+    let d = with(Identity::User);
+    let r = &d.report;
+    let without = evs.len().div_ceil(3) as u64;
+    assert_eq!(
+        (r.rows_in, r.imported, r.rejected),
+        (evs.len() as u64, evs.len() as u64 - without, without)
+    );
+    assert_eq!(
+        r.rejected_by_reason.get(&RejectReason::MissingUser),
+        Some(&without)
+    );
+    assert_eq!(
+        (r.columns.user.as_str(), r.columns.user_fallback.as_deref()),
+        ("userId", None)
+    );
+    assert_eq!(r.columns.identity, Identity::User);
+    let kept: Vec<Ev> = evs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !i.is_multiple_of(3))
+        .map(|(_, e)| Ev {
+            user: e.user.clone(),
+            event: e.event.clone(),
+            time: e.time,
+            props: e.props.clone(),
+            revenue: e.revenue,
+        })
+        .collect();
+    assert_eq!(rows(&d, names), expected(&kept));
+
+    // device id only: every event, under its anonymous id; userId is a property
+    let d = with(Identity::Device);
+    let r = &d.report;
+    assert_eq!((r.imported, r.rejected), (evs.len() as u64, 0));
+    assert_eq!(r.columns.user, "anonymousId");
+    assert!(r.columns.properties.contains(&"userId".to_string()));
+    let anon: Vec<Ev> = evs
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Ev {
+            user: if i.is_multiple_of(3) {
+                e.user.clone()
+            } else {
+                format!("anon-{}", e.user)
+            },
+            event: e.event.clone(),
+            time: e.time,
+            props: e.props.clone(),
+            revenue: e.revenue,
+        })
+        .collect();
+    assert_eq!(rows(&d, names), expected(&anon));
+
+    // a file without a device id cannot be read by device
+    let opts = LoadOptions {
+        identity: Identity::Device,
+        ..Default::default()
+    };
+    let msg = load_with(&csv_bytes(), &opts).unwrap_err().to_string();
+    assert!(msg.contains("identity \"device\""), "{msg}");
+}
+
+/// The sample CSV with its times rewritten by `write` (from RFC 3339 parts).
+fn csv_with_times(evs: &[Ev], write: impl Fn(&str, &str, &str, &str) -> String) -> String {
+    let mut csv = String::from("user_id,event,timestamp,platform,country,channel,revenue\n");
+    for e in evs {
+        let t = format_rfc3339(e.time);
+        let micros = e.time.rem_euclid(1_000_000);
+        let hms = format!("{}.{micros:06}", &t[11..19]);
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            e.user,
+            e.event,
+            write(&t[..4], &t[5..7], &t[8..10], &hms),
+            e.props[0].as_deref().unwrap(),
+            e.props[1].as_deref().unwrap(),
+            e.props[2].as_deref().unwrap(),
+            e.props[3].as_deref().unwrap_or("")
+        ));
+    }
+    csv
+}
+
+#[test]
+fn day_month_order_is_decided_from_the_data_or_asked() {
+    use ingest::DateOrder;
+    let evs = events();
+    let want = expected(&evs);
+    // the sample's 21 days include days over 12, which decide the order
+    let dmy = csv_with_times(&evs, |y, m, d, hms| format!("{d}/{m}/{y} {hms}"));
+    check("dmy", dmy.as_bytes(), PROPS, "csv", "", &want);
+    let mdy = csv_with_times(&evs, |y, m, d, hms| format!("{m}/{d}/{y} {hms}"));
+    check("mdy", mdy.as_bytes(), PROPS, "csv", "", &want);
+    let dots = csv_with_times(&evs, |y, m, d, hms| format!("{d}.{m}.{y} {hms}"));
+    check("d.m.y", dots.as_bytes(), PROPS, "csv", "", &want);
+    let cn = csv_with_times(&evs, |y, m, d, hms| {
+        format!(
+            "{y}年{}月{}日 {hms}",
+            m.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        )
+    });
+    check("年月日", cn.as_bytes(), PROPS, "csv", "", &want);
+    let slash = csv_with_times(&evs, |y, m, d, hms| {
+        format!(
+            "{y}/{}/{} {hms}",
+            m.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        )
+    });
+    check("y/m/d", slash.as_bytes(), PROPS, "csv", "", &want);
+
+    // only the days 1 to 12: ambiguous, a keyed error; the option reads it
+    let early: Vec<Ev> = evs
+        .iter()
+        .filter(|e| format_rfc3339(e.time)[8..10].parse::<u32>().unwrap() <= 12)
+        .map(|e| Ev {
+            user: e.user.clone(),
+            event: e.event.clone(),
+            time: e.time,
+            props: e.props.clone(),
+            revenue: e.revenue,
+        })
+        .collect();
+    assert!(!early.is_empty() && early.len() < evs.len());
+    let text = csv_with_times(&early, |y, m, d, hms| format!("{d}/{m}/{y} {hms}"));
+    let err = load_with(text.as_bytes(), &LoadOptions::default()).unwrap_err();
+    match &err {
+        loupe::engine::Error::Spec { field, key, params, .. } => {
+            assert_eq!((field.as_str(), *key), ("date_order", "date_order_ambiguous"));
+            assert_eq!(params[0], ("column", "timestamp".to_string()));
+        }
+        other => panic!("{other}"),
+    }
+    let opts = |o| LoadOptions {
+        date_order: Some(o),
+        ..Default::default()
+    };
+    let d = load_with(text.as_bytes(), &opts(DateOrder::Dmy)).unwrap();
+    assert_eq!(rows(&d, PROPS), expected(&early));
+    // read the other way round, every date is another day (or none): not the same events
+    let d = load_with(text.as_bytes(), &opts(DateOrder::Mdy)).unwrap();
+    assert_ne!(rows(&d, PROPS), expected(&early));
+
+    // both orders in one column: an error naming one of each
+    let mixed = "user_id,event,timestamp\nu1,a,13/01/2024\nu2,a,01/13/2024\nu3,a,01/01/2024\n";
+    let err = load_with(mixed.as_bytes(), &LoadOptions::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("13/01/2024") && msg.contains("01/13/2024"), "{msg}");
+    // chosen: the row that does not fit is rejected as a bad time, at its line
+    let d = load_with(mixed.as_bytes(), &opts(DateOrder::Dmy)).unwrap();
+    let r = &d.report;
+    assert_eq!((r.imported, r.rejected), (2, 1));
+    assert_eq!(
+        (r.reject_samples[0].line, r.reject_samples[0].reason),
+        (3, RejectReason::BadTime)
+    );
+
+    // a time column of which no value is a timestamp is reported, not guessed
+    let text = "user_id,event,timestamp\nu1,a,soon\nu2,b,later\n";
+    let err = load_with(text.as_bytes(), &LoadOptions::default()).unwrap_err();
+    match &err {
+        loupe::engine::Error::Spec { key, params, .. } => {
+            assert_eq!(*key, "time_column_unreadable");
+            assert_eq!(
+                params[..],
+                [
+                    ("column", "timestamp".to_string()),
+                    ("example", "soon".to_string())
+                ]
+            );
+        }
+        other => panic!("{other}"),
+    }
+    // one unreadable value among readable ones is a rejected row, as before
+    let text = "user_id,event,timestamp\nu1,a,soon\nu2,b,2024-01-05\n";
+    let r = load_with(text.as_bytes(), &LoadOptions::default()).unwrap().report;
+    assert_eq!((r.imported, r.rejected), (1, 1));
 }

@@ -6,11 +6,14 @@
 //! header, or whose user, event or time cell is empty or unreadable, are rejected with their
 //! line number; a row repeating an earlier row's insert id is counted as a duplicate.
 
-use super::mapping::map_columns;
-use super::{Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason};
+use super::json::{cells, expand_cell, Cell, Flat};
+use super::mapping::{expand_columns, map_columns, shape_of_headers};
+use super::{
+    decide_date_order, Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason, DATE_SAMPLE,
+};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
-use crate::engine::time::parse_timestamp;
+use crate::engine::time::parse_timestamp_in;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{Cursor, Read};
@@ -129,6 +132,7 @@ pub fn load<R: Read>(
         .unwrap_or_default()
         .resolve()
         .map_err(Error::Format)?;
+    let sample = head.clone();
     let track = Rc::new(RefCell::new(Track::default()));
     let bytes_read = || track.borrow().bytes + bom;
 
@@ -155,16 +159,45 @@ pub fn load<R: Read>(
             headers.join(", ")
         )));
     }
-    let (roles, idx) = map_columns(&headers, opts)?;
+    let shape = shape_of_headers(&headers);
+    let (mut roles, idx) = map_columns(&headers, opts, shape)?;
+    // the time column's first values, from the sniffed bytes (the last row may be cut)
+    let mut times = Vec::new();
+    let mut rows = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(&sample[..]);
+    let mut rec = ::csv::StringRecord::new();
+    while times.len() < DATE_SAMPLE && rows.read_record(&mut rec).unwrap_or(false) {
+        if let Some(t) = rec.get(idx.time).filter(|_| rec.len() == headers.len()) {
+            times.push(t.to_string());
+        }
+    }
+    let day_first = decide_date_order(opts, &roles.time, times.iter().map(|t| t.as_str()), &naive_tz)?;
+    let expand = expand_columns(&headers, &idx, shape, &opts.expand_json)?;
+    let props: Vec<usize> = idx
+        .properties
+        .iter()
+        .copied()
+        .filter(|i| !expand.contains(i))
+        .collect();
+    roles.properties = props.iter().map(|&i| headers[i].clone()).collect();
     let mut report = ImportReport {
+        expanded_json: expand.iter().map(|&i| headers[i].clone()).collect(),
         columns: roles.clone(),
         delimiter: delimiter as char,
         format: "csv".into(),
+        shape: shape.map(str::to_string),
         ..Default::default()
     };
     let mut builder = StoreBuilder::new(roles.properties.clone());
     let mut record = ::csv::ByteRecord::new();
     let mut dedup = Dedup::default();
+    // JSON cells: the column of each expanded key (or of a column's kept text), by name
+    let mut flat = Flat::default();
+    let mut path = String::new();
+    let mut kept: Vec<usize> = Vec::with_capacity(expand.len());
+    let mut expanded: rustc_hash::FxHashMap<String, usize> = Default::default();
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
@@ -247,7 +280,7 @@ pub fn load<R: Read>(
             report.reject(line, reason, detail);
             continue;
         }
-        let Some(ts) = parse_timestamp(time, &naive_tz) else {
+        let Some(ts) = parse_timestamp_in(time, &naive_tz, day_first) else {
             report.reject(
                 line,
                 RejectReason::BadTime,
@@ -259,7 +292,38 @@ pub fn load<R: Read>(
             report.duplicates += 1;
             continue;
         }
-        builder.push(user, event, ts, idx.properties.iter().map(|&i| field(i)));
+        if expand.is_empty() {
+            builder.push(user, event, ts, props.iter().map(|&i| field(i)));
+        } else {
+            flat.clear();
+            kept.clear();
+            for &i in &expand {
+                let cell = field(i);
+                if cell.is_empty() {
+                    continue;
+                }
+                match expand_cell(cell, &headers[i], &mut flat, &mut path) {
+                    Cell::Expanded => {}
+                    Cell::NotAnObject => kept.push(i),
+                    Cell::Invalid => {
+                        report.json_cells_invalid += 1;
+                        kept.push(i);
+                    }
+                }
+            }
+            let names = cells(&flat)
+                .map(|(k, _)| k)
+                .chain(kept.iter().map(|&i| headers[i].as_str()));
+            for name in names {
+                if !expanded.contains_key(name) {
+                    expanded.insert(name.to_string(), builder.add_property(name.to_string()));
+                }
+            }
+            let fixed = props.iter().enumerate().map(|(c, &i)| (c, field(i)));
+            let json = cells(&flat).map(|(k, v)| (expanded[k], v));
+            let text = kept.iter().map(|&i| (expanded[headers[i].as_str()], field(i)));
+            builder.push_sparse(user, event, ts, fixed.chain(json).chain(text));
+        }
         report.imported += 1;
     }
     report.bytes = bytes_read();

@@ -11,7 +11,7 @@
 //! are null in them) and typed at the end like any column.
 //!
 //! Roles come from the keys of the first [`SNIFF_RECORDS`] objects through the same mapping
-//! as delimited text. Four vendor shapes are recognised from the first object:
+//! as delimited text. Seven vendor shapes are recognised from the first object:
 //! - Mixpanel raw export (`event` and a `properties` object holding `time` and
 //!   `distinct_id`): the `properties.` prefix is dropped from names, so `properties.time`
 //!   is `time` (epoch seconds or milliseconds) and `properties.$insert_id` the insert id;
@@ -20,18 +20,32 @@
 //!   `messageId`): the user is `userId`, else `anonymousId`;
 //! - Amplitude export (`event_type`, `event_time` as UTC `YYYY-MM-DD HH:MM:SS.ffffff`,
 //!   `user_id` or `device_id`, `event_properties.*`, `user_properties.*`, `$insert_id` or
-//!   `insert_id`): the user is `user_id`, else `device_id`; the insert id dedupes.
+//!   `insert_id`): the user is `user_id`, else `device_id`; the insert id dedupes;
+//! - GA4 BigQuery export (`event_name`, `event_timestamp` in microseconds as a number or a
+//!   string, `user_pseudo_id`, `event_params`): the user is `user_id`, else
+//!   `user_pseudo_id`; the `event_params` array of `{key, value: {string_value | int_value |
+//!   double_value | float_value}}` becomes one property per key, `user_properties` likewise
+//!   as `user.<key>`; `device.*`, `geo.*`, `traffic_source.*` are flattened as any object.
+//! - Sensors Data (`distinct_id`, `time` in ms, `type`, `event`, `properties.*` without the
+//!   prefix, `_track_id` the insert id): only `track` records are events, the others are set
+//!   aside by reason ([`SetAsideReason`]) and their keys are not columns;
+//! - Snowplow enriched events (`event_id`, `domain_userid`, `collector_tstamp` or
+//!   `derived_tstamp`): event `event_name`, time `derived_tstamp` first, user `user_id` else
+//!   `domain_userid`, insert id `event_id` (see [`super::mapping`]).
 //!
 //! A line (or element) that is not valid JSON, not an object, or not UTF-8 is a rejected row
 //! with its line number; the file fails as a whole only when no record at all is an object.
 
 use super::csv::truncate;
 use super::mapping::map_columns;
-use super::RejectReason;
-use super::{container::Counted, Dataset, Dedup, Format, ImportReport, LoadOptions, Progress};
+use super::{RejectReason, SetAsideReason};
+use super::{
+    container::Counted, decide_date_order, Dataset, Dedup, Format, ImportReport, LoadOptions,
+    Progress, DATE_SAMPLE,
+};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
-use crate::engine::time::parse_timestamp;
+use crate::engine::time::parse_timestamp_in;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -171,20 +185,22 @@ enum Slot {
     Event,
     Time,
     InsertId,
+    /// The record type of a Sensors Data row (`track`, `profile_set`, `item_set`, ...).
+    Kind,
     Property(usize),
 }
 
 /// One object flattened: (key, value) ranges into `keys` and `text`, in file order; null
 /// values are left out.
 #[derive(Default)]
-struct Flat {
+pub(crate) struct Flat {
     keys: String,
     text: String,
     cells: Vec<(Range<usize>, Range<usize>)>,
 }
 
 impl Flat {
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.keys.clear();
         self.text.clear();
         self.cells.clear();
@@ -196,6 +212,63 @@ impl Flat {
 
     fn has(&self, key: &str) -> bool {
         self.keys().any(|k| k == key)
+    }
+
+    /// The value of `key`, if the object has it.
+    fn get(&self, key: &str) -> Option<&str> {
+        self.cells
+            .iter()
+            .find(|(k, _)| &self.keys[k.clone()] == key)
+            .map(|(_, v)| &self.text[v.clone()])
+    }
+
+    fn push(&mut self, key: &[&str], value: &str) {
+        let (k0, v0) = (self.keys.len(), self.text.len());
+        for part in key {
+            self.keys.push_str(part);
+        }
+        self.text.push_str(value);
+        self.cells.push((k0..self.keys.len(), v0..self.text.len()));
+    }
+}
+
+/// GA4's typed values, in the order the first non-null one is taken.
+const GA4_VALUES: [&str; 4] = ["string_value", "int_value", "double_value", "float_value"];
+
+/// Turns GA4's repeated `{key, value: {string_value | int_value | double_value |
+/// float_value}}` records into one cell per key: `event_params` by their key,
+/// `user_properties` as `user.<key>`. A record without a key or a non-null value is left
+/// out; a cell that is not such an array is kept as it is (its JSON text).
+fn expand_ga4(flat: &mut Flat) {
+    let cells = std::mem::take(&mut flat.cells);
+    for (k, v) in cells {
+        let prefix = match &flat.keys[k.clone()] {
+            "event_params" => "",
+            "user_properties" => "user.",
+            _ => {
+                flat.cells.push((k, v));
+                continue;
+            }
+        };
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(&flat.text[v.clone()]) else {
+            flat.cells.push((k, v));
+            continue;
+        };
+        for item in &items {
+            let Some(key) = item.get("key").and_then(Value::as_str) else {
+                continue;
+            };
+            let value = item.get("value").and_then(|value| {
+                GA4_VALUES
+                    .iter()
+                    .find_map(|f| value.get(f).filter(|x| !x.is_null()))
+            });
+            match value {
+                Some(Value::String(s)) => flat.push(&[prefix, key], s),
+                Some(other) => flat.push(&[prefix, key], &other.to_string()),
+                None => {}
+            }
+        }
     }
 }
 
@@ -325,6 +398,54 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
 }
 
+/// What [`expand_cell`] did with a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cell {
+    /// A JSON object: its values were added as cells.
+    Expanded,
+    /// Valid JSON but not an object (an array, a number, ...): to keep as text.
+    NotAnObject,
+    /// Not valid JSON: to keep as text.
+    Invalid,
+}
+
+/// Adds the values of the JSON object in `text` to `flat`, named `prefix.key` (nested keys
+/// joined by `.`, arrays as JSON text, nulls left out); `path` is a reused buffer.
+pub(crate) fn expand_cell(text: &str, prefix: &str, flat: &mut Flat, path: &mut String) -> Cell {
+    if text.trim_start().as_bytes().first() != Some(&b'{') {
+        return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => Cell::NotAnObject,
+            Err(_) => Cell::Invalid,
+        };
+    }
+    let (k0, v0, n0) = (flat.keys.len(), flat.text.len(), flat.cells.len());
+    path.clear();
+    path.push_str(prefix);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let ok = Node {
+        flat: &mut *flat,
+        path,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end())
+    .is_ok();
+    if ok {
+        Cell::Expanded
+    } else {
+        flat.keys.truncate(k0);
+        flat.text.truncate(v0);
+        flat.cells.truncate(n0);
+        Cell::Invalid
+    }
+}
+
+/// The cells of `flat`: (key, value).
+pub(crate) fn cells(flat: &Flat) -> impl Iterator<Item = (&str, &str)> {
+    flat.cells
+        .iter()
+        .map(|(k, v)| (&flat.keys[k.clone()], &flat.text[v.clone()]))
+}
+
 /// Why a record is not an event row.
 type Bad = (RejectReason, String);
 
@@ -362,8 +483,21 @@ fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Resul
 /// The vendor shape of the first object, if recognised.
 fn shape_of(first: &Flat) -> Option<&'static str> {
     let has = |k: &str| first.has(k);
+    if has("event_name") && has("event_timestamp") && (has("user_pseudo_id") || has("event_params"))
+    {
+        return Some("ga4");
+    }
     if has("event_type") && has("event_time") && (has("user_id") || has("device_id")) {
         return Some("amplitude");
+    }
+    let sensors_type = first.get("type").is_some_and(|t| {
+        t == "track" || t.starts_with("profile_") || t.starts_with("item_") || t.starts_with("track_")
+    });
+    if sensors_type && has("distinct_id") && has("time") && !has("timestamp") {
+        return Some("sensors");
+    }
+    if has("event_id") && has("domain_userid") && (has("collector_tstamp") || has("derived_tstamp")) {
+        return Some("snowplow");
     }
     if has("event") {
         if has("properties.time") && has("properties.distinct_id") && !has("timestamp") {
@@ -379,14 +513,36 @@ fn shape_of(first: &Flat) -> Option<&'static str> {
     None
 }
 
-/// The column name of a flattened key in a shape: Mixpanel's `properties.` prefix dropped
-/// (except where the rest is a top-level key, `event`).
+/// The column name of a flattened key in a shape: Mixpanel's and Sensors Data's
+/// `properties.` prefix dropped (except where the rest is a top-level key, `event`).
 fn column_name(shape: Option<&str>, key: &str) -> String {
     match (shape, key.strip_prefix("properties.")) {
-        (Some("mixpanel"), Some(rest)) if rest != "event" => rest.to_string(),
+        (Some("mixpanel" | "sensors"), Some(rest))
+            if rest != "event" && (shape == Some("mixpanel") || !SENSORS_TOP.contains(&rest)) =>
+        {
+            rest.to_string()
+        }
         _ => key.to_string(),
     }
 }
+
+/// Why a record of a shape is not an event: a Sensors Data record whose `type` is not
+/// `track` (profiles, items, identity links) is set aside.
+fn set_aside(shape: Option<&str>, flat: &Flat) -> Option<SetAsideReason> {
+    if shape != Some("sensors") {
+        return None;
+    }
+    match flat.get("type").map(str::trim) {
+        None | Some("track") => None,
+        Some(k) if k.starts_with("profile_") => Some(SetAsideReason::ProfileRow),
+        Some(k) if k.starts_with("item_") => Some(SetAsideReason::ItemRow),
+        Some(_) => Some(SetAsideReason::NotAnEvent),
+    }
+}
+
+/// The top-level keys of a Sensors Data record, which a property of the same name does not
+/// take over (it keeps its `properties.` prefix).
+const SENSORS_TOP: [&str; 5] = ["distinct_id", "time", "type", "event", "_track_id"];
 
 /// Loads JSON lines or a JSON array (`format` says which; [`super::load`] sniffs it).
 pub fn load<R: Read>(
@@ -436,10 +592,18 @@ pub fn load<R: Read>(
         )));
     };
     let shape = shape_of(first);
+    if shape == Some("ga4") {
+        for flat in ahead.iter_mut().filter_map(|(_, p)| p.as_mut().ok()) {
+            expand_ga4(flat);
+        }
+    }
     // keys in first-appearance order, as the mapping's header
     let mut keys: Vec<String> = Vec::new();
     let mut seen: FxHashSet<&str> = FxHashSet::default();
     for flat in ahead.iter().filter_map(|(_, p)| p.as_ref().ok()) {
+        if set_aside(shape, flat).is_some() {
+            continue;
+        }
         for k in flat.keys() {
             if seen.insert(k) {
                 keys.push(k.to_string());
@@ -448,7 +612,19 @@ pub fn load<R: Read>(
     }
     drop(seen);
     let names: Vec<String> = keys.iter().map(|k| column_name(shape, k)).collect();
-    let (roles, idx) = map_columns(&names, opts)?;
+    let (roles, idx) = map_columns(&names, opts, shape)?;
+    let time_key = &keys[idx.time];
+    let day_first = decide_date_order(
+        opts,
+        &roles.time,
+        ahead
+            .iter()
+            .filter_map(|(_, p)| p.as_ref().ok())
+            .filter(|f| set_aside(shape, f).is_none())
+            .filter_map(|f| f.get(time_key))
+            .take(DATE_SAMPLE),
+        &naive_tz,
+    )?;
     let mut slots: FxHashMap<String, Slot> = FxHashMap::default();
     let mut builder = StoreBuilder::new(Vec::new());
     let mut role = |i: usize, s: Slot| {
@@ -462,6 +638,15 @@ pub fn load<R: Read>(
     }
     if let Some(i) = idx.insert_id {
         role(i, Slot::InsertId);
+    }
+    // Sensors Data: the record type says which rows are events; it is not a property
+    let mut roles = roles;
+    let mut idx = idx;
+    if shape == Some("sensors") {
+        if let Some(at) = idx.properties.iter().position(|&i| keys[i] == "type") {
+            role(idx.properties.remove(at), Slot::Kind);
+            roles.properties.retain(|p| p != "type");
+        }
     }
     for &i in &idx.properties {
         let col = builder.add_property(names[i].clone());
@@ -484,6 +669,9 @@ pub fn load<R: Read>(
     let mut props: Vec<(usize, Range<usize>)> = Vec::new();
     let mut row =
         |line: u64, flat: &Flat, report: &mut ImportReport, builder: &mut StoreBuilder| {
+            if let Some(aside) = set_aside(shape, flat) {
+                return report.set_aside(aside);
+            }
             cells.clear();
             for (k, v) in &flat.cells {
                 let key = &flat.keys[k.clone()];
@@ -504,6 +692,7 @@ pub fn load<R: Read>(
                     .find(|(c, _)| *c == s)
                     .map_or("", |(_, r)| text[r.clone()].trim())
             };
+
             let mut user = get(Slot::User);
             if user.is_empty() {
                 user = get(Slot::Fallback);
@@ -519,7 +708,7 @@ pub fn load<R: Read>(
             if time.is_empty() {
                 return report.reject(line, RejectReason::MissingTime, missing(&roles.time));
             }
-            let Some(ts) = parse_timestamp(time, &naive_tz) else {
+            let Some(ts) = parse_timestamp_in(time, &naive_tz, day_first) else {
                 return report.reject(
                     line,
                     RejectReason::BadTime,
@@ -569,7 +758,12 @@ pub fn load<R: Read>(
     while let Some(line) = records.next(&mut buf)? {
         count(&mut report)?;
         match parse(&buf, &mut flat, &mut path) {
-            Ok(()) => row(line, &flat, &mut report, &mut builder),
+            Ok(()) => {
+                if shape == Some("ga4") {
+                    expand_ga4(&mut flat);
+                }
+                row(line, &flat, &mut report, &mut builder)
+            }
             Err((reason, detail)) => report.reject(line, reason, detail),
         }
     }

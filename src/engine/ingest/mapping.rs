@@ -4,12 +4,15 @@
 //! against common names in English and Chinese, in priority order. Any role can be named
 //! explicitly instead. Two optional roles are detected by name only: an insert id
 //! (`$insert_id`, `insert_id`, `messageId`), used to drop resent events, and, behind a
-//! `userId` column, an `anonymousId` (Segment) or else a `device_id` (Amplitude) column read
-//! where the user id is empty. All
-//! other columns become event properties.
+//! `userId` column, an `anonymousId` (Segment), a `device_id` (Amplitude), a
+//! `user_pseudo_id` (GA4) or a `domain_userid` (Snowplow) column read where the user id is
+//! empty ([`LoadOptions::identity`] chooses the user id only, the device id only, or this
+//! fallback). A vendor shape puts its own names first (Snowplow: `event_name`,
+//! `derived_tstamp`, `event_id`; Sensors Data: `_track_id`) and may name columns whose JSON
+//! cells are expanded (`expand_columns`). All other columns become event properties.
 
 use crate::engine::error::{Error, Result};
-use crate::engine::ingest::LoadOptions;
+use crate::engine::ingest::{Identity, LoadOptions};
 use serde::{Deserialize, Serialize};
 
 /// Names tried for the user column, best first (normalised: lower case, without spaces,
@@ -57,6 +60,8 @@ const EVENT: &[&str] = &[
     "行为名称",
     "行为类型",
     "事件类型",
+    // Mixpanel's and GA4's warehouse tables
+    "name",
 ];
 /// Names tried for the timestamp column, best first.
 const TIME: &[&str] = &[
@@ -88,8 +93,8 @@ const INSERT_ID: &[&str] = &["insertid", "messageid"];
 /// `userId`, else `anonymousId`).
 const FALLBACK_FROM: &str = "userid";
 /// The ids a user id falls back to, best first: Segment's anonymous id, Amplitude's device
-/// id.
-const FALLBACK_TO: &[&str] = &["anonymousid", "deviceid"];
+/// id, GA4's pseudonymous id, Snowplow's first-party cookie id.
+const FALLBACK_TO: &[&str] = &["anonymousid", "deviceid", "userpseudoid", "domainuserid"];
 
 /// The header names that play each role, plus the property columns.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -110,6 +115,10 @@ pub struct ColumnRoles {
     pub insert_id: Option<String>,
     /// Every other column, in file order.
     pub properties: Vec<String>,
+    /// The identity asked for ([`LoadOptions::identity`]): with `user_or_device`, rows
+    /// read `user_fallback` where `user` is empty.
+    #[serde(default)]
+    pub identity: Identity,
 }
 
 /// Column indices of the roles.
@@ -131,11 +140,101 @@ fn normalise(h: &str) -> String {
         .collect()
 }
 
-/// Decides the roles for a header row.
+/// The aliases a vendor shape puts first, per role: (user, event, time, insert id).
+fn shape_aliases(shape: Option<&str>) -> [&'static [&'static str]; 4] {
+    match shape {
+        // Sensors Data: `_track_id` dedupes
+        Some("sensors") => [&[], &[], &[], &["trackid"]],
+        // Snowplow: `event` is the kind (`page_view`, `struct`, `unstruct`), `event_name`
+        // the name; `derived_tstamp` corrects the device clock with the collector's
+        Some("snowplow") => [
+            &[],
+            &["eventname"],
+            &["derivedtstamp", "collectortstamp", "dvcecreatedtstamp"],
+            &["eventid"],
+        ],
+        _ => [&[], &[], &[], &[]],
+    }
+}
+
+/// The vendor shape of a delimited file's header (normalised names), if recognised:
+/// `snowplow` (`event_id`, `collector_tstamp`, `domain_userid`) or `amplitude` (a warehouse
+/// table: `event_type`, `event_time`, `event_properties`).
+pub(crate) fn shape_of_headers(headers: &[String]) -> Option<&'static str> {
+    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let has = |n: &str| norm.iter().any(|h| h == n);
+    if has("eventid") && has("collectortstamp") && has("domainuserid") {
+        Some("snowplow")
+    } else if has("eventtype") && has("eventtime") && has("eventproperties") {
+        Some("amplitude")
+    } else {
+        None
+    }
+}
+
+/// The columns whose JSON cells are expanded into properties: those `named`
+/// ([`LoadOptions::expand_json`]) and those the vendor `shape` expands by itself (Amplitude's
+/// `event_properties`, `user_properties`, `group_properties`; Snowplow's `contexts*`,
+/// `derived_contexts`, `unstruct_event`), in header order. A named column that is not in the
+/// header, or that plays a role, is an error.
+pub(crate) fn expand_columns(
+    headers: &[String],
+    idx: &RoleIndex,
+    shape: Option<&str>,
+    named: &[String],
+) -> Result<Vec<usize>> {
+    let by_shape = |h: &str| {
+        let h = h.to_lowercase();
+        match shape {
+            Some("amplitude") => {
+                matches!(h.as_str(), "event_properties" | "user_properties" | "group_properties")
+            }
+            Some("snowplow") => {
+                h.starts_with("contexts") || h == "derived_contexts" || h == "unstruct_event"
+            }
+            _ => false,
+        }
+    };
+    let mut out: Vec<usize> = (0..headers.len())
+        .filter(|i| idx.properties.contains(i) && by_shape(&headers[*i]))
+        .collect();
+    for name in named {
+        let Some(i) = headers.iter().position(|h| h.trim() == name.trim()) else {
+            return Err(Error::Mapping(format!(
+                "expand_json: the column \"{name}\" is not in the header"
+            )));
+        };
+        if !idx.properties.contains(&i) {
+            return Err(Error::Mapping(format!(
+                "expand_json: the column \"{name}\" is the user, event, time or insert id \
+                 column, not a property"
+            )));
+        }
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// Decides the roles for a header row; `shape` is the vendor shape recognised, if any,
+/// whose own names come first.
 pub(crate) fn map_columns(
     headers: &[String],
     opts: &LoadOptions,
+    shape: Option<&str>,
 ) -> Result<(ColumnRoles, RoleIndex)> {
+    let [s_user, s_event, s_time, s_insert] = shape_aliases(shape);
+    let chain = |a: &'static [&'static str], b: &'static [&'static str]| -> Vec<&'static str> {
+        a.iter().chain(b).copied().collect()
+    };
+    let (user_names, event_names, time_names, insert_names) = (
+        chain(s_user, USER),
+        chain(s_event, EVENT),
+        chain(s_time, TIME),
+        chain(s_insert, INSERT_ID),
+    );
     let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
     let listing = || {
         headers
@@ -173,9 +272,23 @@ pub(crate) fn map_columns(
                     ))
                 })
         };
-    let user = find("user", &opts.user_column, USER, &[])?;
-    let event = find("event", &opts.event_column, EVENT, &[user])?;
-    let time = find("time", &opts.time_column, TIME, &[user, event])?;
+    let device_names: Vec<&str> = match (opts.identity, &opts.user_column) {
+        (Identity::Device, None) => FALLBACK_TO.to_vec(),
+        _ => Vec::new(),
+    };
+    let user = if device_names.is_empty() {
+        find("user", &opts.user_column, &user_names, &[])?
+    } else {
+        find("device id", &None, &device_names, &[]).map_err(|_| {
+            Error::Mapping(format!(
+                "identity \"device\": no device or anonymous id column (anonymousId, \
+                 device_id, user_pseudo_id, domain_userid); columns are: {}",
+                listing()
+            ))
+        })?
+    };
+    let event = find("event", &opts.event_column, &event_names, &[user])?;
+    let time = find("time", &opts.time_column, &time_names, &[user, event])?;
     if user == event || user == time || event == time {
         return Err(Error::Mapping(format!(
             "one column cannot play two roles (user \"{}\", event \"{}\", time \"{}\")",
@@ -183,14 +296,14 @@ pub(crate) fn map_columns(
         )));
     }
     let free = |i: &usize| ![user, event, time].contains(i);
-    let user_fallback = (norm[user] == FALLBACK_FROM)
+    let user_fallback = (norm[user] == FALLBACK_FROM && opts.identity == Identity::UserOrDevice)
         .then(|| {
             FALLBACK_TO
                 .iter()
                 .find_map(|a| (0..headers.len()).find(|i| free(i) && norm[*i] == *a))
         })
         .flatten();
-    let insert_id = INSERT_ID
+    let insert_id = insert_names
         .iter()
         .find_map(|a| (0..headers.len()).find(|i| free(i) && norm[*i] == *a));
     let properties: Vec<usize> = (0..headers.len())
@@ -201,6 +314,7 @@ pub(crate) fn map_columns(
         event: headers[event].clone(),
         time: headers[time].clone(),
         user_fallback: user_fallback.map(|i| headers[i].clone()),
+        identity: opts.identity,
         insert_id: insert_id.map(|i| headers[i].clone()),
         properties: properties.iter().map(|&i| headers[i].clone()).collect(),
     };
@@ -229,7 +343,7 @@ mod tests {
     fn detects_english_and_chinese_names() {
         let (r, _) = map_columns(
             &h(&["Distinct ID", "Event Name", "time", "country"]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!(
@@ -239,7 +353,7 @@ mod tests {
         assert_eq!(r.properties, ["country"]);
         let (r, i) = map_columns(
             &h(&["事件", "用户ID", "时间", "渠道"]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!((i.user, i.event, i.time), (1, 0, 2));
@@ -250,7 +364,7 @@ mod tests {
     fn prefers_better_aliases_and_honours_explicit_names() {
         let (r, _) = map_columns(
             &h(&["device_id", "user_id", "event", "date", "timestamp"]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!(r.user, "user_id");
@@ -260,7 +374,7 @@ mod tests {
             ..Default::default()
         };
         let (r, _) =
-            map_columns(&h(&["device_id", "user_id", "event", "timestamp"]), &opts).unwrap();
+            map_columns(&h(&["device_id", "user_id", "event", "timestamp"]), &opts, None).unwrap();
         assert_eq!(r.user, "device_id");
         assert_eq!(r.properties, ["user_id"]);
     }
@@ -269,7 +383,7 @@ mod tests {
     fn vendor_headers() {
         let d = LoadOptions::default();
         let roles = |h: &[&str]| {
-            let (r, _) = map_columns(&self::h(h), &d).unwrap();
+            let (r, _) = map_columns(&self::h(h), &d, None).unwrap();
             (r.user, r.event, r.time)
         };
         let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
@@ -302,7 +416,7 @@ mod tests {
                 "timestamp",
                 "plan",
             ]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!(r.user, "userId");
@@ -313,7 +427,7 @@ mod tests {
         // no fallback behind a distinct id
         let (r, _) = map_columns(
             &h(&["distinct_id", "anonymous_id", "event", "time", "$insert_id"]),
-            &LoadOptions::default(),
+            &LoadOptions::default(), None,
         )
         .unwrap();
         assert_eq!(r.user_fallback, None);
@@ -323,7 +437,7 @@ mod tests {
 
     #[test]
     fn missing_role_names_the_columns() {
-        let err = map_columns(&h(&["a", "event", "ts"]), &LoadOptions::default()).unwrap_err();
+        let err = map_columns(&h(&["a", "event", "ts"]), &LoadOptions::default(), None).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("no user column") && msg.contains("\"a\""),
@@ -333,7 +447,7 @@ mod tests {
             time_column: Some("when".into()),
             ..Default::default()
         };
-        let msg = map_columns(&h(&["uid", "event", "ts"]), &opts)
+        let msg = map_columns(&h(&["uid", "event", "ts"]), &opts, None)
             .unwrap_err()
             .to_string();
         assert!(msg.contains("\"when\" is not in the header"), "{msg}");

@@ -8,17 +8,20 @@
 //!   bytes consumed (past its first MiB) stops as a decompression bomb;
 //! - formats: delimited text (CSV, TSV, `;` and `|` separated, [`csv`]); JSON lines / NDJSON
 //!   and a JSON array of objects ([`json`], both streamed), with nested objects flattened to
-//!   dotted names and the Mixpanel, PostHog and Segment export shapes recognised.
+//!   dotted names and the Mixpanel, PostHog, Segment, Amplitude, GA4, Sensors Data and
+//!   Snowplow export shapes recognised; JSON held in delimited cells expanded when asked or
+//!   when the shape says so ([`LoadOptions::expand_json`]).
 //!
 //! The loaders read from any `std::io::Read`, so the same code reads a native file in the CLI
 //! and a browser `File` in the worker (through slices). Nothing is lost silently: every data
 //! row is imported, dropped as a duplicate (a repeated insert id) or counted as rejected with
-//! a reason, `rows_in = imported + duplicates + rejected`, and the first
-//! [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
+//! a reason, or set aside when a vendor export holds records that are not events (Sensors
+//! Data profiles and items), `rows_in = imported + duplicates + rejected + set_aside`, and
+//! the first [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
 //!
 //! Text in any encoding `encoding_rs` knows is read ([`encoding`]: named in the options, or
-//! from a byte-order mark, or detected), decoded to UTF-8 as it is read. Parquet and zip are
-//! not read yet.
+//! from a byte-order mark, or detected), decoded to UTF-8 as it is read. Zip archives are read
+//! through [`load_file`] ([`archive`]); Parquet is not read yet.
 
 pub mod archive;
 pub mod container;
@@ -58,6 +61,45 @@ pub struct LoadOptions {
     /// Text encoding, as a label `encoding_rs` accepts (`utf-8`, `gbk`, `gb18030`,
     /// `shift_jis`, `utf-16le`, `utf-16be`, `windows-1252`, ...); detected when absent.
     pub encoding: Option<String>,
+    // --- vendor shapes, identity and dates (issue 16) ---
+    /// Columns of delimited text whose cells hold JSON objects, expanded into dotted
+    /// properties (`event_properties` -> `event_properties.plan`); arrays and other values
+    /// stay text, a cell that is not valid JSON stays text and is counted
+    /// ([`ImportReport::json_cells_invalid`]). Added to the columns the vendor shape expands
+    /// by itself (Amplitude's `event_properties`, `user_properties`, `group_properties`;
+    /// Snowplow's `contexts*`, `unstruct_event`). Default: none.
+    pub expand_json: Vec<String>,
+    /// Which id is the user where both a user id and a device / anonymous id exist
+    /// (Segment, Amplitude, GA4, Snowplow). Default `user_or_device`.
+    pub identity: Identity,
+    /// How a date written `NN/NN/YYYY` is read: day first or month first. Default: decided
+    /// from the data (a first part over 12 means day first, a second part over 12 month
+    /// first); an error asks for it when every date is ambiguous.
+    pub date_order: Option<DateOrder>,
+}
+
+/// Which id is the user, [`LoadOptions::identity`].
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Identity {
+    /// The user id only: rows without one are rejected (`missing_user`).
+    User,
+    /// The device / anonymous id only (`anonymousId`, `device_id`, `user_pseudo_id`,
+    /// `domain_userid`).
+    Device,
+    /// The user id, else the device / anonymous id.
+    #[default]
+    UserOrDevice,
+}
+
+/// The order of a `NN/NN/YYYY` date, [`LoadOptions::date_order`].
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DateOrder {
+    /// Day, month, year (`31/01/2024`).
+    Dmy,
+    /// Month, day, year (`01/31/2024`).
+    Mdy,
 }
 
 /// Why a row was not imported.
@@ -110,6 +152,38 @@ impl RejectReason {
     }
 }
 
+/// Why a valid row was set aside rather than imported as an event (it is not an error: the
+/// row is another kind of record of the vendor's export).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetAsideReason {
+    /// A user profile record (Sensors Data `profile_set`, `profile_set_once`, ...): the
+    /// store has no per-user property table, so its values are not kept.
+    ProfileRow,
+    /// An item record (Sensors Data `item_set`, `item_delete`).
+    ItemRow,
+    /// Another record that is not an event (Sensors Data `track_signup`, `track_id_bind`, ...).
+    NotAnEvent,
+}
+
+impl SetAsideReason {
+    /// Every reason, in order.
+    pub const ALL: [SetAsideReason; 3] = [
+        SetAsideReason::ProfileRow,
+        SetAsideReason::ItemRow,
+        SetAsideReason::NotAnEvent,
+    ];
+
+    /// A short English description.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SetAsideReason::ProfileRow => "user profile record (not an event)",
+            SetAsideReason::ItemRow => "item record (not an event)",
+            SetAsideReason::NotAnEvent => "record of another type (not an event)",
+        }
+    }
+}
+
 /// One rejected row, kept as evidence.
 #[derive(Clone, Debug, Serialize)]
 pub struct Reject {
@@ -130,8 +204,13 @@ pub struct ImportReport {
     pub imported: u64,
     /// Rows dropped because they repeat an earlier row's insert id (the first is kept).
     pub duplicates: u64,
-    /// Rows rejected (`rows_in = imported + duplicates + rejected`).
+    /// Rows rejected (`rows_in = imported + duplicates + rejected + set_aside`).
     pub rejected: u64,
+    /// Valid rows of a vendor export that are not events (Sensors Data profile and item
+    /// records), counted and not imported.
+    pub set_aside: u64,
+    /// Set-aside rows counted by reason.
+    pub set_aside_by_reason: BTreeMap<SetAsideReason, u64>,
     /// Rejected rows counted by reason.
     pub rejected_by_reason: BTreeMap<RejectReason, u64>,
     /// The first rejected rows, with line numbers.
@@ -154,9 +233,18 @@ pub struct ImportReport {
     pub encoding_source: String,
     /// Files read from a zip archive (0 when the input is not one).
     pub entries: u64,
+    /// Columns whose JSON cells were expanded into properties ([`LoadOptions::expand_json`]).
+    pub expanded_json: Vec<String>,
+    /// Cells of those columns that were not valid JSON (kept as text).
+    pub json_cells_invalid: u64,
 }
 
 impl ImportReport {
+    pub(crate) fn set_aside(&mut self, reason: SetAsideReason) {
+        self.set_aside += 1;
+        *self.set_aside_by_reason.entry(reason).or_default() += 1;
+    }
+
     pub(crate) fn reject(&mut self, line: u64, reason: RejectReason, detail: String) {
         self.rejected += 1;
         *self.rejected_by_reason.entry(reason).or_default() += 1;
@@ -167,6 +255,84 @@ impl ImportReport {
                 detail,
             });
         }
+    }
+}
+
+/// Time values sampled from the first rows to decide how `NN/NN/YYYY` dates are read.
+pub(crate) const DATE_SAMPLE: usize = 1000;
+
+/// Whether `NN/NN/YYYY` dates of the time column `column` are read day first, from the
+/// option or else from the `samples` (the column's first values): a first part over 12
+/// means day first, a second part over 12 month first. `None` when the samples hold no such
+/// date. Errors, keyed: every such date is ambiguous (`date_order_ambiguous`), both orders
+/// occur (`date_order_conflict`), or no sampled value is a timestamp at all
+/// (`time_column_unreadable`: the column is reported, not guessed).
+pub(crate) fn decide_date_order<'a>(
+    opts: &LoadOptions,
+    column: &str,
+    samples: impl Iterator<Item = &'a str>,
+    naive_tz: &crate::engine::time::Zone,
+) -> Result<Option<bool>> {
+    use crate::engine::time::{leading_date_parts, parse_timestamp_in};
+    let (mut day_first, mut month_first, mut ambiguous) = (None, None, None);
+    let (mut values, mut readable, mut example) = (0, 0, None);
+    for v in samples.map(str::trim).filter(|v| !v.is_empty()) {
+        values += 1;
+        example.get_or_insert(v);
+        match leading_date_parts(v) {
+            Some((a, _)) if a > 12 => {
+                day_first.get_or_insert(v);
+            }
+            Some((_, b)) if b > 12 => {
+                month_first.get_or_insert(v);
+            }
+            Some(_) => {
+                ambiguous.get_or_insert(v);
+            }
+            None => readable += usize::from(parse_timestamp_in(v, naive_tz, None).is_some()),
+        }
+    }
+    if let Some(order) = opts.date_order {
+        return Ok(Some(order == DateOrder::Dmy));
+    }
+    match (day_first, month_first, ambiguous) {
+        (Some(d), Some(m), _) => Err(Error::spec(
+            "date_order",
+            format!(
+                "the time column \"{column}\" has dates written day first (\"{d}\") and \
+                 month first (\"{m}\"); choose one (CLI: --date-order dmy or mdy), the \
+                 others are rejected"
+            ),
+        )
+        .keyed(
+            "date_order_conflict",
+            &[("column", &column), ("day_first", &d), ("month_first", &m)],
+        )),
+        (Some(_), None, _) => Ok(Some(true)),
+        (None, Some(_), _) => Ok(Some(false)),
+        (None, None, Some(a)) => Err(Error::spec(
+            "date_order",
+            format!(
+                "the time column \"{column}\" has dates like \"{a}\" that read either day \
+                 first or month first; say which (CLI: --date-order dmy or mdy)"
+            ),
+        )
+        .keyed("date_order_ambiguous", &[("column", &column), ("example", &a)])),
+        (None, None, None) => match example {
+            Some(e) if readable == 0 => Err(Error::spec(
+                "time_column",
+                format!(
+                    "no value of the time column \"{column}\" among the first {values} is a \
+                     timestamp (e.g. \"{}\"); name the time column (CLI: --time-col NAME)",
+                    csv::truncate(e, 60)
+                ),
+            )
+            .keyed(
+                "time_column_unreadable",
+                &[("column", &column), ("example", &csv::truncate(e, 60))],
+            )),
+            _ => Ok(None),
+        },
     }
 }
 
