@@ -5,8 +5,9 @@
 //! An input is loaded as a dropped file is (`ingest::load_file`, which sniffs zip, gzip, the
 //! encoding and the format). Any error is an acceptable answer for malformed bytes; a panic,
 //! or a load that succeeds with rows that are not accounted for, is a failure:
-//! `rows_in = imported + duplicates + rejected`, the store holds exactly `imported` events,
-//! the per-reason counts add up to `rejected`, and the kept samples are the first ones.
+//! `rows_in = imported + duplicates + rejected + set_aside`, the store holds exactly
+//! `imported` events, the per-reason counts add up to `rejected` and to `set_aside`, and the
+//! kept samples are the first ones.
 
 use loupe::engine::ingest::{self, ImportReport, LoadOptions, MAX_REJECT_SAMPLES};
 use std::io::Cursor;
@@ -22,10 +23,10 @@ pub fn check(data: &[u8], opts: &LoadOptions) -> Result<Option<ImportReport>, St
     };
     let r = dataset.report;
     let events = dataset.store.len() as u64;
-    if r.rows_in != r.imported + r.duplicates + r.rejected {
+    if r.rows_in != r.imported + r.duplicates + r.rejected + r.set_aside {
         return Err(format!(
-            "rows_in {} != imported {} + duplicates {} + rejected {}",
-            r.rows_in, r.imported, r.duplicates, r.rejected
+            "rows_in {} != imported {} + duplicates {} + rejected {} + set aside {}",
+            r.rows_in, r.imported, r.duplicates, r.rejected, r.set_aside
         ));
     }
     if events != r.imported {
@@ -39,6 +40,13 @@ pub fn check(data: &[u8], opts: &LoadOptions) -> Result<Option<ImportReport>, St
         return Err(format!(
             "rejects by reason add up to {by_reason}, not {}",
             r.rejected
+        ));
+    }
+    let aside: u64 = r.set_aside_by_reason.values().sum();
+    if aside != r.set_aside {
+        return Err(format!(
+            "set-aside rows by reason add up to {aside}, not {}",
+            r.set_aside
         ));
     }
     let kept = (r.rejected as usize).min(MAX_REJECT_SAMPLES);

@@ -1,5 +1,5 @@
 //! Ingest fuzzing on stable Rust: a seeded mutation fuzzer over every loader (delimited
-//! text, JSON lines, JSON arrays, gzip, zip, UTF-16 and GBK text), plus generated files whose
+//! text, JSON lines in the vendor shapes, JSON arrays, gzip, zip, UTF-16 and GBK text), plus generated files whose
 //! row count is known by construction.
 //!
 //! Every input goes through `fuzz/harness.rs` (the same check the cargo-fuzz targets run):
@@ -94,6 +94,12 @@ const NDJSON_MIXPANEL: &str = "{\"event\":\"signup\",\"properties\":{\"time\":17
 const NDJSON_AMPLITUDE: &str = "{\"event_type\":\"open\",\"event_time\":\"2024-01-05 10:00:00.123456\",\"user_id\":null,\"device_id\":\"d1\",\"insert_id\":\"x\",\"event_properties\":{\"a\":{\"b\":1}}}\n\
 {\"event_type\":\"open\",\"event_time\":\"2024-01-05 11:00:00.000000\",\"user_id\":\"u9\",\"device_id\":\"d1\",\"insert_id\":\"y\"}\n";
 
+const NDJSON_GA4: &str = "{\"event_name\":\"page_view\",\"event_timestamp\":\"1704448800123456\",\"user_pseudo_id\":\"p1\",\"event_params\":[{\"key\":\"page\",\"value\":{\"string_value\":\"/a\"}},{\"key\":\"n\",\"value\":{\"int_value\":3}}],\"geo\":{\"country\":\"CN\"}}\n";
+
+const NDJSON_SENSORS: &str = "{\"distinct_id\":\"s1\",\"event\":\"$pageview\",\"time\":1704448800123,\"type\":\"track\",\"_track_id\":7,\"properties\":{\"$os\":\"iOS\"}}\n\
+{\"distinct_id\":\"s1\",\"type\":\"profile_set\",\"time\":1704448800123,\"properties\":{\"vip\":true}}\n\
+{\"distinct_id\":\"s1\",\"type\":\"item_set\",\"time\":1704448800123}\n";
+
 const JSON_ARRAY: &str = "[{\"event\":\"a\",\"distinct_id\":\"u1\",\"timestamp\":\"2024-01-05T10:00:00Z\",\"properties\":{\"x\":\"]\"}},\
 {\"event\":\"b\",\"distinct_id\":\"u2\",\"timestamp\":\"2024-01-05T11:00:00Z\"}, 7]";
 
@@ -114,6 +120,8 @@ fn seeds() -> Vec<Vec<u8>> {
         tsv.as_bytes().to_vec(),
         NDJSON_MIXPANEL.as_bytes().to_vec(),
         NDJSON_AMPLITUDE.as_bytes().to_vec(),
+        NDJSON_GA4.as_bytes().to_vec(),
+        NDJSON_SENSORS.as_bytes().to_vec(),
         JSON_ARRAY.as_bytes().to_vec(),
         gbk,
         utf16le(CSV),
