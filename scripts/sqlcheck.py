@@ -162,6 +162,36 @@ SPECS = {
     "retention_month_brackets_on": {
         "analysis": "retention", "period": "month", "brackets": [[1, 1], [2, 3]],
         "timezone": "America/New_York"},
+    "revenue_day_buy_amount": {"analysis": "revenue", "purchase_event": "buy", "amount": "amount"},
+    "revenue_week_sunday_berlin_active_event_range": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "week",
+        "week_start": "sunday", "timezone": "Europe/Berlin", "active_event": "view",
+        "date_range": {"from": "2025-03-05", "to": "2025-03-31"}},
+    "revenue_month_new_york_purchase_filters": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "month",
+        "timezone": "America/New_York",
+        "purchase_filters": [{"property": "platform", "op": "neq", "value": "android"}]},
+    "revenue_hour_offset_last_days": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "hour",
+        "timezone": "+05:30", "date_range": "last_7_days", "active_event": "open"},
+    "revenue_this_month": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "date_range": "this_month"},
+    "rfm_quintile_split": {"analysis": "rfm", "purchase_event": "buy", "amount": "amount"},
+    "rfm_quintile_shared_berlin_range": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "ties": "shared",
+        "timezone": "Europe/Berlin", "date_range": {"from": "2025-03-01", "to": "2025-03-30"}},
+    "rfm_quintile_as_of_filters": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "as_of": "2025-03-20",
+        "timezone": "America/New_York", "filters": [{"property": "country", "op": "is_set"}],
+        "purchase_filters": [{"property": "platform", "op": "neq", "value": "android"}]},
+    "rfm_eight_class_mean": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "model": "eight_class"},
+    "rfm_eight_class_median_last_days": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "model": "eight_class",
+        "split": "median", "date_range": "last_30_days", "timezone": "+05:30"},
+    "rfm_eight_class_values": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "model": "eight_class",
+        "split": {"r": 10, "f": 4, "m": 100.5}},
         "trends_timestamp_range_not_contains": {
         "analysis": "trends", "interval": "day",
         "date_range": {"from": "2025-03-09T06:30:00Z"},
@@ -217,6 +247,13 @@ def generate(path, seed=11, users=80):
             t = edge + timedelta(seconds=secs)
             rows.append([uid, event, t.strftime("%Y-%m-%d %H:%M:%S.%f"), "DE", "ios",
                          "12.5" if event == "buy" else "", "/home"])
+    # refunds (a negative amount: net revenue, not a purchase) and a purchase of 0, one
+    # refund tied with a purchase, one before the others' first events
+    for uid, steps in (("refund1", [("buy", 0, "20"), ("buy", 0, "-20"), ("view", 60, ""), ("buy", 86400, "0")]),
+                       ("refund2", [("buy", -20 * 86400, "-3.25"), ("open", 3 * 86400, ""), ("buy", 3 * 86400, "49.5")])):
+        for event, secs, amount in steps:
+            t = edge + timedelta(seconds=secs)
+            rows.append([uid, event, t.strftime("%Y-%m-%d %H:%M:%S.%f"), "US", "web", amount, "/item/a"])
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page"])
@@ -356,6 +393,9 @@ def main():
                  {"analysis": "retention", "breakdown": "country"},
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
+                 {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"},
+                 {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
+                  "filters": [{"property": "country", "op": "is_set"}]},
                  {"analysis": "trends", "filters": [{"property": "country", "source": "user", "op": "eq", "value": "CN"}]}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
                            capture_output=True, text=True)

@@ -16,6 +16,8 @@ pub mod active_users;
 pub mod funnel;
 pub mod lifecycle;
 pub mod retention;
+pub mod revenue;
+pub mod rfm;
 pub mod stickiness;
 pub mod trends;
 
@@ -56,6 +58,8 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Lifecycle(s) => lifecycle::render(&sql, s),
         Spec::Funnel(s) => funnel::render(&sql, s),
         Spec::Retention(s) => retention::render(&sql, s),
+        Spec::Revenue(s) => revenue::render(&sql, s),
+        Spec::Rfm(s) => rfm::render(&sql, s),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
@@ -67,6 +71,16 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
 pub fn unsupported(field: &str, what: &str) -> Error {
     Error::spec(field, format!("not yet expressible in SQL: {what}"))
         .keyed("sql_unsupported", &[("what", &what)])
+}
+
+/// The CTEs of the intervals an analysis shows and the date range's condition (see
+/// [`Sql::intervals`]).
+pub struct Intervals {
+    /// The CTEs `span`, `cover`, `first_last`, `keys`, `bounds`, `intervals`, each
+    /// followed by a comma.
+    pub ctes: String,
+    /// The date range as a condition on the instant `t`.
+    pub in_range: String,
 }
 
 /// Microseconds per hour and per day.
@@ -564,6 +578,110 @@ impl<'a> Sql<'a> {
         }
     }
 
+    /// A whole number (or any value) as text.
+    pub fn to_text(&self, x: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("CAST({x} AS VARCHAR)"),
+            Dialect::ClickHouse => format!("toString({x})"),
+        }
+    }
+
+    /// `a / b` as a nullable double: no value when `b` is 0, as the engine's ratios.
+    pub fn ratio(&self, a: &str, b: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => {
+                format!("(CASE WHEN {b} = 0 THEN NULL ELSE CAST({a} AS DOUBLE) / {b} END)")
+            }
+            Dialect::ClickHouse => format!("if({b} = 0, NULL, toFloat64({a}) / {b})"),
+        }
+    }
+
+    /// The `SETTINGS` a query needs after its `ORDER BY` (ClickHouse: outer joins give
+    /// NULL, not a default value, where nothing matched).
+    pub fn settings(&self) -> &'static str {
+        match self.dialect {
+            Dialect::DuckDb => "",
+            Dialect::ClickHouse => "\nSETTINGS join_use_nulls = 1",
+        }
+    }
+
+    /// The columns `p` (the event is of the purchase event `event` and passes `filters`)
+    /// and `amt` (its `amount` as a double, 0 when it has none) of a `src` row, as in
+    /// `analysis/purchases.rs`: a purchase event with `amt < 0` is a refund.
+    pub fn purchase_cols(
+        &self,
+        event: &str,
+        filters_field: &str,
+        filters: &FilterGroup,
+        amount: &str,
+    ) -> Result<String> {
+        let mut p = format!("{} = {}", self.ident("event"), self.lit(event));
+        if !filters.is_empty() {
+            p = format!("{p} AND {}", self.filter(filters_field, filters)?);
+        }
+        let amt = match self.dialect {
+            Dialect::DuckDb => format!("CAST(coalesce({}, 0) AS DOUBLE)", self.num(amount)),
+            Dialect::ClickHouse => format!("toFloat64(coalesce({}, 0))", self.num(amount)),
+        };
+        Ok(format!("({p}) AS p, {amt} AS amt"))
+    }
+
+    /// The calendar intervals of `g` an analysis shows, as CTEs after a `src` CTE with the
+    /// instant `t` of every event: `span (t0, t1)` (the data's first and last instant),
+    /// `cover (c0, c1)` (the part of the date range the data covers, end excluded),
+    /// `first_last (k0, k1)`, and `intervals (k, ilabel, istart, icomplete, ipartial)`: every
+    /// interval from the one holding `c0` to the one holding `c1 − 1`, with its label, its
+    /// start (RFC 3339), and `'true'` / `'false'` for complete and its opposite (the
+    /// engine's `Scoped::incomplete`: the range or the data misses more than 1/24 of it).
+    /// `in_range` is the condition on `t` of the date range (it reads `span`).
+    pub fn intervals(&self, g: Granularity) -> Result<Intervals> {
+        let step = Self::key_step(g);
+        let (r0, r1) = self.range("t1")?;
+        let c0 = r0
+            .as_ref()
+            .map_or_else(|| "t0".into(), |r| format!("greatest(t0, {r})"));
+        let c1 = r1
+            .as_ref()
+            .map_or_else(|| "t1 + 1".into(), |r| format!("least(t1 + 1, {r})"));
+        let in_range = match (&r0, &r1) {
+            (None, None) => self.bool(true),
+            (Some(a), None) => format!("t >= {a}"),
+            (None, Some(b)) => format!("t < {b}"),
+            (Some(a), Some(b)) => format!("t >= {a} AND t < {b}"),
+        };
+        let keys = match self.dialect {
+            Dialect::DuckDb => format!(
+                "SELECT unnest(generate_series(k0, k1, {})) AS k FROM first_last",
+                self.int(step)
+            ),
+            Dialect::ClickHouse => format!(
+                "SELECT arrayJoin(range(k0, k1 + 1, {})) AS k FROM first_last",
+                self.int(step)
+            ),
+        };
+        let ctes = format!(
+            "span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
+cover AS (SELECT {c0} AS c0, {c1} AS c1 FROM span),
+first_last AS (SELECT {first_key} AS k0, {last_key} AS k1 FROM cover),
+keys AS ({keys}),
+bounds AS (SELECT k, {start} AS s_us, {end} AS e_us FROM keys),
+intervals AS (
+  SELECT k, {label} AS ilabel, {start_text} AS istart,
+    CASE WHEN c0 - s_us > {slack} OR e_us - c1 > {slack} THEN 'false' ELSE 'true' END AS icomplete,
+    CASE WHEN c0 - s_us > {slack} OR e_us - c1 > {slack} THEN 'true' ELSE 'false' END AS ipartial
+  FROM bounds, cover
+),",
+            first_key = self.key(g, &self.local_of("c0")),
+            last_key = self.key(g, &self.local_of("(c1 - 1)")),
+            start = self.instant_of(&self.key_start(g, "k")),
+            end = self.instant_of(&self.key_start(g, &format!("(k + {step})"))),
+            label = self.label(g, &self.key_start(g, "k")),
+            start_text = self.rfc3339("s_us"),
+            slack = self.int_div("(e_us - s_us)", "24"),
+        );
+        Ok(Intervals { ctes, in_range })
+    }
+
     /// A boolean literal.
     pub fn bool(&self, b: bool) -> String {
         match (self.dialect, b) {
@@ -648,6 +766,14 @@ mod tests {
                 r#"{"analysis":"lifecycle","created_at":"signup_at"}"#,
                 "created_at",
             ),
+            (
+                r#"{"analysis":"revenue","channel":"utm_source"}"#,
+                "channel",
+            ),
+            (
+                r#"{"analysis":"revenue","filters":[{"property":"c","op":"is_set"}]}"#,
+                "filters",
+            ),
         ] {
             for d in [Dialect::DuckDb, Dialect::ClickHouse] {
                 let e = sql(json, d).unwrap_err();
@@ -683,6 +809,12 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(key(&e), "range_reversed");
+        let e = sql(
+            r#"{"analysis":"revenue","costs":[{"channel":"ads","cost":1}]}"#,
+            Dialect::ClickHouse,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "channel_needed");
         let e = sql(
             r#"{"analysis":"trends","timezone":"Mars/Base"}"#,
             Dialect::DuckDb,
