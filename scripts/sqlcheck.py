@@ -192,6 +192,18 @@ SPECS = {
     "rfm_eight_class_values": {
         "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "model": "eight_class",
         "split": {"r": 10, "f": 4, "m": 100.5}},
+    "stages_default": {"analysis": "stages"},
+    "stages_week_event_filters_berlin": {
+        "analysis": "stages", "interval": "week", "week_start": "sunday", "timezone": "Europe/Berlin",
+        "event": "view", "event_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "silent_days": 3, "churned_days": 6, "filters": [{"property": "country", "op": "is_set"}]},
+    "stages_month_new_york_range_from_to": {
+        "analysis": "stages", "interval": "month", "timezone": "America/New_York",
+        "silent_days": 2, "churned_days": 5,
+        "date_range": {"from": "2025-03-01", "to": "2025-04-05"}, "from": "2025-03-10", "to": "2025-04-01"},
+    "stages_day_offset_last_days_to": {
+        "analysis": "stages", "timezone": "+05:30", "date_range": "last_30_days",
+        "silent_days": 1, "churned_days": 4, "event": "buy", "to": "2025-03-30"},
         "trends_timestamp_range_not_contains": {
         "analysis": "trends", "interval": "day",
         "date_range": {"from": "2025-03-09T06:30:00Z"},
@@ -393,6 +405,8 @@ def main():
                  {"analysis": "retention", "breakdown": "country"},
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
+                 {"analysis": "stages", "created_at": "amount"},
+                 {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
                   "filters": [{"property": "country", "op": "is_set"}]},

@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod retention;
 pub mod revenue;
 pub mod rfm;
+pub mod stages;
 pub mod stickiness;
 pub mod trends;
 
@@ -60,6 +61,7 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Retention(s) => retention::render(&sql, s),
         Spec::Revenue(s) => revenue::render(&sql, s),
         Spec::Rfm(s) => rfm::render(&sql, s),
+        Spec::Stages(s) => stages::render(&sql, s),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
@@ -682,6 +684,33 @@ intervals AS (
         Ok(Intervals { ctes, in_range })
     }
 
+    /// The value of `x` on the row before in `order` within `partition` (NULL on the
+    /// first), as a window function.
+    pub fn lag(&self, x: &str, partition: &str, order: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("lag({x}) OVER (PARTITION BY {partition} ORDER BY {order})"),
+            Dialect::ClickHouse => format!(
+                "lagInFrame(toNullable({x})) OVER (PARTITION BY {partition} ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+            ),
+        }
+    }
+
+    /// The key of the interval of `g` holding the date or timestamp `value` of spec field
+    /// `field`, as the engine reads such a field (`parse_timestamp` in the zone; a date is
+    /// its midnight); unreadable, it is the error `code` with the value as `date`.
+    pub fn key_of_date(&self, field: &str, g: Granularity, value: &str, code: &'static str) -> Result<i64> {
+        let t = parse_timestamp(value, &self.zone).ok_or_else(|| {
+            Error::spec(field, format!("\"{value}\" is no date of an interval shown"))
+                .keyed(code, &[("date", &value)])
+        })?;
+        let cal = Calendar {
+            granularity: g,
+            zone: self.zone.clone(),
+            week_start: self.query.scope.week_start,
+        };
+        Ok(cal.bucket(t))
+    }
+
     /// A boolean literal.
     pub fn bool(&self, b: bool) -> String {
         match (self.dialect, b) {
@@ -771,6 +800,14 @@ mod tests {
                 "channel",
             ),
             (
+                r#"{"analysis":"stages","created_at":"signup_at"}"#,
+                "created_at",
+            ),
+            (
+                r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
+                "members",
+            ),
+            (
                 r#"{"analysis":"revenue","filters":[{"property":"c","op":"is_set"}]}"#,
                 "filters",
             ),
@@ -815,6 +852,20 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(key(&e), "channel_needed");
+        let e = sql(r#"{"analysis":"stages","interval":"hour"}"#, Dialect::DuckDb).unwrap_err();
+        assert_eq!(key(&e), "whole_days_interval");
+        let e = sql(
+            r#"{"analysis":"stages","silent_days":30,"churned_days":30}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "stage_days");
+        let e = sql(
+            r#"{"analysis":"stages","from":"2025-03-10","to":"2025-03-01"}"#,
+            Dialect::ClickHouse,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "transition_order");
         let e = sql(
             r#"{"analysis":"trends","timezone":"Mars/Base"}"#,
             Dialect::DuckDb,
