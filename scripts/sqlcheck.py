@@ -204,6 +204,19 @@ SPECS = {
     "stages_day_offset_last_days_to": {
         "analysis": "stages", "timezone": "+05:30", "date_range": "last_30_days",
         "silent_days": 1, "churned_days": 4, "event": "buy", "to": "2025-03-30"},
+    "ltv_default_week": {"analysis": "ltv", "purchase_event": "buy", "amount": "amount"},
+    "ltv_day_cohorts_paying_berlin_filters": {
+        "analysis": "ltv", "purchase_event": "buy", "amount": "amount", "cohort": "day",
+        "period": "day", "periods": 10, "users": "paying", "timezone": "Europe/Berlin",
+        "filters": [{"property": "country", "op": "is_set"}],
+        "purchase_filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+    "ltv_month_cohorts_week_ages_new_york_range": {
+        "analysis": "ltv", "purchase_event": "buy", "amount": "amount", "cohort": "month",
+        "period": "week", "periods": 4, "week_start": "sunday", "timezone": "America/New_York",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"}},
+    "ltv_week_month_ages_offset_last_days": {
+        "analysis": "ltv", "purchase_event": "buy", "amount": "amount", "period": "month",
+        "periods": 3, "timezone": "+05:30", "date_range": "last_30_days"},
         "trends_timestamp_range_not_contains": {
         "analysis": "trends", "interval": "day",
         "date_range": {"from": "2025-03-09T06:30:00Z"},
@@ -406,6 +419,9 @@ def main():
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},
+                 {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
+                 {"analysis": "portrait", "properties": [{"property": "country"}]},
+                 {"analysis": "channels", "channel": "country"},
                  {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",

@@ -15,6 +15,7 @@
 pub mod active_users;
 pub mod funnel;
 pub mod lifecycle;
+pub mod ltv;
 pub mod retention;
 pub mod revenue;
 pub mod rfm;
@@ -62,6 +63,19 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Revenue(s) => revenue::render(&sql, s),
         Spec::Rfm(s) => rfm::render(&sql, s),
         Spec::Stages(s) => stages::render(&sql, s),
+        Spec::Ltv(s) => ltv::render(&sql, s),
+        Spec::Customers(_) => Err(unsupported(
+            "analysis",
+            "customers are listed in the order their users first appear in the file",
+        )),
+        Spec::Portrait(_) => Err(unsupported(
+            "analysis",
+            "a user's value is that of their last event with one, tied events in file order",
+        )),
+        Spec::Channels(_) => Err(unsupported(
+            "channel",
+            "a user's first- or last-touch channel needs the file order of tied events",
+        )),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
@@ -711,6 +725,12 @@ intervals AS (
         Ok(cal.bucket(t))
     }
 
+    /// A nullable amount of money as the engine's tables write sums of amounts
+    /// (`table::amount`): rounded to 9 decimals, without trailing zeros, `-0` as `0`.
+    pub fn amount(&self, x: &str) -> String {
+        self.number(&format!("round({x}, 9)"))
+    }
+
     /// A boolean literal.
     pub fn bool(&self, b: bool) -> String {
         match (self.dialect, b) {
@@ -803,6 +823,9 @@ mod tests {
                 r#"{"analysis":"stages","created_at":"signup_at"}"#,
                 "created_at",
             ),
+            (r#"{"analysis":"customers"}"#, "file"),
+            (r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#, "file order"),
+            (r#"{"analysis":"channels","channel":"c"}"#, "channel"),
             (
                 r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
                 "members",
@@ -866,6 +889,10 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(key(&e), "transition_order");
+        let e = sql(r#"{"analysis":"ltv","period":"hour"}"#, Dialect::DuckDb).unwrap_err();
+        assert_eq!(key(&e), "ltv_hour");
+        let e = sql(r#"{"analysis":"ltv","periods":0}"#, Dialect::ClickHouse).unwrap_err();
+        assert_eq!(key(&e), "periods_range");
         let e = sql(
             r#"{"analysis":"trends","timezone":"Mars/Base"}"#,
             Dialect::DuckDb,
