@@ -23,6 +23,7 @@ pub mod stages;
 pub mod stickiness;
 pub mod trends;
 
+use crate::engine::analysis::transitions::UNSEEN_NAME;
 use crate::engine::analysis::{Query, Spec};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{
@@ -729,6 +730,118 @@ intervals AS (
     /// (`table::amount`): rounded to 9 decimals, without trailing zeros, `-0` as `0`.
     pub fn amount(&self, x: &str) -> String {
         self.number(&format!("round({x}, 9)"))
+    }
+
+    /// The interval keys of a transition table's `from` and `to` dates (`None`: the first
+    /// and the last interval shown), with the engine's errors (`transition_date`,
+    /// `transition_order`).
+    pub fn transition_keys(
+        &self,
+        g: Granularity,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<(Option<i64>, Option<i64>)> {
+        let kf = from
+            .map(|v| self.key_of_date("from", g, v, "transition_date"))
+            .transpose()?;
+        let kt = to
+            .map(|v| self.key_of_date("to", g, v, "transition_date"))
+            .transpose()?;
+        if let (Some(a), Some(b)) = (kf, kt) {
+            if a > b {
+                return Err(Error::spec(
+                    "to",
+                    "the interval to compare must not be before the first one",
+                )
+                .keyed(
+                    "transition_order",
+                    &[("from", &from.unwrap_or("")), ("to", &to.unwrap_or(""))],
+                ));
+            }
+        }
+        Ok((kf, kt))
+    }
+
+    /// The end of a query over users in states per interval (user stages, health), in
+    /// the layout `section, interval, to_interval, from_state, state, users` of
+    /// `transitions::HEADER`: from the CTEs `intervals` (of [`Sql::intervals`]),
+    /// `first_last` and `staged (u, k, stage)` (a user's state, an index into `states`,
+    /// in each interval where they have appeared), the counts per interval and state and
+    /// `seen` (section `section`), then the users by state at interval `kf` (rows,
+    /// `unseen` first) and at `kt` (columns), section `transitions`; `None`: the first and
+    /// the last interval.
+    pub fn state_tables(
+        &self,
+        section: &str,
+        states: &[&str],
+        kf: Option<i64>,
+        kt: Option<i64>,
+    ) -> String {
+        let names = |list: &mut dyn Iterator<Item = (usize, &str)>| {
+            list.map(|(k, n)| {
+                format!(
+                    "SELECT {} AS s, {} AS name",
+                    self.int(k as i64),
+                    self.lit(n)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+        };
+        let state_names = names(&mut states.iter().copied().chain(["seen"]).enumerate());
+        let row_names = names(
+            &mut [UNSEEN_NAME]
+                .into_iter()
+                .chain(states.iter().copied())
+                .enumerate(),
+        );
+        let col_names = names(&mut states.iter().copied().enumerate());
+        format!(
+            "counts AS (
+  SELECT k, stage AS s, count(*) AS n FROM staged GROUP BY k, stage
+  UNION ALL
+  SELECT k, {seen} AS s, count(*) AS n FROM staged GROUP BY k
+),
+state_names AS ({state_names}),
+row_names AS ({row_names}),
+col_names AS ({col_names}),
+ends AS (SELECT {kf} AS kf, {kt} AS kt FROM first_last),
+moves AS (
+  SELECT coalesce(fr.stage + 1, 0) AS r, tt.stage AS c, count(*) AS n
+  FROM (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kt) AS tt
+  LEFT JOIN (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kf) AS fr
+    ON fr.u = tt.u
+  GROUP BY coalesce(fr.stage + 1, 0), tt.stage
+),
+table_rows AS (
+  SELECT {i0} AS sec, iv.k AS k, sn.s AS a, {i0} AS b2, {section} AS section, iv.ilabel AS ilabel,
+    '' AS to_label, '' AS from_state, sn.name AS state, coalesce(c.n, 0) AS users
+  FROM intervals AS iv CROSS JOIN state_names AS sn
+  LEFT JOIN counts AS c ON c.k = iv.k AND c.s = sn.s
+  UNION ALL
+  SELECT {i1} AS sec, {i0} AS k, rn.s AS a, cn.s AS b2, 'transitions' AS section, fi.ilabel AS ilabel,
+    ti.ilabel AS to_label, rn.name AS from_state, cn.name AS state, coalesce(mv.n, 0) AS users
+  FROM ends
+  JOIN intervals AS fi ON fi.k = ends.kf
+  JOIN intervals AS ti ON ti.k = ends.kt
+  CROSS JOIN row_names AS rn CROSS JOIN col_names AS cn
+  LEFT JOIN moves AS mv ON mv.r = rn.s AND mv.c = cn.s
+)
+SELECT section AS \"section\", ilabel AS \"interval\", {to_cell} AS \"to_interval\",
+  {from_cell} AS \"from_state\", state AS \"state\", {users} AS \"users\"
+FROM table_rows
+ORDER BY sec, k, a, b2{settings}",
+            seen = self.int(states.len() as i64),
+            section = self.lit(section),
+            kf = kf.map_or_else(|| "k0".to_string(), |k| self.int(k)),
+            kt = kt.map_or_else(|| "k1".to_string(), |k| self.int(k)),
+            i0 = self.int(0),
+            i1 = self.int(1),
+            to_cell = self.cell("to_label"),
+            from_cell = self.cell("from_state"),
+            users = self.to_text("users"),
+            settings = self.settings(),
+        )
     }
 
     /// A boolean literal.

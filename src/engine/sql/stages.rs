@@ -19,7 +19,6 @@
 
 use super::{unsupported, Sql};
 use crate::engine::analysis::stages::{check_days, StagesSpec, STAGES};
-use crate::engine::analysis::transitions::UNSEEN_NAME;
 use crate::engine::error::{Error, Result};
 use crate::engine::time::Granularity;
 
@@ -58,29 +57,7 @@ pub fn render(sql: &Sql, spec: &StagesSpec) -> Result<String> {
             "the users of a cell are listed in the order of their first row in the file",
         ));
     }
-    let kf = from
-        .as_deref()
-        .map(|v| sql.key_of_date("from", g, v, "transition_date"))
-        .transpose()?;
-    let kt = to
-        .as_deref()
-        .map(|v| sql.key_of_date("to", g, v, "transition_date"))
-        .transpose()?;
-    if let (Some(a), Some(b)) = (kf, kt) {
-        if a > b {
-            return Err(Error::spec(
-                "to",
-                "the interval to compare must not be before the first one",
-            )
-            .keyed(
-                "transition_order",
-                &[
-                    ("from", &from.as_deref().unwrap_or("")),
-                    ("to", &to.as_deref().unwrap_or("")),
-                ],
-            ));
-        }
-    }
+    let (kf, kt) = sql.transition_keys(g, from.as_deref(), to.as_deref())?;
     let mut m = match event {
         Some(e) => format!("{} = {}", sql.ident("event"), sql.lit(e)),
         None => sql.bool(true),
@@ -91,14 +68,6 @@ pub fn render(sql: &Sql, spec: &StagesSpec) -> Result<String> {
     let day = Granularity::Day;
     let day_of = |us: &str| sql.key(day, &sql.local_of(us));
     let iv = sql.intervals(g)?;
-    let names = |list: &mut dyn Iterator<Item = (usize, &str)>| {
-        list.map(|(k, n)| format!("SELECT {} AS s, {} AS name", sql.int(k as i64), sql.lit(n)))
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ")
-    };
-    let stage_names = names(&mut STAGES.iter().copied().chain(["seen"]).enumerate());
-    let row_names = names(&mut [UNSEEN_NAME].into_iter().chain(STAGES).enumerate());
-    let col_names = names(&mut STAGES.iter().copied().enumerate());
     let stage_of = |s: &str| STAGES.iter().position(|x| *x == s).expect("a stage name");
     Ok(format!(
         "-- Loupe stages ({dialect}): the rows of `loupe run --csv` for the same spec
@@ -162,40 +131,8 @@ staged AS (
     LEFT JOIN came_back AS cb ON cb.u = gr.u AND cb.k = gr.k
   ) AS x
 ),
-counts AS (
-  SELECT k, stage AS s, count(*) AS n FROM staged GROUP BY k, stage
-  UNION ALL
-  SELECT k, {seen} AS s, count(*) AS n FROM staged GROUP BY k
-),
-stage_names AS ({stage_names}),
-row_names AS ({row_names}),
-col_names AS ({col_names}),
-ends AS (SELECT {kf} AS kf, {kt} AS kt FROM first_last),
-moves AS (
-  SELECT coalesce(fr.stage + 1, 0) AS r, tt.stage AS c, count(*) AS n
-  FROM (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kt) AS tt
-  LEFT JOIN (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kf) AS fr
-    ON fr.u = tt.u
-  GROUP BY coalesce(fr.stage + 1, 0), tt.stage
-),
-table_rows AS (
-  SELECT {i0} AS sec, iv.k AS k, sn.s AS a, {i0} AS b2, 'stages' AS section, iv.ilabel AS ilabel,
-    '' AS to_label, '' AS from_state, sn.name AS state, coalesce(c.n, 0) AS users
-  FROM intervals AS iv CROSS JOIN stage_names AS sn
-  LEFT JOIN counts AS c ON c.k = iv.k AND c.s = sn.s
-  UNION ALL
-  SELECT {i1} AS sec, {i0} AS k, rn.s AS a, cn.s AS b2, 'transitions' AS section, fi.ilabel AS ilabel,
-    ti.ilabel AS to_label, rn.name AS from_state, cn.name AS state, coalesce(mv.n, 0) AS users
-  FROM ends
-  JOIN intervals AS fi ON fi.k = ends.kf
-  JOIN intervals AS ti ON ti.k = ends.kt
-  CROSS JOIN row_names AS rn CROSS JOIN col_names AS cn
-  LEFT JOIN moves AS mv ON mv.r = rn.s AND mv.c = cn.s
-)
-SELECT section AS \"section\", ilabel AS \"interval\", {to_cell} AS \"to_interval\",
-  {from_cell} AS \"from_state\", state AS \"state\", {users} AS \"users\"
-FROM table_rows
-ORDER BY sec, k, a, b2{settings}",
+{tables}",
+        tables = sql.state_tables("stages", &STAGES, kf, kt),
         dialect = sql.dialect.name(),
         user = sql.ident("user_id"),
         ts = sql.ts_us(),
@@ -216,14 +153,5 @@ ORDER BY sec, k, a, b2{settings}",
         active = sql.int(stage_of("active") as i64),
         silent_s = sql.int(stage_of("silent") as i64),
         churned_s = sql.int(stage_of("churned") as i64),
-        seen = sql.int(STAGES.len() as i64),
-        kf = kf.map_or_else(|| "k0".to_string(), |k| sql.int(k)),
-        kt = kt.map_or_else(|| "k1".to_string(), |k| sql.int(k)),
-        i0 = sql.int(0),
-        i1 = sql.int(1),
-        to_cell = sql.cell("to_label"),
-        from_cell = sql.cell("from_state"),
-        users = sql.to_text("users"),
-        settings = sql.settings(),
     ))
 }
