@@ -217,6 +217,22 @@ SPECS = {
     "ltv_week_month_ages_offset_last_days": {
         "analysis": "ltv", "purchase_event": "buy", "amount": "amount", "period": "month",
         "periods": 3, "timezone": "+05:30", "date_range": "last_30_days"},
+    "health_default": {"analysis": "health"},
+    "health_week_events_value_berlin": {
+        "analysis": "health", "interval": "week", "timezone": "Europe/Berlin", "window_days": 14,
+        "frequency": "events", "value": {"purchase_event": "buy", "amount": "amount"},
+        "event": "view", "event_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "tiers": {"core": {"max_recency_days": 2, "min_frequency": 5, "min_value": 40},
+                  "active": {"max_recency_days": 5, "min_frequency": 3},
+                  "casual": {"max_recency_days": 9, "min_frequency": 1, "min_value": 0.5},
+                  "at_risk": {"max_recency_days": 13, "min_frequency": 1}},
+        "filters": [{"property": "country", "op": "is_set"}]},
+    "health_month_new_york_range_from_to": {
+        "analysis": "health", "interval": "month", "timezone": "America/New_York",
+        "date_range": {"from": "2025-03-01", "to": "2025-04-05"}, "from": "2025-03-10", "to": "2025-04-01"},
+    "health_day_offset_last_days": {
+        "analysis": "health", "timezone": "+05:30", "date_range": "last_30_days", "window_days": 7,
+        "event": "buy", "to": "2025-03-30"},
         "trends_timestamp_range_not_contains": {
         "analysis": "trends", "interval": "day",
         "date_range": {"from": "2025-03-09T06:30:00Z"},
@@ -419,6 +435,7 @@ def main():
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},
+                 {"analysis": "health", "members": {"from": "unseen", "to": "core"}},
                  {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
                  {"analysis": "portrait", "properties": [{"property": "country"}]},
                  {"analysis": "channels", "channel": "country"},

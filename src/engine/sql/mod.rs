@@ -14,6 +14,7 @@
 
 pub mod active_users;
 pub mod funnel;
+pub mod health;
 pub mod lifecycle;
 pub mod ltv;
 pub mod retention;
@@ -64,6 +65,7 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Revenue(s) => revenue::render(&sql, s),
         Spec::Rfm(s) => rfm::render(&sql, s),
         Spec::Stages(s) => stages::render(&sql, s),
+        Spec::Health(s) => health::render(&sql, s),
         Spec::Ltv(s) => ltv::render(&sql, s),
         Spec::Customers(_) => Err(unsupported(
             "analysis",
@@ -937,6 +939,10 @@ mod tests {
                 "created_at",
             ),
             (r#"{"analysis":"customers"}"#, "file"),
+            (
+                r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
+                "members",
+            ),
             (r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#, "file order"),
             (r#"{"analysis":"channels","channel":"c"}"#, "channel"),
             (
@@ -1004,6 +1010,14 @@ mod tests {
         assert_eq!(key(&e), "transition_order");
         let e = sql(r#"{"analysis":"ltv","period":"hour"}"#, Dialect::DuckDb).unwrap_err();
         assert_eq!(key(&e), "ltv_hour");
+        let e = sql(r#"{"analysis":"health","interval":"hour"}"#, Dialect::DuckDb).unwrap_err();
+        assert_eq!(key(&e), "whole_days_interval");
+        let e = sql(
+            r#"{"analysis":"health","tiers":{"core":{"max_recency_days":1,"min_frequency":1,"min_value":5},"active":{"max_recency_days":1,"min_frequency":1},"casual":{"max_recency_days":1,"min_frequency":1},"at_risk":{"max_recency_days":1,"min_frequency":1}}}"#,
+            Dialect::ClickHouse,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "health_rule");
         let e = sql(r#"{"analysis":"ltv","periods":0}"#, Dialect::ClickHouse).unwrap_err();
         assert_eq!(key(&e), "periods_range");
         let e = sql(
