@@ -439,6 +439,7 @@ def main():
                  {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
                  {"analysis": "portrait", "properties": [{"property": "country"}]},
                  {"analysis": "channels", "channel": "country"},
+                 {"analysis": "sessions"},
                  {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",

@@ -75,6 +75,14 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
             "analysis",
             "a user's value is that of their last event with one, tied events in file order",
         )),
+        Spec::Sessions(_) => Err(unsupported(
+            "analysis",
+            "entry and exit pages and time on page of page views at one instant follow the file order",
+        )),
+        Spec::Paths(_) => Err(unsupported(
+            "analysis",
+            "a path orders the events at one instant by the file",
+        )),
         Spec::Channels(_) => Err(unsupported(
             "channel",
             "a user's first- or last-touch channel needs the file order of tied events",
@@ -939,6 +947,7 @@ mod tests {
                 "created_at",
             ),
             (r#"{"analysis":"customers"}"#, "file"),
+            (r#"{"analysis":"sessions"}"#, "file order"),
             (
                 r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
                 "members",
