@@ -88,6 +88,11 @@ pub fn render(sql: &Sql, spec: &LtvSpec) -> Result<String> {
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ");
+    // the ages begun for the earliest member by the data's last event
+    let begun = sql.int_div(
+        &format!("({} - lo)", sql.key(pg, &sql.local_of("t1"))),
+        &step.to_string(),
+    );
     Ok(format!(
         "-- Loupe LTV ({dialect}): the rows of `loupe run --csv` for the same spec
 WITH
@@ -123,7 +128,7 @@ cohorts AS (
 ),
 shown AS (
   SELECT ck, members, paying, size, lo, hi,
-    least(greatest({begun}, 0), {np}) AS begun
+    least(greatest({begun} + 1, 0), {np}) AS begun
   FROM cohorts, span
   WHERE size > 0
 ),
@@ -170,10 +175,6 @@ ORDER BY sec, ck{settings}",
         age = sql.int_div(
             &format!("({} - m.born)", sql.key(pg, &sql.local_of("s.t"))),
             &step.to_string()
-        ),
-        begun = format!(
-            "{} + 1",
-            sql.int_div(&format!("({} - lo)", sql.key(pg, &sql.local_of("t1"))), &step.to_string())
         ),
         complete = sql.instant_of(&sql.key_start(pg, &format!("(sh.hi + (ag.age + 1) * {step})"))),
         label = sql.label(cg, &sql.key_start(cg, "ck")),
