@@ -162,6 +162,77 @@ SPECS = {
     "retention_month_brackets_on": {
         "analysis": "retention", "period": "month", "brackets": [[1, 1], [2, 3]],
         "timezone": "America/New_York"},
+    "revenue_day_buy_amount": {"analysis": "revenue", "purchase_event": "buy", "amount": "amount"},
+    "revenue_week_sunday_berlin_active_event_range": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "week",
+        "week_start": "sunday", "timezone": "Europe/Berlin", "active_event": "view",
+        "date_range": {"from": "2025-03-05", "to": "2025-03-31"}},
+    "revenue_month_new_york_purchase_filters": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "month",
+        "timezone": "America/New_York",
+        "purchase_filters": [{"property": "platform", "op": "neq", "value": "android"}]},
+    "revenue_hour_offset_last_days": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "hour",
+        "timezone": "+05:30", "date_range": "last_7_days", "active_event": "open"},
+    "revenue_this_month": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "date_range": "this_month"},
+    "rfm_quintile_split": {"analysis": "rfm", "purchase_event": "buy", "amount": "amount"},
+    "rfm_quintile_shared_berlin_range": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "ties": "shared",
+        "timezone": "Europe/Berlin", "date_range": {"from": "2025-03-01", "to": "2025-03-30"}},
+    "rfm_quintile_as_of_filters": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "as_of": "2025-03-20",
+        "timezone": "America/New_York", "filters": [{"property": "country", "op": "is_set"}],
+        "purchase_filters": [{"property": "platform", "op": "neq", "value": "android"}]},
+    "rfm_eight_class_mean": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "model": "eight_class"},
+    "rfm_eight_class_median_last_days": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "model": "eight_class",
+        "split": "median", "date_range": "last_30_days", "timezone": "+05:30"},
+    "rfm_eight_class_values": {
+        "analysis": "rfm", "purchase_event": "buy", "amount": "amount", "model": "eight_class",
+        "split": {"r": 10, "f": 4, "m": 100.5}},
+    "stages_default": {"analysis": "stages"},
+    "stages_week_event_filters_berlin": {
+        "analysis": "stages", "interval": "week", "week_start": "sunday", "timezone": "Europe/Berlin",
+        "event": "view", "event_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "silent_days": 3, "churned_days": 6, "filters": [{"property": "country", "op": "is_set"}]},
+    "stages_month_new_york_range_from_to": {
+        "analysis": "stages", "interval": "month", "timezone": "America/New_York",
+        "silent_days": 2, "churned_days": 5,
+        "date_range": {"from": "2025-03-01", "to": "2025-04-05"}, "from": "2025-03-10", "to": "2025-04-01"},
+    "stages_day_offset_last_days_to": {
+        "analysis": "stages", "timezone": "+05:30", "date_range": "last_30_days",
+        "silent_days": 1, "churned_days": 4, "event": "buy", "to": "2025-03-30"},
+    "ltv_default_week": {"analysis": "ltv", "purchase_event": "buy", "amount": "amount"},
+    "ltv_day_cohorts_paying_berlin_filters": {
+        "analysis": "ltv", "purchase_event": "buy", "amount": "amount", "cohort": "day",
+        "period": "day", "periods": 10, "users": "paying", "timezone": "Europe/Berlin",
+        "filters": [{"property": "country", "op": "is_set"}],
+        "purchase_filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+    "ltv_month_cohorts_week_ages_new_york_range": {
+        "analysis": "ltv", "purchase_event": "buy", "amount": "amount", "cohort": "month",
+        "period": "week", "periods": 4, "week_start": "sunday", "timezone": "America/New_York",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"}},
+    "ltv_week_month_ages_offset_last_days": {
+        "analysis": "ltv", "purchase_event": "buy", "amount": "amount", "period": "month",
+        "periods": 3, "timezone": "+05:30", "date_range": "last_30_days"},
+    "health_default": {"analysis": "health"},
+    "health_week_events_value_berlin": {
+        "analysis": "health", "interval": "week", "timezone": "Europe/Berlin", "window_days": 14,
+        "frequency": "events", "value": {"purchase_event": "buy", "amount": "amount"},
+        "event": "view", "event_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "tiers": {"core": {"max_recency_days": 2, "min_frequency": 5, "min_value": 40},
+                  "active": {"max_recency_days": 5, "min_frequency": 3},
+                  "casual": {"max_recency_days": 9, "min_frequency": 1, "min_value": 0.5},
+                  "at_risk": {"max_recency_days": 13, "min_frequency": 1}},
+        "filters": [{"property": "country", "op": "is_set"}]},
+    "health_month_new_york_range_from_to": {
+        "analysis": "health", "interval": "month", "timezone": "America/New_York",
+        "date_range": {"from": "2025-03-01", "to": "2025-04-05"}, "from": "2025-03-10", "to": "2025-04-01"},
+    "health_day_offset_last_days": {
+        "analysis": "health", "timezone": "+05:30", "date_range": "last_30_days", "window_days": 7,
+        "event": "buy", "to": "2025-03-30"},
         "trends_timestamp_range_not_contains": {
         "analysis": "trends", "interval": "day",
         "date_range": {"from": "2025-03-09T06:30:00Z"},
@@ -217,6 +288,13 @@ def generate(path, seed=11, users=80):
             t = edge + timedelta(seconds=secs)
             rows.append([uid, event, t.strftime("%Y-%m-%d %H:%M:%S.%f"), "DE", "ios",
                          "12.5" if event == "buy" else "", "/home"])
+    # refunds (a negative amount: net revenue, not a purchase) and a purchase of 0, one
+    # refund tied with a purchase, one before the others' first events
+    for uid, steps in (("refund1", [("buy", 0, "20"), ("buy", 0, "-20"), ("view", 60, ""), ("buy", 86400, "0")]),
+                       ("refund2", [("buy", -20 * 86400, "-3.25"), ("open", 3 * 86400, ""), ("buy", 3 * 86400, "49.5")])):
+        for event, secs, amount in steps:
+            t = edge + timedelta(seconds=secs)
+            rows.append([uid, event, t.strftime("%Y-%m-%d %H:%M:%S.%f"), "US", "web", amount, "/item/a"])
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page"])
@@ -356,6 +434,16 @@ def main():
                  {"analysis": "retention", "breakdown": "country"},
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
+                 {"analysis": "stages", "created_at": "amount"},
+                 {"analysis": "health", "members": {"from": "unseen", "to": "core"}},
+                 {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
+                 {"analysis": "portrait", "properties": [{"property": "country"}]},
+                 {"analysis": "channels", "channel": "country"},
+                 {"analysis": "sessions"},
+                 {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
+                 {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"},
+                 {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
+                  "filters": [{"property": "country", "op": "is_set"}]},
                  {"analysis": "trends", "filters": [{"property": "country", "source": "user", "op": "eq", "value": "CN"}]}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
                            capture_output=True, text=True)

@@ -119,7 +119,7 @@ impl Default for Tiers {
 }
 
 impl Tiers {
-    fn rules(&self) -> [(&'static str, &Rule); 4] {
+    pub(crate) fn rules(&self) -> [(&'static str, &Rule); 4] {
         [
             ("core", &self.core),
             ("active", &self.active),
@@ -220,8 +220,9 @@ fn bad_rule(field: String, message: &str) -> Error {
     Error::spec(field.clone(), message.to_string()).keyed("health_rule", &[("field", &field)])
 }
 
-/// Computes the tiers.
-pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
+/// Checks the spec's own numbers: a whole-day interval, a window of at least a day, and
+/// minimum values of at least 0 that have a `value` to compare with.
+pub(crate) fn check(spec: &HealthSpec) -> Result<()> {
     if spec.interval == Granularity::Hour {
         return Err(Error::spec(
             "interval",
@@ -246,6 +247,12 @@ pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Computes the tiers.
+pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
+    check(spec)?;
     let cell = member_cell(&TIERS, spec.members.as_ref())?;
     let matcher = scope.matcher(
         "event",

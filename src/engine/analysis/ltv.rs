@@ -178,11 +178,23 @@ pub struct LtvAverage {
 }
 
 /// Rejects hours: cohorts and ages are days, weeks or months.
-fn no_hours(field: &str, g: Granularity) -> Result<()> {
+pub(crate) fn no_hours(field: &str, g: Granularity) -> Result<()> {
     if g == Granularity::Hour {
         return Err(
             Error::spec(field, "must be day, week or month, got hour").keyed("ltv_hour", &[])
         );
+    }
+    Ok(())
+}
+
+/// Rejects a number of ages outside 1..=[`MAX_PERIODS`].
+pub(crate) fn check_periods(periods: u32) -> Result<()> {
+    if periods == 0 || periods > MAX_PERIODS {
+        return Err(Error::spec(
+            "periods",
+            format!("must be between 1 and {MAX_PERIODS}, got {periods}"),
+        )
+        .keyed("periods_range", &[("max", &MAX_PERIODS), ("got", &periods)]));
     }
     Ok(())
 }
@@ -201,16 +213,7 @@ struct Row {
 pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
     no_hours("cohort", spec.cohort)?;
     no_hours("period", spec.period)?;
-    if spec.periods == 0 || spec.periods > MAX_PERIODS {
-        return Err(Error::spec(
-            "periods",
-            format!("must be between 1 and {MAX_PERIODS}, got {}", spec.periods),
-        )
-        .keyed(
-            "periods_range",
-            &[("max", &MAX_PERIODS), ("got", &spec.periods)],
-        ));
-    }
+    check_periods(spec.periods)?;
     let buy = purchases::resolve(
         scope,
         "purchase_event",

@@ -391,7 +391,7 @@ pub struct Member {
 }
 
 /// The as-of day of `s` as a day number (days since 1970-01-01), or a keyed error.
-fn parse_day(s: &str) -> Result<i64> {
+pub(crate) fn parse_day(s: &str) -> Result<i64> {
     let bad = || {
         Error::spec("as_of", format!("\"{s}\" is not a date (2025-01-31)"))
             .keyed("as_of_date", &[("value", &s)])

@@ -177,7 +177,7 @@ impl StagesResult {
 }
 
 /// Validates the day thresholds: `1 ≤ silent_days < churned_days`.
-fn check_days(spec: &StagesSpec) -> Result<()> {
+pub(crate) fn check_days(spec: &StagesSpec) -> Result<()> {
     if spec.silent_days >= 1 && spec.silent_days < spec.churned_days {
         return Ok(());
     }

@@ -14,11 +14,17 @@
 
 pub mod active_users;
 pub mod funnel;
+pub mod health;
 pub mod lifecycle;
+pub mod ltv;
 pub mod retention;
+pub mod revenue;
+pub mod rfm;
+pub mod stages;
 pub mod stickiness;
 pub mod trends;
 
+use crate::engine::analysis::transitions::UNSEEN_NAME;
 use crate::engine::analysis::{Query, Spec};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{
@@ -56,6 +62,31 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Lifecycle(s) => lifecycle::render(&sql, s),
         Spec::Funnel(s) => funnel::render(&sql, s),
         Spec::Retention(s) => retention::render(&sql, s),
+        Spec::Revenue(s) => revenue::render(&sql, s),
+        Spec::Rfm(s) => rfm::render(&sql, s),
+        Spec::Stages(s) => stages::render(&sql, s),
+        Spec::Health(s) => health::render(&sql, s),
+        Spec::Ltv(s) => ltv::render(&sql, s),
+        Spec::Customers(_) => Err(unsupported(
+            "analysis",
+            "customers are listed in the order their users first appear in the file",
+        )),
+        Spec::Portrait(_) => Err(unsupported(
+            "analysis",
+            "a user's value is that of their last event with one, tied events in file order",
+        )),
+        Spec::Sessions(_) => Err(unsupported(
+            "analysis",
+            "entry and exit pages and time on page of page views at one instant follow the file order",
+        )),
+        Spec::Paths(_) => Err(unsupported(
+            "analysis",
+            "a path orders the events at one instant by the file",
+        )),
+        Spec::Channels(_) => Err(unsupported(
+            "channel",
+            "a user's first- or last-touch channel needs the file order of tied events",
+        )),
         other => Err(unsupported(
             "analysis",
             &format!("{} has no SQL rendering yet", other.kind()),
@@ -67,6 +98,16 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
 pub fn unsupported(field: &str, what: &str) -> Error {
     Error::spec(field, format!("not yet expressible in SQL: {what}"))
         .keyed("sql_unsupported", &[("what", &what)])
+}
+
+/// The CTEs of the intervals an analysis shows and the date range's condition (see
+/// [`Sql::intervals`]).
+pub struct Intervals {
+    /// The CTEs `span`, `cover`, `first_last`, `keys`, `bounds`, `intervals`, each
+    /// followed by a comma.
+    pub ctes: String,
+    /// The date range as a condition on the instant `t`.
+    pub in_range: String,
 }
 
 /// Microseconds per hour and per day.
@@ -564,6 +605,255 @@ impl<'a> Sql<'a> {
         }
     }
 
+    /// A whole number (or any value) as text.
+    pub fn to_text(&self, x: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("CAST({x} AS VARCHAR)"),
+            Dialect::ClickHouse => format!("toString({x})"),
+        }
+    }
+
+    /// `a / b` as a nullable double: no value when `b` is 0, as the engine's ratios.
+    pub fn ratio(&self, a: &str, b: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => {
+                format!("(CASE WHEN {b} = 0 THEN NULL ELSE CAST({a} AS DOUBLE) / {b} END)")
+            }
+            Dialect::ClickHouse => format!("if({b} = 0, NULL, toFloat64({a}) / {b})"),
+        }
+    }
+
+    /// The `SETTINGS` a query needs after its `ORDER BY` (ClickHouse: outer joins give
+    /// NULL, not a default value, where nothing matched).
+    pub fn settings(&self) -> &'static str {
+        match self.dialect {
+            Dialect::DuckDb => "",
+            Dialect::ClickHouse => "\nSETTINGS join_use_nulls = 1",
+        }
+    }
+
+    /// The columns `p` (the event is of the purchase event `event` and passes `filters`)
+    /// and `amt` (its `amount` as a double, 0 when it has none) of a `src` row, as in
+    /// `analysis/purchases.rs`: a purchase event with `amt < 0` is a refund.
+    pub fn purchase_cols(
+        &self,
+        event: &str,
+        filters_field: &str,
+        filters: &FilterGroup,
+        amount: &str,
+    ) -> Result<String> {
+        let mut p = format!("{} = {}", self.ident("event"), self.lit(event));
+        if !filters.is_empty() {
+            p = format!("{p} AND {}", self.filter(filters_field, filters)?);
+        }
+        let amt = match self.dialect {
+            Dialect::DuckDb => format!("CAST(coalesce({}, 0) AS DOUBLE)", self.num(amount)),
+            Dialect::ClickHouse => format!("toFloat64(coalesce({}, 0))", self.num(amount)),
+        };
+        Ok(format!("({p}) AS p, {amt} AS amt"))
+    }
+
+    /// The calendar intervals of `g` an analysis shows, as CTEs after a `src` CTE with the
+    /// instant `t` of every event: `span (t0, t1)` (the data's first and last instant),
+    /// `cover (c0, c1)` (the part of the date range the data covers, end excluded),
+    /// `first_last (k0, k1)`, and `intervals (k, ilabel, istart, icomplete, ipartial)`: every
+    /// interval from the one holding `c0` to the one holding `c1 − 1`, with its label, its
+    /// start (RFC 3339), and `'true'` / `'false'` for complete and its opposite (the
+    /// engine's `Scoped::incomplete`: the range or the data misses more than 1/24 of it).
+    /// `in_range` is the condition on `t` of the date range (it reads `span`).
+    pub fn intervals(&self, g: Granularity) -> Result<Intervals> {
+        let step = Self::key_step(g);
+        let (r0, r1) = self.range("t1")?;
+        let c0 = r0
+            .as_ref()
+            .map_or_else(|| "t0".into(), |r| format!("greatest(t0, {r})"));
+        let c1 = r1
+            .as_ref()
+            .map_or_else(|| "t1 + 1".into(), |r| format!("least(t1 + 1, {r})"));
+        let in_range = match (&r0, &r1) {
+            (None, None) => self.bool(true),
+            (Some(a), None) => format!("t >= {a}"),
+            (None, Some(b)) => format!("t < {b}"),
+            (Some(a), Some(b)) => format!("t >= {a} AND t < {b}"),
+        };
+        let keys = match self.dialect {
+            Dialect::DuckDb => format!(
+                "SELECT unnest(generate_series(k0, k1, {})) AS k FROM first_last",
+                self.int(step)
+            ),
+            Dialect::ClickHouse => format!(
+                "SELECT arrayJoin(range(k0, k1 + 1, {})) AS k FROM first_last",
+                self.int(step)
+            ),
+        };
+        let ctes = format!(
+            "span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
+cover AS (SELECT {c0} AS c0, {c1} AS c1 FROM span),
+first_last AS (SELECT {first_key} AS k0, {last_key} AS k1 FROM cover),
+keys AS ({keys}),
+bounds AS (SELECT k, {start} AS s_us, {end} AS e_us FROM keys),
+intervals AS (
+  SELECT k, {label} AS ilabel, {start_text} AS istart,
+    CASE WHEN c0 - s_us > {slack} OR e_us - c1 > {slack} THEN 'false' ELSE 'true' END AS icomplete,
+    CASE WHEN c0 - s_us > {slack} OR e_us - c1 > {slack} THEN 'true' ELSE 'false' END AS ipartial
+  FROM bounds, cover
+),",
+            first_key = self.key(g, &self.local_of("c0")),
+            last_key = self.key(g, &self.local_of("(c1 - 1)")),
+            start = self.instant_of(&self.key_start(g, "k")),
+            end = self.instant_of(&self.key_start(g, &format!("(k + {step})"))),
+            label = self.label(g, &self.key_start(g, "k")),
+            start_text = self.rfc3339("s_us"),
+            slack = self.int_div("(e_us - s_us)", "24"),
+        );
+        Ok(Intervals { ctes, in_range })
+    }
+
+    /// The value of `x` on the row before in `order` within `partition` (NULL on the
+    /// first), as a window function.
+    pub fn lag(&self, x: &str, partition: &str, order: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => format!("lag({x}) OVER (PARTITION BY {partition} ORDER BY {order})"),
+            Dialect::ClickHouse => format!(
+                "lagInFrame(toNullable({x})) OVER (PARTITION BY {partition} ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+            ),
+        }
+    }
+
+    /// The key of the interval of `g` holding the date or timestamp `value` of spec field
+    /// `field`, as the engine reads such a field (`parse_timestamp` in the zone; a date is
+    /// its midnight); unreadable, it is the error `code` with the value as `date`.
+    pub fn key_of_date(&self, field: &str, g: Granularity, value: &str, code: &'static str) -> Result<i64> {
+        let t = parse_timestamp(value, &self.zone).ok_or_else(|| {
+            Error::spec(field, format!("\"{value}\" is no date of an interval shown"))
+                .keyed(code, &[("date", &value)])
+        })?;
+        let cal = Calendar {
+            granularity: g,
+            zone: self.zone.clone(),
+            week_start: self.query.scope.week_start,
+        };
+        Ok(cal.bucket(t))
+    }
+
+    /// A nullable amount of money as the engine's tables write sums of amounts
+    /// (`table::amount`): rounded to 9 decimals, without trailing zeros, `-0` as `0`.
+    pub fn amount(&self, x: &str) -> String {
+        self.number(&format!("round({x}, 9)"))
+    }
+
+    /// The interval keys of a transition table's `from` and `to` dates (`None`: the first
+    /// and the last interval shown), with the engine's errors (`transition_date`,
+    /// `transition_order`).
+    pub fn transition_keys(
+        &self,
+        g: Granularity,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<(Option<i64>, Option<i64>)> {
+        let kf = from
+            .map(|v| self.key_of_date("from", g, v, "transition_date"))
+            .transpose()?;
+        let kt = to
+            .map(|v| self.key_of_date("to", g, v, "transition_date"))
+            .transpose()?;
+        if let (Some(a), Some(b)) = (kf, kt) {
+            if a > b {
+                return Err(Error::spec(
+                    "to",
+                    "the interval to compare must not be before the first one",
+                )
+                .keyed(
+                    "transition_order",
+                    &[("from", &from.unwrap_or("")), ("to", &to.unwrap_or(""))],
+                ));
+            }
+        }
+        Ok((kf, kt))
+    }
+
+    /// The end of a query over users in states per interval (user stages, health), in
+    /// the layout `section, interval, to_interval, from_state, state, users` of
+    /// `transitions::HEADER`: from the CTEs `intervals` (of [`Sql::intervals`]),
+    /// `first_last` and `staged (u, k, stage)` (a user's state, an index into `states`,
+    /// in each interval where they have appeared), the counts per interval and state and
+    /// `seen` (section `section`), then the users by state at interval `kf` (rows,
+    /// `unseen` first) and at `kt` (columns), section `transitions`; `None`: the first and
+    /// the last interval.
+    pub fn state_tables(
+        &self,
+        section: &str,
+        states: &[&str],
+        kf: Option<i64>,
+        kt: Option<i64>,
+    ) -> String {
+        let names = |list: &mut dyn Iterator<Item = (usize, &str)>| {
+            list.map(|(k, n)| {
+                format!(
+                    "SELECT {} AS s, {} AS name",
+                    self.int(k as i64),
+                    self.lit(n)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+        };
+        let state_names = names(&mut states.iter().copied().chain(["seen"]).enumerate());
+        let row_names = names(
+            &mut [UNSEEN_NAME]
+                .into_iter()
+                .chain(states.iter().copied())
+                .enumerate(),
+        );
+        let col_names = names(&mut states.iter().copied().enumerate());
+        format!(
+            "counts AS (
+  SELECT k, stage AS s, count(*) AS n FROM staged GROUP BY k, stage
+  UNION ALL
+  SELECT k, {seen} AS s, count(*) AS n FROM staged GROUP BY k
+),
+state_names AS ({state_names}),
+row_names AS ({row_names}),
+col_names AS ({col_names}),
+ends AS (SELECT {kf} AS kf, {kt} AS kt FROM first_last),
+moves AS (
+  SELECT coalesce(fr.stage + 1, 0) AS r, tt.stage AS c, count(*) AS n
+  FROM (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kt) AS tt
+  LEFT JOIN (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kf) AS fr
+    ON fr.u = tt.u
+  GROUP BY coalesce(fr.stage + 1, 0), tt.stage
+),
+table_rows AS (
+  SELECT {i0} AS sec, iv.k AS k, sn.s AS a, {i0} AS b2, {section} AS section, iv.ilabel AS ilabel,
+    '' AS to_label, '' AS from_state, sn.name AS state, coalesce(c.n, 0) AS users
+  FROM intervals AS iv CROSS JOIN state_names AS sn
+  LEFT JOIN counts AS c ON c.k = iv.k AND c.s = sn.s
+  UNION ALL
+  SELECT {i1} AS sec, {i0} AS k, rn.s AS a, cn.s AS b2, 'transitions' AS section, fi.ilabel AS ilabel,
+    ti.ilabel AS to_label, rn.name AS from_state, cn.name AS state, coalesce(mv.n, 0) AS users
+  FROM ends
+  JOIN intervals AS fi ON fi.k = ends.kf
+  JOIN intervals AS ti ON ti.k = ends.kt
+  CROSS JOIN row_names AS rn CROSS JOIN col_names AS cn
+  LEFT JOIN moves AS mv ON mv.r = rn.s AND mv.c = cn.s
+)
+SELECT section AS \"section\", ilabel AS \"interval\", {to_cell} AS \"to_interval\",
+  {from_cell} AS \"from_state\", state AS \"state\", {users} AS \"users\"
+FROM table_rows
+ORDER BY sec, k, a, b2{settings}",
+            seen = self.int(states.len() as i64),
+            section = self.lit(section),
+            kf = kf.map_or_else(|| "k0".to_string(), |k| self.int(k)),
+            kt = kt.map_or_else(|| "k1".to_string(), |k| self.int(k)),
+            i0 = self.int(0),
+            i1 = self.int(1),
+            to_cell = self.cell("to_label"),
+            from_cell = self.cell("from_state"),
+            users = self.to_text("users"),
+            settings = self.settings(),
+        )
+    }
+
     /// A boolean literal.
     pub fn bool(&self, b: bool) -> String {
         match (self.dialect, b) {
@@ -648,6 +938,30 @@ mod tests {
                 r#"{"analysis":"lifecycle","created_at":"signup_at"}"#,
                 "created_at",
             ),
+            (
+                r#"{"analysis":"revenue","channel":"utm_source"}"#,
+                "channel",
+            ),
+            (
+                r#"{"analysis":"stages","created_at":"signup_at"}"#,
+                "created_at",
+            ),
+            (r#"{"analysis":"customers"}"#, "file"),
+            (r#"{"analysis":"sessions"}"#, "file order"),
+            (
+                r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
+                "members",
+            ),
+            (r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#, "file order"),
+            (r#"{"analysis":"channels","channel":"c"}"#, "channel"),
+            (
+                r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
+                "members",
+            ),
+            (
+                r#"{"analysis":"revenue","filters":[{"property":"c","op":"is_set"}]}"#,
+                "filters",
+            ),
         ] {
             for d in [Dialect::DuckDb, Dialect::ClickHouse] {
                 let e = sql(json, d).unwrap_err();
@@ -683,6 +997,38 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(key(&e), "range_reversed");
+        let e = sql(
+            r#"{"analysis":"revenue","costs":[{"channel":"ads","cost":1}]}"#,
+            Dialect::ClickHouse,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "channel_needed");
+        let e = sql(r#"{"analysis":"stages","interval":"hour"}"#, Dialect::DuckDb).unwrap_err();
+        assert_eq!(key(&e), "whole_days_interval");
+        let e = sql(
+            r#"{"analysis":"stages","silent_days":30,"churned_days":30}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "stage_days");
+        let e = sql(
+            r#"{"analysis":"stages","from":"2025-03-10","to":"2025-03-01"}"#,
+            Dialect::ClickHouse,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "transition_order");
+        let e = sql(r#"{"analysis":"ltv","period":"hour"}"#, Dialect::DuckDb).unwrap_err();
+        assert_eq!(key(&e), "ltv_hour");
+        let e = sql(r#"{"analysis":"health","interval":"hour"}"#, Dialect::DuckDb).unwrap_err();
+        assert_eq!(key(&e), "whole_days_interval");
+        let e = sql(
+            r#"{"analysis":"health","tiers":{"core":{"max_recency_days":1,"min_frequency":1,"min_value":5},"active":{"max_recency_days":1,"min_frequency":1},"casual":{"max_recency_days":1,"min_frequency":1},"at_risk":{"max_recency_days":1,"min_frequency":1}}}"#,
+            Dialect::ClickHouse,
+        )
+        .unwrap_err();
+        assert_eq!(key(&e), "health_rule");
+        let e = sql(r#"{"analysis":"ltv","periods":0}"#, Dialect::ClickHouse).unwrap_err();
+        assert_eq!(key(&e), "periods_range");
         let e = sql(
             r#"{"analysis":"trends","timezone":"Mars/Base"}"#,
             Dialect::DuckDb,

@@ -88,7 +88,6 @@ pub fn render(sql: &Sql, spec: &TrendsSpec) -> Result<String> {
         .keyed("series_count", &[("max", &26), ("got", &spec.series.len())]));
     }
     let g = spec.interval;
-    let step = Sql::key_step(g);
     let ts = sql.ts_us();
     let i = |v: i64| sql.int(v);
 
@@ -153,34 +152,7 @@ pub fn render(sql: &Sql, spec: &TrendsSpec) -> Result<String> {
         .collect::<Vec<_>>()
         .join(", ");
 
-    let (r0, r1) = sql.range("t1")?;
-    let c0 = match &r0 {
-        Some(r) => format!("greatest(t0, {r})"),
-        None => "t0".into(),
-    };
-    let c1 = match &r1 {
-        Some(r) => format!("least(t1 + 1, {r})"),
-        None => "t1 + 1".into(),
-    };
-    let in_range = match (&r0, &r1) {
-        (None, None) => sql.bool(true),
-        (Some(a), None) => format!("t >= {a}"),
-        (None, Some(b)) => format!("t < {b}"),
-        (Some(a), Some(b)) => format!("t >= {a} AND t < {b}"),
-    };
-    let keys = match sql.dialect {
-        Dialect::DuckDb => format!(
-            "SELECT unnest(generate_series(k0, k1, {})) AS k FROM first_last",
-            i(step)
-        ),
-        Dialect::ClickHouse => format!(
-            "SELECT arrayJoin(range(k0, k1 + 1, {})) AS k FROM first_last",
-            i(step)
-        ),
-    };
-    let start = sql.instant_of(&sql.key_start(g, "k"));
-    let end = sql.instant_of(&sql.key_start(g, &format!("(k + {step})")));
-    let slack = sql.int_div("(e_us - s_us)", "24");
+    let iv = sql.intervals(g)?;
 
     let rank_value = if zero_when_empty(spec.series[0].measure) {
         "coalesce(f.mv, 0)"
@@ -283,16 +255,8 @@ ranked AS (SELECT p.bv AS bv, row_number() OVER (ORDER BY {rank_value} DESC NULL
             "side_by_side AS (SELECT {cols}, {side} FROM series_rows GROUP BY {cols}),\ntable_rows AS ({unnested})"
         )
     };
-    let local_t = sql.local_of("t");
-    let key_t = sql.key(g, &local_t);
-    let first_key = sql.key(g, &sql.local_of("c0"));
-    let last_key = sql.key(g, &sql.local_of("(c1 - 1)"));
-    let label = sql.label(g, &sql.key_start(g, "k"));
-    let start_text = sql.rfc3339("s_us");
-    let settings = match sql.dialect {
-        Dialect::DuckDb => "",
-        Dialect::ClickHouse => "\nSETTINGS join_use_nulls = 1",
-    };
+    let key_t = sql.key(g, &sql.local_of("t"));
+    let settings = sql.settings();
     Ok(format!(
         "-- Loupe trends ({dialect}): the rows of `loupe run --csv` for the same spec
 WITH
@@ -300,16 +264,7 @@ src AS (
   SELECT {cols}
   FROM {from}
 ),
-span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
-cover AS (SELECT {c0} AS c0, {c1} AS c1 FROM span),
-first_last AS (SELECT {first_key} AS k0, {last_key} AS k1 FROM cover),
-keys AS ({keys}),
-bounds AS (SELECT k, {start} AS s_us, {end} AS e_us FROM keys),
-intervals AS (
-  SELECT k, {label} AS ilabel, {start_text} AS istart,
-    CASE WHEN c0 - s_us > {slack} OR e_us - c1 > {slack} THEN 'false' ELSE 'true' END AS icomplete
-  FROM bounds, cover
-),
+{intervals}
 ev AS (
   SELECT u, t, bv, {ser_cols}, {key_t} AS k
   FROM src, span
@@ -345,6 +300,8 @@ ORDER BY tot, k, s, pos{settings}",
         start_cell = sql.cell("istart"),
         complete_cell = sql.cell("icomplete"),
         label_cell = sql.cell("label"),
+        intervals = iv.ctes,
+        in_range = iv.in_range,
     ))
 }
 
