@@ -387,7 +387,13 @@ one after the other (a JSON array or gzip file must be the only file).";
         if show {
             eprint!("\r\x1b[K");
         }
-        result.map_err(|e| input(format!("{name}: {e}")))
+        result.map_err(|e| match e {
+            // an import option (a column, the date order) is named without "invalid spec"
+            loupe::engine::error::Error::Spec { field, message, .. } => {
+                input(format!("{name}: {field}: {message}"))
+            }
+            e => input(format!("{name}: {e}")),
+        })
     }
 
     /// The spec given as JSON text or a file.
