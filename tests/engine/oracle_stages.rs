@@ -441,6 +441,8 @@ struct HealthParams {
     event: Option<&'static str>,
     shared_filter: bool,
     range: Option<(i64, i64)>,
+    /// A breakdown by `p`, keeping this many values (0 = all).
+    breakdown: Option<usize>,
 }
 
 impl HealthParams {
@@ -484,13 +486,22 @@ impl HealthParams {
                 date(b)
             ));
         }
+        if let Some(limit) = self.breakdown {
+            j.push_str(&format!(
+                r#","breakdown":{{"properties":["p"],"limit":{limit}}}"#
+            ));
+        }
         j.push('}');
         j
     }
 }
 
-/// Tier sizes `[tier][interval]` the definition gives; `None` when the range is empty.
-fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<Vec<Vec<u64>>> {
+/// Tier sizes `[tier][interval]`.
+type Sizes = Vec<Vec<u64>>;
+
+/// Tier sizes the definition gives, and per breakdown value (label, sizes); `None` when
+/// the range is empty.
+fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<(Sizes, Vec<(String, Sizes)>)> {
     let c = p.cal;
     let day_cal = Cal {
         gran: Gran::Day,
@@ -529,12 +540,17 @@ fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<Vec<Vec<u64>>> {
         users.entry(&e.user).or_default().push(e);
     }
     let mut sizes = vec![vec![0u64; keys.len()]; 5];
+    // per value of `p` read per user (first event in time with one; empty: none)
+    let mut by_value: BTreeMap<&str, Sizes> = BTreeMap::new();
     for v in users.values() {
         let kept = |e: &&&Ev| !p.shared_filter || e.p != "y";
         if !v.iter().any(|e| kept(&e)) {
             continue;
         }
         let born = day_cal.key(v.iter().map(|e| e.time).min().unwrap());
+        let mut in_time = v.clone();
+        in_time.sort_by_key(|e| e.time);
+        let user_value = in_time.iter().find(|e| !e.p.is_empty()).map_or("", |e| e.p);
         let active: Vec<&&Ev> = v
             .iter()
             .filter(|e| e.time < to && kept(e) && p.event.is_none_or(|n| e.event == n))
@@ -578,14 +594,47 @@ fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<Vec<Vec<u64>>> {
                 })
                 .unwrap_or(4);
             sizes[tier][k] += 1;
+            by_value
+                .entry(user_value)
+                .or_insert_with(|| vec![vec![0u64; keys.len()]; 5])[tier][k] += 1;
         }
     }
-    Some(sizes)
+    // values ranked by their users counted (seen at the last interval), ties by label
+    let mut breakdowns = Vec::new();
+    if let Some(limit) = p.breakdown {
+        let last = keys.len() - 1;
+        let users_of = |v: &str| by_value[v].iter().map(|s| s[last]).sum::<u64>();
+        let mut values: Vec<&str> = by_value.keys().copied().filter(|v| !v.is_empty()).collect();
+        values.sort_by(|a, b| users_of(b).cmp(&users_of(a)).then(a.cmp(b)));
+        let keep = if limit == 0 {
+            values.len()
+        } else {
+            limit.min(values.len())
+        };
+        for v in &values[..keep] {
+            breakdowns.push((v.to_string(), by_value[v].clone()));
+        }
+        if keep < values.len() {
+            let mut other = vec![vec![0u64; keys.len()]; 5];
+            for v in &values[keep..] {
+                for (s, row) in by_value[v].iter().enumerate() {
+                    for (k, n) in row.iter().enumerate() {
+                        other[s][k] += n;
+                    }
+                }
+            }
+            breakdowns.push(("(other)".to_string(), other));
+        }
+        if let Some(none) = by_value.get("") {
+            breakdowns.push(("(none)".to_string(), none.clone()));
+        }
+    }
+    Some((sizes, breakdowns))
 }
 
 #[test]
 fn health_matches_the_definition_on_random_data() {
-    let mut checked = 0;
+    let (mut checked, mut others) = (0, 0);
     for seed in 0..400u64 {
         let (events, _, text) = random_data(seed);
         let store = load(&text).store;
@@ -625,11 +674,12 @@ fn health_matches_the_definition_on_random_data() {
                 let a = first_day + rng.below(30) as i64;
                 (a, a + rng.below(40) as i64)
             }),
+            breakdown: rng.pick(&[None, Some(0), Some(1)]),
         };
         let json = p.json();
         let ctx = format!("seed {seed} {json}");
         let got = try_output(&store, &json);
-        let Some(want) = health_oracle(&events, &p) else {
+        let Some((want, want_values)) = health_oracle(&events, &p) else {
             match got {
                 Err(Error::Spec { field, .. }) => assert_eq!(field, "date_range", "{ctx}"),
                 other => panic!("{ctx}: expected a range error, got {other:?}"),
@@ -641,7 +691,15 @@ fn health_matches_the_definition_on_random_data() {
             panic!("{ctx}: not health")
         };
         assert_eq!(r.sizes, want, "{ctx}");
+        let got_values: Vec<(String, Sizes)> = r
+            .breakdowns
+            .iter()
+            .map(|b| (b.value.clone(), b.sizes.clone()))
+            .collect();
+        assert_eq!(got_values, want_values, "{ctx}: breakdown");
+        others += usize::from(want_values.iter().any(|b| b.0 == "(other)"));
         checked += 1;
     }
     assert!(checked > 300, "{checked} datasets checked");
+    assert!(others > 30, "{others} with an (other) value");
 }
