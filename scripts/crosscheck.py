@@ -41,7 +41,9 @@ specs on the same file, and compares every number exactly:
                 and the overall pulse
   ltv           cohort LTV grids (DuckDB SQL) and the per-customer summary (Python
                 lifetimes' summary_data_from_transaction_data): see crosscheck_ltv.py
-  revenue       weekly revenue (ISO weeks, active = view_home or a purchase, ROI by channel
+  revenue       weekly revenue by platform on each event (every (platform, week) cell:
+                revenue, purchases, refunds, paying, active and new users by the platform
+                of their first event), weekly revenue (ISO weeks, active = view_home or a purchase, ROI by channel
                 with costs) and daily revenue from 2025-02-01 (any event active; SQL of
                 this file, not a reference block): per interval and over the range,
                 revenue (in cents), purchases, refunds, paying, active and new users,
@@ -742,6 +744,29 @@ SELECT c.ch, count(*) AS new,
        (SELECT list((b, s) ORDER BY b) FROM (SELECT b, sum(amt) AS s FROM buys WHERE buys.ch = c.ch GROUP BY b)) AS by_b
 FROM cohort c GROUP BY c.ch
 """
+# per (breakdown value, interval): the events carrying the value (platform on each event);
+# new users by the platform of their first event
+REVENUE_BREAKDOWN_SQL = """
+WITH ev AS (
+    SELECT user_id, coalesce(platform, '(none)') AS v, {bucket} AS b, coalesce(revenue, 0) AS amt,
+           event = 'purchase' AS pe, event = 'purchase' AND coalesce(revenue, 0) >= 0 AS buy
+    FROM events WHERE ts >= TIMESTAMP '{lo}' AND ts < TIMESTAMP '{hi}'
+), per AS (
+    SELECT v, b, coalesce(sum(amt) FILTER (WHERE pe), 0) AS revenue,
+           count(*) FILTER (WHERE buy) AS purchases, count(*) FILTER (WHERE pe AND NOT buy) AS refunds,
+           count(DISTINCT user_id) FILTER (WHERE buy) AS paying,
+           count(DISTINCT user_id) FILTER (WHERE buy OR {active}) AS active
+    FROM ev GROUP BY v, b
+), born AS (
+    SELECT arg_min(coalesce(platform, '(none)'), ts) AS v, min(ts) AS t0 FROM events GROUP BY user_id
+), new AS (
+    SELECT v, {born_bucket} AS b, count(*) AS new FROM born
+    WHERE t0 >= TIMESTAMP '{lo}' AND t0 < TIMESTAMP '{hi}' GROUP BY ALL
+)
+SELECT v, b, coalesce(p.revenue, 0), coalesce(p.purchases, 0), coalesce(p.refunds, 0),
+       coalesce(p.paying, 0), coalesce(p.active, 0), coalesce(n.new, 0)
+FROM per p FULL JOIN new n USING (v, b)
+"""
 REVENUE_COSTS = {"paid_search": 3000.0, "paid_social": 1500.0, "email": 0.0, "influencer": 1e7}
 REVENUE_CASES = {
     # name: (loupe spec, step days, bucket of ts, active condition, range start or None)
@@ -753,6 +778,10 @@ REVENUE_CASES = {
         {"analysis": "revenue", "interval": "day", "timezone": "UTC",
          "date_range": {"from": "2025-02-01"}},
         1, "CAST({ts} AS DATE)", "TRUE", "2025-02-01"),
+    "revenue_week_platform": (
+        {"analysis": "revenue", "interval": "week", "timezone": "UTC",
+         "breakdown": {"properties": ["platform"], "limit": 0}},
+        7, "CAST(date_trunc('week', {ts}) AS DATE)", "TRUE", None),
 }
 
 
@@ -835,6 +864,27 @@ def revenue_checks(args, con):
             if not paid or len(paid) == len(REVENUE_COSTS):
                 extra.append(f"negative control: channels paid back in duckdb: {paid}")
             summary += f"; {sum(1 for k in exp if k[0] == 'channel')} channels' ROI match (paid back: {', '.join(sorted(paid))})"
+        if "breakdown" in spec:
+            labels = [x["label"] for x in res["intervals"]]
+            cells = 0
+            for v, b, r, pu, rf, pa, ac, nw in con.execute(REVENUE_BREAKDOWN_SQL.format(
+                    bucket=bucket.format(ts="ts"), born_bucket=bucket.format(ts="t0"), active=active,
+                    lo=lo, hi=hi)).fetchall():
+                if (cents(r), pu, rf, pa, ac, nw) != (0, 0, 0, 0, 0, 0):
+                    exp[("value", v, b.isoformat())] = (cents(r), pu, rf, pa, ac, nw)
+                    cells += 1
+            for x in res["breakdowns"]:
+                for lab, m in zip(labels, x["intervals"]):
+                    got = (cents(m["revenue"]), m["purchases"], m["refunds"], m["paying_users"],
+                           m["active_users"], m["new_users"])
+                    if got != (0, 0, 0, 0, 0, 0):
+                        act[("value", x["value"], lab)] = got
+                    if m["arppu"] is not None and not close(m["arpu"], m["paying_rate"] * m["arppu"]):
+                        extra.append(f"{x['value']} {lab}: ARPU != paying rate x ARPPU in loupe")
+            values = {k[1] for k in exp if k[0] == "value"}
+            if len(values) < 2:
+                extra.append(f"negative control: fewer than 2 platforms in duckdb: {values}")
+            summary += f"; {cells} (platform, week) cells match"
         out.append((name, exp, act, extra, summary, dt))
     return out
 

@@ -1,6 +1,8 @@
 //! Revenue chart: one bar of net revenue per interval (left axis; incomplete intervals
 //! paler), with ARPU and ARPPU as lines on a second axis on the right (revenue per user),
-//! and hover values with paying and active users and the paying rate.
+//! and hover values with paying and active users and the paying rate. With a breakdown,
+//! one line of revenue per value (a colour each, with a legend), and hover values with
+//! each value's revenue, paying users and ARPU.
 
 use super::{
     err, font, group_digits, nice_max, point_label, px, tip_number, x_label_count, Drawn, Frame,
@@ -40,6 +42,9 @@ pub fn draw<DB: DrawingBackend>(
     labels: &Labels,
     scale: f64,
 ) -> Drawn {
+    if !r.breakdowns.is_empty() {
+        return draw_breakdown(area, r, labels, scale);
+    }
     let [revenue, arpu, arppu, per_user, paying_rate, paying, active] = &labels.revenue;
     let nb = r.intervals.len();
     let x = -0.6f64..nb as f64 - 0.4;
@@ -169,6 +174,98 @@ pub fn draw<DB: DrawingBackend>(
     Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
 }
 
+/// One line of revenue per breakdown value, with a legend.
+fn draw_breakdown<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &RevenueResult,
+    labels: &Labels,
+    scale: f64,
+) -> Drawn {
+    let [revenue, arpu, _, _, _, paying, _] = &labels.revenue;
+    let nb = r.intervals.len();
+    let x = -0.4f64..(nb as f64 - 0.6).max(0.4);
+    let (lo, hi) = span(
+        r.breakdowns
+            .iter()
+            .flat_map(|b| b.intervals.iter().map(|m| m.revenue)),
+    );
+    let mut chart = ChartBuilder::on(area)
+        .margin(px(12.0, scale))
+        .x_label_area_size(px(36.0, scale))
+        .y_label_area_size(px(64.0, scale))
+        .build_cartesian_2d(x, lo..hi)
+        .map_err(err)?;
+    let buckets: Vec<String> = r.intervals.iter().map(|m| m.label.clone()).collect();
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.4))
+        .x_labels(x_label_count(area, scale).min(nb.max(1)))
+        .x_label_formatter(&|v| point_label(&buckets, *v))
+        .y_label_formatter(&|v| axis_number(*v))
+        .y_desc(format!("{revenue} ({})", r.amount))
+        .label_style(font(12.0, scale))
+        .axis_desc_style(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
+    let stroke = px(2.0, scale);
+    for (k, b) in r.breakdowns.iter().enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let points: Vec<(f64, f64)> = b
+            .intervals
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (i as f64, m.revenue))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(stroke)))
+            .map_err(err)?
+            .label(b.value.as_str())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(stroke))
+            });
+        chart
+            .draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, px(2.5, scale), color.filled())),
+            )
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(GRID)
+        .label_font(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
+    let tips = r
+        .intervals
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut tip = m.label.clone();
+            if m.incomplete {
+                tip.push_str(&format!(" ({})", labels.incomplete));
+            }
+            for b in &r.breakdowns {
+                let x = &b.intervals[i];
+                tip.push_str(&format!(
+                    "\n{}: {revenue} {}, {paying} {}, {arpu} {}",
+                    b.value,
+                    tip_number(Some(x.revenue)),
+                    tip_number(Some(x.paying_users as f64)),
+                    tip_number(x.arpu),
+                ));
+            }
+            tip
+        })
+        .collect();
+    Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +312,39 @@ mod tests {
             f.tips[1]
         );
         assert_eq!(axis_number(1234.0), "1,234");
+
+        // a breakdown: a line and a legend entry per value, each value in the tips
+        let q = Query::from_json(
+            r#"{"analysis":"revenue","interval":"week","breakdown":{"properties":["platform"],"limit":2}}"#,
+        )
+        .unwrap();
+        let AnalysisResult::Revenue(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        assert_eq!(r.breakdowns.len(), 3, "2 values and (other)");
+        let mut frame = None;
+        let s = svg(900, 400, |a| {
+            let d = draw(a, &r, &Labels::english(), 1.0);
+            frame = d.clone().ok().flatten();
+            d
+        })
+        .unwrap();
+        for b in &r.breakdowns {
+            assert!(s.contains(&b.value), "{}", b.value);
+        }
+        assert!(s.matches("<polyline").count() >= r.breakdowns.len());
+        let f = frame.expect("tips");
+        assert_eq!(f.tips.len(), r.intervals.len());
+        let x = &r.breakdowns[0].intervals[1];
+        assert!(
+            f.tips[1].contains(&format!(
+                "{}: Revenue {}",
+                r.breakdowns[0].value,
+                tip_number(Some(x.revenue))
+            )),
+            "{}",
+            f.tips[1]
+        );
         assert_eq!(axis_number(2.5), "2.5");
         assert_eq!(axis_number(-1500.0), "-1,500");
     }

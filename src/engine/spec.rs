@@ -366,6 +366,23 @@ impl Breakdown {
         }
     }
 
+    /// The same breakdown read per user: every property as a user property (the scope's
+    /// `user_properties` rule over all the user's events), whatever its `source`. The rule
+    /// of the analyses about users (lifecycle, stages): each user has one value.
+    pub fn per_user(&self) -> Breakdown {
+        Breakdown {
+            properties: self
+                .properties
+                .iter()
+                .map(|p| PropertyRef {
+                    property: p.property.clone(),
+                    source: Source::User,
+                })
+                .collect(),
+            limit: self.limit,
+        }
+    }
+
     /// The label of the breakdown (property names joined).
     pub fn name(&self) -> String {
         self.properties

@@ -1,8 +1,9 @@
 //! The user health tab (用户健康度 / 用户金字塔): the event that makes a user active, the
 //! interval, the look-back window, what frequency counts, value from purchases (optional),
 //! the rule of each tier (days since the last activity, frequency and value), and the two
-//! dates of the transition table; below the chart the tier sizes per interval and the
-//! transition table as a heat map (shared with the stages tab).
+//! dates of the transition table and a breakdown; below the chart the tier sizes per
+//! interval (then per breakdown value) and the transition table as a heat map (shared with
+//! the stages tab).
 
 use super::count;
 use super::i18n::{t, Lang, TIER_KEYS};
@@ -10,12 +11,12 @@ use super::shell::{use_spec, PanelProps, Shell};
 use super::stages::transition_table;
 use super::widgets::{
     edit, edit_at, event_options, from_name, granularity_options, json_name, keyed, number_input,
-    select, text_input, with_name, FilterEditor,
+    select, text_input, with_name, BreakdownPicker, FilterEditor,
 };
 use crate::engine::analysis::health::{Frequency, HealthResult, HealthSpec, Rule, Tiers, Value};
 use crate::engine::analysis::purchases::{suggest_amount, DEFAULT_AMOUNT};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
-use crate::engine::spec::FilterGroup;
+use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
 /// Rule `k` of the four upper tiers (core, active, casual, at risk).
@@ -124,14 +125,22 @@ pub fn panel(p: &PanelProps) -> Html {
             { text_input("transition-from", spec.from.as_deref().unwrap_or(""), t(lang, "tr_first"), { let spec = spec.clone(); Callback::from(move |v: String| { let mut s = spec.latest(); s.from = date(v); s.members = None; spec.set(s); }) }) }
             <label for="transition-to">{ t(lang, "tr_to") }</label>
             { text_input("transition-to", spec.to.as_deref().unwrap_or(""), t(lang, "tr_last"), { let spec = spec.clone(); Callback::from(move |v: String| { let mut s = spec.latest(); s.to = date(v); s.members = None; spec.set(s); }) }) }
+            <label>{ t(lang, "breakdown") }</label>
+            <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b)} />
             <p class="muted small">{ t(lang, "health_note") }</p>
         </>
     };
     let body = match p.result().as_deref() {
         Some(AnalysisResult::Health(r)) => html! {
             <>
-                { tier_table(lang, r) }
+                { tier_table(lang, r, &r.sizes, &r.seen, "health-table") }
                 <p class="muted small">{ t(lang, "lifecycle_incomplete_note") }</p>
+                { for r.breakdowns.iter().enumerate().map(|(k, b)| html! {
+                    <>
+                        <h3>{ b.value.clone() }</h3>
+                        { tier_table(lang, r, &b.sizes, &b.seen, &format!("health-table-{k}")) }
+                    </>
+                }) }
                 { transition_table(lang, &r.transitions, &TIER_KEYS, "health", &spec, |s: &mut HealthSpec, c| s.members = c) }
             </>
         },
@@ -140,22 +149,23 @@ pub fn panel(p: &PanelProps) -> Html {
     html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
 }
 
-/// The tier sizes per interval.
-fn tier_table(lang: Lang, r: &HealthResult) -> Html {
+/// The tier sizes per interval (`sizes[tier][interval]` and `seen`, of all users or of one
+/// breakdown value), in the table `id`.
+fn tier_table(lang: Lang, r: &HealthResult, sizes: &[Vec<u64>], seen: &[u64], id: &str) -> Html {
     let rows = r.buckets.iter().enumerate().map(|(b, label)| {
         let class = if r.incomplete[b] { "incomplete" } else { "" };
         html! {
             <tr class={class}>
                 <td class="name">{ label.clone() }</td>
                 <td>{ r.evaluated_on[b].clone() }</td>
-                { for r.sizes.iter().map(|s| html! { <td class="num">{ count(s[b]) }</td> }) }
-                <td class="num">{ count(r.seen[b]) }</td>
+                { for sizes.iter().map(|s| html! { <td class="num">{ count(s[b]) }</td> }) }
+                <td class="num">{ count(seen[b]) }</td>
             </tr>
         }
     });
     html! {
         <div class="scroll tall" tabindex="0">
-            <table class="grid" data-testid="health-table">
+            <table class="grid" data-testid={id.to_string()}>
                 <thead><tr>
                     <th>{ t(lang, "interval") }</th>
                     <th>{ t(lang, "st_evaluated_on") }</th>

@@ -755,6 +755,11 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("rv_payback", "Paid back in", "回本周期"),
     ("rv_roi_title", "ROI by channel", "渠道投资回报率"),
     (
+        "rv_breakdown_note",
+        "Per breakdown value: the events carrying the value (a user with events of two values counts in both); new users by the value of their first event. Values ranked by revenue.",
+        "按分组值：只计带有该值的事件（用户的事件有两个值时两边都计）；新增用户按其首个事件的值。分组值按收入排序。",
+    ),
+    (
         "rv_roi_note",
         "Users acquired in the date range, by the channel of their first event that has one; their revenue in the range. ROI = (revenue − cost) ÷ cost; CAC = cost ÷ new users; paid back: the first interval at whose end their revenue reaches the cost.",
         "按首次触点渠道统计日期范围内的新增用户及其在范围内的收入。ROI =（收入 − 成本）÷ 成本；获客成本 = 成本 ÷ 新增用户；回本周期：累计收入首次达到成本的区间。",

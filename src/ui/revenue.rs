@@ -2,14 +2,15 @@
 //! the dataset's names), the interval, the event that makes a user active, the channel
 //! property and a box where the user types or pastes a cost per channel (`channel,cost`
 //! or a spreadsheet's `channel<TAB>cost` lines, each bad line named in the user's
-//! language); below the chart a table of revenue, paying rate, ARPU and ARPPU per
-//! interval with the totals, and a table of ROI by channel.
+//! language) and a breakdown; below the chart a table of revenue, paying rate, ARPU and
+//! ARPPU per interval with the totals (then one such table per breakdown value), and a
+//! table of ROI by channel.
 
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
     amount_options, edit, event_options, from_name, granularity_options, json_name, select,
-    suggested_purchase, FilterEditor,
+    suggested_purchase, BreakdownPicker, FilterEditor,
 };
 use super::{count, pct};
 use crate::engine::analysis::revenue::{
@@ -17,7 +18,7 @@ use crate::engine::analysis::revenue::{
 };
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
 use web_sys::HtmlTextAreaElement;
-use crate::engine::spec::FilterGroup;
+use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
 /// An amount with two decimals and thousands separators (`–` for none).
@@ -118,14 +119,23 @@ pub fn panel(p: &PanelProps) -> Html {
                 { line_errors }
                 <p class="muted small">{ t(lang, "rv_costs_note") }</p>
             }
+            <label>{ t(lang, "breakdown") }</label>
+            <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b)} />
             <p class="muted small">{ t(lang, "rv_note") }</p>
         </>
     };
     let body = match p.result().as_deref() {
         Some(AnalysisResult::Revenue(r)) => html! {
             <>
-                { interval_table(lang, r) }
+                { interval_table(lang, r, r.intervals.iter().map(|x| &x.metrics), &r.total, "revenue") }
                 <p class="muted small">{ t(lang, "lifecycle_incomplete_note") }</p>
+                if !r.breakdowns.is_empty() { <p class="muted small">{ t(lang, "rv_breakdown_note") }</p> }
+                { for r.breakdowns.iter().enumerate().map(|(k, b)| html! {
+                    <>
+                        <h3>{ b.value.clone() }</h3>
+                        { interval_table(lang, r, b.intervals.iter(), &b.total, &format!("revenue-{k}")) }
+                    </>
+                }) }
                 if r.channel.is_some() { { channel_table(lang, r) } }
             </>
         },
@@ -152,11 +162,19 @@ fn metric_cells(m: &Metrics) -> Html {
     }
 }
 
-/// The measures per interval, then the totals of the range.
-fn interval_table(lang: Lang, r: &RevenueResult) -> Html {
-    let rows = r.intervals.iter().map(|x| {
+/// The measures per interval (`per`, in the order of the result's intervals), then the
+/// totals of the range; `id` names the table (`{id}-table`) and its total row
+/// (`{id}-total`).
+fn interval_table<'a>(
+    lang: Lang,
+    r: &RevenueResult,
+    per: impl Iterator<Item = &'a Metrics>,
+    total: &Metrics,
+    id: &str,
+) -> Html {
+    let rows = r.intervals.iter().zip(per).map(|(x, m)| {
         let class = if x.incomplete { "incomplete" } else { "" };
-        html! { <tr class={class}><td class="name">{ x.label.clone() }</td>{ metric_cells(&x.metrics) }</tr> }
+        html! { <tr class={class}><td class="name">{ x.label.clone() }</td>{ metric_cells(m) }</tr> }
     });
     let heads = [
         "rv_revenue",
@@ -174,11 +192,11 @@ fn interval_table(lang: Lang, r: &RevenueResult) -> Html {
     .map(|k| html! { <th class="num">{ t(lang, k) }</th> });
     html! {
         <div class="scroll tall" tabindex="0">
-            <table class="grid" data-testid="revenue-table">
+            <table class="grid" data-testid={format!("{id}-table")}>
                 <thead><tr><th>{ t(lang, "interval") }</th>{ for heads }</tr></thead>
                 <tbody>
                     { for rows }
-                    <tr class="avg" data-testid="revenue-total"><td class="name">{ t(lang, "total") }</td>{ metric_cells(&r.total) }</tr>
+                    <tr class="avg" data-testid={format!("{id}-total")}><td class="name">{ t(lang, "total") }</td>{ metric_cells(total) }</tr>
                 </tbody>
             </table>
         </div>

@@ -1,8 +1,8 @@
 //! The user stages tab (新增 / 活跃 / 沉默 / 流失 / 回流): the event that makes a user
 //! active, the interval, the silent and churned thresholds in days, where users' creation
-//! comes from, and the two dates of the transition table; below the chart a table of the
-//! stages per interval and the transition table as a heat map whose cells list their
-//! users.
+//! comes from, the two dates of the transition table and a breakdown; below the chart a
+//! table of the stages per interval (then one per breakdown value) and the transition
+//! table as a heat map whose cells list their users.
 
 use super::count;
 use super::retention::heat;
@@ -10,13 +10,13 @@ use super::i18n::{t, Lang, STAGE_KEYS};
 use super::shell::{use_spec, PanelProps, Shell, SpecState};
 use super::widgets::{
     edit, event_options, from_name, granularity_options, json_name, number_input, select,
-    text_input, FilterEditor,
+    text_input, BreakdownPicker, FilterEditor,
 };
 use crate::engine::analysis::lifecycle::suggest_created_at;
 use crate::engine::analysis::stages::{StagesResult, StagesSpec, STAGES};
 use crate::engine::analysis::transitions::{Cell, Transitions, UNSEEN_NAME};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
-use crate::engine::spec::FilterGroup;
+use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
 /// Most member ids listed on the page (the CSV download holds all).
@@ -59,14 +59,22 @@ pub fn panel(p: &PanelProps) -> Html {
             { text_input("transition-from", spec.from.as_deref().unwrap_or(""), t(lang, "tr_first"), { let spec = spec.clone(); Callback::from(move |v: String| { let mut s = spec.latest(); s.from = date(v); s.members = None; spec.set(s); }) }) }
             <label for="transition-to">{ t(lang, "tr_to") }</label>
             { text_input("transition-to", spec.to.as_deref().unwrap_or(""), t(lang, "tr_last"), { let spec = spec.clone(); Callback::from(move |v: String| { let mut s = spec.latest(); s.to = date(v); s.members = None; spec.set(s); }) }) }
+            <label>{ t(lang, "breakdown") }</label>
+            <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b)} />
             <p class="muted small">{ t(lang, "stages_note") }</p>
         </>
     };
     let body = match p.result().as_deref() {
         Some(AnalysisResult::Stages(r)) => html! {
             <>
-                { stage_table(lang, r) }
+                { stage_table(lang, r, r.series(), &r.seen, "stages-table") }
                 <p class="muted small">{ t(lang, "lifecycle_incomplete_note") }</p>
+                { for r.breakdowns.iter().enumerate().map(|(k, b)| html! {
+                    <>
+                        <h3>{ b.value.clone() }</h3>
+                        { stage_table(lang, r, b.series(), &b.seen, &format!("stages-table-{k}")) }
+                    </>
+                }) }
                 { transition_table(lang, &r.transitions, &STAGE_KEYS, "stages", &spec, |s: &mut StagesSpec, c| s.members = c) }
             </>
         },
@@ -75,9 +83,15 @@ pub fn panel(p: &PanelProps) -> Html {
     html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
 }
 
-/// The stages per interval.
-fn stage_table(lang: Lang, r: &StagesResult) -> Html {
-    let series = r.series();
+/// The stages per interval: `series` in [`STAGES`] order and `seen` (all users' or one
+/// breakdown value's), in the table `id`.
+fn stage_table(
+    lang: Lang,
+    r: &StagesResult,
+    series: [&Vec<u64>; 5],
+    seen: &[u64],
+    id: &str,
+) -> Html {
     let rows = r.buckets.iter().enumerate().map(|(b, label)| {
         let class = if r.incomplete[b] { "incomplete" } else { "" };
         html! {
@@ -85,13 +99,13 @@ fn stage_table(lang: Lang, r: &StagesResult) -> Html {
                 <td class="name">{ label.clone() }</td>
                 <td>{ r.evaluated_on[b].clone() }</td>
                 { for series.iter().map(|s| html! { <td class="num">{ count(s[b]) }</td> }) }
-                <td class="num">{ count(r.seen[b]) }</td>
+                <td class="num">{ count(seen[b]) }</td>
             </tr>
         }
     });
     html! {
         <div class="scroll tall" tabindex="0">
-            <table class="grid" data-testid="stages-table">
+            <table class="grid" data-testid={id.to_string()}>
                 <thead><tr>
                     <th>{ t(lang, "interval") }</th>
                     <th>{ t(lang, "st_evaluated_on") }</th>

@@ -1781,3 +1781,45 @@ test('Copy as SQL on the trends tab copies the query of `loupe sql` for the same
   assert.equal(await page.textContent('[data-testid=copy-sql]'), 'Copy as SQL');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), copied);
 });
+
+test('weekly revenue of the sample by platform (top 2, other) equals `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await toOverview();
+  await tab('revenue');
+  await page.waitForSelector('[data-testid=revenue-table]');
+  await page.selectOption('[data-testid=interval]', 'week');
+  await page.selectOption('[data-testid=breakdown]', 'platform');
+  await page.waitForSelector('[data-testid=limit]');
+  await page.fill('[data-testid=limit]', '2');
+  await page.press('[data-testid=limit]', 'Tab');
+  await runAndWait();
+  await page.waitForSelector('[data-testid=revenue-0-table]');
+  const spec = linkedSpec();
+  assert.deepEqual([spec.breakdown.properties[0].property, spec.breakdown.limit], ['platform', 2]);
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  assert.deepEqual(cli.breakdowns.map((b) => b.value).slice(2), ['(other)']);
+  const money = (v) => (v === null ? '–' : (Math.round(v * 100) / 100).toFixed(2));
+  for (const [k, b] of cli.breakdowns.entries()) {
+    const rows = await page.$$eval(`[data-testid=revenue-${k}-table] tbody tr`, (trs) => trs.map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const all = [...b.intervals.map((m, i) => ({ label: cli.intervals[i].label, ...m })), { label: 'Total', ...b.total }];
+    assert.equal(rows.length, all.length, b.value);
+    all.forEach((m, i) => {
+      const r = rows[i];
+      const at = `${b.value} ${m.label}`;
+      assert.equal(r[0], m.label);
+      assert.equal(r[1].replace(/,/g, ''), money(m.revenue), `${at} revenue`);
+      assert.deepEqual([2, 5, 6, 10].map((n) => num(r[n])),
+        [m.purchases, m.paying_users, m.active_users, m.new_users], at);
+      assert.deepEqual([8, 9].map((n) => r[n].replace(/,/g, '')), [money(m.arpu), money(m.arppu)], at);
+    });
+  }
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  await page.screenshot({ path: path.join(OUT, 'revenue-breakdown.png'), fullPage: true });
+});

@@ -221,3 +221,61 @@ fn bad_options_are_refused_with_the_field() {
     )
     .is_ok());
 }
+
+/// PQ with a `plan` read per user: P's only plan is `pro` on its last event (03-04), Q has
+/// none, and R (`free`) acts once on 03-10 (recency 0, one active day: casual). One user
+/// counted each for free and pro: the tie goes by label, so limit 1 keeps `free` and `pro`
+/// is `(other)`; Q is `(none)`. P's tiers are those of the test above, day 10 dormant.
+#[test]
+fn a_breakdown_splits_users_by_their_own_value_with_other_and_none() {
+    let s = store(
+        "user_id,event,timestamp,plan\n\
+         P,open,2025-03-01T09:00:00Z,\n\
+         P,open,2025-03-02T09:00:00Z,\n\
+         P,open,2025-03-03T09:00:00Z,\n\
+         P,open,2025-03-04T09:00:00Z,pro\n\
+         P,open,2025-03-04T10:00:00Z,\n\
+         Q,open,2025-03-10T09:00:00Z,\n\
+         R,open,2025-03-10T10:00:00Z,free\n",
+    );
+    let r = run(
+        &s,
+        &format!(r#"{RULES},"breakdown":{{"properties":["plan"],"limit":1}}"#),
+    );
+    assert_eq!(r.breakdown.as_deref(), Some("plan"));
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(values, ["free", "(other)", "(none)"]);
+    // the tier of the one user of a value on each day (None: nobody yet)
+    let tier_of = |b: usize| -> Vec<Option<usize>> {
+        (0..10)
+            .map(|k| (0..5).find(|&s| r.breakdowns[b].sizes[s][k] > 0))
+            .collect()
+    };
+    let mut casual_on_10 = vec![None; 9];
+    casual_on_10.push(Some(2));
+    assert_eq!(tier_of(0), casual_on_10, "free: R");
+    assert_eq!(
+        tier_of(1),
+        [2, 1, 0, 0, 1, 2, 2, 3, 4, 4].map(Some).to_vec(),
+        "(other): P"
+    );
+    assert_eq!(tier_of(2), casual_on_10, "(none): Q");
+    for b in &r.breakdowns {
+        let users = if b.value == "(other)" { 1 } else { 0 };
+        assert_eq!(b.seen[..9], [users; 9], "{}", b.value);
+        assert_eq!(b.seen[9], 1, "{}", b.value);
+    }
+    // the top level: every user; day 10 P dormant, Q and R casual
+    assert_eq!(
+        r.sizes.iter().map(|s| s[9]).collect::<Vec<_>>(),
+        [0, 0, 2, 0, 1]
+    );
+    let t = loupe::engine::analysis::table::table(&AnalysisResult::Health(r));
+    assert_eq!(t[0][..2], ["breakdown", "section"]);
+    assert!(t.contains(
+        &["free", "tiers", "2025-03-10", "", "", "casual", "1"]
+            .map(String::from)
+            .to_vec()
+    ));
+    assert!(t.iter().all(|row| row.len() == t[0].len()));
+}

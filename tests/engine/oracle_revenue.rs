@@ -8,7 +8,9 @@
 //! users are found by sorting each user's events and looking at the first. Channels: the
 //! first event (in time, then source order) with a value, then the same filters per
 //! channel, and the payback by re-summing for every interval. Calendars come from the
-//! slow calendar of `oracle.rs`. Data: seeded random datasets with few users, equal
+//! slow calendar of `oracle.rs`. Breakdown by the channel on each event: every measure
+//! again with only the events carrying the value (a user's first event for new users),
+//! values ranked by re-summing their revenue, the rest merged as `(other)`. Data: seeded random datasets with few users, equal
 //! timestamps, refunds, zero and missing amounts (amounts exact in binary, so sums do not
 //! depend on their order); and the built-in sample.
 
@@ -41,6 +43,8 @@ struct Params {
     range: Option<(i64, i64)>,
     channel: bool,
     costs: Vec<(String, f64)>,
+    /// A breakdown by the channel on each event, keeping this many values (0 = all).
+    breakdown: Option<usize>,
 }
 
 impl Params {
@@ -75,6 +79,11 @@ impl Params {
             if !costs.is_empty() {
                 j.push_str(&format!(r#","costs":[{}]"#, costs.join(",")));
             }
+        }
+        if let Some(limit) = self.breakdown {
+            j.push_str(&format!(
+                r#","breakdown":{{"properties":["channel"],"limit":{limit}}}"#
+            ));
         }
         j.push('}');
         j
@@ -113,6 +122,8 @@ struct Expected {
     total: M,
     missing: usize,
     channels: Vec<Channel>,
+    /// Per breakdown value: its label, its measures per interval and over the range.
+    breakdowns: Vec<(String, Vec<M>, M)>,
 }
 
 fn oracle(events: &[Ev], p: &Params) -> Option<Expected> {
@@ -164,10 +175,16 @@ fn oracle(events: &[Ev], p: &Params) -> Option<Expected> {
     };
     // the measures of the kept events in range that `pick` selects; `end` bounds the
     // to-date values
-    let measure = |pick: &dyn Fn(&Ev) -> bool, new_lo: i64, new_hi: i64, end: i64| -> M {
+    // `val` selects the events of a breakdown value (for new users: the first event)
+    let measure = |val: &dyn Fn(&Ev) -> bool,
+                   pick: &dyn Fn(&Ev) -> bool,
+                   new_lo: i64,
+                   new_hi: i64,
+                   end: i64|
+     -> M {
         let sel: Vec<&Ev> = events
             .iter()
-            .filter(|e| kept(e) && in_range(e.time) && pick(e))
+            .filter(|e| kept(e) && in_range(e.time) && pick(e) && val(e))
             .collect();
         let paying: BTreeSet<&str> = sel
             .iter()
@@ -193,30 +210,87 @@ fn oracle(events: &[Ev], p: &Params) -> Option<Expected> {
             active: active.len() as u64,
             new: first_event
                 .keys()
-                .filter(|u| acquired_in(u, new_lo, new_hi))
+                .filter(|u| acquired_in(u, new_lo, new_hi) && val(first_event[*u]))
                 .count() as u64,
             acquired: first_event
                 .keys()
-                .filter(|u| acquired_in(u, i64::MIN, end.min(to)))
+                .filter(|u| acquired_in(u, i64::MIN, end.min(to)) && val(first_event[*u]))
                 .count() as u64,
             to_date: events
                 .iter()
-                .filter(|e| kept(e) && is_purchase_event(e) && e.time < end.min(to))
+                .filter(|e| kept(e) && is_purchase_event(e) && e.time < end.min(to) && val(e))
                 .map(amount)
                 .sum(),
         }
     };
-    let mut per = Vec::new();
-    for &k in &keys {
-        let (s, e) = (c.start(k), c.start(c.add(k, 1)));
-        per.push(measure(
-            &|x: &Ev| c.key(x.time) == k,
-            s.max(from),
-            e.min(to),
-            e,
-        ));
+    let measures = |val: &dyn Fn(&Ev) -> bool| -> (Vec<M>, M) {
+        let mut per = Vec::new();
+        for &k in &keys {
+            let (s, e) = (c.start(k), c.start(c.add(k, 1)));
+            per.push(measure(
+                val,
+                &|x: &Ev| c.key(x.time) == k,
+                s.max(from),
+                e.min(to),
+                e,
+            ));
+        }
+        (per, measure(val, &|_| true, from, to, i64::MAX))
+    };
+    let (per, total) = measures(&|_| true);
+    let mut breakdowns = Vec::new();
+    if let Some(limit) = p.breakdown {
+        // a value is shown with a counted event in range or a user acquired in range
+        let shown = |v: &str| {
+            events.iter().any(|e| {
+                e.channel == v
+                    && kept(e)
+                    && in_range(e.time)
+                    && (is_purchase_event(e) || is_active(e))
+            }) || first_event
+                .iter()
+                .any(|(u, f)| f.channel == v && acquired_in(u, from, to))
+        };
+        let revenue = |v: &str| -> f64 {
+            events
+                .iter()
+                .filter(|e| e.channel == v && kept(e) && in_range(e.time) && is_purchase_event(e))
+                .map(amount)
+                .sum()
+        };
+        let mut values: Vec<String> = events
+            .iter()
+            .map(|e| e.channel.clone())
+            .filter(|v| !v.is_empty() && shown(v))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        // by value, not bits: an empty sum is −0
+        values.sort_by(|a, b| {
+            revenue(b)
+                .partial_cmp(&revenue(a))
+                .expect("finite sums")
+                .then(a.cmp(b))
+        });
+        let keep = if limit == 0 {
+            values.len()
+        } else {
+            limit.min(values.len())
+        };
+        for v in &values[..keep] {
+            let (per, total) = measures(&|e: &Ev| e.channel == *v);
+            breakdowns.push((v.clone(), per, total));
+        }
+        if keep < values.len() {
+            let rest = &values[keep..];
+            let (per, total) = measures(&|e: &Ev| rest.contains(&e.channel));
+            breakdowns.push(("(other)".to_string(), per, total));
+        }
+        if shown("") {
+            let (per, total) = measures(&|e: &Ev| e.channel.is_empty());
+            breakdowns.push(("(none)".to_string(), per, total));
+        }
     }
-    let total = measure(&|_| true, from, to, i64::MAX);
     let missing = events
         .iter()
         .filter(|e| is_purchase_event(e) && e.amount.is_none())
@@ -291,6 +365,7 @@ fn oracle(events: &[Ev], p: &Params) -> Option<Expected> {
         total,
         missing,
         channels,
+        breakdowns,
     })
 }
 
@@ -378,6 +453,16 @@ fn check(events: &[Ev], store: &EventStore, p: &Params, ctx: &str) -> bool {
         compare(&format!("{ctx} [{k}]"), w, &x.metrics);
     }
     compare(&format!("{ctx} total"), &want.total, &r.total);
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    let want_values: Vec<&str> = want.breakdowns.iter().map(|b| b.0.as_str()).collect();
+    assert_eq!(values, want_values, "{ctx}: breakdown values");
+    for (g, (value, per, total)) in r.breakdowns.iter().zip(&want.breakdowns) {
+        assert_eq!(g.intervals.len(), per.len(), "{ctx} {value}");
+        for (k, (x, w)) in g.intervals.iter().zip(per).enumerate() {
+            compare(&format!("{ctx} {value} [{k}]"), w, x);
+        }
+        compare(&format!("{ctx} {value} total"), total, &g.total);
+    }
     let warned: Vec<&str> = out
         .warnings
         .iter()
@@ -516,12 +601,13 @@ fn random_params(rng: &mut Rng, events: &[Ev]) -> Params {
         range,
         channel,
         costs,
+        breakdown: rng.pick(&[None, None, Some(0), Some(1), Some(2)]),
     }
 }
 
 #[test]
 fn revenue_matches_the_oracle_on_random_data() {
-    let (mut cases, mut nonzero, mut paybacks, mut refunds) = (0, 0, 0, 0);
+    let (mut cases, mut nonzero, mut paybacks, mut refunds, mut others) = (0, 0, 0, 0, 0);
     for seed in 0..500u64 {
         let (events, store) = random_data(seed);
         let mut rng = Rng(seed ^ 0xCA5B);
@@ -533,6 +619,7 @@ fn revenue_matches_the_oracle_on_random_data() {
             if let Some(w) = oracle(&events, &p) {
                 paybacks += w.channels.iter().filter(|c| c.payback.is_some()).count();
                 refunds += usize::from(w.total.refunds > 0);
+                others += usize::from(w.breakdowns.iter().any(|b| b.0 == "(other)"));
             }
             cases += 1;
         }
@@ -541,6 +628,7 @@ fn revenue_matches_the_oracle_on_random_data() {
     assert!(nonzero > cases / 2, "{nonzero} of {cases} with revenue");
     assert!(paybacks > 100, "{paybacks} channels paid back");
     assert!(refunds > cases / 3, "{refunds} cases with refunds");
+    assert!(others > cases / 10, "{others} cases with an (other) value");
 }
 
 #[test]
@@ -562,14 +650,15 @@ fn revenue_matches_the_oracle_on_the_sample() {
     let store = loupe::engine::sample::dataset(&opts).store;
     assert_eq!(store.len(), events.len());
     let last_day = events.iter().map(|e| e.time).max().unwrap().div_euclid(DAY);
-    for (k, (gran, offset, active, range, costs)) in [
-        (Gran::Day, UTC, None, None, vec![]),
+    for (k, (gran, offset, active, range, costs, breakdown)) in [
+        (Gran::Day, UTC, None, None, vec![], Some(3)),
         (
             Gran::Week,
             CN,
             Some("app_open"),
             Some((last_day - 40, last_day - 5)),
             vec![("douyin", 3000.0), ("wechat", 20.0)],
+            Some(0),
         ),
         (
             Gran::Month,
@@ -577,6 +666,7 @@ fn revenue_matches_the_oracle_on_the_sample() {
             None,
             None,
             vec![("organic", 0.0), ("paid_search", 1e9)],
+            None,
         ),
     ]
     .into_iter()
@@ -589,6 +679,7 @@ fn revenue_matches_the_oracle_on_the_sample() {
             range,
             channel: !costs.is_empty(),
             costs: costs.into_iter().map(|(c, v)| (c.to_string(), v)).collect(),
+            breakdown,
         };
         assert!(check(&events, &store, &p, &format!("sample {k}")));
     }

@@ -10,7 +10,9 @@
 //! passed since their last active day. Days come from the slow calendar of `oracle.rs`
 //! at fixed offsets. Data: seeded random datasets (few users, events over up to 80 days,
 //! some creation dates, filtered values) under several zones, week starts, intervals,
-//! thresholds, date ranges, active events, filters and transition dates.
+//! thresholds, date ranges, active events, filters and transition dates. Stages by a
+//! breakdown of `p` read per user: the value of the user's first event (in time, then
+//! source order) that has one; the same counts per value, values ranked by their users.
 
 use super::common::{load, try_output};
 use super::oracle::{cal, rfc3339, Cal, Gran, Rng, CN, DAY, HOUR, IN, NY, SECOND, UTC};
@@ -40,6 +42,8 @@ struct Params {
     /// Transition dates as local day numbers.
     from: Option<i64>,
     to: Option<i64>,
+    /// A breakdown by `p`, keeping this many values (0 = all).
+    breakdown: Option<usize>,
 }
 
 impl Params {
@@ -75,6 +79,11 @@ impl Params {
         if let Some(d) = self.to {
             j.push_str(&format!(r#","to":"{}""#, date(d)));
         }
+        if let Some(limit) = self.breakdown {
+            j.push_str(&format!(
+                r#","breakdown":{{"properties":["p"],"limit":{limit}}}"#
+            ));
+        }
         j.push('}');
         j
     }
@@ -94,6 +103,8 @@ struct Expected {
     seen: Vec<u64>,
     /// `[row][column]`, row 0 = not yet seen.
     transitions: Vec<Vec<u64>>,
+    /// Per breakdown value: its label, `[stage][interval]` and seen.
+    breakdowns: Vec<(String, [Vec<u64>; 5], Vec<u64>)>,
 }
 
 /// The stages the definition gives; `None` when no event lies in the date range.
@@ -143,6 +154,8 @@ fn oracle(events: &[Ev], created: &BTreeMap<String, i64>, p: &Params) -> Option<
     let mut counts: [Vec<u64>; 5] = std::array::from_fn(|_| vec![0; keys.len()]);
     let mut seen = vec![0u64; keys.len()];
     let mut transitions = vec![vec![0u64; 5]; 6];
+    // per value of `p` (empty: none): its users' counts and seen
+    let mut by_value: BTreeMap<&str, ([Vec<u64>; 5], Vec<u64>)> = BTreeMap::new();
     for (name, v) in &users {
         if p.shared_filter && v.iter().all(|e| e.p == "y") {
             continue;
@@ -197,10 +210,21 @@ fn oracle(events: &[Ev], created: &BTreeMap<String, i64>, p: &Params) -> Option<
                 }
             })
         };
+        let mut in_time = v.clone();
+        in_time.sort_by_key(|e| e.time);
+        let value = in_time.iter().find(|e| !e.p.is_empty()).map_or("", |e| e.p);
         for k in 0..keys.len() {
             if let Some(s) = stage_at(k) {
                 counts[s][k] += 1;
                 seen[k] += 1;
+                let (c, n) = by_value.entry(value).or_insert_with(|| {
+                    (
+                        std::array::from_fn(|_| vec![0; keys.len()]),
+                        vec![0; keys.len()],
+                    )
+                });
+                c[s][k] += 1;
+                n[k] += 1;
             }
         }
         if let Some(to_stage) = stage_at(kt) {
@@ -208,7 +232,43 @@ fn oracle(events: &[Ev], created: &BTreeMap<String, i64>, p: &Params) -> Option<
             transitions[row][to_stage] += 1;
         }
     }
+    // values ranked by their users counted (seen at the last interval), ties by label
+    let mut breakdowns = Vec::new();
+    if let Some(limit) = p.breakdown {
+        let users_of = |v: &str| *by_value[v].1.last().unwrap();
+        let mut values: Vec<&str> = by_value.keys().copied().filter(|v| !v.is_empty()).collect();
+        values.sort_by(|a, b| users_of(b).cmp(&users_of(a)).then(a.cmp(b)));
+        let keep = if limit == 0 {
+            values.len()
+        } else {
+            limit.min(values.len())
+        };
+        for v in &values[..keep] {
+            let (c, n) = by_value[v].clone();
+            breakdowns.push((v.to_string(), c, n));
+        }
+        if keep < values.len() {
+            let mut c: [Vec<u64>; 5] = std::array::from_fn(|_| vec![0; keys.len()]);
+            let mut n = vec![0; keys.len()];
+            for v in &values[keep..] {
+                let (vc, vn) = &by_value[v];
+                for s in 0..5 {
+                    for k in 0..keys.len() {
+                        c[s][k] += vc[s][k];
+                    }
+                }
+                for k in 0..keys.len() {
+                    n[k] += vn[k];
+                }
+            }
+            breakdowns.push(("(other)".to_string(), c, n));
+        }
+        if let Some((c, n)) = by_value.get("") {
+            breakdowns.push(("(none)".to_string(), c.clone(), n.clone()));
+        }
+    }
     Some(Expected {
+        breakdowns,
         buckets: keys.iter().map(|&k| c.label(k)).collect(),
         evaluated: periods
             .iter()
@@ -273,7 +333,7 @@ fn random_data(seed: u64) -> (Vec<Ev>, BTreeMap<String, i64>, String) {
 
 #[test]
 fn stages_match_the_definition_on_random_data() {
-    let mut checked = 0;
+    let (mut checked, mut others) = (0, 0);
     for seed in 0..400u64 {
         let (events, created, text) = random_data(seed);
         let store = load(&text).store;
@@ -300,6 +360,7 @@ fn stages_match_the_definition_on_random_data() {
             created_at: rng.below(2) == 0,
             from: None,
             to: None,
+            breakdown: rng.pick(&[None, Some(0), Some(1)]),
         };
         // transition dates inside the span (when there is one)
         let ctx = format!("seed {seed}");
@@ -350,9 +411,20 @@ fn stages_match_the_definition_on_random_data() {
         }
         assert_eq!(r.seen, want.seen, "{ctx}: seen");
         assert_eq!(r.transitions.counts, want.transitions, "{ctx}: transitions");
+        let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+        let want_values: Vec<&str> = want.breakdowns.iter().map(|b| b.0.as_str()).collect();
+        assert_eq!(values, want_values, "{ctx}: breakdown values");
+        for (b, (value, c, n)) in r.breakdowns.iter().zip(&want.breakdowns) {
+            for (s, (got, want)) in b.series().into_iter().zip(c).enumerate() {
+                assert_eq!(got, want, "{ctx}: {value} stage {s}");
+            }
+            assert_eq!(&b.seen, n, "{ctx}: {value} seen");
+        }
+        others += usize::from(values.contains(&"(other)"));
         checked += 1;
     }
     assert!(checked > 300, "{checked} datasets checked");
+    assert!(others > 30, "{others} with an (other) value");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -369,6 +441,8 @@ struct HealthParams {
     event: Option<&'static str>,
     shared_filter: bool,
     range: Option<(i64, i64)>,
+    /// A breakdown by `p`, keeping this many values (0 = all).
+    breakdown: Option<usize>,
 }
 
 impl HealthParams {
@@ -412,13 +486,22 @@ impl HealthParams {
                 date(b)
             ));
         }
+        if let Some(limit) = self.breakdown {
+            j.push_str(&format!(
+                r#","breakdown":{{"properties":["p"],"limit":{limit}}}"#
+            ));
+        }
         j.push('}');
         j
     }
 }
 
-/// Tier sizes `[tier][interval]` the definition gives; `None` when the range is empty.
-fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<Vec<Vec<u64>>> {
+/// Tier sizes `[tier][interval]`.
+type Sizes = Vec<Vec<u64>>;
+
+/// Tier sizes the definition gives, and per breakdown value (label, sizes); `None` when
+/// the range is empty.
+fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<(Sizes, Vec<(String, Sizes)>)> {
     let c = p.cal;
     let day_cal = Cal {
         gran: Gran::Day,
@@ -457,12 +540,17 @@ fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<Vec<Vec<u64>>> {
         users.entry(&e.user).or_default().push(e);
     }
     let mut sizes = vec![vec![0u64; keys.len()]; 5];
+    // per value of `p` read per user (first event in time with one; empty: none)
+    let mut by_value: BTreeMap<&str, Sizes> = BTreeMap::new();
     for v in users.values() {
         let kept = |e: &&&Ev| !p.shared_filter || e.p != "y";
         if !v.iter().any(|e| kept(&e)) {
             continue;
         }
         let born = day_cal.key(v.iter().map(|e| e.time).min().unwrap());
+        let mut in_time = v.clone();
+        in_time.sort_by_key(|e| e.time);
+        let user_value = in_time.iter().find(|e| !e.p.is_empty()).map_or("", |e| e.p);
         let active: Vec<&&Ev> = v
             .iter()
             .filter(|e| e.time < to && kept(e) && p.event.is_none_or(|n| e.event == n))
@@ -506,14 +594,47 @@ fn health_oracle(events: &[Ev], p: &HealthParams) -> Option<Vec<Vec<u64>>> {
                 })
                 .unwrap_or(4);
             sizes[tier][k] += 1;
+            by_value
+                .entry(user_value)
+                .or_insert_with(|| vec![vec![0u64; keys.len()]; 5])[tier][k] += 1;
         }
     }
-    Some(sizes)
+    // values ranked by their users counted (seen at the last interval), ties by label
+    let mut breakdowns = Vec::new();
+    if let Some(limit) = p.breakdown {
+        let last = keys.len() - 1;
+        let users_of = |v: &str| by_value[v].iter().map(|s| s[last]).sum::<u64>();
+        let mut values: Vec<&str> = by_value.keys().copied().filter(|v| !v.is_empty()).collect();
+        values.sort_by(|a, b| users_of(b).cmp(&users_of(a)).then(a.cmp(b)));
+        let keep = if limit == 0 {
+            values.len()
+        } else {
+            limit.min(values.len())
+        };
+        for v in &values[..keep] {
+            breakdowns.push((v.to_string(), by_value[v].clone()));
+        }
+        if keep < values.len() {
+            let mut other = vec![vec![0u64; keys.len()]; 5];
+            for v in &values[keep..] {
+                for (s, row) in by_value[v].iter().enumerate() {
+                    for (k, n) in row.iter().enumerate() {
+                        other[s][k] += n;
+                    }
+                }
+            }
+            breakdowns.push(("(other)".to_string(), other));
+        }
+        if let Some(none) = by_value.get("") {
+            breakdowns.push(("(none)".to_string(), none.clone()));
+        }
+    }
+    Some((sizes, breakdowns))
 }
 
 #[test]
 fn health_matches_the_definition_on_random_data() {
-    let mut checked = 0;
+    let (mut checked, mut others) = (0, 0);
     for seed in 0..400u64 {
         let (events, _, text) = random_data(seed);
         let store = load(&text).store;
@@ -553,11 +674,12 @@ fn health_matches_the_definition_on_random_data() {
                 let a = first_day + rng.below(30) as i64;
                 (a, a + rng.below(40) as i64)
             }),
+            breakdown: rng.pick(&[None, Some(0), Some(1)]),
         };
         let json = p.json();
         let ctx = format!("seed {seed} {json}");
         let got = try_output(&store, &json);
-        let Some(want) = health_oracle(&events, &p) else {
+        let Some((want, want_values)) = health_oracle(&events, &p) else {
             match got {
                 Err(Error::Spec { field, .. }) => assert_eq!(field, "date_range", "{ctx}"),
                 other => panic!("{ctx}: expected a range error, got {other:?}"),
@@ -569,7 +691,15 @@ fn health_matches_the_definition_on_random_data() {
             panic!("{ctx}: not health")
         };
         assert_eq!(r.sizes, want, "{ctx}");
+        let got_values: Vec<(String, Sizes)> = r
+            .breakdowns
+            .iter()
+            .map(|b| (b.value.clone(), b.sizes.clone()))
+            .collect();
+        assert_eq!(got_values, want_values, "{ctx}: breakdown");
+        others += usize::from(want_values.iter().any(|b| b.0 == "(other)"));
         checked += 1;
     }
     assert!(checked > 300, "{checked} datasets checked");
+    assert!(others > 30, "{others} with an (other) value");
 }

@@ -24,6 +24,11 @@ fn run(s: &EventStore, extra: &str) -> (RevenueResult, Vec<(String, String)>) {
             for m in r.intervals.iter().map(|x| &x.metrics).chain([&r.total]) {
                 identity(m);
             }
+            for b in &r.breakdowns {
+                for m in b.intervals.iter().chain([&b.total]) {
+                    identity(m);
+                }
+            }
             let w = out
                 .warnings
                 .into_iter()
@@ -387,6 +392,86 @@ fn the_table_has_a_row_per_interval_a_total_and_the_channels() {
 }
 
 #[test]
+fn a_breakdown_by_the_channel_on_each_event_with_other_and_none() {
+    // Values by the channel on each event. Revenue over the range: ads 100 + 30 + 0 = 130,
+    // seo 50 − 20 − 10 = 20, tv 0; (none) has B's open only. Limit 1 keeps ads; seo and tv
+    // are (other); (none) last.
+    let (r, _) = run(
+        &fixture(),
+        r#""breakdown":{"properties":["channel"],"limit":1}"#,
+    );
+    assert_eq!(r.breakdown.as_deref(), Some("channel"));
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(values, ["ads", "(other)", "(none)"]);
+    let [ads, other, none] = &r.breakdowns[..] else {
+        panic!()
+    };
+    // ads: 03-01 A's open and purchase 100 (A's first event is an ads one: new);
+    // 03-02 nothing; 03-03 C buys 30 and 0 (C's first event: new)
+    check(&ads.intervals[0], (100.0, 1, 0, 0.0, 1, 1, 1, 1, 100.0));
+    ratios(
+        &ads.intervals[0],
+        (Some(1.0), Some(100.0), Some(100.0), Some(100.0)),
+    );
+    check(&ads.intervals[1], (0.0, 0, 0, 0.0, 0, 0, 0, 1, 100.0));
+    ratios(&ads.intervals[1], (None, None, None, Some(100.0)));
+    check(&ads.intervals[2], (30.0, 2, 0, 0.0, 1, 1, 1, 2, 130.0));
+    ratios(
+        &ads.intervals[2],
+        (Some(1.0), Some(30.0), Some(30.0), Some(65.0)),
+    );
+    check(&ads.total, (130.0, 3, 0, 0.0, 2, 2, 2, 2, 130.0));
+    ratios(&ads.total, (Some(1.0), Some(65.0), Some(65.0), Some(65.0)));
+    // (other) = seo and tv: 03-01 nothing; 03-02 B's view (seo), A's purchase of 0 (tv),
+    // B's 50 and −20 (seo): 30, paying and active A and B; 03-03 D's view and refund −10
+    // (seo): D active, not paying, and new (its first event is seo)
+    check(&other.intervals[0], (0.0, 0, 0, 0.0, 0, 0, 0, 0, 0.0));
+    ratios(&other.intervals[0], (None, None, None, None));
+    check(&other.intervals[1], (30.0, 2, 1, -20.0, 2, 2, 0, 0, 30.0));
+    ratios(
+        &other.intervals[1],
+        (Some(1.0), Some(15.0), Some(15.0), None),
+    );
+    check(&other.intervals[2], (-10.0, 0, 1, -10.0, 0, 1, 1, 1, 20.0));
+    ratios(
+        &other.intervals[2],
+        (Some(0.0), Some(-10.0), None, Some(20.0)),
+    );
+    // the range: A and B paying, A, B and D active (each once)
+    check(&other.total, (20.0, 2, 2, -30.0, 2, 3, 1, 1, 20.0));
+    ratios(
+        &other.total,
+        (Some(2.0 / 3.0), Some(20.0 / 3.0), Some(10.0), Some(20.0)),
+    );
+    // (none): B's open on 03-01, B's first event: active and new, no revenue
+    check(&none.intervals[0], (0.0, 0, 0, 0.0, 0, 1, 1, 1, 0.0));
+    ratios(&none.intervals[0], (Some(0.0), Some(0.0), None, Some(0.0)));
+    check(&none.intervals[2], (0.0, 0, 0, 0.0, 0, 0, 0, 1, 0.0));
+    check(&none.total, (0.0, 0, 0, 0.0, 0, 1, 1, 1, 0.0));
+    // the top level is still every event
+    check(&r.total, (150.0, 5, 2, -30.0, 3, 4, 4, 4, 150.0));
+
+    // limit 0 keeps every value: by revenue, tv (0) after seo (20), (none) last
+    let (r, _) = run(
+        &fixture(),
+        r#""breakdown":{"properties":["channel"],"limit":0}"#,
+    );
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(values, ["ads", "seo", "tv", "(none)"]);
+    // tv: A's purchase of 0 on 03-02 is a purchase: paying and active, ARPU 0
+    check(&r.breakdowns[2].total, (0.0, 1, 0, 0.0, 1, 1, 0, 0, 0.0));
+
+    // the table: a leading breakdown column, each value's intervals and total
+    let t = table::table(&AnalysisResult::Revenue(r));
+    assert_eq!(t[0][..3], ["breakdown", "interval", "incomplete"]);
+    assert_eq!(t[1][..4], ["ads", "2024-03-01", "true", "100"]);
+    assert_eq!(t[4][..4], ["ads", "total", "false", "130"]);
+    assert_eq!(t[8][..4], ["seo", "total", "false", "20"]);
+    assert_eq!(t.len(), 1 + 4 * 4);
+    assert!(t.iter().all(|row| row.len() == t[0].len()));
+}
+
+#[test]
 fn bad_specs_are_keyed_errors_naming_the_field() {
     let s = fixture();
     let cases = [
@@ -408,6 +493,7 @@ fn bad_specs_are_keyed_errors_naming_the_field() {
             "costs[0].channel",
         ),
         (r#""channel":"chanel""#, "channel"),
+        (r#""breakdown":"chanel""#, "breakdown"),
         (r#""date_range":{"from":"2025-01-01"}"#, "date_range"),
     ];
     for (extra, field) in cases {

@@ -301,3 +301,72 @@ fn bad_options_are_refused_with_the_field() {
     // unknown fields are refused
     assert!(try_run(&s, r#"{"analysis":"stages","silent":3}"#).is_err());
 }
+
+/// Monday weeks 03-03 and 03-10 (the data ends on 03-12), S = 2, C = 4; `plan` read per
+/// user (the first event that has one):
+/// - P (pro on its first event): events 03-03 and 03-10: new, then returned (10 − 1 − 3 =
+///   6 ≥ 4);
+/// - Q: first event 03-04 without a plan, 03-11 with pro, so Q is pro: new, then returned
+///   (11 − 1 − 4 = 6);
+/// - F (free): one event 03-05: new, then churned (12 − 5 = 7 days ≥ 4 at 03-12);
+/// - N (no plan on any event): appears 03-12: new in week 03-10.
+///
+/// Users counted: pro 2, free 1, none 1; limit 1 keeps pro, free is `(other)`.
+#[test]
+fn a_breakdown_splits_users_by_their_own_value_with_other_and_none() {
+    let s = store(
+        "user_id,event,timestamp,plan\n\
+         P,open,2025-03-03T09:00:00Z,pro\n\
+         Q,open,2025-03-04T09:00:00Z,\n\
+         F,open,2025-03-05T09:00:00Z,free\n\
+         P,open,2025-03-10T09:00:00Z,\n\
+         Q,open,2025-03-11T09:00:00Z,pro\n\
+         N,open,2025-03-12T09:00:00Z,\n",
+    );
+    let r = run(
+        &s,
+        r#","interval":"week","silent_days":2,"churned_days":4,"breakdown":{"properties":["plan"],"limit":1}"#,
+    );
+    assert_eq!(r.buckets, ["2025-03-03", "2025-03-10"]);
+    assert_eq!(r.breakdown.as_deref(), Some("plan"));
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(values, ["pro", "(other)", "(none)"]);
+    // (new, active, silent, churned, returned, seen) per week
+    let want: [[[u64; 2]; 6]; 3] = [
+        // pro: P and Q new, then both returned
+        [[2, 0], [0, 0], [0, 0], [0, 0], [0, 2], [2, 2]],
+        // (other): F new, then churned
+        [[1, 0], [0, 0], [0, 0], [0, 1], [0, 0], [1, 1]],
+        // (none): N new in the second week
+        [[0, 1], [0, 0], [0, 0], [0, 0], [0, 0], [0, 1]],
+    ];
+    for (b, w) in r.breakdowns.iter().zip(want) {
+        let got: Vec<&Vec<u64>> = b.series().into_iter().chain([&b.seen]).collect();
+        for (g, w) in got.iter().zip(w) {
+            assert_eq!(g.as_slice(), w, "{}", b.value);
+        }
+    }
+    // the top level: every user
+    assert_eq!(r.new, [3, 1]);
+    assert_eq!(r.returned, [0, 2]);
+    assert_eq!(r.churned, [0, 1]);
+    assert_eq!(r.seen, [3, 4]);
+
+    // the table: a leading breakdown column, empty on the top level's rows
+    let t = loupe::engine::analysis::table::table(&AnalysisResult::Stages(r));
+    assert_eq!(t[0][..3], ["breakdown", "section", "interval"]);
+    assert_eq!(t[1][..3], ["", "stages", "2025-03-03"]);
+    assert!(t.contains(
+        &["pro", "stages", "2025-03-10", "", "", "returned", "2"]
+            .map(String::from)
+            .to_vec()
+    ));
+    assert!(t.contains(
+        &["(none)", "stages", "2025-03-10", "", "", "seen", "1"]
+            .map(String::from)
+            .to_vec()
+    ));
+    // 2 weeks × 6 rows, the 6 × 5 transition cells, then 3 values × 12 rows
+    assert_eq!(t.len(), 1 + 12 + 30 + 36);
+    assert!(t.iter().all(|row| row.len() == t[0].len()));
+}

@@ -31,13 +31,17 @@
 //!   weeks); dormant: no activity for 30 days or more. `min_value` defaults to 0.
 //! - **Transitions**: users by tier at interval `from` (rows, `unseen` first) and at
 //!   interval `to` (columns), as in the stages.
+//! - **Breakdown**: as in the stages, each user by their own value
+//!   ([`Breakdown::per_user`], the lifecycle's rule); values ranked by their users
+//!   counted, the top `limit` get the tier sizes each, then `(other)`, then `(none)`. The
+//!   values' sizes add up to the top-level ones (all users, as is the transition table).
 
 use super::purchases::{self, Purchases};
-use super::stages::{member_cell, transition_intervals, MAX_INTERVALS};
+use super::stages::{member_cell, transition_intervals, MAX_CELLS, MAX_INTERVALS};
 use super::table::Table;
 use super::transitions::{self, Cell, Tally, Transitions, UNSEEN};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{FilterGroup, Scoped};
+use crate::engine::spec::{Breakdown, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -164,6 +168,10 @@ pub struct HealthSpec {
     /// A cell of the transition table whose user ids to list (default none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Cell>,
+    /// The tier sizes per value of one or several properties, each user by their own
+    /// value (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn thirty() -> u32 {
@@ -183,6 +191,7 @@ impl Default for HealthSpec {
             from: None,
             to: None,
             members: None,
+            breakdown: None,
         }
     }
 }
@@ -214,6 +223,24 @@ pub struct HealthResult {
     pub value: bool,
     /// Users by tier at one interval and at a later one.
     pub transitions: Transitions,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
+    /// The tier sizes of the users of each breakdown value (empty without a breakdown):
+    /// the top values by users, then `(other)`, then `(none)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<HealthBreakdown>,
+}
+
+/// The tier sizes of the users with one breakdown value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HealthBreakdown {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// `sizes[tier][interval]`, tiers in [`TIERS`] order.
+    pub sizes: Vec<Vec<u64>>,
+    /// Users appeared by each evaluation day (the sum of the tiers).
+    pub seen: Vec<u64>,
 }
 
 fn bad_rule(field: String, message: &str) -> Error {
@@ -276,6 +303,10 @@ pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
         )?),
         None => None,
     };
+    let values = match &spec.breakdown {
+        Some(b) => Some(scope.breakdown("breakdown", &b.per_user())?),
+        None => None,
+    };
     let scope = &*scope;
     let store = scope.store;
     let dcal = scope.calendar(Granularity::Day);
@@ -306,19 +337,50 @@ pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
     let t = store.times();
     let range_end = scope.range.1;
     let mut sizes = vec![0u64; TIERS.len() * nb];
+    // users with an event passing the filters and appeared by the last day shown
+    let counted = |r: &std::ops::Range<usize>| {
+        (!scope.has_filters() || r.clone().any(|i| scope.keep(i)))
+            && dcal.bucket(t[r.start]) <= d_hi
+    };
+    // breakdown: a slot per user, values ranked by their users counted
+    let ranked = match (&values, &spec.breakdown) {
+        (Some(v), Some(b)) => {
+            let mut rank = vec![0u64; v.len()];
+            for (_, r) in scope.users() {
+                if counted(&r) {
+                    rank[v.key(r.start) as usize] += 1;
+                }
+            }
+            let present: Vec<bool> = rank.iter().map(|&n| n > 0).collect();
+            let ranked = Ranked::new(v, &rank, &present, b.limit);
+            let cells = ranked.labels.len() * TIERS.len() * nb;
+            if cells > MAX_CELLS {
+                return Err(Error::spec(
+                    "breakdown",
+                    format!("{cells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit or choose a longer interval"),
+                )
+                .keyed("too_many_values", &[("count", &cells), ("max", &MAX_CELLS)]));
+            }
+            Some(ranked)
+        }
+        _ => None,
+    };
+    let mut by_value = vec![0u64; ranked.as_ref().map_or(0, |r| r.labels.len()) * TIERS.len() * nb];
     let mut tally = Tally::new(TIERS.len(), cell);
     // per user: active days with their frequency count, purchase days with their amounts
     let mut days: Vec<(i64, u64)> = Vec::new();
     let mut money: Vec<(i64, f64)> = Vec::new();
     let mut cursor = dcal.cursor();
     for (u, r) in scope.users() {
-        if scope.has_filters() && !r.clone().any(|i| scope.keep(i)) {
+        if !counted(&r) {
             continue;
         }
         let b = dcal.bucket(t[r.start]);
-        if b > d_hi {
-            continue;
-        }
+        // the user's value's first count: `[slot][tier][interval]`
+        let at = match (&values, &ranked) {
+            (Some(v), Some(rk)) => rk.slot[v.key(r.start) as usize] * TIERS.len() * nb,
+            _ => usize::MAX,
+        };
         days.clear();
         money.clear();
         let mut last_day = i64::MIN;
@@ -387,6 +449,9 @@ pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
                 })
                 .unwrap_or(TIERS.len() - 1) as u8;
             sizes[tier as usize * nb + k] += 1;
+            if at != usize::MAX {
+                by_value[at + tier as usize * nb + k] += 1;
+            }
             if k == kf {
                 at_from = tier;
             }
@@ -399,6 +464,21 @@ pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
 
     let buckets: Vec<String> = keys.iter().map(|&k| cal.label(k)).collect();
     let transitions = tally.finish(&TIERS, buckets[kf].clone(), buckets[kt].clone());
+    let breakdowns = match &ranked {
+        Some(rk) => rk
+            .labels
+            .iter()
+            .zip(by_value.chunks(TIERS.len() * nb))
+            .map(|(value, c)| HealthBreakdown {
+                value: value.clone(),
+                sizes: c.chunks(nb).map(<[u64]>::to_vec).collect(),
+                seen: (0..nb)
+                    .map(|k| (0..TIERS.len()).map(|s| c[s * nb + k]).sum())
+                    .collect(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(HealthResult {
         interval: spec.interval,
         bucket_starts: keys
@@ -417,32 +497,56 @@ pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
         frequency: spec.frequency,
         value: spec.value.is_some(),
         transitions,
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
+        breakdowns,
     })
 }
 
 /// The result as a table in the layout `section, interval, to_interval, from_state,
 /// state, users`: the tier sizes (section `tiers`, one row per interval and tier, then
 /// `seen`), then the transition table (sections `transitions` and `member`, as in the
-/// stages).
+/// stages). With a breakdown, a leading `breakdown` column (empty on these rows) and after
+/// them the tier sizes of every value in turn.
 pub fn table(r: &HealthResult) -> Table {
-    let mut t = vec![transitions::HEADER.map(String::from).to_vec()];
-    for (k, label) in r.buckets.iter().enumerate() {
-        let rows = r
-            .tiers
-            .iter()
-            .zip(&r.sizes)
-            .map(|(n, s)| (n.as_str(), s[k]));
-        for (name, v) in rows.chain([("seen", r.seen[k])]) {
-            t.push(vec![
-                "tiers".into(),
-                label.clone(),
-                String::new(),
-                String::new(),
-                name.into(),
-                v.to_string(),
-            ]);
-        }
+    let by = !r.breakdowns.is_empty();
+    let mut head: Vec<String> = Vec::new();
+    if by {
+        head.push("breakdown".into());
     }
-    t.extend(transitions::rows(&r.transitions));
+    head.extend(transitions::HEADER.map(String::from));
+    let mut t = vec![head];
+    // `value`: the breakdown cell, when there is a breakdown
+    let lead = |value: &str, row: Vec<String>| -> Vec<String> {
+        if by {
+            std::iter::once(value.to_string()).chain(row).collect()
+        } else {
+            row
+        }
+    };
+    let tier_rows = |t: &mut Table, value: &str, sizes: &[Vec<u64>], seen: &[u64]| {
+        for (k, label) in r.buckets.iter().enumerate() {
+            let rows = r.tiers.iter().zip(sizes).map(|(n, s)| (n.as_str(), s[k]));
+            for (name, v) in rows.chain([("seen", seen[k])]) {
+                t.push(lead(
+                    value,
+                    vec![
+                        "tiers".into(),
+                        label.clone(),
+                        String::new(),
+                        String::new(),
+                        name.into(),
+                        v.to_string(),
+                    ],
+                ));
+            }
+        }
+    };
+    tier_rows(&mut t, "", &r.sizes, &r.seen);
+    for row in transitions::rows(&r.transitions) {
+        t.push(lead("", row));
+    }
+    for b in &r.breakdowns {
+        tier_rows(&mut t, &b.value, &b.sizes, &b.seen);
+    }
     t
 }

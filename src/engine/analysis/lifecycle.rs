@@ -198,20 +198,7 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
         None => None,
     };
     let values = match &spec.breakdown {
-        Some(b) => {
-            let by_user = Breakdown {
-                properties: b
-                    .properties
-                    .iter()
-                    .map(|p| PropertyRef {
-                        property: p.property.clone(),
-                        source: Source::User,
-                    })
-                    .collect(),
-                limit: b.limit,
-            };
-            Some(scope.breakdown("breakdown", &by_user)?)
-        }
+        Some(b) => Some(scope.breakdown("breakdown", &b.per_user())?),
         None => None,
     };
     let scope = &*scope;

@@ -47,19 +47,38 @@
 //! the start of the range, reaches the cost (none if it never does). Channels with new
 //! users or a cost are listed, most new users first, `(none)` last.
 //!
+//! **Breakdown.** With `breakdown`, every measure above is also computed per value of the
+//! breakdown, each event carrying its own value (an event property is read on each event;
+//! a user property gives every event of a user the user's value): a value's revenue,
+//! purchases and refunds are those of its purchase events; its active and paying users
+//! the users with an active event or a purchase carrying the value (a user with events of
+//! two values counts in both); its new users the users whose first event in the data
+//! carries it, and its to-date values the same over the span before the interval's end.
+//! So ARPU = paying rate × ARPPU holds per value. The values shown are those with an event
+//! counted in the date range (an active event, a purchase or a refund) or a user acquired
+//! in it; they are ranked by their net revenue over the range (ties by label), the top
+//! `limit` kept, the rest gathered as `(other)` (a user counted once there, however many
+//! of its values they have), and `(none)` (events without a value) last. The top-level
+//! numbers stay those of all events.
+//!
 //! **Computation.** One pass over each user's events in time order: per-interval counters
 //! in flat vectors, distinct users per interval counted with a "last user" stamp per
-//! interval, channels as the property's codes. No per-event allocation.
+//! interval, channels as the property's codes; with a breakdown, a first pass ranks the
+//! values and each kept value gets its own counters. No per-event allocation.
 
 use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
 use super::table::{opt, Table};
+use super::trends::ranks;
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{edit_distance, Breakdown, BreakdownValues, FilterGroup, Scoped};
+use crate::engine::spec::{edit_distance, Breakdown, BreakdownValues, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 
 /// Most intervals a revenue analysis may have.
 pub const MAX_INTERVALS: usize = 20_000;
+
+/// Most (breakdown value, interval) cells a revenue analysis may compute.
+pub const MAX_CELLS: usize = 500_000;
 
 /// A revenue analysis to compute.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -87,6 +106,9 @@ pub struct RevenueSpec {
     /// Spend per channel over the date range (default none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub costs: Vec<ChannelCost>,
+    /// The measures per value of one or several properties, on each event (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn default_purchase_event() -> String {
@@ -107,6 +129,7 @@ impl Default for RevenueSpec {
             active_event: None,
             channel: None,
             costs: Vec::new(),
+            breakdown: None,
         }
     }
 }
@@ -217,6 +240,24 @@ pub struct RevenueResult {
     pub channel: Option<String>,
     /// ROI by channel (empty without a channel).
     pub channels: Vec<ChannelRoi>,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
+    /// The measures per breakdown value (empty without a breakdown): the top values by
+    /// revenue, then `(other)`, then `(none)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<RevenueBreakdown>,
+}
+
+/// The measures of the events carrying one breakdown value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RevenueBreakdown {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// One entry per interval, in the order of the result's `intervals`.
+    pub intervals: Vec<Metrics>,
+    /// The whole date range.
+    pub total: Metrics,
 }
 
 /// Names of a channel property, normalised like the purchase names (lowercase, no
@@ -242,7 +283,93 @@ pub fn suggest_channel<'a>(names: &[&'a str]) -> Option<&'a str> {
     purchases::suggest(&CHANNEL_NAMES, names)
 }
 
-/// Computes revenue per interval, totals and ROI by channel.
+/// The counters of one group of events: all of them, or one breakdown value's.
+struct Acc {
+    per: Vec<Metrics>,
+    /// Per interval, the last user counted active / paying in it.
+    active_seen: Vec<u32>,
+    paying_seen: Vec<u32>,
+    total: Metrics,
+    /// The last user counted active / paying over the range.
+    active_user: u32,
+    paying_user: u32,
+    acquired_before: u64,
+    revenue_before: f64,
+}
+
+impl Acc {
+    fn new(nb: usize) -> Acc {
+        Acc {
+            per: vec![Metrics::default(); nb],
+            active_seen: vec![u32::MAX; nb],
+            paying_seen: vec![u32::MAX; nb],
+            total: Metrics::default(),
+            active_user: u32::MAX,
+            paying_user: u32::MAX,
+            acquired_before: 0,
+            revenue_before: 0.0,
+        }
+    }
+
+    /// A purchase event in interval `b` of user `u`: its amount, a refund or not.
+    fn purchase(&mut self, u: u32, b: usize, amount: f64, refund: bool) {
+        let m = &mut self.per[b];
+        m.revenue += amount;
+        if refund {
+            m.refunds += 1;
+            m.refund_amount += amount;
+        } else {
+            m.purchases += 1;
+            if self.paying_seen[b] != u {
+                self.paying_seen[b] = u;
+                m.paying_users += 1;
+            }
+            if self.paying_user != u {
+                self.paying_user = u;
+                self.total.paying_users += 1;
+            }
+        }
+    }
+
+    /// User `u` is active in interval `b`.
+    fn active(&mut self, u: u32, b: usize) {
+        if self.active_seen[b] != u {
+            self.active_seen[b] = u;
+            self.per[b].active_users += 1;
+        }
+        if self.active_user != u {
+            self.active_user = u;
+            self.total.active_users += 1;
+        }
+    }
+
+    /// The measures per interval (with the to-date values) and over the range.
+    fn finish(self) -> (Vec<Metrics>, Metrics) {
+        let Acc { per, mut total, .. } = self;
+        let (mut acquired, mut to_date) = (self.acquired_before, self.revenue_before);
+        let per: Vec<Metrics> = per
+            .into_iter()
+            .map(|mut m| {
+                acquired += m.new_users;
+                to_date += m.revenue;
+                m.acquired_to_date = acquired;
+                m.revenue_to_date = to_date;
+                total.revenue += m.revenue;
+                total.purchases += m.purchases;
+                total.refunds += m.refunds;
+                total.refund_amount += m.refund_amount;
+                total.new_users += m.new_users;
+                m.with_ratios()
+            })
+            .collect();
+        total.acquired_to_date = acquired;
+        total.revenue_to_date = to_date;
+        (per, total.with_ratios())
+    }
+}
+
+/// Computes revenue per interval, totals, ROI by channel and the measures per breakdown
+/// value.
 pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
     let purchases = purchases::resolve(
         scope,
@@ -272,6 +399,10 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
         (Some(v), Some(name)) => resolve_costs(&spec.costs, name, v)?,
         _ => Vec::new(),
     };
+    let values = match &spec.breakdown {
+        Some(b) => Some(scope.breakdown("breakdown", b)?),
+        None => None,
+    };
 
     let scope = &*scope;
     let store = scope.store;
@@ -281,11 +412,59 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
     let times = store.times();
     let (from, to) = scope.range;
 
-    let mut per = vec![Metrics::default(); nb];
-    let mut active_seen = vec![u32::MAX; nb];
-    let mut paying_seen = vec![u32::MAX; nb];
-    let mut total = Metrics::default();
-    let (mut acquired_before, mut revenue_before) = (0u64, 0.0f64);
+    // breakdown: the slot of each key, values ranked by their revenue over the range
+    let ranked = match (&values, &spec.breakdown) {
+        (Some(v), Some(b)) => {
+            let mut revenue = vec![0.0f64; v.len()];
+            let mut present = vec![false; v.len()];
+            for (u, r) in scope.users() {
+                let f = r.start;
+                if scope.keep(f) && from <= times[f] && times[f] < to {
+                    present[v.key(f) as usize] = true;
+                }
+                for i in r {
+                    let t = times[i];
+                    if t >= to {
+                        break;
+                    }
+                    if t < from || !scope.keep(i) {
+                        continue;
+                    }
+                    let key = v.key(i) as usize;
+                    if purchases.is_purchase_event(scope, i, u) {
+                        revenue[key] += purchases.amount(i);
+                        present[key] = true;
+                    } else if active.as_ref().is_none_or(|a| scope.matches(a, i, u)) {
+                        present[key] = true;
+                    }
+                }
+            }
+            let measured: Vec<Option<f64>> = revenue.into_iter().map(Some).collect();
+            let ranked = Ranked::new(v, &ranks(&measured), &present, b.limit);
+            let cells = ranked.labels.len() * nb;
+            if cells > MAX_CELLS {
+                return Err(Error::spec(
+                    "breakdown",
+                    format!("{cells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit or choose a longer interval"),
+                )
+                .keyed("too_many_values", &[("count", &cells), ("max", &MAX_CELLS)]));
+            }
+            Some(ranked)
+        }
+        _ => None,
+    };
+    // the group of event `i`'s value (`usize::MAX`: none); group 0 holds all events
+    let slot_of = |i: usize| match (&values, &ranked) {
+        (Some(v), Some(r)) => match r.slot[v.key(i) as usize] {
+            usize::MAX => usize::MAX,
+            s => s + 1,
+        },
+        _ => usize::MAX,
+    };
+    let mut accs: Vec<Acc> = (0..1 + ranked.as_ref().map_or(0, |r| r.labels.len()))
+        .map(|_| Acc::new(nb))
+        .collect();
+
     // per channel key: new users, paying new users, their revenue
     let nk = channels.as_ref().map_or(0, |v| v.len());
     let mut ch_new = vec![0u64; nk];
@@ -305,12 +484,15 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
         let mut new = false;
         if scope.keep(f) {
             let t = times[f];
-            if t < from {
-                acquired_before += 1;
-            } else if t < to {
-                per[cal.index(first, cursor.key(t)) as usize].new_users += 1;
-                new = true;
+            for s in [0, slot_of(f)] {
+                let Some(acc) = accs.get_mut(s) else { continue };
+                if t < from {
+                    acc.acquired_before += 1;
+                } else if t < to {
+                    acc.per[cal.index(first, cursor.key(t)) as usize].new_users += 1;
+                }
             }
+            new = from <= t && t < to;
         }
         let key = match &channels {
             Some(v) if new => r.clone().map(|i| v.key(i)).find(|&k| k != 0).unwrap_or(0) as usize,
@@ -319,7 +501,7 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
         if new && key != usize::MAX {
             ch_new[key] += 1;
         }
-        let (mut was_active, mut was_paying) = (false, false);
+        let mut was_paying = false;
         // the interval index of the last bucket key seen
         let (mut last_key, mut b) = (i64::MIN, 0usize);
         for i in r {
@@ -333,7 +515,12 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
             let is_purchase_event = purchases.is_purchase_event(scope, i, u);
             if t < from {
                 if is_purchase_event {
-                    revenue_before += purchases.amount(i);
+                    let amount = purchases.amount(i);
+                    for s in [0, slot_of(i)] {
+                        if let Some(acc) = accs.get_mut(s) {
+                            acc.revenue_before += amount;
+                        }
+                    }
                 }
                 continue;
             }
@@ -345,21 +532,18 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
             if k != last_key {
                 (last_key, b) = (k, cal.index(first, k) as usize);
             }
-            let m = &mut per[b];
+            let slot = slot_of(i);
             if is_purchase_event {
                 let amount = purchases.amount(i);
-                m.revenue += amount;
-                if purchases.is_refund(i) {
-                    m.refunds += 1;
-                    m.refund_amount += amount;
-                } else {
-                    m.purchases += 1;
+                let refund = purchases.is_refund(i);
+                for s in [0, slot] {
+                    if let Some(acc) = accs.get_mut(s) {
+                        acc.purchase(u, b, amount, refund);
+                    }
+                }
+                if !refund {
                     is_active = true;
                     was_paying = true;
-                    if paying_seen[b] != u {
-                        paying_seen[b] = u;
-                        m.paying_users += 1;
-                    }
                 }
                 if key != usize::MAX {
                     ch_revenue[key] += amount;
@@ -369,45 +553,49 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
                 }
             }
             if is_active {
-                was_active = true;
-                if active_seen[b] != u {
-                    active_seen[b] = u;
-                    m.active_users += 1;
+                for s in [0, slot] {
+                    if let Some(acc) = accs.get_mut(s) {
+                        acc.active(u, b);
+                    }
                 }
             }
         }
-        total.active_users += u64::from(was_active);
-        total.paying_users += u64::from(was_paying);
         if key != usize::MAX {
             ch_paying[key] += u64::from(was_paying);
         }
     }
 
-    let (mut acquired, mut to_date) = (acquired_before, revenue_before);
+    let mut accs = accs.into_iter();
+    let (per, total) = accs.next().expect("the group of all events").finish();
     let intervals: Vec<IntervalMetrics> = per
         .into_iter()
         .enumerate()
-        .map(|(b, mut m)| {
-            acquired += m.new_users;
-            to_date += m.revenue;
-            m.acquired_to_date = acquired;
-            m.revenue_to_date = to_date;
-            total.revenue += m.revenue;
-            total.purchases += m.purchases;
-            total.refunds += m.refunds;
-            total.refund_amount += m.refund_amount;
-            total.new_users += m.new_users;
+        .map(|(b, m)| {
             let key = cal.add(first, b as i64);
             IntervalMetrics {
                 label: cal.label(key),
                 start: format_rfc3339(cal.start_micros(key)),
                 incomplete: scope.incomplete(&cal, key),
-                metrics: m.with_ratios(),
+                metrics: m,
             }
         })
         .collect();
-    total.acquired_to_date = acquired;
-    total.revenue_to_date = to_date;
+    let breakdowns = match &ranked {
+        Some(r) => r
+            .labels
+            .iter()
+            .zip(accs)
+            .map(|(value, acc)| {
+                let (intervals, total) = acc.finish();
+                RevenueBreakdown {
+                    value: value.clone(),
+                    intervals,
+                    total,
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
 
     let mut rows = Vec::new();
     if let Some(v) = &channels {
@@ -451,6 +639,8 @@ pub fn run(scope: &mut Scoped, spec: &RevenueSpec) -> Result<RevenueResult> {
         total: total.with_ratios(),
         channel: spec.channel.clone(),
         channels: rows,
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
+        breakdowns,
     })
 }
 
@@ -515,19 +705,43 @@ fn metric_cells(label: &str, incomplete: bool, start: &str, m: &Metrics) -> Vec<
     ]
 }
 
-/// The result as a table: one row per interval, then a `total` row; with a channel, an
+/// The result as a table: one row per interval, then a `total` row; with a breakdown, a
+/// leading `breakdown` column and these rows for every value instead; with a channel, an
 /// empty row and the channel table (its own header row) below, its rows padded with
 /// empty cells to the same width.
 pub fn table(r: &RevenueResult) -> Table {
-    let mut t = vec![COLUMNS.map(String::from).to_vec()];
-    for x in &r.intervals {
-        t.push(metric_cells(&x.label, x.incomplete, &x.start, &x.metrics));
+    let by = !r.breakdowns.is_empty();
+    let mut head: Vec<String> = Vec::with_capacity(COLUMNS.len() + 1);
+    if by {
+        head.push("breakdown".to_string());
     }
-    t.push(metric_cells("total", false, "", &r.total));
+    head.extend(COLUMNS.map(String::from));
+    let width = head.len();
+    let mut t = vec![head];
+    let mut rows =
+        |value: Option<&str>, per: &mut dyn Iterator<Item = &Metrics>, total: &Metrics| {
+            let lead = |mut cells: Vec<String>| {
+                if let Some(v) = value {
+                    cells.insert(0, v.to_string());
+                }
+                cells
+            };
+            for (x, m) in r.intervals.iter().zip(per) {
+                t.push(lead(metric_cells(&x.label, x.incomplete, &x.start, m)));
+            }
+            t.push(lead(metric_cells("total", false, "", total)));
+        };
+    if by {
+        for b in &r.breakdowns {
+            rows(Some(&b.value), &mut b.intervals.iter(), &b.total);
+        }
+    } else {
+        rows(None, &mut r.intervals.iter().map(|x| &x.metrics), &r.total);
+    }
     if r.channel.is_some() {
         // every row as wide as the first (a CSV has one width)
         let pad = |mut row: Vec<String>| {
-            row.resize(COLUMNS.len(), String::new());
+            row.resize(width, String::new());
             row
         };
         t.push(pad(Vec::new()));

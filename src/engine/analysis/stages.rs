@@ -44,6 +44,13 @@
 //!   are dates naming the interval holding them; by default the first and last interval
 //!   shown. `members` lists the user ids of one cell.
 //! - **Incomplete** intervals: the shared rule (`Scoped::incomplete`).
+//! - **Breakdown.** Stages are about users, so a breakdown splits users, each by their own
+//!   value, by the lifecycle's rule ([`Breakdown::per_user`]): every property is read as a
+//!   user property (the scope's `user_properties` rule over all the user's events),
+//!   whatever its `source`. Values are ranked by their users counted (appeared by the last
+//!   evaluation day); the top `limit` get the five series each, then `(other)`, then
+//!   `(none)` (users without a value). The values' series add up to the top-level ones,
+//!   which stay those of all users, as does the transition table.
 //!
 //! Defaults: `silent_days` = 7 and `churned_days` = 30, the usual weekly and monthly
 //! windows (retentioneering's daily states use the same 7 / 30 days); the seeds name the
@@ -53,12 +60,15 @@ use super::lifecycle::created_at;
 use super::table::Table;
 use super::transitions::{self, locate, Cell, Tally, Transitions, UNSEEN};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{FilterGroup, Scoped};
+use crate::engine::spec::{Breakdown, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{format_rfc3339, parse_timestamp, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
 /// Most intervals a stage series may have.
 pub const MAX_INTERVALS: usize = 20_000;
+
+/// Most (breakdown value, stage, interval) counts a stage analysis may compute.
+pub const MAX_CELLS: usize = 4_000_000;
 
 /// The stages' JSON names, in stage order.
 pub const STAGES: [&str; 5] = ["new", "active", "silent", "churned", "returned"];
@@ -102,6 +112,10 @@ pub struct StagesSpec {
     /// A cell of the transition table whose user ids to list (default none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members: Option<Cell>,
+    /// The stages per value of one or several properties, each user by their own value
+    /// (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn seven() -> u32 {
@@ -124,6 +138,7 @@ impl Default for StagesSpec {
             from: None,
             to: None,
             members: None,
+            breakdown: None,
         }
     }
 }
@@ -161,6 +176,45 @@ pub struct StagesResult {
     pub created_at: Option<String>,
     /// Users by stage at one interval and at a later one.
     pub transitions: Transitions,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
+    /// The stages of the users of each breakdown value (empty without a breakdown): the
+    /// top values by users, then `(other)`, then `(none)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<StagesBreakdown>,
+}
+
+/// The stages of the users with one breakdown value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StagesBreakdown {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// Users who appeared in the period.
+    pub new: Vec<u64>,
+    /// Users inactive for fewer than `silent_days` days at the evaluation day.
+    pub active: Vec<u64>,
+    /// Users inactive for `silent_days` to `churned_days − 1` days.
+    pub silent: Vec<u64>,
+    /// Users inactive for `churned_days` days or more.
+    pub churned: Vec<u64>,
+    /// Users who came back in the period after being churned.
+    pub returned: Vec<u64>,
+    /// Users appeared by the evaluation day (the sum of the five stages).
+    pub seen: Vec<u64>,
+}
+
+impl StagesBreakdown {
+    /// The five stage series, in [`STAGES`] order.
+    pub fn series(&self) -> [&Vec<u64>; 5] {
+        [
+            &self.new,
+            &self.active,
+            &self.silent,
+            &self.churned,
+            &self.returned,
+        ]
+    }
 }
 
 impl StagesResult {
@@ -301,6 +355,10 @@ pub fn run(scope: &mut Scoped, spec: &StagesSpec) -> Result<StagesResult> {
         Some(name) => Some(created_at(scope, name)?),
         None => None,
     };
+    let values = match &spec.breakdown {
+        Some(b) => Some(scope.breakdown("breakdown", &b.per_user())?),
+        None => None,
+    };
     let scope = &*scope;
     let store = scope.store;
     let dcal = scope.calendar(Granularity::Day);
@@ -329,23 +387,57 @@ pub fn run(scope: &mut Scoped, spec: &StagesSpec) -> Result<StagesResult> {
     let silent = spec.silent_days as i64;
     let churned = spec.churned_days as i64;
     let t = store.times();
+    // the creation day of user `u` (events `r`), or none when the user is not counted
+    // (no event passing the filters, or created after the last day shown)
+    let born_day = |u: u32, r: &std::ops::Range<usize>| -> Option<i64> {
+        if scope.has_filters() && !r.clone().any(|i| scope.keep(i)) {
+            return None;
+        }
+        let born = match &created {
+            Some(c) if c.times[u as usize] != i64::MIN => c.times[u as usize],
+            _ => t[r.start],
+        };
+        Some(dcal.bucket(born)).filter(|&b| b <= d_hi)
+    };
+    // breakdown: a slot per user, values ranked by their users counted
+    let ranked = match (&values, &spec.breakdown) {
+        (Some(v), Some(b)) => {
+            let mut rank = vec![0u64; v.len()];
+            for (u, r) in scope.users() {
+                if born_day(u, &r).is_some() {
+                    rank[v.key(r.start) as usize] += 1;
+                }
+            }
+            let present: Vec<bool> = rank.iter().map(|&n| n > 0).collect();
+            let ranked = Ranked::new(v, &rank, &present, b.limit);
+            let cells = ranked.labels.len() * STAGES.len() * nb;
+            if cells > MAX_CELLS {
+                return Err(Error::spec(
+                    "breakdown",
+                    format!("{cells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit or choose a longer interval"),
+                )
+                .keyed("too_many_values", &[("count", &cells), ("max", &MAX_CELLS)]));
+            }
+            Some(ranked)
+        }
+        _ => None,
+    };
+    let mut by_value =
+        vec![0u64; ranked.as_ref().map_or(0, |r| r.labels.len()) * STAGES.len() * nb];
     let range_end = scope.range.1;
     let mut counts = vec![0u64; STAGES.len() * nb];
     let mut tally = Tally::new(STAGES.len(), cell);
     let mut days: Vec<i64> = Vec::new();
     let mut returns: Vec<i64> = Vec::new();
     for (u, r) in scope.users() {
-        if scope.has_filters() && !r.clone().any(|i| scope.keep(i)) {
+        let Some(b) = born_day(u, &r) else {
             continue;
-        }
-        let born = match &created {
-            Some(c) if c.times[u as usize] != i64::MIN => c.times[u as usize],
-            _ => t[r.start],
         };
-        let b = dcal.bucket(born);
-        if b > d_hi {
-            continue;
-        }
+        // the user's value's first count: `[slot][stage][interval]`
+        let at = match (&values, &ranked) {
+            (Some(v), Some(rk)) => rk.slot[v.key(r.start) as usize] * STAGES.len() * nb,
+            _ => usize::MAX,
+        };
         days.clear();
         returns.clear();
         // the rest of a day already active changes nothing: its events are skipped
@@ -407,6 +499,9 @@ pub fn run(scope: &mut Scoped, spec: &StagesSpec) -> Result<StagesResult> {
                 }
             };
             counts[stage as usize * nb + k] += 1;
+            if at != usize::MAX {
+                by_value[at + stage as usize * nb + k] += 1;
+            }
             if k == kf {
                 at_from = stage;
             }
@@ -421,6 +516,28 @@ pub fn run(scope: &mut Scoped, spec: &StagesSpec) -> Result<StagesResult> {
     let seen = (0..nb)
         .map(|k| (0..STAGES.len()).map(|s| counts[s * nb + k]).sum())
         .collect();
+    let breakdowns = match &ranked {
+        Some(rk) => rk
+            .labels
+            .iter()
+            .zip(by_value.chunks(STAGES.len() * nb))
+            .map(|(value, c)| {
+                let row = |s: u8| c[s as usize * nb..(s as usize + 1) * nb].to_vec();
+                StagesBreakdown {
+                    value: value.clone(),
+                    new: row(NEW),
+                    active: row(ACTIVE),
+                    silent: row(SILENT),
+                    churned: row(CHURNED),
+                    returned: row(RETURNED),
+                    seen: (0..nb)
+                        .map(|k| (0..STAGES.len()).map(|s| c[s * nb + k]).sum())
+                        .collect(),
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let buckets: Vec<String> = keys.iter().map(|&k| cal.label(k)).collect();
     let transitions = tally.finish(&STAGES, buckets[kf].clone(), buckets[kt].clone());
     Ok(StagesResult {
@@ -442,29 +559,64 @@ pub fn run(scope: &mut Scoped, spec: &StagesSpec) -> Result<StagesResult> {
         churned_days: spec.churned_days,
         created_at: spec.created_at.clone(),
         transitions,
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
+        breakdowns,
     })
 }
 
 /// The result as a table in the layout `section, interval, to_interval, from_state,
 /// state, users`: first the stage counts (section `stages`, one row per interval and
 /// stage, then `seen`), then the transition table (section `transitions`, one row per
-/// cell).
+/// cell). With a breakdown, a leading `breakdown` column (empty on these rows) and after
+/// them the stage counts of every value in turn.
 pub fn table(r: &StagesResult) -> Table {
-    let mut t = vec![transitions::HEADER.map(String::from).to_vec()];
-    let names = STAGES.iter().copied().chain(["seen"]);
-    let series: Vec<&Vec<u64>> = r.series().into_iter().chain([&r.seen]).collect();
-    for (k, label) in r.buckets.iter().enumerate() {
-        for (name, s) in names.clone().zip(&series) {
-            t.push(vec![
-                "stages".into(),
-                label.clone(),
-                String::new(),
-                String::new(),
-                name.into(),
-                s[k].to_string(),
-            ]);
-        }
+    let by = !r.breakdowns.is_empty();
+    let mut head: Vec<String> = Vec::new();
+    if by {
+        head.push("breakdown".into());
     }
-    t.extend(transitions::rows(&r.transitions));
+    head.extend(transitions::HEADER.map(String::from));
+    let mut t = vec![head];
+    // `value`: the breakdown cell, when there is a breakdown
+    let lead = |value: &str, row: Vec<String>| -> Vec<String> {
+        if by {
+            std::iter::once(value.to_string()).chain(row).collect()
+        } else {
+            row
+        }
+    };
+    let stage_rows = |t: &mut Table, value: &str, series: Vec<&Vec<u64>>| {
+        let names = STAGES.iter().copied().chain(["seen"]);
+        for (k, label) in r.buckets.iter().enumerate() {
+            for (name, s) in names.clone().zip(&series) {
+                t.push(lead(
+                    value,
+                    vec![
+                        "stages".into(),
+                        label.clone(),
+                        String::new(),
+                        String::new(),
+                        name.into(),
+                        s[k].to_string(),
+                    ],
+                ));
+            }
+        }
+    };
+    stage_rows(
+        &mut t,
+        "",
+        r.series().into_iter().chain([&r.seen]).collect(),
+    );
+    for row in transitions::rows(&r.transitions) {
+        t.push(lead("", row));
+    }
+    for b in &r.breakdowns {
+        stage_rows(
+            &mut t,
+            &b.value,
+            b.series().into_iter().chain([&b.seen]).collect(),
+        );
+    }
     t
 }

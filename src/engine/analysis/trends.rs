@@ -658,7 +658,7 @@ fn rank(
 
 /// Order positions of `measured` (equal values share one; no value ranks lowest), which
 /// stand in for the possibly negative or fractional measure in [`Ranked::new`].
-fn ranks(measured: &[Option<f64>]) -> Vec<u64> {
+pub(crate) fn ranks(measured: &[Option<f64>]) -> Vec<u64> {
     let mut order: Vec<usize> = (0..measured.len()).collect();
     order.sort_by(|&a, &b| match (measured[a], measured[b]) {
         (Some(x), Some(y)) => x.total_cmp(&y),
