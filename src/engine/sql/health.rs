@@ -31,7 +31,14 @@ pub fn render(sql: &Sql, spec: &HealthSpec) -> Result<String> {
         from,
         to,
         members,
+        breakdown,
     } = spec;
+    if breakdown.is_some() {
+        return Err(unsupported(
+            "breakdown",
+            "a user's value is the one on their first event with one, and tied first events go by file order",
+        ));
+    }
     check(spec)?;
     if members.is_some() {
         return Err(unsupported(

@@ -30,7 +30,14 @@ pub fn render(sql: &Sql, spec: &RevenueSpec) -> Result<String> {
         active_event,
         channel,
         costs,
+        breakdown,
     } = spec;
+    if breakdown.is_some() {
+        return Err(unsupported(
+            "breakdown",
+            "new users count under the value of their first event, and tied first events go by file order",
+        ));
+    }
     if channel.is_none() && !costs.is_empty() {
         return Err(Error::spec(
             "channel",

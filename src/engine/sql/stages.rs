@@ -35,7 +35,14 @@ pub fn render(sql: &Sql, spec: &StagesSpec) -> Result<String> {
         from,
         to,
         members,
+        breakdown,
     } = spec;
+    if breakdown.is_some() {
+        return Err(unsupported(
+            "breakdown",
+            "a user's value is the one on their first event with one, and tied first events go by file order",
+        ));
+    }
     let g = *interval;
     if g == Granularity::Hour {
         return Err(Error::spec(
