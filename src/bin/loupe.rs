@@ -7,8 +7,8 @@
 //! loupe sample [--out FILE.csv]              the built-in demo data as CSV
 //! loupe bench FILE... [--runs N]             load time and reference analysis times
 //! ```
-//! FILE is CSV/TSV, JSON lines or a JSON array, optionally gzipped, or `@sample` for the
-//! built-in demo data; several files are one dataset. `loupe COMMAND --help` documents each
+//! FILE is CSV/TSV, JSON lines or a JSON array, optionally gzipped or zipped, Parquet, or
+//! `@sample` for the built-in demo data; several files are one dataset. `loupe COMMAND --help` documents each
 //! command; exit codes: 0 success, 1 internal error, 2 bad usage, 3 bad input or spec.
 
 #[cfg(target_arch = "wasm32")]
@@ -36,9 +36,10 @@ command or option, missing argument), 3 bad input or spec (unreadable file, inva
 an analysis or option SQL cannot express).";
 
     const FILES: &str = "FILE: CSV/TSV, JSON lines or a JSON array (Mixpanel, PostHog, \
-Segment exports), optionally gzipped; @sample for the built-in demo data. Several files \
-are one dataset: delimited files need the same header line, JSON lines files are read \
-one after the other (a JSON array or gzip file must be the only file).";
+Segment exports), optionally gzipped or in a zip; Parquet (snappy, gzip, lz4 or \
+uncompressed); @sample for the built-in demo data. Several files are one dataset: \
+delimited files need the same header line, JSON lines files are read one after the other \
+(a JSON array, gzip, zip or Parquet file must be the only file).";
 
     /// Product analytics on an event export: the same engine and specs as the Loupe app.
     #[derive(Parser)]

@@ -359,9 +359,9 @@ fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Resul
         .map_err(bad)
 }
 
-/// The vendor shape of the first object, if recognised.
-fn shape_of(first: &Flat) -> Option<&'static str> {
-    let has = |k: &str| first.has(k);
+/// The vendor shape of a record whose flattened keys are those `has` knows (the first object
+/// of a JSON file, the columns of a Parquet file), if recognised.
+pub(crate) fn shape_of(has: &dyn Fn(&str) -> bool) -> Option<&'static str> {
     if has("event_type") && has("event_time") && (has("user_id") || has("device_id")) {
         return Some("amplitude");
     }
@@ -381,7 +381,7 @@ fn shape_of(first: &Flat) -> Option<&'static str> {
 
 /// The column name of a flattened key in a shape: Mixpanel's `properties.` prefix dropped
 /// (except where the rest is a top-level key, `event`).
-fn column_name(shape: Option<&str>, key: &str) -> String {
+pub(crate) fn column_name(shape: Option<&str>, key: &str) -> String {
     match (shape, key.strip_prefix("properties.")) {
         (Some("mixpanel"), Some(rest)) if rest != "event" => rest.to_string(),
         _ => key.to_string(),
@@ -435,7 +435,7 @@ pub fn load<R: Read>(
             |b| format!("no record of the file is a JSON object ({b})"),
         )));
     };
-    let shape = shape_of(first);
+    let shape = shape_of(&|k: &str| first.has(k));
     // keys in first-appearance order, as the mapping's header
     let mut keys: Vec<String> = Vec::new();
     let mut seen: FxHashSet<&str> = FxHashSet::default();
