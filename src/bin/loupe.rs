@@ -445,7 +445,7 @@ delimited files need the same header line, JSON lines files are read one after t
                     o.columns.time
                 );
                 text.push_str(&format!(
-                    "read as: {}{}{} encoding {} ({})\n",
+                    "read as: {}{}{}{}\n",
                     o.format,
                     if o.container.is_empty() {
                         String::new()
@@ -455,8 +455,12 @@ delimited files need the same header line, JSON lines files are read one after t
                     o.shape
                         .as_ref()
                         .map_or(String::new(), |s| format!(" ({s} shape)")),
-                    o.encoding,
-                    o.encoding_source
+                    // Parquet has no text encoding to report
+                    if o.encoding.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" encoding {} ({})", o.encoding, o.encoding_source)
+                    }
                 ));
                 for e in &o.event_names {
                     text += &format!("  {:>10}  {:>8} users  {}\n", e.events, e.users, e.name);
