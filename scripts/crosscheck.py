@@ -91,6 +91,11 @@ specs on the same file, and compares every number exactly:
                 step-2 link and step-1 drop-off between named nodes, and the top full paths
                 with their counts (no unlisted path more frequent than a listed one); every
                 case must have an (other) node, the first a step-1 drop-off
+  parquet       the events table written as Parquet by DuckDB (COPY ... (FORMAT parquet,
+                COMPRESSION snappy), row groups of 30,000: its own types, a TIMESTAMP
+                column named ts, DOUBLE revenue with nulls) read by `loupe inspect`: rows,
+                and events and users per event name; `loupe run` of the funnel spec on it
+                against the DuckDB funnel
 
 Negative controls (so the check cannot pass vacuously): both tools must see the same
 number of rows with none rejected, every compared list must be non-empty, every funnel
@@ -1411,6 +1416,34 @@ def stages_checks(args, con):
     return out
 
 
+def parquet_checks(args, con, sql_funnel_rows):
+    """The events table written as Parquet by DuckDB (its own types: a TIMESTAMP column named
+    ts, DOUBLE revenue, nulls; snappy, several row groups) must load in Loupe to DuckDB's
+    per-event counts and give DuckDB's funnel: [(name, expected, actual, extra, summary, s)]."""
+    path = os.path.join(args.data, f"events_{args.size}.parquet")
+    con.execute(f"COPY events TO '{path}' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 30000)")
+    groups = con.execute(f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path}')").fetchone()[0]
+    exp = {e: (n, u) for e, n, u in con.execute(
+        "SELECT event, count(*), count(DISTINCT user_id) FROM events GROUP BY ALL").fetchall()}
+    info, dt = loupe(args, "inspect", path, "--json")
+    act = {e["name"]: (e["events"], e["users"]) for e in info["event_names"]}
+    extra = []
+    if info["format"] != "parquet":
+        extra.append(f"loupe read the file as {info['format']!r}")
+    if info["rejected"] or info["rows_in"] != sum(n for n, _ in exp.values()):
+        extra.append(f"loupe read {info['rows_in']:,} rows, rejected {info['rejected']:,}")
+    if groups < 2:
+        extra.append(f"negative control: the Parquet file has {groups} row group(s)")
+    out = [("parquet_ingest", exp, act, extra,
+            f"parquet ingest: {info['imported']:,} rows in {groups} row groups, "
+            f"{len(exp)} event counts match ({dt:.2f} s)", dt)]
+    res, dt2 = loupe(args, "run", "--spec", json.dumps(SPECS["funnel"]), path)
+    fexp, fact = sql_funnel(sql_funnel_rows), loupe_funnel(res)
+    out.append(("parquet_funnel", fexp, fact, [],
+                f"parquet funnel: {len(fexp)} steps match", dt2))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="100k", help="data size label: events_<size>.csv (100k, 1m, ...)")
@@ -1659,6 +1692,12 @@ def main():
     for name, exp, act, extra, line, dt in stages_checks(args, con):
         t_loupe += dt
         ok = check(name, exp, act, f"{name} cells", extra)
+        summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
+
+    # Parquet written by DuckDB: the same counts and the same funnel
+    for name, exp, act, extra, line, dt in parquet_checks(args, con, sql["funnel"]):
+        t_loupe += dt
+        ok = check(name, exp, act, f"{name} values", extra)
         summary.append(line if ok else f"{name.replace('_', ' ')}: MISMATCH")
 
     total = time.perf_counter() - t_start

@@ -4,7 +4,8 @@
 # the DuckDB reference
 # SQL in ../shared/bench/queries.sql and SQL of the scripts, the customer summary against
 # Python lifetimes, the A/B statistics against SciPy, then `loupe sql` against
-# `loupe run --csv` in DuckDB and chDB (scripts/sqlcheck.py). Idempotent: every setup step is skipped when done.
+# `loupe run --csv` in DuckDB and chDB (scripts/sqlcheck.py). The events written as Parquet by DuckDB
+# must load to the same counts and funnel. Idempotent: every setup step is skipped when done.
 #
 #   scripts/crosscheck.sh                 # 100k events
 #   scripts/crosscheck.sh --size 1m       # bigger file (generated on first use)

@@ -27,6 +27,10 @@
 //!   and the customer summary; `oracle_revenue` for revenue (per-interval measures,
 //!   totals, to-date values and ROI by channel).
 //!
+//! `parquet`: the seeded sample written as Parquet (every codec read, several row groups,
+//! nulls, typed and text timestamps) loads to the CSV's dataset; typed values, nested groups,
+//! rejects by row number and damaged files on small hand-made files.
+//!
 //! `sessions` (fixtures) and `oracle_sessions` (brute force) check the sessions analysis.
 //! `paths` (fixtures) and `oracle_paths` (brute force) check the paths analysis.
 //!   `oracle_activity` for stickiness and active users; `oracle_ab_test` for the A/B test
@@ -86,6 +90,8 @@ mod oracle_sessions;
 mod oracle_stages;
 #[path = "engine/oracle_trends.rs"]
 mod oracle_trends;
+#[path = "engine/parquet.rs"]
+mod parquet;
 #[path = "engine/paths.rs"]
 mod paths;
 #[path = "engine/portrait.rs"]

@@ -7,8 +7,8 @@
 //! loupe sample [--out FILE.csv]              the built-in demo data as CSV
 //! loupe bench FILE... [--runs N]             load time and reference analysis times
 //! ```
-//! FILE is CSV/TSV, JSON lines or a JSON array, optionally gzipped, or `@sample` for the
-//! built-in demo data; several files are one dataset. `loupe COMMAND --help` documents each
+//! FILE is CSV/TSV, JSON lines or a JSON array, optionally gzipped or zipped, Parquet, or
+//! `@sample` for the built-in demo data; several files are one dataset. `loupe COMMAND --help` documents each
 //! command; exit codes: 0 success, 1 internal error, 2 bad usage, 3 bad input or spec.
 
 #[cfg(target_arch = "wasm32")]
@@ -37,9 +37,9 @@ an analysis or option SQL cannot express).";
 
     const FILES: &str = "FILE: CSV/TSV, JSON lines or a JSON array (Mixpanel, PostHog, \
 Segment, Amplitude, GA4 BigQuery, Sensors Data and Snowplow exports recognised), optionally \
-gzipped or zipped; @sample for the built-in demo data. Several files \
+gzipped or in a zip; Parquet (snappy, gzip, lz4 or uncompressed); @sample for the built-in demo data. Several files \
 are one dataset: delimited files need the same header line, JSON lines files are read \
-one after the other (a JSON array or gzip file must be the only file).";
+one after the other (a JSON array, gzip, zip or Parquet file must be the only file).";
 
     /// Product analytics on an event export: the same engine and specs as the Loupe app.
     #[derive(Parser)]
@@ -500,7 +500,7 @@ one after the other (a JSON array or gzip file must be the only file).";
                     o.columns.time
                 );
                 text.push_str(&format!(
-                    "read as: {}{}{} encoding {} ({})\n",
+                    "read as: {}{}{}{}\n",
                     o.format,
                     if o.container.is_empty() {
                         String::new()
@@ -510,8 +510,12 @@ one after the other (a JSON array or gzip file must be the only file).";
                     o.shape
                         .as_ref()
                         .map_or(String::new(), |s| format!(" ({s} shape)")),
-                    o.encoding,
-                    o.encoding_source
+                    // Parquet has no text encoding to report
+                    if o.encoding.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" encoding {} ({})", o.encoding, o.encoding_source)
+                    }
                 ));
                 for e in &o.event_names {
                     text += &format!("  {:>10}  {:>8} users  {}\n", e.events, e.users, e.name);

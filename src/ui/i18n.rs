@@ -89,8 +89,8 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "drop",
-        "Drop an event export here (CSV, TSV, JSON lines, JSON; gzipped or not)",
-        "将事件导出文件拖到这里（CSV、TSV、JSON Lines、JSON，可为 gzip 压缩）",
+        "Drop an event export here (CSV, TSV, JSON lines, JSON, gzipped or not; Parquet)",
+        "将事件导出文件拖到这里（CSV、TSV、JSON Lines、JSON，可为 gzip 压缩；Parquet）",
     ),
     (
         "drop_hint",

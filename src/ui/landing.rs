@@ -29,7 +29,7 @@ fn file_input(engine: &Engine, id: &'static str) -> Html {
         }
         input.set_value("");
     });
-    html! { <input type="file" id={id} data-testid="file-input" accept=".csv,.tsv,.txt,.json,.jsonl,.ndjson,.gz,text/csv,application/json,application/gzip" {onchange} /> }
+    html! { <input type="file" id={id} data-testid="file-input" accept=".csv,.tsv,.txt,.json,.jsonl,.ndjson,.gz,.zip,.parquet,text/csv,application/json,application/gzip" {onchange} /> }
 }
 
 /// A callback that clicks the (hidden) element `id`, e.g. a file input behind a button.

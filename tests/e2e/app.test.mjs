@@ -1823,3 +1823,28 @@ test('weekly revenue of the sample by platform (top 2, other) equals `loupe run`
   assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
   await page.screenshot({ path: path.join(OUT, 'revenue-breakdown.png'), fullPage: true });
 });
+
+test('a Parquet file written by DuckDB loads to the same overview as its CSV', async () => {
+  // tests/e2e/fixtures/sample.parquet: `loupe sample --users 200 --days 14 --seed 7` written
+  // by DuckDB (scripts/parquet_fixture.py): typed UTC timestamps, nulls, 2 row groups
+  const parquetPath = path.join(ROOT, 'tests/e2e/fixtures/sample.parquet');
+  const samplePath = path.join(OUT, 'parquet-sample.csv');
+  loupe('sample', '--users', '200', '--days', '14', '--seed', '7', '--out', samplePath);
+  const fromCsv = JSON.parse(loupe('inspect', samplePath, '--json'));
+  const cli = JSON.parse(loupe('inspect', parquetPath, '--json'));
+  assert.equal(cli.format, 'parquet');
+  for (const key of ['rows_in', 'imported', 'duplicates', 'rejected', 'users', 'events', 'first_event', 'last_event']) {
+    assert.deepEqual(cli[key], fromCsv[key], key);
+  }
+  assert.deepEqual(cli.event_names, fromCsv.event_names);
+  await loadCsv(parquetPath);
+  await tab('overview');
+  const text = async (id) => page.textContent(`[data-testid=${id}]`);
+  for (const [id, key] of [['rows-in', 'rows_in'], ['imported', 'imported'], ['duplicates', 'duplicates'],
+    ['rejected', 'rejected'], ['users', 'users']]) {
+    assert.equal(num(await text(id)), fromCsv[key], `parquet ${id}`);
+  }
+  const events = await page.$$eval('[data-testid=event-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
+  assert.deepEqual(events.map(([n, e, u]) => [n, num(e), num(u)]), fromCsv.event_names.map((e) => [e.name, e.events, e.users]));
+});

@@ -480,9 +480,13 @@ fn parse(bytes: &[u8], flat: &mut Flat, path: &mut String) -> std::result::Resul
         .map_err(bad)
 }
 
-/// The vendor shape of the first object, if recognised.
-fn shape_of(first: &Flat) -> Option<&'static str> {
-    let has = |k: &str| first.has(k);
+/// The vendor shape of a record whose flattened keys are those `has` knows (the first object
+/// of a JSON file, the columns of a Parquet file), if recognised; `record_type` is the
+/// record's `type` value where there is one (Sensors Data's `track`, `profile_set`, ...).
+pub(crate) fn shape_of(
+    has: &dyn Fn(&str) -> bool,
+    record_type: Option<&str>,
+) -> Option<&'static str> {
     if has("event_name") && has("event_timestamp") && (has("user_pseudo_id") || has("event_params"))
     {
         return Some("ga4");
@@ -490,7 +494,7 @@ fn shape_of(first: &Flat) -> Option<&'static str> {
     if has("event_type") && has("event_time") && (has("user_id") || has("device_id")) {
         return Some("amplitude");
     }
-    let sensors_type = first.get("type").is_some_and(|t| {
+    let sensors_type = record_type.is_some_and(|t| {
         t == "track" || t.starts_with("profile_") || t.starts_with("item_") || t.starts_with("track_")
     });
     if sensors_type && has("distinct_id") && has("time") && !has("timestamp") {
@@ -515,7 +519,7 @@ fn shape_of(first: &Flat) -> Option<&'static str> {
 
 /// The column name of a flattened key in a shape: Mixpanel's and Sensors Data's
 /// `properties.` prefix dropped (except where the rest is a top-level key, `event`).
-fn column_name(shape: Option<&str>, key: &str) -> String {
+pub(crate) fn column_name(shape: Option<&str>, key: &str) -> String {
     match (shape, key.strip_prefix("properties.")) {
         (Some("mixpanel" | "sensors"), Some(rest))
             if rest != "event" && (shape == Some("mixpanel") || !SENSORS_TOP.contains(&rest)) =>
@@ -591,7 +595,7 @@ pub fn load<R: Read>(
             |b| format!("no record of the file is a JSON object ({b})"),
         )));
     };
-    let shape = shape_of(first);
+    let shape = shape_of(&|k: &str| first.has(k), first.get("type"));
     if shape == Some("ga4") {
         for flat in ahead.iter_mut().filter_map(|(_, p)| p.as_mut().ok()) {
             expand_ga4(flat);

@@ -20,8 +20,11 @@
 //! the first [`MAX_REJECT_SAMPLES`] rejected rows are kept with their line number and text.
 //!
 //! Text in any encoding `encoding_rs` knows is read ([`encoding`]: named in the options, or
-//! from a byte-order mark, or detected), decoded to UTF-8 as it is read. Zip archives are read
-//! through [`load_file`] ([`archive`]); Parquet is not read yet.
+//! from a byte-order mark, or detected), decoded to UTF-8 as it is read.
+//!
+//! Files that are read through an index at their end need a source that can seek
+//! ([`load_file`]): zip archives ([`archive`]) and Parquet files ([`parquet`], sniffed from
+//! the magic `PAR1`).
 
 pub mod archive;
 pub mod container;
@@ -29,6 +32,7 @@ pub mod csv;
 pub mod encoding;
 pub mod json;
 pub mod mapping;
+pub mod parquet;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::store::{Dictionary, EventStore};
@@ -221,9 +225,10 @@ pub struct ImportReport {
     pub columns: ColumnRoles,
     /// Delimiter used (delimited text only; `,` otherwise).
     pub delimiter: char,
-    /// Format name: `csv`, `ndjson` or `json_array`.
+    /// Format name: `csv`, `ndjson`, `json_array` or `parquet`.
     pub format: String,
-    /// Vendor shape recognised in a JSON file (`mixpanel`, `posthog`, `segment`), if any.
+    /// Vendor shape recognised in a JSON or Parquet file (`mixpanel`, `posthog`, `segment`,
+    /// `amplitude`), if any.
     pub shape: Option<String>,
     /// Container the format was read from: `gzip`, or empty for none.
     pub container: String,
@@ -412,12 +417,19 @@ fn load_any<R: Read>(
                 .into(),
         ));
     }
+    if parquet::is_parquet(&head[..n]) {
+        return Err(Error::Format(
+            "a Parquet file can only be read from a file (its schema is in a footer at the end)"
+                .into(),
+        ));
+    }
     let text = open_text(counted, opts)?;
     run(text, &consumed, total_bytes, opts, progress)
 }
 
 /// Loads a file that can be read at any offset: a zip archive ([`archive`]) entry by entry,
-/// anything else as [`load`] does. This is the entry point of the CLI and the worker.
+/// a Parquet file ([`parquet`]) row group by row group, anything else as [`load`] does.
+/// This is the entry point of the CLI and the worker.
 pub fn load_file<R: Read + Seek>(
     mut input: R,
     total_bytes: Option<u64>,
@@ -429,6 +441,9 @@ pub fn load_file<R: Read + Seek>(
     input.seek(SeekFrom::Start(0))?;
     if archive::is_zip(&head) {
         return archive::load(input, total_bytes, opts, progress).map_err(container::explain);
+    }
+    if parquet::is_parquet(&head) {
+        return parquet::load(input, total_bytes, opts, progress);
     }
     load(
         std::io::BufReader::with_capacity(1 << 20, input),
