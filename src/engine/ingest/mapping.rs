@@ -131,12 +131,16 @@ fn normalise(h: &str) -> String {
         .collect()
 }
 
-/// Decides the roles for a header row.
-pub(crate) fn map_columns(
+/// The column of one role: the column `named` (by exact or normalised name) when given,
+/// else the first alias in `aliases` that names a column not in `taken`.
+fn find_role(
     headers: &[String],
-    opts: &LoadOptions,
-) -> Result<(ColumnRoles, RoleIndex)> {
-    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    norm: &[String],
+    role: &str,
+    named: &Option<String>,
+    aliases: &[&str],
+    taken: &[usize],
+) -> Result<usize> {
     let listing = || {
         headers
             .iter()
@@ -144,35 +148,67 @@ pub(crate) fn map_columns(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let find =
-        |role: &str, named: &Option<String>, aliases: &[&str], taken: &[usize]| -> Result<usize> {
-            if let Some(name) = named {
-                return headers
-                    .iter()
-                    .position(|h| h.trim() == name.trim())
-                    .or_else(|| norm.iter().position(|h| *h == normalise(name)))
-                    .ok_or_else(|| {
-                        Error::Mapping(format!(
-                            "the {role} column \"{name}\" is not in the header; columns are: {}",
-                            listing()
-                        ))
-                    });
-            }
-            aliases
-                .iter()
-                .find_map(|a| {
-                    norm.iter()
-                        .enumerate()
-                        .position(|(i, h)| h == a && !taken.contains(&i))
-                })
-                .ok_or_else(|| {
-                    Error::Mapping(format!(
-                        "no {role} column found; columns are: {}. Name it explicitly \
-                     (CLI: --{role}-col NAME)",
-                        listing()
-                    ))
-                })
-        };
+    if let Some(name) = named {
+        return headers
+            .iter()
+            .position(|h| h.trim() == name.trim())
+            .or_else(|| norm.iter().position(|h| *h == normalise(name)))
+            .ok_or_else(|| {
+                Error::Mapping(format!(
+                    "the {role} column \"{name}\" is not in the header; columns are: {}",
+                    listing()
+                ))
+            });
+    }
+    aliases
+        .iter()
+        .find_map(|a| {
+            norm.iter()
+                .enumerate()
+                .position(|(i, h)| h == a && !taken.contains(&i))
+        })
+        .ok_or_else(|| {
+            Error::Mapping(format!(
+                "no {role} column found; columns are: {}. Name it explicitly \
+                 (CLI: --{role}-col NAME)",
+                listing()
+            ))
+        })
+}
+
+/// True when `cell` is a name the role detection knows (a user, event, time, insert id or
+/// anonymous id column name): such a cell makes a first row a header line.
+pub(crate) fn is_role_name(cell: &str) -> bool {
+    let n = normalise(cell);
+    [USER, EVENT, TIME, INSERT_ID, FALLBACK_TO]
+        .iter()
+        .any(|names| names.contains(&n.as_str()))
+}
+
+/// The user, event and time columns that can be found, each on its own (`None` where a
+/// role has no column): what the mapping step shows before the user completes it.
+pub(crate) fn partial_roles(
+    headers: &[String],
+    opts: &LoadOptions,
+) -> [Option<usize>; 3] {
+    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let user = find_role(headers, &norm, "user", &opts.user_column, USER, &[]).ok();
+    let taken: Vec<usize> = user.into_iter().collect();
+    let event = find_role(headers, &norm, "event", &opts.event_column, EVENT, &taken).ok();
+    let taken: Vec<usize> = user.into_iter().chain(event).collect();
+    let time = find_role(headers, &norm, "time", &opts.time_column, TIME, &taken).ok();
+    [user, event, time]
+}
+
+/// Decides the roles for a header row.
+pub(crate) fn map_columns(
+    headers: &[String],
+    opts: &LoadOptions,
+) -> Result<(ColumnRoles, RoleIndex)> {
+    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let find = |role: &str, named: &Option<String>, aliases: &[&str], taken: &[usize]| {
+        find_role(headers, &norm, role, named, aliases, taken)
+    };
     let user = find("user", &opts.user_column, USER, &[])?;
     let event = find("event", &opts.event_column, EVENT, &[user])?;
     let time = find("time", &opts.time_column, TIME, &[user, event])?;

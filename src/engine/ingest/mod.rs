@@ -26,6 +26,7 @@ pub mod csv;
 pub mod encoding;
 pub mod json;
 pub mod mapping;
+pub mod sniff;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::store::{Dictionary, EventStore};
@@ -37,6 +38,7 @@ use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 pub use mapping::ColumnRoles;
+pub use sniff::{sniff, sniff_file, Sniff};
 
 /// How many rejected rows are kept verbatim (all are counted).
 pub const MAX_REJECT_SAMPLES: usize = 1000;
@@ -58,6 +60,31 @@ pub struct LoadOptions {
     /// Text encoding, as a label `encoding_rs` accepts (`utf-8`, `gbk`, `gb18030`,
     /// `shift_jis`, `utf-16le`, `utf-16be`, `windows-1252`, ...); detected when absent.
     pub encoding: Option<String>,
+    // The mapping step's options (header detection).
+    /// Whether the first row of delimited text is a header line: `auto` (the default; the
+    /// rule is in [`csv`]), `yes`, or `no` (the columns are named `column_1` … `column_n`).
+    #[serde(skip_serializing_if = "HeaderMode::is_auto")]
+    pub header: HeaderMode,
+}
+
+/// Whether delimited text starts with a header line.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderMode {
+    /// Decided from the first row (see [`csv`]).
+    #[default]
+    Auto,
+    /// The first row names the columns.
+    Yes,
+    /// The first row is data; the columns are `column_1` … `column_n`.
+    No,
+}
+
+impl HeaderMode {
+    /// True for [`HeaderMode::Auto`].
+    pub fn is_auto(&self) -> bool {
+        *self == HeaderMode::Auto
+    }
 }
 
 /// Why a row was not imported.
