@@ -19,7 +19,7 @@ use crate::engine::sql::{self, Dialect};
 use crate::engine::Error;
 use serde::{Deserialize, Serialize};
 
-pub use crate::engine::ingest::{LoadOptions, Progress};
+pub use crate::engine::ingest::{LoadOptions, Progress, Sniff};
 
 /// A request to the engine (a file load travels beside it, as a handle or a path).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -56,6 +56,8 @@ pub enum Reply {
     Loaded(Box<LoadedReply>),
     /// An analysis finished.
     Result(Box<RunReply>),
+    /// What a file is and how its columns would be read (the mapping step).
+    Sniffed(Box<Sniff>),
     /// A spec rendered as SQL.
     Sql {
         /// The query.

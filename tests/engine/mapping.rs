@@ -6,6 +6,9 @@ use loupe::engine::ingest::{self, HeaderMode, LoadOptions};
 use loupe::engine::Error;
 use std::io::Cursor;
 
+/// FNV-1a of "user_id,event,ts,plan,amount,$insert_id,signup_at" (computed with Python).
+const FNV_HEADER: &str = "3f68bd08290396ad";
+
 fn sniff(text: &[u8], opts: &LoadOptions) -> ingest::Sniff {
     ingest::sniff_file(Cursor::new(text.to_vec()), opts).unwrap()
 }
@@ -72,6 +75,23 @@ fn sniffs_roles_types_and_preview_of_a_csv() {
         ]
     );
     assert_eq!(s.mapping_error, None);
+    // FNV-1a of the header line "user_id,event,ts,plan,amount,$insert_id,signup_at" (the
+    // BOM and the line break left out), as Python computes it:
+    // h = 0xcbf29ce484222325; for b in line: h = ((h ^ b) * 0x100000001b3) % 2**64
+    assert_eq!(s.header_key, FNV_HEADER);
+    // the same line with other rows, or CRLF, has the same key; another line another key
+    let other = sniff(
+        b"user_id,event,ts,plan,amount,$insert_id,signup_at\r\nx,y,2024-01-01,,,,\r\n",
+        &LoadOptions {
+            delimiter: Some(';'),
+            ..Default::default()
+        },
+    );
+    assert_eq!(other.header_key, FNV_HEADER);
+    assert_ne!(
+        sniff(b"uid,event,time\nu,e,1\n", &LoadOptions::default()).header_key,
+        FNV_HEADER
+    );
 }
 
 #[test]

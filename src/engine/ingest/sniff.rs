@@ -95,6 +95,19 @@ pub struct Sniff {
     pub mapping_error: Option<String>,
     /// Files in a zip archive (the first one is sniffed); 0 otherwise.
     pub entries: u64,
+    /// A hash of the first line of the text (FNV-1a, 16 hex digits): the app remembers a
+    /// mapping by it, so it does not depend on the options.
+    pub header_key: String,
+}
+
+/// FNV-1a (64 bits) of the first line of `text`, without its line break, as hex.
+pub fn header_key(text: &[u8]) -> String {
+    let end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+    let line = text[..end].trim_ascii_end();
+    let hash = line.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
 
 /// Sniffs an input read from its start (a zip archive needs [`sniff_file`]).
@@ -178,6 +191,7 @@ fn describe(text: OpenText<'_>, opts: &LoadOptions, entries: u64) -> Result<Snif
         rows,
         mapping_error,
         entries,
+        header_key: header_key(head),
     })
 }
 
