@@ -87,6 +87,9 @@ pub struct LoadedReply {
     pub name: String,
     /// Size of the engine's memory after the load, in bytes (0 where unknown).
     pub memory_bytes: u64,
+    /// The header key of a mapping the app remembered and the load used, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping_reused: Option<String>,
 }
 
 /// What went wrong, for a person: a stable code, the spec field when there is one, and
@@ -195,6 +198,7 @@ impl Session {
             ms,
             name,
             memory_bytes,
+            mapping_reused: None,
         }))
     }
 

@@ -388,6 +388,9 @@ fn column_name(shape: Option<&str>, key: &str) -> String {
     }
 }
 
+/// Column names, rows of cells, and the vendor shape: what [`preview`] reads.
+pub(crate) type Preview = (Vec<String>, Vec<Vec<String>>, Option<&'static str>);
+
 /// The columns (keys in first-appearance order, named as the loader names them), the
 /// first `rows` objects as cells in that order, and the vendor shape, read from `head`
 /// (the start of the text; a record cut off at its end is left out). For the mapping step.
@@ -395,7 +398,7 @@ pub(crate) fn preview(
     head: &[u8],
     format: Format,
     rows: usize,
-) -> Result<(Vec<String>, Vec<Vec<String>>, Option<&'static str>)> {
+) -> Result<Preview> {
     let mut records = Records {
         input: BufReader::new(head),
         format,
