@@ -581,10 +581,18 @@ impl Engine {
         }
     }
 
-    /// Opens the mapping step for the last file (nothing when no file was opened).
+    /// The file of the dataset on screen, with the options it was loaded with.
+    fn active_file(&self) -> Option<(web_sys::File, LoadOptions)> {
+        match &self.workers.borrow().active_source {
+            Some((_, Source::File(f, o))) => Some((f.clone(), o.clone())),
+            _ => None,
+        }
+    }
+
+    /// Opens the mapping step for the file on screen (nothing for the sample).
     pub fn open_mapping(&self) {
-        let file = self.workers.borrow().last_file.clone();
-        if let Some((f, o)) = file {
+        if let Some((f, o)) = self.active_file() {
+            self.workers.borrow_mut().last_file = Some((f.clone(), o.clone()));
             self.dispatch.dispatch(Action::OpenMapping(f.name(), o));
         }
     }
@@ -599,9 +607,9 @@ impl Engine {
         self.dispatch.dispatch(Action::CloseMapping);
     }
 
-    /// True when a file was opened (the mapping step has something to show).
+    /// True when the dataset on screen was read from a file (it has import settings).
     pub fn has_file(&self) -> bool {
-        self.workers.borrow().last_file.is_some()
+        self.active_file().is_some()
     }
 
     /// Sniffs the last file with `options` (a `sniffed` reply for the mapping step).

@@ -171,7 +171,7 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             }
             <p class="muted small" data-testid="read-as">{ read_as(lang, o) }</p>
             <div class="import-settings">
-                if p.engine.has_file() && p.data.name != "sample" {
+                if p.engine.has_file() {
                     <button class="secondary" onclick={open_mapping} data-testid="open-mapping">{ t(lang, "map_open") }</button>
                 }
                 if reused.is_some() {
