@@ -348,13 +348,13 @@ pub fn mapping_panel(p: &MappingProps) -> Html {
         },
     };
     html! {
-        <section class="mapping" data-testid="mapping" aria-labelledby="mapping-title">
+        <section class="mapping" data-testid="mapping" data-busy={p.view.busy().to_string()} aria-busy={p.view.busy().to_string()} aria-labelledby="mapping-title">
             <h3 id="mapping-title">{ t(lang, "map_title") }{": "}<span class="muted">{ p.view.name.clone() }</span></h3>
             <div class="fields">{ for rows }</div>
             { body }
             <div class="actions">
                 <label class="check"><input type="checkbox" id="map-remember" data-testid="map-remember" checked={*keep} onchange={toggle} />{" "}{ t(lang, "map_remember") }</label>
-                <button onclick={reload} data-testid="map-reload" disabled={!matches!(sniff, Some(Ok(_)))}>{ t(lang, "map_reload") }</button>
+                <button onclick={reload} data-testid="map-reload" disabled={p.view.busy() || !matches!(sniff, Some(Ok(_)))}>{ t(lang, "map_reload") }</button>
                 <button class="secondary" onclick={close} data-testid="map-close">{ t(lang, "map_close") }</button>
             </div>
         </section>

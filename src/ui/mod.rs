@@ -130,10 +130,30 @@ pub struct MappingView {
     pub name: String,
     /// The options shown (and sniffed with).
     pub options: LoadOptions,
-    /// The sniff request answered last (0: none yet).
+    /// The sniff request sent last (0: none yet).
     pub sniff_id: u32,
-    /// Its answer.
+    /// The request whose answer `sniff` is (`u32::MAX` after a change of the options).
+    pub answered: u32,
+    /// The latest answer (kept on screen while the next one is read).
     pub sniff: Option<Result<Rc<Sniff>, UserError>>,
+}
+
+impl MappingView {
+    /// A step for file `name` with these options, nothing sniffed yet.
+    pub fn new(name: String, options: LoadOptions) -> Self {
+        MappingView {
+            name,
+            options,
+            sniff_id: 0,
+            answered: u32::MAX,
+            sniff: None,
+        }
+    }
+
+    /// True while the options on screen are being sniffed.
+    pub fn busy(&self) -> bool {
+        self.answered != self.sniff_id
+    }
 }
 
 /// Everything the page shows.
@@ -283,17 +303,12 @@ impl Reducible for State {
                 }
             },
             Action::OpenMapping(name, options) => {
-                s.mapping = Some(MappingView {
-                    name,
-                    options,
-                    sniff_id: 0,
-                    sniff: None,
-                });
+                s.mapping = Some(MappingView::new(name, options));
             }
             Action::MappingOptions(options) => match &mut s.mapping {
                 Some(m) if m.options != options => {
                     m.options = options;
-                    m.sniff = None;
+                    m.answered = u32::MAX;
                 }
                 _ => return self,
             },
@@ -315,7 +330,10 @@ impl Reducible for State {
             Action::Reply(id, reply) => match reply {
                 Reply::Ready | Reply::Sql { .. } => return self,
                 Reply::Sniffed(sniff) => match &mut s.mapping {
-                    Some(m) if m.sniff_id == id => m.sniff = Some(Ok(Rc::new(*sniff))),
+                    Some(m) if m.sniff_id == id => {
+                        m.sniff = Some(Ok(Rc::new(*sniff)));
+                        m.answered = id;
+                    }
                     _ => return self,
                 },
                 Reply::Progress(p) => match &mut s.loading {
@@ -366,17 +384,13 @@ impl Reducible for State {
                     if let Some(l) = s.loading.take_if(|l| l.id == id) {
                         // a file that loads only with roles named goes to the mapping step
                         if let (Some(options), "mapping") = (l.options, msg.code.as_str()) {
-                            s.mapping = Some(MappingView {
-                                name: l.name,
-                                options,
-                                sniff_id: 0,
-                                sniff: None,
-                            });
+                            s.mapping = Some(MappingView::new(l.name, options));
                         }
                         s.error = Some(msg);
                     } else if s.mapping.as_ref().is_some_and(|m| m.sniff_id == id) {
                         if let Some(m) = &mut s.mapping {
                             m.sniff = Some(Err(msg));
+                            m.answered = id;
                         }
                     } else if let Some((_, _, o)) =
                         s.outcomes.values_mut().find(|(rid, _, _)| *rid == id)
