@@ -275,9 +275,11 @@ pub fn mapping_panel(p: &MappingProps) -> Html {
     let lang = p.lang;
     let keep = use_state(|| false);
     {
-        // every change of the options is sniffed again
+        // every change of the file or the options is sniffed again
         let engine = p.engine.clone();
-        use_effect_with(p.view.options.clone(), move |o| engine.sniff(o));
+        use_effect_with((p.view.name.clone(), p.view.options.clone()), move |(_, o)| {
+            engine.sniff(o)
+        });
     }
     let set = {
         let engine = p.engine.clone();

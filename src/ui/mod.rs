@@ -234,6 +234,20 @@ pub enum Action {
     CloseMapping,
 }
 
+impl State {
+    /// Shows the mapping step for file `name` with `options`; the step on screen stays as
+    /// it is when it shows the same (its sniff is not asked again).
+    fn open_mapping(&mut self, name: String, options: LoadOptions) {
+        let same = self
+            .mapping
+            .as_ref()
+            .is_some_and(|m| m.name == name && m.options == options);
+        if !same {
+            self.mapping = Some(MappingView::new(name, options));
+        }
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -302,9 +316,7 @@ impl Reducible for State {
                     s.linked = Some(q);
                 }
             },
-            Action::OpenMapping(name, options) => {
-                s.mapping = Some(MappingView::new(name, options));
-            }
+            Action::OpenMapping(name, options) => s.open_mapping(name, options),
             Action::MappingOptions(options) => match &mut s.mapping {
                 Some(m) if m.options != options => {
                     m.options = options;
@@ -384,7 +396,7 @@ impl Reducible for State {
                     if let Some(l) = s.loading.take_if(|l| l.id == id) {
                         // a file that loads only with roles named goes to the mapping step
                         if let (Some(options), "mapping") = (l.options, msg.code.as_str()) {
-                            s.mapping = Some(MappingView::new(l.name, options));
+                            s.open_mapping(l.name, options);
                         }
                         s.error = Some(msg);
                     } else if s.mapping.as_ref().is_some_and(|m| m.sniff_id == id) {
