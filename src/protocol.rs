@@ -19,7 +19,7 @@ use crate::engine::sql::{self, Dialect};
 use crate::engine::Error;
 use serde::{Deserialize, Serialize};
 
-pub use crate::engine::ingest::{LoadOptions, Progress};
+pub use crate::engine::ingest::{LoadOptions, Progress, Sniff};
 
 /// A request to the engine (a file load travels beside it, as a handle or a path).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -56,6 +56,8 @@ pub enum Reply {
     Loaded(Box<LoadedReply>),
     /// An analysis finished.
     Result(Box<RunReply>),
+    /// What a file is and how its columns would be read (the mapping step).
+    Sniffed(Box<Sniff>),
     /// A spec rendered as SQL.
     Sql {
         /// The query.
@@ -85,6 +87,9 @@ pub struct LoadedReply {
     pub name: String,
     /// Size of the engine's memory after the load, in bytes (0 where unknown).
     pub memory_bytes: u64,
+    /// The header key of a mapping the app remembered and the load used, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping_reused: Option<String>,
 }
 
 /// What went wrong, for a person: a stable code, the spec field when there is one, and
@@ -193,6 +198,7 @@ impl Session {
             ms,
             name,
             memory_bytes,
+            mapping_reused: None,
         }))
     }
 

@@ -118,3 +118,46 @@ fn sql_reads_the_table_given() {
     ]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("FROM events"));
 }
+
+#[test]
+fn a_mapping_file_is_read_and_flags_override_it() {
+    // no header line: rows of user, event, time, a number
+    let data = temp(
+        "headerless.csv",
+        "u1,signup,2024-03-01T09:00:00Z,3\nu2,view,2024-03-01T10:00:00Z,4\nu2,buy,2024-03-02T10:00:00Z,5\n",
+    );
+    let o = loupe(&["inspect", "--json", &data]);
+    assert_eq!(code(&o), 3);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no header line"));
+    let map = temp(
+        "mapping.json",
+        r#"{"user_column":"column_1","event_column":"column_2","time_column":"column_3"}"#,
+    );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = loupe(args);
+        assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let v = json(&["inspect", "--json", "--mapping", &map, &data]);
+    // 3 rows, users u1 and u2, events signup / view / buy
+    assert_eq!((v["imported"].as_u64(), v["users"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(v["event_names"].as_array().unwrap().len(), 3);
+    // the flag wins: the numbers 3, 4, 5 as event names, the users from column_1 still
+    let v = json(&["inspect", "--json", "--mapping", &map, "--event-col", "column_4", &data]);
+    assert_eq!(v["columns"]["event"], "column_4");
+    assert_eq!(v["users"].as_u64(), Some(2));
+    // --header yes: the first row names the columns (u1, signup, ...)
+    let o = loupe(&["inspect", "--header", "yes", "--mapping", &map, &data]);
+    assert_eq!(code(&o), 3, "column_1 is no longer a column");
+    let bad = temp("bad.json", r#"{"event_col":"x"}"#);
+    let o = loupe(&["inspect", "--mapping", &bad, &data]);
+    assert_eq!(code(&o), 3);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("event_col"));
+    // --sniff: the mapping step's view, as JSON
+    let s = json(&["inspect", "--sniff", &data]);
+    assert_eq!(s["header"], false);
+    assert_eq!(s["columns"][2]["kind"], "time");
+    assert_eq!(s["rows"][0][1], "signup");
+    let s = json(&["inspect", "--sniff", "--mapping", &map, &data]);
+    assert_eq!(s["columns"][1]["role"], "event");
+}

@@ -64,6 +64,8 @@ mod health;
 mod ingest;
 #[path = "engine/lifecycle.rs"]
 mod lifecycle;
+#[path = "engine/mapping.rs"]
+mod mapping;
 #[path = "engine/ltv.rs"]
 mod ltv;
 #[path = "engine/oracle.rs"]

@@ -137,6 +137,7 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/mod.rs"),
         include_str!("../src/ui/landing.rs"),
         include_str!("../src/ui/overview.rs"),
+        include_str!("../src/ui/mapping.rs"),
         include_str!("../src/ui/canvas.rs"),
         include_str!("../src/ui/shell.rs"),
         include_str!("../src/ui/scope_bar.rs"),

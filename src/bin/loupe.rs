@@ -23,7 +23,9 @@ fn main() {
 mod cli {
     use clap::{Args, Parser, Subcommand, ValueEnum};
     use loupe::engine::analysis::{self, Query};
-    use loupe::engine::ingest::{self, Dataset, DateOrder, Format, Identity, LoadOptions};
+    use loupe::engine::ingest::{
+        self, Dataset, DateOrder, Format, HeaderMode, Identity, LoadOptions,
+    };
     use loupe::engine::overview::overview;
     use loupe::engine::sample::{self, SampleOptions};
     use loupe::engine::sql::{self, Dialect};
@@ -60,6 +62,11 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
             /// Print the overview as JSON.
             #[arg(long)]
             json: bool,
+            /// Print, as JSON, what the first 64 KiB of the (one) file show instead of
+            /// loading it: container, format, encoding, delimiter, header line, each
+            /// column's role and type, the first 10 rows (the app's mapping step).
+            #[arg(long)]
+            sniff: bool,
             #[command(flatten)]
             import: Import,
         },
@@ -151,13 +158,24 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
         /// Amplitude's and Snowplow's JSON columns are expanded without it.
         #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
         expand_json: Vec<String>,
-        /// Which id is the user where a user id and a device / anonymous id both exist.
-        #[arg(long, value_enum, default_value_t = IdentityArg::UserOrDevice)]
-        identity: IdentityArg,
+        /// Which id is the user where a user id and a device / anonymous id both exist
+        /// (default user-or-device).
+        #[arg(long, value_enum)]
+        identity: Option<IdentityArg>,
         /// How NN/NN/YYYY dates are read: dmy (31/01/2024) or mdy (01/31/2024); decided
         /// from the data when not given.
         #[arg(long, value_enum)]
         date_order: Option<DateOrderArg>,
+        /// Whether delimited text starts with a header line: auto (the first row is data
+        /// when it holds no known column name and some number or timestamp), yes, or no
+        /// (the columns are column_1 … column_n).
+        #[arg(long, value_enum, value_name = "WHEN")]
+        header: Option<HeaderArg>,
+        /// Import options as JSON (the app's "remember" shape, e.g. {"event_column":
+        /// "action", "delimiter": ";", "header": "no", "naive_timezone": "+08:00"}); the
+        /// flags above override it.
+        #[arg(long, value_name = "FILE.json")]
+        mapping: Option<String>,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -176,6 +194,16 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
         Dmy,
         /// Month, day, year
         Mdy,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum HeaderArg {
+        /// Decided from the first row
+        Auto,
+        /// The first row names the columns
+        Yes,
+        /// The first row is data
+        No,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -224,24 +252,50 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
                     input(format!("--naive-tz: \"{z}\" is not UTC, an offset like +08:00 or a zone like Asia/Shanghai"))
                 })?),
             };
-            Ok(LoadOptions {
-                delimiter,
-                user_column: self.user_col.clone(),
-                event_column: self.event_col.clone(),
-                time_column: self.time_col.clone(),
-                naive_timezone,
-                encoding: self.encoding.clone(),
-                expand_json: self.expand_json.clone(),
-                identity: match self.identity {
+            let mut o = match &self.mapping {
+                None => LoadOptions::default(),
+                Some(path) => {
+                    let json = std::fs::read_to_string(path)
+                        .map_err(|e| input(format!("--mapping {path}: {e}")))?;
+                    serde_json::from_str(&json)
+                        .map_err(|e| input(format!("--mapping {path}: {e}")))?
+                }
+            };
+            let or = |flag: &Option<String>, file: &mut Option<String>| {
+                if flag.is_some() {
+                    file.clone_from(flag);
+                }
+            };
+            or(&self.user_col, &mut o.user_column);
+            or(&self.event_col, &mut o.event_column);
+            or(&self.time_col, &mut o.time_column);
+            or(&self.encoding, &mut o.encoding);
+            o.delimiter = delimiter.or(o.delimiter);
+            o.naive_timezone = naive_timezone.or(o.naive_timezone);
+            if let Some(h) = self.header {
+                o.header = match h {
+                    HeaderArg::Auto => HeaderMode::Auto,
+                    HeaderArg::Yes => HeaderMode::Yes,
+                    HeaderArg::No => HeaderMode::No,
+                };
+            }
+            if !self.expand_json.is_empty() {
+                o.expand_json.clone_from(&self.expand_json);
+            }
+            if let Some(i) = self.identity {
+                o.identity = match i {
                     IdentityArg::User => Identity::User,
                     IdentityArg::Device => Identity::Device,
                     IdentityArg::UserOrDevice => Identity::UserOrDevice,
-                },
-                date_order: self.date_order.map(|d| match d {
+                };
+            }
+            if let Some(d) = self.date_order {
+                o.date_order = Some(match d {
                     DateOrderArg::Dmy => DateOrder::Dmy,
                     DateOrderArg::Mdy => DateOrder::Mdy,
-                }),
-            })
+                });
+            }
+            Ok(o)
         }
     }
 
@@ -468,8 +522,19 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
             Command::Inspect {
                 files,
                 json,
+                sniff,
                 import,
             } => {
+                if sniff {
+                    let [path] = files.as_slice() else {
+                        return Err(input("--sniff reads one file"));
+                    };
+                    let f = std::fs::File::open(path).map_err(|e| input(format!("{path}: {e}")))?;
+                    let s = ingest::sniff_file(std::io::BufReader::new(f), &import.options()?)
+                        .map_err(|e| input(format!("{path}: {e}")))?;
+                    serde_json::to_writer_pretty(&mut *out, &s).map_err(internal)?;
+                    return writeln!(out).map_err(internal);
+                }
                 let data = load(&files, &import)?;
                 let o = overview(&data.store, &data.report);
                 if json {

@@ -13,6 +13,7 @@ pub mod board;
 pub mod canvas;
 pub mod i18n;
 pub mod landing;
+pub mod mapping;
 pub mod overview;
 pub mod scope_bar;
 pub mod shell;
@@ -21,7 +22,7 @@ pub mod widgets;
 use crate::board::Board;
 use crate::engine::analysis::Query;
 use crate::engine::spec::Scope;
-use crate::protocol::{LoadedReply, Progress, Reply, Request, RunReply, UserError};
+use crate::protocol::{LoadOptions, LoadedReply, Progress, Reply, Request, RunReply, Sniff, UserError};
 use crate::web::client::WorkerClient;
 use i18n::{t, Lang};
 use std::cell::RefCell;
@@ -117,6 +118,42 @@ pub struct Loading {
     /// A reload after the engine stopped: the tab, the scope and the analysis on screen
     /// stay as they were.
     pub recovering: bool,
+    /// The import options of a file (`None` for the sample).
+    pub options: Option<LoadOptions>,
+}
+
+/// The mapping step on screen: the file's import options being edited and what the engine
+/// sniffed with them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MappingView {
+    /// File name.
+    pub name: String,
+    /// The options shown (and sniffed with).
+    pub options: LoadOptions,
+    /// The sniff request sent last (0: none yet).
+    pub sniff_id: u32,
+    /// The request whose answer `sniff` is (`u32::MAX` after a change of the options).
+    pub answered: u32,
+    /// The latest answer (kept on screen while the next one is read).
+    pub sniff: Option<Result<Rc<Sniff>, UserError>>,
+}
+
+impl MappingView {
+    /// A step for file `name` with these options, nothing sniffed yet.
+    pub fn new(name: String, options: LoadOptions) -> Self {
+        MappingView {
+            name,
+            options,
+            sniff_id: 0,
+            answered: u32::MAX,
+            sniff: None,
+        }
+    }
+
+    /// True while the options on screen are being sniffed.
+    pub fn busy(&self) -> bool {
+        self.answered != self.sniff_id
+    }
 }
 
 /// Everything the page shows.
@@ -144,6 +181,8 @@ pub struct State {
     pub board: Board,
     /// The board's runs on the current dataset, by query JSON: request id and outcome.
     pub board_runs: HashMap<String, (u32, Outcome)>,
+    /// The mapping step, when open.
+    pub mapping: Option<MappingView>,
 }
 
 /// Everything that changes [`State`].
@@ -185,6 +224,28 @@ pub enum Action {
     /// The browser went Back or Forward to the page with this URL hash query (`None`: the
     /// overview).
     Navigate(Option<Query>),
+    /// Open the mapping step for the last file, with these options.
+    OpenMapping(String, LoadOptions),
+    /// The mapping step's options changed.
+    MappingOptions(LoadOptions),
+    /// A sniff was sent as request `id`.
+    SniffStarted(u32),
+    /// Close the mapping step.
+    CloseMapping,
+}
+
+impl State {
+    /// Shows the mapping step for file `name` with `options`; the step on screen stays as
+    /// it is when it shows the same (its sniff is not asked again).
+    fn open_mapping(&mut self, name: String, options: LoadOptions) {
+        let same = self
+            .mapping
+            .as_ref()
+            .is_some_and(|m| m.name == name && m.options == options);
+        if !same {
+            self.mapping = Some(MappingView::new(name, options));
+        }
+    }
 }
 
 impl Reducible for State {
@@ -255,6 +316,19 @@ impl Reducible for State {
                     s.linked = Some(q);
                 }
             },
+            Action::OpenMapping(name, options) => s.open_mapping(name, options),
+            Action::MappingOptions(options) => match &mut s.mapping {
+                Some(m) if m.options != options => {
+                    m.options = options;
+                    m.answered = u32::MAX;
+                }
+                _ => return self,
+            },
+            Action::SniffStarted(id) => match &mut s.mapping {
+                Some(m) => m.sniff_id = id,
+                None => return self,
+            },
+            Action::CloseMapping => s.mapping = None,
             Action::RunStarted(kind, id, q) => {
                 s.outcomes.insert(kind, (id, q, Outcome::Running));
             }
@@ -267,12 +341,20 @@ impl Reducible for State {
             },
             Action::Reply(id, reply) => match reply {
                 Reply::Ready | Reply::Sql { .. } => return self,
+                Reply::Sniffed(sniff) => match &mut s.mapping {
+                    Some(m) if m.sniff_id == id => {
+                        m.sniff = Some(Ok(Rc::new(*sniff)));
+                        m.answered = id;
+                    }
+                    _ => return self,
+                },
                 Reply::Progress(p) => match &mut s.loading {
                     Some(l) if l.id == id => l.progress = Some(p),
                     _ => return self,
                 },
                 Reply::Loaded(r) => {
                     if let Some(l) = s.loading.take_if(|l| l.id == id) {
+                        s.mapping = None;
                         let first = first_tab(&r.overview);
                         s.dataset = Some(Rc::new(*r));
                         s.generation += 1;
@@ -311,9 +393,17 @@ impl Reducible for State {
                     }
                 }
                 Reply::Error(msg) => {
-                    if s.loading.as_ref().is_some_and(|l| l.id == id) {
-                        s.loading = None;
+                    if let Some(l) = s.loading.take_if(|l| l.id == id) {
+                        // a file that loads only with roles named goes to the mapping step
+                        if let (Some(options), "mapping") = (l.options, msg.code.as_str()) {
+                            s.open_mapping(l.name, options);
+                        }
                         s.error = Some(msg);
+                    } else if s.mapping.as_ref().is_some_and(|m| m.sniff_id == id) {
+                        if let Some(m) = &mut s.mapping {
+                            m.sniff = Some(Err(msg));
+                            m.answered = id;
+                        }
                     } else if let Some((_, _, o)) =
                         s.outcomes.values_mut().find(|(rid, _, _)| *rid == id)
                     {
@@ -342,8 +432,9 @@ impl Reducible for State {
 /// Where a dataset comes from: what a new worker reads when the old one stopped.
 #[derive(Clone)]
 enum Source {
-    /// A file the user chose (the page keeps the handle, never the bytes).
-    File(web_sys::File),
+    /// A file the user chose (the page keeps the handle, never the bytes), with its import
+    /// options.
+    File(web_sys::File, LoadOptions),
     /// The built-in sample.
     Sample,
 }
@@ -362,6 +453,10 @@ pub struct Workers {
     next_id: u32,
     /// The last query sent per analysis, with the dataset generation it ran on.
     sent: Vec<(&'static str, u32, Query)>,
+    /// The file loaded or tried last, with its options (what the mapping step reloads).
+    last_file: Option<(web_sys::File, LoadOptions)>,
+    /// The worker that sniffs files for the mapping step (started on first use).
+    sniffer: Option<WorkerClient>,
     /// SQL renderings asked of the worker: request id and who gets the text.
     sql: Vec<(u32, SqlDone)>,
 }
@@ -390,8 +485,15 @@ impl Engine {
     }
 
     fn start_load(&self, source: Source, recovering: bool) {
+        let options = match &source {
+            Source::File(f, o) => {
+                self.workers.borrow_mut().last_file = Some((f.clone(), o.clone()));
+                Some(o.clone())
+            }
+            Source::Sample => None,
+        };
         let (name, size) = match &source {
-            Source::File(f) => (f.name(), Some(f.size() as u64)),
+            Source::File(f, _) => (f.name(), Some(f.size() as u64)),
             Source::Sample => ("sample".to_string(), None),
         };
         let id = self.next_id();
@@ -440,7 +542,7 @@ impl Engine {
             }
             if let Some((source, stops)) = stopped {
                 let (name, size) = match &source {
-                    Source::File(f) => (f.name(), Some(f.size() as u64)),
+                    Source::File(f, _) => (f.name(), Some(f.size() as u64)),
                     Source::Sample => ("sample".to_string(), None),
                 };
                 let again = stops > 1;
@@ -463,7 +565,12 @@ impl Engine {
         match client {
             Ok(c) => {
                 match &source {
-                    Source::File(f) => c.load_file(id, f, "{}"),
+                    Source::File(f, o) => c.load_file(
+                        id,
+                        f,
+                        &serde_json::to_string(o).unwrap_or_default(),
+                        &mapping::all_remembered(),
+                    ),
                     Source::Sample => c.request(id, &Request::LoadSample),
                 }
                 if !recovering {
@@ -476,6 +583,7 @@ impl Engine {
                     progress: None,
                     size,
                     recovering,
+                    options,
                 }));
             }
             Err(e) => self.dispatch.dispatch(Action::Reply(
@@ -487,7 +595,70 @@ impl Engine {
 
     /// Loads a file in a fresh worker.
     pub fn load_file(&self, file: web_sys::File) {
-        self.start_load(Source::File(file), false);
+        self.start_load(Source::File(file, LoadOptions::default()), false);
+    }
+
+    /// Loads the last file again with `options` in a fresh worker (the dataset on screen
+    /// stays until the new one is loaded).
+    pub fn reload(&self, options: LoadOptions) {
+        let file = self.workers.borrow().last_file.clone();
+        if let Some((f, _)) = file {
+            self.start_load(Source::File(f, options), false);
+        }
+    }
+
+    /// The file of the dataset on screen, with the options it was loaded with.
+    fn active_file(&self) -> Option<(web_sys::File, LoadOptions)> {
+        match &self.workers.borrow().active_source {
+            Some((_, Source::File(f, o))) => Some((f.clone(), o.clone())),
+            _ => None,
+        }
+    }
+
+    /// Opens the mapping step for the file on screen (nothing for the sample).
+    pub fn open_mapping(&self) {
+        if let Some((f, o)) = self.active_file() {
+            self.workers.borrow_mut().last_file = Some((f.clone(), o.clone()));
+            self.dispatch.dispatch(Action::OpenMapping(f.name(), o));
+        }
+    }
+
+    /// Changes the mapping step's options (the panel sniffs again).
+    pub fn set_mapping_options(&self, o: LoadOptions) {
+        self.dispatch.dispatch(Action::MappingOptions(o));
+    }
+
+    /// Closes the mapping step.
+    pub fn close_mapping(&self) {
+        self.dispatch.dispatch(Action::CloseMapping);
+    }
+
+    /// True when the dataset on screen was read from a file (it has import settings).
+    pub fn has_file(&self) -> bool {
+        self.active_file().is_some()
+    }
+
+    /// Sniffs the last file with `options` (a `sniffed` reply for the mapping step).
+    pub fn sniff(&self, options: &LoadOptions) {
+        let Some((file, _)) = self.workers.borrow().last_file.clone() else {
+            return;
+        };
+        let id = self.next_id();
+        let mut w = self.workers.borrow_mut();
+        if w.sniffer.is_none() {
+            let d = self.dispatch.clone();
+            match WorkerClient::spawn(move |rid, reply| d.dispatch(Action::Reply(rid, reply))) {
+                Ok(c) => w.sniffer = Some(c),
+                Err(e) => {
+                    let err = Reply::Error(UserError::new("engine_stopped", e));
+                    return self.dispatch.dispatch(Action::Reply(id, err));
+                }
+            }
+        }
+        if let Some(c) = &w.sniffer {
+            c.sniff_file(id, &file, &serde_json::to_string(options).unwrap_or_default());
+        }
+        self.dispatch.dispatch(Action::SniffStarted(id));
     }
 
     /// Loads the built-in sample in a fresh worker.
@@ -663,6 +834,7 @@ pub fn app() -> Html {
             linked,
             board: board::saved().unwrap_or_default(),
             board_runs: HashMap::new(),
+            mapping: None,
         }
     });
     let workers = use_mut_ref(Workers::default);
@@ -710,9 +882,18 @@ pub fn app() -> Html {
         let d = state.dispatcher();
         Callback::from(move |_| d.dispatch(Action::DismissError))
     };
+    let mapping_step = match &state.mapping {
+        Some(view) => html! { <mapping::MappingPanel lang={lang} engine={engine.clone()} view={view.clone()} /> },
+        None => html! {},
+    };
     let body = match &state.dataset {
         None => {
-            html! { <landing::Landing lang={lang} engine={engine.clone()} loading={state.loading.clone()} /> }
+            html! {
+                <>
+                    <landing::Landing lang={lang} engine={engine.clone()} loading={state.loading.clone()} />
+                    { mapping_step.clone() }
+                </>
+            }
         }
         Some(ds) => {
             let all = std::iter::once(Tab::Overview)
@@ -746,7 +927,7 @@ pub fn app() -> Html {
             });
             let panel = match state.tab {
                 Tab::Overview => {
-                    html! { <overview::OverviewPanel lang={lang} data={ds.clone()} /> }
+                    html! { <overview::OverviewPanel lang={lang} data={ds.clone()} engine={engine.clone()} /> }
                 }
                 Tab::Board => html! {
                     <board::BoardPanel lang={lang} engine={engine.clone()} board={state.board.clone()} runs={state.board_runs.clone()} />
@@ -780,6 +961,7 @@ pub fn app() -> Html {
             html! {
                 <>
                     <landing::DatasetBar lang={lang} engine={engine.clone()} data={ds.clone()} loading={state.loading.clone()} />
+                    { mapping_step.clone() }
                     <nav class="tabs" role="tablist">{ for tabs }</nav>
                     <section class="panel">{ panel }</section>
                 </>

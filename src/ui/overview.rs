@@ -19,6 +19,8 @@ pub struct OverviewProps {
     pub lang: Lang,
     /// The loaded dataset.
     pub data: Rc<LoadedReply>,
+    /// Engine handle (the mapping step).
+    pub engine: super::Engine,
 }
 
 /// The translation key of each reject reason code (the engine's `RejectReason`, snake_case).
@@ -151,6 +153,21 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             first_day,
             counts: Rc::new(o.per_day.clone()),
         });
+    let open_mapping = {
+        let e = p.engine.clone();
+        Callback::from(move |_| e.open_mapping())
+    };
+    // the note says a remembered mapping was used, until it is forgotten
+    let reused = use_state(|| p.data.mapping_reused.clone());
+    let forget = {
+        let reused = reused.clone();
+        Callback::from(move |_| {
+            if let Some(k) = reused.as_ref() {
+                super::mapping::forget(k);
+            }
+            reused.set(None)
+        })
+    };
     html! {
         <div class="overview">
             <div class="cards">
@@ -168,6 +185,17 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                 <div data-testid="per-day"><Chart picture={picture} lang={lang} height={160} /></div>
             }
             <p class="muted small" data-testid="read-as">{ read_as(lang, o) }</p>
+            <div class="import-settings">
+                if p.engine.has_file() {
+                    <button class="secondary" onclick={open_mapping} data-testid="open-mapping">{ t(lang, "map_open") }</button>
+                }
+                if reused.is_some() {
+                    <span class="note" data-testid="map-reused">
+                        { t(lang, "map_reused") }{" "}
+                        <button class="secondary" onclick={forget} data-testid="map-forget">{ t(lang, "map_forget") }</button>
+                    </span>
+                }
+            </div>
             <p class="muted small">
                 { t(lang, "columns") }{": "}
                 { t(lang, "user_col") }{" = "}<code>{ c.user.clone() }</code>{" · "}

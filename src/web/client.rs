@@ -75,12 +75,25 @@ impl WorkerClient {
         }
     }
 
-    /// Asks the worker to read `file` (the handle is cloned, not the bytes).
-    pub fn load_file(&self, id: u32, file: &web_sys::File, options_json: &str) {
+    /// Asks the worker to read `file` (the handle is cloned, not the bytes) with the
+    /// options; `remembered` maps header keys to remembered options (used when the options
+    /// are the defaults and the file's header line has a key there).
+    pub fn load_file(&self, id: u32, file: &web_sys::File, options_json: &str, remembered: &str) {
         self.send(object(&[
             ("id", id.into()),
             ("file", file.clone().into()),
             ("options", options_json.into()),
+            ("remembered", remembered.into()),
+        ]));
+    }
+
+    /// Asks the worker to sniff `file` with the options (a `sniffed` reply).
+    pub fn sniff_file(&self, id: u32, file: &web_sys::File, options_json: &str) {
+        self.send(object(&[
+            ("id", id.into()),
+            ("file", file.clone().into()),
+            ("options", options_json.into()),
+            ("sniff", true.into()),
         ]));
     }
 

@@ -2,7 +2,8 @@
 //! messages as JSON inside plain JS objects.
 //!
 //! Page → worker: `{id, file: File, options: "<LoadOptions JSON>"}` to load a dropped file
-//! (the `File` is a structured-clone handle, its bytes are not copied), or
+//! (the `File` is a structured-clone handle, its bytes are not copied), the same with
+//! `sniff: true` to sniff it (a `sniffed` reply, from its first 64 KiB), or
 //! `{id, request: "<Request JSON>"}` for everything else.
 //! Worker → page: `{id, reply: "<Reply JSON>"}`; id 0 is a reply to no request
 //! (`ready`, or a failure of the worker itself).

@@ -147,6 +147,36 @@ impl Worker {
             Ok(r) => r,
             Err(e) => return self.post(id, &Reply::Error(UserError::new("io", format!("{e:?}")))),
         };
+        if field(&msg, "sniff").as_bool() == Some(true) {
+            let reply = match ingest::sniff_file(reader, &opts) {
+                Ok(s) => Reply::Sniffed(Box::new(s)),
+                Err(e) => {
+                    let mut err = UserError::from(&e);
+                    err.message = format!("{name}: {}", err.message);
+                    Reply::Error(err)
+                }
+            };
+            return self.post(id, &reply);
+        }
+        // a mapping remembered for this file's header line replaces the detected options
+        let remembered: std::collections::BTreeMap<String, LoadOptions> = field(&msg, "remembered")
+            .as_string()
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default();
+        let mut reader = reader;
+        let mut opts = opts;
+        let mut reused = None;
+        if opts == LoadOptions::default() && !remembered.is_empty() {
+            if let Ok(s) = ingest::sniff_file(&mut reader, &opts) {
+                if let Some(o) = remembered.get(&s.header_key) {
+                    opts = o.clone();
+                    reused = Some(s.header_key);
+                }
+            }
+            if let Err(e) = reader.seek(SeekFrom::Start(0)) {
+                return self.post(id, &Reply::Error(UserError::new("io", e.to_string())));
+            }
+        }
         let total = reader.size as u64;
         let scope = self.scope.clone();
         let res = ingest::load_file(reader, Some(total), &opts, &mut |p| {
@@ -154,9 +184,15 @@ impl Worker {
             true
         });
         let reply = match res {
-            Ok(data) => self
-                .session
-                .loaded(data, name, now() - t0, wasm_memory_bytes()),
+            Ok(data) => {
+                let mut reply = self
+                    .session
+                    .loaded(data, name, now() - t0, wasm_memory_bytes());
+                if let Reply::Loaded(l) = &mut reply {
+                    l.mapping_reused = reused;
+                }
+                reply
+            }
             Err(e) => {
                 let mut err = UserError::from(&e);
                 err.message = format!("{name}: {}", err.message);

@@ -1848,3 +1848,62 @@ test('a Parquet file written by DuckDB loads to the same overview as its CSV', a
     [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
   assert.deepEqual(events.map(([n, e, u]) => [n, num(e), num(u)]), fromCsv.event_names.map((e) => [e.name, e.events, e.users]));
 });
+
+test('the mapping step reloads with another event column, and a file without a header opens it', async () => {
+  const mapped = path.join(OUT, 'mapping.csv');
+  loupe('sample', '--users', '150', '--seed', '5', '--out', mapped);
+  await loadCsv(mapped);
+  await toOverview();
+  await page.click('[data-testid=open-mapping]');
+  await page.waitForSelector('[data-testid=map-columns]');
+  const role = (col) => page.$eval(`[data-testid=map-columns] tr[data-column="${col}"] select`, (s) => s.value);
+  assert.equal(await role('event'), 'event');
+  assert.equal(await role('user_id'), 'user');
+  assert.deepEqual(await axeViolations(page), [], 'mapping panel (en)');
+  // the page column as the event: rows without a page are rejected for want of an event
+  await page.selectOption('[data-testid=map-columns] tr[data-column="page"] select', 'event');
+  await page.waitForFunction(() => document.querySelector('[data-testid=mapping]')?.dataset.busy === 'false'
+    && document.querySelector('[data-testid=map-columns] tr[data-column="page"] select')?.value === 'event'
+    && document.querySelector('[data-testid=map-columns] tr[data-column="event"] select')?.value === 'property');
+  await page.click('[data-testid=map-reload]');
+  await page.waitForSelector('[data-testid=mapping]', { state: 'detached', timeout: 60_000 });
+  await toOverview();
+  const cli = JSON.parse(loupe('inspect', '--json', '--event-col', 'page', mapped));
+  const text = async (id) => num(await page.textContent(`[data-testid=${id}]`));
+  assert.equal(await text('imported'), cli.imported);
+  assert.equal(await text('rejected'), cli.rejected);
+  assert.equal(await text('users'), cli.users);
+  assert.ok(cli.rejected > 0 && cli.imported > 0, 'the page column is empty on some events');
+  const names = await page.$$eval('[data-testid=event-table] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent));
+  assert.deepEqual(names, cli.event_names.map((e) => e.name));
+
+  // the same rows without their header line: the panel opens by itself
+  const headerless = path.join(OUT, 'headerless.csv');
+  fs.writeFileSync(headerless, fs.readFileSync(mapped, 'utf8').split('\n').slice(1).join('\n'));
+  await page.setInputFiles('[data-testid=file-input]', headerless);
+  await page.waitForSelector('[data-testid=map-no-header]', { timeout: 60_000 });
+  assert.equal(await page.textContent('[data-testid=dataset-name]'), 'mapping.csv', 'the dataset on screen stays');
+  await page.click('[data-testid=lang]');
+  await page.waitForSelector('[data-testid=map-columns]');
+  assert.deepEqual(await axeViolations(page), [], 'mapping panel (zh)');
+  await page.screenshot({ path: path.join(OUT, 'mapping-zh.png'), fullPage: true });
+  await page.click('[data-testid=lang]');
+  const pick = async (col, r) => {
+    await page.selectOption(`[data-testid=map-columns] tr[data-column="${col}"] select`, r);
+    await page.waitForFunction(([c, v]) => document.querySelector('[data-testid=mapping]')?.dataset.busy === 'false'
+      && document.querySelector(`[data-testid=map-columns] tr[data-column="${c}"] select`)?.value === v, [col, r]);
+  };
+  await pick('column_1', 'user');
+  await pick('column_2', 'event');
+  await pick('column_3', 'time');
+  await page.screenshot({ path: path.join(OUT, 'mapping.png'), fullPage: true });
+  await page.click('[data-testid=map-reload]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent === 'headerless.csv', null, { timeout: 60_000 });
+  await toOverview();
+  const plain = JSON.parse(loupe('inspect', '--json', mapped));
+  const cli2 = JSON.parse(loupe('inspect', '--json', '--user-col', 'column_1', '--event-col', 'column_2', '--time-col', 'column_3', headerless));
+  assert.equal(cli2.imported, plain.imported);
+  assert.equal(await text('imported'), cli2.imported);
+  assert.equal(await text('users'), plain.users);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+});

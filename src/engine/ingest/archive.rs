@@ -317,6 +317,21 @@ impl<'a, R: Read + Seek + 'a> Read for Entries<'a, R> {
     }
 }
 
+/// The first file of a zip archive opened down to text (its sniffed head is what the
+/// mapping step shows), with the number of files the archive holds.
+pub(crate) fn open_first<'a, R: Read + Seek + 'a>(
+    mut input: R,
+    opts: &LoadOptions,
+) -> Result<(OpenText<'a>, u64)> {
+    let all = entries(&mut input)?;
+    let Some(first) = all.first() else {
+        return Err(Error::Format("the zip archive holds no file".into()));
+    };
+    let src = Rc::new(RefCell::new(Counted::new(input)));
+    let text = open_entry(&src, first, opts, &Rc::new(Cell::new(0)))?;
+    Ok((text, all.len() as u64))
+}
+
 /// Loads every entry of a zip archive into one dataset (see the module doc).
 pub fn load<R: Read + Seek>(
     mut input: R,

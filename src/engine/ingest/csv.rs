@@ -5,15 +5,24 @@
 //! for a UTF-8 byte-order mark and the delimiter. Rows whose field count differs from the
 //! header, or whose user, event or time cell is empty or unreadable, are rejected with their
 //! line number; a row repeating an earlier row's insert id is counted as a duplicate.
+//!
+//! **Header line.** With [`HeaderMode::Auto`] the first row is a header line unless it looks
+//! like data: none of its cells is a column name the role detection knows (`user_id`,
+//! `event`, `timestamp`, ...; see [`super::mapping`]) and at least one of its cells is a
+//! number or a timestamp (header names are words; a data row holds ids, counts and times).
+//! A file without a header line has columns `column_1` … `column_n`; its roles are never
+//! guessed: they must be named (the app's mapping step, the CLI's `--user-col` ...), else
+//! the load stops with a mapping error. In a header line an empty name becomes
+//! `column_N` (its position) and a repeated name `name_2`, `name_3`, …, never merged.
 
 use super::json::{cells, expand_cell, Cell, Flat};
 use super::mapping::{expand_columns, map_columns, shape_of_headers};
 use super::{
-    decide_date_order, Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason, DATE_SAMPLE,
+    decide_date_order, Dataset, Dedup, HeaderMode, ImportReport, LoadOptions, Progress, RejectReason, DATE_SAMPLE,
 };
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
-use crate::engine::time::parse_timestamp_in;
+use crate::engine::time::{parse_timestamp, parse_timestamp_in, Zone};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{Cursor, Read};
@@ -75,7 +84,7 @@ impl<R: Read> Read for Tracked<R> {
 }
 
 /// Picks the delimiter that splits the header line into the most fields, outside quotes.
-fn sniff_delimiter(head: &[u8]) -> u8 {
+pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
     let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
     let line = &head[..line_end];
     let count = |d: u8| {
@@ -136,21 +145,27 @@ pub fn load<R: Read>(
     let track = Rc::new(RefCell::new(Track::default()));
     let bytes_read = || track.borrow().bytes + bom;
 
+    let first = first_row(&head, delimiter)?;
+    let header = has_header(&first, opts.header);
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .has_headers(true)
+        .has_headers(header)
         .from_reader(Tracked {
             inner: Cursor::new(head).chain(input),
             track: track.clone(),
         });
-    let headers = unique_names(
-        reader
-            .byte_headers()
-            .map_err(|e| Error::Format(format!("could not read the header line: {e}")))?
-            .iter()
-            .map(|h| String::from_utf8_lossy(h).trim().to_string()),
-    );
+    let headers = if header {
+        unique_names(
+            reader
+                .byte_headers()
+                .map_err(|e| Error::Format(format!("could not read the header line: {e}")))?
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).trim().to_string()),
+        )
+    } else {
+        numbered_names(first.len())
+    };
     if headers.len() < 3 {
         return Err(Error::Format(format!(
             "the header line has {} column(s) ({}); an event export needs at least user, \
@@ -160,12 +175,21 @@ pub fn load<R: Read>(
         )));
     }
     let shape = shape_of_headers(&headers);
-    let (mut roles, idx) = map_columns(&headers, opts, shape)?;
+    let (mut roles, idx) = map_columns(&headers, opts, shape).map_err(|e| match e {
+        Error::Mapping(m) if !header => Error::Mapping(format!(
+            "the file has no header line (its first row holds data), so its columns are \
+             column_1 … column_{}: name the user, event and time columns (CLI: --user-col \
+             column_1 --event-col column_2 --time-col column_3); {m}",
+            headers.len()
+        )),
+        e => e,
+    })?;
     // the time column's first values, from the sniffed bytes (the last row may be cut)
     let mut times = Vec::new();
     let mut rows = ::csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
+        .has_headers(header)
         .from_reader(&sample[..]);
     let mut rec = ::csv::StringRecord::new();
     while times.len() < DATE_SAMPLE && rows.read_record(&mut rec).unwrap_or(false) {
@@ -343,13 +367,52 @@ pub fn load<R: Read>(
     })
 }
 
-/// Header names made usable: an empty name becomes `column N`, a repeated one gets ` (2)`,
-/// ` (3)`, … so every property can be named.
-fn unique_names(names: impl Iterator<Item = String>) -> Vec<String> {
+/// The cells of the first row of `head` (empty when it has none).
+pub(crate) fn first_row(head: &[u8], delimiter: u8) -> Result<Vec<String>> {
+    let mut r = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(head);
+    let mut record = ::csv::ByteRecord::new();
+    match r.read_byte_record(&mut record) {
+        Ok(true) => Ok(record
+            .iter()
+            .map(|c| String::from_utf8_lossy(c).trim().to_string())
+            .collect()),
+        Ok(false) => Ok(Vec::new()),
+        Err(e) => Err(Error::Format(format!("could not read the first line: {e}"))),
+    }
+}
+
+/// Whether the first row (`cells`) is a header line (the rule is in the module doc).
+pub(crate) fn has_header(cells: &[String], mode: HeaderMode) -> bool {
+    match mode {
+        HeaderMode::Yes => true,
+        HeaderMode::No => false,
+        HeaderMode::Auto => {
+            let utc = Zone::utc();
+            let data_like = |c: &String| {
+                c.bytes().any(|b| b.is_ascii_digit())
+                    && (c.parse::<f64>().is_ok() || parse_timestamp(c, &utc).is_some())
+            };
+            cells.iter().any(|c| super::mapping::is_role_name(c)) || !cells.iter().any(data_like)
+        }
+    }
+}
+
+/// The names of the columns of a file without a header line: `column_1` … `column_n`.
+pub(crate) fn numbered_names(n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("column_{i}")).collect()
+}
+
+/// Header names made usable: an empty name becomes `column_N` (its position), a repeated
+/// one gets `_2`, `_3`, … so every property can be named.
+pub(crate) fn unique_names(names: impl Iterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, name) in names.enumerate() {
         let base = if name.is_empty() {
-            format!("column {}", i + 1)
+            format!("column_{}", i + 1)
         } else {
             name
         };
@@ -357,7 +420,7 @@ fn unique_names(names: impl Iterator<Item = String>) -> Vec<String> {
         let mut n = 1;
         while out.contains(&candidate) {
             n += 1;
-            candidate = format!("{base} ({n})");
+            candidate = format!("{base}_{n}");
         }
         out.push(candidate);
     }
@@ -419,9 +482,9 @@ mod tests {
     #[test]
     fn empty_and_repeated_headers_get_names() {
         let d = load_str("user_id,event,timestamp,,tag,tag\nu,e,2024-01-01,x,a,b\n").unwrap();
-        assert_eq!(d.report.columns.properties, ["column 4", "tag", "tag (2)"]);
+        assert_eq!(d.report.columns.properties, ["column_4", "tag", "tag_2"]);
         assert_eq!(
-            d.store.property("tag (2)").unwrap().display(0).as_deref(),
+            d.store.property("tag_2").unwrap().display(0).as_deref(),
             Some("b")
         );
     }

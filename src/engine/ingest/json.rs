@@ -548,6 +548,71 @@ fn set_aside(shape: Option<&str>, flat: &Flat) -> Option<SetAsideReason> {
 /// take over (it keeps its `properties.` prefix).
 const SENSORS_TOP: [&str; 5] = ["distinct_id", "time", "type", "event", "_track_id"];
 
+/// Column names, rows of cells, and the vendor shape: what [`preview`] reads.
+pub(crate) type Preview = (Vec<String>, Vec<Vec<String>>, Option<&'static str>);
+
+/// The columns (keys in first-appearance order, named as the loader names them), the
+/// first `rows` objects as cells in that order, and the vendor shape, read from `head`
+/// (the start of the text; a record cut off at its end is left out). For the mapping step.
+pub(crate) fn preview(
+    head: &[u8],
+    format: Format,
+    rows: usize,
+) -> Result<Preview> {
+    let mut records = Records {
+        input: BufReader::new(head),
+        format,
+        line: 0,
+        opened: false,
+        done: false,
+    };
+    let (mut buf, mut path) = (Vec::new(), String::new());
+    let mut flats: Vec<Flat> = Vec::new();
+    while flats.len() < rows {
+        let Ok(Some(_)) = records.next(&mut buf) else {
+            break;
+        };
+        let mut flat = Flat::default();
+        if parse(&buf, &mut flat, &mut path).is_ok() {
+            flats.push(flat);
+        }
+    }
+    let Some(first) = flats.first() else {
+        return Err(Error::Format(
+            "no JSON object found at the start of the file".into(),
+        ));
+    };
+    let shape = shape_of(&|k: &str| first.has(k), first.get("type"));
+    if shape == Some("ga4") {
+        for flat in &mut flats {
+            expand_ga4(flat);
+        }
+    }
+    let mut keys: Vec<String> = Vec::new();
+    for flat in &flats {
+        for k in flat.keys() {
+            if !keys.iter().any(|x| x == k) {
+                keys.push(k.to_string());
+            }
+        }
+    }
+    let cells = flats
+        .iter()
+        .map(|f| {
+            keys.iter()
+                .map(|k| {
+                    f.cells
+                        .iter()
+                        .find(|(kr, _)| &f.keys[kr.clone()] == k)
+                        .map_or_else(String::new, |(_, v)| f.text[v.clone()].to_string())
+                })
+                .collect()
+        })
+        .collect();
+    let names = keys.iter().map(|k| column_name(shape, k)).collect();
+    Ok((names, cells, shape))
+}
+
 /// Loads JSON lines or a JSON array (`format` says which; [`super::load`] sniffs it).
 pub fn load<R: Read>(
     input: R,

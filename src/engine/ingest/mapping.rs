@@ -218,6 +218,82 @@ pub(crate) fn expand_columns(
     Ok(out)
 }
 
+/// The column of one role: the column `named` (by exact or normalised name) when given,
+/// else the first alias in `aliases` that names a column not in `taken`.
+fn find_role(
+    headers: &[String],
+    norm: &[String],
+    role: &str,
+    named: &Option<String>,
+    aliases: &[&str],
+    taken: &[usize],
+) -> Result<usize> {
+    let listing = || {
+        headers
+            .iter()
+            .map(|h| format!("\"{h}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(name) = named {
+        return headers
+            .iter()
+            .position(|h| h.trim() == name.trim())
+            .or_else(|| norm.iter().position(|h| *h == normalise(name)))
+            .ok_or_else(|| {
+                Error::Mapping(format!(
+                    "the {role} column \"{name}\" is not in the header; columns are: {}",
+                    listing()
+                ))
+            });
+    }
+    aliases
+        .iter()
+        .find_map(|a| {
+            norm.iter()
+                .enumerate()
+                .position(|(i, h)| h == a && !taken.contains(&i))
+        })
+        .ok_or_else(|| {
+            Error::Mapping(format!(
+                "no {role} column found; columns are: {}. Name it explicitly \
+                 (CLI: --{role}-col NAME)",
+                listing()
+            ))
+        })
+}
+
+/// True when `cell` is a name the role detection knows (a user, event, time, insert id or
+/// anonymous id column name): such a cell makes a first row a header line.
+pub(crate) fn is_role_name(cell: &str) -> bool {
+    let n = normalise(cell);
+    [USER, EVENT, TIME, INSERT_ID, FALLBACK_TO]
+        .iter()
+        .any(|names| names.contains(&n.as_str()))
+}
+
+/// The user, event and time columns that can be found, each on its own (`None` where a
+/// role has no column): what the mapping step shows before the user completes it.
+pub(crate) fn partial_roles(
+    headers: &[String],
+    opts: &LoadOptions,
+    shape: Option<&str>,
+) -> [Option<usize>; 3] {
+    let [s_user, s_event, s_time, _] = shape_aliases(shape);
+    let chain = |a: &[&'static str], b: &[&'static str]| -> Vec<&'static str> {
+        a.iter().chain(b).copied().collect()
+    };
+    let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+    let user = find_role(headers, &norm, "user", &opts.user_column, &chain(s_user, USER), &[]).ok();
+    let taken: Vec<usize> = user.into_iter().collect();
+    let event =
+        find_role(headers, &norm, "event", &opts.event_column, &chain(s_event, EVENT), &taken).ok();
+    let taken: Vec<usize> = user.into_iter().chain(event).collect();
+    let time =
+        find_role(headers, &norm, "time", &opts.time_column, &chain(s_time, TIME), &taken).ok();
+    [user, event, time]
+}
+
 /// Decides the roles for a header row; `shape` is the vendor shape recognised, if any,
 /// whose own names come first.
 pub(crate) fn map_columns(
@@ -243,35 +319,9 @@ pub(crate) fn map_columns(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let find =
-        |role: &str, named: &Option<String>, aliases: &[&str], taken: &[usize]| -> Result<usize> {
-            if let Some(name) = named {
-                return headers
-                    .iter()
-                    .position(|h| h.trim() == name.trim())
-                    .or_else(|| norm.iter().position(|h| *h == normalise(name)))
-                    .ok_or_else(|| {
-                        Error::Mapping(format!(
-                            "the {role} column \"{name}\" is not in the header; columns are: {}",
-                            listing()
-                        ))
-                    });
-            }
-            aliases
-                .iter()
-                .find_map(|a| {
-                    norm.iter()
-                        .enumerate()
-                        .position(|(i, h)| h == a && !taken.contains(&i))
-                })
-                .ok_or_else(|| {
-                    Error::Mapping(format!(
-                        "no {role} column found; columns are: {}. Name it explicitly \
-                     (CLI: --{role}-col NAME)",
-                        listing()
-                    ))
-                })
-        };
+    let find = |role: &str, named: &Option<String>, aliases: &[&str], taken: &[usize]| {
+        find_role(headers, &norm, role, named, aliases, taken)
+    };
     let device_names: Vec<&str> = match (opts.identity, &opts.user_column) {
         (Identity::Device, None) => FALLBACK_TO.to_vec(),
         _ => Vec::new(),

@@ -33,6 +33,7 @@ pub mod encoding;
 pub mod json;
 pub mod mapping;
 pub mod parquet;
+pub mod sniff;
 
 use crate::engine::error::{Error, Result};
 use crate::engine::store::{Dictionary, EventStore};
@@ -44,6 +45,7 @@ use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 pub use mapping::ColumnRoles;
+pub use sniff::{sniff, sniff_file, Sniff};
 
 /// How many rejected rows are kept verbatim (all are counted).
 pub const MAX_REJECT_SAMPLES: usize = 1000;
@@ -80,6 +82,11 @@ pub struct LoadOptions {
     /// from the data (a first part over 12 means day first, a second part over 12 month
     /// first); an error asks for it when every date is ambiguous.
     pub date_order: Option<DateOrder>,
+    // The mapping step's options (header detection).
+    /// Whether the first row of delimited text is a header line: `auto` (the default; the
+    /// rule is in [`csv`]), `yes`, or `no` (the columns are named `column_1` … `column_n`).
+    #[serde(skip_serializing_if = "HeaderMode::is_auto")]
+    pub header: HeaderMode,
 }
 
 /// Which id is the user, [`LoadOptions::identity`].
@@ -104,6 +111,26 @@ pub enum DateOrder {
     Dmy,
     /// Month, day, year (`01/31/2024`).
     Mdy,
+}
+
+/// Whether delimited text starts with a header line.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderMode {
+    /// Decided from the first row (see [`csv`]).
+    #[default]
+    Auto,
+    /// The first row names the columns.
+    Yes,
+    /// The first row is data; the columns are `column_1` … `column_n`.
+    No,
+}
+
+impl HeaderMode {
+    /// True for [`HeaderMode::Auto`].
+    pub fn is_auto(&self) -> bool {
+        *self == HeaderMode::Auto
+    }
 }
 
 /// Why a row was not imported.
