@@ -19,7 +19,9 @@
 
 use crate::engine::error::{Error, Result};
 use crate::engine::store::{format_number, Dictionary, EventStore, PropertyValues};
-use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
+use crate::engine::time::{
+    parse_timestamp, BucketCursor, Calendar, Granularity, TimeZone, WeekStart, Zone,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -561,14 +563,47 @@ impl EventMatcher {
     }
 }
 
+/// The bucket key of one calendar per event, from [`Scoped::keys`].
+pub struct EventKeys<'c> {
+    cal: &'c Calendar,
+    times: &'c [i64],
+    /// Local day offsets per event, when the store has them.
+    days: Option<std::sync::Arc<[u16]>>,
+    /// The key of each local day offset.
+    table: Vec<i64>,
+    /// For keys not made of whole days.
+    cursor: BucketCursor<'c>,
+}
+
+impl EventKeys<'_> {
+    /// The bucket key of event `i` (the same as `cal.bucket(times[i])`).
+    #[inline]
+    pub fn key(&mut self, i: usize) -> i64 {
+        match &self.days {
+            Some(d) => self.table[d[i] as usize],
+            None => self.cursor.key(self.times[i]),
+        }
+    }
+
+    /// The bucket key of event `i`, for events read out of order (no cursor).
+    #[inline]
+    pub fn get(&self, i: usize) -> i64 {
+        match &self.days {
+            Some(d) => self.table[d[i] as usize],
+            None => self.cal.bucket(self.times[i]),
+        }
+    }
+}
+
 /// Per-event breakdown values: `key(i, u)` is 0 for none, else 1 + index into `labels`.
-pub struct BreakdownValues {
-    keys: Vec<u32>,
+pub struct BreakdownValues<'a> {
+    /// Borrowed from the store when they are a string column's codes.
+    keys: std::borrow::Cow<'a, [u32]>,
     /// Value labels.
     pub labels: Vec<String>,
 }
 
-impl BreakdownValues {
+impl BreakdownValues<'_> {
     /// The key of event `i`.
     pub fn key(&self, i: usize) -> u32 {
         self.keys[i]
@@ -688,6 +723,37 @@ impl<'a> Scoped<'a> {
     /// True when instant `t` lies in the date range.
     pub fn in_range(&self, t: i64) -> bool {
         self.range.0 <= t && t < self.range.1
+    }
+
+    /// True when every event of the data lies in the date range: a pass need not read the
+    /// times to test [`in_range`](Self::in_range).
+    pub fn all_in_range(&self) -> bool {
+        self.range.0 <= self.data_span.0 && self.data_span.1 < self.range.1
+    }
+
+    /// The bucket key of `cal` of every event ([`EventKeys::key`]): one small table lookup
+    /// per event from the store's local days, except for hours (and data spanning more
+    /// days than the store indexes), whose keys a cursor over the times computes.
+    pub fn keys<'c>(&self, cal: &'c Calendar) -> EventKeys<'c>
+    where
+        'a: 'c,
+    {
+        let days = match cal.granularity {
+            Granularity::Hour => None,
+            _ => self.store.local_days(&cal.zone),
+        };
+        let table = days.as_ref().map_or_else(Vec::new, |d| {
+            (0..d.count as i64)
+                .map(|n| cal.key_of_day(d.base + n))
+                .collect()
+        });
+        EventKeys {
+            cal,
+            times: self.store.times(),
+            days: days.map(|d| d.days),
+            table,
+            cursor: cal.cursor(),
+        }
     }
 
     /// The first and last instant of the data that lie in the date range, if any.
@@ -1122,7 +1188,7 @@ impl<'a> Scoped<'a> {
     /// Per-event values of a breakdown (user properties give every event of a user the
     /// user's value). One pass per property: codes are reused, numbers and user values
     /// interned, and several properties combined pairwise, so no event allocates.
-    pub fn breakdown(&mut self, field: &str, b: &Breakdown) -> Result<BreakdownValues> {
+    pub fn breakdown(&mut self, field: &str, b: &Breakdown) -> Result<BreakdownValues<'a>> {
         let mut cols = Vec::with_capacity(b.properties.len());
         for (k, p) in b.properties.iter().enumerate() {
             let f = if b.properties.len() == 1 {
@@ -1132,7 +1198,7 @@ impl<'a> Scoped<'a> {
             };
             cols.push(self.column(&f, &p.property, p.source)?.0);
         }
-        let mut out: Option<BreakdownValues> = None;
+        let mut out: Option<BreakdownValues<'a>> = None;
         for col in cols {
             let next = self.column_values(col);
             out = Some(match out {
@@ -1144,7 +1210,7 @@ impl<'a> Scoped<'a> {
     }
 
     /// The values of one column as breakdown keys.
-    fn column_values(&self, col: Col) -> BreakdownValues {
+    fn column_values(&self, col: Col) -> BreakdownValues<'a> {
         let store = self.store;
         let n = store.len();
         // interns number bits into keys 1.. with their labels
@@ -1164,12 +1230,17 @@ impl<'a> Scoped<'a> {
                 .collect();
             (keys, labels)
         }
-        let (keys, labels) = match col {
+        use std::borrow::Cow;
+        let (keys, labels): (Cow<'a, [u32]>, Vec<String>) = match col {
             Col::Event(p) => match &store.properties()[p].values {
-                PropertyValues::String { dict, codes } => {
-                    (codes.clone(), dict.iter().map(str::to_owned).collect())
+                PropertyValues::String { dict, codes } => (
+                    Cow::Borrowed(codes.as_slice()),
+                    dict.iter().map(str::to_owned).collect(),
+                ),
+                PropertyValues::Number { values } => {
+                    let (keys, labels) = numbers(values.iter().copied());
+                    (keys.into(), labels)
                 }
-                PropertyValues::Number { values } => numbers(values.iter().copied()),
             },
             Col::User(k) => {
                 let p = &store.properties()[self.user_cols[k].0];
@@ -1184,7 +1255,7 @@ impl<'a> Scoped<'a> {
                 for (u, r) in store.user_ranges().enumerate() {
                     keys[r].fill(per_user[u]);
                 }
-                (keys, labels)
+                (keys.into(), labels)
             }
         };
         BreakdownValues { keys, labels }
@@ -1193,13 +1264,13 @@ impl<'a> Scoped<'a> {
 
 /// The values of two breakdowns side by side: one key per pair that occurs, labelled
 /// `a / b` (a missing part is `(none)`; both missing is no value).
-fn combine(a: &BreakdownValues, b: &BreakdownValues) -> BreakdownValues {
+fn combine<'a>(a: &BreakdownValues, b: &BreakdownValues) -> BreakdownValues<'a> {
     let mut ids: rustc_hash::FxHashMap<(u32, u32), u32> = Default::default();
     let mut labels = Vec::new();
     let keys = a
         .keys
         .iter()
-        .zip(&b.keys)
+        .zip(b.keys.iter())
         .map(|(&x, &y)| {
             if x == 0 && y == 0 {
                 return 0;
@@ -1209,7 +1280,8 @@ fn combine(a: &BreakdownValues, b: &BreakdownValues) -> BreakdownValues {
                 labels.len() as u32
             })
         })
-        .collect();
+        .collect::<Vec<u32>>()
+        .into();
     BreakdownValues { keys, labels }
 }
 
@@ -1470,5 +1542,62 @@ mod tests {
         assert_eq!(r.slot, [3, 2, 0, 1]);
         let e = serde_json::from_str::<Breakdown>(r#"{"properties":["a"],"limt":3}"#).unwrap_err();
         assert!(e.to_string().contains("limt"), "{e}");
+    }
+
+    #[test]
+    fn event_keys_are_the_calendar_buckets_across_daylight_saving() {
+        use crate::engine::time::{days_from_civil, HOUR};
+        // every 5 hours for 400 days from 2024-01-01 UTC, plus two events out of order
+        let start = days_from_civil(2024, 1, 1) * DAY;
+        let mut b = StoreBuilder::new(Vec::new());
+        for k in 0..400 * 24 / 5 {
+            b.push(
+                if k % 3 == 0 { "a" } else { "b" },
+                "e",
+                start + k * 5 * HOUR,
+                [],
+            );
+        }
+        b.push("a", "e", start - 3 * HOUR, []);
+        // 2024-03-10 06:59Z is 01:59 EST on the 10th, a minute before clocks spring forward
+        let just_before_spring = days_from_civil(2024, 3, 10) * DAY + 6 * HOUR + 59 * 60_000_000;
+        b.push("c", "e", just_before_spring, []);
+        let s = b.finish();
+        for zone in [
+            "\"America/New_York\"",
+            "\"UTC\"",
+            "\"Asia/Kolkata\"",
+            "\"America/New_York\"",
+        ] {
+            for week_start in ["monday", "sunday"] {
+                let json = format!(r#"{{"timezone":{zone},"week_start":"{week_start}"}}"#);
+                let sc = scope(&json).resolve(&s).unwrap();
+                for g in [
+                    Granularity::Hour,
+                    Granularity::Day,
+                    Granularity::Week,
+                    Granularity::Month,
+                ] {
+                    let cal = sc.calendar(g);
+                    let mut keys = sc.keys(&cal);
+                    for (i, &t) in s.times().iter().enumerate() {
+                        assert_eq!(keys.key(i), cal.bucket(t), "{json} {g:?} event {i}");
+                        assert_eq!(keys.get(i), cal.bucket(t), "{json} {g:?} event {i}");
+                    }
+                }
+            }
+        }
+        // the last event (user c) is on 2024-03-10 in New York: 01:59 EST
+        let sc = scope(r#"{"timezone":"America/New_York"}"#)
+            .resolve(&s)
+            .unwrap();
+        let days = s.local_days(&sc.zone).unwrap();
+        let c = s.user_range(s.user_index("c").unwrap()).start;
+        assert_eq!(
+            days.base + days.days[c] as i64,
+            days_from_civil(2024, 3, 10)
+        );
+        // at most two zones are kept, 2 bytes per event each
+        assert_eq!(s.day_cache_bytes(), 2 * 2 * s.len());
     }
 }

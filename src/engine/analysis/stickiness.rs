@@ -37,8 +37,10 @@
 
 use super::table::Table;
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{too_many_intervals, Breakdown, EventMatcher, FilterGroup, Ranked, Scoped};
-use crate::engine::time::{BucketCursor, Calendar, Granularity};
+use crate::engine::spec::{
+    too_many_intervals, Breakdown, EventKeys, EventMatcher, FilterGroup, Ranked, Scoped,
+};
+use crate::engine::time::{Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
 /// Most intervals (x values) a stickiness chart may have.
@@ -232,7 +234,7 @@ impl StickinessSeries {
 
 /// The interval index of instants (groups of `group` calendar intervals from `first`).
 struct Intervals<'c> {
-    cursor: BucketCursor<'c>,
+    keys: EventKeys<'c>,
     cal: &'c Calendar,
     first: i64,
     group: i64,
@@ -241,9 +243,9 @@ struct Intervals<'c> {
 }
 
 impl<'c> Intervals<'c> {
-    fn new(cal: &'c Calendar, first: i64, group: i64) -> Self {
+    fn new(scope: &Scoped<'c>, cal: &'c Calendar, first: i64, group: i64) -> Self {
         Intervals {
-            cursor: cal.cursor(),
+            keys: scope.keys(cal),
             cal,
             first,
             group,
@@ -251,9 +253,10 @@ impl<'c> Intervals<'c> {
         }
     }
 
+    /// The interval index of event `i`.
     #[inline]
-    fn of(&mut self, t: i64) -> u32 {
-        let key = self.cursor.key(t);
+    fn of(&mut self, i: usize) -> u32 {
+        let key = self.keys.key(i);
         if key != self.last.0 {
             self.last = (key, (self.cal.index(self.first, key) / self.group) as u32);
         }
@@ -286,7 +289,6 @@ fn count_pairs(
     slot: impl Fn(usize) -> u32,
     mut done: impl FnMut(usize, u32),
 ) {
-    let times = scope.store.times();
     let mut last = vec![u32::MAX; slots];
     let mut events = vec![0u32; slots];
     let mut active = vec![0u32; slots];
@@ -297,7 +299,7 @@ fn count_pairs(
         let mut sorted = true;
         for i in r {
             if counted(i, u) {
-                let p = (intervals.of(times[i]), slot(i));
+                let p = (intervals.of(i), slot(i));
                 // local time can step back over an interval boundary (daylight saving)
                 sorted &= buf.last().is_none_or(|q| q.0 <= p.0);
                 buf.push(p);
@@ -358,10 +360,11 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
         return Err(too_many_intervals("interval", n, MAX_INTERVALS));
     }
     let times = scope.store.times();
+    let all_in = scope.all_in_range();
     let counted = |i: usize, u: u32| {
-        scope.in_range(times[i]) && scope.keep(i) && scope.matches(&matcher, i, u)
+        (all_in || scope.in_range(times[i])) && scope.keep(i) && scope.matches(&matcher, i, u)
     };
-    let mut intervals = Intervals::new(&cal, first, group as i64);
+    let mut intervals = Intervals::new(scope, &cal, first, group as i64);
     // users per (series, active intervals); the slot after the series' is the total
     let mut histogram = |slots: usize, slot: &dyn Fn(usize) -> u32, total: bool| -> Vec<u64> {
         let all = slots + usize::from(total);
@@ -397,7 +400,7 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
             count_pairs(
                 scope,
                 spec.criteria,
-                &mut Intervals::new(&cal, first, group as i64),
+                &mut Intervals::new(scope, &cal, first, group as i64),
                 Slots {
                     count: values.len(),
                     total: None,

@@ -708,15 +708,16 @@ impl<'a> Pass<'a> {
             .collect();
         let t = scope.store.times();
         let previous = self.prev_first..self.first;
-        let mut cursor = cal.cursor();
+        let mut keys = scope.keys(cal);
+        let all_in = scope.all_in_range();
         for (u, r) in scope.users() {
             for i in r {
                 let m = self.matching.of(scope, i, u);
                 if m == 0 || !scope.keep(i) {
                     continue;
                 }
-                let k = cursor.key(t[i]);
-                let current = scope.in_range(t[i]);
+                let k = keys.key(i);
+                let current = all_in || scope.in_range(t[i]);
                 if !(current || self.compare && previous.contains(&k)) {
                     continue;
                 }
