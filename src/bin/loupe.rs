@@ -609,8 +609,6 @@ one after the other (a JSON array or gzip file must be the only file).";
                     "timings": timings,
                     "store_bytes": data.store.heap_bytes(),
                     "store_bytes_per_event": data.store.heap_bytes() as f64 / events as f64,
-                    // the local-day index the calendar analyses built (per time zone)
-                    "day_index_bytes": data.store.day_cache_bytes(),
                 });
                 serde_json::to_writer(&mut *out, &report).map_err(internal)?;
                 writeln!(out).map_err(internal)

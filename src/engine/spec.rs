@@ -19,9 +19,7 @@
 
 use crate::engine::error::{Error, Result};
 use crate::engine::store::{format_number, Dictionary, EventStore, PropertyValues};
-use crate::engine::time::{
-    parse_timestamp, BucketCursor, Calendar, Granularity, TimeZone, WeekStart, Zone,
-};
+use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -563,38 +561,6 @@ impl EventMatcher {
     }
 }
 
-/// The bucket key of one calendar per event, from [`Scoped::keys`].
-pub struct EventKeys<'c> {
-    cal: &'c Calendar,
-    times: &'c [i64],
-    /// Local day offsets per event, when the store has them.
-    days: Option<std::sync::Arc<[u16]>>,
-    /// The key of each local day offset.
-    table: Vec<i64>,
-    /// For keys not made of whole days.
-    cursor: BucketCursor<'c>,
-}
-
-impl EventKeys<'_> {
-    /// The bucket key of event `i` (the same as `cal.bucket(times[i])`).
-    #[inline]
-    pub fn key(&mut self, i: usize) -> i64 {
-        match &self.days {
-            Some(d) => self.table[d[i] as usize],
-            None => self.cursor.key(self.times[i]),
-        }
-    }
-
-    /// The bucket key of event `i`, for events read out of order (no cursor).
-    #[inline]
-    pub fn get(&self, i: usize) -> i64 {
-        match &self.days {
-            Some(d) => self.table[d[i] as usize],
-            None => self.cal.bucket(self.times[i]),
-        }
-    }
-}
-
 /// Per-event breakdown values: `key(i, u)` is 0 for none, else 1 + index into `labels`.
 pub struct BreakdownValues<'a> {
     /// Borrowed from the store when they are a string column's codes.
@@ -729,31 +695,6 @@ impl<'a> Scoped<'a> {
     /// times to test [`in_range`](Self::in_range).
     pub fn all_in_range(&self) -> bool {
         self.range.0 <= self.data_span.0 && self.data_span.1 < self.range.1
-    }
-
-    /// The bucket key of `cal` of every event ([`EventKeys::key`]): one small table lookup
-    /// per event from the store's local days, except for hours (and data spanning more
-    /// days than the store indexes), whose keys a cursor over the times computes.
-    pub fn keys<'c>(&self, cal: &'c Calendar) -> EventKeys<'c>
-    where
-        'a: 'c,
-    {
-        let days = match cal.granularity {
-            Granularity::Hour => None,
-            _ => self.store.local_days(&cal.zone),
-        };
-        let table = days.as_ref().map_or_else(Vec::new, |d| {
-            (0..d.count as i64)
-                .map(|n| cal.key_of_day(d.base + n))
-                .collect()
-        });
-        EventKeys {
-            cal,
-            times: self.store.times(),
-            days: days.map(|d| d.days),
-            table,
-            cursor: cal.cursor(),
-        }
     }
 
     /// The first and last instant of the data that lie in the date range, if any.
@@ -1542,62 +1483,5 @@ mod tests {
         assert_eq!(r.slot, [3, 2, 0, 1]);
         let e = serde_json::from_str::<Breakdown>(r#"{"properties":["a"],"limt":3}"#).unwrap_err();
         assert!(e.to_string().contains("limt"), "{e}");
-    }
-
-    #[test]
-    fn event_keys_are_the_calendar_buckets_across_daylight_saving() {
-        use crate::engine::time::{days_from_civil, HOUR};
-        // every 5 hours for 400 days from 2024-01-01 UTC, plus two events out of order
-        let start = days_from_civil(2024, 1, 1) * DAY;
-        let mut b = StoreBuilder::new(Vec::new());
-        for k in 0..400 * 24 / 5 {
-            b.push(
-                if k % 3 == 0 { "a" } else { "b" },
-                "e",
-                start + k * 5 * HOUR,
-                [],
-            );
-        }
-        b.push("a", "e", start - 3 * HOUR, []);
-        // 2024-03-10 06:59Z is 01:59 EST on the 10th, a minute before clocks spring forward
-        let just_before_spring = days_from_civil(2024, 3, 10) * DAY + 6 * HOUR + 59 * 60_000_000;
-        b.push("c", "e", just_before_spring, []);
-        let s = b.finish();
-        for zone in [
-            "\"America/New_York\"",
-            "\"UTC\"",
-            "\"Asia/Kolkata\"",
-            "\"America/New_York\"",
-        ] {
-            for week_start in ["monday", "sunday"] {
-                let json = format!(r#"{{"timezone":{zone},"week_start":"{week_start}"}}"#);
-                let sc = scope(&json).resolve(&s).unwrap();
-                for g in [
-                    Granularity::Hour,
-                    Granularity::Day,
-                    Granularity::Week,
-                    Granularity::Month,
-                ] {
-                    let cal = sc.calendar(g);
-                    let mut keys = sc.keys(&cal);
-                    for (i, &t) in s.times().iter().enumerate() {
-                        assert_eq!(keys.key(i), cal.bucket(t), "{json} {g:?} event {i}");
-                        assert_eq!(keys.get(i), cal.bucket(t), "{json} {g:?} event {i}");
-                    }
-                }
-            }
-        }
-        // the last event (user c) is on 2024-03-10 in New York: 01:59 EST
-        let sc = scope(r#"{"timezone":"America/New_York"}"#)
-            .resolve(&s)
-            .unwrap();
-        let days = s.local_days(&sc.zone).unwrap();
-        let c = s.user_range(s.user_index("c").unwrap()).start;
-        assert_eq!(
-            days.base + days.days[c] as i64,
-            days_from_civil(2024, 3, 10)
-        );
-        // at most two zones are kept, 2 bytes per event each
-        assert_eq!(s.day_cache_bytes(), 2 * 2 * s.len());
     }
 }

@@ -9,12 +9,10 @@
 //! from the sample generator. Property columns may be added while rows are pushed (JSON keys
 //! appear mid-stream); each column's type is decided when the store is built.
 
-use crate::engine::time::{Calendar, Granularity, Zone};
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 use serde::Serialize;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
 
 /// A string dictionary: code `i` stands for the `i`-th distinct string.
 ///
@@ -167,44 +165,6 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
-/// The local calendar day of every event in one time zone: event `i` lies on day
-/// `base + days[i]` (days since 1970-01-01 on the zone's calendar).
-#[derive(Clone, Debug)]
-pub struct LocalDays {
-    /// The earliest local day of the data.
-    pub base: i64,
-    /// Number of days from `base` to the latest local day, both included.
-    pub count: usize,
-    /// One offset from `base` per event.
-    pub days: Arc<[u16]>,
-}
-
-/// Most zones whose local days a store keeps (2 bytes per event each).
-const CACHED_ZONES: usize = 2;
-
-/// Local days per zone, computed when first asked; `None` when the data spans more days
-/// than a `u16` offset holds.
-#[derive(Default)]
-struct DayCache(Mutex<Vec<(Zone, Option<LocalDays>)>>);
-
-impl DayCache {
-    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<(Zone, Option<LocalDays>)>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Clone for DayCache {
-    fn clone(&self) -> Self {
-        DayCache(Mutex::new(self.entries().clone()))
-    }
-}
-
-impl std::fmt::Debug for DayCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DayCache({} zones)", self.entries().len())
-    }
-}
-
 /// Events sorted by (user, time, source row), in columns.
 #[derive(Clone, Debug, Default)]
 pub struct EventStore {
@@ -216,8 +176,6 @@ pub struct EventStore {
     props: Vec<Property>,
     /// Earliest and latest timestamp, computed once when the store is built.
     span: Option<(i64, i64)>,
-    /// Local days of the events, per zone asked.
-    days: DayCache,
 }
 
 impl EventStore {
@@ -287,52 +245,6 @@ impl EventStore {
     /// every analysis asks for it).
     pub fn time_span(&self) -> Option<(i64, i64)> {
         self.span
-    }
-
-    /// The local day of every event in `zone`, computed on first use and kept for the
-    /// last few zones asked; `None` for an empty store or one spanning more than 65,536
-    /// local days.
-    pub fn local_days(&self, zone: &Zone) -> Option<LocalDays> {
-        if let Some((_, d)) = self.days.entries().iter().find(|(z, _)| z == zone) {
-            return d.clone();
-        }
-        let d = self.compute_days(zone);
-        let mut cache = self.days.entries();
-        if cache.len() >= CACHED_ZONES {
-            cache.remove(0);
-        }
-        cache.push((zone.clone(), d.clone()));
-        d
-    }
-
-    fn compute_days(&self, zone: &Zone) -> Option<LocalDays> {
-        let (lo, hi) = self.span?;
-        let cal = Calendar::new(Granularity::Day, zone.clone());
-        let (first, last) = cal.key_span(lo, hi);
-        if last - first > i64::from(u16::MAX) {
-            return None;
-        }
-        let mut cursor = cal.cursor();
-        let days = self
-            .time
-            .iter()
-            .map(|&t| (cursor.key(t) - first) as u16)
-            .collect();
-        Some(LocalDays {
-            base: first,
-            count: (last - first + 1) as usize,
-            days,
-        })
-    }
-
-    /// Heap bytes of the cached local days ([`local_days`](Self::local_days)).
-    pub fn day_cache_bytes(&self) -> usize {
-        let entries = self.days.entries();
-        entries
-            .iter()
-            .filter_map(|(_, d)| d.as_ref())
-            .map(|d| d.days.len() * 2)
-            .sum()
     }
 
     /// Approximate heap bytes held by the store.
@@ -513,7 +425,6 @@ impl StoreBuilder {
             time,
             props,
             span,
-            days: DayCache::default(),
         }
     }
 }

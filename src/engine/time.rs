@@ -521,18 +521,9 @@ impl Calendar {
         let local = micros + self.zone.offset_at(micros);
         match self.granularity {
             Granularity::Hour => local.div_euclid(HOUR),
-            _ => self.key_of_day(local.div_euclid(DAY)),
-        }
-    }
-
-    /// The key of the bucket holding local day `day` (days since 1970-01-01 on the local
-    /// calendar) for days, weeks and months; hours are not made of whole days and give
-    /// the key of the day's first hour.
-    pub fn key_of_day(&self, day: i64) -> i64 {
-        match self.granularity {
-            Granularity::Hour => day * (DAY / HOUR),
-            Granularity::Day => day,
+            Granularity::Day => local.div_euclid(DAY),
             Granularity::Week => {
+                let day = local.div_euclid(DAY);
                 // 1970-01-01 was a Thursday: Monday-based weekday = (day + 3) mod 7
                 let shift = match self.week_start {
                     WeekStart::Monday => 3,
@@ -541,7 +532,7 @@ impl Calendar {
                 day - (day + shift).rem_euclid(7)
             }
             Granularity::Month => {
-                let (y, m, _) = civil_from_days(day);
+                let (y, m, _) = civil_from_days(local.div_euclid(DAY));
                 y * 12 + m as i64 - 1
             }
         }

@@ -194,7 +194,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
         }
     }
     let filtered: Vec<&EventMatcher> = matchers.iter().filter(|mt| mt.has_filter()).collect();
-    let codes = scope.store.event_codes();
+    let (codes, times) = (scope.store.event_codes(), scope.store.times());
     let active = |i: usize, u: u32| {
         scope.keep(i)
             && (plain[codes[i] as usize] || filtered.iter().any(|mt| scope.matches(mt, i, u)))
@@ -225,7 +225,8 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     let mut mau_diff = vec![0i64; nd + 1];
     let lookback = first - (m - 1);
     let mut days: Vec<i64> = Vec::new();
-    let mut day_of = scope.keys(&cal);
+    // the day of the last event looked at, valid for instants in [from, until)
+    let mut cursor = cal.cursor();
     let cover = |diff: &mut [i64], from: i64, to: i64| {
         let (a, b) = (from.max(0), to.min(nd as i64));
         if a < b {
@@ -240,7 +241,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
             if !active(i, u) {
                 continue;
             }
-            let day = day_of.key(i);
+            let day = cursor.key(times[i]);
             if day < lookback || day > last {
                 continue;
             }

@@ -60,9 +60,7 @@
 
 use super::table::Table;
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{
-    Breakdown, BreakdownValues, EventKeys, EventMatcher, FilterGroup, Ranked, Scoped,
-};
+use crate::engine::spec::{Breakdown, BreakdownValues, EventMatcher, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{format_rfc3339, Calendar, Granularity, DAY, HOUR};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
@@ -537,10 +535,8 @@ impl Ctx<'_, '_> {
     /// Which columns a membership is retained in. `rets` are the user's return events
     /// (ascending), `v` the membership's breakdown key, `s` its start event.
     /// Appends one flag per column to `out`; `qualifies` is scratch space.
-    #[allow(clippy::too_many_arguments)]
     fn hits(
         &self,
-        keys: &EventKeys,
         rets: &[u32],
         v: u32,
         s: usize,
@@ -549,9 +545,9 @@ impl Ctx<'_, '_> {
         out: &mut Vec<bool>,
     ) {
         let t = self.scope.store.times();
-        let cohort = keys.get(s);
+        let cohort = self.cal.bucket(t[s]);
         let period = |i: usize| match self.len {
-            None => self.cal.index(cohort, keys.get(i)),
+            None => self.cal.index(cohort, self.cal.bucket(t[i])),
             Some(len) => (t[i] - t[s]) / len,
         };
         let k = self.spec.min_occurrences;
@@ -619,7 +615,6 @@ impl Ctx<'_, '_> {
         let (mut flags, mut scratch) = (Vec::new(), Vec::new());
         let nc = self.cols.len();
         let mut user_slots = FxHashSet::default();
-        let keys = scope.keys(&self.cal);
         for (u, r) in scope.users() {
             self.memberships(u, r.clone(), values, &mut starts);
             if starts.is_empty() {
@@ -636,9 +631,9 @@ impl Ctx<'_, '_> {
             flags.clear();
             for &(v, s) in &starts {
                 let slot = breakdown.map_or(0, |(_, slots)| slots[v as usize]);
-                let cohort = keys.get(s);
+                let cohort = self.cal.bucket(t[s]);
                 let at = flags.len();
-                self.hits(&keys, &rets, v, s, values, &mut scratch, &mut flags);
+                self.hits(&rets, v, s, values, &mut scratch, &mut flags);
                 // values gathered in (other) can give a user two memberships of one cohort
                 match merged.get(&(slot, cohort)) {
                     Some(&m) => {

@@ -37,10 +37,8 @@
 
 use super::table::Table;
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{
-    too_many_intervals, Breakdown, EventKeys, EventMatcher, FilterGroup, Ranked, Scoped,
-};
-use crate::engine::time::{Calendar, Granularity};
+use crate::engine::spec::{too_many_intervals, Breakdown, EventMatcher, FilterGroup, Ranked, Scoped};
+use crate::engine::time::{BucketCursor, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
 /// Most intervals (x values) a stickiness chart may have.
@@ -234,7 +232,7 @@ impl StickinessSeries {
 
 /// The interval index of instants (groups of `group` calendar intervals from `first`).
 struct Intervals<'c> {
-    keys: EventKeys<'c>,
+    cursor: BucketCursor<'c>,
     cal: &'c Calendar,
     first: i64,
     group: i64,
@@ -243,9 +241,9 @@ struct Intervals<'c> {
 }
 
 impl<'c> Intervals<'c> {
-    fn new(scope: &Scoped<'c>, cal: &'c Calendar, first: i64, group: i64) -> Self {
+    fn new(cal: &'c Calendar, first: i64, group: i64) -> Self {
         Intervals {
-            keys: scope.keys(cal),
+            cursor: cal.cursor(),
             cal,
             first,
             group,
@@ -253,10 +251,9 @@ impl<'c> Intervals<'c> {
         }
     }
 
-    /// The interval index of event `i`.
     #[inline]
-    fn of(&mut self, i: usize) -> u32 {
-        let key = self.keys.key(i);
+    fn of(&mut self, t: i64) -> u32 {
+        let key = self.cursor.key(t);
         if key != self.last.0 {
             self.last = (key, (self.cal.index(self.first, key) / self.group) as u32);
         }
@@ -289,6 +286,7 @@ fn count_pairs(
     slot: impl Fn(usize) -> u32,
     mut done: impl FnMut(usize, u32),
 ) {
+    let times = scope.store.times();
     let mut last = vec![u32::MAX; slots];
     let mut events = vec![0u32; slots];
     let mut active = vec![0u32; slots];
@@ -299,7 +297,7 @@ fn count_pairs(
         let mut sorted = true;
         for i in r {
             if counted(i, u) {
-                let p = (intervals.of(i), slot(i));
+                let p = (intervals.of(times[i]), slot(i));
                 // local time can step back over an interval boundary (daylight saving)
                 sorted &= buf.last().is_none_or(|q| q.0 <= p.0);
                 buf.push(p);
@@ -364,7 +362,7 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
     let counted = |i: usize, u: u32| {
         (all_in || scope.in_range(times[i])) && scope.keep(i) && scope.matches(&matcher, i, u)
     };
-    let mut intervals = Intervals::new(scope, &cal, first, group as i64);
+    let mut intervals = Intervals::new(&cal, first, group as i64);
     // users per (series, active intervals); the slot after the series' is the total
     let mut histogram = |slots: usize, slot: &dyn Fn(usize) -> u32, total: bool| -> Vec<u64> {
         let all = slots + usize::from(total);
@@ -400,7 +398,7 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
             count_pairs(
                 scope,
                 spec.criteria,
-                &mut Intervals::new(scope, &cal, first, group as i64),
+                &mut Intervals::new(&cal, first, group as i64),
                 Slots {
                     count: values.len(),
                     total: None,

@@ -708,7 +708,7 @@ impl<'a> Pass<'a> {
             .collect();
         let t = scope.store.times();
         let previous = self.prev_first..self.first;
-        let mut keys = scope.keys(cal);
+        let mut cursor = cal.cursor();
         let all_in = scope.all_in_range();
         for (u, r) in scope.users() {
             for i in r {
@@ -716,7 +716,7 @@ impl<'a> Pass<'a> {
                 if m == 0 || !scope.keep(i) {
                     continue;
                 }
-                let k = keys.key(i);
+                let k = cursor.key(t[i]);
                 let current = all_in || scope.in_range(t[i]);
                 if !(current || self.compare && previous.contains(&k)) {
                     continue;
