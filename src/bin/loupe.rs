@@ -126,6 +126,9 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
             /// Runs per analysis (the median is reported).
             #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
             runs: u32,
+            /// Time only these analyses (bench names, comma-separated; default all).
+            #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+            only: Vec<String>,
             #[command(flatten)]
             import: Import,
         },
@@ -643,6 +646,7 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
             Command::Bench {
                 files,
                 runs,
+                only,
                 import,
             } => {
                 let runs = runs as usize;
@@ -661,6 +665,11 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
                     (
                         "segmentation",
                         r#"{"analysis":"trends","series":[{"event":"view_item"},{"event":"view_item","measure":"users"}],"breakdown":{"properties":["country"],"limit":0}}"#,
+                    ),
+                    // issue 15: events and users of every event per day
+                    (
+                        "trends",
+                        r#"{"analysis":"trends","series":[{},{"measure":"users"}]}"#,
                     ),
                     ("lifecycle", r#"{"analysis":"lifecycle","interval":"week"}"#),
                     // PostHog's stickiness: users by number of active days
@@ -697,8 +706,18 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
                         r#"{"analysis":"aarrr","activation":["signup"],"referral_event":"share_item"}"#,
                     ),
                 ];
+                if let Some(bad) = only.iter().find(|n| !specs.iter().any(|s| s.0 == *n)) {
+                    let names: Vec<&str> = specs.iter().map(|s| s.0).collect();
+                    return Err(input(format!(
+                        "--only: no analysis {bad} (one of {})",
+                        names.join(", ")
+                    )));
+                }
                 let mut timings = serde_json::Map::new();
-                for (name, json) in specs {
+                let chosen = specs
+                    .into_iter()
+                    .filter(|s| only.is_empty() || only.iter().any(|n| n == s.0));
+                for (name, json) in chosen {
                     let spec = Query::from_json(json).map_err(internal)?;
                     let mut ms: Vec<f64> = (0..runs)
                         .map(|_| {

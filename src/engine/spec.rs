@@ -579,13 +579,14 @@ impl EventMatcher {
 }
 
 /// Per-event breakdown values: `key(i, u)` is 0 for none, else 1 + index into `labels`.
-pub struct BreakdownValues {
-    keys: Vec<u32>,
+pub struct BreakdownValues<'a> {
+    /// Borrowed from the store when they are a string column's codes.
+    keys: std::borrow::Cow<'a, [u32]>,
     /// Value labels.
     pub labels: Vec<String>,
 }
 
-impl BreakdownValues {
+impl BreakdownValues<'_> {
     /// The key of event `i`.
     pub fn key(&self, i: usize) -> u32 {
         self.keys[i]
@@ -705,6 +706,12 @@ impl<'a> Scoped<'a> {
     /// True when instant `t` lies in the date range.
     pub fn in_range(&self, t: i64) -> bool {
         self.range.0 <= t && t < self.range.1
+    }
+
+    /// True when every event of the data lies in the date range: a pass need not read the
+    /// times to test [`in_range`](Self::in_range).
+    pub fn all_in_range(&self) -> bool {
+        self.range.0 <= self.data_span.0 && self.data_span.1 < self.range.1
     }
 
     /// The first and last instant of the data that lie in the date range, if any.
@@ -1139,7 +1146,7 @@ impl<'a> Scoped<'a> {
     /// Per-event values of a breakdown (user properties give every event of a user the
     /// user's value). One pass per property: codes are reused, numbers and user values
     /// interned, and several properties combined pairwise, so no event allocates.
-    pub fn breakdown(&mut self, field: &str, b: &Breakdown) -> Result<BreakdownValues> {
+    pub fn breakdown(&mut self, field: &str, b: &Breakdown) -> Result<BreakdownValues<'a>> {
         let mut cols = Vec::with_capacity(b.properties.len());
         for (k, p) in b.properties.iter().enumerate() {
             let f = if b.properties.len() == 1 {
@@ -1149,7 +1156,7 @@ impl<'a> Scoped<'a> {
             };
             cols.push(self.column(&f, &p.property, p.source)?.0);
         }
-        let mut out: Option<BreakdownValues> = None;
+        let mut out: Option<BreakdownValues<'a>> = None;
         for col in cols {
             let next = self.column_values(col);
             out = Some(match out {
@@ -1161,7 +1168,7 @@ impl<'a> Scoped<'a> {
     }
 
     /// The values of one column as breakdown keys.
-    fn column_values(&self, col: Col) -> BreakdownValues {
+    fn column_values(&self, col: Col) -> BreakdownValues<'a> {
         let store = self.store;
         let n = store.len();
         // interns number bits into keys 1.. with their labels
@@ -1181,12 +1188,17 @@ impl<'a> Scoped<'a> {
                 .collect();
             (keys, labels)
         }
-        let (keys, labels) = match col {
+        use std::borrow::Cow;
+        let (keys, labels): (Cow<'a, [u32]>, Vec<String>) = match col {
             Col::Event(p) => match &store.properties()[p].values {
-                PropertyValues::String { dict, codes } => {
-                    (codes.clone(), dict.iter().map(str::to_owned).collect())
+                PropertyValues::String { dict, codes } => (
+                    Cow::Borrowed(codes.as_slice()),
+                    dict.iter().map(str::to_owned).collect(),
+                ),
+                PropertyValues::Number { values } => {
+                    let (keys, labels) = numbers(values.iter().copied());
+                    (keys.into(), labels)
                 }
-                PropertyValues::Number { values } => numbers(values.iter().copied()),
             },
             Col::User(k) => {
                 let p = &store.properties()[self.user_cols[k].0];
@@ -1201,7 +1213,7 @@ impl<'a> Scoped<'a> {
                 for (u, r) in store.user_ranges().enumerate() {
                     keys[r].fill(per_user[u]);
                 }
-                (keys, labels)
+                (keys.into(), labels)
             }
         };
         BreakdownValues { keys, labels }
@@ -1210,13 +1222,13 @@ impl<'a> Scoped<'a> {
 
 /// The values of two breakdowns side by side: one key per pair that occurs, labelled
 /// `a / b` (a missing part is `(none)`; both missing is no value).
-fn combine(a: &BreakdownValues, b: &BreakdownValues) -> BreakdownValues {
+fn combine<'a>(a: &BreakdownValues, b: &BreakdownValues) -> BreakdownValues<'a> {
     let mut ids: rustc_hash::FxHashMap<(u32, u32), u32> = Default::default();
     let mut labels = Vec::new();
     let keys = a
         .keys
         .iter()
-        .zip(&b.keys)
+        .zip(b.keys.iter())
         .map(|(&x, &y)| {
             if x == 0 && y == 0 {
                 return 0;
@@ -1226,7 +1238,8 @@ fn combine(a: &BreakdownValues, b: &BreakdownValues) -> BreakdownValues {
                 labels.len() as u32
             })
         })
-        .collect();
+        .collect::<Vec<u32>>()
+        .into();
     BreakdownValues { keys, labels }
 }
 

@@ -537,7 +537,7 @@ impl Ctx<'_, '_> {
     /// Appends one flag per column to `out`; `qualifies` is scratch space.
     fn hits(
         &self,
-        rets: &[usize],
+        rets: &[u32],
         v: u32,
         s: usize,
         values: Option<&BreakdownValues>,
@@ -564,9 +564,10 @@ impl Ctx<'_, '_> {
                 }
             }
         };
-        let from = rets.partition_point(|&i| i < s);
+        let from = rets.partition_point(|&i| (i as usize) < s);
         let mut run: Option<(i64, u32)> = None;
         for &i in &rets[from..] {
+            let i = i as usize;
             if values.is_some_and(|vals| vals.key(i) != v) {
                 continue;
             }
@@ -620,7 +621,11 @@ impl Ctx<'_, '_> {
                 continue;
             }
             rets.clear();
-            rets.extend(r.filter(|&i| scope.keep(i) && scope.matches(&self.ret, i, u)));
+            // event indices fit in u32 (the store's user offsets are u32)
+            rets.extend(
+                r.filter(|&i| scope.keep(i) && scope.matches(&self.ret, i, u))
+                    .map(|i| i as u32),
+            );
             members.clear();
             merged.clear();
             flags.clear();

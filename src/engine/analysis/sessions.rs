@@ -479,11 +479,11 @@ pub fn check_timeout(field: &str, minutes: u32) -> Result<()> {
 /// Cuts each user's events in scope into sessions (the rule in the module doc): at
 /// `timeout_minutes` of inactivity, or by the values of a session-id property. The
 /// sessions and the paths analyses share it; its buffers are reused from user to user.
-pub struct SessionSplit {
+pub struct SessionSplit<'a> {
     /// Inactivity that ends a session, in microseconds.
     timeout: i64,
     /// Session-id keys per event, when sessions come from a property.
-    ids: Option<BreakdownValues>,
+    ids: Option<BreakdownValues<'a>>,
     /// Session key -> slot of the user's session (`u32::MAX`: none yet).
     slot_of: Vec<u32>,
     /// Session keys given a slot for the current user.
@@ -492,11 +492,15 @@ pub struct SessionSplit {
     buf: Vec<(u32, u32)>,
 }
 
-impl SessionSplit {
+impl<'a> SessionSplit<'a> {
     /// Checks the timeout (field `timeout_minutes`) and the session property (field
     /// `session`), and warns (`session_missing`) about events in scope without a session
     /// id: they belong to no session.
-    pub fn new(scope: &mut Scoped, session: Option<&str>, timeout_minutes: u32) -> Result<Self> {
+    pub fn new(
+        scope: &mut Scoped<'a>,
+        session: Option<&str>,
+        timeout_minutes: u32,
+    ) -> Result<Self> {
         check_timeout("timeout_minutes", timeout_minutes)?;
         let ids = match session {
             Some(name) => {

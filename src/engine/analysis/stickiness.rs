@@ -358,8 +358,9 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
         return Err(too_many_intervals("interval", n, MAX_INTERVALS));
     }
     let times = scope.store.times();
+    let all_in = scope.all_in_range();
     let counted = |i: usize, u: u32| {
-        scope.in_range(times[i]) && scope.keep(i) && scope.matches(&matcher, i, u)
+        (all_in || scope.in_range(times[i])) && scope.keep(i) && scope.matches(&matcher, i, u)
     };
     let mut intervals = Intervals::new(&cal, first, group as i64);
     // users per (series, active intervals); the slot after the series' is the total

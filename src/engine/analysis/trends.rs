@@ -709,6 +709,7 @@ impl<'a> Pass<'a> {
         let t = scope.store.times();
         let previous = self.prev_first..self.first;
         let mut cursor = cal.cursor();
+        let all_in = scope.all_in_range();
         for (u, r) in scope.users() {
             for i in r {
                 let m = self.matching.of(scope, i, u);
@@ -716,7 +717,7 @@ impl<'a> Pass<'a> {
                     continue;
                 }
                 let k = cursor.key(t[i]);
-                let current = scope.in_range(t[i]);
+                let current = all_in || scope.in_range(t[i]);
                 if !(current || self.compare && previous.contains(&k)) {
                     continue;
                 }
