@@ -140,10 +140,21 @@ fn a_mapping_file_is_read_and_flags_override_it() {
     };
     let v = json(&["inspect", "--json", "--mapping", &map, &data]);
     // 3 rows, users u1 and u2, events signup / view / buy
-    assert_eq!((v["imported"].as_u64(), v["users"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (v["imported"].as_u64(), v["users"].as_u64()),
+        (Some(3), Some(2))
+    );
     assert_eq!(v["event_names"].as_array().unwrap().len(), 3);
     // the flag wins: the numbers 3, 4, 5 as event names, the users from column_1 still
-    let v = json(&["inspect", "--json", "--mapping", &map, "--event-col", "column_4", &data]);
+    let v = json(&[
+        "inspect",
+        "--json",
+        "--mapping",
+        &map,
+        "--event-col",
+        "column_4",
+        &data,
+    ]);
     assert_eq!(v["columns"]["event"], "column_4");
     assert_eq!(v["users"].as_u64(), Some(2));
     // --header yes: the first row names the columns (u1, signup, ...)

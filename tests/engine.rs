@@ -64,10 +64,10 @@ mod health;
 mod ingest;
 #[path = "engine/lifecycle.rs"]
 mod lifecycle;
-#[path = "engine/mapping.rs"]
-mod mapping;
 #[path = "engine/ltv.rs"]
 mod ltv;
+#[path = "engine/mapping.rs"]
+mod mapping;
 #[path = "engine/oracle.rs"]
 mod oracle;
 #[path = "engine/oracle_ab_test.rs"]

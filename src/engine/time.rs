@@ -763,8 +763,14 @@ mod tests {
         assert_eq!(leading_date_parts("05/01/24"), None);
         assert_eq!(utc("05/01/2024"), None);
         let z = Zone::utc();
-        assert_eq!(parse_timestamp_in("05/01/2024 13:05", &z, Some(true)), Some(at));
-        assert_eq!(parse_timestamp_in("1/5/2024 13:05", &z, Some(false)), Some(at));
+        assert_eq!(
+            parse_timestamp_in("05/01/2024 13:05", &z, Some(true)),
+            Some(at)
+        );
+        assert_eq!(
+            parse_timestamp_in("1/5/2024 13:05", &z, Some(false)),
+            Some(at)
+        );
         assert_eq!(parse_timestamp_in("05-01-2024", &z, Some(true)), Some(day));
         assert_eq!(parse_timestamp_in("05.01.2024", &z, Some(true)), Some(day));
         // day first, but the second part is no month
@@ -775,10 +781,7 @@ mod tests {
             parse_timestamp_in("2024-01-05 13:05", &z, Some(false)),
             Some(at)
         );
-        assert_eq!(
-            parse_timestamp_in("1704459900", &z, Some(true)),
-            Some(at)
-        );
+        assert_eq!(parse_timestamp_in("1704459900", &z, Some(true)), Some(at));
     }
 
     #[test]

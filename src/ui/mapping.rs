@@ -166,7 +166,10 @@ const OPTION_ROWS: &[OptionRow] = &[
         label: "map_identity",
         choices: |lang, _| {
             vec![
-                ("user_or_device".into(), t(lang, "map_identity_either").into()),
+                (
+                    "user_or_device".into(),
+                    t(lang, "map_identity_either").into(),
+                ),
                 ("user".into(), t(lang, "map_identity_user").into()),
                 ("device".into(), t(lang, "map_identity_device").into()),
             ]
@@ -326,9 +329,10 @@ pub fn mapping_panel(p: &MappingProps) -> Html {
     {
         // every change of the file or the options is sniffed again
         let engine = p.engine.clone();
-        use_effect_with((p.view.name.clone(), p.view.options.clone()), move |(_, o)| {
-            engine.sniff(o)
-        });
+        use_effect_with(
+            (p.view.name.clone(), p.view.options.clone()),
+            move |(_, o)| engine.sniff(o),
+        );
     }
     let set = {
         let engine = p.engine.clone();

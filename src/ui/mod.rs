@@ -22,7 +22,9 @@ pub mod widgets;
 use crate::board::Board;
 use crate::engine::analysis::Query;
 use crate::engine::spec::Scope;
-use crate::protocol::{LoadOptions, LoadedReply, Progress, Reply, Request, RunReply, Sniff, UserError};
+use crate::protocol::{
+    LoadOptions, LoadedReply, Progress, Reply, Request, RunReply, Sniff, UserError,
+};
 use crate::web::client::WorkerClient;
 use i18n::{t, Lang};
 use std::cell::RefCell;
@@ -656,7 +658,11 @@ impl Engine {
             }
         }
         if let Some(c) = &w.sniffer {
-            c.sniff_file(id, &file, &serde_json::to_string(options).unwrap_or_default());
+            c.sniff_file(
+                id,
+                &file,
+                &serde_json::to_string(options).unwrap_or_default(),
+            );
         }
         self.dispatch.dispatch(Action::SniffStarted(id));
     }
@@ -883,7 +889,9 @@ pub fn app() -> Html {
         Callback::from(move |_| d.dispatch(Action::DismissError))
     };
     let mapping_step = match &state.mapping {
-        Some(view) => html! { <mapping::MappingPanel lang={lang} engine={engine.clone()} view={view.clone()} /> },
+        Some(view) => {
+            html! { <mapping::MappingPanel lang={lang} engine={engine.clone()} view={view.clone()} /> }
+        }
         None => html! {},
     };
     let body = match &state.dataset {

@@ -1032,7 +1032,8 @@ fn a_flattened_ga4_table_and_warehouse_tables_with_a_name_column_load() {
     );
 
     // Mixpanel's warehouse table calls the event column `name`
-    let mut csv = String::from("distinct_id,name,time,insert_id,platform,country,channel,revenue\n");
+    let mut csv =
+        String::from("distinct_id,name,time,insert_id,platform,country,channel,revenue\n");
     for (i, e) in evs.iter().enumerate() {
         csv.push_str(&format!(
             "{},{},{},mp-{i},{},{},{},{}\n",
@@ -1077,11 +1078,13 @@ fn sensors(evs: &[Ev]) -> (Vec<u8>, [u64; 3]) {
             values.push(json!({"distinct_id": e.user, "time": e.time / 1000,
                 "type": "track_id_bind", "identities": {"$identity_login_id": e.user}}));
         }
-        values.push(json!({"distinct_id": e.user, "time": e.time / 1000, "type": "track",
+        values.push(
+            json!({"distinct_id": e.user, "time": e.time / 1000, "type": "track",
             "event": e.event, "_track_id": 1_000_000 + i,
             "lib": {"$lib": "js", "$lib_version": "1.0"},
             "properties": {"$is_login_id": true, "platform": e.props[0],
-                "country": e.props[1], "channel": e.props[2], "revenue": e.revenue}}));
+                "country": e.props[1], "channel": e.props[2], "revenue": e.revenue}}),
+        );
     }
     (lines(values.into_iter()), aside)
 }
@@ -1112,12 +1115,25 @@ fn a_sensors_data_export_loads_track_rows_and_sets_the_others_aside() {
     );
     assert_eq!(
         (r.rows_in, r.imported, r.duplicates, r.rejected, r.set_aside),
-        (n + profiles + items + other, n, 0, 0, profiles + items + other)
+        (
+            n + profiles + items + other,
+            n,
+            0,
+            0,
+            profiles + items + other
+        )
     );
     use ingest::SetAsideReason::*;
     assert_eq!(
-        r.set_aside_by_reason.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
-        [(ProfileRow, profiles), (ItemRow, items), (NotAnEvent, other)]
+        r.set_aside_by_reason
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect::<Vec<_>>(),
+        [
+            (ProfileRow, profiles),
+            (ItemRow, items),
+            (NotAnEvent, other)
+        ]
     );
     assert_eq!(rows(&d, PROPS), want);
     // the record type and the profile-only keys are not properties
@@ -1239,7 +1255,14 @@ fn snowplow_enriched_events_load_as_json_and_as_tsv() {
         let row: Vec<String> = SNOWPLOW_COLUMNS.iter().map(|k| cell(k)).collect();
         tsv.push_str(&format!("{}\t{}\n", row.join("\t"), cell("se_value")));
     }
-    let d = check("snowplow tsv", tsv.as_bytes(), SNOWPLOW_NAMES, "csv", "", &want);
+    let d = check(
+        "snowplow tsv",
+        tsv.as_bytes(),
+        SNOWPLOW_NAMES,
+        "csv",
+        "",
+        &want,
+    );
     assert_eq!(d.report.delimiter, '\t');
     assert_eq!(roles(&d), expect);
 }
@@ -1505,8 +1528,13 @@ fn day_month_order_is_decided_from_the_data_or_asked() {
     let text = csv_with_times(&early, |y, m, d, hms| format!("{d}/{m}/{y} {hms}"));
     let err = load_with(text.as_bytes(), &LoadOptions::default()).unwrap_err();
     match &err {
-        loupe::engine::Error::Spec { field, key, params, .. } => {
-            assert_eq!((field.as_str(), *key), ("date_order", "date_order_ambiguous"));
+        loupe::engine::Error::Spec {
+            field, key, params, ..
+        } => {
+            assert_eq!(
+                (field.as_str(), *key),
+                ("date_order", "date_order_ambiguous")
+            );
             assert_eq!(params[0], ("column", "timestamp".to_string()));
         }
         other => panic!("{other}"),
@@ -1525,7 +1553,10 @@ fn day_month_order_is_decided_from_the_data_or_asked() {
     let mixed = "user_id,event,timestamp\nu1,a,13/01/2024\nu2,a,01/13/2024\nu3,a,01/01/2024\n";
     let err = load_with(mixed.as_bytes(), &LoadOptions::default()).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("13/01/2024") && msg.contains("01/13/2024"), "{msg}");
+    assert!(
+        msg.contains("13/01/2024") && msg.contains("01/13/2024"),
+        "{msg}"
+    );
     // chosen: the row that does not fit is rejected as a bad time, at its line
     let d = load_with(mixed.as_bytes(), &opts(DateOrder::Dmy)).unwrap();
     let r = &d.report;
@@ -1553,6 +1584,8 @@ fn day_month_order_is_decided_from_the_data_or_asked() {
     }
     // one unreadable value among readable ones is a rejected row, as before
     let text = "user_id,event,timestamp\nu1,a,soon\nu2,b,2024-01-05\n";
-    let r = load_with(text.as_bytes(), &LoadOptions::default()).unwrap().report;
+    let r = load_with(text.as_bytes(), &LoadOptions::default())
+        .unwrap()
+        .report;
     assert_eq!((r.imported, r.rejected), (1, 1));
 }

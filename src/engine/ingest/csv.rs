@@ -18,7 +18,8 @@
 use super::json::{cells, expand_cell, Cell, Flat};
 use super::mapping::{expand_columns, map_columns, shape_of_headers};
 use super::{
-    decide_date_order, Dataset, Dedup, HeaderMode, ImportReport, LoadOptions, Progress, RejectReason, DATE_SAMPLE,
+    decide_date_order, Dataset, Dedup, HeaderMode, ImportReport, LoadOptions, Progress,
+    RejectReason, DATE_SAMPLE,
 };
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
@@ -197,7 +198,12 @@ pub fn load<R: Read>(
             times.push(t.to_string());
         }
     }
-    let day_first = decide_date_order(opts, &roles.time, times.iter().map(|t| t.as_str()), &naive_tz)?;
+    let day_first = decide_date_order(
+        opts,
+        &roles.time,
+        times.iter().map(|t| t.as_str()),
+        &naive_tz,
+    )?;
     let expand = expand_columns(&headers, &idx, shape, &opts.expand_json)?;
     let props: Vec<usize> = idx
         .properties
@@ -345,7 +351,9 @@ pub fn load<R: Read>(
             }
             let fixed = props.iter().enumerate().map(|(c, &i)| (c, field(i)));
             let json = cells(&flat).map(|(k, v)| (expanded[k], v));
-            let text = kept.iter().map(|&i| (expanded[headers[i].as_str()], field(i)));
+            let text = kept
+                .iter()
+                .map(|&i| (expanded[headers[i].as_str()], field(i)));
             builder.push_sparse(user, event, ts, fixed.chain(json).chain(text));
         }
         report.imported += 1;

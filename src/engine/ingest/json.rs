@@ -38,11 +38,11 @@
 
 use super::csv::truncate;
 use super::mapping::map_columns;
-use super::{RejectReason, SetAsideReason};
 use super::{
     container::Counted, decide_date_order, Dataset, Dedup, Format, ImportReport, LoadOptions,
     Progress, DATE_SAMPLE,
 };
+use super::{RejectReason, SetAsideReason};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
 use crate::engine::time::parse_timestamp_in;
@@ -495,12 +495,16 @@ pub(crate) fn shape_of(
         return Some("amplitude");
     }
     let sensors_type = record_type.is_some_and(|t| {
-        t == "track" || t.starts_with("profile_") || t.starts_with("item_") || t.starts_with("track_")
+        t == "track"
+            || t.starts_with("profile_")
+            || t.starts_with("item_")
+            || t.starts_with("track_")
     });
     if sensors_type && has("distinct_id") && has("time") && !has("timestamp") {
         return Some("sensors");
     }
-    if has("event_id") && has("domain_userid") && (has("collector_tstamp") || has("derived_tstamp")) {
+    if has("event_id") && has("domain_userid") && (has("collector_tstamp") || has("derived_tstamp"))
+    {
         return Some("snowplow");
     }
     if has("event") {
@@ -554,11 +558,7 @@ pub(crate) type Preview = (Vec<String>, Vec<Vec<String>>, Option<&'static str>);
 /// The columns (keys in first-appearance order, named as the loader names them), the
 /// first `rows` objects as cells in that order, and the vendor shape, read from `head`
 /// (the start of the text; a record cut off at its end is left out). For the mapping step.
-pub(crate) fn preview(
-    head: &[u8],
-    format: Format,
-    rows: usize,
-) -> Result<Preview> {
+pub(crate) fn preview(head: &[u8], format: Format, rows: usize) -> Result<Preview> {
     let mut records = Records {
         input: BufReader::new(head),
         format,

@@ -187,7 +187,10 @@ pub(crate) fn expand_columns(
         let h = h.to_lowercase();
         match shape {
             Some("amplitude") => {
-                matches!(h.as_str(), "event_properties" | "user_properties" | "group_properties")
+                matches!(
+                    h.as_str(),
+                    "event_properties" | "user_properties" | "group_properties"
+                )
             }
             Some("snowplow") => {
                 h.starts_with("contexts") || h == "derived_contexts" || h == "unstruct_event"
@@ -284,13 +287,35 @@ pub(crate) fn partial_roles(
         a.iter().chain(b).copied().collect()
     };
     let norm: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
-    let user = find_role(headers, &norm, "user", &opts.user_column, &chain(s_user, USER), &[]).ok();
+    let user = find_role(
+        headers,
+        &norm,
+        "user",
+        &opts.user_column,
+        &chain(s_user, USER),
+        &[],
+    )
+    .ok();
     let taken: Vec<usize> = user.into_iter().collect();
-    let event =
-        find_role(headers, &norm, "event", &opts.event_column, &chain(s_event, EVENT), &taken).ok();
+    let event = find_role(
+        headers,
+        &norm,
+        "event",
+        &opts.event_column,
+        &chain(s_event, EVENT),
+        &taken,
+    )
+    .ok();
     let taken: Vec<usize> = user.into_iter().chain(event).collect();
-    let time =
-        find_role(headers, &norm, "time", &opts.time_column, &chain(s_time, TIME), &taken).ok();
+    let time = find_role(
+        headers,
+        &norm,
+        "time",
+        &opts.time_column,
+        &chain(s_time, TIME),
+        &taken,
+    )
+    .ok();
     [user, event, time]
 }
 
@@ -393,7 +418,8 @@ mod tests {
     fn detects_english_and_chinese_names() {
         let (r, _) = map_columns(
             &h(&["Distinct ID", "Event Name", "time", "country"]),
-            &LoadOptions::default(), None,
+            &LoadOptions::default(),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -403,7 +429,8 @@ mod tests {
         assert_eq!(r.properties, ["country"]);
         let (r, i) = map_columns(
             &h(&["事件", "用户ID", "时间", "渠道"]),
-            &LoadOptions::default(), None,
+            &LoadOptions::default(),
+            None,
         )
         .unwrap();
         assert_eq!((i.user, i.event, i.time), (1, 0, 2));
@@ -414,7 +441,8 @@ mod tests {
     fn prefers_better_aliases_and_honours_explicit_names() {
         let (r, _) = map_columns(
             &h(&["device_id", "user_id", "event", "date", "timestamp"]),
-            &LoadOptions::default(), None,
+            &LoadOptions::default(),
+            None,
         )
         .unwrap();
         assert_eq!(r.user, "user_id");
@@ -423,8 +451,12 @@ mod tests {
             user_column: Some("device_id".into()),
             ..Default::default()
         };
-        let (r, _) =
-            map_columns(&h(&["device_id", "user_id", "event", "timestamp"]), &opts, None).unwrap();
+        let (r, _) = map_columns(
+            &h(&["device_id", "user_id", "event", "timestamp"]),
+            &opts,
+            None,
+        )
+        .unwrap();
         assert_eq!(r.user, "device_id");
         assert_eq!(r.properties, ["user_id"]);
     }
@@ -466,7 +498,8 @@ mod tests {
                 "timestamp",
                 "plan",
             ]),
-            &LoadOptions::default(), None,
+            &LoadOptions::default(),
+            None,
         )
         .unwrap();
         assert_eq!(r.user, "userId");
@@ -477,7 +510,8 @@ mod tests {
         // no fallback behind a distinct id
         let (r, _) = map_columns(
             &h(&["distinct_id", "anonymous_id", "event", "time", "$insert_id"]),
-            &LoadOptions::default(), None,
+            &LoadOptions::default(),
+            None,
         )
         .unwrap();
         assert_eq!(r.user_fallback, None);
@@ -487,7 +521,8 @@ mod tests {
 
     #[test]
     fn missing_role_names_the_columns() {
-        let err = map_columns(&h(&["a", "event", "ts"]), &LoadOptions::default(), None).unwrap_err();
+        let err =
+            map_columns(&h(&["a", "event", "ts"]), &LoadOptions::default(), None).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("no user column") && msg.contains("\"a\""),

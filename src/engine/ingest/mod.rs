@@ -349,7 +349,10 @@ pub(crate) fn decide_date_order<'a>(
                  first or month first; say which (CLI: --date-order dmy or mdy)"
             ),
         )
-        .keyed("date_order_ambiguous", &[("column", &column), ("example", &a)])),
+        .keyed(
+            "date_order_ambiguous",
+            &[("column", &column), ("example", &a)],
+        )),
         (None, None, None) => match example {
             Some(e) if readable == 0 => Err(Error::spec(
                 "time_column",

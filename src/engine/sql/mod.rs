@@ -723,10 +723,19 @@ intervals AS (
     /// The key of the interval of `g` holding the date or timestamp `value` of spec field
     /// `field`, as the engine reads such a field (`parse_timestamp` in the zone; a date is
     /// its midnight); unreadable, it is the error `code` with the value as `date`.
-    pub fn key_of_date(&self, field: &str, g: Granularity, value: &str, code: &'static str) -> Result<i64> {
+    pub fn key_of_date(
+        &self,
+        field: &str,
+        g: Granularity,
+        value: &str,
+        code: &'static str,
+    ) -> Result<i64> {
         let t = parse_timestamp(value, &self.zone).ok_or_else(|| {
-            Error::spec(field, format!("\"{value}\" is no date of an interval shown"))
-                .keyed(code, &[("date", &value)])
+            Error::spec(
+                field,
+                format!("\"{value}\" is no date of an interval shown"),
+            )
+            .keyed(code, &[("date", &value)])
         })?;
         let cal = Calendar {
             granularity: g,
@@ -952,7 +961,10 @@ mod tests {
                 r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
                 "members",
             ),
-            (r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#, "file order"),
+            (
+                r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#,
+                "file order",
+            ),
             (r#"{"analysis":"channels","channel":"c"}"#, "channel"),
             (
                 r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
@@ -1003,7 +1015,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(key(&e), "channel_needed");
-        let e = sql(r#"{"analysis":"stages","interval":"hour"}"#, Dialect::DuckDb).unwrap_err();
+        let e = sql(
+            r#"{"analysis":"stages","interval":"hour"}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
         assert_eq!(key(&e), "whole_days_interval");
         let e = sql(
             r#"{"analysis":"stages","silent_days":30,"churned_days":30}"#,
@@ -1019,7 +1035,11 @@ mod tests {
         assert_eq!(key(&e), "transition_order");
         let e = sql(r#"{"analysis":"ltv","period":"hour"}"#, Dialect::DuckDb).unwrap_err();
         assert_eq!(key(&e), "ltv_hour");
-        let e = sql(r#"{"analysis":"health","interval":"hour"}"#, Dialect::DuckDb).unwrap_err();
+        let e = sql(
+            r#"{"analysis":"health","interval":"hour"}"#,
+            Dialect::DuckDb,
+        )
+        .unwrap_err();
         assert_eq!(key(&e), "whole_days_interval");
         let e = sql(
             r#"{"analysis":"health","tiers":{"core":{"max_recency_days":1,"min_frequency":1,"min_value":5},"active":{"max_recency_days":1,"min_frequency":1},"casual":{"max_recency_days":1,"min_frequency":1},"at_risk":{"max_recency_days":1,"min_frequency":1}}}"#,
