@@ -37,11 +37,11 @@
 //!   values' sizes add up to the top-level ones (all users, as is the transition table).
 
 use super::purchases::{self, Purchases};
-use super::stages::{member_cell, transition_intervals, MAX_CELLS, MAX_INTERVALS};
+use super::stages::{member_cell, rank_users, transition_intervals, MAX_INTERVALS};
 use super::table::Table;
 use super::transitions::{self, Cell, Tally, Transitions, UNSEEN};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{Breakdown, FilterGroup, Ranked, Scoped};
+use crate::engine::spec::{Breakdown, FilterGroup, Scoped};
 use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -344,25 +344,9 @@ pub fn run(scope: &mut Scoped, spec: &HealthSpec) -> Result<HealthResult> {
     };
     // breakdown: a slot per user, values ranked by their users counted
     let ranked = match (&values, &spec.breakdown) {
-        (Some(v), Some(b)) => {
-            let mut rank = vec![0u64; v.len()];
-            for (_, r) in scope.users() {
-                if counted(&r) {
-                    rank[v.key(r.start) as usize] += 1;
-                }
-            }
-            let present: Vec<bool> = rank.iter().map(|&n| n > 0).collect();
-            let ranked = Ranked::new(v, &rank, &present, b.limit);
-            let cells = ranked.labels.len() * TIERS.len() * nb;
-            if cells > MAX_CELLS {
-                return Err(Error::spec(
-                    "breakdown",
-                    format!("{cells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit or choose a longer interval"),
-                )
-                .keyed("too_many_values", &[("count", &cells), ("max", &MAX_CELLS)]));
-            }
-            Some(ranked)
-        }
+        (Some(v), Some(b)) => Some(rank_users(scope, v, b.limit, TIERS.len() * nb, |_, r| {
+            counted(r)
+        })?),
         _ => None,
     };
     let mut by_value = vec![0u64; ranked.as_ref().map_or(0, |r| r.labels.len()) * TIERS.len() * nb];

@@ -60,7 +60,7 @@ use super::lifecycle::created_at;
 use super::table::Table;
 use super::transitions::{self, locate, Cell, Tally, Transitions, UNSEEN};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{Breakdown, FilterGroup, Ranked, Scoped};
+use crate::engine::spec::{Breakdown, BreakdownValues, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{format_rfc3339, parse_timestamp, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -310,6 +310,36 @@ pub(crate) fn transition_intervals(
     Ok((kf, kt))
 }
 
+/// The values of a per-user breakdown ranked by the users `counted` (a user by the key of
+/// their first event, as [`Breakdown::per_user`] keys them), the top `limit` kept; shared by
+/// the stages and the health tiers. An error when the kept values times `cells_per_value`
+/// (states × intervals) exceed [`MAX_CELLS`].
+pub(crate) fn rank_users(
+    scope: &Scoped,
+    values: &BreakdownValues,
+    limit: usize,
+    cells_per_value: usize,
+    counted: impl Fn(u32, &std::ops::Range<usize>) -> bool,
+) -> Result<Ranked> {
+    let mut rank = vec![0u64; values.len()];
+    for (u, r) in scope.users() {
+        if counted(u, &r) {
+            rank[values.key(r.start) as usize] += 1;
+        }
+    }
+    let present: Vec<bool> = rank.iter().map(|&n| n > 0).collect();
+    let ranked = Ranked::new(values, &rank, &present, limit);
+    let cells = ranked.labels.len() * cells_per_value;
+    if cells > MAX_CELLS {
+        return Err(Error::spec(
+            "breakdown",
+            format!("{cells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit or choose a longer interval"),
+        )
+        .keyed("too_many_values", &[("count", &cells), ("max", &MAX_CELLS)]));
+    }
+    Ok(ranked)
+}
+
 /// The transition cell to list, validated against `states`.
 pub(crate) fn member_cell(states: &[&str], cell: Option<&Cell>) -> Result<Option<(usize, usize)>> {
     match cell {
@@ -401,25 +431,9 @@ pub fn run(scope: &mut Scoped, spec: &StagesSpec) -> Result<StagesResult> {
     };
     // breakdown: a slot per user, values ranked by their users counted
     let ranked = match (&values, &spec.breakdown) {
-        (Some(v), Some(b)) => {
-            let mut rank = vec![0u64; v.len()];
-            for (u, r) in scope.users() {
-                if born_day(u, &r).is_some() {
-                    rank[v.key(r.start) as usize] += 1;
-                }
-            }
-            let present: Vec<bool> = rank.iter().map(|&n| n > 0).collect();
-            let ranked = Ranked::new(v, &rank, &present, b.limit);
-            let cells = ranked.labels.len() * STAGES.len() * nb;
-            if cells > MAX_CELLS {
-                return Err(Error::spec(
-                    "breakdown",
-                    format!("{cells} values to compute is too many (at most {MAX_CELLS}); lower the breakdown limit or choose a longer interval"),
-                )
-                .keyed("too_many_values", &[("count", &cells), ("max", &MAX_CELLS)]));
-            }
-            Some(ranked)
-        }
+        (Some(v), Some(b)) => Some(rank_users(scope, v, b.limit, STAGES.len() * nb, |u, r| {
+            born_day(u, r).is_some()
+        })?),
         _ => None,
     };
     let mut by_value =
