@@ -18,7 +18,7 @@
 use super::json::{cells, expand_cell, Cell, Flat};
 use super::mapping::{expand_columns, map_columns, shape_of_headers};
 use super::{
-    decide_date_order, Dataset, Dedup, HeaderMode, ImportReport, LoadOptions, Progress,
+    decide_date_order, truncate, Dataset, Dedup, HeaderMode, ImportReport, LoadOptions, Progress,
     RejectReason, DATE_SAMPLE,
 };
 use crate::engine::error::{Error, Result};
@@ -433,13 +433,6 @@ pub(crate) fn unique_names(names: impl Iterator<Item = String>) -> Vec<String> {
         out.push(candidate);
     }
     out
-}
-
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -36,8 +36,8 @@
 //! A line (or element) that is not valid JSON, not an object, or not UTF-8 is a rejected row
 //! with its line number; the file fails as a whole only when no record at all is an object.
 
-use super::csv::truncate;
 use super::mapping::map_columns;
+use super::truncate;
 use super::{
     container::Counted, decide_date_order, Dataset, Dedup, Format, ImportReport, LoadOptions,
     Progress, DATE_SAMPLE,

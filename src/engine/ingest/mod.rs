@@ -359,15 +359,23 @@ pub(crate) fn decide_date_order<'a>(
                 format!(
                     "no value of the time column \"{column}\" among the first {values} is a \
                      timestamp (e.g. \"{}\"); name the time column (CLI: --time-col NAME)",
-                    csv::truncate(e, 60)
+                    truncate(e, 60)
                 ),
             )
             .keyed(
                 "time_column_unreadable",
-                &[("column", &column), ("example", &csv::truncate(e, 60))],
+                &[("column", &column), ("example", &truncate(e, 60))],
             )),
             _ => Ok(None),
         },
+    }
+}
+
+/// `s` cut to `max` characters with an ellipsis: a cell quoted in a reject's detail.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
     }
 }
 

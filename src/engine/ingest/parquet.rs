@@ -29,9 +29,9 @@
 //! Rows are counted like lines: a rejected row's "line" in the report is its 1-based row
 //! number in the file (across row groups), `rows_in = imported + duplicates + rejected`.
 
-use super::csv::truncate;
 use super::json::{column_name, shape_of};
 use super::mapping::map_columns;
+use super::truncate;
 use super::{Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;

@@ -172,7 +172,7 @@ fn describe(text: OpenText<'_>, opts: &LoadOptions, entries: u64) -> Result<Snif
     for row in &mut rows {
         for cell in row.iter_mut() {
             if cell.chars().nth(MAX_CELL).is_some() {
-                *cell = super::csv::truncate(cell, MAX_CELL);
+                *cell = super::truncate(cell, MAX_CELL);
             }
         }
     }
