@@ -142,6 +142,7 @@ fn every_key_the_ui_uses_is_translated() {
         include_str!("../src/ui/shell.rs"),
         include_str!("../src/ui/scope_bar.rs"),
         include_str!("../src/ui/widgets.rs"),
+        include_str!("../src/ui/panel.rs"),
         include_str!("../src/ui/funnel.rs"),
         include_str!("../src/ui/retention.rs"),
         include_str!("../src/ui/trends.rs"),

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod landing;
 pub mod mapping;
 pub mod overview;
+pub mod panel;
 pub mod scope_bar;
 pub mod shell;
 pub mod widgets;

@@ -3,7 +3,7 @@
 //! (`FilterGroup`, `Breakdown`), so what the page sends is what `loupe run` reads.
 
 use super::i18n::{t, Lang};
-use super::shell::{PanelProps, SpecState};
+use super::panel::{PanelProps, SpecState};
 use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
 use crate::engine::overview::PropertySummary;
 use crate::engine::spec::{Breakdown, Filter, FilterGroup, FilterItem, Op, PropertyRef, Source};
