@@ -67,6 +67,90 @@ pub enum Reply {
     Error(UserError),
 }
 
+/// A [`Reply`] as it travels from the worker to the app's page: the same content with every
+/// enum tagged externally, so that the page reads it without serde's buffering of
+/// internally tagged enums (code generated per type, a large part of the page's download).
+/// The JavaScript module and the CLI keep the documented [`Reply`] JSON.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub enum Wire {
+    /// [`Reply::Ready`].
+    Ready,
+    /// [`Reply::Progress`].
+    Progress(Progress),
+    /// [`Reply::Loaded`].
+    Loaded(Box<LoadedReply>),
+    /// [`Reply::Result`]: the output's fields, its result tagged externally.
+    Result(Box<WireRun>),
+    /// [`Reply::Sniffed`].
+    Sniffed(Box<Sniff>),
+    /// [`Reply::Sql`].
+    Sql(String),
+    /// [`Reply::Error`].
+    Error(UserError),
+}
+
+/// [`RunReply`] with its result tagged externally (see [`Wire`]).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct WireRun {
+    /// [`Output::result`].
+    pub result: analysis::WireResult,
+    /// [`Output::warnings`].
+    pub warnings: Vec<crate::engine::spec::Warning>,
+    /// [`Output::range`].
+    pub range: (Option<String>, Option<String>),
+    /// [`RunReply::ms`].
+    pub ms: f64,
+}
+
+impl From<Reply> for Wire {
+    fn from(r: Reply) -> Self {
+        match r {
+            Reply::Ready => Wire::Ready,
+            Reply::Progress(p) => Wire::Progress(p),
+            Reply::Loaded(l) => Wire::Loaded(l),
+            Reply::Result(r) => {
+                let RunReply { output, ms } = *r;
+                Wire::Result(Box::new(WireRun {
+                    result: output.result.into(),
+                    warnings: output.warnings,
+                    range: output.range,
+                    ms,
+                }))
+            }
+            Reply::Sniffed(s) => Wire::Sniffed(s),
+            Reply::Sql { text } => Wire::Sql(text),
+            Reply::Error(e) => Wire::Error(e),
+        }
+    }
+}
+
+impl From<Wire> for Reply {
+    fn from(w: Wire) -> Self {
+        match w {
+            Wire::Ready => Reply::Ready,
+            Wire::Progress(p) => Reply::Progress(p),
+            Wire::Loaded(l) => Reply::Loaded(l),
+            Wire::Result(r) => {
+                let WireRun {
+                    result,
+                    warnings,
+                    range,
+                    ms,
+                } = *r;
+                let output = Output {
+                    result: result.into(),
+                    warnings,
+                    range,
+                };
+                Reply::Result(Box::new(RunReply { output, ms }))
+            }
+            Wire::Sniffed(s) => Reply::Sniffed(s),
+            Wire::Sql(text) => Reply::Sql { text },
+            Wire::Error(e) => Reply::Error(e),
+        }
+    }
+}
+
 /// A result with the time the engine took.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RunReply {
@@ -361,5 +445,78 @@ mod tests {
         };
         assert_eq!(l.name, "sample");
         assert!(l.overview.events > 100_000, "{}", l.overview.events);
+    }
+
+    /// Every analysis's reply, in the app's [`Wire`] form, reads back to the same reply, and
+    /// the documented JSON form is unchanged by it.
+    #[test]
+    fn every_analysis_reply_round_trips_in_the_wire_form() {
+        let mut s = Session::new();
+        assert!(matches!(
+            s.handle(Request::LoadSample, &clock),
+            Reply::Loaded(_)
+        ));
+        let own = |k: &str| match k {
+            "funnel" => r#","steps":[{"event":"signup"},{"event":"purchase"}]"#,
+            "portrait" => r#","properties":[{"property":"country"}]"#,
+            "ab_test" => r#","conversion":{"event":"purchase"}"#,
+            _ => "",
+        };
+        for kind in analysis::KINDS {
+            let json = format!(
+                r#"{{"type":"run","query":{{"analysis":"{kind}"{}}}}}"#,
+                own(kind)
+            );
+            let reply = s.handle_json(&json, &clock);
+            assert!(matches!(reply, Reply::Result(_)), "{kind}: {reply:?}");
+            let wire = serde_json::to_string(&Wire::from(reply.clone())).unwrap();
+            let back = Reply::from(serde_json::from_str::<Wire>(&wire).unwrap());
+            assert_eq!(back, reply, "{kind}");
+            let documented = serde_json::to_string(&reply).unwrap();
+            assert!(
+                documented.contains(&format!(r#""analysis":"{kind}""#)),
+                "{kind}"
+            );
+            assert_eq!(
+                serde_json::from_str::<Reply>(&documented).unwrap(),
+                reply,
+                "{kind}"
+            );
+        }
+        for reply in [
+            Reply::Ready,
+            Reply::Sql {
+                text: "SELECT 1".into(),
+            },
+            Reply::Error(UserError::new("io", "x")),
+        ] {
+            let wire = serde_json::to_string(&Wire::from(reply.clone())).unwrap();
+            assert_eq!(
+                Reply::from(serde_json::from_str::<Wire>(&wire).unwrap()),
+                reply
+            );
+        }
+    }
+
+    /// A spec reads its analysis from the `analysis` field, with serde's messages for a
+    /// missing or unknown one, and writes it back with the tag.
+    #[test]
+    fn a_query_reads_and_writes_its_analysis_tag() {
+        let q = Query::from_json(r#"{"analysis":"trends","date_range":"all"}"#).unwrap();
+        assert_eq!(q.spec.kind(), "trends");
+        assert_eq!(Query::from_json(&q.to_json()).unwrap(), q);
+        assert!(
+            q.to_json().contains(r#""analysis":"trends""#),
+            "{}",
+            q.to_json()
+        );
+        let err = |j: &str| match Query::from_json(j) {
+            Err(Error::SpecJson(m)) => m,
+            other => panic!("{j}: {other:?}"),
+        };
+        assert!(err(r#"{"steps":[]}"#).contains("missing field `analysis`"));
+        assert!(err(r#"{"analysis":"nope"}"#).contains("unknown variant `nope`"));
+        assert!(err(r#"{"analysis":3}"#).contains("string"));
+        assert!(err(r#"{"analysis":"trends","bogus":1}"#).contains("bogus"));
     }
 }

@@ -1,6 +1,6 @@
 //! The page's handle on a worker: spawn, send requests, receive decoded replies.
 
-use super::protocol::{decode, object};
+use super::protocol::{decode, object, APP_WORKER_NAME};
 use crate::protocol::{Reply, Request, UserError};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -23,8 +23,10 @@ pub struct WorkerClient {
 impl WorkerClient {
     /// Starts a worker; `on_reply` receives every reply with the id of its request.
     pub fn spawn(on_reply: impl Fn(u32, Reply) + 'static) -> Result<Self, String> {
-        let worker =
-            Worker::new(WORKER_URL).map_err(|e| format!("could not start the worker: {e:?}"))?;
+        let opts = web_sys::WorkerOptions::new();
+        opts.set_name(APP_WORKER_NAME);
+        let worker = Worker::new_with_options(WORKER_URL, &opts)
+            .map_err(|e| format!("could not start the worker: {e:?}"))?;
         let on_reply = Rc::new(on_reply);
         let r = on_reply.clone();
         let ready = Rc::new(Cell::new(false));

@@ -5,10 +5,12 @@
 //! (the `File` is a structured-clone handle, its bytes are not copied), the same with
 //! `sniff: true` to sniff it (a `sniffed` reply, from its first 64 KiB), or
 //! `{id, request: "<Request JSON>"}` for everything else.
-//! Worker → page: `{id, reply: "<Reply JSON>"}`; id 0 is a reply to no request
-//! (`ready`, or a failure of the worker itself).
+//! Worker → page: `{id, reply: "<Reply JSON>"}` for the JavaScript module, or
+//! `{id, wire: "<Wire JSON>"}` when the app's page started the worker (it names the worker
+//! [`APP_WORKER_NAME`]; the [`Wire`] form is cheaper for the page to read); id 0 is a reply
+//! to no request (`ready`, or a failure of the worker itself).
 
-use crate::protocol::{Reply, UserError};
+use crate::protocol::{Reply, UserError, Wire};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -31,20 +33,31 @@ pub fn id_of(v: &JsValue) -> u32 {
     field(v, "id").as_f64().unwrap_or(0.0) as u32
 }
 
-/// Encodes a reply to request `id`.
-pub fn encode(id: u32, reply: &Reply) -> JsValue {
+/// The name the app's page gives its worker, so that the worker answers in the [`Wire`] form.
+pub const APP_WORKER_NAME: &str = "loupe-app";
+
+/// Encodes a reply to request `id`: as [`Wire`] JSON for the app's page (`wire`), else as
+/// the documented [`Reply`] JSON.
+pub fn encode(id: u32, reply: &Reply, wire: bool) -> JsValue {
+    if wire {
+        let json = serde_json::to_string(&Wire::from(reply.clone())).unwrap_or_default();
+        return object(&[("id", id.into()), ("wire", json.into())]);
+    }
     let json = serde_json::to_string(reply).unwrap_or_default();
     object(&[("id", id.into()), ("reply", json.into())])
 }
 
-/// Decodes a reply message into its request id and reply.
+/// Decodes a reply message of a worker named [`APP_WORKER_NAME`] into its request id and
+/// reply.
 pub fn decode(v: &JsValue) -> (u32, Reply) {
-    let json = field(v, "reply").as_string().unwrap_or_default();
-    let reply = serde_json::from_str(&json).unwrap_or_else(|e| {
-        Reply::Error(UserError::new(
-            "engine_stopped",
-            format!("unreadable reply from the worker: {e}"),
-        ))
-    });
+    let json = field(v, "wire").as_string().unwrap_or_default();
+    let reply = serde_json::from_str::<Wire>(&json)
+        .map(Reply::from)
+        .unwrap_or_else(|e| {
+            Reply::Error(UserError::new(
+                "engine_stopped",
+                format!("unreadable reply from the worker: {e}"),
+            ))
+        });
     (id_of(v), reply)
 }

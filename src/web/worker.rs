@@ -6,7 +6,7 @@
 //! can seek (a zip archive's directory is at its end). Everything
 //! else is [`crate::protocol::Session`]: this module only moves messages and bytes.
 
-use super::protocol::{encode, field, id_of};
+use super::protocol::{encode, field, id_of, APP_WORKER_NAME};
 use crate::engine::ingest::{self, LoadOptions};
 use crate::protocol::{Reply, Session, UserError};
 use std::cell::RefCell;
@@ -115,11 +115,13 @@ fn now() -> f64 {
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     session: Session,
+    /// Started by the app's page: replies go in the `Wire` form.
+    wire: bool,
 }
 
 impl Worker {
     fn post(&self, id: u32, reply: &Reply) {
-        let _ = self.scope.post_message(&encode(id, reply));
+        let _ = self.scope.post_message(&encode(id, reply, self.wire));
     }
 
     fn handle(&mut self, msg: JsValue) {
@@ -178,9 +180,9 @@ impl Worker {
             }
         }
         let total = reader.size as u64;
-        let scope = self.scope.clone();
+        let (scope, wire) = (self.scope.clone(), self.wire);
         let res = ingest::load_file(reader, Some(total), &opts, &mut |p| {
-            let _ = scope.post_message(&encode(id, &Reply::Progress(p)));
+            let _ = scope.post_message(&encode(id, &Reply::Progress(p), wire));
             true
         });
         let reply = match res {
@@ -206,14 +208,16 @@ impl Worker {
 /// Installs the message handler in the worker's global scope and says `ready`.
 pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let wire = scope.name() == APP_WORKER_NAME;
     let state = Rc::new(RefCell::new(Worker {
         scope: scope.clone(),
         session: Session::new(),
+        wire,
     }));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         state.borrow_mut().handle(e.data());
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let _ = scope.post_message(&encode(0, &Reply::Ready));
+    let _ = scope.post_message(&encode(0, &Reply::Ready, wire));
 }
