@@ -181,7 +181,7 @@ pub struct LoadedReply {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct UserError {
     /// Stable code: `io`, `format`, `mapping`, `spec`, `spec_json`, `no_events`,
-    /// `cancelled`, `no_data`, `bad_request`, `engine_stopped`.
+    /// `cancelled`, `no_data`, `bad_request`, `engine_stopped`, `too_large`.
     pub code: String,
     /// The spec field (a JSON path such as `steps[2].event`), when the error is about one.
     pub field: Option<String>,
@@ -206,6 +206,74 @@ impl UserError {
             key: None,
             params: Default::default(),
         }
+    }
+}
+
+/// The most memory a wasm32 engine can address: 4 GiB, the ceiling of a browser tab.
+pub const WASM_MEMORY_LIMIT: u64 = 4 << 30;
+
+/// Watches a load in the browser against the memory ceiling, so that a file that cannot
+/// fit is refused with a message while it is being read, before the tab runs out of memory
+/// (the app keeps the previous dataset: it loads each file in a fresh worker).
+///
+/// The estimate assumes that memory grows in proportion to the input read, as it does
+/// while rows are parsed: the memory the load took so far divided by the share of the
+/// input read. It only refuses what the reading alone would not fit; a file that fits
+/// the reading but not the store's final steps still stops the engine, which the app
+/// reports as such.
+#[derive(Clone, Copy, Debug)]
+pub struct MemoryWatch {
+    /// The engine's memory when the load started.
+    base: u64,
+    /// The ceiling.
+    limit: u64,
+}
+
+impl MemoryWatch {
+    /// Share of the input below which no estimate is made (early growth is noise).
+    const MIN_SHARE: f64 = 0.02;
+    /// Input bytes below which no estimate is made.
+    const MIN_BYTES: u64 = 16 << 20;
+
+    /// A watch from the memory at the start of a load, against `limit` bytes.
+    pub fn new(base: u64, limit: u64) -> Self {
+        MemoryWatch { base, limit }
+    }
+
+    /// The memory the whole load would need, when it is more than the limit; `None` while
+    /// it fits, when the input's size is unknown, or while too little is read to tell.
+    pub fn over(&self, p: &Progress, memory_now: u64) -> Option<u64> {
+        let total = p.total_bytes.filter(|&t| t > 0)?;
+        let share = p.bytes as f64 / total as f64;
+        if share < Self::MIN_SHARE || p.bytes < Self::MIN_BYTES {
+            return None;
+        }
+        let grown = memory_now.saturating_sub(self.base) as f64;
+        let need = self.base + (grown / share.min(1.0)) as u64;
+        (need > self.limit).then_some(need)
+    }
+
+    /// The error for a file of `name` that would need `need` bytes.
+    pub fn error(&self, name: &str, need: u64) -> UserError {
+        let gb = |b: u64| format!("{:.1} GB", b as f64 / (1u64 << 30) as f64);
+        let mut e = UserError::new(
+            "too_large",
+            format!(
+                "{name}: loading it would take about {} of memory, more than the {} a browser tab gives the engine; load a smaller export (a shorter date range, fewer columns), or use the command-line tool (loupe), which has no such limit",
+                gb(need),
+                gb(self.limit)
+            ),
+        );
+        e.key = Some("memory_estimate".into());
+        e.params = [
+            ("file", name.to_string()),
+            ("need", gb(need)),
+            ("limit", gb(self.limit)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        e
     }
 }
 
@@ -518,5 +586,40 @@ mod tests {
         assert!(err(r#"{"analysis":"nope"}"#).contains("unknown variant `nope`"));
         assert!(err(r#"{"analysis":3}"#).contains("string"));
         assert!(err(r#"{"analysis":"trends","bogus":1}"#).contains("bogus"));
+    }
+
+    #[test]
+    fn a_load_that_would_not_fit_is_told_from_its_growth() {
+        const MB: u64 = 1 << 20;
+        let w = MemoryWatch::new(100 * MB, 1000 * MB);
+        let p = |bytes: u64, total: Option<u64>| Progress {
+            bytes,
+            total_bytes: total,
+            rows: 0,
+        };
+        // 10% of a 2000 MB file read, memory grew 100 -> 200 MB: 100 + 100 / 0.1 = 1100 MB
+        assert_eq!(
+            w.over(&p(200 * MB, Some(2000 * MB)), 200 * MB),
+            Some(1100 * MB)
+        );
+        // the same growth at 20%: 100 + 100 / 0.2 = 600 MB fits
+        assert_eq!(w.over(&p(400 * MB, Some(2000 * MB)), 200 * MB), None);
+        // too early to tell: 1% of the file, or under 16 MB read, or no known size
+        assert_eq!(w.over(&p(20 * MB, Some(2000 * MB)), 900 * MB), None);
+        assert_eq!(w.over(&p(15 * MB, Some(20 * MB)), 900 * MB), None);
+        assert_eq!(w.over(&p(200 * MB, None), 900 * MB), None);
+        let e = w.error("big.csv", 1100 * MB);
+        assert_eq!(
+            (e.code.as_str(), e.key.as_deref()),
+            ("too_large", Some("memory_estimate"))
+        );
+        assert_eq!(e.params["need"], "1.1 GB");
+        assert_eq!(e.params["limit"], "1.0 GB");
+        assert!(
+            e.message
+                .starts_with("big.csv: loading it would take about 1.1 GB"),
+            "{}",
+            e.message
+        );
     }
 }

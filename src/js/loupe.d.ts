@@ -99,7 +99,8 @@ export interface Report {
 /** An error with a stable code. */
 export class LoupeError extends Error {
   /** `io`, `format`, `mapping`, `spec`, `spec_json`, `no_events`, `cancelled`, `no_data`,
-   *  `bad_request` or `engine_stopped`. */
+   *  `bad_request`, `engine_stopped` or `too_large` (a file that would not fit in the
+   *  memory of a browser tab, refused while it is read). */
   code: string;
   /** The spec field concerned, e.g. `steps[2].event`. */
   field: string | null;

@@ -13,7 +13,7 @@ const WORKER_URL = new URL('./worker_loader.js', import.meta.url);
 
 /** An error of the engine or of a load: `code` is stable (`io`, `format`, `mapping`,
  *  `spec`, `spec_json`, `no_events`, `cancelled`, `no_data`, `bad_request`,
- *  `engine_stopped`); `field` names the spec field, `key` and `params` the message. */
+ *  `engine_stopped`, `too_large`); `field` names the spec field, `key` and `params` the message. */
 export class LoupeError extends Error {
   constructor(code, message, { field = null, key = null, params = {} } = {}) {
     super(message);

@@ -497,6 +497,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("err_no_data", "No data loaded", "尚未加载数据"),
     ("err_bad_request", "Bad request", "请求无效"),
     ("err_engine_stopped", "The engine stopped", "分析引擎已停止"),
+    ("err_too_large", "The file is too large for a browser tab", "文件过大，浏览器标签页无法加载"),
     (
         "err_engine_restarted",
         "The engine stopped and was restarted; the file is being loaded again and the analysis on screen will run again",
@@ -1134,6 +1135,10 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands
 /// for a parameter. In English the engine's own message is shown.
 pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
+    (
+        "memory_estimate",
+        "“{file}”加载约需 {need} 内存，超过浏览器标签页可给分析引擎的 {limit}；请导出更小的文件（缩短日期范围、减少列），或使用没有此限制的命令行工具（loupe）",
+    ),
     (
         "date_order_ambiguous",
         "时间列“{column}”中的日期（如“{example}”）既可读作日/月/年，也可读作月/日/年；请指定日期顺序（dmy 或 mdy）",

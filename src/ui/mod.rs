@@ -1067,6 +1067,7 @@ pub fn error_text(lang: Lang, e: &UserError) -> String {
         "engine_stopped" => t(lang, "err_engine_stopped"),
         "engine_restarted" => t(lang, "err_engine_restarted"),
         "engine_stopped_twice" => t(lang, "err_engine_stopped_twice"),
+        "too_large" => t(lang, "err_too_large"),
         _ => t(lang, "err_bad_request"),
     };
     let detail = i18n::spec_message(lang, e.key.as_deref(), &e.params, &e.message);

@@ -8,7 +8,7 @@
 
 use super::protocol::{encode, field, id_of, APP_WORKER_NAME};
 use crate::engine::ingest::{self, LoadOptions};
-use crate::protocol::{Reply, Session, UserError};
+use crate::protocol::{MemoryWatch, Reply, Session, UserError, WASM_MEMORY_LIMIT};
 use std::cell::RefCell;
 use std::io::{Read, Seek, SeekFrom};
 use std::rc::Rc;
@@ -181,10 +181,19 @@ impl Worker {
         }
         let total = reader.size as u64;
         let (scope, wire) = (self.scope.clone(), self.wire);
+        let watch = MemoryWatch::new(wasm_memory_bytes(), WASM_MEMORY_LIMIT);
+        let mut too_large = None;
         let res = ingest::load_file(reader, Some(total), &opts, &mut |p| {
+            if let Some(need) = watch.over(&p, wasm_memory_bytes()) {
+                too_large = Some(need);
+                return false;
+            }
             let _ = scope.post_message(&encode(id, &Reply::Progress(p), wire));
             true
         });
+        if let Some(need) = too_large {
+            return self.post(id, &Reply::Error(watch.error(&name, need)));
+        }
         let reply = match res {
             Ok(data) => {
                 let mut reply = self
