@@ -384,6 +384,15 @@ impl StoreBuilder {
         }
     }
 
+    /// Frees the room the columns grew beyond their length (a builder kept while others
+    /// fill, as in the parallel load, holds only its events).
+    pub fn shrink_to_fit(&mut self) {
+        self.user.shrink_to_fit();
+        self.event.shrink_to_fit();
+        self.time.shrink_to_fit();
+        self.prop_codes.iter_mut().for_each(Vec::shrink_to_fit);
+    }
+
     /// Joins builders filled from consecutive stretches of one input, in their order (the
     /// parallel load, issue 18): the result equals one builder that got every push of
     /// `parts[0]`, then of `parts[1]`, …, so codes still follow first appearance and ties
@@ -456,9 +465,22 @@ impl StoreBuilder {
 
     /// Sorts by (user, time, push order) and types the property columns.
     pub fn finish(self) -> EventStore {
-        let n = self.event.len();
-        let mut user_offsets = vec![0u32; self.users.len() + 1];
-        for &u in &self.user {
+        // each column the builder holds is freed as soon as its sorted copy is made, so the
+        // peak stays near the store's own size (issue 18)
+        let StoreBuilder {
+            users,
+            events,
+            user,
+            event,
+            time,
+            prop_names,
+            prop_dicts,
+            prop_codes,
+            last: _,
+        } = self;
+        let n = event.len();
+        let mut user_offsets = vec![0u32; users.len() + 1];
+        for &u in &user {
             user_offsets[u as usize + 1] += 1;
         }
         for i in 1..user_offsets.len() {
@@ -468,23 +490,30 @@ impl StoreBuilder {
         // within each user; exports are mostly in time order, which that sort finds cheap
         let mut order = vec![0u32; n];
         let mut next = user_offsets.clone();
-        for (i, &u) in self.user.iter().enumerate() {
+        for (i, &u) in user.iter().enumerate() {
             order[next[u as usize] as usize] = i as u32;
             next[u as usize] += 1;
         }
         drop(next);
-        let time = &self.time;
+        drop(user);
         for w in user_offsets.windows(2) {
             order[w[0] as usize..w[1] as usize].sort_by_key(|&i| time[i as usize]);
         }
         let permute_u32 = |v: &[u32]| order.iter().map(|&i| v[i as usize]).collect::<Vec<_>>();
-        let event = permute_u32(&self.event);
-        let time: Vec<i64> = order.iter().map(|&i| self.time[i as usize]).collect();
-        let props = self
-            .prop_names
+        let event = {
+            let sorted = permute_u32(&event);
+            drop(event);
+            sorted
+        };
+        let time: Vec<i64> = {
+            let sorted = order.iter().map(|&i| time[i as usize]).collect();
+            drop(time);
+            sorted
+        };
+        let props = prop_names
             .into_iter()
-            .zip(self.prop_dicts)
-            .zip(self.prop_codes)
+            .zip(prop_dicts)
+            .zip(prop_codes)
             .map(|((name, dict), codes)| {
                 let codes = permute_u32(&codes);
                 let numbers: Option<Vec<f64>> = (!dict.is_empty())
@@ -513,9 +542,9 @@ impl StoreBuilder {
             Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
         });
         EventStore {
-            users: self.users,
+            users,
             user_offsets,
-            events: self.events,
+            events,
             event,
             time,
             props,

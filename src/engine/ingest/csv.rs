@@ -606,6 +606,7 @@ fn read_part(plan: &Plan, bytes: &[u8], skip_header: bool) -> Result<(Rows, u64)
         });
     let mut rows = Rows::new(plan);
     read_rows(plan, &mut reader, &track, &mut rows, &mut |_| true)?;
+    rows.builder.shrink_to_fit();
     Ok((rows, memchr::memchr_iter(b'\n', bytes).count() as u64))
 }
 
@@ -678,11 +679,22 @@ fn feed<R: Read>(
     block: usize,
     tick: &mut dyn FnMut(u64) -> bool,
 ) -> Result<u64> {
-    let (mut carry, mut read, mut k) = (Vec::new(), 0u64, 0);
+    let (mut carry, mut read, mut k) = (Vec::<u8>::new(), 0u64, 0);
     loop {
-        let mut buf = Vec::with_capacity(block + carry.len());
-        buf.append(&mut carry);
-        let n = (&mut text).take(block as u64).read_to_end(&mut buf)?;
+        // exactly `block` bytes more (`read_to_end` would double the buffer's room)
+        let mut buf = carry;
+        let start = buf.len();
+        buf.resize(start + block, 0);
+        let mut n = 0;
+        while n < block {
+            match text.read(&mut buf[start + n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        buf.truncate(start + n);
         read += n as u64;
         let end = n < block;
         let cut = if end {
