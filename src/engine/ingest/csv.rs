@@ -627,22 +627,33 @@ fn read_split<R: Read>(
     let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<u8>)>(split.threads);
     let queue = std::sync::Mutex::new(queue);
     let (finished, done) = mpsc::channel::<Done>();
+    // read buffers go back to the reading thread to be filled again: no fresh pages per
+    // stretch, and no freed blocks raising the allocator's mmap threshold (which would put
+    // the parts' columns in per-thread heaps that are not reused after the join)
+    let (give_back, spare) = mpsc::channel::<Vec<u8>>();
     let mut parts: Vec<Done> = Vec::new();
     let fed = std::thread::scope(|s| {
         for _ in 0..split.threads {
-            let (queue, finished) = (&queue, finished.clone());
+            let (queue, finished, give_back) = (&queue, finished.clone(), give_back.clone());
             s.spawn(move || loop {
                 let job = queue.lock().expect("no panics while locked").recv();
                 let Ok((k, bytes)) = job else { break };
                 let part = read_part(plan, &bytes, header && k == 0);
-                drop(bytes);
+                // the reader may be gone (it stopped); the buffer is then just freed
+                let _ = give_back.send(bytes);
                 if finished.send((k, part)).is_err() {
                     break;
                 }
             });
         }
-        drop(finished);
-        let fed = feed(text, jobs, plan.delimiter, split.block, &mut |bytes| {
+        drop((finished, give_back));
+        let stretches = Stretches {
+            jobs,
+            spare: &spare,
+            delimiter: plan.delimiter,
+            block: split.block,
+        };
+        let fed = feed(text, stretches, &mut |bytes| {
             parts.extend(done.try_iter());
             let rows = parts
                 .iter()
@@ -669,20 +680,36 @@ fn read_split<R: Read>(
     Ok((StoreBuilder::concat(builders, split.threads), report, bytes))
 }
 
-/// Reads `text` in stretches ending at record boundaries and sends them, numbered, to
-/// `jobs`; `tick` gets the bytes read after each and returns `false` to cancel. Returns the
-/// bytes read. (Dropping `jobs` on return lets the threads finish.)
-fn feed<R: Read>(
-    mut text: R,
+/// Where [`feed`] sends stretches: the threads' queue, the buffers they gave back, and how
+/// stretches are cut.
+struct Stretches<'a> {
     jobs: std::sync::mpsc::SyncSender<(usize, Vec<u8>)>,
+    spare: &'a std::sync::mpsc::Receiver<Vec<u8>>,
     delimiter: u8,
     block: usize,
+}
+
+/// Reads `text` in stretches ending at record boundaries and sends them, numbered, to the
+/// threads' queue; `tick` gets the bytes read after each and returns `false` to cancel.
+/// Returns the bytes read. (Dropping the queue's sender on return lets the threads finish.)
+fn feed<R: Read>(
+    mut text: R,
+    to: Stretches<'_>,
     tick: &mut dyn FnMut(u64) -> bool,
 ) -> Result<u64> {
+    let Stretches {
+        jobs,
+        spare,
+        delimiter,
+        block,
+    } = to;
     let (mut carry, mut read, mut k) = (Vec::<u8>::new(), 0u64, 0);
     loop {
-        // exactly `block` bytes more (`read_to_end` would double the buffer's room)
-        let mut buf = carry;
+        // the bytes after the last cut, then exactly `block` bytes more (`read_to_end`
+        // would double the buffer's room)
+        let mut buf = spare.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&carry);
         let start = buf.len();
         buf.resize(start + block, 0);
         let mut n = 0;
@@ -708,7 +735,9 @@ fn feed<R: Read>(
                 }
             }
         };
-        carry = buf.split_off(cut);
+        carry.clear();
+        carry.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
         if !buf.is_empty() {
             if jobs.send((k, buf)).is_err() {
                 break;
