@@ -410,7 +410,7 @@ impl StoreBuilder {
             "concatenated builders have the same property columns"
         );
         // one job per column: (dictionary, codes) of every part, and whether 0 is null
-        let mut columns: Vec<(Vec<(Dictionary, Vec<u32>)>, bool)> = (0..n_props + 2)
+        let mut columns: Vec<(Vec<Coded>, bool)> = (0..n_props + 2)
             .map(|c| (Vec::with_capacity(parts.len()), c >= 2))
             .collect();
         let mut times = Vec::with_capacity(parts.len());
@@ -553,10 +553,13 @@ impl StoreBuilder {
     }
 }
 
+/// A dictionary column: its strings and one code per event.
+type Coded = (Dictionary, Vec<u32>);
+
 /// One dictionary column of consecutive parts as one: the first part's dictionary grows
 /// with the later parts' new strings and their codes are mapped to it (`nullable`: code 0
 /// is null and code `c` is string `c - 1`).
-fn merge_column(parts: Vec<(Dictionary, Vec<u32>)>, nullable: bool) -> (Dictionary, Vec<u32>) {
+fn merge_column(parts: Vec<Coded>, nullable: bool) -> Coded {
     let total = parts.iter().map(|(_, c)| c.len()).sum();
     let mut parts = parts.into_iter();
     let Some((mut dict, first)) = parts.next() else {

@@ -1,7 +1,14 @@
 //! Delimited text (CSV, TSV, `;`/`|` separated) into a [`Dataset`].
 //!
 //! Streaming: the input is read through the `csv` crate's buffered reader, so memory holds
-//! the store being built plus one buffer, never the whole file. The first 64 KiB are sniffed
+//! the store being built plus a few buffers, never the whole file. On a machine with more
+//! than one core (the native CLI; the browser's worker has one thread) the rows are read in
+//! parallel ([`load_split`]): this thread cuts the text into stretches of 8 MiB that end at a
+//! record boundary outside quotes, every core parses stretches into its own builder and
+//! report, and they are joined in file order, so the store, the counts and the line numbers
+//! of rejected rows are those of a read on one thread. Files with an insert id column or
+//! JSON columns to expand are read on one thread (a duplicate or a new property depends on
+//! the rows before it). The first 64 KiB are sniffed
 //! for a UTF-8 byte-order mark and the delimiter. Rows whose field count differs from the
 //! header, or whose user, event or time cell is empty or unreadable, are rejected with their
 //! line number; a row repeating an earlier row's insert id is counted as a duplicate.
