@@ -65,6 +65,18 @@ impl Dictionary {
         code
     }
 
+    /// [`intern`](Self::intern) with a one-entry cache: `last` is the code this column got
+    /// last (`u32::MAX` for none). Exports repeat a value on consecutive rows (a user's
+    /// events, a session, a platform), and comparing with the last string skips the hash and
+    /// the table's cache misses.
+    fn intern_after(&mut self, s: &str, last: &mut u32) -> u32 {
+        if *last != u32::MAX && self.get(*last) == s {
+            return *last;
+        }
+        *last = self.intern(s);
+        *last
+    }
+
     /// The code of `s`, if present.
     pub fn code(&self, s: &str) -> Option<u32> {
         self.table.find(hash_str(s), |&c| self.get(c) == s).copied()
@@ -273,6 +285,9 @@ pub struct StoreBuilder {
     prop_names: Vec<String>,
     prop_dicts: Vec<Dictionary>,
     prop_codes: Vec<Vec<u32>>,
+    /// The code each dictionary column got last (users, events, then the properties;
+    /// `u32::MAX` for none): the cache of [`Dictionary::intern_after`].
+    last: Vec<u32>,
 }
 
 impl StoreBuilder {
@@ -288,6 +303,7 @@ impl StoreBuilder {
             prop_names,
             prop_dicts: vec![Dictionary::default(); n],
             prop_codes: vec![Vec::new(); n],
+            last: vec![u32::MAX; n + 2],
         }
     }
 
@@ -310,14 +326,22 @@ impl StoreBuilder {
         time: i64,
         props: impl IntoIterator<Item = &'a str>,
     ) {
-        self.user.push(self.users.intern(user));
-        self.event.push(self.events.intern(event));
+        let (last_user, rest) = self.last.split_at_mut(1);
+        let (last_event, last_props) = rest.split_at_mut(1);
+        self.user.push(self.users.intern_after(user, &mut last_user[0]));
+        self.event
+            .push(self.events.intern_after(event, &mut last_event[0]));
         self.time.push(time);
         let mut it = props.into_iter();
-        for (dict, codes) in self.prop_dicts.iter_mut().zip(self.prop_codes.iter_mut()) {
+        for ((dict, codes), last) in self
+            .prop_dicts
+            .iter_mut()
+            .zip(self.prop_codes.iter_mut())
+            .zip(last_props.iter_mut())
+        {
             let code = match it.next() {
                 None | Some("") => 0,
-                Some(v) => dict.intern(v) + 1,
+                Some(v) => dict.intern_after(v, last) + 1,
             };
             codes.push(code);
         }
@@ -330,6 +354,7 @@ impl StoreBuilder {
         self.prop_names.push(name);
         self.prop_dicts.push(Dictionary::default());
         self.prop_codes.push(vec![0; self.event.len()]);
+        self.last.push(u32::MAX);
         self.prop_names.len() - 1
     }
 
@@ -359,11 +384,103 @@ impl StoreBuilder {
         }
     }
 
+    /// Frees the room the columns grew beyond their length (a builder kept while others
+    /// fill, as in the parallel load, holds only its events).
+    pub fn shrink_to_fit(&mut self) {
+        self.user.shrink_to_fit();
+        self.event.shrink_to_fit();
+        self.time.shrink_to_fit();
+        self.prop_codes.iter_mut().for_each(Vec::shrink_to_fit);
+    }
+
+    /// Joins builders filled from consecutive stretches of one input, in their order (the
+    /// parallel load, issue 18): the result equals one builder that got every push of
+    /// `parts[0]`, then of `parts[1]`, …, so codes still follow first appearance and ties
+    /// keep the input's order. Every part has the same property columns (made with the same
+    /// names, no [`add_property`](Self::add_property)). Columns are joined on `threads`
+    /// threads; each part's column is freed as soon as it is copied.
+    pub fn concat(parts: Vec<StoreBuilder>, threads: usize) -> StoreBuilder {
+        let Some(first) = parts.first() else {
+            return StoreBuilder::new(Vec::new());
+        };
+        let prop_names = first.prop_names.clone();
+        let n_props = prop_names.len();
+        assert!(
+            parts.iter().all(|p| p.prop_names == prop_names),
+            "concatenated builders have the same property columns"
+        );
+        // one job per column: (dictionary, codes) of every part, and whether 0 is null
+        let mut columns: Vec<(Vec<Coded>, bool)> = (0..n_props + 2)
+            .map(|c| (Vec::with_capacity(parts.len()), c >= 2))
+            .collect();
+        let mut times = Vec::with_capacity(parts.len());
+        for p in parts {
+            columns[0].0.push((p.users, p.user));
+            columns[1].0.push((p.events, p.event));
+            for (c, pair) in p.prop_dicts.into_iter().zip(p.prop_codes).enumerate() {
+                columns[c + 2].0.push(pair);
+            }
+            times.push(p.time);
+        }
+        let jobs = std::sync::Mutex::new(columns.into_iter().enumerate().collect::<Vec<_>>());
+        let done = std::sync::Mutex::new(Vec::with_capacity(n_props + 2));
+        let work = || loop {
+            let job = jobs.lock().expect("no panics while locked").pop();
+            let Some((c, (column, nullable))) = job else {
+                break;
+            };
+            let merged = merge_column(column, nullable);
+            done.lock().expect("no panics while locked").push((c, merged));
+        };
+        let time: Vec<i64> = std::thread::scope(|s| {
+            for _ in 1..threads.max(1) {
+                s.spawn(work);
+            }
+            let total = times.iter().map(Vec::len).sum();
+            let mut time = Vec::with_capacity(total);
+            for t in times {
+                time.extend_from_slice(&t);
+            }
+            work();
+            time
+        });
+        let mut done = done.into_inner().expect("no panics while locked");
+        done.sort_by_key(|(c, _)| *c);
+        let mut merged = done.into_iter().map(|(_, m)| m);
+        let (users, user) = merged.next().expect("the user column");
+        let (events, event) = merged.next().expect("the event column");
+        let (prop_dicts, prop_codes) = merged.unzip();
+        StoreBuilder {
+            users,
+            events,
+            user,
+            event,
+            time,
+            prop_names,
+            prop_dicts,
+            prop_codes,
+            last: vec![u32::MAX; n_props + 2],
+        }
+    }
+
     /// Sorts by (user, time, push order) and types the property columns.
     pub fn finish(self) -> EventStore {
-        let n = self.event.len();
-        let mut user_offsets = vec![0u32; self.users.len() + 1];
-        for &u in &self.user {
+        // each column the builder holds is freed as soon as its sorted copy is made, so the
+        // peak stays near the store's own size (issue 18)
+        let StoreBuilder {
+            users,
+            events,
+            user,
+            event,
+            time,
+            prop_names,
+            prop_dicts,
+            prop_codes,
+            last: _,
+        } = self;
+        let n = event.len();
+        let mut user_offsets = vec![0u32; users.len() + 1];
+        for &u in &user {
             user_offsets[u as usize + 1] += 1;
         }
         for i in 1..user_offsets.len() {
@@ -373,23 +490,30 @@ impl StoreBuilder {
         // within each user; exports are mostly in time order, which that sort finds cheap
         let mut order = vec![0u32; n];
         let mut next = user_offsets.clone();
-        for (i, &u) in self.user.iter().enumerate() {
+        for (i, &u) in user.iter().enumerate() {
             order[next[u as usize] as usize] = i as u32;
             next[u as usize] += 1;
         }
         drop(next);
-        let time = &self.time;
+        drop(user);
         for w in user_offsets.windows(2) {
             order[w[0] as usize..w[1] as usize].sort_by_key(|&i| time[i as usize]);
         }
         let permute_u32 = |v: &[u32]| order.iter().map(|&i| v[i as usize]).collect::<Vec<_>>();
-        let event = permute_u32(&self.event);
-        let time: Vec<i64> = order.iter().map(|&i| self.time[i as usize]).collect();
-        let props = self
-            .prop_names
+        let event = {
+            let sorted = permute_u32(&event);
+            drop(event);
+            sorted
+        };
+        let time: Vec<i64> = {
+            let sorted = order.iter().map(|&i| time[i as usize]).collect();
+            drop(time);
+            sorted
+        };
+        let props = prop_names
             .into_iter()
-            .zip(self.prop_dicts)
-            .zip(self.prop_codes)
+            .zip(prop_dicts)
+            .zip(prop_codes)
             .map(|((name, dict), codes)| {
                 let codes = permute_u32(&codes);
                 let numbers: Option<Vec<f64>> = (!dict.is_empty())
@@ -418,15 +542,44 @@ impl StoreBuilder {
             Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
         });
         EventStore {
-            users: self.users,
+            users,
             user_offsets,
-            events: self.events,
+            events,
             event,
             time,
             props,
             span,
         }
     }
+}
+
+/// A dictionary column: its strings and one code per event.
+type Coded = (Dictionary, Vec<u32>);
+
+/// One dictionary column of consecutive parts as one: the first part's dictionary grows
+/// with the later parts' new strings and their codes are mapped to it (`nullable`: code 0
+/// is null and code `c` is string `c - 1`).
+fn merge_column(parts: Vec<Coded>, nullable: bool) -> Coded {
+    let total = parts.iter().map(|(_, c)| c.len()).sum();
+    let mut parts = parts.into_iter();
+    let Some((mut dict, first)) = parts.next() else {
+        return (Dictionary::default(), Vec::new());
+    };
+    let mut codes = Vec::with_capacity(total);
+    codes.extend_from_slice(&first);
+    drop(first);
+    let mut map = Vec::new();
+    for (local, part) in parts {
+        map.clear();
+        if nullable {
+            map.push(0);
+        }
+        let shift = u32::from(nullable);
+        map.extend(local.iter().map(|s| dict.intern(s) + shift));
+        drop(local);
+        codes.extend(part.iter().map(|&c| map[c as usize]));
+    }
+    (dict, codes)
 }
 
 /// A finite number in plain decimal or exponent notation; not `inf`, `nan` or hex.

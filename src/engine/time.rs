@@ -305,6 +305,9 @@ pub fn parse_timestamp_in(s: &str, naive_tz: &Zone, day_first: Option<bool>) -> 
     if b.is_empty() {
         return None;
     }
+    if let Some(t) = parse_iso_utc(b) {
+        return Some(t);
+    }
     if leading_date_parts(s).is_some() {
         return parse_day_month(b, naive_tz, day_first?);
     }
@@ -320,6 +323,54 @@ pub fn parse_timestamp_in(s: &str, naive_tz: &Zone, day_first: Option<bool>) -> 
         return parse_epoch(s);
     }
     parse_iso(b, naive_tz)
+}
+
+/// The common export shape `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.fffZ`, read
+/// without the general parser's scanning (issue 18: a tenth of the load); `None` for any
+/// other shape (the general parser then decides). Same checks and value as [`parse_iso`].
+fn parse_iso_utc(b: &[u8]) -> Option<i64> {
+    let frac = match b.len() {
+        20 => false,
+        24 if b[19] == b'.' => true,
+        _ => return None,
+    };
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[b.len() - 1] != b'Z'
+    {
+        return None;
+    }
+    let d = |i: usize| -> Option<i64> {
+        let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (x < 10 && y < 10).then_some(x as i64 * 10 + y as i64)
+    };
+    let year = d(0)? * 100 + d(2)?;
+    let (month, day) = (d(5)? as u32, d(8)? as u32);
+    let (hour, minute, second) = (d(11)?, d(14)?, d(17)?);
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut micros = days_from_civil(year, month, day) * DAY
+        + hour * HOUR
+        + minute * MINUTE
+        + second.min(59) * SECOND;
+    if frac {
+        let last = b[22].wrapping_sub(b'0');
+        if last >= 10 {
+            return None;
+        }
+        micros += (d(20)? * 10 + last as i64) * 1000;
+    }
+    Some(micros)
 }
 
 fn parse_compact(b: &[u8], naive_tz: &Zone) -> Option<i64> {
