@@ -142,6 +142,25 @@ SPECS = {
         "analysis": "funnel", "ties": "strictly_later", "attribution": {"step": 1},
         "entry": "first", "timezone": "+05:30", "date_range": "last_7_days",
         "breakdown": "platform", "steps": [{"event": "buy"}, {"event": "buy"}]},
+    # ties in step order: steps naming distinct events (a tie of different steps converts)
+    "funnel_step_order_every_hour_window": {
+        "analysis": "funnel", "ties": "step_order", "window": {"value": 1, "unit": "hour"},
+        "steps": [{"event": "open"}, {"event": "view"}, {"event": "buy"}]},
+    "funnel_step_order_posthog_berlin_filters": {
+        "analysis": "funnel", "ties": "step_order", "range": "all_steps",
+        "timezone": "Europe/Berlin", "date_range": {"from": "2025-03-01", "to": "2025-03-31"},
+        "filters": [{"property": "country", "op": "neq", "value": "JP"}],
+        "steps": [{"event": "view", "filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+                  {"event": "buy"}]},
+    "funnel_step_order_breakdown_all_events_top2": {
+        "analysis": "funnel", "ties": "step_order", "attribution": "all_events",
+        "breakdown": {"properties": ["country"], "limit": 2}, "window": {"value": 2, "unit": "day"},
+        "steps": [{"event": "view"}, {"event": "open"}, {"event": "buy"}]},
+    "funnel_step_order_breakdown_step2_first_new_york": {
+        "analysis": "funnel", "ties": "step_order", "attribution": {"step": 2}, "entry": "first",
+        "timezone": "America/New_York", "date_range": "last_30_days",
+        "breakdown": {"properties": ["page", "platform"], "limit": 3},
+        "steps": [{"event": "open"}, {"event": "view"}]},
     "retention_default": {"analysis": "retention"},
     "retention_event_week_on_or_after_berlin": {
         "analysis": "retention", "start_event": "view", "return_event": "view", "period": "week",
@@ -162,6 +181,24 @@ SPECS = {
     "retention_month_brackets_on": {
         "analysis": "retention", "period": "month", "brackets": [[1, 1], [2, 3]],
         "timezone": "America/New_York"},
+    # breakdowns: each (user, value) a user of its own; top values, (other), (none)
+    "retention_breakdown_top2_week_berlin": {
+        "analysis": "retention", "start_event": "view", "return_event": "view", "period": "week",
+        "timezone": "Europe/Berlin", "breakdown": {"properties": ["country"], "limit": 2}},
+    "retention_breakdown_all_recurring_rolling_min2": {
+        "analysis": "retention", "cohort": "recurring", "windows": "rolling", "min_occurrences": 2,
+        "periods": 5, "breakdown": {"properties": ["platform"], "limit": 0}},
+    "retention_breakdown_two_properties_on_or_after_new_york": {
+        "analysis": "retention", "start_event": "buy", "return_event": "buy",
+        "start_filters": [{"property": "amount", "op": "gte", "value": 10}],
+        "return_filters": [{"property": "amount", "op": "gte", "value": 10}],
+        "mode": "on_or_after", "brackets": [[1, 3], [4, 10]], "timezone": "America/New_York",
+        "filters": [{"property": "platform", "op": "neq", "value": "android"}],
+        "breakdown": {"properties": ["country", "page"], "limit": 3}},
+    "retention_breakdown_page_top1_offset_range": {
+        "analysis": "retention", "period": "day", "periods": 7, "timezone": "+05:30",
+        "date_range": {"from": "2025-03-05", "to": "2025-03-25"},
+        "breakdown": {"properties": ["page"], "limit": 1}},
     "revenue_day_buy_amount": {"analysis": "revenue", "purchase_event": "buy", "amount": "amount"},
     "revenue_week_sunday_berlin_active_event_range": {
         "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "week",
@@ -420,7 +457,8 @@ def main():
     # what SQL cannot express yet is an error, not a different query
     two = [{"event": "view"}, {"event": "buy"}]
     for spec in ({"analysis": "funnel", "steps": two},
-                 {"analysis": "funnel", "steps": two, "ties": "step_order"},
+                 {"analysis": "funnel", "steps": two + [{"event": "view"}], "ties": "step_order"},
+                 {"analysis": "funnel", "steps": two + [{}], "ties": "step_order"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "order": "strict"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "order": "any"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "counting": "totals"},
@@ -431,7 +469,7 @@ def main():
                  {"analysis": "trends", "compare": True},
                  {"analysis": "retention", "return_event": "buy"},
                  {"analysis": "retention", "cohort": "first_ever"},
-                 {"analysis": "retention", "breakdown": "country"},
+                 {"analysis": "retention", "breakdown": {"properties": [{"property": "country", "source": "user"}]}},
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},

@@ -3,7 +3,8 @@
 //! with a breakdown first for everyone (`(all)`) and then per value.
 //!
 //! As in the engine (`analysis/funnel.rs`), for ordered funnels with `ties:
-//! "strictly_later"`: a user's events that pass the shared filters (with `range:
+//! "strictly_later"` (or `"step_order"` when the steps name distinct events, see below):
+//! a user's events that pass the shared filters (with `range:
 //! "all_steps"`, only those in the date range) are looked at; each event completing step 1
 //! in the date range opens an attempt (`entry: "first"`: the earliest only), which
 //! reaches step k at the earliest event completing step k strictly later than step k − 1
@@ -14,11 +15,18 @@
 //! events with that value complete step N); values ranked by their entrants (ties by
 //! value), the rest as `(other)`, no value as `(none)`.
 //!
+//! With `ties: "step_order"` and steps that each name an event, no two the same, an event
+//! completes at most one step, so the engine's matching of a tie's events to steps is the
+//! plain rule "at or after the previous step's instant": the same query with `>=` for `>`.
+//! (With a repeated or unnamed step, which events of a tie go to which steps is a
+//! matching, refused.)
+//!
 //! ClickHouse's `windowFunnel` is not used: it gives the furthest step only, not the
 //! times of the counted attempt that `median_seconds` and `mean_seconds` need.
 //!
 //! Not rendered (`sql_unsupported`): `ties` `source_order` (the file order of tied events
-//! is not part of a table) and `step_order` (a matching of tied events to steps); `order`
+//! is not part of a table) and `step_order` with a repeated or unnamed step (a matching
+//! of tied events to steps); `order`
 //! `strict` (needs the file order of tied events) and `any` (a matching of events to
 //! steps); `exclusions`; `counting: "totals"`; `first_touch` / `last_touch` attribution
 //! (the first value among tied events needs the file order).
@@ -29,6 +37,20 @@ use crate::engine::analysis::funnel::{
 };
 use crate::engine::error::{Error, Result};
 use crate::engine::time::DAY;
+
+/// Whether every step names an event and no two steps name the same one: then an event
+/// completes at most one step, and with `ties: "step_order"` a step is reached at the
+/// earliest event completing it at or after the previous step's instant (a tie of
+/// different steps is taken in step order, and no event can be wanted by two steps).
+fn distinct_events(spec: &FunnelSpec) -> bool {
+    spec.steps.iter().enumerate().all(|(k, st)| {
+        st.event.as_ref().is_some_and(|e| {
+            !spec.steps[..k]
+                .iter()
+                .any(|o| o.event.as_deref() == Some(e.as_str()))
+        })
+    })
+}
 
 /// Renders a funnel spec (see the module documentation).
 pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
@@ -74,21 +96,23 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
             ))
         }
     }
-    match spec.ties {
-        Ties::StrictlyLater => {}
+    // how a step's time compares with the previous step's
+    let after = match spec.ties {
+        Ties::StrictlyLater => ">",
         Ties::SourceOrder => {
             return Err(unsupported(
                 "ties",
-                "ties in source order (the file order of tied events is not part of a table; use \"strictly_later\")",
+                "ties in source order (the file order of tied events is not part of a table; use \"strictly_later\", or \"step_order\" with steps naming distinct events)",
             ))
         }
+        Ties::StepOrder if distinct_events(spec) => ">=",
         Ties::StepOrder => {
             return Err(unsupported(
                 "ties",
-                "ties in step order (a matching of tied events to steps; use \"strictly_later\")",
+                "ties in step order when an event can complete two steps (a matching of tied events to steps; name a distinct event in every step, or use \"strictly_later\")",
             ))
         }
-    }
+    };
     if !spec.exclusions.is_empty() {
         return Err(unsupported("exclusions", "funnel exclusions"));
     }
@@ -216,7 +240,7 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
         chain.push(format!(
             "a{next} AS (
   SELECT a.g AS g, a.u AS u, a.p AS p, {prev},
-    min(CASE WHEN e.t > a.x{last} AND e.t <= a.x0 + {w} THEN e.t END) AS x{k}
+    min(CASE WHEN e.t {after} a.x{last} AND e.t <= a.x0 + {w} THEN e.t END) AS x{k}
   FROM a{k} AS a LEFT JOIN (SELECT g, u, p, t FROM parts WHERE s{k}) AS e ON e.g = a.g AND e.u = a.u AND e.p = a.p
   GROUP BY a.g, a.u, a.p, {group}
 )",
