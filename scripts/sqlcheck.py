@@ -199,6 +199,22 @@ SPECS = {
         "analysis": "retention", "period": "day", "periods": 7, "timezone": "+05:30",
         "date_range": {"from": "2025-03-05", "to": "2025-03-25"},
         "breakdown": {"properties": ["page"], "limit": 1}},
+    # A/B tests: three variants (control, treatment, b), users with none or two values
+    "ab_test_default_three_variants": {"analysis": "ab_test", "conversion": {"event": "buy"}},
+    "ab_test_control_window_filters_berlin": {
+        "analysis": "ab_test", "control": "treatment",
+        "conversion": {"event": "buy", "filters": [{"property": "amount", "op": "gte", "value": 40}]},
+        "window": {"value": 1, "unit": "day"}, "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"},
+        "filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+    "ab_test_exposure_is_conversion_split_99": {
+        "analysis": "ab_test", "exposure_event": "view", "conversion": {"event": "view"},
+        "window": {"value": 36, "unit": "hour"}, "confidence": 0.99,
+        "expected_split": {"control": 2, "treatment": 1, "b": 1}},
+    "ab_test_any_event_conversion_first_value_control_offset": {
+        "analysis": "ab_test", "timezone": "+05:30", "date_range": "last_30_days",
+        "conversion": {"filters": [{"property": "amount", "op": "gte", "value": 10}]},
+        "filters": [{"property": "variant", "op": "neq", "value": "control"}]},
     "revenue_day_buy_amount": {"analysis": "revenue", "purchase_event": "buy", "amount": "amount"},
     "revenue_week_sunday_berlin_active_event_range": {
         "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "week",
@@ -332,9 +348,22 @@ def generate(path, seed=11, users=80):
         for event, secs, amount in steps:
             t = edge + timedelta(seconds=secs)
             rows.append([uid, event, t.strftime("%Y-%m-%d %H:%M:%S.%f"), "US", "web", amount, "/item/a"])
+    # A/B variants from the user id alone (no draw from the generator): control, treatment
+    # or b by the id, on three events in four; every 13th user none, every 17th two values
+    seen = {}
+    for r in rows:
+        uid = r[0]
+        j = seen[uid] = seen.get(uid, -1) + 1
+        k = int(uid[1:]) if uid[1:].isdigit() else 1
+        if k % 13 == 0:
+            r.append("")
+        elif k % 17 == 0:
+            r.append(("control", "treatment")[j % 2])
+        else:
+            r.append(("control", "treatment", "b")[k % 3] if j % 4 != 1 else "")
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page"])
+        w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page", "variant"])
         w.writerows(rows)
     return len(rows)
 
@@ -371,7 +400,7 @@ def chdb_runner(path):
     s = session.Session()
     structure = ("user_id String, event String, timestamp DateTime64(6, \\'UTC\\'), "
                  "country Nullable(String), platform Nullable(String), "
-                 "amount Nullable(Float64), page Nullable(String)")
+                 "amount Nullable(Float64), page Nullable(String), variant Nullable(String)")
     table = f"file('{path}', 'CSVWithNames', '{structure}')"
 
     def run(query):
@@ -467,6 +496,12 @@ def main():
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "breakdown": "country",
                   "attribution": "last_touch"},
                  {"analysis": "trends", "compare": True},
+                 {"analysis": "ab_test", "conversion": {"event": "buy"}, "revenue": {}},
+                 {"analysis": "ab_test", "conversion": two},
+                 {"analysis": "ab_test", "conversion": {"event": "buy"}, "exposure_event": "view"},
+                 {"analysis": "ab_test", "conversion": {"event": "buy"},
+                  "expected_split": {"control": 0.5, "treatment": 0.3, "b": 0.2}},
+                 {"analysis": "aarrr"},
                  {"analysis": "retention", "return_event": "buy"},
                  {"analysis": "retention", "cohort": "first_ever"},
                  {"analysis": "retention", "breakdown": {"properties": [{"property": "country", "source": "user"}]}},

@@ -12,7 +12,9 @@
 //! dialect's spelling of names, literals, time-zone arithmetic, calendar buckets, the
 //! shared filters and date range, breakdown values and number formatting.
 
+pub mod ab_test;
 pub mod active_users;
+pub mod erfc;
 pub mod funnel;
 pub mod health;
 pub mod lifecycle;
@@ -67,6 +69,7 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Stages(s) => stages::render(&sql, s),
         Spec::Health(s) => health::render(&sql, s),
         Spec::Ltv(s) => ltv::render(&sql, s),
+        Spec::AbTest(s) => ab_test::render(&sql, s),
         Spec::Customers(_) => Err(unsupported(
             "analysis",
             "customers are listed in the order their users first appear in the file",
@@ -83,13 +86,13 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
             "analysis",
             "a path orders the events at one instant by the file",
         )),
+        Spec::Aarrr(_) => Err(unsupported(
+            "channel",
+            "AARRR counts new users by their first-touch channel and by whether their first event passes the filters, both of which need the file order of tied first events",
+        )),
         Spec::Channels(_) => Err(unsupported(
             "channel",
             "a user's first- or last-touch channel needs the file order of tied events",
-        )),
-        other => Err(unsupported(
-            "analysis",
-            &format!("{} has no SQL rendering yet", other.kind()),
         )),
     }
 }
