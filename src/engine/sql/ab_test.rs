@@ -160,6 +160,20 @@ pub fn render(sql: &Sql, spec: &AbTestSpec) -> Result<String> {
     let num = |x: &str| sql.number(x);
     let boolean = |x: &str| format!("CASE WHEN {x} THEN 'true' ELSE 'false' END");
     let settings = sql.settings();
+    let rt = format!("{} / {}", dbl("p.x"), dbl("p.n"));
+    let pc = format!("{} / {}", dbl("q.x"), dbl("q.n"));
+    let pooled = format!("{} / ({} + {})", dbl("(p.x + q.x)"), dbl("p.n"), dbl("q.n"));
+    let low = num(&format!("greatest(centre - half, {zero})"));
+    let high = num(&format!("least(centre + half, {one})"));
+    let diff_low = num(&format!("CASE WHEN NOT is_c THEN d - {zl} * se END"));
+    let diff_high = num(&format!("CASE WHEN NOT is_c THEN d + {zl} * se END"));
+    let lift_low = num(&format!("CASE WHEN NOT is_c THEN lf - {zl} * lift_se END"));
+    let lift_high = num(&format!("CASE WHEN NOT is_c THEN lf + {zl} * lift_se END"));
+    let significant = boolean(&format!(
+        "NOT is_c AND pv IS NOT NULL AND pv < {}",
+        double(alpha)
+    ));
+    let small = boolean(&format!("n_int < {MIN_USERS} OR x_int < {MIN_CONVERSIONS}"));
     Ok(format!(
         "-- Loupe A/B test ({dialect}): the rows of `loupe run --csv` for the same spec
 WITH
@@ -235,11 +249,8 @@ ORDER BY is_c DESC, v{settings}",
         exposure = if any_exposure { sql.bool(true) } else { "cv".to_string() },
         nd = dbl("p.n"),
         xd = dbl("p.x"),
-        rt = format!("{} / {}", dbl("p.x"), dbl("p.n")),
         n_all = dbl("ctl.n_all"),
         ncd = dbl("q.n"),
-        pc = format!("{} / {}", dbl("q.x"), dbl("q.n")),
-        pooled = format!("{} / ({} + {})", dbl("(p.x + q.x)"), dbl("p.n"), dbl("q.n")),
         erfc = erfc("w"),
         sqrt2 = double(std::f64::consts::SQRT_2),
         is_c = boolean("is_c"),
@@ -248,18 +259,10 @@ ORDER BY is_c DESC, v{settings}",
         expected_t = num("esh"),
         conversions = text("x_int"),
         rate_t = num("rt"),
-        low = num(&format!("greatest(centre - half, {zero})")),
-        high = num(&format!("least(centre + half, {one})")),
         diff = num("CASE WHEN NOT is_c THEN d END"),
-        diff_low = num(&format!("CASE WHEN NOT is_c THEN d - {zl} * se END")),
-        diff_high = num(&format!("CASE WHEN NOT is_c THEN d + {zl} * se END")),
         lf = num("CASE WHEN NOT is_c THEN lf END"),
-        lift_low = num(&format!("CASE WHEN NOT is_c THEN lf - {zl} * lift_se END")),
-        lift_high = num(&format!("CASE WHEN NOT is_c THEN lf + {zl} * lift_se END")),
         z_t = num("CASE WHEN NOT is_c THEN zs END"),
         p_t = num("CASE WHEN NOT is_c THEN pv END"),
-        significant = boolean(&format!("NOT is_c AND pv IS NOT NULL AND pv < {}", double(alpha))),
-        small = boolean(&format!("n_int < {MIN_USERS} OR x_int < {MIN_CONVERSIONS}")),
         none = sql.cell("''"),
     ))
 }
