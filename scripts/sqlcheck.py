@@ -69,6 +69,13 @@ SPECS = {
                    {"event": "buy", "measure": "avg", "property": "amount", "hidden": True}],
         "formulas": [{"expression": "A / B"}, {"expression": "(A - B) * 100 / B", "label": "change"},
                      {"expression": "-C + 2.5 / (A - A)"}, {"expression": "c × 2 − 0.1"}]},
+    # numbers below 1e-5 and whole numbers from 1e15 on, written without an exponent
+    "trends_formulas_tiny_and_huge_numbers": {
+        "analysis": "trends", "interval": "week",
+        "series": [{"event": "view"}, {"event": "buy", "measure": "sum", "property": "amount"}],
+        "formulas": [{"expression": "A / 10000000000"}, {"expression": "-A / 3000000"},
+                     {"expression": "A * 100000000000000000"}, {"expression": "B * 123456789012345.6"},
+                     {"expression": "A * 1000000000000000"}]},
     "active_users_default": {"analysis": "active_users"},
     "active_users_events_filters_berlin_28": {
         "analysis": "active_users", "mau_days": 28, "timezone": "Europe/Berlin",

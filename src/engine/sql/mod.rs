@@ -319,12 +319,48 @@ impl<'a> Sql<'a> {
     pub fn number(&self, x: &str) -> String {
         match self.dialect {
             Dialect::DuckDb => format!(
-                "CASE WHEN {x} IS NULL THEN NULL WHEN {x} = trunc({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE CAST({x} AS VARCHAR) END"
+                "CASE WHEN {x} IS NULL THEN NULL WHEN {x} = trunc({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE {} END",
+                self.positional(&format!("CAST({x} AS VARCHAR)"))
             ),
             Dialect::ClickHouse => format!(
-                "multiIf({x} IS NULL, NULL, {x} = trunc({x}) AND abs({x}) < 1e15, toString(toInt64({x})), toString({x}))"
+                "multiIf({x} IS NULL, NULL, {x} = trunc({x}) AND abs({x}) < 1e15, toString(toInt64({x})), {})",
+                self.positional(&format!("toString({x})"))
             ),
         }
+    }
+
+    /// The text `s` of a double (the database's shortest digits that read back the same)
+    /// without an exponent, as Rust writes every double: `1.5e-07` as `0.00000015`,
+    /// `1.5e+16` as `15000000000000000`, and DuckDB's `1000000000000000.0` as
+    /// `1000000000000000`. The databases write the mantissa with one digit before the point.
+    fn positional(&self, s: &str) -> String {
+        let duck = self.duck();
+        let (mantissa, exp) = if duck {
+            (
+                format!("split_part({s}, 'e', 1)"),
+                format!("TRY_CAST(split_part({s}, 'e', 2) AS INTEGER)"),
+            )
+        } else {
+            (
+                format!("splitByChar('e', {s})[1]"),
+                format!("toInt32OrZero(splitByChar('e', {s})[2])"),
+            )
+        };
+        let digits = format!("replace(replace({mantissa}, '-', ''), '.', '')");
+        let sign = format!("CASE WHEN {s} LIKE '-%' THEN '-' ELSE '' END");
+        let substr = if duck { "substr" } else { "substring" };
+        let zeros = |n: String| {
+            if duck {
+                format!("repeat('0', {n})")
+            } else {
+                format!("repeat('0', toUInt32({n}))")
+            }
+        };
+        format!(
+            "(CASE WHEN {s} LIKE '%e%' THEN {sign} || (CASE WHEN {exp} < 0 THEN '0.' || {neg} || {digits} WHEN length({digits}) <= {exp} + 1 THEN {digits} || {pad} ELSE {substr}({digits}, 1, {exp} + 1) || '.' || {substr}({digits}, {exp} + 2) END) WHEN {s} LIKE '%.0' THEN {substr}({s}, 1, length({s}) - 2) ELSE {s} END)",
+            neg = zeros(format!("-{exp} - 1")),
+            pad = zeros(format!("{exp} + 1 - length({digits})")),
+        )
     }
 
     /// The `q` quantile of the non-null values of `v` in a group, as the engine
@@ -936,7 +972,35 @@ mod tests {
                 r#"{"analysis":"retention","cohort":"first_ever"}"#,
                 "cohort",
             ),
-            (r#"{"analysis":"retention","breakdown":"c"}"#, "breakdown"),
+            (
+                r#"{"analysis":"retention","breakdown":[{"property":"c","source":"user"}]}"#,
+                "breakdown.properties[0].source",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"step_order","steps":[{"event":"a"},{"event":"b"},{"event":"a"}]}"#,
+                "ties",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"step_order","steps":[{"event":"a"},{}]}"#,
+                "ties",
+            ),
+            (
+                r#"{"analysis":"ab_test","conversion":{"event":"b"},"revenue":{}}"#,
+                "revenue",
+            ),
+            (
+                r#"{"analysis":"ab_test","conversion":[{"event":"a"},{"event":"b"}]}"#,
+                "conversion",
+            ),
+            (
+                r#"{"analysis":"ab_test","conversion":{"event":"b"},"exposure_event":"a"}"#,
+                "exposure_event",
+            ),
+            (
+                r#"{"analysis":"ab_test","conversion":{"event":"b"},"expected_split":{"x":0.5,"y":0.5}}"#,
+                "expected_split",
+            ),
+            (r#"{"analysis":"aarrr"}"#, "channel"),
             (r#"{"analysis":"trends","compare":true}"#, "compare"),
             (
                 r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
