@@ -168,6 +168,22 @@ SPECS = {
         "timezone": "America/New_York", "date_range": "last_30_days",
         "breakdown": {"properties": ["page", "platform"], "limit": 3},
         "steps": [{"event": "open"}, {"event": "view"}]},
+    # exclusions (with ties in step order: an exclusion at a step's instant is ignored)
+    "funnel_step_order_exclusion_window": {
+        "analysis": "funnel", "ties": "step_order", "window": {"value": 2, "unit": "day"},
+        "steps": [{"event": "view"}, {"event": "buy"}], "exclusions": [{"event": "open"}]},
+    "funnel_step_order_exclusion_filters_breakdown_berlin": {
+        "analysis": "funnel", "ties": "step_order", "range": "all_steps", "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"}, "attribution": "all_events",
+        "breakdown": {"properties": ["country"], "limit": 2},
+        "steps": [{"event": "open"}, {"event": "buy"}],
+        "exclusions": [{"event": "view", "filters": [{"property": "page", "op": "eq", "value": "/home"}],
+                        "from_step": 1, "to_step": 2}]},
+    "funnel_step_order_exclusion_step_attribution_first": {
+        "analysis": "funnel", "ties": "step_order", "entry": "first", "attribution": {"step": 2},
+        "breakdown": "platform", "window": {"value": 7, "unit": "day"},
+        "steps": [{"event": "buy"}, {"event": "view"}],
+        "exclusions": [{"event": "open", "filters": [{"property": "platform", "op": "neq", "value": "web"}]}]},
     "retention_default": {"analysis": "retention"},
     "retention_event_week_on_or_after_berlin": {
         "analysis": "retention", "start_event": "view", "return_event": "view", "period": "week",
@@ -499,6 +515,7 @@ def main():
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "order": "any"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "counting": "totals"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "exclusions": [{"event": "open"}]},
+                 {"analysis": "funnel", "steps": two, "ties": "step_order", "exclusions": [{"event": "view"}]},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "breakdown": "country"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "breakdown": "country",
                   "attribution": "last_touch"},

@@ -1001,6 +1001,10 @@ mod tests {
                 "expected_split",
             ),
             (r#"{"analysis":"aarrr"}"#, "channel"),
+            (
+                r#"{"analysis":"funnel","ties":"step_order","exclusions":[{"event":"b"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
+                "exclusions[0].event",
+            ),
             (r#"{"analysis":"trends","compare":true}"#, "compare"),
             (
                 r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
