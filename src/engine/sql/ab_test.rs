@@ -30,6 +30,7 @@
 use super::erfc::{double, erfc};
 use super::{unsupported, Dialect, Sql};
 use crate::engine::analysis::ab_test::{AbTestSpec, MIN_CONVERSIONS, MIN_USERS};
+use crate::engine::analysis::funnel::MAX_STEPS;
 use crate::engine::error::{Error, Result};
 use crate::engine::stats;
 use crate::engine::time::DAY;
@@ -50,10 +51,11 @@ pub fn render(sql: &Sql, spec: &AbTestSpec) -> Result<String> {
     let step = match spec.conversion.as_slice() {
         [one] => one,
         [] => {
-            return Err(
-                Error::spec("conversion", "a conversion has 1 to 20 steps, not 0")
-                    .keyed("conversion_steps", &[("max", &20), ("got", &0)]),
+            return Err(Error::spec(
+                "conversion",
+                format!("a conversion has 1 to {MAX_STEPS} steps, not 0"),
             )
+            .keyed("conversion_steps", &[("max", &MAX_STEPS), ("got", &0)]))
         }
         _ => {
             return Err(unsupported(
