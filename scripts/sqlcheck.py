@@ -69,6 +69,13 @@ SPECS = {
                    {"event": "buy", "measure": "avg", "property": "amount", "hidden": True}],
         "formulas": [{"expression": "A / B"}, {"expression": "(A - B) * 100 / B", "label": "change"},
                      {"expression": "-C + 2.5 / (A - A)"}, {"expression": "c × 2 − 0.1"}]},
+    # numbers below 1e-5 and whole numbers from 1e15 on, written without an exponent
+    "trends_formulas_tiny_and_huge_numbers": {
+        "analysis": "trends", "interval": "week",
+        "series": [{"event": "view"}, {"event": "buy", "measure": "sum", "property": "amount"}],
+        "formulas": [{"expression": "A / 10000000000"}, {"expression": "-A / 3000000"},
+                     {"expression": "A * 100000000000000000"}, {"expression": "B * 123456789012345.6"},
+                     {"expression": "A * 1000000000000000"}]},
     "active_users_default": {"analysis": "active_users"},
     "active_users_events_filters_berlin_28": {
         "analysis": "active_users", "mau_days": 28, "timezone": "Europe/Berlin",
@@ -142,6 +149,41 @@ SPECS = {
         "analysis": "funnel", "ties": "strictly_later", "attribution": {"step": 1},
         "entry": "first", "timezone": "+05:30", "date_range": "last_7_days",
         "breakdown": "platform", "steps": [{"event": "buy"}, {"event": "buy"}]},
+    # ties in step order: steps naming distinct events (a tie of different steps converts)
+    "funnel_step_order_every_hour_window": {
+        "analysis": "funnel", "ties": "step_order", "window": {"value": 1, "unit": "hour"},
+        "steps": [{"event": "open"}, {"event": "view"}, {"event": "buy"}]},
+    "funnel_step_order_posthog_berlin_filters": {
+        "analysis": "funnel", "ties": "step_order", "range": "all_steps",
+        "timezone": "Europe/Berlin", "date_range": {"from": "2025-03-01", "to": "2025-03-31"},
+        "filters": [{"property": "country", "op": "neq", "value": "JP"}],
+        "steps": [{"event": "view", "filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+                  {"event": "buy"}]},
+    "funnel_step_order_breakdown_all_events_top2": {
+        "analysis": "funnel", "ties": "step_order", "attribution": "all_events",
+        "breakdown": {"properties": ["country"], "limit": 2}, "window": {"value": 2, "unit": "day"},
+        "steps": [{"event": "view"}, {"event": "open"}, {"event": "buy"}]},
+    "funnel_step_order_breakdown_step2_first_new_york": {
+        "analysis": "funnel", "ties": "step_order", "attribution": {"step": 2}, "entry": "first",
+        "timezone": "America/New_York", "date_range": "last_30_days",
+        "breakdown": {"properties": ["page", "platform"], "limit": 3},
+        "steps": [{"event": "open"}, {"event": "view"}]},
+    # exclusions (with ties in step order: an exclusion at a step's instant is ignored)
+    "funnel_step_order_exclusion_window": {
+        "analysis": "funnel", "ties": "step_order", "window": {"value": 2, "unit": "day"},
+        "steps": [{"event": "view"}, {"event": "buy"}], "exclusions": [{"event": "open"}]},
+    "funnel_step_order_exclusion_filters_breakdown_berlin": {
+        "analysis": "funnel", "ties": "step_order", "range": "all_steps", "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"}, "attribution": "all_events",
+        "breakdown": {"properties": ["country"], "limit": 2},
+        "steps": [{"event": "open"}, {"event": "buy"}],
+        "exclusions": [{"event": "view", "filters": [{"property": "page", "op": "eq", "value": "/home"}],
+                        "from_step": 1, "to_step": 2}]},
+    "funnel_step_order_exclusion_step_attribution_first": {
+        "analysis": "funnel", "ties": "step_order", "entry": "first", "attribution": {"step": 2},
+        "breakdown": "platform", "window": {"value": 7, "unit": "day"},
+        "steps": [{"event": "buy"}, {"event": "view"}],
+        "exclusions": [{"event": "open", "filters": [{"property": "platform", "op": "neq", "value": "web"}]}]},
     "retention_default": {"analysis": "retention"},
     "retention_event_week_on_or_after_berlin": {
         "analysis": "retention", "start_event": "view", "return_event": "view", "period": "week",
@@ -162,6 +204,40 @@ SPECS = {
     "retention_month_brackets_on": {
         "analysis": "retention", "period": "month", "brackets": [[1, 1], [2, 3]],
         "timezone": "America/New_York"},
+    # breakdowns: each (user, value) a user of its own; top values, (other), (none)
+    "retention_breakdown_top2_week_berlin": {
+        "analysis": "retention", "start_event": "view", "return_event": "view", "period": "week",
+        "timezone": "Europe/Berlin", "breakdown": {"properties": ["country"], "limit": 2}},
+    "retention_breakdown_all_recurring_rolling_min2": {
+        "analysis": "retention", "cohort": "recurring", "windows": "rolling", "min_occurrences": 2,
+        "periods": 5, "breakdown": {"properties": ["platform"], "limit": 0}},
+    "retention_breakdown_two_properties_on_or_after_new_york": {
+        "analysis": "retention", "start_event": "buy", "return_event": "buy",
+        "start_filters": [{"property": "amount", "op": "gte", "value": 10}],
+        "return_filters": [{"property": "amount", "op": "gte", "value": 10}],
+        "mode": "on_or_after", "brackets": [[1, 3], [4, 10]], "timezone": "America/New_York",
+        "filters": [{"property": "platform", "op": "neq", "value": "android"}],
+        "breakdown": {"properties": ["country", "page"], "limit": 3}},
+    "retention_breakdown_page_top1_offset_range": {
+        "analysis": "retention", "period": "day", "periods": 7, "timezone": "+05:30",
+        "date_range": {"from": "2025-03-05", "to": "2025-03-25"},
+        "breakdown": {"properties": ["page"], "limit": 1}},
+    # A/B tests: three variants (control, treatment, b), users with none or two values
+    "ab_test_default_three_variants": {"analysis": "ab_test", "conversion": {"event": "buy"}},
+    "ab_test_control_window_filters_berlin": {
+        "analysis": "ab_test", "control": "treatment",
+        "conversion": {"event": "buy", "filters": [{"property": "amount", "op": "gte", "value": 40}]},
+        "window": {"value": 1, "unit": "day"}, "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"},
+        "filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+    "ab_test_exposure_is_conversion_split_99": {
+        "analysis": "ab_test", "exposure_event": "view", "conversion": {"event": "view"},
+        "window": {"value": 36, "unit": "hour"}, "confidence": 0.99,
+        "expected_split": {"control": 2, "treatment": 1, "b": 1}},
+    "ab_test_any_event_conversion_first_value_control_offset": {
+        "analysis": "ab_test", "timezone": "+05:30", "date_range": "last_30_days",
+        "conversion": {"filters": [{"property": "amount", "op": "gte", "value": 10}]},
+        "filters": [{"property": "variant", "op": "neq", "value": "control"}]},
     "revenue_day_buy_amount": {"analysis": "revenue", "purchase_event": "buy", "amount": "amount"},
     "revenue_week_sunday_berlin_active_event_range": {
         "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "week",
@@ -295,9 +371,22 @@ def generate(path, seed=11, users=80):
         for event, secs, amount in steps:
             t = edge + timedelta(seconds=secs)
             rows.append([uid, event, t.strftime("%Y-%m-%d %H:%M:%S.%f"), "US", "web", amount, "/item/a"])
+    # A/B variants from the user id alone (no draw from the generator): control, treatment
+    # or b by the id, on three events in four; every 13th user none, every 17th two values
+    seen = {}
+    for r in rows:
+        uid = r[0]
+        j = seen[uid] = seen.get(uid, -1) + 1
+        k = int(uid[1:]) if uid[1:].isdigit() else 1
+        if k % 13 == 0:
+            r.append("")
+        elif k % 17 == 0:
+            r.append(("control", "treatment")[j % 2])
+        else:
+            r.append(("control", "treatment", "b")[k % 3] if j % 4 != 1 else "")
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page"])
+        w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page", "variant"])
         w.writerows(rows)
     return len(rows)
 
@@ -334,7 +423,7 @@ def chdb_runner(path):
     s = session.Session()
     structure = ("user_id String, event String, timestamp DateTime64(6, \\'UTC\\'), "
                  "country Nullable(String), platform Nullable(String), "
-                 "amount Nullable(Float64), page Nullable(String)")
+                 "amount Nullable(Float64), page Nullable(String), variant Nullable(String)")
     table = f"file('{path}', 'CSVWithNames', '{structure}')"
 
     def run(query):
@@ -420,18 +509,26 @@ def main():
     # what SQL cannot express yet is an error, not a different query
     two = [{"event": "view"}, {"event": "buy"}]
     for spec in ({"analysis": "funnel", "steps": two},
-                 {"analysis": "funnel", "steps": two, "ties": "step_order"},
+                 {"analysis": "funnel", "steps": two + [{"event": "view"}], "ties": "step_order"},
+                 {"analysis": "funnel", "steps": two + [{}], "ties": "step_order"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "order": "strict"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "order": "any"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "counting": "totals"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "exclusions": [{"event": "open"}]},
+                 {"analysis": "funnel", "steps": two, "ties": "step_order", "exclusions": [{"event": "view"}]},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "breakdown": "country"},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "breakdown": "country",
                   "attribution": "last_touch"},
                  {"analysis": "trends", "compare": True},
+                 {"analysis": "ab_test", "conversion": {"event": "buy"}, "revenue": {}},
+                 {"analysis": "ab_test", "conversion": two},
+                 {"analysis": "ab_test", "conversion": {"event": "buy"}, "exposure_event": "view"},
+                 {"analysis": "ab_test", "conversion": {"event": "buy"},
+                  "expected_split": {"control": 0.5, "treatment": 0.3, "b": 0.2}},
+                 {"analysis": "aarrr"},
                  {"analysis": "retention", "return_event": "buy"},
                  {"analysis": "retention", "cohort": "first_ever"},
-                 {"analysis": "retention", "breakdown": "country"},
+                 {"analysis": "retention", "breakdown": {"properties": [{"property": "country", "source": "user"}]}},
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},

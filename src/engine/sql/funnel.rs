@@ -3,7 +3,8 @@
 //! with a breakdown first for everyone (`(all)`) and then per value.
 //!
 //! As in the engine (`analysis/funnel.rs`), for ordered funnels with `ties:
-//! "strictly_later"`: a user's events that pass the shared filters (with `range:
+//! "strictly_later"` (or `"step_order"` when the steps name distinct events, see below):
+//! a user's events that pass the shared filters (with `range:
 //! "all_steps"`, only those in the date range) are looked at; each event completing step 1
 //! in the date range opens an attempt (`entry: "first"`: the earliest only), which
 //! reaches step k at the earliest event completing step k strictly later than step k − 1
@@ -14,13 +15,25 @@
 //! events with that value complete step N); values ranked by their entrants (ties by
 //! value), the rest as `(other)`, no value as `(none)`.
 //!
+//! With `ties: "step_order"` and steps that each name an event, no two the same, an event
+//! completes at most one step, so the engine's matching of a tie's events to steps is the
+//! plain rule "at or after the previous step's instant": the same query with `>=` for `>`.
+//! (With a repeated or unnamed step, which events of a tie go to which steps is a
+//! matching, refused.) Exclusions render there too, when no exclusion event is named like
+//! a step: an exclusion event at an instant with a step event is in a tie and ignored;
+//! one at another instant marks each attempt that reached `from_step` before it and not
+//! `to_step`, inside the attempt's window; a user counts with their best unmarked attempt
+//! when it went as far as their best attempt, and is left out otherwise.
+//!
 //! ClickHouse's `windowFunnel` is not used: it gives the furthest step only, not the
 //! times of the counted attempt that `median_seconds` and `mean_seconds` need.
 //!
 //! Not rendered (`sql_unsupported`): `ties` `source_order` (the file order of tied events
-//! is not part of a table) and `step_order` (a matching of tied events to steps); `order`
+//! is not part of a table) and `step_order` with a repeated or unnamed step (a matching
+//! of tied events to steps); `order`
 //! `strict` (needs the file order of tied events) and `any` (a matching of events to
-//! steps); `exclusions`; `counting: "totals"`; `first_touch` / `last_touch` attribution
+//! steps); `exclusions` with `strictly_later` ties (an exclusion at a step's instant
+//! counts by file order) or named like a step; `counting: "totals"`; `first_touch` / `last_touch` attribution
 //! (the first value among tied events needs the file order).
 
 use super::{unsupported, Dialect, Sql};
@@ -29,6 +42,20 @@ use crate::engine::analysis::funnel::{
 };
 use crate::engine::error::{Error, Result};
 use crate::engine::time::DAY;
+
+/// Whether every step names an event and no two steps name the same one: then an event
+/// completes at most one step, and with `ties: "step_order"` a step is reached at the
+/// earliest event completing it at or after the previous step's instant (a tie of
+/// different steps is taken in step order, and no event can be wanted by two steps).
+fn distinct_events(spec: &FunnelSpec) -> bool {
+    spec.steps.iter().enumerate().all(|(k, st)| {
+        st.event.as_ref().is_some_and(|e| {
+            !spec.steps[..k]
+                .iter()
+                .any(|o| o.event.as_deref() == Some(e.as_str()))
+        })
+    })
+}
 
 /// Renders a funnel spec (see the module documentation).
 pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
@@ -74,23 +101,54 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
             ))
         }
     }
-    match spec.ties {
-        Ties::StrictlyLater => {}
+    // how a step's time compares with the previous step's
+    let after = match spec.ties {
+        Ties::StrictlyLater => ">",
         Ties::SourceOrder => {
             return Err(unsupported(
                 "ties",
-                "ties in source order (the file order of tied events is not part of a table; use \"strictly_later\")",
+                "ties in source order (the file order of tied events is not part of a table; use \"strictly_later\", or \"step_order\" with steps naming distinct events)",
             ))
         }
+        Ties::StepOrder if distinct_events(spec) => ">=",
         Ties::StepOrder => {
             return Err(unsupported(
                 "ties",
-                "ties in step order (a matching of tied events to steps; use \"strictly_later\")",
+                "ties in step order when an event can complete two steps (a matching of tied events to steps; name a distinct event in every step, or use \"strictly_later\")",
             ))
         }
-    }
-    if !spec.exclusions.is_empty() {
-        return Err(unsupported("exclusions", "funnel exclusions"));
+    };
+    // exclusions: (from, to) steps, 1-based
+    let mut marks = Vec::new();
+    for (j, x) in spec.exclusions.iter().enumerate() {
+        let to = x.to_step.unwrap_or(n);
+        if x.from_step < 1 || x.from_step >= n || to <= x.from_step || to > n {
+            return Err(Error::spec(
+                format!("exclusions[{j}]"),
+                format!(
+                    "an exclusion lies between two steps: from_step {} and to_step {to} must satisfy 1 ≤ from < to ≤ {n}",
+                    x.from_step
+                ),
+            )
+            .keyed("exclusion_steps", &[("from", &x.from_step), ("to", &to), ("n", &n)]));
+        }
+        if spec.ties != Ties::StepOrder {
+            return Err(unsupported(
+                "exclusions",
+                "exclusions with ties strictly later (an exclusion at a step's instant counts by file order; with \"step_order\" it is ignored there)",
+            ));
+        }
+        if spec
+            .steps
+            .iter()
+            .any(|st| st.event.as_deref() == Some(x.event.as_str()))
+        {
+            return Err(unsupported(
+                &format!("exclusions[{j}].event"),
+                "an exclusion event that also completes a step (it is tested against the attempt before that step, in file order)",
+            ));
+        }
+        marks.push((x.from_step, to));
     }
     if spec.counting == Counting::Totals {
         return Err(unsupported("counting", "counting attempts (totals)"));
@@ -148,11 +206,27 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
         }
         cols.push(format!("({cond}) AS s{k}"));
     }
+    for (j, x) in spec.exclusions.iter().enumerate() {
+        let mut cond = format!("{} = {}", sql.ident("event"), sql.lit(&x.event));
+        if !x.filters.is_empty() {
+            cond = format!(
+                "{cond} AND {}",
+                sql.filter(&format!("exclusions[{j}].filters"), &x.filters)?
+            );
+        }
+        cols.push(format!("({cond}) AS e{j}"));
+    }
     let s = |k: usize| format!("s{k}");
     let all_s = (0..n).map(s).collect::<Vec<_>>();
+    let all_e = (0..marks.len())
+        .map(|j| format!("e{j}"))
+        .collect::<Vec<_>>();
+    // the columns of an event the funnel looks at: steps, then exclusions
+    let all_se = all_s.iter().chain(&all_e).cloned().collect::<Vec<_>>();
     // an entry only in the date range; with all_steps, no event outside it
     let ev_cols = std::iter::once(format!("(s0 AND {in_range}) AS s0"))
         .chain((1..n).map(s))
+        .chain(all_e.iter().cloned())
         .collect::<Vec<_>>()
         .join(", ");
     let ev_where = if spec.range == RangeRule::AllSteps {
@@ -164,7 +238,7 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
     let mut parts = format!(
         "SELECT {} AS g, u, '' AS p, t, {} FROM ev",
         i(0),
-        all_s.join(", ")
+        all_se.join(", ")
     );
     let mut cands = String::new();
     if spec.breakdown.is_some() {
@@ -172,7 +246,7 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
             None => parts.push_str(&format!(
                 "\n  UNION ALL SELECT {} AS g, u, bv AS p, t, {} FROM ev",
                 i(1),
-                all_s.join(", ")
+                all_se.join(", ")
             )),
             Some(m) => {
                 let from = r0
@@ -189,6 +263,7 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
                             format!("ev.s{k} AS s{k}")
                         }
                     })
+                    .chain(all_e.iter().map(|e| format!("ev.{e} AS {e}")))
                     .collect::<Vec<_>>()
                     .join(", ");
                 parts.push_str(&format!(
@@ -216,7 +291,7 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
         chain.push(format!(
             "a{next} AS (
   SELECT a.g AS g, a.u AS u, a.p AS p, {prev},
-    min(CASE WHEN e.t > a.x{last} AND e.t <= a.x0 + {w} THEN e.t END) AS x{k}
+    min(CASE WHEN e.t {after} a.x{last} AND e.t <= a.x0 + {w} THEN e.t END) AS x{k}
   FROM a{k} AS a LEFT JOIN (SELECT g, u, p, t FROM parts WHERE s{k}) AS e ON e.g = a.g AND e.u = a.u AND e.p = a.p
   GROUP BY a.g, a.u, a.p, {group}
 )",
@@ -239,6 +314,56 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
         .map(|k| format!("x{k}"))
         .collect::<Vec<_>>()
         .join(", ");
+    // exclusions mark an attempt (an exclusion event at an instant without step events,
+    // after the attempt reached `from` and before it reached `to`, inside its window); a
+    // user counts with their best unmarked attempt when it goes as far as any, else not
+    let (marked, attempts, hit) = if marks.is_empty() {
+        (String::new(), format!("a{n}"), i(0))
+    } else {
+        let maxes = (0..marks.len())
+            .map(|j| format!("max(CASE WHEN e{j} THEN 1 ELSE 0 END) AS m{j}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let conds = marks
+            .iter()
+            .enumerate()
+            .map(|(j, &(from, to))| {
+                format!(
+                    "(xt.m{j} = 1 AND xt.t > a.x{f} AND xt.t <= a.x0 + {w} AND (a.x{l} IS NULL OR xt.t < a.x{l}))",
+                    f = from - 1,
+                    l = to - 1,
+                    w = i(window),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let a_xs = (0..n)
+            .map(|k| format!("a.x{k}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let a_xs_as = (0..n)
+            .map(|k| format!("a.x{k} AS x{k}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (
+            format!(
+                "xt AS (
+  SELECT g, u, p, t, {maxes}
+  FROM parts GROUP BY g, u, p, t
+  HAVING max(CASE WHEN {any_s} THEN 1 ELSE 0 END) = 0
+),
+marked AS (
+  SELECT a.g AS g, a.u AS u, a.p AS p, {a_xs_as}, max(CASE WHEN {conds} THEN 1 ELSE 0 END) AS mk
+  FROM a{n} AS a LEFT JOIN xt ON xt.g = a.g AND xt.u = a.u AND xt.p = a.p
+  GROUP BY a.g, a.u, a.p, {a_xs}
+),
+",
+                any_s = all_s.join(" OR "),
+            ),
+            "marked".to_string(),
+            "mk".to_string(),
+        )
+    };
     let null_gap = if duck {
         "CAST(NULL AS DOUBLE)"
     } else {
@@ -335,9 +460,12 @@ lanes AS (
     } else {
         ""
     };
+    // ClickHouse 26.9 fails on the exclusions of a step attribution when it pushes filters
+    // down through `parts` ("Unknown input node"): the query then leaves them in place
     let settings = match sql.dialect {
         Dialect::DuckDb => "",
-        Dialect::ClickHouse => "\nSETTINGS join_use_nulls = 1",
+        Dialect::ClickHouse if marks.is_empty() => "\nSETTINGS join_use_nulls = 1",
+        Dialect::ClickHouse => "\nSETTINGS join_use_nulls = 1, query_plan_filter_push_down = 0",
     };
     Ok(format!(
         "-- Loupe funnel ({dialect}): the rows of `loupe run --csv` for the same spec
@@ -356,15 +484,16 @@ ev AS (
   {parts}
 ),
 {chain},
-att AS (
-  SELECT g, u, p, {xs}, CASE {furthest} ELSE 0 END AS f, coalesce({reached_at}) AS tf
-  FROM a{n}
+{marked}att AS (
+  SELECT g, u, p, {xs}, CASE {furthest} ELSE 0 END AS f, coalesce({reached_at}) AS tf, {hit} AS hit
+  FROM {attempts}
 ),
 best AS (
-  SELECT g, u, p, {xs}, f, row_number() OVER (PARTITION BY g, u, p ORDER BY f DESC, tf, x0 DESC) AS rn
+  SELECT g, u, p, {xs}, f, hit, max(f) OVER (PARTITION BY g, u, p) AS fmax,
+    row_number() OVER (PARTITION BY g, u, p ORDER BY hit, f DESC, tf, x0 DESC) AS rn
   FROM att
 ),
-counted AS (SELECT g, p, f, {xs} FROM best WHERE rn = 1),
+counted AS (SELECT g, p, f, {xs} FROM best WHERE rn = 1 AND hit = 0 AND f = fmax),
 gaps AS (
   {gaps}
 ),
@@ -399,7 +528,7 @@ ORDER BY c.g, c.pos, c.k{settings}",
         dialect = sql.dialect.name(),
         cols = cols.join(",\n    "),
         from = sql.from,
-        any_step = all_s.join(" OR "),
+        any_step = all_se.join(" OR "),
         chain = chain.join(",\n"),
         step = text("c.k + 1"),
         users = text("c.users"),

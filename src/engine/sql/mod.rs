@@ -12,7 +12,9 @@
 //! dialect's spelling of names, literals, time-zone arithmetic, calendar buckets, the
 //! shared filters and date range, breakdown values and number formatting.
 
+pub mod ab_test;
 pub mod active_users;
+pub mod erfc;
 pub mod funnel;
 pub mod health;
 pub mod lifecycle;
@@ -67,6 +69,7 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
         Spec::Stages(s) => stages::render(&sql, s),
         Spec::Health(s) => health::render(&sql, s),
         Spec::Ltv(s) => ltv::render(&sql, s),
+        Spec::AbTest(s) => ab_test::render(&sql, s),
         Spec::Customers(_) => Err(unsupported(
             "analysis",
             "customers are listed in the order their users first appear in the file",
@@ -83,13 +86,13 @@ pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
             "analysis",
             "a path orders the events at one instant by the file",
         )),
+        Spec::Aarrr(_) => Err(unsupported(
+            "channel",
+            "AARRR counts new users by their first-touch channel and by whether their first event passes the filters, both of which need the file order of tied first events",
+        )),
         Spec::Channels(_) => Err(unsupported(
             "channel",
             "a user's first- or last-touch channel needs the file order of tied events",
-        )),
-        other => Err(unsupported(
-            "analysis",
-            &format!("{} has no SQL rendering yet", other.kind()),
         )),
     }
 }
@@ -316,12 +319,48 @@ impl<'a> Sql<'a> {
     pub fn number(&self, x: &str) -> String {
         match self.dialect {
             Dialect::DuckDb => format!(
-                "CASE WHEN {x} IS NULL THEN NULL WHEN {x} = trunc({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE CAST({x} AS VARCHAR) END"
+                "CASE WHEN {x} IS NULL THEN NULL WHEN {x} = trunc({x}) AND abs({x}) < 1e15 THEN CAST(CAST({x} AS BIGINT) AS VARCHAR) ELSE {} END",
+                self.positional(&format!("CAST({x} AS VARCHAR)"))
             ),
             Dialect::ClickHouse => format!(
-                "multiIf({x} IS NULL, NULL, {x} = trunc({x}) AND abs({x}) < 1e15, toString(toInt64({x})), toString({x}))"
+                "multiIf({x} IS NULL, NULL, {x} = trunc({x}) AND abs({x}) < 1e15, toString(toInt64({x})), {})",
+                self.positional(&format!("toString({x})"))
             ),
         }
+    }
+
+    /// The text `s` of a double (the database's shortest digits that read back the same)
+    /// without an exponent, as Rust writes every double: `1.5e-07` as `0.00000015`,
+    /// `1.5e+16` as `15000000000000000`, and DuckDB's `1000000000000000.0` as
+    /// `1000000000000000`. The databases write the mantissa with one digit before the point.
+    fn positional(&self, s: &str) -> String {
+        let duck = self.duck();
+        let (mantissa, exp) = if duck {
+            (
+                format!("split_part({s}, 'e', 1)"),
+                format!("TRY_CAST(split_part({s}, 'e', 2) AS INTEGER)"),
+            )
+        } else {
+            (
+                format!("splitByChar('e', {s})[1]"),
+                format!("toInt32OrZero(splitByChar('e', {s})[2])"),
+            )
+        };
+        let digits = format!("replace(replace({mantissa}, '-', ''), '.', '')");
+        let sign = format!("CASE WHEN {s} LIKE '-%' THEN '-' ELSE '' END");
+        let substr = if duck { "substr" } else { "substring" };
+        let zeros = |n: String| {
+            if duck {
+                format!("repeat('0', {n})")
+            } else {
+                format!("repeat('0', toUInt32({n}))")
+            }
+        };
+        format!(
+            "(CASE WHEN {s} LIKE '%e%' THEN {sign} || (CASE WHEN {exp} < 0 THEN '0.' || {neg} || {digits} WHEN length({digits}) <= {exp} + 1 THEN {digits} || {pad} ELSE {substr}({digits}, 1, {exp} + 1) || '.' || {substr}({digits}, {exp} + 2) END) WHEN {s} LIKE '%.0' THEN {substr}({s}, 1, length({s}) - 2) ELSE {s} END)",
+            neg = zeros(format!("-{exp} - 1")),
+            pad = zeros(format!("{exp} + 1 - length({digits})")),
+        )
     }
 
     /// The `q` quantile of the non-null values of `v` in a group, as the engine
@@ -933,7 +972,39 @@ mod tests {
                 r#"{"analysis":"retention","cohort":"first_ever"}"#,
                 "cohort",
             ),
-            (r#"{"analysis":"retention","breakdown":"c"}"#, "breakdown"),
+            (
+                r#"{"analysis":"retention","breakdown":[{"property":"c","source":"user"}]}"#,
+                "breakdown.properties[0].source",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"step_order","steps":[{"event":"a"},{"event":"b"},{"event":"a"}]}"#,
+                "ties",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"step_order","steps":[{"event":"a"},{}]}"#,
+                "ties",
+            ),
+            (
+                r#"{"analysis":"ab_test","conversion":{"event":"b"},"revenue":{}}"#,
+                "revenue",
+            ),
+            (
+                r#"{"analysis":"ab_test","conversion":[{"event":"a"},{"event":"b"}]}"#,
+                "conversion",
+            ),
+            (
+                r#"{"analysis":"ab_test","conversion":{"event":"b"},"exposure_event":"a"}"#,
+                "exposure_event",
+            ),
+            (
+                r#"{"analysis":"ab_test","conversion":{"event":"b"},"expected_split":{"x":0.5,"y":0.5}}"#,
+                "expected_split",
+            ),
+            (r#"{"analysis":"aarrr"}"#, "channel"),
+            (
+                r#"{"analysis":"funnel","ties":"step_order","exclusions":[{"event":"b"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
+                "exclusions[0].event",
+            ),
             (r#"{"analysis":"trends","compare":true}"#, "compare"),
             (
                 r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,

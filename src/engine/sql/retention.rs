@@ -11,12 +11,21 @@
 //! (`on_or_after`). A cell exists when its first period began by the data's last event
 //! and is complete when its last one ended by then.
 //!
+//! With a breakdown (PostHog's rule, as the engine): each (user, value) pair is a user of
+//! its own whose start and return events are the user's events carrying that value;
+//! values ranked by their memberships (ties by value), the top `limit` as themselves, the
+//! rest merged into `(other)` (a user once per cohort there: first and latest start
+//! over the merged values, retained in a column when retained under any of them), no
+//! value as `(none)`; the rows of each value's table in that order, a `breakdown` column
+//! first.
+//!
 //! Rendered only when the return event is the start event (same name and filters): the
 //! engine counts a return event at the start event's very instant only when it comes
 //! later in the file, which a table cannot tell, but when both are the same event no
 //! earlier tied event can be a return (it would be the start). Not rendered
 //! (`sql_unsupported`): another return event or return filters, `first_ever` cohorts (the
-//! first of tied events named like the start needs the file order) and breakdowns.
+//! first of tied events named like the start needs the file order) and breakdowns by a
+//! user property (`source: "user"`: a user's value is that of a tied event by file order).
 
 use super::{unsupported, Dialect, Sql};
 use crate::engine::analysis::retention::{CohortKind, RetentionMode, RetentionSpec, Windows};
@@ -47,9 +56,6 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
             "first-ever cohorts (the first of tied events named like the start needs the file order)",
         ));
     }
-    if spec.breakdown.is_some() {
-        return Err(unsupported("breakdown", "a retention breakdown"));
-    }
     let g = spec.period;
     let step = Sql::key_step(g);
     let i = |v: i64| sql.int(v);
@@ -73,11 +79,11 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
     let key_of = |us: &str| sql.key(g, &sql.local_of(us));
     let members = match spec.cohort {
         CohortKind::FirstTime => format!(
-            "SELECT u, s FROM (SELECT u, min(t) AS s FROM ev GROUP BY u) AS f, span WHERE {}",
+            "SELECT u, bv, s FROM (SELECT u, bv, min(t) AS s FROM ev GROUP BY u, bv) AS f, span WHERE {}",
             in_range("s")
         ),
         _ => format!(
-            "SELECT u, min(t) AS s FROM ev, span WHERE {} GROUP BY u, {}",
+            "SELECT u, bv, min(t) AS s FROM ev, span WHERE {} GROUP BY u, bv, {}",
             in_range("t"),
             key_of("t")
         ),
@@ -107,10 +113,39 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let sums = (0..cols.len())
-        .map(|n| format!("sum(coalesce(q.h{n}, 0)) AS r{n}"))
+    let flags = (0..cols.len())
+        .map(|n| format!("coalesce(q.h{n}, 0) AS h{n}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let any_flags = (0..cols.len())
+        .map(|n| format!("max(m.h{n}) AS h{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sums = (0..cols.len())
+        .map(|n| format!("sum(h{n}) AS r{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // the tables: one per breakdown slot (top values, `(other)`, `(none)`), else one
+    let (bv, slots, by) = match &spec.breakdown {
+        Some(b) => (
+            sql.breakdown_value(b)?,
+            format!(
+                "present AS (SELECT DISTINCT bv FROM members),
+ranked AS (
+  SELECT bv, row_number() OVER (ORDER BY n DESC, bv) AS rn
+  FROM (SELECT bv, count(*) AS n FROM members WHERE bv <> '' GROUP BY bv) AS x
+),
+{}",
+                sql.slots(b.limit)
+            ),
+            "label AS \"breakdown\",\n  ",
+        ),
+        None => (
+            "''".to_string(),
+            format!("slots AS (SELECT '' AS bv, '' AS label, {} AS pos),", i(0)),
+            "",
+        ),
+    };
     let begun = |a: u32| match spec.windows {
         Windows::Calendar => format!(
             "{} >= {a}",
@@ -144,7 +179,7 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
         })
         .collect();
     let mut out = vec![
-        format!("{} AS \"cohort\"", sql.label(g, &sql.key_start(g, "c"))),
+        format!("{by}{} AS \"cohort\"", sql.label(g, &sql.key_start(g, "c"))),
         format!("{} AS \"size\"", text("n_members")),
     ];
     let cell =
@@ -182,33 +217,43 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
         "-- Loupe retention ({dialect}): the rows of `loupe run --csv` for the same spec
 WITH
 src AS (
-  SELECT {user} AS u, {ts} AS t, {keep} AS keep, ({start}) AS st
+  SELECT {user} AS u, {ts} AS t, {keep} AS keep, ({start}) AS st, {bv} AS bv
   FROM {from}
 ),
 span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
-ev AS (SELECT u, t FROM src WHERE keep AND st),
+ev AS (SELECT u, t, bv FROM src WHERE keep AND st),
 members AS (
-  SELECT u, s, {cohort} AS c FROM ({members}) AS x
+  SELECT u, bv, s, {cohort} AS c FROM ({members}) AS x
 ),
 periods AS (
-  SELECT m.u AS u, m.s AS s, {period} AS p, count(*) AS cnt
-  FROM members AS m JOIN ev AS e ON e.u = m.u
+  SELECT m.u AS u, m.bv AS bv, m.s AS s, {period} AS p, count(*) AS cnt
+  FROM members AS m JOIN ev AS e ON e.u = m.u AND e.bv = m.bv
   WHERE e.t >= m.s
-  GROUP BY m.u, m.s, m.c, {period}
+  GROUP BY m.u, m.bv, m.s, m.c, {period}
 ),
 qualified AS (
-  SELECT u, s, {hits}
+  SELECT u, bv, s, {hits}
   FROM periods WHERE cnt >= {k}
-  GROUP BY u, s
+  GROUP BY u, bv, s
+),
+flagged AS (
+  SELECT m.u AS u, m.bv AS bv, m.s AS s, m.c AS c, {flags}
+  FROM members AS m LEFT JOIN qualified AS q ON q.u = m.u AND q.bv = m.bv AND q.s = m.s
+),
+{slots}
+merged AS (
+  SELECT sl.label AS label, sl.pos AS pos, m.u AS u, m.c AS c, min(m.s) AS s_min, max(m.s) AS s_max, {any_flags}
+  FROM flagged AS m JOIN slots AS sl ON sl.bv = m.bv
+  GROUP BY sl.label, sl.pos, m.u, m.c
 ),
 cohort_rows AS (
-  SELECT m.c AS c, count(*) AS n_members, min(m.s) AS s_first, max(m.s) AS s_latest, {sums}
-  FROM members AS m LEFT JOIN qualified AS q ON q.u = m.u AND q.s = m.s
-  GROUP BY m.c
+  SELECT label, pos, c, count(*) AS n_members, min(s_min) AS s_first, max(s_max) AS s_latest, {sums}
+  FROM merged
+  GROUP BY label, pos, c
 )
 SELECT {out}
 FROM cohort_rows, span AS d
-ORDER BY c{settings}",
+ORDER BY pos, c{settings}",
         dialect = sql.dialect.name(),
         user = sql.ident("user_id"),
         ts = sql.ts_us(),
