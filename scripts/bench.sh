@@ -20,6 +20,25 @@ for size in ${SIZES//,/ }; do
   echo
   echo "== wasm in Chromium: $f"
   node bench/browser.mjs --dist dist --runs "$RUNS" "$f" | tee -a target/bench/results.jsonl
+  # load throughput of the same events as NDJSON and as Parquet (snappy), written from the
+  # CSV by DuckDB on first use; one cheap analysis, the load is what is measured
+  for fmt in ndjson parquet; do
+    g="target/crosscheck-data/events_$size.$fmt"
+    if [ ! -f "$g" ]; then
+      # NDJSON keeps the CSV's timestamp text; Parquet gets a typed UTC timestamp
+      case $fmt in
+        ndjson) read="read_csv('$f', types={'timestamp': 'VARCHAR'})" copy="(FORMAT json)" ;;
+        parquet) read="read_csv('$f')" copy="(FORMAT parquet, COMPRESSION snappy)" ;;
+      esac
+      .venv/bin/python -c "import duckdb, sys; duckdb.sql(sys.argv[1])" \
+        "COPY (SELECT * FROM $read) TO '$g' $copy"
+    fi
+    echo "== native load: loupe bench $g"
+    target/release/loupe bench "$g" --runs 1 --only trends | tee -a target/bench/results.jsonl
+    echo
+    echo "== wasm load in Chromium: $g"
+    node bench/browser.mjs --dist dist --runs 1 "$g" | tee -a target/bench/results.jsonl
+  done
 done
 
 # DuckDB-WASM side by side, same machine, same files (DUCKDB=0 skips it)

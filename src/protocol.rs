@@ -303,6 +303,15 @@ impl From<&Error> for UserError {
                     .map(|(k, v)| (k.to_string(), v.clone()))
                     .collect(),
             ),
+            Error::Format(m) | Error::Mapping(m) => (
+                None,
+                m.text.clone(),
+                (!m.key.is_empty()).then(|| m.key.to_string()),
+                m.params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ),
             other => (None, other.to_string(), None, Default::default()),
         };
         UserError {

@@ -62,7 +62,8 @@ fn exit_codes_tell_usage_from_input() {
 #[test]
 fn several_files_are_one_dataset() {
     // 2 + 3 rows, the second file without a trailing line break; a third file whose
-    // header differs is refused
+    // time column is another one is refused; a fourth with its columns in another order
+    // and a property of its own is appended
     let a = temp(
         "a.csv",
         "user_id,event,timestamp\nu1,a,2025-01-01\nu2,a,2025-01-02\n",
@@ -80,7 +81,20 @@ fn several_files_are_one_dataset() {
     assert_eq!(v["users"], 3);
     let o = loupe(&["inspect", &a, &c]);
     assert_eq!(code(&o), 3);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("header"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("other roles") && err.contains("c.csv\""),
+        "{err}"
+    );
+    let d = temp(
+        "d.csv",
+        "event,plan,timestamp,user_id\nb,pro,2025-01-05,u4\n",
+    );
+    let o = loupe(&["inspect", "--json", &a, &d]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["imported"], 3);
+    assert_eq!(v["users"], 3);
     // JSON lines files follow one another too
     let j1 = temp(
         "1.jsonl",

@@ -64,6 +64,10 @@ mod health;
 mod ingest;
 #[path = "engine/lifecycle.rs"]
 mod lifecycle;
+#[path = "engine/files.rs"]
+mod files;
+#[path = "engine/load_errors.rs"]
+mod load_errors;
 #[path = "engine/ltv.rs"]
 mod ltv;
 #[path = "engine/mapping.rs"]

@@ -258,6 +258,14 @@ fn every_spec_error_code_has_a_chinese_text() {
         include_str!("../src/engine/analysis/channels.rs"),
         include_str!("../src/engine/analysis/portrait.rs"),
         include_str!("../src/engine/analysis/aarrr.rs"),
+        include_str!("../src/engine/ingest/mod.rs"),
+        include_str!("../src/engine/ingest/csv.rs"),
+        include_str!("../src/engine/ingest/json.rs"),
+        include_str!("../src/engine/ingest/parquet.rs"),
+        include_str!("../src/engine/ingest/archive.rs"),
+        include_str!("../src/engine/ingest/container.rs"),
+        include_str!("../src/engine/ingest/encoding.rs"),
+        include_str!("../src/engine/ingest/mapping.rs"),
     ];
     let mut codes = Vec::new();
     for src in sources {

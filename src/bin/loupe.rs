@@ -23,15 +23,13 @@ fn main() {
 mod cli {
     use clap::{Args, Parser, Subcommand, ValueEnum};
     use loupe::engine::analysis::{self, Query};
-    use loupe::engine::ingest::{
-        self, Dataset, DateOrder, Format, HeaderMode, Identity, LoadOptions,
-    };
+    use loupe::engine::ingest::{self, Dataset, DateOrder, HeaderMode, Identity, LoadOptions};
     use loupe::engine::overview::overview;
     use loupe::engine::sample::{self, SampleOptions};
     use loupe::engine::sql::{self, Dialect};
     use loupe::engine::time::TimeZone;
     use loupe::protocol::{Reply, Request, Session};
-    use std::io::{IsTerminal, Read, Write};
+    use std::io::{IsTerminal, Write};
 
     const EXIT_CODES: &str = "Exit codes: 0 success, 1 internal error, 2 bad usage (unknown \
 command or option, missing argument), 3 bad input or spec (unreadable file, invalid spec, \
@@ -40,8 +38,8 @@ an analysis or option SQL cannot express).";
     const FILES: &str = "FILE: CSV/TSV, JSON lines or a JSON array (Mixpanel, PostHog, \
 Segment, Amplitude, GA4 BigQuery, Sensors Data and Snowplow exports recognised), optionally \
 gzipped or in a zip; Parquet (snappy, gzip, lz4 or uncompressed); @sample for the built-in demo data. Several files \
-are one dataset: delimited files need the same header line, JSON lines files are read \
-one after the other (a JSON array, gzip, zip or Parquet file must be the only file).";
+are one dataset when their columns map to the same roles (user, event, time): each is read \
+on its own, in any format and column order, with its own property columns.";
 
     /// Product analytics on an event export: the same engine and specs as the Loupe app.
     #[derive(Parser)]
@@ -161,6 +159,10 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
         /// Amplitude's and Snowplow's JSON columns are expanded without it.
         #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
         expand_json: Vec<String>,
+        /// Columns not imported at all (no role, no property); comma-separated or
+        /// repeated. A name that is not a column is an error.
+        #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
+        ignore_col: Vec<String>,
         /// Which id is the user where a user id and a device / anonymous id both exist
         /// (default user-or-device).
         #[arg(long, value_enum)]
@@ -285,6 +287,9 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
             if !self.expand_json.is_empty() {
                 o.expand_json.clone_from(&self.expand_json);
             }
+            if !self.ignore_col.is_empty() {
+                o.ignore_columns.clone_from(&self.ignore_col);
+            }
             if let Some(i) = self.identity {
                 o.identity = match i {
                     IdentityArg::User => Identity::User,
@@ -302,106 +307,6 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
         }
     }
 
-    /// The files read one after the other as one input: the header line of every
-    /// delimited file after the first is skipped, and a line break is added where a file
-    /// does not end with one.
-    struct Concat {
-        parts: std::collections::VecDeque<Box<dyn Read>>,
-        last: u8,
-        pending_newline: bool,
-    }
-
-    impl Read for Concat {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            loop {
-                if buf.is_empty() {
-                    return Ok(0);
-                }
-                if self.pending_newline {
-                    self.pending_newline = false;
-                    buf[0] = b'\n';
-                    self.last = b'\n';
-                    return Ok(1);
-                }
-                let Some(part) = self.parts.front_mut() else {
-                    return Ok(0);
-                };
-                let n = part.read(buf)?;
-                if n > 0 {
-                    self.last = buf[n - 1];
-                    return Ok(n);
-                }
-                self.parts.pop_front();
-                self.pending_newline = !self.parts.is_empty() && self.last != b'\n';
-            }
-        }
-    }
-
-    /// Opens the files of one dataset as one reader, with its total size.
-    fn open(paths: &[String]) -> Result<(Box<dyn Read>, u64), Fail> {
-        let open_one = |path: &str| -> Result<(std::fs::File, u64), Fail> {
-            let f = std::fs::File::open(path).map_err(|e| input(format!("{path}: {e}")))?;
-            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-            Ok((f, size))
-        };
-        if let [path] = paths {
-            let (f, size) = open_one(path)?;
-            return Ok((Box::new(f), size));
-        }
-        let mut parts: std::collections::VecDeque<Box<dyn Read>> = Default::default();
-        let mut total = 0;
-        let mut first_header: Option<(String, Vec<u8>)> = None;
-        for path in paths {
-            if path == "@sample" {
-                return Err(input("@sample cannot be combined with other files"));
-            }
-            let (f, size) = open_one(path)?;
-            total += size;
-            let mut r = std::io::BufReader::with_capacity(1 << 20, f);
-            let head = std::io::BufRead::fill_buf(&mut r)
-                .map_err(|e| input(format!("{path}: {e}")))?
-                .to_vec();
-            if head.starts_with(&[0x1f, 0x8b]) {
-                return Err(input(format!("{path}: a gzip file must be the only file (decompress the files, or give one file)")));
-            }
-            match ingest::sniff_format(&head) {
-                Format::JsonArray => {
-                    return Err(input(format!(
-                        "{path}: a JSON array file must be the only file"
-                    )))
-                }
-                Format::JsonLines => parts.push_back(Box::new(r)),
-                Format::Delimited => {
-                    let mut header = Vec::new();
-                    std::io::BufRead::read_until(&mut r, b'\n', &mut header)
-                        .map_err(|e| input(format!("{path}: {e}")))?;
-                    let trimmed = |h: &[u8]| -> Vec<u8> {
-                        let h = h.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(h);
-                        h.trim_ascii_end().to_vec()
-                    };
-                    match &first_header {
-                        None => {
-                            first_header = Some((path.clone(), trimmed(&header)));
-                            parts.push_back(Box::new(std::io::Cursor::new(header).chain(r)));
-                        }
-                        Some((_, h)) if *h == trimmed(&header) => parts.push_back(Box::new(r)),
-                        Some((first, _)) => {
-                            return Err(input(format!(
-                                "{path}: its header line differs from that of {first}; several delimited files are one dataset only with the same columns in the same order"
-                            )))
-                        }
-                    }
-                }
-            }
-        }
-        let concat = Concat {
-            parts,
-            last: b'\n',
-            pending_newline: false,
-        };
-        Ok((Box::new(concat), total))
-    }
-
     /// Loads the files of one dataset (`@sample`: the demo data), with progress on
     /// standard error when it is a terminal and the input is large.
     fn load(paths: &[String], import: &Import) -> Result<Dataset, Fail> {
@@ -411,10 +316,21 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
             }
         }
         let opts = import.options()?;
-        let size = match paths {
-            [path] => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-            _ => 0,
-        };
+        let mut sources = Vec::with_capacity(paths.len());
+        for path in paths {
+            if path == "@sample" {
+                return Err(input("@sample cannot be combined with other files"));
+            }
+            let f = std::fs::File::open(path).map_err(|e| input(format!("{path}: {e}")))?;
+            let size = f.metadata().map(|m| m.len()).ok();
+            sources.push(ingest::Source {
+                name: path.clone(),
+                input: f,
+                size,
+                options: opts.clone(),
+            });
+        }
+        let size: u64 = sources.iter().filter_map(|s| s.size).sum();
         let name = paths.join(" + ");
         let show = std::io::stderr().is_terminal() && size >= 16 << 20;
         let mut report = |p: ingest::Progress| {
@@ -428,19 +344,9 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
             }
             true
         };
-        let result = if let [path] = paths {
-            // one file: it may be a zip archive, read through its directory
-            let f = std::fs::File::open(path).map_err(|e| input(format!("{path}: {e}")))?;
-            ingest::load_file(f, Some(size), &opts, &mut report)
-        } else {
-            let (reader, size) = open(paths)?;
-            ingest::load(
-                std::io::BufReader::with_capacity(1 << 20, reader),
-                Some(size),
-                &opts,
-                &mut report,
-            )
-        };
+        // each file sniffed and read on its own (a zip archive or a Parquet file through
+        // its directory), then appended into one dataset
+        let result = ingest::load_files(sources, &mut report);
         if show {
             eprint!("\r\x1b[K");
         }
@@ -738,7 +644,10 @@ one after the other (a JSON array, gzip, zip or Parquet file must be the only fi
                     "events": data.store.len(),
                     "users": data.store.user_count(),
                     "bytes": data.report.bytes,
+                    "format": data.report.format,
                     "load_ms": load_ms,
+                    "load_mb_per_s": data.report.bytes as f64 / 1e6 / (load_ms / 1e3),
+                    "load_rows_per_s": data.report.rows_in as f64 / (load_ms / 1e3),
                     "median_of_runs": runs,
                     "timings": timings,
                     "store_bytes": data.store.heap_bytes(),

@@ -16,11 +16,11 @@ pub enum Error {
 
     /// The file's shape is not something Loupe can import (no header, no rows, wrong encoding).
     #[error("{0}")]
-    Format(String),
+    Format(Message),
 
     /// A column role (user, event or time) could not be found or was named but is missing.
     #[error("{0}")]
-    Mapping(String),
+    Mapping(Message),
 
     /// A spec is well-formed JSON but asks for something invalid; `field` is a JSON path.
     #[error("invalid spec: {field}: {message}")]
@@ -48,7 +48,82 @@ pub enum Error {
     Cancelled,
 }
 
+/// The text of a load error ([`Error::Format`], [`Error::Mapping`]) with, like a spec
+/// error, a stable code and the values it names, so a front end can say it in another
+/// language.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Message {
+    /// What is wrong and what to do, in English.
+    pub text: String,
+    /// A stable code of the message (empty when it has none).
+    pub key: &'static str,
+    /// The values the message names, by name.
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message {
+            text,
+            ..Message::default()
+        }
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message::from(text.to_string())
+    }
+}
+
 impl Error {
+    /// Shorthand for an [`Error::Format`] without a code yet (give it one with
+    /// [`Error::keyed`]).
+    pub fn format(text: impl Into<String>) -> Self {
+        Error::Format(Message::from(text.into()))
+    }
+
+    /// Shorthand for an [`Error::Mapping`] without a code yet.
+    pub fn mapping(text: impl Into<String>) -> Self {
+        Error::Mapping(Message::from(text.into()))
+    }
+
+    /// The load error said about one file of several (a zip entry, a file dropped with
+    /// others): the English text starts with the file's name and the parameters gain
+    /// `file`. Other errors pass unchanged.
+    pub fn in_file(self, file: &str) -> Self {
+        let with = |mut m: Message| {
+            if m.params.iter().any(|(k, v)| *k == "file" && v == file) {
+                return m;
+            }
+            m.text = format!("\"{file}\": {}", m.text);
+            m.params.retain(|(k, _)| *k != "file");
+            m.params.push(("file", file.to_string()));
+            m
+        };
+        match self {
+            Error::Format(m) => Error::Format(with(m)),
+            Error::Mapping(m) => Error::Mapping(with(m)),
+            other => other,
+        }
+    }
+
+    /// The message code of a keyed error (spec or load), if it has one.
+    pub fn key(&self) -> Option<&'static str> {
+        let key = match self {
+            Error::Spec { key, .. } => key,
+            Error::Format(m) | Error::Mapping(m) => &m.key,
+            _ => return None,
+        };
+        (!key.is_empty()).then_some(*key)
+    }
+
     /// Shorthand for [`Error::Spec`].
     pub fn spec(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Spec {
@@ -59,20 +134,32 @@ impl Error {
         }
     }
 
-    /// Gives a spec error a stable message code and the values it names, so a front end
-    /// can say it in another language (`{name}` in its text stands for a parameter).
+    /// Gives a spec or load error a stable message code and the values it names, so a
+    /// front end can say it in another language (`{name}` in its text stands for a
+    /// parameter).
     pub fn keyed(
         self,
         code: &'static str,
         values: &[(&'static str, &dyn std::fmt::Display)],
     ) -> Self {
+        let params = values.iter().map(|(k, v)| (*k, v.to_string())).collect();
         match self {
             Error::Spec { field, message, .. } => Error::Spec {
                 field,
                 message,
                 key: code,
-                params: values.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+                params,
             },
+            Error::Format(m) => Error::Format(Message {
+                text: m.text,
+                key: code,
+                params,
+            }),
+            Error::Mapping(m) => Error::Mapping(Message {
+                text: m.text,
+                key: code,
+                params,
+            }),
             other => other,
         }
     }

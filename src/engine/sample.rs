@@ -382,6 +382,7 @@ pub fn dataset(opts: &SampleOptions) -> Dataset {
             insert_id: None,
             identity: Default::default(),
             properties: COLUMNS[3..].iter().map(|s| s.to_string()).collect(),
+            ignored: Vec::new(),
         },
         delimiter: ',',
         format: "sample".into(),

@@ -137,6 +137,7 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("map_role_event", "Event", "事件"),
     ("map_role_time", "Time", "时间"),
     ("map_role_property", "Property", "属性"),
+    ("map_role_ignore", "Ignore (not imported)", "忽略（不导入）"),
     ("map_role_insert_id", "Insert id (dedupe)", "去重 ID"),
     ("map_role_user_fallback", "Fallback user id", "备用用户 ID"),
     ("map_kind_number", "Number", "数字"),
@@ -1152,6 +1153,50 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "时间列“{column}”的前几行中没有可识别的时间（如“{example}”）；请指定时间列",
     ),
     ("unknown_timezone", "未知时区“{zone}”（不在时区数据库中）"),
+    // load errors (ingest)
+    ("file_empty", "文件为空"),
+    ("bad_delimiter", "分隔符“{delimiter}”须为单个 ASCII 字符"),
+    ("unknown_encoding", "未知编码“{encoding}”；请使用 utf-8、gbk、gb18030、shift_jis、utf-16le、utf-16be 或 windows-1252 等名称"),
+    ("bad_header_line", "无法读取表头行：{detail}"),
+    ("bad_first_line", "无法读取第一行：{detail}"),
+    ("too_few_columns", "表头只有 {count} 列（{columns}）；事件数据至少需要用户、事件和时间三列"),
+    ("no_header_line", "文件没有表头行（第一行即是数据），列名为 column_1 … column_{count}：请指定用户、事件和时间列"),
+    ("bad_row", "第 {line} 行无法读取：{detail}"),
+    ("no_rows", "文件有表头但没有数据行"),
+    ("no_json_object", "文件开头没有找到 JSON 对象"),
+    ("no_json_records", "文件中没有一条记录是 JSON 对象（第 {line} 行：{detail}）"),
+    ("column_not_in_header", "指定的列“{name}”不在表头中；现有列：{columns}"),
+    ("no_user_column", "没有找到用户列；现有列：{columns}。请指定用户列"),
+    ("no_event_column", "没有找到事件列；现有列：{columns}。请指定事件列"),
+    ("no_time_column", "没有找到时间列；现有列：{columns}。请指定时间列"),
+    ("no_device_column", "身份选择为设备 ID，但没有设备 ID 或匿名 ID 列（anonymousId、device_id、user_pseudo_id、domain_userid）；现有列：{columns}"),
+    ("column_two_roles", "同一列不能承担两个角色（用户“{user}”、事件“{event}”、时间“{time}”）"),
+    ("expand_json_unknown", "expand_json：列“{name}”不在表头中"),
+    ("ignore_unknown", "ignore_columns：列“{name}”不在表头中；现有列：{columns}"),
+    ("ignored_role", "列“{name}”既被忽略又被指定为用户、事件或时间列"),
+    ("files_roles_differ", "“{file}”的列角色（{roles}）与“{first}”（{first_roles}）不同；多个文件的列对应相同的角色时才能合并为一个数据集（请单独导入该文件，或为它选择相同的列）"),
+    ("expand_json_role", "expand_json：列“{name}”是用户、事件、时间或插入 ID 列，不是属性"),
+    ("gzip_truncated", "gzip 数据在 {at} 个压缩字节后提前结束（文件不完整）；请重新下载或重新压缩该文件"),
+    ("gzip_corrupt", "gzip 数据在 {at} 个压缩字节后损坏（{detail}）；请重新下载或重新压缩该文件"),
+    ("gzip_bomb", "该 gzip 文件把 {compressed} 个压缩字节解压成超过 {inflated} 字节（超过 {ratio} 倍），疑似解压炸弹，导入已停止"),
+    ("gzip_budget", "该 gzip 文件解压后超过 {budget} 字节，超出内存所能容纳，导入已停止（请把导出拆成较小的文件）"),
+    ("zip_damaged", "zip 压缩包已损坏：{detail}"),
+    ("zip_empty", "zip 压缩包中没有文件"),
+    ("zip_needs_file", "zip 压缩包只能从文件读取（按其末尾的目录逐个读取）"),
+    ("zip_method", "zip 中的文件“{entry}”使用 {method} 压缩；只能读取不压缩或 deflate 压缩的文件（请用标准压缩重新打包）"),
+    ("zip_encrypted", "zip 中的文件“{entry}”已加密；请解压后导入该文件"),
+    ("zip_entry_damaged", "zip 中的文件“{entry}”已损坏或不完整（{detail}）"),
+    ("zip_entry_checksum", "zip 中的文件“{entry}”已损坏（校验和不符）"),
+    ("zip_bomb", "zip 中的文件“{entry}”解压后超过压缩大小的 {ratio} 倍，疑似解压炸弹，导入已停止"),
+    ("zip_entry_budget", "zip 中的文件“{entry}”解压后超过 {budget} 字节，超出内存所能容纳，导入已停止（请把导出拆成较小的文件）"),
+    ("zip_entry_format", "zip 中的文件“{entry}”（{format}）与“{first}”（{first_format}）格式不同；同一压缩包中的文件须为同一格式，JSON 数组须为唯一文件"),
+    ("zip_entry_header", "zip 中的文件“{entry}”的表头“{header}”与“{first}”的表头“{first_header}”不同；同一压缩包中的文件须有相同的列"),
+    ("parquet_needs_file", "Parquet 文件只能从文件读取（其结构信息在文件末尾）"),
+    ("parquet_damaged", "Parquet 文件已损坏或不完整：{detail}（其结构信息在文件末尾；文件是否完整复制？）"),
+    ("parquet_encrypted", "Parquet 文件已加密；请以不加密的方式写出后再导入"),
+    ("parquet_codec", "第 {group} 个行组中的列“{column}”使用 {codec} 压缩，无法读取；请用 snappy、gzip、lz4 或不压缩的方式写出该文件"),
+    ("parquet_unreadable", "Parquet 文件的第 {group} 个行组无法读取：{detail}"),
+    ("parquet_no_rows", "Parquet 文件没有数据行"),
     (
         "series_count",
         "趋势需要 1 到 {max} 个系列，当前为 {got} 个",
@@ -1310,8 +1355,9 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
     ),
 ];
 
-/// A spec error's message in `lang`: the Chinese text of its code with the parameters
-/// filled in, or the engine's English message.
+/// A spec or load error's message in `lang`: the Chinese text of its code with the
+/// parameters filled in (a `file` parameter the text does not place goes first), or the
+/// engine's English message.
 pub fn spec_message(
     lang: Lang,
     key: Option<&str>,
@@ -1322,9 +1368,16 @@ pub fn spec_message(
         .and_then(|k| SPEC_ERRORS_ZH.iter().find(|(c, _)| *c == k))
         .map(|(_, z)| *z);
     match (lang, zh) {
-        (Lang::Zh, Some(text)) => params.iter().fold(text.to_string(), |s, (k, v)| {
-            s.replace(&format!("{{{k}}}"), v)
-        }),
+        (Lang::Zh, Some(text)) => {
+            // a load error about one file of several names it first
+            let text = match params.get("file") {
+                Some(_) if !text.contains("{file}") => format!("“{{file}}”：{text}"),
+                _ => text.to_string(),
+            };
+            params
+                .iter()
+                .fold(text, |s, (k, v)| s.replace(&format!("{{{k}}}"), v))
+        }
         _ => english.to_string(),
     }
 }

@@ -24,12 +24,12 @@ fn file_input(engine: &Engine, id: &'static str) -> Html {
     let e = engine.clone();
     let onchange = Callback::from(move |ev: Event| {
         let input: HtmlInputElement = ev.target_unchecked_into();
-        if let Some(f) = input.files().and_then(|fs| fs.get(0)) {
-            e.load_file(f);
+        if let Some(fs) = input.files() {
+            e.load_files((0..fs.length()).filter_map(|i| fs.get(i)).collect());
         }
         input.set_value("");
     });
-    html! { <input type="file" id={id} data-testid="file-input" accept=".csv,.tsv,.txt,.json,.jsonl,.ndjson,.gz,.zip,.parquet,text/csv,application/json,application/gzip" {onchange} /> }
+    html! { <input type="file" id={id} data-testid="file-input" accept=".csv,.tsv,.txt,.json,.jsonl,.ndjson,.gz,.zip,.parquet,text/csv,application/json,application/gzip" multiple=true {onchange} /> }
 }
 
 /// A callback that clicks the (hidden) element `id`, e.g. a file input behind a button.
@@ -89,12 +89,8 @@ pub fn landing(p: &LandingProps) -> Html {
         Callback::from(move |ev: DragEvent| {
             ev.prevent_default();
             over.set(false);
-            if let Some(f) = ev
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|fs| fs.get(0))
-            {
-                e.load_file(f);
+            if let Some(fs) = ev.data_transfer().and_then(|d| d.files()) {
+                e.load_files((0..fs.length()).filter_map(|i| fs.get(i)).collect());
             }
         })
     };

@@ -217,11 +217,12 @@ const OPTION_ROWS: &[OptionRow] = &[
 
 /// The role choices of a column: (value, translation key). Insert id and fallback id are
 /// shown when the engine gave a column that role; they are detected by name, not chosen.
-const ROLES: [(&str, &str); 6] = [
+const ROLES: [(&str, &str); 7] = [
     ("user", "map_role_user"),
     ("event", "map_role_event"),
     ("time", "map_role_time"),
     ("property", "map_role_property"),
+    ("ignore", "map_role_ignore"),
     ("insert_id", "map_role_insert_id"),
     ("user_fallback", "map_role_user_fallback"),
 ];
@@ -234,6 +235,7 @@ fn role_value(r: Role) -> &'static str {
         Role::Property => "property",
         Role::InsertId => "insert_id",
         Role::UserFallback => "user_fallback",
+        Role::Ignored => "ignore",
     }
 }
 
@@ -246,9 +248,11 @@ fn kind_key(k: Kind) -> &'static str {
 }
 
 /// The options with column `name` given role `role`: it is named for that role (and no
-/// longer for another); "property" stops naming it for any role.
+/// longer for another, nor ignored); "property" stops naming it for any role; "ignore"
+/// leaves it out of the import.
 fn with_role(o: &LoadOptions, name: &str, role: &str) -> LoadOptions {
     let mut o = o.clone();
+    o.ignore_columns.retain(|c| c != name);
     for slot in [&mut o.user_column, &mut o.event_column, &mut o.time_column] {
         if slot.as_deref() == Some(name) {
             *slot = None;
@@ -258,6 +262,10 @@ fn with_role(o: &LoadOptions, name: &str, role: &str) -> LoadOptions {
         "user" => &mut o.user_column,
         "event" => &mut o.event_column,
         "time" => &mut o.time_column,
+        "ignore" => {
+            o.ignore_columns.push(name.to_string());
+            return o;
+        }
         _ => return o,
     };
     *slot = Some(name.to_string());
@@ -396,7 +404,7 @@ pub fn mapping_panel(p: &MappingProps) -> Html {
                     <p class="note" data-testid="map-no-header">{ t(lang, "map_no_header") }</p>
                 }
                 if let Some(m) = &s.mapping_error {
-                    <p class="error-text" data-testid="map-missing">{ m.clone() }</p>
+                    <p class="error-text" data-testid="map-missing">{ crate::ui::i18n::spec_message(lang, m.key.as_deref(), &m.params, &m.message) }</p>
                 }
                 { columns_table(lang, s, &p.view.options, &set) }
             </>

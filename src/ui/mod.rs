@@ -435,9 +435,9 @@ impl Reducible for State {
 /// Where a dataset comes from: what a new worker reads when the old one stopped.
 #[derive(Clone)]
 enum Source {
-    /// A file the user chose (the page keeps the handle, never the bytes), with its import
-    /// options.
-    File(web_sys::File, LoadOptions),
+    /// The files the user chose, one dataset (the page keeps the handles, never the
+    /// bytes; never empty), with their import options.
+    File(Vec<web_sys::File>, LoadOptions),
     /// The built-in sample.
     Sample,
 }
@@ -457,7 +457,7 @@ pub struct Workers {
     /// The last query sent per analysis, with the dataset generation it ran on.
     sent: Vec<(&'static str, u32, Query)>,
     /// The file loaded or tried last, with its options (what the mapping step reloads).
-    last_file: Option<(web_sys::File, LoadOptions)>,
+    last_file: Option<(Vec<web_sys::File>, LoadOptions)>,
     /// The worker that sniffs files for the mapping step (started on first use).
     sniffer: Option<WorkerClient>,
     /// SQL renderings asked of the worker: request id and who gets the text.
@@ -480,6 +480,15 @@ impl PartialEq for Engine {
     }
 }
 
+/// The name of files loaded together (`a.csv + b.csv`) and their total size.
+fn files_name_size(files: &[web_sys::File]) -> (String, Option<u64>) {
+    let names: Vec<String> = files.iter().map(|f| f.name()).collect();
+    (
+        names.join(" + "),
+        Some(files.iter().map(|f| f.size() as u64).sum()),
+    )
+}
+
 impl Engine {
     fn next_id(&self) -> u32 {
         let mut w = self.workers.borrow_mut();
@@ -496,7 +505,7 @@ impl Engine {
             Source::Sample => None,
         };
         let (name, size) = match &source {
-            Source::File(f, _) => (f.name(), Some(f.size() as u64)),
+            Source::File(f, _) => files_name_size(f),
             Source::Sample => ("sample".to_string(), None),
         };
         let id = self.next_id();
@@ -545,7 +554,7 @@ impl Engine {
             }
             if let Some((source, stops)) = stopped {
                 let (name, size) = match &source {
-                    Source::File(f, _) => (f.name(), Some(f.size() as u64)),
+                    Source::File(f, _) => files_name_size(f),
                     Source::Sample => ("sample".to_string(), None),
                 };
                 let again = stops > 1;
@@ -568,7 +577,7 @@ impl Engine {
         match client {
             Ok(c) => {
                 match &source {
-                    Source::File(f, o) => c.load_file(
+                    Source::File(f, o) => c.load_files(
                         id,
                         f,
                         &serde_json::to_string(o).unwrap_or_default(),
@@ -596,9 +605,11 @@ impl Engine {
         }
     }
 
-    /// Loads a file in a fresh worker.
-    pub fn load_file(&self, file: web_sys::File) {
-        self.start_load(Source::File(file, LoadOptions::default()), false);
+    /// Loads files (several are one dataset) in a fresh worker; nothing when there is none.
+    pub fn load_files(&self, files: Vec<web_sys::File>) {
+        if !files.is_empty() {
+            self.start_load(Source::File(files, LoadOptions::default()), false);
+        }
     }
 
     /// Loads the last file again with `options` in a fresh worker (the dataset on screen
@@ -611,7 +622,7 @@ impl Engine {
     }
 
     /// The file of the dataset on screen, with the options it was loaded with.
-    fn active_file(&self) -> Option<(web_sys::File, LoadOptions)> {
+    fn active_file(&self) -> Option<(Vec<web_sys::File>, LoadOptions)> {
         match &self.workers.borrow().active_source {
             Some((_, Source::File(f, o))) => Some((f.clone(), o.clone())),
             _ => None,
@@ -622,7 +633,8 @@ impl Engine {
     pub fn open_mapping(&self) {
         if let Some((f, o)) = self.active_file() {
             self.workers.borrow_mut().last_file = Some((f.clone(), o.clone()));
-            self.dispatch.dispatch(Action::OpenMapping(f.name(), o));
+            self.dispatch
+                .dispatch(Action::OpenMapping(files_name_size(&f).0, o));
         }
     }
 
@@ -661,7 +673,7 @@ impl Engine {
         if let Some(c) = &w.sniffer {
             c.sniff_file(
                 id,
-                &file,
+                &file[0],
                 &serde_json::to_string(options).unwrap_or_default(),
             );
         }

@@ -77,13 +77,22 @@ impl WorkerClient {
         }
     }
 
-    /// Asks the worker to read `file` (the handle is cloned, not the bytes) with the
-    /// options; `remembered` maps header keys to remembered options (used when the options
-    /// are the defaults and the file's header line has a key there).
-    pub fn load_file(&self, id: u32, file: &web_sys::File, options_json: &str, remembered: &str) {
+    /// Asks the worker to read `files` (the handles are cloned, not the bytes; several are
+    /// one dataset) with the options; `remembered` maps header keys to remembered options
+    /// (used for a file when the options are the defaults and its header line has a key
+    /// there).
+    pub fn load_files(
+        &self,
+        id: u32,
+        files: &[web_sys::File],
+        options_json: &str,
+        remembered: &str,
+    ) {
+        let more: js_sys::Array = files.iter().skip(1).collect();
         self.send(object(&[
             ("id", id.into()),
-            ("file", file.clone().into()),
+            ("file", files[0].clone().into()),
+            ("more", more.into()),
             ("options", options_json.into()),
             ("remembered", remembered.into()),
         ]));

@@ -7,6 +7,7 @@
 //! else is [`crate::protocol::Session`]: this module only moves messages and bytes.
 
 use super::protocol::{encode, field, id_of, APP_WORKER_NAME};
+use crate::engine::error::Error;
 use crate::engine::ingest::{self, LoadOptions};
 use crate::protocol::{MemoryWatch, Reply, Session, UserError, WASM_MEMORY_LIMIT};
 use std::cell::RefCell;
@@ -144,46 +145,73 @@ impl Worker {
                 return self.post(id, &Reply::Error(err));
             }
         };
-        let name = file.name();
-        let reader = match BlobReader::new(file.into()) {
-            Ok(r) => r,
-            Err(e) => return self.post(id, &Reply::Error(UserError::new("io", format!("{e:?}")))),
-        };
         if field(&msg, "sniff").as_bool() == Some(true) {
+            let name = file.name();
+            let reader = match BlobReader::new(file.into()) {
+                Ok(r) => r,
+                Err(e) => {
+                    return self.post(id, &Reply::Error(UserError::new("io", format!("{e:?}"))))
+                }
+            };
             let reply = match ingest::sniff_file(reader, &opts) {
                 Ok(s) => Reply::Sniffed(Box::new(s)),
-                Err(e) => {
-                    let mut err = UserError::from(&e);
-                    err.message = format!("{name}: {}", err.message);
-                    Reply::Error(err)
-                }
+                Err(e) => Reply::Error(file_error(&e, &name)),
             };
             return self.post(id, &reply);
         }
-        // a mapping remembered for this file's header line replaces the detected options
+        // several files are one dataset: each is sniffed, and a mapping remembered for its
+        // header line replaces the detected options for it
         let remembered: std::collections::BTreeMap<String, LoadOptions> = field(&msg, "remembered")
             .as_string()
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default();
-        let mut reader = reader;
-        let mut opts = opts;
+        let mut files: Vec<web_sys::File> = vec![file];
+        let more = field(&msg, "more");
+        if more.is_array() {
+            files.extend(
+                js_sys::Array::from(&more)
+                    .iter()
+                    .map(|f| f.unchecked_into()),
+            );
+        }
+        let name = files
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let mut sources = Vec::with_capacity(files.len());
         let mut reused = None;
-        if opts == LoadOptions::default() && !remembered.is_empty() {
-            if let Ok(s) = ingest::sniff_file(&mut reader, &opts) {
-                if let Some(o) = remembered.get(&s.header_key) {
-                    opts = o.clone();
-                    reused = Some(s.header_key);
+        for f in files {
+            let file_name = f.name();
+            let mut reader = match BlobReader::new(f.into()) {
+                Ok(r) => r,
+                Err(e) => {
+                    return self.post(id, &Reply::Error(UserError::new("io", format!("{e:?}"))))
+                }
+            };
+            let mut options = opts.clone();
+            if opts == LoadOptions::default() && !remembered.is_empty() {
+                if let Ok(s) = ingest::sniff_file(&mut reader, &opts) {
+                    if let Some(o) = remembered.get(&s.header_key) {
+                        options = o.clone();
+                        reused = Some(s.header_key);
+                    }
+                }
+                if let Err(e) = reader.seek(SeekFrom::Start(0)) {
+                    return self.post(id, &Reply::Error(UserError::new("io", e.to_string())));
                 }
             }
-            if let Err(e) = reader.seek(SeekFrom::Start(0)) {
-                return self.post(id, &Reply::Error(UserError::new("io", e.to_string())));
-            }
+            sources.push(ingest::Source {
+                name: file_name,
+                size: Some(reader.size as u64),
+                input: reader,
+                options,
+            });
         }
-        let total = reader.size as u64;
         let (scope, wire) = (self.scope.clone(), self.wire);
         let watch = MemoryWatch::new(wasm_memory_bytes(), WASM_MEMORY_LIMIT);
         let mut too_large = None;
-        let res = ingest::load_file(reader, Some(total), &opts, &mut |p| {
+        let res = ingest::load_files(sources, &mut |p| {
             if let Some(need) = watch.over(&p, wasm_memory_bytes()) {
                 too_large = Some(need);
                 return false;
@@ -204,14 +232,23 @@ impl Worker {
                 }
                 reply
             }
-            Err(e) => {
-                let mut err = UserError::from(&e);
-                err.message = format!("{name}: {}", err.message);
-                Reply::Error(err)
-            }
+            Err(e) => Reply::Error(file_error(&e, &name)),
         };
         self.post(id, &reply);
     }
+}
+
+/// The error of loading or sniffing the file `name`: named in English, and in the
+/// parameters of a keyed error, so the app's translation names it too.
+fn file_error(e: &Error, name: &str) -> UserError {
+    let mut err = UserError::from(e);
+    err.message = format!("{name}: {}", err.message);
+    if err.key.is_some() {
+        err.params
+            .entry("file".into())
+            .or_insert_with(|| name.to_string());
+    }
+    err
 }
 
 /// Installs the message handler in the worker's global scope and says `ready`.

@@ -1907,3 +1907,60 @@ test('the mapping step reloads with another event column, and a file without a h
   assert.equal(await text('users'), plain.users);
   assert.deepEqual(missingKeys, [], 'UI strings without a translation');
 });
+
+test('a remembered mapping loads the same header with it after a page reload; Forget removes it', async () => {
+  const file = path.join(OUT, 'remember.csv');
+  loupe('sample', '--users', '120', '--seed', '9', '--out', file);
+  await loadCsv(file);
+  await toOverview();
+  await page.click('[data-testid=open-mapping]');
+  await page.waitForSelector('[data-testid=map-columns]');
+  const pick = async (col, r) => {
+    await page.selectOption(`[data-testid=map-columns] tr[data-column="${col}"] select`, r);
+    await page.waitForFunction(([c, v]) => document.querySelector('[data-testid=mapping]')?.dataset.busy === 'false'
+      && document.querySelector(`[data-testid=map-columns] tr[data-column="${c}"] select`)?.value === v, [col, r]);
+  };
+  // the page column as the event, and the country column not imported at all
+  await pick('page', 'event');
+  await pick('country', 'ignore');
+  await page.check('[data-testid=map-remember]');
+  await page.click('[data-testid=map-reload]');
+  await page.waitForSelector('[data-testid=mapping]', { state: 'detached', timeout: 60_000 });
+  const mapped = JSON.parse(loupe('inspect', '--json', '--event-col', 'page', '--ignore-col', 'country', file));
+  const plain = JSON.parse(loupe('inspect', '--json', file));
+  assert.ok(mapped.rejected > plain.rejected, 'rows without a page have no event');
+  const propNames = (o) => o.properties.map((p) => p.name);
+  assert.ok(!propNames(mapped).includes('country') && propNames(plain).includes('country'));
+  const text = async (id) => num(await page.textContent(`[data-testid=${id}]`));
+  const shown = async () => ({
+    imported: await text('imported'),
+    rejected: await text('rejected'),
+    users: await text('users'),
+    events: await page.$$eval('[data-testid=event-table] tbody tr td:first-child', (tds) => tds.map((t) => t.textContent)),
+    props: await page.$$eval('.overview h3 + table.grid:not([data-testid]) tbody td.name', (tds) => tds.map((t) => t.textContent)),
+  });
+  const expected = (o) => ({
+    imported: o.imported, rejected: o.rejected, users: o.users,
+    events: o.event_names.map((e) => e.name), props: propNames(o),
+  });
+
+  // a new page: the same header loads with the remembered mapping, and says so
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  await loadCsv(file);
+  await toOverview();
+  await page.waitForSelector('[data-testid=map-reused]');
+  assert.deepEqual(await shown(), expected(mapped));
+
+  // Forget removes it: the next page reads the file with the detected columns
+  await page.click('[data-testid=map-forget]');
+  await page.waitForSelector('[data-testid=map-reused]', { state: 'detached' });
+  const stored = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('loupe.mapping.')));
+  assert.deepEqual(stored, []);
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  await loadCsv(file);
+  await toOverview();
+  assert.equal(await page.$('[data-testid=map-reused]'), null);
+  assert.deepEqual(await shown(), expected(plain));
+});

@@ -122,7 +122,12 @@ fn sniff_honours_the_options_and_names_a_missing_role() {
     // `who` and `what` are not names the detection knows; `when` is not either
     assert!(s.columns.iter().all(|c| c.role == Role::Property));
     let err = s.mapping_error.unwrap();
-    assert!(err.contains("no user column"), "{err}");
+    assert!(err.message.contains("no user column"), "{err}");
+    assert_eq!(err.key.as_deref(), Some("no_user_column"));
+    assert_eq!(
+        err.params["columns"],
+        "\"who\", \"what\", \"when\", \"note\""
+    );
     let opts = LoadOptions {
         user_column: Some("who".into()),
         event_column: Some("what".into()),
@@ -154,7 +159,7 @@ fn sniff_honours_the_options_and_names_a_missing_role() {
         s.columns.iter().map(|c| c.role).collect::<Vec<_>>(),
         [Role::User, Role::Property, Role::Time]
     );
-    assert!(s.mapping_error.unwrap().contains("no event column"));
+    assert!(s.mapping_error.unwrap().message.contains("no event column"));
 }
 
 #[test]

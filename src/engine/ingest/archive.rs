@@ -16,9 +16,10 @@
 //!
 //! A decompression bomb stops the import: past [`BOMB_FLOOR`] bytes of text, neither one
 //! entry nor the whole archive may yield more than [`MAX_RATIO`] times the compressed bytes
-//! read for it.
+//! read for it, and no entry more than the memory budget [`MAX_INFLATED`]. Every error has
+//! a message code (`zip_damaged`, `zip_entry_header`, `zip_bomb`, `zip_entry_budget`, ...).
 
-use super::container::{stream_error, Counted, BOMB_FLOOR, MAX_RATIO};
+use super::container::{over_budget, stream_error, Counted, BOMB_FLOOR, MAX_INFLATED, MAX_RATIO};
 use super::{open_text, run, Dataset, Format, LoadOptions, OpenText, Progress};
 use crate::engine::error::{Error, Result};
 use flate2::read::DeflateDecoder;
@@ -49,7 +50,10 @@ struct Entry {
 
 /// The archive's entries, or an error naming the one that cannot be read.
 fn entries<R: Read + Seek>(input: &mut R) -> Result<Vec<Entry>> {
-    let bad = |e: zip::result::ZipError| Error::Format(format!("the zip archive is damaged: {e}"));
+    let bad = |e: zip::result::ZipError| {
+        Error::format(format!("the zip archive is damaged: {e}"))
+            .keyed("zip_damaged", &[("detail", &e)])
+    };
     let mut archive = zip::ZipArchive::new(input).map_err(bad)?;
     let mut out = Vec::new();
     for i in 0..archive.len() {
@@ -64,16 +68,18 @@ fn entries<R: Read + Seek>(input: &mut R) -> Result<Vec<Entry>> {
             CompressionMethod::Stored => false,
             m if m == CompressionMethod::DEFLATE => true,
             m => {
-                return Err(Error::Format(format!(
+                return Err(Error::format(format!(
                     "zip entry \"{name}\" is compressed with {m}; only stored and deflate \
                      entries are read (re-create the zip with standard compression)"
-                )))
+                ))
+                .keyed("zip_method", &[("entry", &name), ("method", &m)]))
             }
         };
         if f.encrypted() {
-            return Err(Error::Format(format!(
+            return Err(Error::format(format!(
                 "zip entry \"{name}\" is encrypted; extract it and import the file instead"
-            )));
+            ))
+            .keyed("zip_encrypted", &[("entry", &name)]));
         }
         out.push(Entry {
             name,
@@ -127,17 +133,26 @@ struct Inflated<'a> {
 impl Read for Inflated<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf).map_err(|e| {
-            stream_error(format!(
-                "zip entry \"{}\" is damaged or truncated ({e})",
-                self.name
-            ))
+            stream_error(
+                Error::format(format!(
+                    "zip entry \"{}\" is damaged or truncated ({e})",
+                    self.name
+                ))
+                .keyed(
+                    "zip_entry_damaged",
+                    &[("entry", &self.name), ("detail", &e)],
+                ),
+            )
         })?;
         self.crc.update(&buf[..n]);
         if n == 0 && !buf.is_empty() && self.crc.sum() != self.expected {
-            return Err(stream_error(format!(
-                "zip entry \"{}\" is damaged (its checksum does not match)",
-                self.name
-            )));
+            return Err(stream_error(
+                Error::format(format!(
+                    "zip entry \"{}\" is damaged (its checksum does not match)",
+                    self.name
+                ))
+                .keyed("zip_entry_checksum", &[("entry", &self.name)]),
+            ));
         }
         Ok(n)
     }
@@ -153,6 +168,8 @@ struct Guard<'a> {
     /// The same for the whole archive.
     total_compressed: Rc<Cell<u64>>,
     total_text: Rc<Cell<u64>>,
+    /// The most text one entry may give ([`super::container::MAX_INFLATED`]).
+    budget: u64,
 }
 
 impl Read for Guard<'_> {
@@ -165,11 +182,17 @@ impl Read for Guard<'_> {
         if over(self.text, self.compressed.get())
             || over(self.total_text.get(), self.total_compressed.get())
         {
-            return Err(stream_error(format!(
-                "zip entry \"{}\" inflates to more than {}× its compressed size: this looks \
-                 like a decompression bomb, so the import stopped",
-                self.name, MAX_RATIO
-            )));
+            return Err(stream_error(
+                Error::format(format!(
+                    "zip entry \"{}\" inflates to more than {MAX_RATIO}× its compressed size: \
+                     this looks like a decompression bomb, so the import stopped",
+                    self.name
+                ))
+                .keyed("zip_bomb", &[("entry", &self.name), ("ratio", &MAX_RATIO)]),
+            ));
+        }
+        if self.text > self.budget {
+            return Err(over_budget(Some(&self.name), self.budget));
         }
         Ok(n)
     }
@@ -181,6 +204,7 @@ struct Entries<'a, R> {
     pending: VecDeque<Entry>,
     current: Box<dyn Read + 'a>,
     opts: LoadOptions,
+    budget: u64,
     first_name: String,
     format: Format,
     /// The first entry's header line (delimited text), without its line break.
@@ -198,6 +222,7 @@ fn open_entry<'a, R: Read + Seek + 'a>(
     e: &Entry,
     opts: &LoadOptions,
     total_text: &Rc<Cell<u64>>,
+    budget: u64,
 ) -> Result<OpenText<'a>> {
     let compressed = Rc::new(Cell::new(0));
     let window = Window {
@@ -218,10 +243,7 @@ fn open_entry<'a, R: Read + Seek + 'a>(
         expected: e.crc32,
         name: e.name.clone(),
     };
-    let mut text = open_text(inflated, opts).map_err(|err| match err {
-        Error::Format(m) => Error::Format(format!("zip entry \"{}\": {m}", e.name)),
-        other => other,
-    })?;
+    let mut text = open_text(inflated, opts).map_err(|err| err.in_file(&e.name))?;
     // the guard counts the text (after a gzip inside the entry), from its sniffed head on
     let head = text.head.len() as u64;
     total_text.set(total_text.get() + head);
@@ -232,6 +254,7 @@ fn open_entry<'a, R: Read + Seek + 'a>(
         text: head,
         total_compressed: src.borrow().counter(),
         total_text: total_text.clone(),
+        budget,
     });
     Ok(text)
 }
@@ -249,21 +272,30 @@ impl<'a, R: Read + Seek + 'a> Entries<'a, R> {
         let Some(e) = self.pending.pop_front() else {
             return Ok(false);
         };
-        let text = open_entry(&self.src, &e, &self.opts, &self.total_text)?;
+        let text = open_entry(&self.src, &e, &self.opts, &self.total_text, self.budget)?;
         let name = |f: Format| match f {
             Format::Delimited => "delimited text",
             Format::JsonLines => "JSON lines",
             Format::JsonArray => "a JSON array",
         };
         if self.format == Format::JsonArray || text.format != self.format {
-            return Err(Error::Format(format!(
+            return Err(Error::format(format!(
                 "zip entry \"{}\" is {} but \"{}\" is {}; the entries of one archive must \
                  share one format (and a JSON array must be the only entry)",
                 e.name,
                 name(text.format),
                 self.first_name,
                 name(self.format)
-            )));
+            ))
+            .keyed(
+                "zip_entry_format",
+                &[
+                    ("entry", &e.name),
+                    ("format", &name(text.format)),
+                    ("first", &self.first_name),
+                    ("first_format", &name(self.format)),
+                ],
+            ));
         }
         let mut reader: Box<dyn Read + 'a> =
             Box::new(std::io::Cursor::new(text.head).chain(text.rest));
@@ -274,14 +306,25 @@ impl<'a, R: Read + Seek + 'a> Entries<'a, R> {
                 line.push(byte[0]);
             }
             if header_line(&line) != self.header.as_slice() {
-                return Err(Error::Format(format!(
-                    "zip entry \"{}\" has the header line \"{}\" but \"{}\" has \"{}\"; \
-                     the entries of one archive are one dataset only with the same columns",
-                    e.name,
+                let (header, first_header) = (
                     String::from_utf8_lossy(header_line(&line)),
-                    self.first_name,
-                    String::from_utf8_lossy(&self.header)
-                )));
+                    String::from_utf8_lossy(&self.header),
+                );
+                return Err(Error::format(format!(
+                    "zip entry \"{}\" has the header line \"{header}\" but \"{}\" has \
+                     \"{first_header}\"; the entries of one archive are one dataset only with \
+                     the same columns",
+                    e.name, self.first_name,
+                ))
+                .keyed(
+                    "zip_entry_header",
+                    &[
+                        ("entry", &e.name),
+                        ("header", &header),
+                        ("first", &self.first_name),
+                        ("first_header", &first_header),
+                    ],
+                ));
             }
         }
         self.current = reader;
@@ -311,7 +354,7 @@ impl<'a, R: Read + Seek + 'a> Read for Entries<'a, R> {
             match self.next_entry() {
                 Ok(true) => self.pending_newline = needs_newline,
                 Ok(false) => return Ok(0),
-                Err(e) => return Err(stream_error(e.to_string())),
+                Err(e) => return Err(stream_error(e)),
             }
         }
     }
@@ -325,29 +368,40 @@ pub(crate) fn open_first<'a, R: Read + Seek + 'a>(
 ) -> Result<(OpenText<'a>, u64)> {
     let all = entries(&mut input)?;
     let Some(first) = all.first() else {
-        return Err(Error::Format("the zip archive holds no file".into()));
+        return Err(Error::format("the zip archive holds no file").keyed("zip_empty", &[]));
     };
     let src = Rc::new(RefCell::new(Counted::new(input)));
-    let text = open_entry(&src, first, opts, &Rc::new(Cell::new(0)))?;
+    let text = open_entry(&src, first, opts, &Rc::new(Cell::new(0)), MAX_INFLATED)?;
     Ok((text, all.len() as u64))
 }
 
 /// Loads every entry of a zip archive into one dataset (see the module doc).
 pub fn load<R: Read + Seek>(
-    mut input: R,
+    input: R,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
+    load_within(input, total_bytes, opts, progress, MAX_INFLATED)
+}
+
+/// [`load`], with each entry allowed to inflate to at most `budget` bytes of text.
+pub(crate) fn load_within<R: Read + Seek>(
+    mut input: R,
+    total_bytes: Option<u64>,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+    budget: u64,
+) -> Result<Dataset> {
     let mut pending: VecDeque<Entry> = entries(&mut input)?.into();
     let Some(first) = pending.pop_front() else {
-        return Err(Error::Format("the zip archive holds no file".into()));
+        return Err(Error::format("the zip archive holds no file").keyed("zip_empty", &[]));
     };
     let counted = Counted::new(input);
     let consumed = counted.counter();
     let src = Rc::new(RefCell::new(counted));
     let total_text = Rc::new(Cell::new(0));
-    let text = open_entry(&src, &first, opts, &total_text)?;
+    let text = open_entry(&src, &first, opts, &total_text, budget)?;
     let header = header_line(&text.head).to_vec();
     let entries = Rc::new(Cell::new(1));
     let format = text.format;
@@ -356,6 +410,7 @@ pub fn load<R: Read + Seek>(
         pending,
         current: Box::new(std::io::Cursor::new(text.head).chain(text.rest)),
         opts: opts.clone(),
+        budget,
         first_name: first.name,
         format,
         header,
@@ -380,4 +435,37 @@ pub fn load<R: Read + Seek>(
     let mut data = run(whole, &consumed, total_bytes, opts, progress)?;
     data.report.entries = entries.get();
     Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Cursor, Write};
+
+    #[test]
+    fn an_entry_over_the_budget_stops_at_any_ratio() {
+        let mut text = b"user_id,event,timestamp\n".to_vec();
+        for i in 0..20_000 {
+            text.extend(format!("u{i},e{},2024-01-01T00:00:{:02}Z\n", i % 7, i % 60).bytes());
+        }
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        w.start_file("a.csv", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(&text).unwrap();
+        let zip = w.finish().unwrap().into_inner();
+        let load = |budget| {
+            load_within(
+                Cursor::new(&zip),
+                None,
+                &LoadOptions::default(),
+                &mut |_| true,
+                budget,
+            )
+            .map_err(super::super::container::explain)
+        };
+        assert_eq!(load(text.len() as u64).unwrap().report.imported, 20_000);
+        let e = load(text.len() as u64 - 1).unwrap_err();
+        assert_eq!(e.key(), Some("zip_entry_budget"), "{e}");
+        assert!(e.to_string().contains("\"a.csv\""), "{e}");
+    }
 }

@@ -7,7 +7,9 @@
 //!
 //! A decompression bomb stops the import: once more than [`BOMB_FLOOR`] bytes were inflated,
 //! the inflated size may not exceed [`MAX_RATIO`] times the compressed bytes consumed so
-//! far. A truncated or corrupt stream is a whole-file error that says so.
+//! far, nor the memory budget [`MAX_INFLATED`] at any ratio. A truncated or corrupt stream
+//! is a whole-file error that says so. Each of these errors has a message code
+//! (`gzip_truncated`, `gzip_corrupt`, `gzip_bomb`, `gzip_budget`).
 
 use crate::engine::error::{Error, Result};
 use flate2::bufread::MultiGzDecoder;
@@ -19,6 +21,11 @@ use std::rc::Rc;
 pub const MAX_RATIO: u64 = 1000;
 /// Inflated bytes below which the ratio is not checked (tiny files compress well).
 pub const BOMB_FLOOR: u64 = 1 << 20;
+/// Largest text one gzip stream or one zip entry may inflate to, at any ratio: the memory
+/// budget. The browser's memory is at most 4 GiB, and the events of a 16 GiB text would not
+/// fit in it (nor in a laptop's memory natively); past it the import stops rather than run
+/// out of memory at the end.
+pub const MAX_INFLATED: u64 = 16 << 30;
 /// Compressed bytes read at a time.
 const INPUT_BUFFER: usize = 64 * 1024;
 
@@ -83,22 +90,42 @@ impl<B: BufRead> BufRead for Consumed<B> {
     }
 }
 
-/// Why a compressed stream (gzip, a zip entry) could not be read: a whole-file error,
-/// turned into [`Error::Format`] by [`explain`].
+/// Why a compressed stream (gzip, a zip entry) could not be read: a whole-file error
+/// carried through `std::io::Read`, taken out again by [`explain`].
 #[derive(Debug)]
-struct StreamError(String);
+struct StreamError(Error);
 
 impl std::fmt::Display for StreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
 impl std::error::Error for StreamError {}
 
-/// An I/O error carrying a whole-file error message (see [`explain`]).
-pub(crate) fn stream_error(message: String) -> std::io::Error {
-    std::io::Error::other(StreamError(message))
+/// An I/O error carrying a whole-file error (see [`explain`]).
+pub(crate) fn stream_error(e: Error) -> std::io::Error {
+    std::io::Error::other(StreamError(e))
+}
+
+/// The error of an inflated stream that passed the memory budget: a zip entry (named) or
+/// the gzip file.
+pub(crate) fn over_budget(entry: Option<&str>, budget: u64) -> std::io::Error {
+    let tail = "more than the memory can hold: the import stopped (split the export into \
+                smaller files)";
+    stream_error(match entry {
+        Some(entry) => Error::format(format!(
+            "zip entry \"{entry}\" inflates to more than {budget} bytes, {tail}"
+        ))
+        .keyed(
+            "zip_entry_budget",
+            &[("entry", &entry), ("budget", &budget)],
+        ),
+        None => Error::format(format!(
+            "the gzip file inflates to more than {budget} bytes, {tail}"
+        ))
+        .keyed("gzip_budget", &[("budget", &budget)]),
+    })
 }
 
 type Raw<R> = Chain<Cursor<Vec<u8>>, Counted<R>>;
@@ -108,30 +135,49 @@ pub struct Gunzip<R: Read> {
     decoder: MultiGzDecoder<Consumed<BufReader<Raw<R>>>>,
     compressed: Rc<Cell<u64>>,
     inflated: u64,
+    budget: u64,
 }
 
 impl<R: Read> Read for Gunzip<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.decoder.read(buf).map_err(|e| {
-            let what = if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                "ends before its end (truncated)".to_string()
+            let at = self.compressed.get();
+            stream_error(if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                Error::format(format!(
+                    "the gzip stream ends before its end (truncated) after {at} compressed \
+                     bytes; download or compress the file again"
+                ))
+                .keyed("gzip_truncated", &[("at", &at)])
             } else {
-                format!("is corrupt ({e})")
-            };
-            std::io::Error::other(StreamError(format!(
-                "the gzip stream {what} after {} compressed bytes; download or compress the \
-                 file again",
-                self.compressed.get()
-            )))
+                Error::format(format!(
+                    "the gzip stream is corrupt ({e}) after {at} compressed bytes; download \
+                     or compress the file again"
+                ))
+                .keyed("gzip_corrupt", &[("at", &at), ("detail", &e)])
+            })
         })?;
         self.inflated += n as u64;
         let compressed = self.compressed.get().max(1);
         if self.inflated > BOMB_FLOOR && self.inflated > MAX_RATIO * compressed {
-            return Err(std::io::Error::other(StreamError(format!(
-                "the gzip file inflates {} compressed bytes to more than {} bytes (over {}×): \
-                 this looks like a decompression bomb, so the import stopped",
-                compressed, self.inflated, MAX_RATIO
-            ))));
+            let inflated = self.inflated;
+            return Err(stream_error(
+                Error::format(format!(
+                    "the gzip file inflates {compressed} compressed bytes to more than \
+                     {inflated} bytes (over {MAX_RATIO}×): this looks like a decompression \
+                     bomb, so the import stopped"
+                ))
+                .keyed(
+                    "gzip_bomb",
+                    &[
+                        ("compressed", &compressed),
+                        ("inflated", &inflated),
+                        ("ratio", &MAX_RATIO),
+                    ],
+                ),
+            ));
+        }
+        if self.inflated > self.budget {
+            return Err(over_budget(None, self.budget));
         }
         Ok(n)
     }
@@ -165,7 +211,12 @@ impl<R: Read> Read for Opened<R> {
 }
 
 /// Sniffs the container from the first two bytes and opens it.
-pub fn open<R: Read>(mut input: Counted<R>) -> Result<Opened<R>> {
+pub fn open<R: Read>(input: Counted<R>) -> Result<Opened<R>> {
+    open_within(input, MAX_INFLATED)
+}
+
+/// [`open`], with a gzip stream allowed to inflate to at most `budget` bytes.
+pub(crate) fn open_within<R: Read>(mut input: Counted<R>, budget: u64) -> Result<Opened<R>> {
     let mut magic = Vec::with_capacity(2);
     (&mut input).take(2).read_to_end(&mut magic)?;
     let gzip = magic == [0x1f, 0x8b];
@@ -182,15 +233,19 @@ pub fn open<R: Read>(mut input: Counted<R>) -> Result<Opened<R>> {
         decoder,
         compressed,
         inflated: 0,
+        budget,
     })))
 }
 
-/// Turns an I/O error raised by the gzip reader into the whole-file [`Error::Format`] it
-/// describes; other errors pass unchanged.
+/// Turns an I/O error raised by the gzip or zip reader into the whole-file error it
+/// carries; other errors pass unchanged.
 pub fn explain(e: Error) -> Error {
     match e {
         Error::Io(io) if io.get_ref().is_some_and(|r| r.is::<StreamError>()) => {
-            Error::Format(io.get_ref().map(|r| r.to_string()).unwrap_or_default())
+            match io.into_inner().map(|r| r.downcast::<StreamError>()) {
+                Some(Ok(s)) => s.0,
+                _ => unreachable!("checked to be a StreamError"),
+            }
         }
         other => other,
     }
@@ -242,6 +297,30 @@ mod tests {
         assert!(
             msg.contains("gzip stream") && msg.contains("truncated"),
             "{msg}"
+        );
+    }
+
+    #[test]
+    fn output_over_the_budget_stops_at_any_ratio() {
+        // 3 MiB of varied lines compress about 5×, far below the ratio limit
+        let lines: Vec<u8> = (0..100_000)
+            .flat_map(|i| format!("u{i},e{},{}\n", i % 7, i * 31).into_bytes())
+            .collect();
+        let gz = gzip(&lines);
+        let within = |budget| {
+            let mut opened = open_within(Counted::new(&gz[..]), budget)?;
+            let mut out = Vec::new();
+            opened
+                .read_to_end(&mut out)
+                .map_err(|e| explain(e.into()))?;
+            Ok::<_, Error>(out.len())
+        };
+        assert_eq!(within(lines.len() as u64).unwrap(), lines.len());
+        let e = within(lines.len() as u64 - 1).unwrap_err();
+        assert_eq!(e.key(), Some("gzip_budget"), "{e}");
+        assert!(
+            e.to_string().contains("more than the memory can hold"),
+            "{e}"
         );
     }
 

@@ -148,23 +148,14 @@ pub fn load_split<R: Read>(
         0
     };
     if head.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::Format("the file is empty".into()));
+        return Err(super::empty_file());
     }
     let delimiter = match opts.delimiter {
         Some(c) if c.is_ascii() => c as u8,
-        Some(c) => {
-            return Err(Error::Format(format!(
-                "delimiter '{c}' must be one ASCII character"
-            )))
-        }
+        Some(c) => return Err(super::bad_delimiter(c)),
         None => sniff_delimiter(&head),
     };
-    let naive_tz = opts
-        .naive_timezone
-        .clone()
-        .unwrap_or_default()
-        .resolve()
-        .map_err(Error::Format)?;
+    let naive_tz = super::naive_zone(opts)?;
     let sample = head.clone();
     let whole = (head.len() as u64 + bom) < SNIFF_BYTES as u64;
     let (first, first_end) = first_record(&head, delimiter)?;
@@ -194,7 +185,10 @@ pub fn load_split<R: Read>(
         let names = unique_names(
             reader
                 .byte_headers()
-                .map_err(|e| Error::Format(format!("could not read the header line: {e}")))?
+                .map_err(|e| {
+                    Error::format(format!("could not read the header line: {e}"))
+                        .keyed("bad_header_line", &[("detail", &e)])
+                })?
                 .iter()
                 .map(|h| String::from_utf8_lossy(h).trim().to_string()),
         );
@@ -202,21 +196,26 @@ pub fn load_split<R: Read>(
         names
     };
     if headers.len() < 3 {
-        return Err(Error::Format(format!(
+        return Err(Error::format(format!(
             "the header line has {} column(s) ({}); an event export needs at least user, \
              event and timestamp columns",
             headers.len(),
             headers.join(", ")
-        )));
+        ))
+        .keyed(
+            "too_few_columns",
+            &[("count", &headers.len()), ("columns", &headers.join(", "))],
+        ));
     }
     let shape = shape_of_headers(&headers);
     let (mut roles, idx) = map_columns(&headers, opts, shape).map_err(|e| match e {
-        Error::Mapping(m) if !header => Error::Mapping(format!(
+        Error::Mapping(m) if !header => Error::mapping(format!(
             "the file has no header line (its first row holds data), so its columns are \
              column_1 … column_{}: name the user, event and time columns (CLI: --user-col \
              column_1 --event-col column_2 --time-col column_3); {m}",
             headers.len()
-        )),
+        ))
+        .keyed("no_header_line", &[("count", &headers.len())]),
         e => e,
     })?;
     // the time column's first values, from the sniffed bytes (the last row may be cut)
@@ -305,9 +304,7 @@ pub fn load_split<R: Read>(
         rows: report.rows_in,
     });
     if report.rows_in == 0 {
-        return Err(Error::Format(
-            "the file has a header but no data rows".into(),
-        ));
+        return Err(Error::format("the file has a header but no data rows").keyed("no_rows", &[]));
     }
     Ok(Dataset {
         store: builder.finish(),
@@ -422,10 +419,11 @@ fn read_rows<R: Read>(
             Ok(false) => break,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                let message = format!("line {line}: {e}");
+                let detail = e.to_string();
                 return Err(match e.into_kind() {
                     ::csv::ErrorKind::Io(io) => Error::Io(io),
-                    _ => Error::Format(message),
+                    _ => Error::format(format!("line {line}: {detail}"))
+                        .keyed("bad_row", &[("line", &line), ("detail", &detail)]),
                 });
             }
         }
@@ -699,11 +697,7 @@ struct Stretches<'a> {
 /// Reads `text` in stretches ending at record boundaries and sends them, numbered, to the
 /// threads' queue; `tick` gets the bytes read after each and returns `false` to cancel.
 /// Returns the bytes read. (Dropping the queue's sender on return lets the threads finish.)
-fn feed<R: Read>(
-    mut text: R,
-    to: Stretches<'_>,
-    tick: &mut dyn FnMut(u64) -> bool,
-) -> Result<u64> {
+fn feed<R: Read>(mut text: R, to: Stretches<'_>, tick: &mut dyn FnMut(u64) -> bool) -> Result<u64> {
     let Stretches {
         jobs,
         spare,
@@ -784,7 +778,8 @@ fn first_record(head: &[u8], delimiter: u8) -> Result<(Vec<String>, usize)> {
             r.position().byte() as usize,
         )),
         Ok(false) => Ok((Vec::new(), head.len())),
-        Err(e) => Err(Error::Format(format!("could not read the first line: {e}"))),
+        Err(e) => Err(Error::format(format!("could not read the first line: {e}"))
+            .keyed("bad_first_line", &[("detail", &e)])),
     }
 }
 

@@ -44,10 +44,11 @@ pub fn detect(
 ) -> Result<(&'static Encoding, Chosen)> {
     if let Some(label) = label {
         let e = Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
-            Error::Format(format!(
+            Error::format(format!(
                 "unknown encoding \"{label}\"; use a name such as utf-8, gbk, gb18030, \
                  shift_jis, utf-16le, utf-16be or windows-1252"
             ))
+            .keyed("unknown_encoding", &[("encoding", &label)])
         })?;
         return Ok((e, Chosen::Option));
     }

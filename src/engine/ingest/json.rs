@@ -36,7 +36,7 @@
 //! A line (or element) that is not valid JSON, not an object, or not UTF-8 is a rejected row
 //! with its line number; the file fails as a whole only when no record at all is an object.
 
-use super::mapping::map_columns;
+use super::mapping::{ignoring_seen, map_columns};
 use super::truncate;
 use super::{
     container::Counted, decide_date_order, Dataset, Dedup, Format, ImportReport, LoadOptions,
@@ -188,6 +188,8 @@ enum Slot {
     /// The record type of a Sensors Data row (`track`, `profile_set`, `item_set`, ...).
     Kind,
     Property(usize),
+    /// A key of [`LoadOptions::ignore_columns`]: not imported.
+    Ignored,
 }
 
 /// One object flattened: (key, value) ranges into `keys` and `text`, in file order; null
@@ -578,9 +580,10 @@ pub(crate) fn preview(head: &[u8], format: Format, rows: usize) -> Result<Previe
         }
     }
     let Some(first) = flats.first() else {
-        return Err(Error::Format(
-            "no JSON object found at the start of the file".into(),
-        ));
+        return Err(
+            Error::format("no JSON object found at the start of the file")
+                .keyed("no_json_object", &[]),
+        );
     };
     let shape = shape_of(&|k: &str| first.has(k), first.get("type"));
     if shape == Some("ga4") {
@@ -630,12 +633,7 @@ pub fn load<R: Read>(
         opened: false,
         done: false,
     };
-    let naive_tz = opts
-        .naive_timezone
-        .clone()
-        .unwrap_or_default()
-        .resolve()
-        .map_err(Error::Format)?;
+    let naive_tz = super::naive_zone(opts)?;
 
     // read ahead until enough objects show the keys
     let mut ahead: Vec<(u64, std::result::Result<Flat, Bad>)> = Vec::new();
@@ -654,11 +652,14 @@ pub fn load<R: Read>(
     let Some(first) = ahead.iter().find_map(|(_, p)| p.as_ref().ok()) else {
         let bad = ahead
             .iter()
-            .find_map(|(line, p)| p.as_ref().err().map(|(_, d)| format!("line {line}: {d}")));
-        return Err(Error::Format(bad.map_or_else(
-            || "the file is empty".into(),
-            |b| format!("no record of the file is a JSON object ({b})"),
-        )));
+            .find_map(|(line, p)| p.as_ref().err().map(|(_, d)| (line, d)));
+        return Err(match bad {
+            None => super::empty_file(),
+            Some((line, detail)) => Error::format(format!(
+                "no record of the file is a JSON object (line {line}: {detail})"
+            ))
+            .keyed("no_json_records", &[("line", line), ("detail", detail)]),
+        });
     };
     let shape = shape_of(&|k: &str| first.has(k), first.get("type"));
     if shape == Some("ga4") {
@@ -681,7 +682,7 @@ pub fn load<R: Read>(
     }
     drop(seen);
     let names: Vec<String> = keys.iter().map(|k| column_name(shape, k)).collect();
-    let (roles, idx) = map_columns(&names, opts, shape)?;
+    let (roles, idx) = map_columns(&names, &ignoring_seen(opts, &names), shape)?;
     let time_key = &keys[idx.time];
     let day_first = decide_date_order(
         opts,
@@ -721,6 +722,11 @@ pub fn load<R: Read>(
         let col = builder.add_property(names[i].clone());
         slots.insert(keys[i].clone(), Slot::Property(col));
     }
+    for (k, n) in keys.iter().zip(&names) {
+        if roles.ignored.contains(n) {
+            slots.insert(k.clone(), Slot::Ignored);
+        }
+    }
     let mut report = ImportReport {
         columns: roles.clone(),
         delimiter: ',',
@@ -747,9 +753,14 @@ pub fn load<R: Read>(
                 let slot = match slots.get(key) {
                     Some(&s) => s,
                     None => {
-                        let col = builder.add_property(column_name(shape, key));
-                        slots.insert(key.to_string(), Slot::Property(col));
-                        Slot::Property(col)
+                        let name = column_name(shape, key);
+                        let slot = if opts.ignore_columns.contains(&name) {
+                            Slot::Ignored
+                        } else {
+                            Slot::Property(builder.add_property(name))
+                        };
+                        slots.insert(key.to_string(), slot);
+                        slot
                     }
                 };
                 cells.push((slot, v.clone()));

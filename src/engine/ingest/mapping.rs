@@ -7,7 +7,8 @@
 //! `userId` column, an `anonymousId` (Segment), a `device_id` (Amplitude), a
 //! `user_pseudo_id` (GA4) or a `domain_userid` (Snowplow) column read where the user id is
 //! empty ([`LoadOptions::identity`] chooses the user id only, the device id only, or this
-//! fallback). A vendor shape puts its own names first (Snowplow: `event_name`,
+//! fallback). Columns named in [`LoadOptions::ignore_columns`] are not imported: they
+//! play no role and are no property. A vendor shape puts its own names first (Snowplow: `event_name`,
 //! `derived_tstamp`, `event_id`; Sensors Data: `_track_id`) and may name columns whose JSON
 //! cells are expanded (`expand_columns`). All other columns become event properties.
 
@@ -115,6 +116,9 @@ pub struct ColumnRoles {
     pub insert_id: Option<String>,
     /// Every other column, in file order.
     pub properties: Vec<String>,
+    /// The columns not imported ([`LoadOptions::ignore_columns`]), in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
     /// The identity asked for ([`LoadOptions::identity`]): with `user_or_device`, rows
     /// read `user_fallback` where `user` is empty.
     #[serde(default)]
@@ -203,15 +207,17 @@ pub(crate) fn expand_columns(
         .collect();
     for name in named {
         let Some(i) = headers.iter().position(|h| h.trim() == name.trim()) else {
-            return Err(Error::Mapping(format!(
+            return Err(Error::mapping(format!(
                 "expand_json: the column \"{name}\" is not in the header"
-            )));
+            ))
+            .keyed("expand_json_unknown", &[("name", name)]));
         };
         if !idx.properties.contains(&i) {
-            return Err(Error::Mapping(format!(
+            return Err(Error::mapping(format!(
                 "expand_json: the column \"{name}\" is the user, event, time or insert id \
                  column, not a property"
-            )));
+            ))
+            .keyed("expand_json_role", &[("name", name)]));
         }
         if !out.contains(&i) {
             out.push(i);
@@ -244,10 +250,14 @@ fn find_role(
             .position(|h| h.trim() == name.trim())
             .or_else(|| norm.iter().position(|h| *h == normalise(name)))
             .ok_or_else(|| {
-                Error::Mapping(format!(
+                Error::mapping(format!(
                     "the {role} column \"{name}\" is not in the header; columns are: {}",
                     listing()
                 ))
+                .keyed(
+                    "column_not_in_header",
+                    &[("role", &role), ("name", name), ("columns", &listing())],
+                )
             });
     }
     aliases
@@ -258,11 +268,17 @@ fn find_role(
                 .position(|(i, h)| h == a && !taken.contains(&i))
         })
         .ok_or_else(|| {
-            Error::Mapping(format!(
+            let e = Error::mapping(format!(
                 "no {role} column found; columns are: {}. Name it explicitly \
                  (CLI: --{role}-col NAME)",
                 listing()
-            ))
+            ));
+            let columns = listing();
+            match role {
+                "user" => e.keyed("no_user_column", &[("columns", &columns)]),
+                "event" => e.keyed("no_event_column", &[("columns", &columns)]),
+                _ => e.keyed("no_time_column", &[("columns", &columns)]),
+            }
         })
 }
 
@@ -319,6 +335,37 @@ pub(crate) fn partial_roles(
     [user, event, time]
 }
 
+/// The indices of the columns [`LoadOptions::ignore_columns`] names, in file order; a name
+/// not in the header is a keyed error (`ignore_unknown`).
+pub(crate) fn ignored_columns(
+    headers: &[String],
+    opts: &LoadOptions,
+    listing: &dyn Fn() -> String,
+) -> Result<Vec<usize>> {
+    let mut out = Vec::with_capacity(opts.ignore_columns.len());
+    for name in &opts.ignore_columns {
+        let Some(i) = headers.iter().position(|h| h.trim() == name.trim()) else {
+            return Err(Error::mapping(format!(
+                "ignore_columns: the column \"{name}\" is not in the header; columns are: {}",
+                listing()
+            ))
+            .keyed("ignore_unknown", &[("name", name), ("columns", &listing())]));
+        };
+        out.push(i);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// `opts` ignoring only the columns among `names`: JSON discovers its keys as it reads, so
+/// a key to ignore that the first records lack is no error (it is ignored where it shows).
+pub(crate) fn ignoring_seen(opts: &LoadOptions, names: &[String]) -> LoadOptions {
+    let mut o = opts.clone();
+    o.ignore_columns.retain(|c| names.contains(c));
+    o
+}
+
 /// Decides the roles for a header row; `shape` is the vendor shape recognised, if any,
 /// whose own names come first.
 pub(crate) fn map_columns(
@@ -344,8 +391,10 @@ pub(crate) fn map_columns(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let ignored = ignored_columns(headers, opts, &listing)?;
     let find = |role: &str, named: &Option<String>, aliases: &[&str], taken: &[usize]| {
-        find_role(headers, &norm, role, named, aliases, taken)
+        let taken: Vec<usize> = taken.iter().chain(&ignored).copied().collect();
+        find_role(headers, &norm, role, named, aliases, &taken)
     };
     let device_names: Vec<&str> = match (opts.identity, &opts.user_column) {
         (Identity::Device, None) => FALLBACK_TO.to_vec(),
@@ -355,22 +404,38 @@ pub(crate) fn map_columns(
         find("user", &opts.user_column, &user_names, &[])?
     } else {
         find("device id", &None, &device_names, &[]).map_err(|_| {
-            Error::Mapping(format!(
+            Error::mapping(format!(
                 "identity \"device\": no device or anonymous id column (anonymousId, \
                  device_id, user_pseudo_id, domain_userid); columns are: {}",
                 listing()
             ))
+            .keyed("no_device_column", &[("columns", &listing())])
         })?
     };
     let event = find("event", &opts.event_column, &event_names, &[user])?;
     let time = find("time", &opts.time_column, &time_names, &[user, event])?;
     if user == event || user == time || event == time {
-        return Err(Error::Mapping(format!(
+        return Err(Error::mapping(format!(
             "one column cannot play two roles (user \"{}\", event \"{}\", time \"{}\")",
             headers[user], headers[event], headers[time]
-        )));
+        ))
+        .keyed(
+            "column_two_roles",
+            &[
+                ("user", &headers[user]),
+                ("event", &headers[event]),
+                ("time", &headers[time]),
+            ],
+        ));
     }
-    let free = |i: &usize| ![user, event, time].contains(i);
+    if let Some(&i) = [user, event, time].iter().find(|i| ignored.contains(i)) {
+        return Err(Error::mapping(format!(
+            "the column \"{}\" is both ignored and named for a role (user, event or time)",
+            headers[i]
+        ))
+        .keyed("ignored_role", &[("name", &headers[i])]));
+    }
+    let free = |i: &usize| ![user, event, time].contains(i) && !ignored.contains(i);
     let user_fallback = (norm[user] == FALLBACK_FROM && opts.identity == Identity::UserOrDevice)
         .then(|| {
             FALLBACK_TO
@@ -392,6 +457,7 @@ pub(crate) fn map_columns(
         identity: opts.identity,
         insert_id: insert_id.map(|i| headers[i].clone()),
         properties: properties.iter().map(|&i| headers[i].clone()).collect(),
+        ignored: ignored.iter().map(|&i| headers[i].clone()).collect(),
     };
     Ok((
         roles,

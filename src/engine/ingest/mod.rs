@@ -30,6 +30,7 @@ pub mod archive;
 pub mod container;
 pub mod csv;
 pub mod encoding;
+pub mod files;
 pub mod json;
 pub mod mapping;
 pub mod parquet;
@@ -44,6 +45,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
+pub use files::{load_files, Source};
 pub use mapping::ColumnRoles;
 pub use sniff::{sniff, sniff_file, Sniff};
 
@@ -82,6 +84,13 @@ pub struct LoadOptions {
     /// from the data (a first part over 12 means day first, a second part over 12 month
     /// first); an error asks for it when every date is ambiguous.
     pub date_order: Option<DateOrder>,
+    /// Columns not imported at all (the mapping step's "ignore" role): no role is looked
+    /// for among them and they are no property. A name that is not a column of the file is
+    /// an error (`ignore_unknown`), and so is a column both ignored and named for a role.
+    /// For JSON, a flattened name (`properties.plan`, as the mapping step shows it).
+    /// Default: none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignore_columns: Vec<String>,
     // The mapping step's options (header detection).
     /// Whether the first row of delimited text is a header line: `auto` (the default; the
     /// rule is in [`csv`]), `yes`, or `no` (the columns are named `column_1` … `column_n`).
@@ -218,6 +227,9 @@ impl SetAsideReason {
 /// One rejected row, kept as evidence.
 #[derive(Clone, Debug, Serialize)]
 pub struct Reject {
+    /// The file it is in, when several files were loaded together ([`load_files`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// 1-based line number in the file where the row starts.
     pub line: u64,
     /// Why it was rejected.
@@ -265,6 +277,10 @@ pub struct ImportReport {
     pub encoding_source: String,
     /// Files read from a zip archive (0 when the input is not one).
     pub entries: u64,
+    /// The files appended into the dataset, in order, when several were loaded together
+    /// ([`load_files`]); empty for one file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
     /// Columns whose JSON cells were expanded into properties ([`LoadOptions::expand_json`]).
     pub expanded_json: Vec<String>,
     /// Cells of those columns that were not valid JSON (kept as text).
@@ -282,6 +298,7 @@ impl ImportReport {
         *self.rejected_by_reason.entry(reason).or_default() += 1;
         if self.reject_samples.len() < MAX_REJECT_SAMPLES {
             self.reject_samples.push(Reject {
+                file: None,
                 line,
                 reason,
                 detail,
@@ -371,6 +388,26 @@ pub(crate) fn decide_date_order<'a>(
     }
 }
 
+/// The time zone naive timestamps are read in ([`LoadOptions::naive_timezone`], UTC by
+/// default); an unknown zone is a keyed error (`unknown_timezone`).
+pub(crate) fn naive_zone(opts: &LoadOptions) -> Result<crate::engine::time::Zone> {
+    let tz = opts.naive_timezone.clone().unwrap_or_default();
+    tz.resolve().map_err(|e| {
+        Error::format(format!("naive_timezone: {e}")).keyed("unknown_timezone", &[("zone", &tz)])
+    })
+}
+
+/// The error of a file with nothing in it (`file_empty`).
+pub(crate) fn empty_file() -> Error {
+    Error::format("the file is empty").keyed("file_empty", &[])
+}
+
+/// The error of a delimiter option that is not one ASCII character (`bad_delimiter`).
+pub(crate) fn bad_delimiter(c: char) -> Error {
+    Error::format(format!("delimiter '{c}' must be one ASCII character"))
+        .keyed("bad_delimiter", &[("delimiter", &c)])
+}
+
 /// `s` cut to `max` characters with an ellipsis: a cell quoted in a reject's detail.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
@@ -449,17 +486,17 @@ fn load_any<R: Read>(
     let n = std::io::BufRead::fill_buf(&mut counted)?.len().min(4);
     head[..n].copy_from_slice(&std::io::BufRead::fill_buf(&mut counted)?[..n]);
     if archive::is_zip(&head[..n]) {
-        return Err(Error::Format(
+        return Err(Error::format(
             "a zip archive can only be read from a file (it is read entry by entry through \
-             its directory at the end)"
-                .into(),
-        ));
+             its directory at the end)",
+        )
+        .keyed("zip_needs_file", &[]));
     }
     if parquet::is_parquet(&head[..n]) {
-        return Err(Error::Format(
-            "a Parquet file can only be read from a file (its schema is in a footer at the end)"
-                .into(),
-        ));
+        return Err(Error::format(
+            "a Parquet file can only be read from a file (its schema is in a footer at the end)",
+        )
+        .keyed("parquet_needs_file", &[]));
     }
     let text = open_text(counted, opts)?;
     run(text, &consumed, total_bytes, opts, progress)

@@ -214,12 +214,13 @@ impl ChunkReader for RowGroupBytes {
     }
 }
 
-/// The error for a file whose footer cannot be read.
+/// The error for a file whose footer cannot be read (`parquet_damaged`).
 fn damaged(what: impl std::fmt::Display) -> Error {
-    Error::Format(format!(
+    Error::format(format!(
         "the Parquet file is damaged or truncated: {what} (its footer, with the schema and the \
          row groups, is at the end of the file; was the file copied completely?)"
     ))
+    .keyed("parquet_damaged", &[("detail", &what)])
 }
 
 /// Reads the footer: the file's metadata.
@@ -231,9 +232,10 @@ fn read_footer<R: Read + Seek>(input: &mut R, file_len: u64) -> Result<ParquetMe
     input.seek(SeekFrom::Start(file_len - 8))?;
     input.read_exact(&mut tail)?;
     if &tail[4..] == MAGIC_ENCRYPTED {
-        return Err(Error::Format(
-            "the Parquet file is encrypted; write it without encryption to import it".into(),
-        ));
+        return Err(Error::format(
+            "the Parquet file is encrypted; write it without encryption to import it",
+        )
+        .keyed("parquet_encrypted", &[]));
     }
     if &tail[4..] != MAGIC {
         return Err(damaged("it does not end with the magic bytes PAR1"));
@@ -377,12 +379,7 @@ pub fn load<R: Read + Seek>(
         None => input.seek(SeekFrom::End(0))?,
     };
     let meta = read_footer(&mut input, file_len)?;
-    let naive_tz = opts
-        .naive_timezone
-        .clone()
-        .unwrap_or_default()
-        .resolve()
-        .map_err(Error::Format)?;
+    let naive_tz = super::naive_zone(opts)?;
     let schema = meta.file_metadata().schema_descr().root_schema();
     let flat = flatten(schema);
     let shape = shape_of(&|k: &str| flat.names.iter().any(|n| n == k), None);
@@ -417,13 +414,19 @@ pub fn load<R: Read + Seek>(
         let (mut lo, mut hi) = (u64::MAX, 0u64);
         for (c, col) in group.columns().iter().enumerate() {
             if !readable(col.compression()) {
-                return Err(Error::Format(format!(
-                    "column \"{}\" in {place} is compressed with {}, which Loupe does not read; \
-                     write the file with snappy, gzip, lz4 or no compression (DuckDB: \
-                     COPY ... TO 'x.parquet' (COMPRESSION snappy))",
+                let (column, codec) = (
                     descr.column(c).path().string(),
-                    codec_name(col.compression())
-                )));
+                    codec_name(col.compression()),
+                );
+                return Err(Error::format(format!(
+                    "column \"{column}\" in {place} is compressed with {codec}, which Loupe does \
+                     not read; write the file with snappy, gzip, lz4 or no compression (DuckDB: \
+                     COPY ... TO 'x.parquet' (COMPRESSION snappy))"
+                ))
+                .keyed(
+                    "parquet_codec",
+                    &[("column", &column), ("group", &(g + 1)), ("codec", &codec)],
+                ));
             }
             let (start, len) = col.byte_range();
             lo = lo.min(start);
@@ -445,7 +448,8 @@ pub fn load<R: Read + Seek>(
             file_len,
         });
         let bad = |e: ::parquet::errors::ParquetError| {
-            Error::Format(format!("the Parquet file cannot be read in {place}: {e}"))
+            Error::format(format!("the Parquet file cannot be read in {place}: {e}"))
+                .keyed("parquet_unreadable", &[("group", &(g + 1)), ("detail", &e)])
         };
         let reader = SerializedRowGroupReader::new(
             chunks,
@@ -516,7 +520,7 @@ pub fn load<R: Read + Seek>(
         rows: report.rows_in,
     });
     if report.rows_in == 0 {
-        return Err(Error::Format("the Parquet file has no rows".into()));
+        return Err(Error::format("the Parquet file has no rows").keyed("parquet_no_rows", &[]));
     }
     Ok(Dataset {
         store: builder.finish(),

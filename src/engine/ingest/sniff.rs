@@ -17,7 +17,7 @@
 use super::csv::{first_row, has_header, numbered_names, sniff_delimiter, unique_names};
 use super::mapping::{map_columns, partial_roles, shape_of_headers};
 use super::{archive, encoding, json, open_text, Format, LoadOptions, OpenText};
-use crate::engine::error::{Error, Result};
+use crate::engine::error::Result;
 use crate::engine::time::{parse_timestamp, Zone};
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Seek, SeekFrom};
@@ -45,6 +45,8 @@ pub enum Role {
     UserFallback,
     /// An event property.
     Property,
+    /// Not imported ([`LoadOptions::ignore_columns`]).
+    Ignored,
 }
 
 /// The type of a column's values.
@@ -92,8 +94,9 @@ pub struct Sniff {
     pub columns: Vec<SniffColumn>,
     /// The first data rows, one cell per column (cut to 80 characters).
     pub rows: Vec<Vec<String>>,
-    /// Why the load would stop for want of a role, if it would.
-    pub mapping_error: Option<String>,
+    /// Why the load would stop for want of a role, if it would: the error the load would
+    /// give, with its message code for the app's translation.
+    pub mapping_error: Option<crate::protocol::UserError>,
     /// Files in a zip archive (the first one is sniffed); 0 otherwise.
     pub entries: u64,
     /// A hash of the first line of the text (FNV-1a, 16 hex digits): the app remembers a
@@ -158,7 +161,11 @@ fn describe(text: OpenText<'_>, opts: &LoadOptions, entries: u64) -> Result<Snif
             (names, rows, true, ',', format, shape)
         }
     };
-    let (roles, mapping_error) = roles_of(&names, opts, shape);
+    let opts = match format {
+        "csv" => opts.clone(),
+        _ => super::mapping::ignoring_seen(opts, &names),
+    };
+    let (roles, mapping_error) = roles_of(&names, &opts, shape);
     let columns = names
         .into_iter()
         .enumerate()
@@ -202,15 +209,11 @@ type Table = (Vec<String>, Vec<Vec<String>>, bool, char);
 /// Column names, the first data rows, whether there is a header line, and the delimiter.
 fn delimited(head: &[u8], whole: bool, opts: &LoadOptions) -> Result<Table> {
     if head.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::Format("the file is empty".into()));
+        return Err(super::empty_file());
     }
     let delimiter = match opts.delimiter {
         Some(c) if c.is_ascii() => c as u8,
-        Some(c) => {
-            return Err(Error::Format(format!(
-                "delimiter '{c}' must be one ASCII character"
-            )))
-        }
+        Some(c) => return Err(super::bad_delimiter(c)),
         None => sniff_delimiter(head),
     };
     let first = first_row(head, delimiter)?;
@@ -257,8 +260,14 @@ fn roles_of(
     names: &[String],
     opts: &LoadOptions,
     shape: Option<&str>,
-) -> (Vec<Role>, Option<String>) {
-    let mut roles = vec![Role::Property; names.len()];
+) -> (Vec<Role>, Option<crate::protocol::UserError>) {
+    let mut roles: Vec<Role> = names
+        .iter()
+        .map(|n| match opts.ignore_columns.contains(n) {
+            true => Role::Ignored,
+            false => Role::Property,
+        })
+        .collect();
     match map_columns(names, opts, shape) {
         Ok((_, idx)) => {
             roles[idx.user] = Role::User;
@@ -279,7 +288,7 @@ fn roles_of(
                     roles[i] = role;
                 }
             }
-            (roles, Some(e.to_string()))
+            (roles, Some(crate::protocol::UserError::from(&e)))
         }
     }
 }
