@@ -443,6 +443,7 @@ def main():
                  {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "stages", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "health", "breakdown": {"properties": [{"property": "country"}]}},
+                 {"analysis": "ltv", "purchase_event": "buy", "amount": "amount", "breakdown": "country"},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
                   "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"},
