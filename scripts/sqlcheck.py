@@ -440,6 +440,7 @@ def main():
                  {"analysis": "portrait", "properties": [{"property": "country"}]},
                  {"analysis": "channels", "channel": "country"},
                  {"analysis": "sessions"},
+                 {"analysis": "sessions", "breakdown": "country"},
                  {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "stages", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "health", "breakdown": {"properties": [{"property": "country"}]}},
