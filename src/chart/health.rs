@@ -1,8 +1,12 @@
 //! User health chart: on the left the user pyramid of the last interval (one centred
 //! horizontal bar per tier, core at the top and dormant at the bottom, width = users,
 //! labelled with the tier and its count); on the right the tier sizes over time as lines,
-//! with hover tips giving every tier of an interval.
+//! with hover tips giving every tier of an interval. With a breakdown, the right side holds
+//! one small line chart per breakdown value instead (small multiples sharing the x axis,
+//! see [`super::panels`]), whose hover tips give every value's tiers; the pyramid stays
+//! that of all users.
 
+use super::panels::{self, Panel, Style};
 use super::{
     err, font, group_digits, legend, nice_max, point_label, px, tip_number, x_label_count, Drawn,
     Frame, Labels, GRID, INK, PALETTE,
@@ -25,6 +29,27 @@ pub fn draw<DB: DrawingBackend>(
     let (w, _) = area.dim_in_pixel();
     let (left, right) = area.split_horizontally(w * 2 / 5);
     pyramid(&left, r, labels, scale)?;
+    if !r.breakdowns.is_empty() {
+        let panels: Vec<Panel> = r
+            .breakdowns
+            .iter()
+            .map(|b| Panel {
+                value: &b.value,
+                series: b.sizes.iter().map(Vec::as_slice).collect(),
+            })
+            .collect();
+        return panels::draw(
+            &right,
+            &r.buckets,
+            &r.incomplete,
+            &panels,
+            &labels.tiers,
+            &COLORS,
+            Style::Lines,
+            labels,
+            scale,
+        );
+    }
     let top = nice_max(r.sizes.iter().flatten().copied().max().unwrap_or(0) as f64 * 1.1);
     let mut chart = ChartBuilder::on(&right)
         .margin(px(12.0, scale))
@@ -171,6 +196,49 @@ mod tests {
         assert!(frame.tips[last].contains(&format!(
             "Dormant: {}",
             tip_number(Some(r.sizes[4][last] as f64))
+        )));
+    }
+
+    #[test]
+    fn a_breakdown_draws_one_line_panel_per_value_beside_the_pyramid() {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        let q = Query::from_json(
+            r#"{"analysis":"health","interval":"week","breakdown":{"properties":["platform"],"limit":0}}"#,
+        )
+        .unwrap();
+        let AnalysisResult::Health(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        assert!(r.breakdowns.len() >= 2);
+        let labels = Labels::english();
+        let mut frame = None;
+        let out = svg(900, 600, |a| {
+            frame = draw(a, &r, &labels, 1.0)?;
+            Ok::<_, String>(())
+        })
+        .unwrap();
+        assert!(out.contains("User pyramid"));
+        for b in &r.breakdowns {
+            assert!(out.contains(&format!("\n{}\n</text>", b.value)), "panel title {}", b.value);
+        }
+        for c in COLORS {
+            let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+            let lines = out
+                .lines()
+                .filter(|l| l.contains("<polyline") && l.contains(&format!("stroke=\"{hex}\"")))
+                .count();
+            assert_eq!(lines, r.breakdowns.len(), "one {hex} line per value");
+        }
+        let frame = frame.unwrap();
+        assert_eq!(frame.tips.len(), r.buckets.len());
+        let last = r.buckets.len() - 1;
+        let b = &r.breakdowns[0];
+        assert!(frame.tips[last].contains(&format!(
+            "\n{}: Core {}, Active {}",
+            b.value, b.sizes[0][last], b.sizes[1][last]
         )));
     }
 }

@@ -1,6 +1,8 @@
 //! Cohort LTV chart: one thin line per cohort of its cumulative revenue per user by age
 //! (its partly observed ages as hollow points), and the size-weighted average as a bold
-//! line. Hover tips give the average and the newest cohorts' values per age.
+//! line. Hover tips give the average and the newest cohorts' values per age. With a
+//! breakdown, one line per breakdown value's average instead of the cohorts (with a legend
+//! entry each), and tips giving every value's average.
 
 use super::{
     err, font, legend, nice_max, px, tip_number, Drawn, Frame, Labels, GRID, INK, PALETTE,
@@ -24,7 +26,12 @@ pub fn draw<DB: DrawingBackend>(
         .cohorts
         .iter()
         .flat_map(|c| c.ltv.iter().copied())
-        .chain(r.average.iter().filter_map(|a| a.ltv));
+        .chain(r.average.iter().filter_map(|a| a.ltv))
+        .chain(
+            r.breakdowns
+                .iter()
+                .flat_map(|b| b.average.iter().filter_map(|a| a.ltv)),
+        );
     let (lo, hi) = values.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
     let top = nice_max(hi * 1.08);
     let bottom = if lo < 0.0 { -nice_max(-lo * 1.08) } else { 0.0 };
@@ -56,7 +63,33 @@ pub fn draw<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     let thin = px(1.2, scale);
-    for (k, c) in r.cohorts.iter().enumerate() {
+    for (k, b) in r.breakdowns.iter().enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let style = color.stroke_width(px(2.0, scale));
+        let points: Vec<(f64, f64)> = b
+            .average
+            .iter()
+            .filter_map(|a| a.ltv.map(|v| (a.age as f64, v)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), style))
+            .map_err(err)?
+            .label(b.value.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .map(|&p| Circle::new(p, px(2.5, scale), color.filled())),
+            )
+            .map_err(err)?;
+    }
+    let cohorts = if r.breakdowns.is_empty() {
+        &r.cohorts[..]
+    } else {
+        &[]
+    };
+    for (k, c) in cohorts.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()].mix(0.75);
         let points: Vec<(f64, f64)> = c
             .ltv
@@ -96,7 +129,7 @@ pub fn draw<DB: DrawingBackend>(
                 .map(|&p| Circle::new(p, px(3.5, scale), INK.filled())),
         )
         .map_err(err)?;
-    let newest = &r.cohorts[r.cohorts.len().saturating_sub(MAX_TIP_COHORTS)..];
+    let newest = &cohorts[cohorts.len().saturating_sub(MAX_TIP_COHORTS)..];
     let tips = (0..n)
         .map(|a| {
             let avg = r.average.get(a).and_then(|x| x.ltv);
@@ -109,6 +142,10 @@ pub fn draw<DB: DrawingBackend>(
                     String::new()
                 };
                 tip.push_str(&format!("\n{}: {}{mark}", c.label, tip_number(v)));
+            }
+            for b in &r.breakdowns {
+                let v = b.average.get(a).and_then(|x| x.ltv);
+                tip.push_str(&format!("\n{}: {}", b.value, tip_number(v)));
             }
             tip
         })
@@ -153,5 +190,38 @@ mod tests {
             "{}",
             tips[0]
         );
+    }
+
+    #[test]
+    fn a_breakdown_draws_one_line_per_value_with_tips_per_value() {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        let q = Query::from_json(r#"{"analysis":"ltv","periods":5,"breakdown":"platform"}"#)
+            .unwrap();
+        let AnalysisResult::Ltv(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        assert!(r.breakdowns.len() >= 2);
+        let mut frame = None;
+        let text = svg(800, 400, |a| {
+            frame = draw(a, &r, &Labels::english(), 1.0)?;
+            Ok::<_, String>(())
+        })
+        .unwrap();
+        // per value a line and a legend sample (the average is bolder), none per cohort
+        let lines = text.lines().filter(|l| l.contains("<polyline") && l.contains("stroke-width=\"2\"")).count();
+        assert_eq!(lines, 2 * r.breakdowns.len());
+        for b in &r.breakdowns {
+            assert!(text.contains(&format!("\n{}\n</text>", b.value)), "legend {}", b.value);
+        }
+        let frame = frame.unwrap();
+        let b = &r.breakdowns[0];
+        assert!(frame.tips[1].contains(&format!(
+            "\n{}: {}",
+            b.value,
+            tip_number(b.average[1].ltv)
+        )));
     }
 }

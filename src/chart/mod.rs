@@ -246,6 +246,7 @@ macro_rules! chart_dispatch {
 crate::for_each_analysis!(chart_dispatch);
 
 pub mod daily;
+pub(crate) mod panels;
 
 /// Colours of series, in order (colour-blind friendly, after Tableau 10).
 pub const PALETTE: [RGBColor; 10] = [

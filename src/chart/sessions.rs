@@ -2,7 +2,9 @@
 //! viewers), most viewed first, with every number of the page in its hover tip. View
 //! `over_time`: page views, visitors and sessions as lines on top and the bounce rate in a
 //! smaller chart below on the same intervals (its axis up to a little above the highest
-//! rate); the tips of incomplete intervals say so.
+//! rate); the tips of incomplete intervals say so. With a breakdown (either view), one
+//! pair of bars per breakdown value instead (page views and visitors of its sessions),
+//! with the value's totals in its tip.
 
 use super::{
     err, font, group_digits, legend, nice_max, point_label, px, tip_number, x_label_count, Drawn,
@@ -19,6 +21,9 @@ pub fn draw<DB: DrawingBackend>(
     labels: &Labels,
     scale: f64,
 ) -> Drawn {
+    if !r.breakdowns.is_empty() {
+        return values(area, r, labels, scale);
+    }
     match r.view {
         SessionsView::Pages => pages(area, r, labels, scale),
         SessionsView::OverTime => over_time(area, r, labels, scale),
@@ -39,6 +44,45 @@ fn n(v: u64) -> String {
     tip_number(Some(v as f64))
 }
 
+/// Bars of page views and visitors per breakdown value.
+fn values<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &SessionsResult,
+    labels: &Labels,
+    scale: f64,
+) -> Drawn {
+    let w = &labels.web;
+    let names: Vec<String> = r.breakdowns.iter().map(|b| b.value.clone()).collect();
+    let tips = r
+        .breakdowns
+        .iter()
+        .map(|b| {
+            let t = &b.totals;
+            format!(
+                "{}\n{}: {}\n{}: {}\n{}: {}\n{}: {}\n{}: {}\n{}: {}\n{}: {}",
+                b.value,
+                w[0],
+                n(t.page_views),
+                w[1],
+                n(t.users),
+                w[2],
+                n(t.sessions),
+                w[3],
+                tip_number(t.pages_per_session),
+                w[4],
+                pct(t.bounce_rate),
+                w[5],
+                secs(t.average_session_seconds),
+                w[10],
+                secs(t.average_time_on_page_seconds),
+            )
+        })
+        .collect();
+    let views = r.breakdowns.iter().map(|b| b.totals.page_views).collect();
+    let users = r.breakdowns.iter().map(|b| b.totals.users).collect();
+    bars(area, &names, [(&w[0], views), (&w[1], users)], tips, labels, scale)
+}
+
 /// Bars of views and viewers per page.
 fn pages<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -46,59 +90,7 @@ fn pages<DB: DrawingBackend>(
     labels: &Labels,
     scale: f64,
 ) -> Drawn {
-    let np = r.pages.len();
-    let max = r.pages.iter().map(|p| p.views).max().unwrap_or(0) as f64;
     let names: Vec<String> = r.pages.iter().map(|p| p.page.clone()).collect();
-    let mut chart = ChartBuilder::on(area)
-        .margin(px(12.0, scale))
-        .x_label_area_size(px(36.0, scale))
-        .y_label_area_size(px(64.0, scale))
-        .build_cartesian_2d(-0.6f64..np.max(1) as f64 - 0.4, 0f64..nice_max(max * 1.05))
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(INK.mix(0.4))
-        .x_labels(x_label_count(area, scale).min(np.max(1)))
-        .x_label_formatter(&|v| point_label(&names, *v))
-        .y_label_formatter(&|v| group_digits(v.round() as u64))
-        .y_desc(labels.web[0].as_str())
-        .label_style(font(12.0, scale))
-        .axis_desc_style(font(13.0, scale))
-        .draw()
-        .map_err(err)?;
-    let bars: [(&str, Vec<u64>, RGBColor, f64); 2] = [
-        (
-            labels.web[0].as_str(),
-            r.pages.iter().map(|p| p.views).collect(),
-            PALETTE[0],
-            -0.38,
-        ),
-        (
-            labels.web[6].as_str(),
-            r.pages.iter().map(|p| p.viewers).collect(),
-            PALETTE[1],
-            0.0,
-        ),
-    ];
-    for (name, values, color, left) in bars {
-        chart
-            .draw_series(
-                values
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &v)| v > 0)
-                    .map(|(k, &v)| {
-                        let x = k as f64 + left;
-                        Rectangle::new([(x, 0.0), (x + 0.36, v as f64)], color.filled())
-                    }),
-            )
-            .map_err(err)?
-            .label(name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
-    }
-    legend(&mut chart, SeriesLabelPosition::UpperRight, scale)?;
     let w = &labels.web;
     let tips = r
         .pages
@@ -124,6 +116,60 @@ fn pages<DB: DrawingBackend>(
             )
         })
         .collect();
+    let views = r.pages.iter().map(|p| p.views).collect();
+    let viewers = r.pages.iter().map(|p| p.viewers).collect();
+    bars(area, &names, [(&w[0], views), (&w[6], viewers)], tips, labels, scale)
+}
+
+/// A pair of bars per name (the first series the larger: its axis), with a tip each.
+fn bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    names: &[String],
+    series: [(&String, Vec<u64>); 2],
+    tips: Vec<String>,
+    labels: &Labels,
+    scale: f64,
+) -> Drawn {
+    let np = names.len();
+    let max = series[0].1.iter().copied().max().unwrap_or(0) as f64;
+    let mut chart = ChartBuilder::on(area)
+        .margin(px(12.0, scale))
+        .x_label_area_size(px(36.0, scale))
+        .y_label_area_size(px(64.0, scale))
+        .build_cartesian_2d(-0.6f64..np.max(1) as f64 - 0.4, 0f64..nice_max(max * 1.05))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.4))
+        .x_labels(x_label_count(area, scale).min(np.max(1)))
+        .x_label_formatter(&|v| point_label(names, *v))
+        .y_label_formatter(&|v| group_digits(v.round() as u64))
+        .y_desc(labels.web[0].as_str())
+        .label_style(font(12.0, scale))
+        .axis_desc_style(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
+    let [(first, a), (second, b)] = series;
+    let bars = [(first, a, PALETTE[0], -0.38), (second, b, PALETTE[1], 0.0)];
+    for (name, values, color, left) in bars {
+        chart
+            .draw_series(
+                values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &v)| v > 0)
+                    .map(|(k, &v)| {
+                        let x = k as f64 + left;
+                        Rectangle::new([(x, 0.0), (x + 0.36, v as f64)], color.filled())
+                    }),
+            )
+            .map_err(err)?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight, scale)?;
     Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
 }
 
@@ -305,5 +351,35 @@ mod tests {
             f.tips[last].contains("incomplete"),
             r.over_time.incomplete[last]
         );
+    }
+
+    #[test]
+    fn a_breakdown_draws_two_bars_per_value_in_either_view() {
+        for view in ["pages", "over_time"] {
+            let r = result(&format!(
+                r#"{{"analysis":"sessions","view":"{view}","breakdown":{{"properties":["platform"],"limit":2}}}}"#
+            ));
+            assert_eq!(r.breakdowns.len(), 3);
+            let mut frame = None;
+            let s = svg(900, 400, |a| {
+                let d = draw(a, &r, &Labels::english(), 1.0);
+                frame = d.clone().ok().flatten();
+                d
+            })
+            .unwrap();
+            for c in [PALETTE[0], PALETTE[1]] {
+                let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+                let bars = s
+                    .lines()
+                    .filter(|l| l.contains("<rect") && l.contains(&hex))
+                    .count();
+                assert_eq!(bars, r.breakdowns.len() + 1, "{view} {hex}: bars and a swatch");
+            }
+            let f = frame.expect("tips");
+            assert_eq!(f.tips.len(), 3);
+            let b = &r.breakdowns[2];
+            assert!(f.tips[2].starts_with(&format!("{}\nPage views: {}", b.value, n(b.totals.page_views))));
+            assert!(f.tips[2].contains(&format!("Sessions: {}", n(b.totals.sessions))));
+        }
     }
 }

@@ -1,8 +1,11 @@
 //! Stages chart: one stacked bar per interval with the users in each stage (new,
 //! returned, active, silent, churned from the bottom up), so a bar's height is the users
-//! seen so far; hover tips give the five counts. The transition table is drawn by the
-//! app as a heat-map table below the chart.
+//! seen so far; hover tips give the five counts. With a breakdown, one such bar chart per
+//! breakdown value instead (small multiples sharing the x axis, see [`super::panels`]),
+//! whose hover tips give every value's counts. The transition table is drawn by the app as
+//! a heat-map table below the chart.
 
+use super::panels::{self, Panel, Style};
 use super::{
     err, font, group_digits, legend, nice_max, point_label, px, tip_number, x_label_count, Drawn,
     Frame, Labels, GRID, INK, PALETTE,
@@ -25,6 +28,27 @@ pub fn draw<DB: DrawingBackend>(
     labels: &Labels,
     scale: f64,
 ) -> Drawn {
+    if !r.breakdowns.is_empty() {
+        let panels: Vec<Panel> = r
+            .breakdowns
+            .iter()
+            .map(|b| Panel {
+                value: &b.value,
+                series: b.series().iter().map(|s| s.as_slice()).collect(),
+            })
+            .collect();
+        return panels::draw(
+            area,
+            &r.buckets,
+            &r.incomplete,
+            &panels,
+            &labels.stages,
+            &COLORS,
+            Style::Stacked(&STACK),
+            labels,
+            scale,
+        );
+    }
     let nb = r.buckets.len();
     let series = r.series();
     let top = nice_max(r.seen.iter().copied().max().unwrap_or(0) as f64 * 1.12);
@@ -125,5 +149,54 @@ mod tests {
         let frame = frame.expect("a frame");
         assert_eq!(frame.tips.len(), r.buckets.len());
         assert!(frame.tips[1].contains(&format!("Active: {}", r.active[1])));
+    }
+
+    #[test]
+    fn a_breakdown_draws_one_panel_per_value_with_tips_per_value() {
+        let d = dataset(&SampleOptions {
+            users: 400,
+            ..Default::default()
+        });
+        let q = Query::from_json(
+            r#"{"analysis":"stages","interval":"week","breakdown":{"properties":["platform"],"limit":2}}"#,
+        )
+        .unwrap();
+        let AnalysisResult::Stages(r) = analysis::run(&d.store, &q).unwrap().result else {
+            panic!()
+        };
+        assert_eq!(r.breakdowns.len(), 3, "two values and (other)");
+        let labels = Labels::english();
+        let mut frame = None;
+        let out = svg(800, 600, |a| {
+            frame = draw(a, &r, &labels, 1.0)?;
+            Ok::<_, String>(())
+        })
+        .unwrap();
+        for b in &r.breakdowns {
+            assert!(out.contains(&format!("\n{}\n</text>", b.value)), "panel title {}", b.value);
+        }
+        // the bars of all panels together: one per nonzero (value, stage, interval), plus
+        // one legend swatch per stage
+        for (s, c) in COLORS.iter().enumerate() {
+            let hex = format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+            let bars = out
+                .lines()
+                .filter(|l| l.contains("<rect") && l.contains(&hex))
+                .count();
+            let want: usize = r
+                .breakdowns
+                .iter()
+                .map(|b| b.series()[s].iter().filter(|&&v| v > 0).count())
+                .sum();
+            assert_eq!(bars, want + 1, "stage {s} ({hex})");
+        }
+        let frame = frame.expect("a frame");
+        assert_eq!(frame.tips.len(), r.buckets.len());
+        let b = &r.breakdowns[1];
+        assert!(frame.tips[1].contains(&format!(
+            "\n{}: New {}, Active {}",
+            b.value, b.new[1], b.active[1]
+        )));
+        assert!(frame.area.3 - frame.area.2 > 400.0, "the frame spans all panels");
     }
 }

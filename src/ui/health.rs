@@ -8,7 +8,7 @@
 use super::count;
 use super::i18n::{t, Lang, TIER_KEYS};
 use super::shell::{use_spec, PanelProps, Shell};
-use super::stages::transition_table;
+use super::stages::{panels_height, transition_table};
 use super::widgets::{
     edit, edit_at, event_options, from_name, granularity_options, json_name, keyed, number_input,
     select, text_input, with_name, BreakdownPicker, FilterEditor,
@@ -146,7 +146,13 @@ pub fn panel(p: &PanelProps) -> Html {
         },
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
+    // one chart panel per breakdown value
+    let values = match p.result().as_deref() {
+        Some(AnalysisResult::Health(r)) => r.breakdowns.len(),
+        _ => 0,
+    };
+    let chart_height = panels_height(values);
+    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} {chart_height} /> }
 }
 
 /// The tier sizes per interval (`sizes[tier][interval]` and `seen`, of all users or of one

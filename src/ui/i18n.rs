@@ -1131,6 +1131,16 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
         "Each interval is evaluated on its last day. A user is in the first tier whose three conditions hold (days since the last activity, frequency and value in the look-back window); everyone else is dormant. The tiers add up to all users seen so far.",
         "每个区间按其最后一天评估。用户属于三项条件（距最后一次活跃的天数、回看窗口内的频次与价值）全部满足的第一个层级；其余为沉睡用户。各层级之和等于截至当日出现过的全部用户。",
     ),
+    (
+        "ltv_breakdown_note",
+        "Each user by their own value. A value's average uses the same complete cells as the overall average, so the values' users and revenue add up to it.",
+        "每个用户按其自身的属性值归类。各属性值的平均使用与总体平均相同的已结束格，因此各值的用户数与收入之和等于总体。",
+    ),
+    (
+        "sessions_breakdown_note",
+        "Each session counts under the value of its first event. Page views and sessions add up to the totals; a visitor with sessions under several values counts in each.",
+        "每次访问按其第一个事件的属性值归类。各值的浏览量与访问次数之和等于总计；在多个值下都有访问的访客在每个值中各计一次。",
+    ),
 ];
 
 /// Chinese texts of the engine's spec error messages, by message code; `{name}` stands

@@ -1,19 +1,20 @@
 //! The sessions tab: which events are page views (any event with a page, or one event),
 //! the page property (preselected from the data's names), sessions from a session-id
 //! property or an inactivity timeout, the over-time interval, what the chart shows and how
-//! many pages are listed; below the chart the totals, the per-page table and the
-//! over-time table.
+//! many pages are listed, and a breakdown; below the chart the totals, the totals per
+//! breakdown value, the per-page table and the over-time table.
 
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, event_set, from_name, with_name, granularity_options, json_name, keyed, number_input, select,
+    edit, event_set, from_name, with_name, granularity_options, json_name, keyed, number_input, select, BreakdownPicker,
 };
 use super::{count, duration, pct};
 use crate::engine::analysis::sessions::{
     suggest_page, suggest_session, SessionsResult, SessionsSpec, SessionsView, MAX_TIMEOUT_MINUTES,
 };
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
+use crate::engine::spec::Breakdown;
 use yew::prelude::*;
 
 fn rate(v: Option<f64>) -> String {
@@ -78,6 +79,8 @@ pub fn panel(p: &PanelProps) -> Html {
             { select("interval", granularity_options(lang, true), &json_name(&spec.interval), edit(&spec, |s, v| if let Some(g) = from_name(&v) { s.interval = g })) }
             <label for="page-limit">{ t(lang, "pages_shown") }</label>
             { number_input("page-limit", spec.limit as u32, 1, 1000, edit(&spec, |s, v: u32| s.limit = v as usize)) }
+            <label>{ t(lang, "breakdown") }</label>
+            <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b)} />
             <p class="muted small">{ t(lang, "sessions_note") }</p>
         </>
     };
@@ -85,6 +88,7 @@ pub fn panel(p: &PanelProps) -> Html {
         Some(AnalysisResult::Sessions(r)) => html! {
             <>
                 { totals(lang, r) }
+                { values_table(lang, r) }
                 { pages_table(lang, r) }
                 { over_time_table(lang, r) }
             </>
@@ -115,6 +119,48 @@ fn totals(lang: Lang, r: &SessionsResult) -> Html {
                 <span class="muted small">{ format!("{} {}", count(s.sessions_without_page_views), t(lang, "sessions_no_page_views")) }</span>
             }
         </p>
+    }
+}
+
+/// The totals per breakdown value (nothing without a breakdown).
+fn values_table(lang: Lang, r: &SessionsResult) -> Html {
+    if r.breakdowns.is_empty() {
+        return html! {};
+    }
+    let rows = r.breakdowns.iter().map(|b| {
+        let s = &b.totals;
+        html! {
+            <tr>
+                <td class="name">{ b.value.clone() }</td>
+                <td class="num">{ count(s.page_views) }</td>
+                <td class="num">{ count(s.users) }</td>
+                <td class="num">{ count(s.sessions) }</td>
+                <td class="num">{ ratio(s.pages_per_session) }</td>
+                <td class="num">{ rate(s.bounce_rate) }</td>
+                <td class="num">{ secs(lang, s.average_session_seconds) }</td>
+                <td class="num">{ secs(lang, s.average_time_on_page_seconds) }</td>
+            </tr>
+        }
+    });
+    html! {
+        <>
+            <div class="scroll" tabindex="0">
+                <table class="grid" data-testid="sessions-breakdown">
+                    <thead><tr>
+                        <th>{ r.breakdown.clone().unwrap_or_default() }</th>
+                        <th class="num">{ t(lang, "web_page_views") }</th>
+                        <th class="num">{ t(lang, "web_visitors") }</th>
+                        <th class="num">{ t(lang, "web_sessions") }</th>
+                        <th class="num">{ t(lang, "web_pages_per_session") }</th>
+                        <th class="num">{ t(lang, "web_bounce_rate") }</th>
+                        <th class="num">{ t(lang, "web_avg_session") }</th>
+                        <th class="num">{ t(lang, "web_time_on_page") }</th>
+                    </tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+            <p class="muted small">{ t(lang, "sessions_breakdown_note") }</p>
+        </>
     }
 }
 

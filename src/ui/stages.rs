@@ -80,7 +80,19 @@ pub fn panel(p: &PanelProps) -> Html {
         },
         _ => html! {},
     };
-    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
+    // one chart panel per breakdown value
+    let values = match p.result().as_deref() {
+        Some(AnalysisResult::Stages(r)) => r.breakdowns.len(),
+        _ => 0,
+    };
+    let chart_height = panels_height(values);
+    html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} {chart_height} /> }
+}
+
+/// The chart height of a stages or health chart with `values` breakdown panels: about
+/// 120 px per panel below the legend row (`chart::panels`), at least the usual 380 px.
+pub(crate) fn panels_height(values: usize) -> u32 {
+    380.max(56 + 120 * values as u32)
 }
 
 /// The stages per interval: `series` in [`STAGES`] order and `seen` (all users' or one

@@ -676,6 +676,8 @@ test('Back and Forward step through analyses and keep the dataset; SVG, link and
   await page.selectOption('[data-testid=interval]', 'week');
   await page.waitForFunction(() => decodeURIComponent(location.hash).includes('"interval":"week"'));
   assert.equal(await page.evaluate(() => history.length), depth);
+  // the change reruns the analysis: its announcement follows the result
+  await page.waitForFunction(() => !/Computing/.test(document.querySelector('[data-testid=announce]')?.textContent ?? ''));
   assert.match(await page.textContent('[data-testid=announce]'), /^Result ready in [0-9.]+ ms$/);
   const [svgDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-svg]')]);
   assert.equal(svgDl.suggestedFilename(), 'loupe-trends.svg');
@@ -1963,4 +1965,41 @@ test('a remembered mapping loads the same header with it after a page reload; Fo
   await toOverview();
   assert.equal(await page.$('[data-testid=map-reused]'), null);
   assert.deepEqual(await shown(), expected(plain));
+});
+
+test('cohort LTV of the sample by platform equals `loupe run`', async () => {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await toOverview();
+  await tab('ltv');
+  await page.waitForSelector('[data-testid=ltv-table]');
+  await page.selectOption('[data-testid=breakdown]', 'platform');
+  await page.waitForSelector('[data-testid=limit]');
+  await page.fill('[data-testid=limit]', '2');
+  await page.press('[data-testid=limit]', 'Tab');
+  await runAndWait();
+  await page.waitForSelector('[data-testid=ltv-breakdown-table]');
+  const spec = linkedSpec();
+  assert.deepEqual([spec.breakdown.properties[0].property, spec.breakdown.limit], ['platform', 2]);
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  assert.deepEqual(cli.breakdowns.map((b) => b.value).slice(2), ['(other)']);
+  assert.equal(cli.breakdowns.reduce((s, b) => s + b.members, 0), cli.members, 'values add up');
+  const rows = await page.$$eval('[data-testid=ltv-breakdown-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.equal(rows.length, cli.breakdowns.length);
+  cli.breakdowns.forEach((b, i) => {
+    const r = rows[i];
+    assert.deepEqual([r[0], num(r[1]), num(r[2])], [b.value, b.members, b.paying]);
+    b.average.forEach((a, k) => (a.ltv === null
+      ? assert.equal(r[3 + k], '', `${b.value} age ${k}`)
+      : assert.ok(Math.abs(num(r[3 + k]) - a.ltv) <= 0.0051, `${b.value} age ${k}: page ${r[3 + k]}, cli ${a.ltv}`)));
+  });
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assert.equal(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  assert.ok(downloaded.startsWith('breakdown,cohort,'));
+  await page.screenshot({ path: path.join(OUT, 'ltv-breakdown.png'), fullPage: true });
 });

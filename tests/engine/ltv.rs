@@ -407,3 +407,87 @@ fn customer_filters_and_range() {
         ]
     );
 }
+
+/// The fixture with a property `plan`, read per user (the first non-empty value in time):
+/// A pro, B free, C free (set on C's second event only), D pro, E none.
+const PLANS: &str = "user_id,event,timestamp,revenue,plan\n\
+    A,open,2025-03-01T10:00:00Z,,pro\n\
+    A,purchase,2025-03-01T12:00:00Z,10,\n\
+    A,purchase,2025-03-03T09:00:00Z,0,free\n\
+    A,purchase,2025-03-03T10:00:00Z,-4,\n\
+    B,open,2025-03-01T20:00:00Z,,free\n\
+    C,open,2025-03-02T08:00:00Z,,\n\
+    C,purchase,2025-03-02T09:00:00Z,-5,free\n\
+    D,open,2025-03-02T23:00:00Z,,pro\n\
+    D,purchase,2025-03-03T01:00:00Z,20,\n\
+    D,purchase,2025-03-05T10:00:00Z,7,\n\
+    E,open,2025-03-04T12:00:00Z,,\n";
+
+#[test]
+fn breakdown_by_the_members_own_value_over_the_average_cells() {
+    let s = store(PLANS);
+    let r = ltv(&s, &format!(r#"{DAILY},"breakdown":"plan""#));
+    // the cohort table and the average are those of all members (fixture 1)
+    let avg: Vec<Option<f64>> = r.average.iter().map(|a| a.ltv).collect();
+    assert_eq!(avg, [Some(1.0), Some(6.25), Some(5.25), Some(3.0)]);
+    assert_eq!(r.breakdown.as_deref(), Some("plan"));
+    // free and pro have two members each: ties by label; E has no value
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(values, ["free", "pro", "(none)"]);
+    let counts: Vec<(u64, u64)> = r.breakdowns.iter().map(|b| (b.members, b.paying)).collect();
+    assert_eq!(counts, [(2, 0), (2, 2), (1, 0)]);
+    // cells as in the all-users average: 03-01 complete at ages 0..3, 03-02 at 0..2,
+    // 03-04 at age 0 only.
+    // free: B (03-01) cumulative [0, 0, 0, 0], C (03-02) [−5, −5, −5, −5]:
+    // ages 0..2: −5 / 2; age 3: B alone, 0 / 1
+    let free = &r.breakdowns[0];
+    let got: Vec<Option<f64>> = free.average.iter().map(|a| a.ltv).collect();
+    assert_eq!(got, [Some(-2.5), Some(-2.5), Some(-2.5), Some(0.0)]);
+    let used: Vec<(u32, u64)> = free.average.iter().map(|a| (a.cohorts, a.size)).collect();
+    assert_eq!(used, [(2, 2), (2, 2), (2, 2), (1, 1)]);
+    approx_all(&free.revenue, &[-5.0, -5.0, -5.0, 0.0]);
+    // pro: A (03-01) [10, 10, 6, 6], D (03-02) [0, 20, 20, 27]: (10 + 0) / 2, (10 + 20) / 2,
+    // (6 + 20) / 2, then A alone: 6 / 1
+    let pro = &r.breakdowns[1];
+    let got: Vec<Option<f64>> = pro.average.iter().map(|a| a.ltv).collect();
+    assert_eq!(got, [Some(5.0), Some(15.0), Some(13.0), Some(6.0)]);
+    approx_all(&pro.revenue, &[10.0, 30.0, 26.0, 6.0]);
+    // (none): E (03-04) [0, 0], complete at age 0 only
+    let none = &r.breakdowns[2];
+    let got: Vec<Option<f64>> = none.average.iter().map(|a| a.ltv).collect();
+    assert_eq!(got, [Some(0.0), None, None, None]);
+    // they add up to the average: age 0 (−5 + 10 + 0) / (2 + 2 + 1) = 1, age 1
+    // (−5 + 30) / 4 = 6.25, age 2 (−5 + 26) / 4 = 5.25, age 3 (0 + 6) / 2 = 3
+
+    // limit 1: free kept, pro gathered as (other)
+    let r = ltv(
+        &s,
+        &format!(r#"{DAILY},"breakdown":{{"properties":["plan"],"limit":1}}"#),
+    );
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(values, ["free", "(other)", "(none)"]);
+    assert_eq!(r.breakdowns[1].paying, 2);
+
+    // the table: a leading breakdown column, one average row per value
+    let t = loupe::engine::analysis::ltv::table(&r);
+    assert_eq!(&t[0][..6], ["breakdown", "cohort", "members", "paying", "size", "ltv_0"]);
+    assert_eq!(t.len(), 4);
+    assert_eq!(
+        &t[2][..9],
+        ["(other)", "average", "2", "2", "", "5", "15", "13", "6"]
+    );
+    assert_eq!(&t[3][5..], ["0", "", "", "", "0", "", "", "", "", "", "", ""]);
+}
+
+#[test]
+fn breakdown_of_paying_members_only() {
+    let s = store(PLANS);
+    let r = ltv(&s, &format!(r#"{DAILY},"users":"paying","breakdown":"plan""#));
+    // members and paying as before; free and (none) have no paying member: no average
+    let counts: Vec<(u64, u64)> = r.breakdowns.iter().map(|b| (b.members, b.paying)).collect();
+    assert_eq!(counts, [(2, 0), (2, 2), (1, 0)]);
+    assert!(r.breakdowns[0].average.iter().all(|a| a.ltv.is_none() && a.size == 0));
+    // pro = the paying members: the all-users average of `paying_users_only`
+    let got: Vec<Option<f64>> = r.breakdowns[1].average.iter().map(|a| a.ltv).collect();
+    assert_eq!(got, [Some(5.0), Some(15.0), Some(13.0), Some(6.0)]);
+}

@@ -7,6 +7,9 @@
 //! sum of the amounts of their purchase events whose age is at most k; cohorts are then
 //! summed user by user. Customers: every user's purchase events grouped by local day in a
 //! map, then frequency, recency, T and the mean of the daily totals read off the map.
+//! A breakdown by `p` read per user (the value of the user's first event in time, then
+//! source order, that has one): each member's cumulative revenue summed per value over
+//! the cohorts whose all-users cell is complete, values ranked by members.
 //! Calendars are the slow fixed-offset calendars of `oracle.rs`. Data: seeded random
 //! datasets with few users, coarse timestamps (ties), amounts that are missing, 0,
 //! positive or negative, under several zones, week starts, cohort and age units, ranges,
@@ -115,6 +118,8 @@ struct Params {
     own: bool,
     /// Local days, both included.
     range: Option<(i64, i64)>,
+    /// A breakdown by `p`, keeping this many values (0 = all).
+    breakdown: Option<usize>,
 }
 
 impl Params {
@@ -165,22 +170,38 @@ impl Params {
 /// One expected cohort row: label, members, paying, size, revenue per age, complete.
 type Row = (String, u64, u64, u64, Vec<f64>, Vec<bool>);
 
+/// One expected breakdown value: label, members, paying, and per age Σ revenue, Σ size,
+/// cohorts used.
+type Value = (String, u64, u64, Vec<(f64, u64, u32)>);
+
 /// A cohort being summed: members, paying, size, revenue per age, earliest and latest
 /// first event of the counted members.
 type Sums = (u64, u64, u64, Vec<f64>, i64, i64);
 
-fn ltv_oracle(events: &[Ev], p: &Params) -> (Vec<Row>, Vec<Option<f64>>) {
+fn ltv_oracle(events: &[Ev], p: &Params) -> (Vec<Row>, Vec<Option<f64>>, Vec<Value>) {
     let cc = cal(p.cohort, p.offset, p.sunday);
     let pc = cal(p.period, p.offset, p.sunday);
     let end = events.iter().map(|e| e.time).max().unwrap();
     let np = p.periods as usize;
     let mut cohorts: BTreeMap<i64, Sums> = BTreeMap::new();
+    // per member: cohort, value, pays, counted, cumulative revenue per age
+    let mut members: Vec<(i64, &str, bool, bool, Vec<f64>)> = Vec::new();
     for evs in by_user(events).values() {
         let first = evs[0].time;
         if !p.in_range(first) || !evs.iter().any(|e| p.passes(e)) {
             continue;
         }
         let pays = evs.iter().any(|e| p.purchase(e).is_some_and(|v| v >= 0.0));
+        let value = evs.iter().map(|e| e.p).find(|v| !v.is_empty()).unwrap_or("");
+        let cum: Vec<f64> = (0..np)
+            .map(|k| {
+                evs.iter()
+                    .filter(|e| pc.index(pc.key(first), pc.key(e.time)) <= k as i64)
+                    .filter_map(|e| p.purchase(e))
+                    .sum()
+            })
+            .collect();
+        members.push((cc.key(first), value, pays, !p.paying || pays, cum));
         let row =
             cohorts
                 .entry(cc.key(first))
@@ -205,6 +226,8 @@ fn ltv_oracle(events: &[Ev], p: &Params) -> (Vec<Row>, Vec<Option<f64>>) {
     }
     let mut rows = Vec::new();
     let mut sums = vec![(0.0, 0u64); np];
+    // the complete cells per cohort
+    let mut done: BTreeMap<i64, Vec<bool>> = BTreeMap::new();
     for (key, (members, paying, size, revenue, lo, hi)) in cohorts {
         if size == 0 {
             continue;
@@ -221,6 +244,7 @@ fn ltv_oracle(events: &[Ev], p: &Params) -> (Vec<Row>, Vec<Option<f64>>) {
                 sums[k].1 += size;
             }
         }
+        done.insert(key, complete.clone());
         rows.push((
             cc.label(key),
             members,
@@ -234,7 +258,54 @@ fn ltv_oracle(events: &[Ev], p: &Params) -> (Vec<Row>, Vec<Option<f64>>) {
         .iter()
         .map(|&(r, s)| (s > 0).then(|| r / s as f64))
         .collect();
-    (rows, avg)
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(limit) = p.breakdown {
+        // one value's sums over the members `has`
+        let sum = |label: &str, has: &dyn Fn(&str) -> bool| -> Value {
+            let mut ages = vec![(0.0, 0u64, 0u32); np];
+            let mut used: Vec<std::collections::BTreeSet<i64>> = vec![Default::default(); np];
+            let (mut n, mut paying) = (0, 0);
+            for (key, v, pays, counted, cum) in &members {
+                if !has(v) {
+                    continue;
+                }
+                n += 1;
+                paying += u64::from(*pays);
+                if !counted {
+                    continue;
+                }
+                let complete = &done[key];
+                for k in 0..np {
+                    if complete.get(k) == Some(&true) {
+                        ages[k].0 += cum[k];
+                        ages[k].1 += 1;
+                        used[k].insert(*key);
+                    }
+                }
+            }
+            for k in 0..np {
+                ages[k].2 = used[k].len() as u32;
+            }
+            (label.to_string(), n, paying, ages)
+        };
+        let count = |v: &str| members.iter().filter(|m| m.1 == v).count();
+        let mut named: Vec<&str> = members.iter().map(|m| m.1).filter(|v| !v.is_empty()).collect();
+        named.sort();
+        named.dedup();
+        named.sort_by(|a, b| count(b).cmp(&count(a)).then(a.cmp(b)));
+        let keep = if limit == 0 { named.len() } else { limit.min(named.len()) };
+        for v in &named[..keep] {
+            values.push(sum(v, &|x| x == *v));
+        }
+        if keep < named.len() {
+            let rest = &named[keep..];
+            values.push(sum("(other)", &|x| rest.contains(&x)));
+        }
+        if count("") > 0 {
+            values.push(sum("(none)", &|x| x.is_empty()));
+        }
+    }
+    (rows, avg, values)
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -262,6 +333,7 @@ fn ltv_matches_the_oracle_on_random_data() {
                 let a = start + rng.below(20) as i64;
                 (a, a + rng.below(60) as i64)
             }),
+            breakdown: rng.pick(&[None, None, Some(0), Some(1)]),
         };
         let json = format!(
             r#"{{"analysis":"ltv","cohort":"{}","period":"{}","periods":{},"users":"{}"{}}}"#,
@@ -271,6 +343,13 @@ fn ltv_matches_the_oracle_on_random_data() {
             if p.paying { "paying" } else { "all" },
             p.scope_json()
         );
+        let json = match p.breakdown {
+            Some(limit) => format!(
+                r#"{},"breakdown":{{"properties":["p"],"limit":{limit}}}}}"#,
+                &json[..json.len() - 1]
+            ),
+            None => json,
+        };
         let r = match try_output(&store, &json) {
             Ok(o) => match o.result {
                 AnalysisResult::Ltv(r) => r,
@@ -280,7 +359,7 @@ fn ltv_matches_the_oracle_on_random_data() {
             Err(e) if e.to_string().contains("date range") => continue,
             Err(e) => panic!("seed {seed} {json}: {e}"),
         };
-        let (rows, avg) = ltv_oracle(&events, &p);
+        let (rows, avg, values) = ltv_oracle(&events, &p);
         assert_eq!(
             r.cohorts.len(),
             rows.len(),
@@ -307,6 +386,33 @@ fn ltv_matches_the_oracle_on_random_data() {
                 close_opt(a.ltv, *b),
                 "seed {seed} {json} average {k}: {a:?} vs {b:?}"
             );
+        }
+        assert_eq!(r.breakdowns.len(), values.len(), "seed {seed} {json}");
+        for (b, (label, members, paying, ages)) in r.breakdowns.iter().zip(&values) {
+            assert_eq!(
+                (&b.value, b.members, b.paying),
+                (label, *members, *paying),
+                "seed {seed} {json}"
+            );
+            for (k, (a, &(rev, size, used))) in b.average.iter().zip(ages).enumerate() {
+                assert_eq!((a.size, a.cohorts), (size, used), "seed {seed} {json} {label} {k}");
+                assert!(close(b.revenue[k], rev), "seed {seed} {json} {label} {k}");
+                assert!(
+                    close_opt(a.ltv, (size > 0).then(|| rev / size as f64)),
+                    "seed {seed} {json} {label} age {k}"
+                );
+            }
+        }
+        if p.breakdown.is_some() {
+            // the values add up to all members
+            let sum = |f: &dyn Fn(&loupe::engine::analysis::ltv::LtvBreakdown) -> u64| {
+                r.breakdowns.iter().map(f).sum::<u64>()
+            };
+            assert_eq!(sum(&|b| b.members), r.members, "seed {seed} {json}");
+            assert_eq!(sum(&|b| b.paying), r.paying, "seed {seed} {json}");
+            for k in 0..p.periods as usize {
+                assert_eq!(sum(&|b| b.average[k].size), r.average[k].size, "seed {seed} {json}");
+            }
         }
         checked += 1;
     }
@@ -393,6 +499,7 @@ fn customers_match_the_oracle_on_random_data() {
                 let a = start + rng.below(20) as i64;
                 (a, a + rng.below(60) as i64)
             }),
+            breakdown: None,
         };
         let obs = (rng.below(3) == 0).then(|| start + rng.below(40) as i64);
         let mut json = format!(r#"{{"analysis":"customers"{}"#, p.scope_json());

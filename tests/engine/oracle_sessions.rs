@@ -10,7 +10,9 @@
 //! time on page from consecutive page views of a list. Intervals come from the slow
 //! calendar of `oracle.rs`. Data: seeded random datasets on a coarse time grid (gaps of
 //! exactly the timeout are common) under several zones, intervals, timeouts, page events,
-//! session columns, date ranges and filters; and the built-in sample (1,500 users).
+//! session columns, date ranges and filters; and the built-in sample (1,500 users). A
+//! breakdown by `p`: each list under the `p` of its first event, the totals summed per
+//! value (users in a `BTreeSet` per value), values ranked by sessions.
 
 use super::common::{load, try_output};
 use super::oracle::{cal, close_opt, rfc3339, Cal, Gran, Rng, CN, DAY, IN, NY, SECOND, UTC};
@@ -48,6 +50,8 @@ struct Params {
     /// Whole local days, both included.
     range: Option<(i64, i64)>,
     limit: usize,
+    /// A breakdown by `p`, keeping this many values (0 = all).
+    breakdown: Option<usize>,
 }
 
 impl Params {
@@ -78,6 +82,11 @@ impl Params {
                 date(b)
             ));
         }
+        if let Some(limit) = self.breakdown {
+            j.push_str(&format!(
+                r#","breakdown":{{"properties":["p"],"limit":{limit}}}"#
+            ));
+        }
         j.push('}');
         j
     }
@@ -103,8 +112,34 @@ struct Bucket {
     durations: Vec<f64>,
 }
 
+/// The totals of the sessions of one breakdown value.
+#[derive(Debug, Default, Clone)]
+struct ValueExp {
+    pv: u64,
+    users: BTreeSet<String>,
+    sessions: u64,
+    without: u64,
+    bounces: u64,
+    durations: Vec<f64>,
+    times: Vec<f64>,
+}
+
+impl ValueExp {
+    fn merge(&mut self, o: &ValueExp) {
+        self.pv += o.pv;
+        self.users.extend(o.users.iter().cloned());
+        self.sessions += o.sessions;
+        self.without += o.without;
+        self.bounces += o.bounces;
+        self.durations.extend(&o.durations);
+        self.times.extend(&o.times);
+    }
+}
+
 #[derive(Debug)]
 struct Expected {
+    /// Per value of `p` on the sessions' first events ("" = none).
+    by_value: BTreeMap<String, ValueExp>,
     pages: BTreeMap<String, PageExp>,
     users: BTreeSet<String>,
     sessions: u64,
@@ -170,6 +205,7 @@ fn oracle(events: &[Ev], p: &Params) -> Option<Expected> {
     }
 
     let mut x = Expected {
+        by_value: BTreeMap::new(),
         pages: BTreeMap::new(),
         users: BTreeSet::new(),
         sessions: 0,
@@ -189,6 +225,23 @@ fn oracle(events: &[Ev], p: &Params) -> Option<Expected> {
     };
     for l in &lists {
         let views: Vec<&Ev> = l.iter().copied().filter(|e| is_view(e)).collect();
+        let value = x.by_value.entry(l[0].p.clone()).or_default();
+        if views.is_empty() {
+            value.without += 1;
+        } else {
+            value.sessions += 1;
+            value.pv += views.len() as u64;
+            value.bounces += u64::from(views.len() == 1);
+            value
+                .durations
+                .push((l.last().unwrap().time - l[0].time) as f64 / 1e6);
+            for (j, v) in views.iter().enumerate() {
+                value.users.insert(v.user.clone());
+                if let Some(next) = views.get(j + 1) {
+                    value.times.push((next.time - v.time) as f64 / 1e6);
+                }
+            }
+        }
         if views.is_empty() {
             x.without += 1;
             continue;
@@ -324,6 +377,57 @@ fn check(events: &[Ev], store: &EventStore, p: &Params, what: &str) -> bool {
             "{c}"
         );
     }
+    // the breakdown: values by sessions (ties by label), then (other), then (none)
+    let mut want: Vec<(String, ValueExp)> = Vec::new();
+    if let Some(limit) = p.breakdown {
+        let mut named: Vec<(&String, &ValueExp)> =
+            x.by_value.iter().filter(|(v, _)| !v.is_empty()).collect();
+        named.sort_by(|a, b| b.1.sessions.cmp(&a.1.sessions).then(a.0.cmp(b.0)));
+        let keep = if limit == 0 { named.len() } else { limit.min(named.len()) };
+        for (v, e) in &named[..keep] {
+            want.push(((*v).clone(), (*e).clone()));
+        }
+        if keep < named.len() {
+            let mut other = ValueExp::default();
+            for (_, e) in &named[keep..] {
+                other.merge(e);
+            }
+            want.push(("(other)".into(), other));
+        }
+        if let Some(e) = x.by_value.get("") {
+            want.push(("(none)".into(), e.clone()));
+        }
+    }
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    let want_values: Vec<&str> = want.iter().map(|w| w.0.as_str()).collect();
+    assert_eq!(values, want_values, "{ctx}: breakdown values");
+    for (b, (v, e)) in r.breakdowns.iter().zip(&want) {
+        let c = format!("{ctx}: value {v}");
+        let t = &b.totals;
+        assert_eq!(
+            (t.page_views, t.users, t.sessions, t.sessions_without_page_views, t.bounces),
+            (e.pv, e.users.len() as u64, e.sessions, e.without, e.bounces),
+            "{c}"
+        );
+        assert!(close_opt(t.pages_per_session, frac(e.pv, e.sessions)), "{c}");
+        assert!(close_opt(t.bounce_rate, frac(e.bounces, e.sessions)), "{c}");
+        assert!(close_opt(t.average_session_seconds, mean(&e.durations)), "{c}");
+        assert!(close_opt(t.average_time_on_page_seconds, mean(&e.times)), "{c}");
+    }
+    if p.breakdown.is_some() {
+        // page views, sessions and bounces add up to the totals
+        let sum = |f: &dyn Fn(&loupe::engine::analysis::sessions::SessionTotals) -> u64| {
+            r.breakdowns.iter().map(|b| f(&b.totals)).sum::<u64>()
+        };
+        assert_eq!(sum(&|t| t.page_views), r.totals.page_views, "{ctx}");
+        assert_eq!(sum(&|t| t.sessions), r.totals.sessions, "{ctx}");
+        assert_eq!(sum(&|t| t.bounces), r.totals.bounces, "{ctx}");
+        assert_eq!(
+            sum(&|t| t.sessions_without_page_views),
+            r.totals.sessions_without_page_views,
+            "{ctx}"
+        );
+    }
     x.sessions > 0
 }
 
@@ -385,6 +489,7 @@ fn sessions_match_the_oracle_on_random_data() {
                     (a, a + rng.below(3) as i64)
                 }),
                 limit: rng.pick(&[0, 2, 20]),
+                breakdown: rng.pick(&[None, None, Some(0), Some(1)]),
             };
             if check(&events, &store, &p, &format!("seed {seed}")) {
                 nonzero += 1;
@@ -453,6 +558,7 @@ fn sessions_match_the_oracle_on_the_sample() {
             filter,
             range,
             limit: 15,
+            breakdown: None,
         };
         assert!(check(&events, store, &p, &format!("sample {k}")));
     }

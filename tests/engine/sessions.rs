@@ -374,3 +374,87 @@ fn errors_name_their_field() {
         assert!(matches!(try_run(&s, bad), Err(Error::SpecJson(_))), "{bad}");
     }
 }
+
+/// Fixture 1 with a property `src` and a user D whose only session has no page view:
+/// sessions take the value of their first event (page view or not).
+/// - S1 (A) first event pv /a 10:00 src=ads → ads
+/// - S2 (A) first event click 10:40 src=mail → mail (its /a 10:45 has src=ads: ignored)
+/// - S3 (A) pv /c 11:20, no src → (none)
+/// - S4 (B) pv /a 10:00 src=ads → ads
+/// - S5 (C) pv /b 23:50, no src → (none) (its /c has src=mail: ignored)
+/// - S6 (D) click 12:00 src=mail → mail, no page view
+#[test]
+fn breakdown_by_the_first_event_of_each_session() {
+    let s = store(
+        "user_id,event,timestamp,page,src\n\
+         A,pv,2025-03-01T10:00:00Z,/a,ads\n\
+         A,pv,2025-03-01T10:10:00Z,/b,\n\
+         A,click,2025-03-01T10:40:00Z,,mail\n\
+         A,pv,2025-03-01T10:45:00Z,/a,ads\n\
+         A,pv,2025-03-01T11:20:00Z,/c,\n\
+         B,pv,2025-03-01T10:00:00Z,/a,ads\n\
+         B,pv,2025-03-01T10:29:59Z,/b,\n\
+         B,pv,2025-03-01T10:59:58Z,/a,\n\
+         C,pv,2025-03-01T23:50:00Z,/b,\n\
+         C,pv,2025-03-02T00:10:00Z,/c,mail\n\
+         D,click,2025-03-01T12:00:00Z,,mail\n",
+    );
+    let r = run(&s, r#""page_events":["pv"],"breakdown":"src""#);
+    assert_eq!(r.breakdown.as_deref(), Some("src"));
+    // the totals stay those of all sessions (fixture 1 plus D's session without a view)
+    assert_eq!((r.totals.page_views, r.totals.sessions), (9, 5));
+    assert_eq!(r.totals.sessions_without_page_views, 1);
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    // ads 2 sessions, mail 1, then (none)
+    assert_eq!(values, ["ads", "mail", "(none)"]);
+    let t: Vec<(u64, u64, u64, u64, u64)> = r
+        .breakdowns
+        .iter()
+        .map(|b| {
+            let x = &b.totals;
+            (
+                x.page_views,
+                x.users,
+                x.sessions,
+                x.sessions_without_page_views,
+                x.bounces,
+            )
+        })
+        .collect();
+    // ads: S1 (2 views) + S4 (3 views), users A and B; mail: S2 (1 view, a bounce) and
+    // S6 (no view), user A only (D has no page view); (none): S3 (1 view, a bounce) and
+    // S5 (2 views), users A and C
+    assert_eq!(t, [(5, 2, 2, 0, 0), (1, 1, 1, 1, 1), (3, 2, 2, 0, 1)]);
+    // page views, sessions and bounces add up (users need not: A is in all three)
+    assert_eq!(t.iter().map(|x| x.0).sum::<u64>(), r.totals.page_views);
+    assert_eq!(t.iter().map(|x| x.2).sum::<u64>(), r.totals.sessions);
+    assert_eq!(t.iter().map(|x| x.4).sum::<u64>(), r.totals.bounces);
+    let ads = &r.breakdowns[0].totals;
+    // durations 600 + 3598 over 2; times on page 600 (S1 /a), 1799 and 1799 (S4) over 3
+    approx_opt(ads.average_session_seconds, Some(2099.0));
+    approx_opt(ads.average_time_on_page_seconds, Some(4198.0 / 3.0));
+    approx_opt(ads.pages_per_session, Some(2.5));
+    approx_opt(ads.bounce_rate, Some(0.0));
+    let mail = &r.breakdowns[1].totals;
+    // S2 lasts 300 s (from the click); its only page view has no time on page
+    approx_opt(mail.average_session_seconds, Some(300.0));
+    approx_opt(mail.average_time_on_page_seconds, None);
+    approx_opt(mail.bounce_rate, Some(1.0));
+    let none = &r.breakdowns[2].totals;
+    // S3 0 s and S5 1200 s; S5's /b is on screen 1200 s
+    approx_opt(none.average_session_seconds, Some(600.0));
+    approx_opt(none.average_time_on_page_seconds, Some(1200.0));
+    approx_opt(none.bounce_rate, Some(0.5));
+
+    // limit 1: mail gathered as (other); the table has a leading breakdown column
+    let r = run(
+        &s,
+        r#""page_events":["pv"],"breakdown":{"properties":["src"],"limit":1}"#,
+    );
+    let values: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(values, ["ads", "(other)", "(none)"]);
+    let t = loupe::engine::analysis::sessions::table(&r);
+    assert_eq!(&t[0][..4], ["breakdown", "page_views", "users", "sessions"]);
+    assert_eq!(&t[2][..7], ["(other)", "1", "1", "1", "1", "1", "1"]);
+    assert_eq!(t.len(), 4);
+}

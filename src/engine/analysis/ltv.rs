@@ -39,11 +39,21 @@
 //! **Average** per age k over the cohorts whose cell k is complete: Σ cumulative revenue
 //! ÷ Σ size (the mean of the cohorts' values weighted by cohort size); none when no
 //! cohort's cell is complete.
+//!
+//! **Breakdown.** LTV is about users, so a breakdown splits the members, each by their own
+//! value, by the stages' rule ([`Breakdown::per_user`]: every property read as a user
+//! property). Values are ranked by their members; the top `limit` get a row each, then
+//! `(other)`, then `(none)` (members without a value). A value's **average** per age k is
+//! Σ cumulative revenue ÷ Σ size of the value's counted members, over the same cells as
+//! the all-users average (the cohorts whose cell k is complete for the whole cohort), so
+//! the values' members, paying members, sizes and revenue add up to the all-users ones.
+//! The cohort table stays that of all members.
 
 use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
 use super::table::{amount, Table};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{FilterGroup, Scoped};
+use super::stages::rank_users;
+use crate::engine::spec::{Breakdown, FilterGroup, Scoped};
 use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +88,10 @@ pub struct LtvSpec {
     /// All members (default) or paying members only.
     #[serde(default)]
     pub users: LtvUsers,
+    /// The average per value of one or several properties, each member by their own value
+    /// (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn default_event() -> String {
@@ -106,6 +120,7 @@ impl Default for LtvSpec {
             period: week(),
             periods: twelve(),
             users: LtvUsers::default(),
+            breakdown: None,
         }
     }
 }
@@ -142,6 +157,29 @@ pub struct LtvResult {
     pub paying: u64,
     /// Timestamp of the last event in the data (RFC 3339).
     pub data_end: String,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
+    /// The average of the members of each breakdown value (empty without a breakdown):
+    /// the top values by members, then `(other)`, then `(none)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<LtvBreakdown>,
+}
+
+/// The members of one breakdown value and their average LTV per age.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LtvBreakdown {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// Members with this value.
+    pub members: u64,
+    /// Paying members with this value.
+    pub paying: u64,
+    /// Per age, over the cells of the all-users average: the value's average (`ltv`), the
+    /// cohorts holding counted members of the value (`cohorts`) and their size (`size`).
+    pub average: Vec<LtvAverage>,
+    /// Per age, Σ cumulative revenue of the value's counted members over those cells.
+    pub revenue: Vec<f64>,
 }
 
 /// One cohort row.
@@ -222,6 +260,10 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
         "amount",
         &spec.amount,
     )?;
+    let values = match &spec.breakdown {
+        Some(b) => Some((scope.breakdown("breakdown", &b.per_user())?, b.limit)),
+        None => None,
+    };
     let scope = &*scope;
     let t = scope.store.times();
     let ccal = scope.calendar(spec.cohort);
@@ -249,6 +291,17 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
     };
 
     let paying_only = spec.users == LtvUsers::Paying;
+    // the breakdown's series per member (a member's key is that of their first event)
+    let ranked = match &values {
+        Some((v, limit)) => Some(rank_users(scope, v, *limit, nc * np, |_, r| member(r))?),
+        None => None,
+    };
+    let nv = ranked.as_ref().map_or(0, |k| k.labels.len());
+    // per value: members, paying; per (value, cohort): size; per (value, cohort, age):
+    // net revenue, not yet cumulative
+    let mut vcount = vec![(0u64, 0u64); nv];
+    let mut vsize = vec![0u64; nv * nc];
+    let mut vcells = vec![0.0f64; nv * nc * np];
     let mut rows = vec![
         Row {
             members: 0,
@@ -266,6 +319,7 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
         if !member(&r) {
             continue;
         }
+        let r_start = r.start;
         let start = t[r.start];
         let c = ccal.index(first, ccal.bucket(start)) as usize;
         let born = pcal.bucket(start);
@@ -287,6 +341,15 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
         let row = &mut rows[c];
         row.members += 1;
         row.paying += u64::from(pays);
+        let slot = match (&values, &ranked) {
+            (Some((v, _)), Some(k)) => {
+                let s = k.slot[v.key(r_start) as usize];
+                vcount[s].0 += 1;
+                vcount[s].1 += u64::from(pays);
+                Some(s)
+            }
+            _ => None,
+        };
         if paying_only && !pays {
             continue;
         }
@@ -295,6 +358,12 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
         for &(age, v) in &mine {
             cells[c * np + age] += v;
         }
+        if let Some(s) = slot {
+            vsize[s * nc + c] += 1;
+            for &(age, v) in &mine {
+                vcells[(s * nc + c) * np + age] += v;
+            }
+        }
     }
 
     let end = scope.data_span.1;
@@ -302,6 +371,8 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
     let mut sums = vec![(0.0f64, 0u64, 0u32); np];
     let mut cohorts = Vec::new();
     let (mut members, mut paying) = (0, 0);
+    // per (value, age): Σ cumulative revenue, Σ size, cohorts used
+    let mut vsums = vec![(0.0f64, 0u64, 0u32); nv * np];
     for (c, row) in rows.iter().enumerate() {
         members += row.members;
         paying += row.paying;
@@ -327,6 +398,22 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
                 s.2 += 1;
             }
         }
+        for v in 0..nv {
+            let vs = vsize[v * nc + c];
+            if vs == 0 {
+                continue;
+            }
+            let mut acc = 0.0;
+            for k in 0..begun {
+                acc += vcells[(v * nc + c) * np + k];
+                if complete[k] {
+                    let s = &mut vsums[v * np + k];
+                    s.0 += acc;
+                    s.1 += vs;
+                    s.2 += 1;
+                }
+            }
+        }
         cohorts.push(LtvCohort {
             label: ccal.label(ccal.add(first, c as i64)),
             members: row.members,
@@ -337,16 +424,36 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
             complete,
         });
     }
-    let average = sums
-        .iter()
-        .enumerate()
-        .map(|(k, &(rev, size, n))| LtvAverage {
-            age: k as u32,
-            ltv: (size > 0).then(|| rev / size as f64),
-            cohorts: n,
-            size,
-        })
-        .collect();
+    let averages = |sums: &[(f64, u64, u32)]| -> Vec<LtvAverage> {
+        sums.iter()
+            .enumerate()
+            .map(|(k, &(rev, size, n))| LtvAverage {
+                age: k as u32,
+                ltv: (size > 0).then(|| rev / size as f64),
+                cohorts: n,
+                size,
+            })
+            .collect()
+    };
+    let average = averages(&sums);
+    let breakdowns = match &ranked {
+        Some(k) => k
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(v, label)| {
+                let sums = &vsums[v * np..(v + 1) * np];
+                LtvBreakdown {
+                    value: label.clone(),
+                    members: vcount[v].0,
+                    paying: vcount[v].1,
+                    average: averages(sums),
+                    revenue: sums.iter().map(|s| s.0).collect(),
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(LtvResult {
         cohort: spec.cohort,
         period: spec.period,
@@ -357,13 +464,17 @@ pub fn run(scope: &mut Scoped, spec: &LtvSpec) -> Result<LtvResult> {
         members,
         paying,
         data_end: format_rfc3339(end),
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
+        breakdowns,
     })
 }
 
 /// The result as a table: one row per cohort (label, members, paying, size, then the LTV,
 /// the cumulative revenue and the completeness of each age; empty where the age has not
 /// begun), then a row `average` with the weighted averages (its `size` empty). Amounts
-/// are rounded to 9 decimals ([`amount`]).
+/// are rounded to 9 decimals ([`amount`]). With a breakdown, a leading `breakdown` column
+/// and one `average` row per value instead: its members, paying members, average LTV and
+/// Σ cumulative revenue per age (`size` and `complete_k` empty).
 pub fn table(r: &LtvResult) -> Table {
     let n = r.periods as usize;
     let mut head: Vec<String> = ["cohort", "members", "paying", "size"]
@@ -372,6 +483,33 @@ pub fn table(r: &LtvResult) -> Table {
     head.extend((0..n).map(|k| format!("ltv_{k}")));
     head.extend((0..n).map(|k| format!("revenue_{k}")));
     head.extend((0..n).map(|k| format!("complete_{k}")));
+    if !r.breakdowns.is_empty() {
+        head.insert(0, "breakdown".to_string());
+        let mut t = vec![head];
+        for b in &r.breakdowns {
+            let mut row = vec![
+                b.value.clone(),
+                "average".to_string(),
+                b.members.to_string(),
+                b.paying.to_string(),
+                String::new(),
+            ];
+            row.extend(
+                b.average
+                    .iter()
+                    .map(|a| a.ltv.map(amount).unwrap_or_default()),
+            );
+            row.extend(
+                b.average
+                    .iter()
+                    .zip(&b.revenue)
+                    .map(|(a, &v)| if a.size > 0 { amount(v) } else { String::new() }),
+            );
+            row.extend((0..n).map(|_| String::new()));
+            t.push(row);
+        }
+        return t;
+    }
     let mut t = vec![head];
     for c in &r.cohorts {
         let mut row = vec![

@@ -56,6 +56,15 @@
 //! those sessions ÷ sessions), `bounce_rate` and `average_session_seconds` of the sessions
 //! whose *first event* lies in the interval.
 //!
+//! **Breakdown.** A session takes the breakdown value of its *first event* (the first in
+//! scope, page view or not; a `source: "user"` property gives the user's value): the
+//! session's page views, bounce, duration and times on page all count under that value.
+//! Per value: the totals above, with `users` = distinct users with a session of that value
+//! that has a page view (a user with sessions under two values counts in both, so users do
+//! not add up; every other count does). Values are ranked by their sessions (with page
+//! views), the top `limit` kept, then `(other)` and `(none)` (sessions whose first event
+//! has no value). Pages and the over-time view stay those of all sessions.
+//!
 //! **Computation.** One pass over each user's events in time order, flat `Vec` counters
 //! indexed by page code and interval; with a session column, a user's events are grouped
 //! by session through a flat table of the column's codes (sorted only when a user's
@@ -63,7 +72,7 @@
 
 use super::table::{opt, Table};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{Breakdown, BreakdownValues, Scoped, Warning};
+use crate::engine::spec::{Breakdown, BreakdownValues, Ranked, Scoped, Warning};
 use crate::engine::time::{format_rfc3339, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +116,9 @@ pub struct SessionsSpec {
     /// What the chart and the table show: pages (default) or over time.
     #[serde(default)]
     pub view: SessionsView,
+    /// The totals per value of the property of each session's first event (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn default_page() -> String {
@@ -131,6 +143,7 @@ impl Default for SessionsSpec {
             interval: Granularity::Day,
             limit: DEFAULT_LIMIT,
             view: SessionsView::default(),
+            breakdown: None,
         }
     }
 }
@@ -167,6 +180,60 @@ pub struct SessionsResult {
     pub pages: Vec<PageRow>,
     /// The numbers per interval.
     pub over_time: OverTime,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
+    /// The totals of the sessions of each breakdown value (empty without a breakdown):
+    /// the top values by sessions, then `(other)`, then `(none)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<SessionsBreakdown>,
+}
+
+/// The totals of the sessions whose first event has one breakdown value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SessionsBreakdown {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// The totals over those sessions.
+    pub totals: SessionTotals,
+}
+
+/// Summable counters of the sessions of one breakdown key or value.
+#[derive(Clone, Copy, Default)]
+struct ValueCount {
+    page_views: u64,
+    sessions: u64,
+    without_pv: u64,
+    bounces: u64,
+    duration: i64,
+    time_sum: i64,
+    timed: u64,
+}
+
+impl ValueCount {
+    fn add(&mut self, o: &ValueCount) {
+        self.page_views += o.page_views;
+        self.sessions += o.sessions;
+        self.without_pv += o.without_pv;
+        self.bounces += o.bounces;
+        self.duration += o.duration;
+        self.time_sum += o.time_sum;
+        self.timed += o.timed;
+    }
+
+    fn totals(&self, users: u64) -> SessionTotals {
+        SessionTotals {
+            page_views: self.page_views,
+            users,
+            sessions: self.sessions,
+            sessions_without_page_views: self.without_pv,
+            bounces: self.bounces,
+            pages_per_session: ratio(self.page_views as f64, self.sessions),
+            bounce_rate: ratio(self.bounces as f64, self.sessions),
+            average_session_seconds: ratio(self.duration as f64 / SECOND, self.sessions),
+            average_time_on_page_seconds: ratio(self.time_sum as f64 / SECOND, self.timed),
+        }
+    }
 }
 
 /// The numbers over all pages and intervals.
@@ -270,6 +337,8 @@ struct Counts {
     // totals
     users: u64,
     without_pv: u64,
+    // per breakdown key (empty without a breakdown)
+    by_key: Vec<ValueCount>,
 }
 
 /// The session being read.
@@ -286,10 +355,14 @@ struct Open {
     entry: u32,
     /// Key and time of the latest page view.
     prev: (u32, i64),
+    /// Breakdown key of the first event (0 without a breakdown).
+    value: u32,
+    /// Time on page so far: sum and page views timed.
+    time: (i64, u64),
 }
 
 impl Counts {
-    fn new(pages: usize, nb: usize) -> Self {
+    fn new(pages: usize, nb: usize, keys: usize) -> Self {
         Counts {
             views: vec![0; pages],
             viewers: vec![0; pages],
@@ -308,13 +381,14 @@ impl Counts {
             duration_sum: vec![0; nb],
             users: 0,
             without_pv: 0,
+            by_key: vec![ValueCount::default(); keys],
         }
     }
 
-    /// Adds event at `t` (interval `b`, page key `page`, 0 = not a page view) of user `u`
-    /// to the open session `s`, or opens one.
+    /// Adds event at `t` (interval `b`, page key `page`, 0 = not a page view, breakdown
+    /// key `value`) of user `u` to the open session `s`, or opens one.
     #[inline]
-    fn event(&mut self, s: &mut Option<Open>, u: u32, t: i64, b: u32, page: u32) {
+    fn event(&mut self, s: &mut Option<Open>, u: u32, t: i64, b: u32, page: u32, value: u32) {
         let open = s.get_or_insert(Open {
             first: t,
             last: t,
@@ -322,6 +396,8 @@ impl Counts {
             views: 0,
             entry: 0,
             prev: (0, 0),
+            value,
+            time: (0, 0),
         });
         open.last = t;
         if page == 0 {
@@ -345,6 +421,8 @@ impl Counts {
             let q = open.prev.0 as usize;
             self.time_sum[q] += t - open.prev.1;
             self.timed[q] += 1;
+            open.time.0 += t - open.prev.1;
+            open.time.1 += 1;
         }
         open.views += 1;
         open.prev = (page, t);
@@ -354,6 +432,17 @@ impl Counts {
     #[inline]
     fn close(&mut self, s: &mut Option<Open>) {
         let Some(o) = s.take() else { return };
+        if let Some(v) = self.by_key.get_mut(o.value as usize) {
+            v.add(&ValueCount {
+                page_views: o.views,
+                sessions: u64::from(o.views > 0),
+                without_pv: u64::from(o.views == 0),
+                bounces: u64::from(o.views == 1),
+                duration: if o.views > 0 { o.last - o.first } else { 0 },
+                time_sum: o.time.0,
+                timed: o.time.1,
+            });
+        }
         if o.views == 0 {
             self.without_pv += 1;
             return;
@@ -390,6 +479,11 @@ pub fn run(scope: &mut Scoped, spec: &SessionsSpec) -> Result<SessionsResult> {
     }
     scope.property_index("page", &spec.page)?;
     let pages = scope.breakdown("page", &Breakdown::by(&spec.page))?;
+    let values = match &spec.breakdown {
+        Some(b) => Some(scope.breakdown("breakdown", b)?),
+        None => None,
+    };
+    let value_of = |i: usize| values.as_ref().map_or(0, |v| v.key(i));
     let (codes, times) = (store.event_codes(), store.times());
     let missing_page = if spec.page_events.is_empty() {
         0
@@ -428,7 +522,7 @@ pub fn run(scope: &mut Scoped, spec: &SessionsSpec) -> Result<SessionsResult> {
     let cal = scope.calendar(spec.interval);
     let (first, _, nb) =
         scope.intervals(&cal, scope.data_in_range()?, MAX_INTERVALS, "interval")?;
-    let mut c = Counts::new(pages.len(), nb);
+    let mut c = Counts::new(pages.len(), nb, values.as_ref().map_or(0, |v| v.len()));
     let mut cursor = cal.cursor();
     let mut last_key = (i64::MIN, 0u32);
     let mut bucket = |t: i64| -> u32 {
@@ -447,12 +541,77 @@ pub fn run(scope: &mut Scoped, spec: &SessionsSpec) -> Result<SessionsResult> {
             }
             let page = page_of(i);
             had_view |= page != 0;
-            c.event(&mut open, u, times[i], bucket(times[i]), page);
+            c.event(&mut open, u, times[i], bucket(times[i]), page, value_of(i));
         });
         c.close(&mut open);
         c.users += u64::from(had_view);
     }
-    Ok(result(scope, spec, &pages, &c, first, nb))
+    let mut out = result(scope, spec, &pages, &c, first, nb);
+    if let (Some(v), Some(b)) = (&values, &spec.breakdown) {
+        out.breakdown = Some(b.name());
+        out.breakdowns = breakdowns(scope, &mut split, v, b.limit, &c.by_key, &page_of);
+    }
+    Ok(out)
+}
+
+/// The totals per ranked breakdown value from the counters per key; a second pass over
+/// the sessions finds each value's distinct users with a page view.
+fn breakdowns(
+    scope: &Scoped,
+    split: &mut SessionSplit,
+    values: &BreakdownValues,
+    limit: usize,
+    by_key: &[ValueCount],
+    page_of: &dyn Fn(usize) -> u32,
+) -> Vec<SessionsBreakdown> {
+    let rank: Vec<u64> = by_key.iter().map(|v| v.sessions).collect();
+    let present: Vec<bool> = by_key
+        .iter()
+        .map(|v| v.sessions + v.without_pv > 0)
+        .collect();
+    let ranked = Ranked::new(values, &rank, &present, limit);
+    let n = ranked.labels.len();
+    let mut sums = vec![ValueCount::default(); n];
+    for (k, v) in by_key.iter().enumerate() {
+        if ranked.slot[k] != usize::MAX {
+            sums[ranked.slot[k]].add(v);
+        }
+    }
+    let times = scope.store.times();
+    let in_scope = |i: usize| scope.in_range(times[i]) && scope.keep(i);
+    let mut users = vec![0u64; n];
+    let mut last_user = vec![u32::MAX; n];
+    for (u, r) in scope.users() {
+        // the slot of the open session and whether it has a page view
+        let mut open = (usize::MAX, false);
+        let mut mark = |(slot, viewed): (usize, bool)| {
+            if viewed && last_user[slot] != u {
+                last_user[slot] = u;
+                users[slot] += 1;
+            }
+        };
+        split.each(r, times, in_scope, |i, new| {
+            if new {
+                if open.0 != usize::MAX {
+                    mark(open);
+                }
+                open = (ranked.slot[values.key(i) as usize], false);
+            }
+            open.1 |= page_of(i) != 0;
+        });
+        if open.0 != usize::MAX {
+            mark(open);
+        }
+    }
+    ranked
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(s, label)| SessionsBreakdown {
+            value: label.clone(),
+            totals: sums[s].totals(users[s]),
+        })
+        .collect()
 }
 
 /// Checks a session timeout in minutes (`field` names it in errors): at least 1, at most
@@ -672,6 +831,8 @@ fn result(
         page_count,
         pages: rows,
         over_time,
+        breakdown: None,
+        breakdowns: Vec::new(),
     }
 }
 
@@ -719,8 +880,41 @@ pub fn suggest_session<'a>(names: &[&'a str]) -> Option<&'a str> {
 }
 
 /// The result as a table: one row per page plus a `(total)` row (view `pages`), or one
-/// row per interval (view `over_time`).
+/// row per interval (view `over_time`). With a breakdown (either view), one row per value
+/// with its totals after a leading `breakdown` column.
 pub fn table(r: &SessionsResult) -> Table {
+    if !r.breakdowns.is_empty() {
+        let mut t = vec![[
+            "breakdown",
+            "page_views",
+            "users",
+            "sessions",
+            "sessions_without_page_views",
+            "bounces",
+            "pages_per_session",
+            "bounce_rate",
+            "average_session_seconds",
+            "average_time_on_page_seconds",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for b in &r.breakdowns {
+            let s = &b.totals;
+            t.push(vec![
+                b.value.clone(),
+                s.page_views.to_string(),
+                s.users.to_string(),
+                s.sessions.to_string(),
+                s.sessions_without_page_views.to_string(),
+                s.bounces.to_string(),
+                opt(s.pages_per_session),
+                opt(s.bounce_rate),
+                opt(s.average_session_seconds),
+                opt(s.average_time_on_page_seconds),
+            ]);
+        }
+        return t;
+    }
     let mut t: Table;
     match r.view {
         SessionsView::Pages => {

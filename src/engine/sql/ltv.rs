@@ -11,9 +11,9 @@
 //! revenue of ages 0..=k over the cohort's size, shown once age k has begun for its
 //! earliest member and complete once it has ended for its latest; the average per age is
 //! Σ revenue ÷ Σ size over the complete cells. Amounts are rounded to 9 decimals, as the
-//! engine's table writes them.
+//! engine's table writes them. A `breakdown` is not rendered yet (`sql_unsupported`).
 
-use super::{Dialect, Sql};
+use super::{unsupported, Dialect, Sql};
 use crate::engine::analysis::ltv::{check_periods, no_hours, LtvSpec, LtvUsers};
 use crate::engine::error::Result;
 
@@ -28,7 +28,14 @@ pub fn render(sql: &Sql, spec: &LtvSpec) -> Result<String> {
         period,
         periods,
         users,
+        breakdown,
     } = spec;
+    if breakdown.is_some() {
+        return Err(unsupported(
+            "breakdown",
+            "a member's value is the one on their first event with one, and tied first events go by file order",
+        ));
+    }
     no_hours("cohort", *cohort)?;
     no_hours("period", *period)?;
     check_periods(*periods)?;
