@@ -195,10 +195,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     }
     let filtered: Vec<&EventMatcher> = matchers.iter().filter(|mt| mt.has_filter()).collect();
     let (codes, times) = (scope.store.event_codes(), scope.store.times());
-    let active = |i: usize, u: u32| {
-        scope.keep(i)
-            && (plain[codes[i] as usize] || filtered.iter().any(|mt| scope.matches(mt, i, u)))
-    };
+    let filters = scope.has_filters();
 
     // frequency periods of the shown days
     let pcal = Calendar {
@@ -237,11 +234,15 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     for (u, r) in scope.users() {
         days.clear();
         let mut sorted = true;
-        for i in r {
-            if !active(i, u) {
+        let start = r.start;
+        for (j, (&c, &ti)) in codes[r.clone()].iter().zip(&times[r]).enumerate() {
+            let i = start + j;
+            let named = plain[c as usize]
+                || !filtered.is_empty() && filtered.iter().any(|mt| scope.matches(mt, i, u));
+            if !named || filters && !scope.keep(i) {
                 continue;
             }
-            let day = cursor.key(times[i]);
+            let day = cursor.key(ti);
             if day < lookback || day > last {
                 continue;
             }
