@@ -222,8 +222,6 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     let mut mau_diff = vec![0i64; nd + 1];
     let lookback = first - (m - 1);
     let mut days: Vec<i64> = Vec::new();
-    // the day of the last event looked at, valid for instants in [from, until)
-    let mut cursor = cal.cursor();
     let cover = |diff: &mut [i64], from: i64, to: i64| {
         let (a, b) = (from.max(0), to.min(nd as i64));
         if a < b {
@@ -235,6 +233,9 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
         days.clear();
         let mut sorted = true;
         let start = r.start;
+        // the user's last active event and the end of its day: the events before that
+        // end are on that day and change nothing
+        let (mut from, mut until) = (i64::MAX, i64::MIN);
         for (j, (&c, &ti)) in codes[r.clone()].iter().zip(&times[r]).enumerate() {
             let i = start + j;
             let named = plain[c as usize]
@@ -242,7 +243,12 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
             if !named || filters && !scope.keep(i) {
                 continue;
             }
-            let day = cursor.key(ti);
+            if from <= ti && ti < until {
+                continue;
+            }
+            let day;
+            (day, until) = cal.bucket_until(ti);
+            from = ti;
             if day < lookback || day > last {
                 continue;
             }

@@ -449,16 +449,16 @@ impl<'a> Cells<'a> {
 
     #[inline]
     fn add(&mut self, c: usize, i: usize, user: u32) {
-        self.count(c, user);
+        self.count(c, user, 1);
         if self.values.is_some() {
             self.add_value(c, i);
         }
     }
 
-    /// Counts an event of `user` in cell `c` (events and distinct users).
+    /// Counts `n` events of `user` in cell `c` (events and distinct users).
     #[inline(always)]
-    fn count(&mut self, c: usize, user: u32) {
-        self.events[c] += 1;
+    fn count(&mut self, c: usize, user: u32, n: u64) {
+        self.events[c] += n;
         // users come one after the other: a cell's last user tells a new one
         self.users[c] += u64::from(self.seen[c] != user);
         self.seen[c] = user;
@@ -728,6 +728,22 @@ impl<'a> Pass<'a> {
         let all_in = scope.all_in_range();
         let (by_code, filtered) = (&self.matching.by_code, self.matching.filtered);
         let filters = scope.has_filters();
+        // series whose measure reads a property value (added per event)
+        let valued = (self.series.iter().enumerate())
+            .filter(|(_, p)| p.values.is_some())
+            .fold(0u32, |acc, (n, _)| acc | 1 << n);
+        // consecutive events of a user with the same series and column, as (series,
+        // column cell, total cell, events): counted at once
+        let flush = |cells: &mut [Cells], (m, a, b, n): (u32, usize, usize, u64), u: u32| {
+            let mut bits = m;
+            while bits != 0 {
+                let c = &mut cells[bits.trailing_zeros() as usize];
+                bits &= bits - 1;
+                c.count(a, u, n);
+                c.count(b, u, n);
+            }
+        };
+        let mut run: Option<(u32, usize, usize, u64)> = None;
         for (u, r) in scope.users() {
             let start = r.start;
             for (j, (&code, &ti)) in codes[r.clone()].iter().zip(&t[r]).enumerate() {
@@ -759,17 +775,24 @@ impl<'a> Pass<'a> {
                     continue;
                 }
                 let (a, b) = (s * width + col, s * width + total);
-                let mut bits = m;
+                let mut bits = m & valued;
                 while bits != 0 {
                     let c = &mut cells[bits.trailing_zeros() as usize];
                     bits &= bits - 1;
-                    c.count(a, u);
-                    c.count(b, u);
-                    if c.values.is_some() {
-                        c.add_value(a, i);
-                        c.add_value(b, i);
+                    c.add_value(a, i);
+                    c.add_value(b, i);
+                }
+                match &mut run {
+                    Some((rm, ra, _, n)) if *rm == m && *ra == a => *n += 1,
+                    _ => {
+                        if let Some(x) = run.replace((m, a, b, 1)) {
+                            flush(&mut cells, x, u);
+                        }
                     }
                 }
+            }
+            if let Some(x) = run.take() {
+                flush(&mut cells, x, u);
             }
         }
         Ok(cells)
