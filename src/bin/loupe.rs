@@ -582,6 +582,12 @@ on its own, in any format and column order, with its own property columns.";
                     ("posthog_stickiness", r#"{"analysis":"stickiness"}"#),
                     // the `stickiness` block of queries.sql: DAU and MAU per day
                     ("stickiness", r#"{"analysis":"active_users"}"#),
+                    // issue 15's active users: the same analysis with 28-day MAU and
+                    // the monthly frequency distribution
+                    (
+                        "active_users",
+                        r#"{"analysis":"active_users","mau_days":28,"frequency":"month"}"#,
+                    ),
                     (
                         "ltv",
                         r#"{"analysis":"ltv","cohort":"week","period":"day","periods":30}"#,

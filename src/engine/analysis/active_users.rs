@@ -195,10 +195,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     }
     let filtered: Vec<&EventMatcher> = matchers.iter().filter(|mt| mt.has_filter()).collect();
     let (codes, times) = (scope.store.event_codes(), scope.store.times());
-    let active = |i: usize, u: u32| {
-        scope.keep(i)
-            && (plain[codes[i] as usize] || filtered.iter().any(|mt| scope.matches(mt, i, u)))
-    };
+    let filters = scope.has_filters();
 
     // frequency periods of the shown days
     let pcal = Calendar {
@@ -225,8 +222,6 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     let mut mau_diff = vec![0i64; nd + 1];
     let lookback = first - (m - 1);
     let mut days: Vec<i64> = Vec::new();
-    // the day of the last event looked at, valid for instants in [from, until)
-    let mut cursor = cal.cursor();
     let cover = |diff: &mut [i64], from: i64, to: i64| {
         let (a, b) = (from.max(0), to.min(nd as i64));
         if a < b {
@@ -237,11 +232,23 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
     for (u, r) in scope.users() {
         days.clear();
         let mut sorted = true;
-        for i in r {
-            if !active(i, u) {
+        let start = r.start;
+        // the user's last active event and the end of its day: the events before that
+        // end are on that day and change nothing
+        let (mut from, mut until) = (i64::MAX, i64::MIN);
+        for (j, (&c, &ti)) in codes[r.clone()].iter().zip(&times[r]).enumerate() {
+            let i = start + j;
+            let named = plain[c as usize]
+                || !filtered.is_empty() && filtered.iter().any(|mt| scope.matches(mt, i, u));
+            if !named || filters && !scope.keep(i) {
                 continue;
             }
-            let day = cursor.key(times[i]);
+            if from <= ti && ti < until {
+                continue;
+            }
+            let day;
+            (day, until) = cal.bucket_until(ti);
+            from = ti;
             if day < lookback || day > last {
                 continue;
             }

@@ -1056,6 +1056,13 @@ impl<'w> Machine<'w> {
                 j += 1;
             }
             self.expire(t);
+            if self.r.first_only
+                && self.opened
+                && self.w.live.is_empty()
+                && self.w.stalled.is_empty()
+            {
+                break; // the only attempt is over: no later event changes anything
+            }
             let group = &evs[i..j];
             if self.r.ties == Ties::StepOrder && group.iter().any(|e| e.steps != group[0].steps) {
                 self.tie(evs, i, j);
@@ -1388,10 +1395,21 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
     let strict = spec.order == Order::Strict;
     let entry_needs_range = spec.order != Order::Any;
     let all_steps_in_range = spec.range == RangeRule::AllSteps;
+    // One attempt per user (the first entry) counted without a breakdown: the events
+    // before the entry's instant and after its window cannot change the outcome.
+    let first_entry_only = values.is_none()
+        && rules.first_only
+        && spec.order != Order::Any
+        && spec.counting == Counting::Users;
     for (u, r) in scope.users() {
         evs.clear();
+        let trim = first_entry_only && trace_user != Some(u as usize);
+        let mut entry: Option<i64> = None;
         let (cs, ts) = (&codes[r.clone()], &t[r.clone()]);
         for (j, (&c, &ti)) in cs.iter().zip(ts).enumerate() {
+            if entry.is_some_and(|e| ti - e > plan.window) {
+                break; // past the window of the (only) attempt
+            }
             let i = r.start + j;
             let (mut steps, mut excl) = by_code[c as usize];
             for &(k, exclusion) in &filtered {
@@ -1417,6 +1435,15 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
             if steps == 0 && excl == 0 && !strict {
                 continue;
             }
+            if trim && entry.is_none() {
+                // before the entry only the events at its instant can matter (a tie)
+                if evs.last().is_some_and(|p: &UEv| p.t != ti) {
+                    evs.clear();
+                }
+                if steps & 1 != 0 {
+                    entry = Some(ti);
+                }
+            }
             evs.push(UEv {
                 t: ti,
                 steps,
@@ -1426,7 +1453,7 @@ pub fn run(scope: &mut Scoped, spec: &FunnelSpec) -> Result<FunnelResult> {
                 at: i as u32,
             });
         }
-        if evs.iter().all(|e| e.steps == 0) {
+        if (trim && entry.is_none()) || evs.iter().all(|e| e.steps == 0) {
             if trace_user == Some(u as usize) {
                 trace = Some(explain(scope, spec, &plan, &evs, None, u));
             }

@@ -532,22 +532,26 @@ impl Ctx<'_, '_> {
         }
     }
 
-    /// Which columns a membership is retained in. `rets` are the user's return events
-    /// (ascending), `v` the membership's breakdown key, `s` its start event.
+    /// Which columns a membership is retained in. `events` are user `u`'s events from
+    /// the membership's start event on (its first), `v` the membership's breakdown key.
     /// Appends one flag per column to `out`; `qualifies` is scratch space.
     fn hits(
         &self,
-        rets: &[u32],
+        u: u32,
+        events: std::ops::Range<usize>,
         v: u32,
-        s: usize,
         values: Option<&BreakdownValues>,
         qualifies: &mut Vec<bool>,
         out: &mut Vec<bool>,
     ) {
-        let t = self.scope.store.times();
+        let scope = self.scope;
+        let t = scope.store.times();
+        let s = events.start;
         let cohort = self.cal.bucket(t[s]);
-        let period = |i: usize| match self.len {
-            None => self.cal.index(cohort, self.cal.bucket(t[i])),
+        // return events come in time order: a cursor buckets them
+        let mut cursor = self.cal.cursor();
+        let mut period = |i: usize| match self.len {
+            None => self.cal.index(cohort, cursor.key(t[i])),
             Some(len) => (t[i] - t[s]) / len,
         };
         let k = self.spec.min_occurrences;
@@ -564,11 +568,11 @@ impl Ctx<'_, '_> {
                 }
             }
         };
-        let from = rets.partition_point(|&i| (i as usize) < s);
         let mut run: Option<(i64, u32)> = None;
-        for &i in &rets[from..] {
-            let i = i as usize;
-            if values.is_some_and(|vals| vals.key(i) != v) {
+        for i in events {
+            if !(scope.keep(i) && scope.matches(&self.ret, i, u))
+                || values.is_some_and(|vals| vals.key(i) != v)
+            {
                 continue;
             }
             let n = period(i);
@@ -609,7 +613,6 @@ impl Ctx<'_, '_> {
             users: vec![0; slots],
         };
         let mut starts = Vec::new();
-        let mut rets = Vec::new();
         let mut members: Vec<Member> = Vec::new();
         let mut merged: FxHashMap<(usize, i64), usize> = FxHashMap::default();
         let (mut flags, mut scratch) = (Vec::new(), Vec::new());
@@ -620,12 +623,6 @@ impl Ctx<'_, '_> {
             if starts.is_empty() {
                 continue;
             }
-            rets.clear();
-            // event indices fit in u32 (the store's user offsets are u32)
-            rets.extend(
-                r.filter(|&i| scope.keep(i) && scope.matches(&self.ret, i, u))
-                    .map(|i| i as u32),
-            );
             members.clear();
             merged.clear();
             flags.clear();
@@ -633,7 +630,7 @@ impl Ctx<'_, '_> {
                 let slot = breakdown.map_or(0, |(_, slots)| slots[v as usize]);
                 let cohort = self.cal.bucket(t[s]);
                 let at = flags.len();
-                self.hits(&rets, v, s, values, &mut scratch, &mut flags);
+                self.hits(u, s..r.end, v, values, &mut scratch, &mut flags);
                 // values gathered in (other) can give a user two memberships of one cohort
                 match merged.get(&(slot, cohort)) {
                     Some(&m) => {

@@ -362,9 +362,8 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
     let counted = |i: usize, u: u32| {
         (all_in || scope.in_range(times[i])) && scope.keep(i) && scope.matches(&matcher, i, u)
     };
-    let mut intervals = Intervals::new(&cal, first, group as i64);
     // users per (series, active intervals); the slot after the series' is the total
-    let mut histogram = |slots: usize, slot: &dyn Fn(usize) -> u32, total: bool| -> Vec<u64> {
+    let histogram = |slots: usize, slot: &dyn Fn(usize) -> u32, total: bool| -> Vec<u64> {
         let all = slots + usize::from(total);
         let mut h = vec![0u64; all * (n + 1)];
         let slots = Slots {
@@ -374,7 +373,7 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
         count_pairs(
             scope,
             spec.criteria,
-            &mut intervals,
+            &mut Intervals::new(&cal, first, group as i64),
             slots,
             counted,
             slot,
@@ -388,7 +387,20 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
     let (series, total) = match &values {
         None => {
             let label = spec.event.clone().unwrap_or_else(|| ALL.to_string());
-            let h = histogram(1, &|_| 0, false);
+            // one series: the same count with the slot known, not asked per event
+            let mut h = vec![0u64; n + 1];
+            count_pairs(
+                scope,
+                spec.criteria,
+                &mut Intervals::new(&cal, first, group as i64),
+                Slots {
+                    count: 1,
+                    total: None,
+                },
+                counted,
+                |_| 0,
+                |_, c| h[c as usize] += 1,
+            );
             (vec![row(&h, 0, label)], row(&h, 0, "(total)".into()))
         }
         Some(values) => {

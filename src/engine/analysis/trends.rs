@@ -449,21 +449,32 @@ impl<'a> Cells<'a> {
 
     #[inline]
     fn add(&mut self, c: usize, i: usize, user: u32) {
-        self.events[c] += 1;
-        if self.seen[c] != user {
-            self.seen[c] = user;
-            self.users[c] += 1;
+        self.count(c, user, 1);
+        if self.values.is_some() {
+            self.add_value(c, i);
         }
-        if let Some(values) = self.values {
-            let v = values[i];
-            if !v.is_nan() {
-                self.n[c] += 1;
-                self.sum[c] += v;
-                self.min[c] = self.min[c].min(v);
-                self.max[c] = self.max[c].max(v);
-                if !self.samples.is_empty() {
-                    self.samples[c].push(v);
-                }
+    }
+
+    /// Counts `n` events of `user` in cell `c` (events and distinct users).
+    #[inline(always)]
+    fn count(&mut self, c: usize, user: u32, n: u64) {
+        self.events[c] += n;
+        // users come one after the other: a cell's last user tells a new one
+        self.users[c] += u64::from(self.seen[c] != user);
+        self.seen[c] = user;
+    }
+
+    /// Accumulates event `i`'s property value in cell `c` (the measure reads one).
+    fn add_value(&mut self, c: usize, i: usize) {
+        let Some(values) = self.values else { return };
+        let v = values[i];
+        if !v.is_nan() {
+            self.n[c] += 1;
+            self.sum[c] += v;
+            self.min[c] = self.min[c].min(v);
+            self.max[c] = self.max[c].max(v);
+            if !self.samples.is_empty() {
+                self.samples[c].push(v);
             }
         }
     }
@@ -613,7 +624,12 @@ impl<'a> Matching<'a> {
     /// The series event `i` of user `u` matches.
     #[inline]
     fn of(&self, scope: &Scoped, i: usize, u: u32) -> u32 {
-        let mut m = self.by_code[scope.store.event_codes()[i] as usize];
+        self.refine(scope, self.by_code[scope.store.event_codes()[i] as usize], i, u)
+    }
+
+    /// Of the series `m` that event `i`'s name matches, those whose own filters it passes.
+    #[inline]
+    fn refine(&self, scope: &Scoped, mut m: u32, i: usize, u: u32) -> u32 {
         let mut test = m & self.filtered;
         while test != 0 {
             let s = test.trailing_zeros() as usize;
@@ -706,18 +722,45 @@ impl<'a> Pass<'a> {
             .iter()
             .map(|s| Cells::new(s.measure, s.values, slots * width))
             .collect();
-        let t = scope.store.times();
+        let (t, codes) = (scope.store.times(), scope.store.event_codes());
         let previous = self.prev_first..self.first;
         let mut cursor = cal.cursor();
         let all_in = scope.all_in_range();
+        let (by_code, filtered) = (&self.matching.by_code, self.matching.filtered);
+        let filters = scope.has_filters();
+        // series whose measure reads a property value (added per event)
+        let valued = (self.series.iter().enumerate())
+            .filter(|(_, p)| p.values.is_some())
+            .fold(0u32, |acc, (n, _)| acc | 1 << n);
+        // consecutive events of a user with the same series and column, as (series,
+        // column cell, total cell, events): counted at once
+        let flush = |cells: &mut [Cells], (m, a, b, n): (u32, usize, usize, u64), u: u32| {
+            let mut bits = m;
+            while bits != 0 {
+                let c = &mut cells[bits.trailing_zeros() as usize];
+                bits &= bits - 1;
+                c.count(a, u, n);
+                c.count(b, u, n);
+            }
+        };
+        let mut run: Option<(u32, usize, usize, u64)> = None;
         for (u, r) in scope.users() {
-            for i in r {
-                let m = self.matching.of(scope, i, u);
-                if m == 0 || !scope.keep(i) {
+            let start = r.start;
+            for (j, (&code, &ti)) in codes[r.clone()].iter().zip(&t[r]).enumerate() {
+                // the series the event's name matches, then their own filters
+                let mut m = by_code[code as usize];
+                if m == 0 {
                     continue;
                 }
-                let k = cursor.key(t[i]);
-                let current = all_in || scope.in_range(t[i]);
+                let i = start + j;
+                if m & filtered != 0 {
+                    m = self.matching.refine(scope, m, i, u);
+                }
+                if m == 0 || filters && !scope.keep(i) {
+                    continue;
+                }
+                let k = cursor.key(ti);
+                let current = all_in || scope.in_range(ti);
                 if !(current || self.compare && previous.contains(&k)) {
                     continue;
                 }
@@ -731,13 +774,25 @@ impl<'a> Pass<'a> {
                     // a value no series has an event with: this event matches no series
                     continue;
                 }
-                let base = s * width;
-                for (n, c) in cells.iter_mut().enumerate() {
-                    if m & (1 << n) != 0 {
-                        c.add(base + col, i, u);
-                        c.add(base + total, i, u);
+                let (a, b) = (s * width + col, s * width + total);
+                let mut bits = m & valued;
+                while bits != 0 {
+                    let c = &mut cells[bits.trailing_zeros() as usize];
+                    bits &= bits - 1;
+                    c.add_value(a, i);
+                    c.add_value(b, i);
+                }
+                match &mut run {
+                    Some((rm, ra, _, n)) if *rm == m && *ra == a => *n += 1,
+                    _ => {
+                        if let Some(x) = run.replace((m, a, b, 1)) {
+                            flush(&mut cells, x, u);
+                        }
                     }
                 }
+            }
+            if let Some(x) = run.take() {
+                flush(&mut cells, x, u);
             }
         }
         Ok(cells)
