@@ -188,7 +188,9 @@ fn every_key_the_ui_uses_is_translated() {
             {
                 continue;
             }
-            let before = &src[..src.len() - part.len() - 3];
+            // the text before this piece's `, "` (the piece's offset in `src`)
+            let at = part.as_ptr() as usize - src.as_ptr() as usize;
+            let before = &src[..at - 3];
             let open = before.rfind('(').unwrap_or(0);
             let first = &before[open + 1..];
             let is_pair = (first.starts_with('"') && first.ends_with('"'))
