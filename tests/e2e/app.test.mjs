@@ -101,6 +101,24 @@ async function toOverview(p = page) {
   await p.waitForSelector('[data-testid=users]');
 }
 
+// A fresh page with the built-in sample loaded, on the dataset overview.
+async function freshSample() {
+  pageLoaded = false;
+  await page.goto(origin + '/', { waitUntil: 'load' });
+  await page.waitForSelector('[data-testid=dropzone]');
+  pageLoaded = true;
+  await page.click('[data-testid=sample]');
+  await toOverview();
+}
+
+// Breaks the open analysis down by `property`, its top `limit` values.
+async function breakDownBy(property, limit) {
+  await page.selectOption('[data-testid=breakdown]', property);
+  await page.waitForSelector('[data-testid=limit]');
+  await page.fill('[data-testid=limit]', String(limit));
+  await page.press('[data-testid=limit]', 'Tab');
+}
+
 // Clicks Run and waits for a result of that run (a new request id), never an older one.
 async function runAndWait() {
   await page.waitForFunction(() => !document.querySelector('[data-testid=run]')?.disabled);
@@ -609,12 +627,7 @@ test('no request leaves the machine, and none but worker files after load', () =
 });
 
 test('a weekly lifecycle of the sample equals `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('lifecycle');
   await page.waitForSelector('[data-testid=lifecycle-table]');
   // the sample has no created-at property: creation is the first event
@@ -885,12 +898,7 @@ test('a gzipped Mixpanel NDJSON export loads and its overview equals `loupe insp
 });
 
 test('sessions of the sample with a 10-minute timeout equal `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('sessions');
   await page.waitForSelector('[data-testid=sessions-pages]');
   // the sample's page property is preselected; no session-id property: the timeout
@@ -958,12 +966,7 @@ test('sessions of the sample with a 10-minute timeout equal `loupe run`', async 
 });
 
 test('cohort LTV and the customer summary of the sample equal `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('ltv');
   await page.waitForSelector('[data-testid=ltv-table]');
   // the purchase event and the amount are preselected from the data's names
@@ -1040,12 +1043,7 @@ test('cohort LTV and the customer summary of the sample equal `loupe run`', asyn
 });
 
 test('weekly revenue with costs pasted per channel equals `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('revenue');
   await page.waitForSelector('[data-testid=revenue-table]');
   // preselected from the sample's names
@@ -1110,12 +1108,7 @@ test('weekly revenue with costs pasted per channel equals `loupe run`', async ()
 });
 
 test('RFM eight classes of the sample equal `loupe run`, members by segment', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('rfm');
   await page.waitForSelector('[data-testid=rfm-segments]');
   // the purchase event and the amount are preselected from the sample's names
@@ -1175,12 +1168,7 @@ test('RFM eight classes of the sample equal `loupe run`, members by segment', as
 });
 
 test('an A/B test of the sample equals `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('ab_test');
   await page.waitForSelector('[data-testid=ab-table]');
   // the sample's variant column and purchase event are preselected
@@ -1237,12 +1225,7 @@ test('an A/B test of the sample equals `loupe run`', async () => {
 });
 
 test('channels of the sample (last touch, an activation event, D1 and D7, a cost) equal `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('channels');
   await page.waitForSelector('[data-testid=channels-table]');
   // preselected from the sample's names
@@ -1290,12 +1273,7 @@ test('channels of the sample (last touch, an activation event, D1 and D7, a cost
 });
 
 test('a portrait of the sample (new users, binned revenue, cross-tab by platform) equals `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('portrait');
   // preselected from the sample's names: country, then platform
   assert.equal(await page.$eval('[data-testid=property-0]', (e) => e.value), 'country');
@@ -1468,12 +1446,7 @@ test('page-view event sets, purchase filters and a planned split reach the engin
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
     return fs.readFileSync(await dl.path(), 'utf8').replace(/^\uFEFF/, '');
   };
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   // sessions: page views are two chosen events
   await tab('sessions');
   await page.waitForSelector('[data-testid=sessions-pages]');
@@ -1596,12 +1569,7 @@ test('the JavaScript module in a plain page (examples/embed.html): files, buffer
 });
 
 test('paths of the sample after view_home equal `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('paths');
   await page.waitForSelector('[data-testid=paths-nodes]');
   await page.selectOption('[data-testid=paths-mode]', 'start');
@@ -1666,12 +1634,7 @@ test('paths of the sample after view_home equal `loupe run`', async () => {
 });
 
 test('weekly user stages of the sample equal `loupe run`, and a transition cell lists its users', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('stages');
   await page.waitForSelector('[data-testid=stages-table]');
   await page.selectOption('[data-testid=interval]', 'week');
@@ -1717,12 +1680,7 @@ test('weekly user stages of the sample equal `loupe run`, and a transition cell 
 });
 
 test('weekly user health tiers of the sample equal `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('health');
   await page.waitForSelector('[data-testid=health-table]');
   await page.selectOption('[data-testid=interval]', 'week');
@@ -1785,19 +1743,11 @@ test('Copy as SQL on the trends tab copies the query of `loupe sql` for the same
 });
 
 test('weekly revenue of the sample by platform (top 2, other) equals `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('revenue');
   await page.waitForSelector('[data-testid=revenue-table]');
   await page.selectOption('[data-testid=interval]', 'week');
-  await page.selectOption('[data-testid=breakdown]', 'platform');
-  await page.waitForSelector('[data-testid=limit]');
-  await page.fill('[data-testid=limit]', '2');
-  await page.press('[data-testid=limit]', 'Tab');
+  await breakDownBy('platform', 2);
   await runAndWait();
   await page.waitForSelector('[data-testid=revenue-0-table]');
   const spec = linkedSpec();
@@ -1968,18 +1918,10 @@ test('a remembered mapping loads the same header with it after a page reload; Fo
 });
 
 test('cohort LTV of the sample by platform equals `loupe run`', async () => {
-  pageLoaded = false;
-  await page.goto(origin + '/', { waitUntil: 'load' });
-  await page.waitForSelector('[data-testid=dropzone]');
-  pageLoaded = true;
-  await page.click('[data-testid=sample]');
-  await toOverview();
+  await freshSample();
   await tab('ltv');
   await page.waitForSelector('[data-testid=ltv-table]');
-  await page.selectOption('[data-testid=breakdown]', 'platform');
-  await page.waitForSelector('[data-testid=limit]');
-  await page.fill('[data-testid=limit]', '2');
-  await page.press('[data-testid=limit]', 'Tab');
+  await breakDownBy('platform', 2);
   await runAndWait();
   await page.waitForSelector('[data-testid=ltv-breakdown-table]');
   const spec = linkedSpec();
