@@ -12,11 +12,11 @@
 //! reaches into ingest or the store.
 
 use crate::engine::analysis::{self, Output, Query};
+pub use crate::engine::error::UserError;
 use crate::engine::ingest::Dataset;
 use crate::engine::overview::{overview, Overview};
 use crate::engine::sample::{self, SampleOptions};
 use crate::engine::sql::{self, Dialect};
-use crate::engine::Error;
 use serde::{Deserialize, Serialize};
 
 pub use crate::engine::ingest::{LoadOptions, Progress, Sniff};
@@ -176,39 +176,6 @@ pub struct LoadedReply {
     pub mapping_reused: Option<String>,
 }
 
-/// What went wrong, for a person: a stable code, the spec field when there is one, and
-/// the English text.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct UserError {
-    /// Stable code: `io`, `format`, `mapping`, `spec`, `spec_json`, `no_events`,
-    /// `cancelled`, `no_data`, `bad_request`, `engine_stopped`, `too_large`.
-    pub code: String,
-    /// The spec field (a JSON path such as `steps[2].event`), when the error is about one.
-    pub field: Option<String>,
-    /// The error in English, with what and where.
-    pub message: String,
-    /// A stable code of the message, when it has one (`unknown_event`, `periods_range`...),
-    /// so the app can say it in its language with `params`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// The values the message names, by name.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub params: std::collections::BTreeMap<String, String>,
-}
-
-impl UserError {
-    /// An error of `code` with a message and no field.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        UserError {
-            code: code.into(),
-            field: None,
-            message: message.into(),
-            key: None,
-            params: Default::default(),
-        }
-    }
-}
-
 /// The most memory a wasm32 engine can address: 4 GiB, the ceiling of a browser tab.
 pub const WASM_MEMORY_LIMIT: u64 = 4 << 30;
 
@@ -274,62 +241,6 @@ impl MemoryWatch {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         e
-    }
-}
-
-impl From<&Error> for UserError {
-    fn from(e: &Error) -> Self {
-        let code = match e {
-            Error::Io(_) => "io",
-            Error::Format(_) => "format",
-            Error::Mapping(_) => "mapping",
-            Error::Spec { .. } => "spec",
-            Error::SpecJson(_) => "spec_json",
-            Error::NoEvents => "no_events",
-            Error::Cancelled => "cancelled",
-        };
-        let (field, message, key, params) = match e {
-            Error::Spec {
-                field,
-                message,
-                key,
-                params,
-            } => (
-                Some(field.clone()),
-                message.clone(),
-                (!key.is_empty()).then(|| key.to_string()),
-                params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect(),
-            ),
-            Error::Format(m) | Error::Mapping(m) => (
-                None,
-                m.text.clone(),
-                (!m.key.is_empty()).then(|| m.key.to_string()),
-                m.params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect(),
-            ),
-            other => (None, other.to_string(), None, Default::default()),
-        };
-        UserError {
-            code: code.into(),
-            field,
-            message,
-            key,
-            params,
-        }
-    }
-}
-
-impl std::fmt::Display for UserError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.field {
-            Some(field) => write!(f, "invalid spec: {field}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
     }
 }
 
@@ -425,6 +336,7 @@ impl Session {
 mod tests {
     use super::*;
     use crate::engine::ingest::csv::load;
+    use crate::engine::Error;
 
     fn clock() -> f64 {
         0.0

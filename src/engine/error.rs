@@ -2,8 +2,11 @@
 //!
 //! Every message is written for the analyst who dropped the file, not for a developer: it says
 //! what went wrong and where (line, column, spec field), and, when it can, what to do next.
-//! The same text reaches the CLI's stderr and the app's error banner.
+//! The same text reaches the CLI's stderr and the app's error banner. [`UserError`] is an
+//! error as the front doors hand it on (the worker's replies, the JavaScript module): a
+//! stable code, the spec field, the English text and a message key with its parameters.
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Everything that can stop an import or an analysis.
@@ -167,3 +170,92 @@ impl Error {
 
 /// The engine's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, for a person: a stable code, the spec field when there is one, and
+/// the English text.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UserError {
+    /// Stable code: `io`, `format`, `mapping`, `spec`, `spec_json`, `no_events`,
+    /// `cancelled`, `no_data`, `bad_request`, `engine_stopped`, `too_large`.
+    pub code: String,
+    /// The spec field (a JSON path such as `steps[2].event`), when the error is about one.
+    pub field: Option<String>,
+    /// The error in English, with what and where.
+    pub message: String,
+    /// A stable code of the message, when it has one (`unknown_event`, `periods_range`...),
+    /// so the app can say it in its language with `params`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The values the message names, by name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
+}
+
+impl UserError {
+    /// An error of `code` with a message and no field.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        UserError {
+            code: code.into(),
+            field: None,
+            message: message.into(),
+            key: None,
+            params: Default::default(),
+        }
+    }
+}
+
+impl From<&Error> for UserError {
+    fn from(e: &Error) -> Self {
+        let code = match e {
+            Error::Io(_) => "io",
+            Error::Format(_) => "format",
+            Error::Mapping(_) => "mapping",
+            Error::Spec { .. } => "spec",
+            Error::SpecJson(_) => "spec_json",
+            Error::NoEvents => "no_events",
+            Error::Cancelled => "cancelled",
+        };
+        let (field, message, key, params) = match e {
+            Error::Spec {
+                field,
+                message,
+                key,
+                params,
+            } => (
+                Some(field.clone()),
+                message.clone(),
+                (!key.is_empty()).then(|| key.to_string()),
+                params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ),
+            Error::Format(m) | Error::Mapping(m) => (
+                None,
+                m.text.clone(),
+                (!m.key.is_empty()).then(|| m.key.to_string()),
+                m.params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ),
+            other => (None, other.to_string(), None, Default::default()),
+        };
+        UserError {
+            code: code.into(),
+            field,
+            message,
+            key,
+            params,
+        }
+    }
+}
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "invalid spec: {field}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}

@@ -96,7 +96,7 @@ pub struct Sniff {
     pub rows: Vec<Vec<String>>,
     /// Why the load would stop for want of a role, if it would: the error the load would
     /// give, with its message code for the app's translation.
-    pub mapping_error: Option<crate::protocol::UserError>,
+    pub mapping_error: Option<crate::engine::error::UserError>,
     /// Files in a zip archive (the first one is sniffed); 0 otherwise.
     pub entries: u64,
     /// A hash of the first line of the text (FNV-1a, 16 hex digits): the app remembers a
@@ -260,7 +260,7 @@ fn roles_of(
     names: &[String],
     opts: &LoadOptions,
     shape: Option<&str>,
-) -> (Vec<Role>, Option<crate::protocol::UserError>) {
+) -> (Vec<Role>, Option<crate::engine::error::UserError>) {
     let mut roles: Vec<Role> = names
         .iter()
         .map(|n| match opts.ignore_columns.contains(n) {
@@ -288,7 +288,7 @@ fn roles_of(
                     roles[i] = role;
                 }
             }
-            (roles, Some(crate::protocol::UserError::from(&e)))
+            (roles, Some(crate::engine::error::UserError::from(&e)))
         }
     }
 }
