@@ -54,6 +54,8 @@ mod active_users;
 mod channels;
 #[path = "engine/common.rs"]
 mod common;
+#[path = "engine/files.rs"]
+mod files;
 #[path = "engine/formats.rs"]
 mod formats;
 #[path = "engine/funnel.rs"]
@@ -64,8 +66,6 @@ mod health;
 mod ingest;
 #[path = "engine/lifecycle.rs"]
 mod lifecycle;
-#[path = "engine/files.rs"]
-mod files;
 #[path = "engine/load_errors.rs"]
 mod load_errors;
 #[path = "engine/ltv.rs"]

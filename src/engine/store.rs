@@ -328,7 +328,8 @@ impl StoreBuilder {
     ) {
         let (last_user, rest) = self.last.split_at_mut(1);
         let (last_event, last_props) = rest.split_at_mut(1);
-        self.user.push(self.users.intern_after(user, &mut last_user[0]));
+        self.user
+            .push(self.users.intern_after(user, &mut last_user[0]));
         self.event
             .push(self.events.intern_after(event, &mut last_event[0]));
         self.time.push(time);
@@ -430,7 +431,9 @@ impl StoreBuilder {
                 break;
             };
             let merged = merge_column(column, nullable);
-            done.lock().expect("no panics while locked").push((c, merged));
+            done.lock()
+                .expect("no panics while locked")
+                .push((c, merged));
         };
         let time: Vec<i64> = std::thread::scope(|s| {
             for _ in 1..threads.max(1) {

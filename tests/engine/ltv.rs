@@ -470,23 +470,35 @@ fn breakdown_by_the_members_own_value_over_the_average_cells() {
 
     // the table: a leading breakdown column, one average row per value
     let t = loupe::engine::analysis::ltv::table(&r);
-    assert_eq!(&t[0][..6], ["breakdown", "cohort", "members", "paying", "size", "ltv_0"]);
+    assert_eq!(
+        &t[0][..6],
+        ["breakdown", "cohort", "members", "paying", "size", "ltv_0"]
+    );
     assert_eq!(t.len(), 4);
     assert_eq!(
         &t[2][..9],
         ["(other)", "average", "2", "2", "", "5", "15", "13", "6"]
     );
-    assert_eq!(&t[3][5..], ["0", "", "", "", "0", "", "", "", "", "", "", ""]);
+    assert_eq!(
+        &t[3][5..],
+        ["0", "", "", "", "0", "", "", "", "", "", "", ""]
+    );
 }
 
 #[test]
 fn breakdown_of_paying_members_only() {
     let s = store(PLANS);
-    let r = ltv(&s, &format!(r#"{DAILY},"users":"paying","breakdown":"plan""#));
+    let r = ltv(
+        &s,
+        &format!(r#"{DAILY},"users":"paying","breakdown":"plan""#),
+    );
     // members and paying as before; free and (none) have no paying member: no average
     let counts: Vec<(u64, u64)> = r.breakdowns.iter().map(|b| (b.members, b.paying)).collect();
     assert_eq!(counts, [(2, 0), (2, 2), (1, 0)]);
-    assert!(r.breakdowns[0].average.iter().all(|a| a.ltv.is_none() && a.size == 0));
+    assert!(r.breakdowns[0]
+        .average
+        .iter()
+        .all(|a| a.ltv.is_none() && a.size == 0));
     // pro = the paying members: the all-users average of `paying_users_only`
     let got: Vec<Option<f64>> = r.breakdowns[1].average.iter().map(|a| a.ltv).collect();
     assert_eq!(got, [Some(5.0), Some(15.0), Some(13.0), Some(6.0)]);

@@ -192,7 +192,11 @@ fn ltv_oracle(events: &[Ev], p: &Params) -> (Vec<Row>, Vec<Option<f64>>, Vec<Val
             continue;
         }
         let pays = evs.iter().any(|e| p.purchase(e).is_some_and(|v| v >= 0.0));
-        let value = evs.iter().map(|e| e.p).find(|v| !v.is_empty()).unwrap_or("");
+        let value = evs
+            .iter()
+            .map(|e| e.p)
+            .find(|v| !v.is_empty())
+            .unwrap_or("");
         let cum: Vec<f64> = (0..np)
             .map(|k| {
                 evs.iter()
@@ -289,11 +293,19 @@ fn ltv_oracle(events: &[Ev], p: &Params) -> (Vec<Row>, Vec<Option<f64>>, Vec<Val
             (label.to_string(), n, paying, ages)
         };
         let count = |v: &str| members.iter().filter(|m| m.1 == v).count();
-        let mut named: Vec<&str> = members.iter().map(|m| m.1).filter(|v| !v.is_empty()).collect();
+        let mut named: Vec<&str> = members
+            .iter()
+            .map(|m| m.1)
+            .filter(|v| !v.is_empty())
+            .collect();
         named.sort();
         named.dedup();
         named.sort_by(|a, b| count(b).cmp(&count(a)).then(a.cmp(b)));
-        let keep = if limit == 0 { named.len() } else { limit.min(named.len()) };
+        let keep = if limit == 0 {
+            named.len()
+        } else {
+            limit.min(named.len())
+        };
         for v in &named[..keep] {
             values.push(sum(v, &|x| x == *v));
         }
@@ -395,7 +407,11 @@ fn ltv_matches_the_oracle_on_random_data() {
                 "seed {seed} {json}"
             );
             for (k, (a, &(rev, size, used))) in b.average.iter().zip(ages).enumerate() {
-                assert_eq!((a.size, a.cohorts), (size, used), "seed {seed} {json} {label} {k}");
+                assert_eq!(
+                    (a.size, a.cohorts),
+                    (size, used),
+                    "seed {seed} {json} {label} {k}"
+                );
                 assert!(close(b.revenue[k], rev), "seed {seed} {json} {label} {k}");
                 assert!(
                     close_opt(a.ltv, (size > 0).then(|| rev / size as f64)),
@@ -411,7 +427,11 @@ fn ltv_matches_the_oracle_on_random_data() {
             assert_eq!(sum(&|b| b.members), r.members, "seed {seed} {json}");
             assert_eq!(sum(&|b| b.paying), r.paying, "seed {seed} {json}");
             for k in 0..p.periods as usize {
-                assert_eq!(sum(&|b| b.average[k].size), r.average[k].size, "seed {seed} {json}");
+                assert_eq!(
+                    sum(&|b| b.average[k].size),
+                    r.average[k].size,
+                    "seed {seed} {json}"
+                );
             }
         }
         checked += 1;

@@ -383,7 +383,11 @@ fn check(events: &[Ev], store: &EventStore, p: &Params, what: &str) -> bool {
         let mut named: Vec<(&String, &ValueExp)> =
             x.by_value.iter().filter(|(v, _)| !v.is_empty()).collect();
         named.sort_by(|a, b| b.1.sessions.cmp(&a.1.sessions).then(a.0.cmp(b.0)));
-        let keep = if limit == 0 { named.len() } else { limit.min(named.len()) };
+        let keep = if limit == 0 {
+            named.len()
+        } else {
+            limit.min(named.len())
+        };
         for (v, e) in &named[..keep] {
             want.push(((*v).clone(), (*e).clone()));
         }
@@ -405,14 +409,29 @@ fn check(events: &[Ev], store: &EventStore, p: &Params, what: &str) -> bool {
         let c = format!("{ctx}: value {v}");
         let t = &b.totals;
         assert_eq!(
-            (t.page_views, t.users, t.sessions, t.sessions_without_page_views, t.bounces),
+            (
+                t.page_views,
+                t.users,
+                t.sessions,
+                t.sessions_without_page_views,
+                t.bounces
+            ),
             (e.pv, e.users.len() as u64, e.sessions, e.without, e.bounces),
             "{c}"
         );
-        assert!(close_opt(t.pages_per_session, frac(e.pv, e.sessions)), "{c}");
+        assert!(
+            close_opt(t.pages_per_session, frac(e.pv, e.sessions)),
+            "{c}"
+        );
         assert!(close_opt(t.bounce_rate, frac(e.bounces, e.sessions)), "{c}");
-        assert!(close_opt(t.average_session_seconds, mean(&e.durations)), "{c}");
-        assert!(close_opt(t.average_time_on_page_seconds, mean(&e.times)), "{c}");
+        assert!(
+            close_opt(t.average_session_seconds, mean(&e.durations)),
+            "{c}"
+        );
+        assert!(
+            close_opt(t.average_time_on_page_seconds, mean(&e.times)),
+            "{c}"
+        );
     }
     if p.breakdown.is_some() {
         // page views, sessions and bounces add up to the totals
