@@ -24,6 +24,7 @@
 
 use super::json::{cells, expand_cell, Cell, Flat};
 use super::mapping::{expand_columns, map_columns, shape_of_headers, ColumnRoles, RoleIndex};
+use super::PROGRESS_EVERY;
 use super::{
     decide_date_order, truncate, Dataset, Dedup, HeaderMode, ImportReport, LoadOptions, Progress,
     RejectReason, DATE_SAMPLE, MAX_REJECT_SAMPLES,
@@ -37,8 +38,6 @@ use std::io::{Cursor, Read};
 use std::rc::Rc;
 
 const SNIFF_BYTES: usize = 64 * 1024;
-/// Rows between two progress reports.
-const PROGRESS_EVERY: u64 = 50_000;
 
 /// Where the reader is: bytes handed to the CSV parser, and the offsets of the line-break
 /// bytes (`\r`, `\n`) not yet passed by a record, so a record's line number follows from

@@ -38,6 +38,7 @@
 
 use super::mapping::{ignoring_seen, map_columns};
 use super::truncate;
+use super::PROGRESS_EVERY;
 use super::{
     container::Counted, decide_date_order, Dataset, Dedup, Format, ImportReport, LoadOptions,
     Progress, DATE_SAMPLE,
@@ -55,8 +56,6 @@ use std::ops::Range;
 
 /// Objects read before the column roles are decided.
 pub const SNIFF_RECORDS: usize = 1000;
-/// Rows between two progress reports.
-const PROGRESS_EVERY: u64 = 50_000;
 
 /// Splits the input into records: lines, or the elements of a top-level array.
 struct Records<R> {

@@ -32,6 +32,7 @@
 use super::json::{column_name, shape_of};
 use super::mapping::map_columns;
 use super::truncate;
+use super::PROGRESS_EVERY;
 use super::{Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
@@ -53,8 +54,6 @@ use std::sync::Arc;
 pub const MAGIC: &[u8; 4] = b"PAR1";
 /// The magic of a Parquet file with an encrypted footer.
 const MAGIC_ENCRYPTED: &[u8; 4] = b"PARE";
-/// Rows between two progress reports.
-const PROGRESS_EVERY: u64 = 50_000;
 
 /// True when `head` starts like a Parquet file (plain or with an encrypted footer).
 pub fn is_parquet(head: &[u8]) -> bool {
