@@ -384,10 +384,11 @@ def generate(path, seed=11, users=80):
             r.append(("control", "treatment")[j % 2])
         else:
             r.append(("control", "treatment", "b")[k % 3] if j % 4 != 1 else "")
+    # each row's position in the file: the order of events at one instant (`--order-col`)
     with open(path, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page", "variant"])
-        w.writerows(rows)
+        w.writerow(["user_id", "event", "timestamp", "country", "platform", "amount", "page", "variant", "file_row"])
+        w.writerows(r + [i + 1] for i, r in enumerate(rows))
     return len(rows)
 
 
@@ -403,7 +404,7 @@ def duckdb_runner(path):
     import duckdb
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    table = (f"(SELECT * REPLACE (CAST(timestamp AS TIMESTAMPTZ) AS timestamp) "
+    table = (f"(SELECT * REPLACE (CAST(timestamp AS TIMESTAMPTZ) AS timestamp, CAST(file_row AS BIGINT) AS file_row) "
              f"FROM read_csv('{path}', all_varchar = true))")
 
     def run(query):
@@ -423,7 +424,8 @@ def chdb_runner(path):
     s = session.Session()
     structure = ("user_id String, event String, timestamp DateTime64(6, \\'UTC\\'), "
                  "country Nullable(String), platform Nullable(String), "
-                 "amount Nullable(Float64), page Nullable(String), variant Nullable(String)")
+                 "amount Nullable(Float64), page Nullable(String), variant Nullable(String), "
+                 "file_row UInt64")
     table = f"file('{path}', 'CSVWithNames', '{structure}')"
 
     def run(query):
@@ -434,6 +436,10 @@ def chdb_runner(path):
         rows = [["" if c == "\\N" else c for c in r] for r in csv.reader(io.StringIO(text))]
         return as_csv(rows[0], rows[1:]) if rows else ""
     return table, run
+
+
+# the column of each row's position in the file, given to `loupe sql --order-col`
+ORDER = "file_row"
 
 
 def loupe(args, *cmd):
@@ -467,8 +473,8 @@ def main():
             text = json.dumps(spec)
             t0 = time.time()
             try:
-                want = loupe(args, "run", "--csv", "--spec", text, path)
-                query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table)
+                want = loupe(args, "run", "--csv", "--ignore-col", ORDER, "--spec", text, path)
+                query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table, "--order-col", ORDER)
                 got = run(query)
             except Exception as e:  # a failing engine or query is a failed check
                 got, want = f"error: {e}", ""
@@ -486,8 +492,8 @@ def main():
             bad = 0
             for name, spec in SPECS.items():
                 text = json.dumps(spec)
-                want = loupe(args, "run", "--csv", "--spec", text, path)
-                query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table)
+                want = loupe(args, "run", "--csv", "--ignore-col", ORDER, "--spec", text, path)
+                query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table, "--order-col", ORDER)
                 if run.copy(query, os.path.join(args.data, "copy.csv")) != want:
                     bad += 1
                     print(f"FAILED  {dialect:10} COPY of {name} differs from loupe run --csv")
@@ -497,8 +503,8 @@ def main():
                 print(f"ok      {dialect:10} COPY (query) TO file: {len(SPECS)} specs, the bytes of loupe run --csv")
         # negative control: a query that counts one event less must not compare equal
         text = json.dumps(SPECS.get("trends_default", {"analysis": "trends"}))
-        want = loupe(args, "run", "--csv", "--spec", text, path)
-        query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table)
+        want = loupe(args, "run", "--csv", "--ignore-col", ORDER, "--spec", text, path)
+        query = loupe(args, "sql", "--spec", text, "--dialect", dialect, "--from", table, "--order-col", ORDER)
         altered = query.replace("WHERE keep AND", "WHERE t <> (SELECT max(t) FROM src) AND keep AND", 1)
         if altered != query and run(altered) != want:
             passed += 1

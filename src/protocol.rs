@@ -41,6 +41,10 @@ pub enum Request {
         /// The table expression the query reads (default `events`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<String>,
+        /// The column of each row's position in the file, when the table has one
+        /// (`loupe sql --order-col`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        order: Option<String>,
     },
 }
 
@@ -300,6 +304,7 @@ impl Session {
                 query,
                 dialect,
                 from,
+                order,
             } => {
                 let dialect = match dialect.as_str() {
                     "duckdb" => Dialect::DuckDb,
@@ -311,7 +316,11 @@ impl Session {
                         ))
                     }
                 };
-                match sql::render(&query, dialect, from.as_deref().unwrap_or("events")) {
+                let table = sql::Table {
+                    from: from.as_deref().unwrap_or("events"),
+                    order: order.as_deref(),
+                };
+                match sql::render(&query, dialect, table) {
                     Ok(text) => Reply::Sql { text },
                     Err(e) => Reply::Error((&e).into()),
                 }

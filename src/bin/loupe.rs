@@ -98,6 +98,11 @@ on its own, in any format and column order, with its own property columns.";
             /// The table (or any table expression, e.g. `read_csv('events.csv')`).
             #[arg(long, value_name = "TABLE", default_value = "events")]
             from: String,
+            /// The column holding each row's position in the file (several files: file by
+            /// file). Events at one instant are ordered by it as the engine orders them by
+            /// the file; analyses and options that depend on that order need it.
+            #[arg(long, value_name = "COLUMN")]
+            order_col: Option<String>,
         },
         /// Write the built-in demo data as CSV (to standard output without `--out`).
         #[command(after_help = EXIT_CODES)]
@@ -419,13 +424,18 @@ on its own, in any format and column order, with its own property columns.";
                 spec,
                 dialect,
                 from,
+                order_col,
             } => {
                 let query = read_spec(&spec)?;
                 let dialect = match dialect {
                     DialectArg::Duckdb => Dialect::DuckDb,
                     DialectArg::Clickhouse => Dialect::ClickHouse,
                 };
-                let text = sql::render(&query, dialect, &from)?;
+                let table = sql::Table {
+                    from: &from,
+                    order: order_col.as_deref(),
+                };
+                let text = sql::render(&query, dialect, table)?;
                 writeln!(out, "{text}").map_err(internal)
             }
             Command::Inspect {

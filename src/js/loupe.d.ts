@@ -137,6 +137,9 @@ export interface SqlParams {
   dialect?: 'duckdb' | 'clickhouse';
   /** The table expression the query reads (default `events`). */
   from?: string;
+  /** The table's column of each row's position in the file (several files: file by file);
+   *  analyses and options that depend on the file order of events at one instant need it. */
+  order?: string;
 }
 
 /** Renders a spec as one SQL query returning the rows of `loupe run --csv`. */

@@ -115,8 +115,8 @@ export class Dataset {
   }
 
   /** Renders a spec as one SQL query (see `sql`), in this dataset's worker. */
-  async sql(spec, { dialect = 'duckdb', from } = {}) {
-    return (await this.engine.request({ type: 'sql', query: spec, dialect, from })).text;
+  async sql(spec, { dialect = 'duckdb', from, order } = {}) {
+    return (await this.engine.request({ type: 'sql', query: spec, dialect, from, order })).text;
   }
 
   /** Stops the worker and frees the dataset's memory; later calls reject. */
@@ -184,12 +184,14 @@ export async function loadSample({ signal } = {}) {
 
 /** Renders a spec as one SQL query for `dialect` (`duckdb` or `clickhouse`) reading the
  *  table expression `from` (default `events`); it returns the rows of `loupe run --csv`.
+ *  `order` names the table's column of each row's position in the file, which what depends
+ *  on the file order of events at one instant needs (else key `sql_needs_order`).
  *  An analysis or option SQL cannot express rejects with code `spec`, key `sql_unsupported`. */
-export async function sql(spec, { dialect = 'duckdb', from } = {}) {
+export async function sql(spec, { dialect = 'duckdb', from, order } = {}) {
   const engine = new Engine();
   try {
     await engine.ready;
-    return (await engine.request({ type: 'sql', query: spec, dialect, from })).text;
+    return (await engine.request({ type: 'sql', query: spec, dialect, from, order })).text;
   } finally {
     engine.stop(new LoupeError('no_data', 'done'));
   }

@@ -1291,6 +1291,10 @@ pub const SPEC_ERRORS_ZH: &[(&str, &str)] = &[
         "{count} 个时间区间太多，无法绘图（最多 {max} 个）；请选择更长的粒度",
     ),
     ("sql_unsupported", "尚无法用 SQL 表达：{what}"),
+    (
+        "sql_needs_order",
+        "{what}取决于同一时刻事件在文件中的先后：请指定记录每行在文件中位置的列（--order-col）",
+    ),
     ("ltv_hour", "须为天、周或月，不能为小时"),
     ("not_a_day", "“{value}”不是日期（2025-01-31）"),
     ("channel_needed", "成本按渠道填写：请先选择渠道属性"),

@@ -742,6 +742,7 @@ impl Engine {
                 query: Box::new(q.clone()),
                 dialect: dialect.to_string(),
                 from: None,
+                order: None,
             },
         );
         w.sql.push((id, done));

@@ -54,9 +54,28 @@ impl Dialect {
     }
 }
 
-/// Renders `query` as one SQL query in `dialect`, reading the table expression `from`.
-pub fn render(query: &Query, dialect: Dialect, from: &str) -> Result<String> {
-    let sql = Sql::new(query, dialect, from)?;
+/// Where a rendered query reads its events.
+#[derive(Clone, Copy, Debug)]
+pub struct Table<'a> {
+    /// The table, or any table expression (`read_csv('events.csv')`).
+    pub from: &'a str,
+    /// The column holding each row's position in the file (several files: file by file),
+    /// when the table has one. The engine orders a user's events by time and events at one
+    /// instant by the file; a table has no order, so an analysis or option whose answer
+    /// depends on that order renders only with this column (`--order-col`).
+    pub order: Option<&'a str>,
+}
+
+impl<'a> Table<'a> {
+    /// The table expression `from`, without a file-order column.
+    pub fn new(from: &'a str) -> Self {
+        Table { from, order: None }
+    }
+}
+
+/// Renders `query` as one SQL query in `dialect`, reading `table`.
+pub fn render(query: &Query, dialect: Dialect, table: Table) -> Result<String> {
+    let sql = Sql::new(query, dialect, table)?;
     match &query.spec {
         Spec::Trends(s) => trends::render(&sql, s),
         Spec::ActiveUsers(s) => active_users::render(&sql, s),
@@ -103,6 +122,18 @@ pub fn unsupported(field: &str, what: &str) -> Error {
         .keyed("sql_unsupported", &[("what", &what)])
 }
 
+/// The `sql_needs_order` error: `what` about `field` depends on the file order of events at
+/// one instant, and the table was given no column holding it ([`Table::order`]).
+pub fn needs_order(field: &str, what: &str) -> Error {
+    Error::spec(
+        field,
+        format!(
+            "{what} depends on the file order of events at one instant: name the column holding each row's position in the file (--order-col)"
+        ),
+    )
+    .keyed("sql_needs_order", &[("what", &what)])
+}
+
 /// The CTEs of the intervals an analysis shows and the date range's condition (see
 /// [`Sql::intervals`]).
 pub struct Intervals {
@@ -123,6 +154,8 @@ pub struct Sql<'a> {
     pub dialect: Dialect,
     /// The table expression the query reads.
     pub from: &'a str,
+    /// The file-order column, when the table has one ([`Table::order`]).
+    order: Option<&'a str>,
     query: &'a Query,
     zone: Zone,
     /// Seconds east of UTC when the zone is fixed (UTC included), else `None`.
@@ -132,7 +165,7 @@ pub struct Sql<'a> {
 }
 
 impl<'a> Sql<'a> {
-    fn new(query: &'a Query, dialect: Dialect, from: &'a str) -> Result<Sql<'a>> {
+    fn new(query: &'a Query, dialect: Dialect, table: Table<'a>) -> Result<Sql<'a>> {
         let tz = &query.scope.timezone;
         let zone = tz
             .resolve()
@@ -143,12 +176,23 @@ impl<'a> Sql<'a> {
         };
         Ok(Sql {
             dialect,
-            from,
+            from: table.from,
+            order: table.order,
             query,
             zone,
             fixed,
             name,
         })
+    }
+
+    /// The file-order column as a quoted identifier, for an analysis or option (`what`,
+    /// about `field`) whose answer depends on the file order of events at one instant; a
+    /// `sql_needs_order` error when the table has none.
+    pub fn file_order(&self, field: &str, what: &str) -> Result<String> {
+        match self.order {
+            Some(c) => Ok(self.ident(c)),
+            None => Err(needs_order(field, what)),
+        }
     }
 
     fn duck(&self) -> bool {
@@ -935,7 +979,22 @@ mod tests {
     use super::*;
 
     fn sql(json: &str, dialect: Dialect) -> Result<String> {
-        render(&Query::from_json(json)?, dialect, "events")
+        render(&Query::from_json(json)?, dialect, Table::new("events"))
+    }
+
+    #[test]
+    fn file_order_needs_the_column() {
+        let q = Query::from_json(r#"{"analysis": "trends"}"#).unwrap();
+        let with = Table {
+            from: "events",
+            order: Some("file \"row\""),
+        };
+        let s = Sql::new(&q, Dialect::DuckDb, with).unwrap();
+        assert_eq!(s.file_order("x", "y").unwrap(), "\"file \"\"row\"\"\"");
+        let s = Sql::new(&q, Dialect::ClickHouse, Table::new("events")).unwrap();
+        let e = s.file_order("breakdown", "a first value").unwrap_err();
+        assert_eq!(key(&e), "sql_needs_order");
+        assert!(e.to_string().contains("--order-col"), "{e}");
     }
 
     fn key(e: &Error) -> &'static str {
@@ -1130,8 +1189,8 @@ mod tests {
     #[test]
     fn literals_are_escaped_per_dialect() {
         let q = Query::from_json(r#"{"analysis":"trends"}"#).unwrap();
-        let duck = Sql::new(&q, Dialect::DuckDb, "events").unwrap();
-        let ch = Sql::new(&q, Dialect::ClickHouse, "events").unwrap();
+        let duck = Sql::new(&q, Dialect::DuckDb, Table::new("events")).unwrap();
+        let ch = Sql::new(&q, Dialect::ClickHouse, Table::new("events")).unwrap();
         assert_eq!(duck.lit(r"it's a\b"), r"'it''s a\b'");
         assert_eq!(ch.lit(r"it's a\b"), r"'it\'s a\\b'");
         assert_eq!(duck.ident("a\"b"), "\"a\"\"b\"");
@@ -1145,7 +1204,7 @@ mod tests {
             r#"{"analysis":"trends","timezone":"Europe/Berlin","date_range":{"from":"2025-03-30","to":"2025-03-30"}}"#,
         )
         .unwrap();
-        let s = Sql::new(&q, Dialect::DuckDb, "events").unwrap();
+        let s = Sql::new(&q, Dialect::DuckDb, Table::new("events")).unwrap();
         let (from, to) = s.range("t1").unwrap();
         let from_us: i64 = 1_743_289_200 * 1_000_000;
         assert_eq!(from.unwrap(), format!("CAST({from_us} AS BIGINT)"));
