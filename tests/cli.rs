@@ -186,3 +186,47 @@ fn a_mapping_file_is_read_and_flags_override_it() {
     let s = json(&["inspect", "--sniff", "--mapping", &map, &data]);
     assert_eq!(s["columns"][1]["role"], "event");
 }
+
+#[test]
+fn inspect_writes_the_rejected_rows_of_several_files() {
+    // a.csv: line 3 has no user; b.csv: line 2 has a time that is not one, line 4 one
+    // field too many; every other row is imported
+    let a = temp(
+        "rej-a.csv",
+        "user_id,event,timestamp\nu1,a,2025-01-01\n,a,2025-01-02\n",
+    );
+    let b = temp(
+        "rej-b.csv",
+        "user_id,event,timestamp\nu1,b,soon\nu2,b,2025-01-03\nu3,b,2025-01-04,x\n",
+    );
+    let out = temp("rejects.csv", "");
+    let o = loupe(&["inspect", "--rejects", &out, &a, &b]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    let head: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(head, ["file", "line", "reason", "description", "detail"]);
+    let rows: Vec<(String, String, String)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            let file = std::path::Path::new(&x[0]).file_name().unwrap();
+            (
+                file.to_string_lossy().into_owned(),
+                x[1].to_string(),
+                x[2].to_string(),
+            )
+        })
+        .collect();
+    let row = |f: &str, l: &str, why: &str| (f.to_string(), l.to_string(), why.to_string());
+    assert_eq!(
+        rows,
+        [
+            row("rej-a.csv", "3", "missing_user"),
+            row("rej-b.csv", "2", "bad_time"),
+            row("rej-b.csv", "4", "field_count"),
+        ]
+    );
+    // the text summary names the file of each sample too
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("rej-b.csv line 4: field_count"), "{text}");
+}

@@ -65,6 +65,10 @@ on its own, in any format and column order, with its own property columns.";
             /// column's role and type, the first 10 rows (the app's mapping step).
             #[arg(long)]
             sniff: bool,
+            /// Also write the rejected rows kept (the first 1000: file, line, reason, detail)
+            /// to this CSV file.
+            #[arg(long, value_name = "CSV")]
+            rejects: Option<String>,
             #[command(flatten)]
             import: Import,
         },
@@ -442,6 +446,7 @@ on its own, in any format and column order, with its own property columns.";
                 files,
                 json,
                 sniff,
+                rejects,
                 import,
             } => {
                 if sniff {
@@ -456,6 +461,21 @@ on its own, in any format and column order, with its own property columns.";
                 }
                 let data = load(&files, &import)?;
                 let o = overview(&data.store, &data.report);
+                if let Some(path) = rejects {
+                    let described = |code: &str| {
+                        o.rejected_by_reason
+                            .iter()
+                            .find(|r| r.reason == code)
+                            .map_or_else(String::new, |r| r.description.clone())
+                    };
+                    let mut w =
+                        csv::Writer::from_path(&path).map_err(|e| input(format!("{path}: {e}")))?;
+                    for row in loupe::engine::overview::rejects_table(&o, described) {
+                        w.write_record(&row)
+                            .map_err(|e| input(format!("{path}: {e}")))?;
+                    }
+                    w.flush().map_err(|e| input(format!("{path}: {e}")))?;
+                }
                 if json {
                     serde_json::to_writer_pretty(&mut *out, &o).map_err(internal)?;
                     return writeln!(out).map_err(internal);
@@ -533,7 +553,11 @@ on its own, in any format and column order, with its own property columns.";
                     );
                 }
                 for s in o.reject_samples.iter().take(20) {
-                    text += &format!("  line {}: {} ({})\n", s.line, s.reason, s.detail);
+                    let file = s
+                        .file
+                        .as_deref()
+                        .map_or_else(String::new, |f| format!("{f} "));
+                    text += &format!("  {file}line {}: {} ({})\n", s.line, s.reason, s.detail);
                 }
                 out.write_all(text.as_bytes()).map_err(internal)
             }

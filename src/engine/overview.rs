@@ -153,12 +153,35 @@ pub struct ReasonCount {
 /// A rejected row.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RejectSample {
+    /// The file it was read from, when several files were loaded together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Line number in the file.
     pub line: u64,
     /// Machine-readable reason.
     pub reason: String,
     /// What was wrong.
     pub detail: String,
+}
+
+/// The kept rejected rows as a table (a header row, then one row per sample): the file
+/// (empty for one file), the line, the reason's code, the reason in words
+/// (`describe(code)`, e.g. a translation) and the detail. What `loupe inspect --rejects`
+/// writes and the overview's download holds; the first [`crate::engine::ingest::MAX_REJECT_SAMPLES`]
+/// rejected rows only, as the overview keeps.
+pub fn rejects_table(o: &Overview, describe: impl Fn(&str) -> String) -> Vec<Vec<String>> {
+    let head = ["file", "line", "reason", "description", "detail"];
+    let mut rows = vec![head.iter().map(|h| h.to_string()).collect()];
+    rows.extend(o.reject_samples.iter().map(|s| {
+        vec![
+            s.file.clone().unwrap_or_default(),
+            s.line.to_string(),
+            s.reason.clone(),
+            describe(&s.reason),
+            s.detail.clone(),
+        ]
+    }));
+    rows
 }
 
 fn reason_name(r: RejectReason) -> String {
@@ -291,6 +314,7 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
             .reject_samples
             .iter()
             .map(|s: &Reject| RejectSample {
+                file: s.file.clone(),
                 line: s.line,
                 reason: reason_name(s.reason),
                 detail: s.detail.clone(),

@@ -202,6 +202,13 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("line", "Line", "行号"),
     ("reason", "Reason", "原因"),
     ("detail", "Detail", "详情"),
+    ("file", "File", "文件"),
+    ("rejects_download", "⤓ Rejected rows CSV", "⤓ 下载被拒绝的行 CSV"),
+    (
+        "rejects_kept",
+        "The first rejected rows are kept with their line; the counts above cover all of them.",
+        "仅保留前面若干被拒绝的行及其行号；上方的计数包含全部被拒绝的行。",
+    ),
     ("steps", "Steps", "步骤"),
     ("step", "Step", "步骤"),
     ("add_step", "Add step", "添加步骤"),

@@ -132,9 +132,29 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             .map_or_else(|| r.description.clone(), |(_, k)| t(lang, k).to_string());
         html! { <li><b>{ count(r.rows) }</b>{" "}{ text }</li> }
     });
+    // several files: each sample names its file
+    let files = o.reject_samples.iter().any(|s| s.file.is_some());
     let samples = o.reject_samples.iter().take(200).map(|s| html! {
-        <tr><td class="num">{ s.line }</td><td>{ reason_text(lang, &s.reason, &s.reason) }</td><td class="small">{ s.detail.clone() }</td></tr>
+        <tr>
+            if files { <td>{ s.file.clone().unwrap_or_default() }</td> }
+            <td class="num">{ s.line }</td><td>{ reason_text(lang, &s.reason, &s.reason) }</td><td class="small">{ s.detail.clone() }</td>
+        </tr>
     });
+    let download_rejects = {
+        let data = p.data.clone();
+        Callback::from(move |_| {
+            let o = &data.overview;
+            let rows =
+                crate::engine::overview::rejects_table(o, |code| reason_text(lang, code, code));
+            let text = crate::engine::analysis::table::spreadsheet_rows_csv(rows);
+            let _ = super::download(
+                "rejected-rows.csv",
+                "text/csv;charset=utf-8",
+                text.as_bytes(),
+            );
+        })
+    };
+    let kept_all = o.reject_samples.len() as u64 == o.rejected;
     let c = &o.columns;
     // bars from the UTC day of the first event (the overview's timestamps are UTC)
     let daily = o
@@ -228,10 +248,19 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                         <p class="ok" data-testid="no-rejects">{ t(lang, "no_rejects") }</p>
                     } else {
                         <ul class="reasons" data-testid="reject-reasons">{ for reasons }</ul>
+                        <p>
+                            <button class="secondary" onclick={download_rejects} data-testid="rejects-download">{ t(lang, "rejects_download") }</button>
+                            if !kept_all { {" "}<span class="muted small">{ t(lang, "rejects_kept") }</span> }
+                        </p>
+                        <div class="scroll" tabindex="0">
                         <table class="grid small">
-                            <thead><tr><th class="num">{ t(lang, "line") }</th><th>{ t(lang, "reason") }</th><th>{ t(lang, "detail") }</th></tr></thead>
+                            <thead><tr>
+                                if files { <th>{ t(lang, "file") }</th> }
+                                <th class="num">{ t(lang, "line") }</th><th>{ t(lang, "reason") }</th><th>{ t(lang, "detail") }</th>
+                            </tr></thead>
                             <tbody>{ for samples }</tbody>
                         </table>
+                        </div>
                     }
                 </div>
             </div>

@@ -158,6 +158,15 @@ test('overview of a CSV equals `loupe inspect`', async () => {
   const rows = await page.$$eval('[data-testid=event-table] tbody tr', (trs) => trs.map((tr) =>
     [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)));
   assert.deepEqual(rows.map(([n, e, u]) => [n, num(e), num(u)]), cli.event_names.map((e) => [e.name, e.events, e.users]));
+  // the rejected rows download as `loupe inspect --rejects` writes them (the description
+  // column is in the page's language, the CLI's in the engine's words: not compared)
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=rejects-download]')]);
+  const pick = (text) => csvRecords(text.replace(/^\uFEFF/, '')).map((r) => [r[0], r[1], r[2], r[4]]);
+  const cliRejects = path.join(OUT, 'rejects-cli.csv');
+  loupe('inspect', '--rejects', cliRejects, csvPath);
+  const got = pick(fs.readFileSync(await dl.path(), 'utf8'));
+  assert.equal(got.length, 1 + cli.rejected);
+  assert.deepEqual(got, pick(fs.readFileSync(cliRejects, 'utf8')));
   assert.equal(await page.evaluate(() => window.__mainThreadReads), 0, 'the page read file bytes on the main thread');
   await page.screenshot({ path: path.join(OUT, 'overview.png'), fullPage: true });
 });
@@ -421,6 +430,24 @@ test('recurring retention with brackets and a breakdown equals `loupe run`', asy
 // exactly what the page ran, whatever the earlier tests left in the scope bar).
 /** Two CSV texts with equal cells: text exactly, numbers to a relative 1e-12 (p-values go
  * through exp / log, whose last bit may differ between the wasm build and the native one). */
+/** The records of RFC 4180 CSV text (quoted cells with commas, quotes and line breaks). */
+function csvRecords(text) {
+  const rows = [[]];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { rows[rows.length - 1].push(cell); cell = ''; }
+    else if (c === '\n') { rows[rows.length - 1].push(cell); cell = ''; rows.push([]); }
+    else if (c !== '\r') cell += c;
+  }
+  if (cell !== '' || rows[rows.length - 1].length) rows[rows.length - 1].push(cell);
+  return rows.filter((r) => r.length);
+}
+
 function assertCsvClose(gotText, wantText) {
   const cells = (text) => text.trim().split('\n').map((l) => l.split(','));
   const [got, want] = [cells(gotText), cells(wantText)];

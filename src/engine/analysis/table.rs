@@ -39,9 +39,13 @@ pub fn csv(r: &AnalysisResult) -> String {
 /// The result as CSV text for a spreadsheet (the app's download): a text cell that a
 /// spreadsheet would run as a formula gets a leading `'` ([`spreadsheet_safe`]).
 pub fn spreadsheet_csv(r: &AnalysisResult) -> String {
+    spreadsheet_rows_csv(table(r))
+}
+
+/// Any table of text as CSV for a spreadsheet: every cell through [`spreadsheet_safe`].
+pub fn spreadsheet_rows_csv(rows: Table) -> String {
     write(
-        table(r)
-            .into_iter()
+        rows.into_iter()
             .map(|row| row.iter().map(|c| spreadsheet_safe(c)).collect())
             .collect(),
     )
