@@ -1,14 +1,16 @@
 //! Delimited text (CSV, TSV, `;`/`|` separated) into a [`Dataset`].
 //!
-//! Streaming: the input is read through the `csv` crate's buffered reader, so memory holds
-//! the store being built plus a few buffers, never the whole file. On a machine with more
-//! than one core (the native CLI; the browser's worker has one thread) the rows are read in
-//! parallel ([`load_split`]): this thread cuts the text into stretches of 8 MiB that end at a
-//! record boundary outside quotes, every core parses stretches into its own builder and
-//! report, and they are joined in file order, so the store, the counts and the line numbers
-//! of rejected rows are those of a read on one thread. Files with an insert id column or
-//! JSON columns to expand are read on one thread (a duplicate or a new property depends on
-//! the rows before it). The first 64 KiB are sniffed
+//! Streaming: the input is read in stretches of 8 MiB that end at a record boundary outside
+//! quotes, so memory holds the store being built plus a few buffers, never the whole file.
+//! A stretch's records are split in place ([`Records`]: a record without quotes at its
+//! delimiters, any other by the `csv` crate's own state machine, so both read alike). On a
+//! machine with more than one core (the native CLI; the browser's worker has one thread)
+//! the stretches are read in parallel ([`load_split`]): every core parses stretches into
+//! its own builder and report, and they are joined in file order, so the store, the counts
+//! and the line numbers of rejected rows are those of a read on one thread. Files with an
+//! insert id column or JSON columns to expand are read on one thread (a duplicate or a new
+//! property depends on the rows before it). The first 64 KiB (more when the header line is
+//! longer) are sniffed
 //! for a UTF-8 byte-order mark and the delimiter. Rows whose field count differs from the
 //! header, or whose user, event or time cell is empty or unreadable, are rejected with their
 //! line number; a row repeating an earlier row's insert id is counted as a duplicate.
@@ -32,63 +34,9 @@ use super::{
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
 use crate::engine::time::{parse_timestamp, parse_timestamp_in, Zone};
-use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::io::{Cursor, Read};
-use std::rc::Rc;
 
 const SNIFF_BYTES: usize = 64 * 1024;
-
-/// Where the reader is: bytes handed to the CSV parser, and the offsets of the line-break
-/// bytes (`\r`, `\n`) not yet passed by a record, so a record's line number follows from
-/// its byte offset. (The csv crate's own line numbers are wrong after CRLF and after blank
-/// lines, and its record offsets point at the line break before the record.)
-#[derive(Default)]
-struct Track {
-    bytes: u64,
-    /// (offset, is `\n`) of every `\r` and `\n` at or after the last record's start.
-    breaks: VecDeque<(u64, bool)>,
-    lines_before: u64,
-}
-
-impl Track {
-    /// 1-based line number of the record the parser says starts at byte `start`.
-    fn line_at(&mut self, start: u64) -> u64 {
-        let mut cursor = start;
-        while let Some(&(p, newline)) = self.breaks.front() {
-            // breaks before the record, then the run of breaks (blank lines) it starts with
-            if p > cursor {
-                break;
-            }
-            if p == cursor {
-                cursor += 1;
-            }
-            self.breaks.pop_front();
-            self.lines_before += u64::from(newline);
-        }
-        self.lines_before + 1
-    }
-}
-
-/// A reader that keeps [`Track`] up to date.
-struct Tracked<R> {
-    inner: R,
-    track: Rc<RefCell<Track>>,
-}
-
-impl<R: Read> Read for Tracked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut t = self.track.borrow_mut();
-        let base = t.bytes;
-        t.breaks.extend(
-            memchr::memchr2_iter(b'\n', b'\r', &buf[..n])
-                .map(|i| (base + i as u64, buf[i] == b'\n')),
-        );
-        t.bytes += n as u64;
-        Ok(n)
-    }
-}
 
 /// Picks the delimiter that splits the header line into the most fields, outside quotes.
 pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
@@ -124,8 +72,8 @@ pub fn load<R: Read>(
 
 /// [`load`] with the rows read as `split` says. On more than one thread the rows are read
 /// in parallel unless they depend on earlier rows (an insert id column: duplicates are
-/// dropped in file order; JSON columns: their keys add properties as they appear) or the
-/// header line does not end in the first 64 KiB; the result is the same either way.
+/// dropped in file order; JSON columns: their keys add properties as they appear); the
+/// result is the same either way.
 /// Stretches end only at a `\n` outside quotes (see [`last_boundary`]); a file whose
 /// records end in a lone `\r` is one stretch.
 pub fn load_split<R: Read>(
@@ -155,44 +103,23 @@ pub fn load_split<R: Read>(
         None => sniff_delimiter(&head),
     };
     let naive_tz = super::naive_zone(opts)?;
+    let mut whole = (head.len() as u64 + bom) < SNIFF_BYTES as u64;
+    let (mut first, mut first_end) = first_record(&head, delimiter)?;
+    // a header line longer than the sniffed bytes: read on until it ends
+    while !whole && first_end >= head.len() {
+        let n = (&mut input)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)?;
+        whole = n < SNIFF_BYTES;
+        (first, first_end) = first_record(&head, delimiter)?;
+    }
     let sample = head.clone();
-    let whole = (head.len() as u64 + bom) < SNIFF_BYTES as u64;
-    let (first, first_end) = first_record(&head, delimiter)?;
     let header = has_header(&first, opts.header);
-    let open = |text: Text<R>| {
-        let track = Rc::new(RefCell::new(Track::default()));
-        let reader = ::csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .has_headers(header)
-            .from_reader(Tracked {
-                inner: text,
-                track: track.clone(),
-            });
-        (reader, track)
-    };
-    let mut text = Some(Cursor::new(head).chain(input));
-    let mut opened = None;
-    // the header names, from the sniffed bytes when the first record ends in them (else the
-    // stream's reader reads it, and the rows are read on one thread)
-    let headers = if !header {
-        numbered_names(first.len())
-    } else if whole || first_end < sample.len() {
+    let text = Cursor::new(head).chain(input);
+    let headers = if header {
         unique_names(first.into_iter())
     } else {
-        let (mut reader, track) = open(text.take().expect("not taken yet"));
-        let names = unique_names(
-            reader
-                .byte_headers()
-                .map_err(|e| {
-                    Error::format(format!("could not read the header line: {e}"))
-                        .keyed("bad_header_line", &[("detail", &e)])
-                })?
-                .iter()
-                .map(|h| String::from_utf8_lossy(h).trim().to_string()),
-        );
-        opened = Some((reader, track));
-        names
+        numbered_names(first.len())
     };
     if headers.len() < 3 {
         return Err(Error::format(format!(
@@ -264,34 +191,19 @@ pub fn load_split<R: Read>(
     };
     // parallel when rows do not depend on earlier rows (no insert ids to drop, no JSON
     // columns adding properties mid-stream) and the header was read from the sniffed bytes
-    let parallel = split.threads > 1
-        && opened.is_none()
-        && plan.idx.insert_id.is_none()
-        && plan.expand.is_empty();
+    let parallel =
+        split.threads > 1 && plan.idx.insert_id.is_none() && plan.expand.is_empty();
+    let tick = &mut |rows, bytes| {
+        progress(Progress {
+            bytes: bytes + bom,
+            total_bytes,
+            rows,
+        })
+    };
     let (builder, report, bytes) = if parallel {
-        let text = text.take().expect("not taken yet");
-        read_split(&plan, text, header, split, &mut |rows, bytes| {
-            progress(Progress {
-                bytes: bytes + bom,
-                total_bytes,
-                rows,
-            })
-        })?
+        read_split(&plan, text, header, split, tick)?
     } else {
-        let (mut reader, track) = match opened {
-            Some(o) => o,
-            None => open(text.take().expect("not taken yet")),
-        };
-        let mut part = Rows::new(&plan);
-        read_rows(&plan, &mut reader, &track, &mut part, &mut |rows| {
-            progress(Progress {
-                bytes: track.borrow().bytes + bom,
-                total_bytes,
-                rows,
-            })
-        })?;
-        let bytes = track.borrow().bytes;
-        (part.builder, part.report, bytes)
+        read_stretches(&plan, text, header, split.block, tick)?
     };
     let report = ImportReport {
         bytes: bytes + bom,
@@ -310,9 +222,6 @@ pub fn load_split<R: Read>(
         report,
     })
 }
-
-/// The text of a delimited file: its sniffed first bytes, then the rest.
-type Text<R> = std::io::Chain<Cursor<Vec<u8>>, R>;
 
 /// How the rows of a file are split between threads ([`load_split`]).
 #[derive(Clone, Copy, Debug)]
@@ -383,15 +292,157 @@ fn trim(s: &str) -> &str {
     }
 }
 
-/// Reads every row of `reader` into `out`. `tick` gets the rows read so far every
-/// [`PROGRESS_EVERY`] rows and returns `false` to cancel.
-fn read_rows<R: Read>(
+/// The records of a stretch of delimited text that starts at a record boundary, split as
+/// the csv reader splits them. A record holding no quote and no line break other than its
+/// closing `\n` or `\r\n` (nearly every record of an export) is split in place at its
+/// delimiters; any other record is read by the csv reader's state machine
+/// (`csv_core`, the same the `csv` crate runs), so quoted cells, escaped quotes, line breaks
+/// in quotes and lone `\r` terminators read exactly as before.
+struct Records<'t> {
+    text: &'t [u8],
+    /// Where the next record (or the line breaks before it) starts.
+    pos: usize,
+    /// `\n` bytes before `pos`.
+    newlines: u64,
+    delimiter: u8,
+    core: csv_core::Reader,
+    /// The fields of a record read by `core`, back to back, and their end offsets.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// The fields of the current record: (start, end) in its bytes.
+    bounds: Vec<(usize, usize)>,
+}
+
+/// One record of [`Records`]: its line and fields.
+struct Record<'a> {
+    /// 1-based line of the record's first byte, counted from the start of the stretch.
+    line: u64,
+    /// The record's field bytes (the fields are not separated).
+    bytes: &'a [u8],
+    /// `bytes` as text when every field is valid UTF-8 (else `None`: an encoding reject).
+    text: Option<&'a str>,
+    /// The fields: (start, end) in `text`.
+    bounds: &'a [(usize, usize)],
+}
+
+impl<'t> Records<'t> {
+    fn new(text: &'t [u8], delimiter: u8) -> Records<'t> {
+        let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        // the reader strips a byte-order mark from the first bytes it is given, which here
+        // are a record in the middle of the file: one line break first (skipped as a blank
+        // line) and it strips nothing
+        let _ = core.read_record(b"\n", &mut [], &mut []);
+        Records {
+            text,
+            pos: 0,
+            newlines: 0,
+            delimiter,
+            core,
+            out: vec![0; 1024],
+            ends: vec![0; 64],
+            bounds: Vec::with_capacity(64),
+        }
+    }
+
+    /// The next record; `None` at the end of the stretch.
+    fn next(&mut self) -> Option<Record<'_>> {
+        let text = self.text;
+        // line breaks between records: blank lines, which the csv reader skips
+        while let Some(&b) = text.get(self.pos) {
+            match b {
+                b'\n' => self.newlines += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        if self.pos == text.len() {
+            return None;
+        }
+        let start = self.pos;
+        let line = self.newlines + 1;
+        let (line_end, next) = match memchr::memchr(b'\n', &text[start..]) {
+            Some(i) => (start + i, start + i + 1),
+            None => (text.len(), text.len()),
+        };
+        let body = match &text[start..line_end] {
+            [rest @ .., b'\r'] => rest,
+            all => all,
+        };
+        self.bounds.clear();
+        if memchr::memchr2(b'"', b'\r', body).is_none() {
+            self.pos = next;
+            self.newlines += u64::from(next > line_end);
+            let mut from = 0;
+            for i in memchr::memchr_iter(self.delimiter, body) {
+                self.bounds.push((from, i));
+                from = i + 1;
+            }
+            self.bounds.push((from, body.len()));
+            return Some(Record {
+                line,
+                bytes: body,
+                text: std::str::from_utf8(body).ok(),
+                bounds: &self.bounds,
+            });
+        }
+        self.read_quoted(line)
+    }
+
+    /// The record at `pos`, read by the csv state machine.
+    fn read_quoted(&mut self, line: u64) -> Option<Record<'_>> {
+        use csv_core::ReadRecordResult as R;
+        let (mut nout, mut nend) = (0, 0);
+        loop {
+            // all of the stretch's rest is given at once; once it is consumed, the empty
+            // input is the end of the text
+            let input = &self.text[self.pos..];
+            let (res, nin, o, e) =
+                self.core
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            self.newlines += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
+            self.pos += nin;
+            nout += o;
+            nend += e;
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::Record => break,
+                R::End => return None,
+            }
+        }
+        let mut from = 0;
+        for &end in &self.ends[..nend] {
+            self.bounds.push((from, end));
+            from = end;
+        }
+        // every field valid on its own (the bytes of two fields could join into a character)
+        let text = std::str::from_utf8(&self.out[..nout])
+            .ok()
+            .filter(|t| self.bounds.iter().all(|&(_, end)| t.is_char_boundary(end)));
+        Some(Record {
+            line,
+            bytes: &self.out[..nout],
+            text,
+            bounds: &self.bounds,
+        })
+    }
+}
+
+/// Reads every row of `text`, a stretch of the file starting at a record boundary, into
+/// `out` (`skip_header`: its first record is the header line). Reject lines are counted
+/// from `lines_before`, the line breaks before the stretch. `tick` gets the rows read so far
+/// and the offset reached in `text` every [`PROGRESS_EVERY`] rows and returns `false` to
+/// cancel. Returns the `\n` bytes in `text`.
+fn read_rows(
     plan: &Plan,
-    reader: &mut ::csv::Reader<Tracked<R>>,
-    track: &Rc<RefCell<Track>>,
+    text: &[u8],
+    skip_header: bool,
     out: &mut Rows,
-    tick: &mut dyn FnMut(u64) -> bool,
-) -> Result<()> {
+    lines_before: u64,
+    tick: &mut dyn FnMut(u64, usize) -> bool,
+) -> Result<u64> {
     let Plan {
         headers,
         idx,
@@ -411,56 +462,48 @@ fn read_rows<R: Read>(
         kept,
         expanded,
     } = out;
-    let mut record = ::csv::ByteRecord::new();
+    let mut records = Records::new(text, plan.delimiter);
+    if skip_header {
+        records.next();
+    }
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                let detail = e.to_string();
-                return Err(match e.into_kind() {
-                    ::csv::ErrorKind::Io(io) => Error::Io(io),
-                    _ => Error::format(format!("line {line}: {detail}"))
-                        .keyed("bad_row", &[("line", &line), ("detail", &detail)]),
-                });
-            }
-        }
-        let line = track
-            .borrow_mut()
-            .line_at(record.position().map_or(0, |p| p.byte()));
+        let pos = records.pos;
+        let Some(record) = records.next() else { break };
+        let line = lines_before + record.line;
+        let fields = record.bounds;
         // a blank line is not a row
-        if record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()) {
+        if fields.len() == 1
+            && record.text.is_some_and(|t| {
+                t[fields[0].0..fields[0].1]
+                    .bytes()
+                    .all(|b| b.is_ascii_whitespace())
+            })
+        {
             continue;
         }
         report.rows_in += 1;
-        if report.rows_in.is_multiple_of(PROGRESS_EVERY) && !tick(report.rows_in) {
+        if report.rows_in.is_multiple_of(PROGRESS_EVERY) && !tick(report.rows_in, pos) {
             return Err(Error::Cancelled);
         }
-        if record.len() != headers.len() {
+        if fields.len() != headers.len() {
             report.reject(
                 line,
                 RejectReason::FieldCount,
-                format!("expected {} fields, found {}", headers.len(), record.len()),
+                format!("expected {} fields, found {}", headers.len(), fields.len()),
             );
             continue;
         }
-        let text = match std::str::from_utf8(record.as_slice()) {
-            Ok(t) => t,
-            Err(_) => {
-                report.reject(
-                    line,
-                    RejectReason::Encoding,
-                    "bytes not valid in the file's encoding".into(),
-                );
-                continue;
-            }
+        let Some(text) = record.text else {
+            report.reject(
+                line,
+                RejectReason::Encoding,
+                "bytes not valid in the file's encoding".into(),
+            );
+            continue;
         };
         let field = |i: usize| -> &str {
-            let r = record
-                .range(i)
-                .expect("field index checked against header length");
-            trim(&text[r])
+            let (start, end) = fields[i];
+            trim(&text[start..end])
         };
         let (mut user, event, time) = (field(idx.user), field(idx.event), field(idx.time));
         if let (true, Some(f)) = (user.is_empty(), idx.user_fallback) {
@@ -536,7 +579,7 @@ fn read_rows<R: Read>(
         }
         report.imported += 1;
     }
-    Ok(())
+    Ok(records.newlines)
 }
 
 /// The report `base` (the file's columns and shape) with the counts and rejects of
@@ -599,19 +642,37 @@ fn last_boundary(b: &[u8], delimiter: u8) -> Option<usize> {
 /// One stretch of the file read on a thread: its rows, and the `\n` bytes it holds (to
 /// number the lines of the stretches after it).
 fn read_part(plan: &Plan, bytes: &[u8], skip_header: bool) -> Result<(Rows, u64)> {
-    let track = Rc::new(RefCell::new(Track::default()));
-    let mut reader = ::csv::ReaderBuilder::new()
-        .delimiter(plan.delimiter)
-        .flexible(true)
-        .has_headers(skip_header)
-        .from_reader(Tracked {
-            inner: bytes,
-            track: track.clone(),
-        });
     let mut rows = Rows::new(plan);
-    read_rows(plan, &mut reader, &track, &mut rows, &mut |_| true)?;
+    let newlines = read_rows(plan, bytes, skip_header, &mut rows, 0, &mut |_, _| true)?;
     rows.builder.shrink_to_fit();
-    Ok((rows, memchr::memchr_iter(b'\n', bytes).count() as u64))
+    Ok((rows, newlines))
+}
+
+/// Reads the rows of `text` on this thread, in stretches of about `block` bytes ending at a
+/// record boundary ([`last_boundary`]), into one builder and report (rows may depend on the
+/// rows before them: insert ids, JSON keys). `tick` gets the rows read and the bytes
+/// consumed every [`PROGRESS_EVERY`] rows and returns `false` to cancel.
+fn read_stretches<R: Read>(
+    plan: &Plan,
+    text: R,
+    header: bool,
+    block: usize,
+    tick: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<(StoreBuilder, ImportReport, u64)> {
+    let mut rows = Rows::new(plan);
+    let (mut lines, mut before) = (0, 0u64);
+    // the one buffer, filled again for every stretch
+    let free = std::cell::Cell::new(Vec::new());
+    let read = feed(text, plan.delimiter, block, &mut || free.take(), &mut |k, bytes, _| {
+        let skip = header && k == 0;
+        lines += read_rows(plan, &bytes, skip, &mut rows, lines, &mut |n, pos| {
+            tick(n, before + pos as u64)
+        })?;
+        before += bytes.len() as u64;
+        free.set(bytes);
+        Ok(true)
+    })?;
+    Ok((rows.builder, rows.report, read))
 }
 
 /// Reads the rows of `text` on `split.threads` threads: this thread reads stretches of
@@ -651,21 +712,26 @@ fn read_split<R: Read>(
             });
         }
         drop((finished, give_back));
-        let stretches = Stretches {
-            jobs,
-            spare: &spare,
-            delimiter: plan.delimiter,
-            block: split.block,
-        };
-        let fed = feed(text, stretches, &mut |bytes| {
-            parts.extend(done.try_iter());
-            let rows = parts
-                .iter()
-                .filter_map(|(_, p)| p.as_ref().ok())
-                .map(|(r, _)| r.report.rows_in)
-                .sum();
-            tick(rows, bytes)
-        });
+        let fed = feed(
+            text,
+            plan.delimiter,
+            split.block,
+            &mut || spare.try_recv().unwrap_or_default(),
+            &mut |k, bytes, read| {
+                if jobs.send((k, bytes)).is_err() {
+                    return Ok(false);
+                }
+                parts.extend(done.try_iter());
+                let rows = parts
+                    .iter()
+                    .filter_map(|(_, p)| p.as_ref().ok())
+                    .map(|(r, _)| r.report.rows_in)
+                    .sum();
+                Ok(tick(rows, read))
+            },
+        );
+        // dropping the queue's sender lets the threads finish
+        drop(jobs);
         parts.extend(done.iter());
         fed
     });
@@ -684,30 +750,22 @@ fn read_split<R: Read>(
     Ok((StoreBuilder::concat(builders, split.threads), report, bytes))
 }
 
-/// Where [`feed`] sends stretches: the threads' queue, the buffers they gave back, and how
-/// stretches are cut.
-struct Stretches<'a> {
-    jobs: std::sync::mpsc::SyncSender<(usize, Vec<u8>)>,
-    spare: &'a std::sync::mpsc::Receiver<Vec<u8>>,
+/// Reads `text` in stretches of about `block` bytes ending at record boundaries and hands
+/// them, numbered, to `sink` with the bytes read so far; `sink` returns `false` to stop
+/// (cancelled). Buffers come from `spare` (an empty `Vec` when none is free). Returns the
+/// bytes read.
+fn feed<R: Read>(
+    mut text: R,
     delimiter: u8,
     block: usize,
-}
-
-/// Reads `text` in stretches ending at record boundaries and sends them, numbered, to the
-/// threads' queue; `tick` gets the bytes read after each and returns `false` to cancel.
-/// Returns the bytes read. (Dropping the queue's sender on return lets the threads finish.)
-fn feed<R: Read>(mut text: R, to: Stretches<'_>, tick: &mut dyn FnMut(u64) -> bool) -> Result<u64> {
-    let Stretches {
-        jobs,
-        spare,
-        delimiter,
-        block,
-    } = to;
+    spare: &mut dyn FnMut() -> Vec<u8>,
+    sink: &mut dyn FnMut(usize, Vec<u8>, u64) -> Result<bool>,
+) -> Result<u64> {
     let (mut carry, mut read, mut k) = (Vec::<u8>::new(), 0u64, 0);
     loop {
         // the bytes after the last cut, then exactly `block` bytes more (`read_to_end`
         // would double the buffer's room)
-        let mut buf = spare.try_recv().unwrap_or_default();
+        let mut buf = spare();
         buf.clear();
         buf.extend_from_slice(&carry);
         let start = buf.len();
@@ -738,15 +796,16 @@ fn feed<R: Read>(mut text: R, to: Stretches<'_>, tick: &mut dyn FnMut(u64) -> bo
         carry.clear();
         carry.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
-        if !buf.is_empty() {
-            if jobs.send((k, buf)).is_err() {
+        if buf.is_empty() {
+            if end {
                 break;
             }
-            k += 1;
+            continue;
         }
-        if !tick(read) {
+        if !sink(k, buf, read)? {
             return Err(Error::Cancelled);
         }
+        k += 1;
         if end {
             break;
         }
@@ -983,7 +1042,8 @@ mod tests {
                 format!("{:?}", one.store),
                 serde_json::to_string(&one.report).unwrap(),
             );
-            for threads in [2, 3, 4] {
+            // one thread in small stretches (the browser's worker, and files with insert ids)
+            for threads in [1, 2, 3, 4] {
                 for block in [1, 2, 5, 17, 64, 100, 333, 1024, 4096, 1 << 20] {
                     let got = load_with(&text, threads, block);
                     let got = (
@@ -997,6 +1057,52 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_header_line_longer_than_the_sniffed_bytes_is_read_whole() {
+        let long = "x".repeat(70_000);
+        let text = format!("user_id,event,timestamp,{long}\nu,e,2024-01-01,v\n");
+        for threads in [1, 2] {
+            let d = load_with(text.as_bytes(), threads, 1 << 20);
+            assert_eq!(d.report.columns.properties, [long.clone()]);
+            assert_eq!((d.report.imported, d.report.rejected), (1, 0));
+        }
+    }
+
+    #[test]
+    fn records_split_as_the_csv_reader_splits_them() {
+        let mut text = messy(3000, 7, false);
+        // lone CR terminators, CR CR LF, white space lines, a quote opening the last record
+        // and one left open at the end
+        text.extend_from_slice(b"a,b\rc,d\r\r\n  \n\t\r\n\"x\"\"y\",z\n\"q,\"\"\n\nopen \"");
+        let mut reader = ::csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(&text[..]);
+        let mut expected = Vec::new();
+        for r in reader.byte_records() {
+            let r = r.unwrap();
+            // the record's line: the `\n` bytes before its first byte (the reader's offset
+            // may point at the line breaks before it)
+            let mut at = r.position().unwrap().byte() as usize;
+            while matches!(text.get(at), Some(b'\r' | b'\n')) {
+                at += 1;
+            }
+            let line = 1 + text[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            let fields: Vec<Vec<u8>> = r.iter().map(<[u8]>::to_vec).collect();
+            expected.push((line, fields));
+        }
+        let mut records = Records::new(&text, b',');
+        let mut got = Vec::new();
+        while let Some(r) = records.next() {
+            let fields: Vec<Vec<u8>> = r.bounds.iter().map(|&(a, z)| r.bytes[a..z].to_vec()).collect();
+            assert_eq!(r.text.is_some(), std::str::from_utf8(r.bytes).is_ok());
+            got.push((r.line, fields));
+        }
+        assert!(expected.len() > 3000);
+        assert_eq!(got, expected);
+        assert_eq!(records.newlines, text.iter().filter(|&&b| b == b'\n').count() as u64);
     }
 
     #[test]
