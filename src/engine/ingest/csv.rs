@@ -361,32 +361,91 @@ impl<'t> Records<'t> {
         }
         let start = self.pos;
         let line = self.newlines + 1;
-        let (line_end, next) = match memchr::memchr(b'\n', &text[start..]) {
-            Some(i) => (start + i, start + i + 1),
-            None => (text.len(), text.len()),
-        };
-        let body = match &text[start..line_end] {
-            [rest @ .., b'\r'] => rest,
-            all => all,
-        };
         self.bounds.clear();
-        if memchr::memchr2(b'"', b'\r', body).is_none() {
-            self.pos = next;
-            self.newlines += u64::from(next > line_end);
-            let mut from = 0;
-            for i in memchr::memchr_iter(self.delimiter, body) {
-                self.bounds.push((from, i));
-                from = i + 1;
+        match self.split_plain(start) {
+            Some((end, next, ascii)) => {
+                self.pos = next;
+                self.newlines += u64::from(text[next - 1] == b'\n');
+                let body = &text[start..end];
+                Some(Record {
+                    line,
+                    bytes: body,
+                    // ASCII is UTF-8; anything else is checked
+                    text: if ascii {
+                        Some(std::str::from_utf8(body).expect("ASCII"))
+                    } else {
+                        std::str::from_utf8(body).ok()
+                    },
+                    bounds: &self.bounds,
+                })
             }
-            self.bounds.push((from, body.len()));
-            return Some(Record {
-                line,
-                bytes: body,
-                text: std::str::from_utf8(body).ok(),
-                bounds: &self.bounds,
-            });
+            None => self.read_quoted(line),
         }
-        self.read_quoted(line)
+    }
+
+    /// Splits the record at `start` at its delimiters into `bounds` when it holds no quote
+    /// and no `\r` other than one closing `\r\n`: returns the end of its fields, where the
+    /// next record starts and whether it is ASCII. `None`: the state machine must read it.
+    /// Eight bytes are looked at a time (a byte of interest sets its high bit in a mask).
+    fn split_plain(&mut self, start: usize) -> Option<(usize, usize, bool)> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        // the high bit of every byte of `w` equal to `b` (exact: no carry between bytes)
+        let equal = |w: u64, b: u8| {
+            let y = w ^ (ONES * u64::from(b));
+            !(((y & LOW) + LOW) | y | LOW)
+        };
+        let (text, d) = (self.text, self.delimiter);
+        if matches!(d, b'"' | b'\r' | b'\n') || d >= 0x80 {
+            return None;
+        }
+        let (mut from, mut ascii) = (start, true);
+        let bounds = &mut self.bounds;
+        // one byte of interest at `p`: `Some` ends the record (`None` inside: quoted)
+        let mut at = |p: usize| -> Option<Option<(usize, usize)>> {
+            match text[p] {
+                b'\n' => Some(Some((p, p + 1))),
+                b'\r' if text.get(p + 1) == Some(&b'\n') => Some(Some((p, p + 2))),
+                b'"' | b'\r' => Some(None),
+                b if b == d => {
+                    bounds.push((from - start, p - start));
+                    from = p + 1;
+                    None
+                }
+                _ => {
+                    ascii = false;
+                    None
+                }
+            }
+        };
+        let mut i = start;
+        let (end, next) = 'scan: {
+            while i + 8 <= text.len() {
+                let w = u64::from_le_bytes(text[i..i + 8].try_into().expect("8 bytes"));
+                let mut m = equal(w, d)
+                    | equal(w, b'"')
+                    | equal(w, b'\r')
+                    | equal(w, b'\n')
+                    | (w & HIGH);
+                while m != 0 {
+                    if let Some(end) = at(i + (m.trailing_zeros() / 8) as usize) {
+                        break 'scan end?;
+                    }
+                    m &= m - 1;
+                }
+                i += 8;
+            }
+            while i < text.len() {
+                if let Some(end) = at(i) {
+                    break 'scan end?;
+                }
+                i += 1;
+            }
+            (text.len(), text.len())
+        };
+        self.bounds.push((from - start, end - start));
+        Some((end, next, ascii))
     }
 
     /// The record at `pos`, read by the csv state machine.
@@ -412,6 +471,8 @@ impl<'t> Records<'t> {
                 R::End => return None,
             }
         }
+        // (the in-place split may have begun the record)
+        self.bounds.clear();
         let mut from = 0;
         for &end in &self.ends[..nend] {
             self.bounds.push((from, end));
@@ -473,11 +534,9 @@ fn read_rows(
         let fields = record.bounds;
         // a blank line is not a row
         if fields.len() == 1
-            && record.text.is_some_and(|t| {
-                t[fields[0].0..fields[0].1]
-                    .bytes()
-                    .all(|b| b.is_ascii_whitespace())
-            })
+            && record.bytes[fields[0].0..fields[0].1]
+                .iter()
+                .all(|b| b.is_ascii_whitespace())
         {
             continue;
         }
@@ -663,13 +722,13 @@ fn read_stretches<R: Read>(
     let (mut lines, mut before) = (0, 0u64);
     // the one buffer, filled again for every stretch
     let free = std::cell::Cell::new(Vec::new());
-    let read = feed(text, plan.delimiter, block, &mut || free.take(), &mut |k, bytes, _| {
+    let read = feed(text, plan.delimiter, block, &mut || free.take(), &mut |k, buf, len, _| {
         let skip = header && k == 0;
-        lines += read_rows(plan, &bytes, skip, &mut rows, lines, &mut |n, pos| {
+        lines += read_rows(plan, &buf[..len], skip, &mut rows, lines, &mut |n, pos| {
             tick(n, before + pos as u64)
         })?;
-        before += bytes.len() as u64;
-        free.set(bytes);
+        before += len as u64;
+        free.set(buf);
         Ok(true)
     })?;
     Ok((rows.builder, rows.report, read))
@@ -689,7 +748,7 @@ fn read_split<R: Read>(
 ) -> Result<(StoreBuilder, ImportReport, u64)> {
     use std::sync::mpsc;
     type Done = (usize, Result<(Rows, u64)>);
-    let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<u8>)>(split.threads);
+    let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<u8>, usize)>(split.threads);
     let queue = std::sync::Mutex::new(queue);
     let (finished, done) = mpsc::channel::<Done>();
     // read buffers go back to the reading thread to be filled again: no fresh pages per
@@ -702,10 +761,10 @@ fn read_split<R: Read>(
             let (queue, finished, give_back) = (&queue, finished.clone(), give_back.clone());
             s.spawn(move || loop {
                 let job = queue.lock().expect("no panics while locked").recv();
-                let Ok((k, bytes)) = job else { break };
-                let part = read_part(plan, &bytes, header && k == 0);
+                let Ok((k, buf, len)) = job else { break };
+                let part = read_part(plan, &buf[..len], header && k == 0);
                 // the reader may be gone (it stopped); the buffer is then just freed
-                let _ = give_back.send(bytes);
+                let _ = give_back.send(buf);
                 if finished.send((k, part)).is_err() {
                     break;
                 }
@@ -717,8 +776,8 @@ fn read_split<R: Read>(
             plan.delimiter,
             split.block,
             &mut || spare.try_recv().unwrap_or_default(),
-            &mut |k, bytes, read| {
-                if jobs.send((k, bytes)).is_err() {
+            &mut |k, buf, len, read| {
+                if jobs.send((k, buf, len)).is_err() {
                     return Ok(false);
                 }
                 parts.extend(done.try_iter());
@@ -751,58 +810,60 @@ fn read_split<R: Read>(
 }
 
 /// Reads `text` in stretches of about `block` bytes ending at record boundaries and hands
-/// them, numbered, to `sink` with the bytes read so far; `sink` returns `false` to stop
-/// (cancelled). Buffers come from `spare` (an empty `Vec` when none is free). Returns the
+/// them, numbered, to `sink` (a buffer and the length of the stretch at its start) with the
+/// bytes read so far; `sink` returns `false` to stop (cancelled). Buffers come from `spare` (an empty `Vec` when none is free). Returns the
 /// bytes read.
 fn feed<R: Read>(
     mut text: R,
     delimiter: u8,
     block: usize,
     spare: &mut dyn FnMut() -> Vec<u8>,
-    sink: &mut dyn FnMut(usize, Vec<u8>, u64) -> Result<bool>,
+    sink: &mut dyn FnMut(usize, Vec<u8>, usize, u64) -> Result<bool>,
 ) -> Result<u64> {
     let (mut carry, mut read, mut k) = (Vec::<u8>::new(), 0u64, 0);
     loop {
         // the bytes after the last cut, then exactly `block` bytes more (`read_to_end`
-        // would double the buffer's room)
+        // would double the buffer's room); a buffer given back keeps its length, so only
+        // room it never had is zeroed
         let mut buf = spare();
-        buf.clear();
-        buf.extend_from_slice(&carry);
-        let start = buf.len();
-        buf.resize(start + block, 0);
+        let start = carry.len();
+        if buf.len() < start + block {
+            buf.resize(start + block, 0);
+        }
+        buf[..start].copy_from_slice(&carry);
         let mut n = 0;
         while n < block {
-            match text.read(&mut buf[start + n..]) {
+            match text.read(&mut buf[start + n..start + block]) {
                 Ok(0) => break,
                 Ok(k) => n += k,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        buf.truncate(start + n);
+        let filled = start + n;
         read += n as u64;
         let end = n < block;
         let cut = if end {
-            buf.len()
+            filled
         } else {
-            match last_boundary(&buf, delimiter) {
+            match last_boundary(&buf[..filled], delimiter) {
                 Some(cut) => cut,
                 None => {
+                    buf.truncate(filled);
                     carry = buf;
                     continue;
                 }
             }
         };
         carry.clear();
-        carry.extend_from_slice(&buf[cut..]);
-        buf.truncate(cut);
-        if buf.is_empty() {
+        carry.extend_from_slice(&buf[cut..filled]);
+        if cut == 0 {
             if end {
                 break;
             }
             continue;
         }
-        if !sink(k, buf, read)? {
+        if !sink(k, buf, cut, read)? {
             return Err(Error::Cancelled);
         }
         k += 1;
