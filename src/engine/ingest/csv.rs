@@ -190,9 +190,8 @@ pub fn load_split<R: Read>(
         delimiter,
     };
     // parallel when rows do not depend on earlier rows (no insert ids to drop, no JSON
-    // columns adding properties mid-stream) and the header was read from the sniffed bytes
-    let parallel =
-        split.threads > 1 && plan.idx.insert_id.is_none() && plan.expand.is_empty();
+    // columns adding properties mid-stream)
+    let parallel = split.threads > 1 && plan.idx.insert_id.is_none() && plan.expand.is_empty();
     let tick = &mut |rows, bytes| {
         progress(Progress {
             bytes: bytes + bom,
@@ -300,6 +299,11 @@ fn trim(s: &str) -> &str {
 /// in quotes and lone `\r` terminators read exactly as before.
 struct Records<'t> {
     text: &'t [u8],
+    /// `text` as UTF-8 when all of it is (records are then cut out of it unchecked; else
+    /// each record is checked).
+    utf8: Option<&'t str>,
+    /// `text` holds no quote and no `\r`: the in-place split looks for two bytes only.
+    simple: bool,
     /// Where the next record (or the line breaks before it) starts.
     pos: usize,
     /// `\n` bytes before `pos`.
@@ -334,6 +338,8 @@ impl<'t> Records<'t> {
         let _ = core.read_record(b"\n", &mut [], &mut []);
         Records {
             text,
+            utf8: std::str::from_utf8(text).ok(),
+            simple: memchr::memchr2(b'"', b'\r', text).is_none(),
             pos: 0,
             newlines: 0,
             delimiter,
@@ -363,18 +369,17 @@ impl<'t> Records<'t> {
         let line = self.newlines + 1;
         self.bounds.clear();
         match self.split_plain(start) {
-            Some((end, next, ascii)) => {
+            Some((end, next)) => {
                 self.pos = next;
                 self.newlines += u64::from(text[next - 1] == b'\n');
                 let body = &text[start..end];
                 Some(Record {
                     line,
                     bytes: body,
-                    // ASCII is UTF-8; anything else is checked
-                    text: if ascii {
-                        Some(std::str::from_utf8(body).expect("ASCII"))
-                    } else {
-                        std::str::from_utf8(body).ok()
+                    // the record starts and ends at ASCII bytes: a slice of valid text is
+                    text: match self.utf8 {
+                        Some(all) => Some(&all[start..end]),
+                        None => std::str::from_utf8(body).ok(),
                     },
                     bounds: &self.bounds,
                 })
@@ -384,23 +389,22 @@ impl<'t> Records<'t> {
     }
 
     /// Splits the record at `start` at its delimiters into `bounds` when it holds no quote
-    /// and no `\r` other than one closing `\r\n`: returns the end of its fields, where the
-    /// next record starts and whether it is ASCII. `None`: the state machine must read it.
-    /// Eight bytes are looked at a time (a byte of interest sets its high bit in a mask).
-    fn split_plain(&mut self, start: usize) -> Option<(usize, usize, bool)> {
+    /// and no `\r` other than one closing `\r\n`: returns the end of its fields and where the
+    /// next record starts. `None`: the state machine must read it. Eight bytes are looked
+    /// at a time (a byte of interest sets its high bit in a mask).
+    fn split_plain(&mut self, start: usize) -> Option<(usize, usize)> {
         const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
         const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
         // the high bit of every byte of `w` equal to `b` (exact: no carry between bytes)
         let equal = |w: u64, b: u8| {
             let y = w ^ (ONES * u64::from(b));
             !(((y & LOW) + LOW) | y | LOW)
         };
-        let (text, d) = (self.text, self.delimiter);
+        let (text, d, simple) = (self.text, self.delimiter, self.simple);
         if matches!(d, b'"' | b'\r' | b'\n') || d >= 0x80 {
             return None;
         }
-        let (mut from, mut ascii) = (start, true);
+        let mut from = start;
         let bounds = &mut self.bounds;
         // one byte of interest at `p`: `Some` ends the record (`None` inside: quoted)
         let mut at = |p: usize| -> Option<Option<(usize, usize)>> {
@@ -408,26 +412,21 @@ impl<'t> Records<'t> {
                 b'\n' => Some(Some((p, p + 1))),
                 b'\r' if text.get(p + 1) == Some(&b'\n') => Some(Some((p, p + 2))),
                 b'"' | b'\r' => Some(None),
-                b if b == d => {
+                _ => {
                     bounds.push((from - start, p - start));
                     from = p + 1;
-                    None
-                }
-                _ => {
-                    ascii = false;
                     None
                 }
             }
         };
         let mut i = start;
         let (end, next) = 'scan: {
-            while i + 8 <= text.len() {
-                let w = u64::from_le_bytes(text[i..i + 8].try_into().expect("8 bytes"));
-                let mut m = equal(w, d)
-                    | equal(w, b'"')
-                    | equal(w, b'\r')
-                    | equal(w, b'\n')
-                    | (w & HIGH);
+            while let Some(word) = text.get(i..i + 8) {
+                let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                let mut m = equal(w, d) | equal(w, b'\n');
+                if !simple {
+                    m |= equal(w, b'"') | equal(w, b'\r');
+                }
                 while m != 0 {
                     if let Some(end) = at(i + (m.trailing_zeros() / 8) as usize) {
                         break 'scan end?;
@@ -437,15 +436,17 @@ impl<'t> Records<'t> {
                 i += 8;
             }
             while i < text.len() {
-                if let Some(end) = at(i) {
-                    break 'scan end?;
+                if matches!(text[i], b'\n' | b'\r' | b'"') || text[i] == d {
+                    if let Some(end) = at(i) {
+                        break 'scan end?;
+                    }
                 }
                 i += 1;
             }
             (text.len(), text.len())
         };
         self.bounds.push((from - start, end - start));
-        Some((end, next, ascii))
+        Some((end, next))
     }
 
     /// The record at `pos`, read by the csv state machine.
@@ -722,15 +723,21 @@ fn read_stretches<R: Read>(
     let (mut lines, mut before) = (0, 0u64);
     // the one buffer, filled again for every stretch
     let free = std::cell::Cell::new(Vec::new());
-    let read = feed(text, plan.delimiter, block, &mut || free.take(), &mut |k, buf, len, _| {
-        let skip = header && k == 0;
-        lines += read_rows(plan, &buf[..len], skip, &mut rows, lines, &mut |n, pos| {
-            tick(n, before + pos as u64)
-        })?;
-        before += len as u64;
-        free.set(buf);
-        Ok(true)
-    })?;
+    let read = feed(
+        text,
+        plan.delimiter,
+        block,
+        &mut || free.take(),
+        &mut |k, buf, len, _| {
+            let skip = header && k == 0;
+            lines += read_rows(plan, &buf[..len], skip, &mut rows, lines, &mut |n, pos| {
+                tick(n, before + pos as u64)
+            })?;
+            before += len as u64;
+            free.set(buf);
+            Ok(true)
+        },
+    )?;
     Ok((rows.builder, rows.report, read))
 }
 
@@ -1131,16 +1138,14 @@ mod tests {
         }
     }
 
-    #[test]
-    fn records_split_as_the_csv_reader_splits_them() {
-        let mut text = messy(3000, 7, false);
-        // lone CR terminators, CR CR LF, white space lines, a quote opening the last record
-        // and one left open at the end
-        text.extend_from_slice(b"a,b\rc,d\r\r\n  \n\t\r\n\"x\"\"y\",z\n\"q,\"\"\n\nopen \"");
+    /// Asserts that [`Records`] reads `text` as the csv crate's reader does: the same
+    /// records, fields and lines.
+    fn splits_as_the_csv_reader(text: &[u8], delimiter: u8) {
         let mut reader = ::csv::ReaderBuilder::new()
+            .delimiter(delimiter)
             .flexible(true)
             .has_headers(false)
-            .from_reader(&text[..]);
+            .from_reader(text);
         let mut expected = Vec::new();
         for r in reader.byte_records() {
             let r = r.unwrap();
@@ -1154,16 +1159,55 @@ mod tests {
             let fields: Vec<Vec<u8>> = r.iter().map(<[u8]>::to_vec).collect();
             expected.push((line, fields));
         }
-        let mut records = Records::new(&text, b',');
+        let mut records = Records::new(text, delimiter);
         let mut got = Vec::new();
         while let Some(r) = records.next() {
-            let fields: Vec<Vec<u8>> = r.bounds.iter().map(|&(a, z)| r.bytes[a..z].to_vec()).collect();
-            assert_eq!(r.text.is_some(), std::str::from_utf8(r.bytes).is_ok());
+            let fields: Vec<Vec<u8>> = r
+                .bounds
+                .iter()
+                .map(|&(a, z)| r.bytes[a..z].to_vec())
+                .collect();
+            let valid = r
+                .bounds
+                .iter()
+                .all(|&(a, z)| std::str::from_utf8(&r.bytes[a..z]).is_ok());
+            assert_eq!(r.text.is_some(), valid);
             got.push((r.line, fields));
         }
         assert!(expected.len() > 3000);
         assert_eq!(got, expected);
-        assert_eq!(records.newlines, text.iter().filter(|&&b| b == b'\n').count() as u64);
+        assert_eq!(
+            records.newlines,
+            text.iter().filter(|&&b| b == b'\n').count() as u64
+        );
+    }
+
+    #[test]
+    fn records_split_as_the_csv_reader_splits_them() {
+        let mut text = messy(3000, 7, false);
+        // lone CR terminators, CR CR LF, white space lines, text that is not ASCII, a quote
+        // opening the last record and one left open at the end
+        text.extend_from_slice(
+            "a,b\rc,d\r\r\n  \n\t\r\n用户,é\n\"x\"\"y\",z\n\"q,\"\"\n\nopen \"".as_bytes(),
+        );
+        splits_as_the_csv_reader(&text, b',');
+        // the same as tab separated, and without quotes and CRs (found two bytes at a
+        // time), with and without bytes that are not UTF-8
+        let tabs: Vec<u8> = text
+            .iter()
+            .map(|&b| if b == b',' { b'\t' } else { b })
+            .collect();
+        splits_as_the_csv_reader(&tabs, b'\t');
+        let plain: Vec<u8> = text
+            .iter()
+            .copied()
+            .filter(|b| !matches!(b, b'"' | b'\r'))
+            .collect();
+        splits_as_the_csv_reader(&plain, b',');
+        assert!(std::str::from_utf8(&plain).is_err());
+        let utf8: Vec<u8> = plain.iter().copied().filter(|&b| b != 0xff).collect();
+        assert!(std::str::from_utf8(&utf8).is_ok());
+        splits_as_the_csv_reader(&utf8, b',');
     }
 
     #[test]
