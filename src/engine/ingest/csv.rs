@@ -74,8 +74,7 @@ pub fn load<R: Read>(
 /// in parallel unless they depend on earlier rows (an insert id column: duplicates are
 /// dropped in file order; JSON columns: their keys add properties as they appear); the
 /// result is the same either way.
-/// Stretches end only at a `\n` outside quotes (see [`last_boundary`]); a file whose
-/// records end in a lone `\r` is one stretch.
+/// Stretches end only at a line break outside quotes (see [`last_boundary`]).
 pub fn load_split<R: Read>(
     input: R,
     total_bytes: Option<u64>,
@@ -668,21 +667,22 @@ fn merge_reports(
     out
 }
 
-/// The end of the last record that ends in `b` (the index after its `\n`), for text that
-/// starts at a record boundary; `None` when no record ends in it. Quotes are followed as the
-/// csv reader reads them: a `"` opens a quoted field only at the start of a field, in a
-/// quoted field `""` is a quote and a lone `"` closes it, so a `\n` inside quotes is never
-/// taken for a boundary. (A `\r` alone also ends a record; such files are not split.)
+/// The end of the last record that ends in `b` (the index after its `\n`, or after a `\r`:
+/// a `\r` ends a record too, and a `\n` right after it is then a blank line of the next
+/// stretch), for text that starts at a record boundary; `None` when no record ends in it.
+/// Quotes are followed as the csv reader reads them: a `"` opens a quoted field only at the
+/// start of a field, in a quoted field `""` is a quote and a lone `"` closes it, so a line
+/// break inside quotes is never taken for a boundary.
 fn last_boundary(b: &[u8], delimiter: u8) -> Option<usize> {
     if memchr::memchr(b'"', b).is_none() {
-        return memchr::memrchr(b'\n', b).map(|i| i + 1);
+        return memchr::memrchr2(b'\n', b'\r', b).map(|i| i + 1);
     }
     let (mut quoted, mut skip, mut last) = (false, 0, None);
-    for i in memchr::memchr2_iter(b'"', b'\n', b) {
+    for i in memchr::memchr3_iter(b'"', b'\n', b'\r', b) {
         if i < skip {
             continue;
         }
-        if b[i] == b'\n' {
+        if b[i] != b'"' {
             if !quoted {
                 last = Some(i + 1);
             }
@@ -1033,8 +1033,8 @@ mod tests {
     }
 
     /// Generated delimited text with everything a split could get wrong: quoted cells
-    /// holding delimiters, quotes and line breaks, stray quotes inside unquoted cells, CRLF
-    /// and LF lines, blank lines, rejected rows of every kind, bytes that are not UTF-8,
+    /// holding delimiters, quotes and line breaks, stray quotes inside unquoted cells, CRLF,
+    /// CR and LF lines, blank lines, rejected rows of every kind, bytes that are not UTF-8,
     /// repeated values and equal timestamps.
     fn messy(rows: usize, seed: u64, insert_id: bool) -> Vec<u8> {
         let mut x = seed;
@@ -1083,7 +1083,11 @@ mod tests {
                 _ => {}
             }
             out.extend_from_slice(&line);
-            out.extend_from_slice(if r % 3 == 0 { b"\r\n" } else { b"\n" });
+            out.extend_from_slice(match r % 5 {
+                0 => b"\r\n",
+                1 => b"\r",
+                _ => b"\n",
+            });
             if next(30) == 0 {
                 out.extend_from_slice(b"\n");
             }
@@ -1221,6 +1225,10 @@ mod tests {
         // an empty quoted cell, and a quote after a CR opening a cell
         assert_eq!(last_boundary(b"\"\",a\r\n\"x\ny", b','), Some(6));
         assert_eq!(last_boundary(b"a;\"x\n", b';'), None);
+        // a lone CR ends a record; CR LF may be cut between the two
+        assert_eq!(last_boundary(b"a,b\rc,d", b','), Some(4));
+        assert_eq!(last_boundary(b"a,\"x\r\"\r\nb", b','), Some(8));
+        assert_eq!(last_boundary(b"a,\"x\r", b','), None);
     }
 
     #[test]
