@@ -300,13 +300,14 @@ pub fn leading_date_parts(s: &str) -> Option<(u32, u32)> {
 /// (`day_first = Some(true)`) or month first (`Some(false)`); with `None` they are not
 /// timestamps.
 pub fn parse_timestamp_in(s: &str, naive_tz: &Zone, day_first: Option<bool>) -> Option<i64> {
+    // the common shape first, before the trim (it starts with a digit and ends in `Z`)
+    if let Some(t) = parse_iso_utc(s.as_bytes()) {
+        return Some(t);
+    }
     let s = s.trim();
     let b = s.as_bytes();
     if b.is_empty() {
         return None;
-    }
-    if let Some(t) = parse_iso_utc(b) {
-        return Some(t);
     }
     if leading_date_parts(s).is_some() {
         return parse_day_month(b, naive_tz, day_first?);
@@ -334,22 +335,29 @@ fn parse_iso_utc(b: &[u8]) -> Option<i64> {
         24 if b[19] == b'.' => true,
         _ => return None,
     };
-    if b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
+    // a fixed-size view: the checks and digits below compile without bounds checks
+    let h: &[u8; 19] = b[..19].try_into().ok()?;
+    if h[4] != b'-'
+        || h[7] != b'-'
+        || h[10] != b'T'
+        || h[13] != b':'
+        || h[16] != b':'
         || b[b.len() - 1] != b'Z'
     {
         return None;
     }
-    let d = |i: usize| -> Option<i64> {
-        let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
-        (x < 10 && y < 10).then_some(x as i64 * 10 + y as i64)
-    };
-    let year = d(0)? * 100 + d(2)?;
-    let (month, day) = (d(5)? as u32, d(8)? as u32);
-    let (hour, minute, second) = (d(11)?, d(14)?, d(17)?);
+    let digit = |i: usize| h[i].wrapping_sub(b'0');
+    // every digit checked at once (no early exit: the common case has them all)
+    let over = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+        .iter()
+        .fold(0, |acc, &i| acc | u8::from(digit(i) > 9));
+    if over != 0 {
+        return None;
+    }
+    let d = |i: usize| digit(i) as i64 * 10 + digit(i + 1) as i64;
+    let year = d(0) * 100 + d(2);
+    let (month, day) = (d(5) as u32, d(8) as u32);
+    let (hour, minute, second) = (d(11), d(14), d(17));
     if !(1..=12).contains(&month)
         || day == 0
         || day > days_in_month(year, month)
@@ -364,11 +372,12 @@ fn parse_iso_utc(b: &[u8]) -> Option<i64> {
         + minute * MINUTE
         + second.min(59) * SECOND;
     if frac {
-        let last = b[22].wrapping_sub(b'0');
-        if last >= 10 {
+        let f: &[u8; 3] = b[20..23].try_into().ok()?;
+        let [x, y, z] = f.map(|c| c.wrapping_sub(b'0'));
+        if x > 9 || y > 9 || z > 9 {
             return None;
         }
-        micros += (d(20)? * 10 + last as i64) * 1000;
+        micros += (x as i64 * 100 + y as i64 * 10 + z as i64) * 1000;
     }
     Some(micros)
 }
@@ -794,6 +803,50 @@ mod tests {
         assert_eq!(parse_timestamp("2024-03-01T09:00:00Z", &cn), Some(base));
         let sh = zone("Asia/Shanghai");
         assert_eq!(parse_timestamp("2024-03-01 17:00:00", &sh), Some(base));
+    }
+
+    #[test]
+    fn the_fast_iso_shape_reads_as_the_general_parser() {
+        let z = Zone::utc();
+        let mut x = 11u64;
+        let mut next = move |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        let mut fast = 0;
+        for _ in 0..20_000 {
+            let mut t = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}Z",
+                1960 + next(100),
+                next(14),
+                next(33),
+                next(25),
+                next(61),
+                next(62),
+                [".000", ".250", ".999", ""][next(4) as usize]
+            )
+            .into_bytes();
+            // one byte changed in some: a stray digit, letter, separator or white space
+            if next(3) == 0 {
+                let at = next(t.len() as u64) as usize;
+                t[at] = b"09a:-T. Z/"[next(10) as usize];
+            }
+            let t = String::from_utf8(t).unwrap();
+            let got = parse_iso_utc(t.as_bytes());
+            fast += usize::from(got.is_some());
+            // the fast path answers only what the general parser answers the same way
+            if got.is_some() {
+                assert_eq!(got, parse_iso(t.trim().as_bytes(), &z), "{t}");
+            }
+            assert_eq!(
+                parse_timestamp_in(&t, &z, None),
+                got.or_else(|| parse_timestamp_in(t.trim(), &z, None)),
+                "{t}"
+            );
+        }
+        assert!(fast > 5_000);
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! Delimited text (CSV, TSV, `;`/`|` separated) into a [`Dataset`].
 //!
-//! Streaming: the input is read through the `csv` crate's buffered reader, so memory holds
-//! the store being built plus a few buffers, never the whole file. On a machine with more
-//! than one core (the native CLI; the browser's worker has one thread) the rows are read in
-//! parallel ([`load_split`]): this thread cuts the text into stretches of 8 MiB that end at a
-//! record boundary outside quotes, every core parses stretches into its own builder and
-//! report, and they are joined in file order, so the store, the counts and the line numbers
-//! of rejected rows are those of a read on one thread. Files with an insert id column or
-//! JSON columns to expand are read on one thread (a duplicate or a new property depends on
-//! the rows before it). The first 64 KiB are sniffed
+//! Streaming: the input is read in stretches of 8 MiB that end at a record boundary outside
+//! quotes, so memory holds the store being built plus a few buffers, never the whole file.
+//! A stretch's records are split in place ([`Records`]: a record without quotes at its
+//! delimiters, any other by the `csv` crate's own state machine, so both read alike). On a
+//! machine with more than one core (the native CLI; the browser's worker has one thread)
+//! the stretches are read in parallel ([`load_split`]): every core parses stretches into
+//! its own builder and report, and they are joined in file order, so the store, the counts
+//! and the line numbers of rejected rows are those of a read on one thread. Files with an
+//! insert id column or JSON columns to expand are read on one thread (a duplicate or a new
+//! property depends on the rows before it). The first 64 KiB (more when the header line is
+//! longer) are sniffed
 //! for a UTF-8 byte-order mark and the delimiter. Rows whose field count differs from the
 //! header, or whose user, event or time cell is empty or unreadable, are rejected with their
 //! line number; a row repeating an earlier row's insert id is counted as a duplicate.
@@ -32,63 +34,9 @@ use super::{
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
 use crate::engine::time::{parse_timestamp, parse_timestamp_in, Zone};
-use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::io::{Cursor, Read};
-use std::rc::Rc;
 
 const SNIFF_BYTES: usize = 64 * 1024;
-
-/// Where the reader is: bytes handed to the CSV parser, and the offsets of the line-break
-/// bytes (`\r`, `\n`) not yet passed by a record, so a record's line number follows from
-/// its byte offset. (The csv crate's own line numbers are wrong after CRLF and after blank
-/// lines, and its record offsets point at the line break before the record.)
-#[derive(Default)]
-struct Track {
-    bytes: u64,
-    /// (offset, is `\n`) of every `\r` and `\n` at or after the last record's start.
-    breaks: VecDeque<(u64, bool)>,
-    lines_before: u64,
-}
-
-impl Track {
-    /// 1-based line number of the record the parser says starts at byte `start`.
-    fn line_at(&mut self, start: u64) -> u64 {
-        let mut cursor = start;
-        while let Some(&(p, newline)) = self.breaks.front() {
-            // breaks before the record, then the run of breaks (blank lines) it starts with
-            if p > cursor {
-                break;
-            }
-            if p == cursor {
-                cursor += 1;
-            }
-            self.breaks.pop_front();
-            self.lines_before += u64::from(newline);
-        }
-        self.lines_before + 1
-    }
-}
-
-/// A reader that keeps [`Track`] up to date.
-struct Tracked<R> {
-    inner: R,
-    track: Rc<RefCell<Track>>,
-}
-
-impl<R: Read> Read for Tracked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut t = self.track.borrow_mut();
-        let base = t.bytes;
-        t.breaks.extend(
-            memchr::memchr2_iter(b'\n', b'\r', &buf[..n])
-                .map(|i| (base + i as u64, buf[i] == b'\n')),
-        );
-        t.bytes += n as u64;
-        Ok(n)
-    }
-}
 
 /// Picks the delimiter that splits the header line into the most fields, outside quotes.
 pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
@@ -124,10 +72,9 @@ pub fn load<R: Read>(
 
 /// [`load`] with the rows read as `split` says. On more than one thread the rows are read
 /// in parallel unless they depend on earlier rows (an insert id column: duplicates are
-/// dropped in file order; JSON columns: their keys add properties as they appear) or the
-/// header line does not end in the first 64 KiB; the result is the same either way.
-/// Stretches end only at a `\n` outside quotes (see [`last_boundary`]); a file whose
-/// records end in a lone `\r` is one stretch.
+/// dropped in file order; JSON columns: their keys add properties as they appear); the
+/// result is the same either way.
+/// Stretches end only at a line break outside quotes (see [`last_boundary`]).
 pub fn load_split<R: Read>(
     input: R,
     total_bytes: Option<u64>,
@@ -155,44 +102,23 @@ pub fn load_split<R: Read>(
         None => sniff_delimiter(&head),
     };
     let naive_tz = super::naive_zone(opts)?;
+    let mut whole = (head.len() as u64 + bom) < SNIFF_BYTES as u64;
+    let (mut first, mut first_end) = first_record(&head, delimiter)?;
+    // a header line longer than the sniffed bytes: read on until it ends
+    while !whole && first_end >= head.len() {
+        let n = (&mut input)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)?;
+        whole = n < SNIFF_BYTES;
+        (first, first_end) = first_record(&head, delimiter)?;
+    }
     let sample = head.clone();
-    let whole = (head.len() as u64 + bom) < SNIFF_BYTES as u64;
-    let (first, first_end) = first_record(&head, delimiter)?;
     let header = has_header(&first, opts.header);
-    let open = |text: Text<R>| {
-        let track = Rc::new(RefCell::new(Track::default()));
-        let reader = ::csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .has_headers(header)
-            .from_reader(Tracked {
-                inner: text,
-                track: track.clone(),
-            });
-        (reader, track)
-    };
-    let mut text = Some(Cursor::new(head).chain(input));
-    let mut opened = None;
-    // the header names, from the sniffed bytes when the first record ends in them (else the
-    // stream's reader reads it, and the rows are read on one thread)
-    let headers = if !header {
-        numbered_names(first.len())
-    } else if whole || first_end < sample.len() {
+    let text = Cursor::new(head).chain(input);
+    let headers = if header {
         unique_names(first.into_iter())
     } else {
-        let (mut reader, track) = open(text.take().expect("not taken yet"));
-        let names = unique_names(
-            reader
-                .byte_headers()
-                .map_err(|e| {
-                    Error::format(format!("could not read the header line: {e}"))
-                        .keyed("bad_header_line", &[("detail", &e)])
-                })?
-                .iter()
-                .map(|h| String::from_utf8_lossy(h).trim().to_string()),
-        );
-        opened = Some((reader, track));
-        names
+        numbered_names(first.len())
     };
     if headers.len() < 3 {
         return Err(Error::format(format!(
@@ -263,35 +189,19 @@ pub fn load_split<R: Read>(
         delimiter,
     };
     // parallel when rows do not depend on earlier rows (no insert ids to drop, no JSON
-    // columns adding properties mid-stream) and the header was read from the sniffed bytes
-    let parallel = split.threads > 1
-        && opened.is_none()
-        && plan.idx.insert_id.is_none()
-        && plan.expand.is_empty();
+    // columns adding properties mid-stream)
+    let parallel = split.threads > 1 && plan.idx.insert_id.is_none() && plan.expand.is_empty();
+    let tick = &mut |rows, bytes| {
+        progress(Progress {
+            bytes: bytes + bom,
+            total_bytes,
+            rows,
+        })
+    };
     let (builder, report, bytes) = if parallel {
-        let text = text.take().expect("not taken yet");
-        read_split(&plan, text, header, split, &mut |rows, bytes| {
-            progress(Progress {
-                bytes: bytes + bom,
-                total_bytes,
-                rows,
-            })
-        })?
+        read_split(&plan, text, header, split, tick)?
     } else {
-        let (mut reader, track) = match opened {
-            Some(o) => o,
-            None => open(text.take().expect("not taken yet")),
-        };
-        let mut part = Rows::new(&plan);
-        read_rows(&plan, &mut reader, &track, &mut part, &mut |rows| {
-            progress(Progress {
-                bytes: track.borrow().bytes + bom,
-                total_bytes,
-                rows,
-            })
-        })?;
-        let bytes = track.borrow().bytes;
-        (part.builder, part.report, bytes)
+        read_stretches(&plan, text, header, split.block, tick)?
     };
     let report = ImportReport {
         bytes: bytes + bom,
@@ -310,9 +220,6 @@ pub fn load_split<R: Read>(
         report,
     })
 }
-
-/// The text of a delimited file: its sniffed first bytes, then the rest.
-type Text<R> = std::io::Chain<Cursor<Vec<u8>>, R>;
 
 /// How the rows of a file are split between threads ([`load_split`]).
 #[derive(Clone, Copy, Debug)]
@@ -383,15 +290,220 @@ fn trim(s: &str) -> &str {
     }
 }
 
-/// Reads every row of `reader` into `out`. `tick` gets the rows read so far every
-/// [`PROGRESS_EVERY`] rows and returns `false` to cancel.
-fn read_rows<R: Read>(
+/// The records of a stretch of delimited text that starts at a record boundary, split as
+/// the csv reader splits them. A record holding no quote and no line break other than its
+/// closing `\n` or `\r\n` (nearly every record of an export) is split in place at its
+/// delimiters; any other record is read by the csv reader's state machine
+/// (`csv_core`, the same the `csv` crate runs), so quoted cells, escaped quotes, line breaks
+/// in quotes and lone `\r` terminators read exactly as before.
+struct Records<'t> {
+    text: &'t [u8],
+    /// `text` as UTF-8 when all of it is (records are then cut out of it unchecked; else
+    /// each record is checked).
+    utf8: Option<&'t str>,
+    /// `text` holds no quote and no `\r`: the in-place split looks for two bytes only.
+    simple: bool,
+    /// Where the next record (or the line breaks before it) starts.
+    pos: usize,
+    /// `\n` bytes before `pos`.
+    newlines: u64,
+    delimiter: u8,
+    core: csv_core::Reader,
+    /// The fields of a record read by `core`, back to back, and their end offsets.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// The fields of the current record: (start, end) in its bytes.
+    bounds: Vec<(usize, usize)>,
+}
+
+/// One record of [`Records`]: its line and fields.
+struct Record<'a> {
+    /// 1-based line of the record's first byte, counted from the start of the stretch.
+    line: u64,
+    /// The record's field bytes (the fields are not separated).
+    bytes: &'a [u8],
+    /// `bytes` as text when every field is valid UTF-8 (else `None`: an encoding reject).
+    text: Option<&'a str>,
+    /// The fields: (start, end) in `text`.
+    bounds: &'a [(usize, usize)],
+}
+
+impl<'t> Records<'t> {
+    fn new(text: &'t [u8], delimiter: u8) -> Records<'t> {
+        let mut core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        // the reader strips a byte-order mark from the first bytes it is given, which here
+        // are a record in the middle of the file: one line break first (skipped as a blank
+        // line) and it strips nothing
+        let _ = core.read_record(b"\n", &mut [], &mut []);
+        Records {
+            text,
+            utf8: std::str::from_utf8(text).ok(),
+            simple: memchr::memchr2(b'"', b'\r', text).is_none(),
+            pos: 0,
+            newlines: 0,
+            delimiter,
+            core,
+            out: vec![0; 1024],
+            ends: vec![0; 64],
+            bounds: Vec::with_capacity(64),
+        }
+    }
+
+    /// The next record; `None` at the end of the stretch.
+    fn next(&mut self) -> Option<Record<'_>> {
+        let text = self.text;
+        // line breaks between records: blank lines, which the csv reader skips
+        while let Some(&b) = text.get(self.pos) {
+            match b {
+                b'\n' => self.newlines += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        if self.pos == text.len() {
+            return None;
+        }
+        let start = self.pos;
+        let line = self.newlines + 1;
+        self.bounds.clear();
+        match self.split_plain(start) {
+            Some((end, next)) => {
+                self.pos = next;
+                self.newlines += u64::from(text[next - 1] == b'\n');
+                let body = &text[start..end];
+                Some(Record {
+                    line,
+                    bytes: body,
+                    // the record starts and ends at ASCII bytes: a slice of valid text is
+                    text: match self.utf8 {
+                        Some(all) => Some(&all[start..end]),
+                        None => std::str::from_utf8(body).ok(),
+                    },
+                    bounds: &self.bounds,
+                })
+            }
+            None => self.read_quoted(line),
+        }
+    }
+
+    /// Splits the record at `start` at its delimiters into `bounds` when it holds no quote
+    /// and no `\r` other than one closing `\r\n`: returns the end of its fields and where the
+    /// next record starts. `None`: the state machine must read it. Eight bytes are looked
+    /// at a time (a byte of interest sets its high bit in a mask).
+    fn split_plain(&mut self, start: usize) -> Option<(usize, usize)> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        // the high bit of every byte of `w` equal to `b` (exact: no carry between bytes)
+        let equal = |w: u64, b: u8| {
+            let y = w ^ (ONES * u64::from(b));
+            !(((y & LOW) + LOW) | y | LOW)
+        };
+        let (text, d, simple) = (self.text, self.delimiter, self.simple);
+        if matches!(d, b'"' | b'\r' | b'\n') || d >= 0x80 {
+            return None;
+        }
+        let mut from = start;
+        let bounds = &mut self.bounds;
+        // one byte of interest at `p`: `Some` ends the record (`None` inside: quoted)
+        let mut at = |p: usize| -> Option<Option<(usize, usize)>> {
+            match text[p] {
+                b'\n' => Some(Some((p, p + 1))),
+                b'\r' if text.get(p + 1) == Some(&b'\n') => Some(Some((p, p + 2))),
+                b'"' | b'\r' => Some(None),
+                _ => {
+                    bounds.push((from - start, p - start));
+                    from = p + 1;
+                    None
+                }
+            }
+        };
+        let mut i = start;
+        let (end, next) = 'scan: {
+            while let Some(word) = text.get(i..i + 8) {
+                let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                let mut m = equal(w, d) | equal(w, b'\n');
+                if !simple {
+                    m |= equal(w, b'"') | equal(w, b'\r');
+                }
+                while m != 0 {
+                    if let Some(end) = at(i + (m.trailing_zeros() / 8) as usize) {
+                        break 'scan end?;
+                    }
+                    m &= m - 1;
+                }
+                i += 8;
+            }
+            while i < text.len() {
+                if matches!(text[i], b'\n' | b'\r' | b'"') || text[i] == d {
+                    if let Some(end) = at(i) {
+                        break 'scan end?;
+                    }
+                }
+                i += 1;
+            }
+            (text.len(), text.len())
+        };
+        self.bounds.push((from - start, end - start));
+        Some((end, next))
+    }
+
+    /// The record at `pos`, read by the csv state machine.
+    fn read_quoted(&mut self, line: u64) -> Option<Record<'_>> {
+        use csv_core::ReadRecordResult as R;
+        let (mut nout, mut nend) = (0, 0);
+        loop {
+            // all of the stretch's rest is given at once; once it is consumed, the empty
+            // input is the end of the text
+            let input = &self.text[self.pos..];
+            let (res, nin, o, e) =
+                self.core
+                    .read_record(input, &mut self.out[nout..], &mut self.ends[nend..]);
+            self.newlines += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
+            self.pos += nin;
+            nout += o;
+            nend += e;
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::Record => break,
+                R::End => return None,
+            }
+        }
+        // (the in-place split may have begun the record)
+        self.bounds.clear();
+        let mut from = 0;
+        for &end in &self.ends[..nend] {
+            self.bounds.push((from, end));
+            from = end;
+        }
+        // every field valid on its own (the bytes of two fields could join into a character)
+        let text = std::str::from_utf8(&self.out[..nout])
+            .ok()
+            .filter(|t| self.bounds.iter().all(|&(_, end)| t.is_char_boundary(end)));
+        Some(Record {
+            line,
+            bytes: &self.out[..nout],
+            text,
+            bounds: &self.bounds,
+        })
+    }
+}
+
+/// Reads every row of `text`, a stretch of the file starting at a record boundary, into
+/// `out` (`skip_header`: its first record is the header line). Reject lines are counted
+/// from `lines_before`, the line breaks before the stretch. `tick` gets the rows read so far
+/// and the offset reached in `text` every [`PROGRESS_EVERY`] rows and returns `false` to
+/// cancel. Returns the `\n` bytes in `text`.
+fn read_rows(
     plan: &Plan,
-    reader: &mut ::csv::Reader<Tracked<R>>,
-    track: &Rc<RefCell<Track>>,
+    text: &[u8],
+    skip_header: bool,
     out: &mut Rows,
-    tick: &mut dyn FnMut(u64) -> bool,
-) -> Result<()> {
+    lines_before: u64,
+    tick: &mut dyn FnMut(u64, usize) -> bool,
+) -> Result<u64> {
     let Plan {
         headers,
         idx,
@@ -411,56 +523,46 @@ fn read_rows<R: Read>(
         kept,
         expanded,
     } = out;
-    let mut record = ::csv::ByteRecord::new();
+    let mut records = Records::new(text, plan.delimiter);
+    if skip_header {
+        records.next();
+    }
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                let detail = e.to_string();
-                return Err(match e.into_kind() {
-                    ::csv::ErrorKind::Io(io) => Error::Io(io),
-                    _ => Error::format(format!("line {line}: {detail}"))
-                        .keyed("bad_row", &[("line", &line), ("detail", &detail)]),
-                });
-            }
-        }
-        let line = track
-            .borrow_mut()
-            .line_at(record.position().map_or(0, |p| p.byte()));
+        let pos = records.pos;
+        let Some(record) = records.next() else { break };
+        let line = lines_before + record.line;
+        let fields = record.bounds;
         // a blank line is not a row
-        if record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()) {
+        if fields.len() == 1
+            && record.bytes[fields[0].0..fields[0].1]
+                .iter()
+                .all(|b| b.is_ascii_whitespace())
+        {
             continue;
         }
         report.rows_in += 1;
-        if report.rows_in.is_multiple_of(PROGRESS_EVERY) && !tick(report.rows_in) {
+        if report.rows_in.is_multiple_of(PROGRESS_EVERY) && !tick(report.rows_in, pos) {
             return Err(Error::Cancelled);
         }
-        if record.len() != headers.len() {
+        if fields.len() != headers.len() {
             report.reject(
                 line,
                 RejectReason::FieldCount,
-                format!("expected {} fields, found {}", headers.len(), record.len()),
+                format!("expected {} fields, found {}", headers.len(), fields.len()),
             );
             continue;
         }
-        let text = match std::str::from_utf8(record.as_slice()) {
-            Ok(t) => t,
-            Err(_) => {
-                report.reject(
-                    line,
-                    RejectReason::Encoding,
-                    "bytes not valid in the file's encoding".into(),
-                );
-                continue;
-            }
+        let Some(text) = record.text else {
+            report.reject(
+                line,
+                RejectReason::Encoding,
+                "bytes not valid in the file's encoding".into(),
+            );
+            continue;
         };
         let field = |i: usize| -> &str {
-            let r = record
-                .range(i)
-                .expect("field index checked against header length");
-            trim(&text[r])
+            let (start, end) = fields[i];
+            trim(&text[start..end])
         };
         let (mut user, event, time) = (field(idx.user), field(idx.event), field(idx.time));
         if let (true, Some(f)) = (user.is_empty(), idx.user_fallback) {
@@ -536,7 +638,7 @@ fn read_rows<R: Read>(
         }
         report.imported += 1;
     }
-    Ok(())
+    Ok(records.newlines)
 }
 
 /// The report `base` (the file's columns and shape) with the counts and rejects of
@@ -565,21 +667,22 @@ fn merge_reports(
     out
 }
 
-/// The end of the last record that ends in `b` (the index after its `\n`), for text that
-/// starts at a record boundary; `None` when no record ends in it. Quotes are followed as the
-/// csv reader reads them: a `"` opens a quoted field only at the start of a field, in a
-/// quoted field `""` is a quote and a lone `"` closes it, so a `\n` inside quotes is never
-/// taken for a boundary. (A `\r` alone also ends a record; such files are not split.)
+/// The end of the last record that ends in `b` (the index after its `\n`, or after a `\r`:
+/// a `\r` ends a record too, and a `\n` right after it is then a blank line of the next
+/// stretch), for text that starts at a record boundary; `None` when no record ends in it.
+/// Quotes are followed as the csv reader reads them: a `"` opens a quoted field only at the
+/// start of a field, in a quoted field `""` is a quote and a lone `"` closes it, so a line
+/// break inside quotes is never taken for a boundary.
 fn last_boundary(b: &[u8], delimiter: u8) -> Option<usize> {
     if memchr::memchr(b'"', b).is_none() {
-        return memchr::memrchr(b'\n', b).map(|i| i + 1);
+        return memchr::memrchr2(b'\n', b'\r', b).map(|i| i + 1);
     }
     let (mut quoted, mut skip, mut last) = (false, 0, None);
-    for i in memchr::memchr2_iter(b'"', b'\n', b) {
+    for i in memchr::memchr3_iter(b'"', b'\n', b'\r', b) {
         if i < skip {
             continue;
         }
-        if b[i] == b'\n' {
+        if b[i] != b'"' {
             if !quoted {
                 last = Some(i + 1);
             }
@@ -599,19 +702,43 @@ fn last_boundary(b: &[u8], delimiter: u8) -> Option<usize> {
 /// One stretch of the file read on a thread: its rows, and the `\n` bytes it holds (to
 /// number the lines of the stretches after it).
 fn read_part(plan: &Plan, bytes: &[u8], skip_header: bool) -> Result<(Rows, u64)> {
-    let track = Rc::new(RefCell::new(Track::default()));
-    let mut reader = ::csv::ReaderBuilder::new()
-        .delimiter(plan.delimiter)
-        .flexible(true)
-        .has_headers(skip_header)
-        .from_reader(Tracked {
-            inner: bytes,
-            track: track.clone(),
-        });
     let mut rows = Rows::new(plan);
-    read_rows(plan, &mut reader, &track, &mut rows, &mut |_| true)?;
+    let newlines = read_rows(plan, bytes, skip_header, &mut rows, 0, &mut |_, _| true)?;
     rows.builder.shrink_to_fit();
-    Ok((rows, memchr::memchr_iter(b'\n', bytes).count() as u64))
+    Ok((rows, newlines))
+}
+
+/// Reads the rows of `text` on this thread, in stretches of about `block` bytes ending at a
+/// record boundary ([`last_boundary`]), into one builder and report (rows may depend on the
+/// rows before them: insert ids, JSON keys). `tick` gets the rows read and the bytes
+/// consumed every [`PROGRESS_EVERY`] rows and returns `false` to cancel.
+fn read_stretches<R: Read>(
+    plan: &Plan,
+    text: R,
+    header: bool,
+    block: usize,
+    tick: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<(StoreBuilder, ImportReport, u64)> {
+    let mut rows = Rows::new(plan);
+    let (mut lines, mut before) = (0, 0u64);
+    // the one buffer, filled again for every stretch
+    let free = std::cell::Cell::new(Vec::new());
+    let read = feed(
+        text,
+        plan.delimiter,
+        block,
+        &mut || free.take(),
+        &mut |k, buf, len, _| {
+            let skip = header && k == 0;
+            lines += read_rows(plan, &buf[..len], skip, &mut rows, lines, &mut |n, pos| {
+                tick(n, before + pos as u64)
+            })?;
+            before += len as u64;
+            free.set(buf);
+            Ok(true)
+        },
+    )?;
+    Ok((rows.builder, rows.report, read))
 }
 
 /// Reads the rows of `text` on `split.threads` threads: this thread reads stretches of
@@ -628,7 +755,7 @@ fn read_split<R: Read>(
 ) -> Result<(StoreBuilder, ImportReport, u64)> {
     use std::sync::mpsc;
     type Done = (usize, Result<(Rows, u64)>);
-    let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<u8>)>(split.threads);
+    let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<u8>, usize)>(split.threads);
     let queue = std::sync::Mutex::new(queue);
     let (finished, done) = mpsc::channel::<Done>();
     // read buffers go back to the reading thread to be filled again: no fresh pages per
@@ -641,31 +768,36 @@ fn read_split<R: Read>(
             let (queue, finished, give_back) = (&queue, finished.clone(), give_back.clone());
             s.spawn(move || loop {
                 let job = queue.lock().expect("no panics while locked").recv();
-                let Ok((k, bytes)) = job else { break };
-                let part = read_part(plan, &bytes, header && k == 0);
+                let Ok((k, buf, len)) = job else { break };
+                let part = read_part(plan, &buf[..len], header && k == 0);
                 // the reader may be gone (it stopped); the buffer is then just freed
-                let _ = give_back.send(bytes);
+                let _ = give_back.send(buf);
                 if finished.send((k, part)).is_err() {
                     break;
                 }
             });
         }
         drop((finished, give_back));
-        let stretches = Stretches {
-            jobs,
-            spare: &spare,
-            delimiter: plan.delimiter,
-            block: split.block,
-        };
-        let fed = feed(text, stretches, &mut |bytes| {
-            parts.extend(done.try_iter());
-            let rows = parts
-                .iter()
-                .filter_map(|(_, p)| p.as_ref().ok())
-                .map(|(r, _)| r.report.rows_in)
-                .sum();
-            tick(rows, bytes)
-        });
+        let fed = feed(
+            text,
+            plan.delimiter,
+            split.block,
+            &mut || spare.try_recv().unwrap_or_default(),
+            &mut |k, buf, len, read| {
+                if jobs.send((k, buf, len)).is_err() {
+                    return Ok(false);
+                }
+                parts.extend(done.try_iter());
+                let rows = parts
+                    .iter()
+                    .filter_map(|(_, p)| p.as_ref().ok())
+                    .map(|(r, _)| r.report.rows_in)
+                    .sum();
+                Ok(tick(rows, read))
+            },
+        );
+        // dropping the queue's sender lets the threads finish
+        drop(jobs);
         parts.extend(done.iter());
         fed
     });
@@ -684,69 +816,64 @@ fn read_split<R: Read>(
     Ok((StoreBuilder::concat(builders, split.threads), report, bytes))
 }
 
-/// Where [`feed`] sends stretches: the threads' queue, the buffers they gave back, and how
-/// stretches are cut.
-struct Stretches<'a> {
-    jobs: std::sync::mpsc::SyncSender<(usize, Vec<u8>)>,
-    spare: &'a std::sync::mpsc::Receiver<Vec<u8>>,
+/// Reads `text` in stretches of about `block` bytes ending at record boundaries and hands
+/// them, numbered, to `sink` (a buffer and the length of the stretch at its start) with the
+/// bytes read so far; `sink` returns `false` to stop (cancelled). Buffers come from `spare` (an empty `Vec` when none is free). Returns the
+/// bytes read.
+fn feed<R: Read>(
+    mut text: R,
     delimiter: u8,
     block: usize,
-}
-
-/// Reads `text` in stretches ending at record boundaries and sends them, numbered, to the
-/// threads' queue; `tick` gets the bytes read after each and returns `false` to cancel.
-/// Returns the bytes read. (Dropping the queue's sender on return lets the threads finish.)
-fn feed<R: Read>(mut text: R, to: Stretches<'_>, tick: &mut dyn FnMut(u64) -> bool) -> Result<u64> {
-    let Stretches {
-        jobs,
-        spare,
-        delimiter,
-        block,
-    } = to;
+    spare: &mut dyn FnMut() -> Vec<u8>,
+    sink: &mut dyn FnMut(usize, Vec<u8>, usize, u64) -> Result<bool>,
+) -> Result<u64> {
     let (mut carry, mut read, mut k) = (Vec::<u8>::new(), 0u64, 0);
     loop {
         // the bytes after the last cut, then exactly `block` bytes more (`read_to_end`
-        // would double the buffer's room)
-        let mut buf = spare.try_recv().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(&carry);
-        let start = buf.len();
-        buf.resize(start + block, 0);
+        // would double the buffer's room); a buffer given back keeps its length, so only
+        // room it never had is zeroed
+        let mut buf = spare();
+        let start = carry.len();
+        if buf.len() < start + block {
+            buf.resize(start + block, 0);
+        }
+        buf[..start].copy_from_slice(&carry);
         let mut n = 0;
         while n < block {
-            match text.read(&mut buf[start + n..]) {
+            match text.read(&mut buf[start + n..start + block]) {
                 Ok(0) => break,
                 Ok(k) => n += k,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        buf.truncate(start + n);
+        let filled = start + n;
         read += n as u64;
         let end = n < block;
         let cut = if end {
-            buf.len()
+            filled
         } else {
-            match last_boundary(&buf, delimiter) {
+            match last_boundary(&buf[..filled], delimiter) {
                 Some(cut) => cut,
                 None => {
+                    buf.truncate(filled);
                     carry = buf;
                     continue;
                 }
             }
         };
         carry.clear();
-        carry.extend_from_slice(&buf[cut..]);
-        buf.truncate(cut);
-        if !buf.is_empty() {
-            if jobs.send((k, buf)).is_err() {
+        carry.extend_from_slice(&buf[cut..filled]);
+        if cut == 0 {
+            if end {
                 break;
             }
-            k += 1;
+            continue;
         }
-        if !tick(read) {
+        if !sink(k, buf, cut, read)? {
             return Err(Error::Cancelled);
         }
+        k += 1;
         if end {
             break;
         }
@@ -906,8 +1033,8 @@ mod tests {
     }
 
     /// Generated delimited text with everything a split could get wrong: quoted cells
-    /// holding delimiters, quotes and line breaks, stray quotes inside unquoted cells, CRLF
-    /// and LF lines, blank lines, rejected rows of every kind, bytes that are not UTF-8,
+    /// holding delimiters, quotes and line breaks, stray quotes inside unquoted cells, CRLF,
+    /// CR and LF lines, blank lines, rejected rows of every kind, bytes that are not UTF-8,
     /// repeated values and equal timestamps.
     fn messy(rows: usize, seed: u64, insert_id: bool) -> Vec<u8> {
         let mut x = seed;
@@ -956,7 +1083,11 @@ mod tests {
                 _ => {}
             }
             out.extend_from_slice(&line);
-            out.extend_from_slice(if r % 3 == 0 { b"\r\n" } else { b"\n" });
+            out.extend_from_slice(match r % 5 {
+                0 => b"\r\n",
+                1 => b"\r",
+                _ => b"\n",
+            });
             if next(30) == 0 {
                 out.extend_from_slice(b"\n");
             }
@@ -983,7 +1114,8 @@ mod tests {
                 format!("{:?}", one.store),
                 serde_json::to_string(&one.report).unwrap(),
             );
-            for threads in [2, 3, 4] {
+            // one thread in small stretches (the browser's worker, and files with insert ids)
+            for threads in [1, 2, 3, 4] {
                 for block in [1, 2, 5, 17, 64, 100, 333, 1024, 4096, 1 << 20] {
                     let got = load_with(&text, threads, block);
                     let got = (
@@ -1000,6 +1132,89 @@ mod tests {
     }
 
     #[test]
+    fn a_header_line_longer_than_the_sniffed_bytes_is_read_whole() {
+        let long = "x".repeat(70_000);
+        let text = format!("user_id,event,timestamp,{long}\nu,e,2024-01-01,v\n");
+        for threads in [1, 2] {
+            let d = load_with(text.as_bytes(), threads, 1 << 20);
+            assert_eq!(d.report.columns.properties, std::slice::from_ref(&long));
+            assert_eq!((d.report.imported, d.report.rejected), (1, 0));
+        }
+    }
+
+    /// Asserts that [`Records`] reads `text` as the csv crate's reader does: the same
+    /// records, fields and lines.
+    fn splits_as_the_csv_reader(text: &[u8], delimiter: u8) {
+        let mut reader = ::csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(text);
+        let mut expected = Vec::new();
+        for r in reader.byte_records() {
+            let r = r.unwrap();
+            // the record's line: the `\n` bytes before its first byte (the reader's offset
+            // may point at the line breaks before it)
+            let mut at = r.position().unwrap().byte() as usize;
+            while matches!(text.get(at), Some(b'\r' | b'\n')) {
+                at += 1;
+            }
+            let line = 1 + text[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            let fields: Vec<Vec<u8>> = r.iter().map(<[u8]>::to_vec).collect();
+            expected.push((line, fields));
+        }
+        let mut records = Records::new(text, delimiter);
+        let mut got = Vec::new();
+        while let Some(r) = records.next() {
+            let fields: Vec<Vec<u8>> = r
+                .bounds
+                .iter()
+                .map(|&(a, z)| r.bytes[a..z].to_vec())
+                .collect();
+            let valid = r
+                .bounds
+                .iter()
+                .all(|&(a, z)| std::str::from_utf8(&r.bytes[a..z]).is_ok());
+            assert_eq!(r.text.is_some(), valid);
+            got.push((r.line, fields));
+        }
+        assert!(expected.len() > 3000);
+        assert_eq!(got, expected);
+        assert_eq!(
+            records.newlines,
+            text.iter().filter(|&&b| b == b'\n').count() as u64
+        );
+    }
+
+    #[test]
+    fn records_split_as_the_csv_reader_splits_them() {
+        let mut text = messy(3000, 7, false);
+        // lone CR terminators, CR CR LF, white space lines, text that is not ASCII, a quote
+        // opening the last record and one left open at the end
+        text.extend_from_slice(
+            "a,b\rc,d\r\r\n  \n\t\r\n用户,é\n\"x\"\"y\",z\n\"q,\"\"\n\nopen \"".as_bytes(),
+        );
+        splits_as_the_csv_reader(&text, b',');
+        // the same as tab separated, and without quotes and CRs (found two bytes at a
+        // time), with and without bytes that are not UTF-8
+        let tabs: Vec<u8> = text
+            .iter()
+            .map(|&b| if b == b',' { b'\t' } else { b })
+            .collect();
+        splits_as_the_csv_reader(&tabs, b'\t');
+        let plain: Vec<u8> = text
+            .iter()
+            .copied()
+            .filter(|b| !matches!(b, b'"' | b'\r'))
+            .collect();
+        splits_as_the_csv_reader(&plain, b',');
+        assert!(std::str::from_utf8(&plain).is_err());
+        let utf8: Vec<u8> = plain.iter().copied().filter(|&b| b != 0xff).collect();
+        assert!(std::str::from_utf8(&utf8).is_ok());
+        splits_as_the_csv_reader(&utf8, b',');
+    }
+
+    #[test]
     fn stretches_end_only_at_line_breaks_outside_quotes() {
         assert_eq!(last_boundary(b"a,b\nc,d", b','), Some(4));
         assert_eq!(last_boundary(b"a,b", b','), None);
@@ -1010,6 +1225,10 @@ mod tests {
         // an empty quoted cell, and a quote after a CR opening a cell
         assert_eq!(last_boundary(b"\"\",a\r\n\"x\ny", b','), Some(6));
         assert_eq!(last_boundary(b"a;\"x\n", b';'), None);
+        // a lone CR ends a record; CR LF may be cut between the two
+        assert_eq!(last_boundary(b"a,b\rc,d", b','), Some(4));
+        assert_eq!(last_boundary(b"a,\"x\r\"\r\nb", b','), Some(8));
+        assert_eq!(last_boundary(b"a,\"x\r", b','), None);
     }
 
     #[test]
