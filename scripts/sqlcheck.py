@@ -314,6 +314,45 @@ SPECS = {
         "date_range": {"from": "2025-03-09T06:30:00Z"},
         "filters": [{"property": "page", "op": "not_contains", "value": "item"},
                     {"property": "platform", "op": "is_set"}]},
+    # customers (BTYD summary): refunds, purchases of 0, users in first-appearance order
+    "customers_default_buy_amount": {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
+    "customers_observation_filters_berlin": {
+        "analysis": "customers", "purchase_event": "buy", "amount": "amount",
+        "observation_date": "2025-03-30", "timezone": "Europe/Berlin",
+        "filters": [{"property": "country", "op": "is_set"}],
+        "purchase_filters": [{"property": "platform", "op": "neq", "value": "android"}]},
+    "customers_range_new_york": {
+        "analysis": "customers", "purchase_event": "buy", "amount": "amount",
+        "timezone": "America/New_York", "date_range": {"from": "2025-03-05", "to": "2025-03-25"}},
+    "customers_last_days_offset": {
+        "analysis": "customers", "purchase_event": "buy", "amount": "amount",
+        "timezone": "+05:30", "date_range": "last_30_days"},
+    # sessions: page views at one instant (ties) in file order, events without a page
+    "sessions_default_pages": {"analysis": "sessions"},
+    "sessions_page_events_timeout_limit_berlin": {
+        "analysis": "sessions", "page_events": ["view", "open"], "timeout_minutes": 600,
+        "limit": 3, "timezone": "Europe/Berlin", "date_range": {"from": "2025-03-01", "to": "2025-03-31"},
+        "filters": [{"property": "platform", "op": "neq", "value": "android"}]},
+    "sessions_all_pages_short_timeout": {"analysis": "sessions", "timeout_minutes": 1, "limit": 0},
+    "sessions_over_time_week_new_york": {
+        "analysis": "sessions", "view": "over_time", "interval": "week", "week_start": "sunday",
+        "timezone": "America/New_York", "timeout_minutes": 240},
+    "sessions_over_time_hour_offset_last_days": {
+        "analysis": "sessions", "view": "over_time", "interval": "hour", "timezone": "+05:30",
+        "date_range": "last_7_days", "page_events": ["view"]},
+    # a session-id property whose values interleave, with events without one
+    "sessions_session_property_pages": {"analysis": "sessions", "session": "variant", "limit": 0},
+    "sessions_session_property_over_time_month": {
+        "analysis": "sessions", "session": "variant", "view": "over_time", "interval": "month",
+        "timezone": "Europe/Berlin"},
+    "sessions_breakdown_top2": {
+        "analysis": "sessions", "breakdown": {"properties": ["country"], "limit": 2}, "timeout_minutes": 120},
+    "sessions_breakdown_two_properties_all_session_property": {
+        "analysis": "sessions", "session": "variant", "view": "over_time",
+        "breakdown": {"properties": ["country", "platform"], "limit": 0}},
+    "sessions_breakdown_page_events_range": {
+        "analysis": "sessions", "page_events": ["buy"], "breakdown": "platform",
+        "date_range": {"from": "2025-03-10", "to": "2025-03-20"}, "timezone": "America/New_York"},
 }
 
 EVENTS = ["view", "buy", "open"]
@@ -539,11 +578,8 @@ def main():
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},
                  {"analysis": "health", "members": {"from": "unseen", "to": "core"}},
-                 {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
                  {"analysis": "portrait", "properties": [{"property": "country"}]},
                  {"analysis": "channels", "channel": "country"},
-                 {"analysis": "sessions"},
-                 {"analysis": "sessions", "breakdown": "country"},
                  {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "stages", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "health", "breakdown": {"properties": [{"property": "country"}]}},
@@ -562,6 +598,18 @@ def main():
         else:
             failed += 1
             print(f"FAILED  {json.dumps(spec)}: exit {p.returncode}, {p.stderr.strip()}")
+    # what depends on the file order of tied events renders only with a file-order column
+    for spec in ({"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
+                 {"analysis": "sessions"}, {"analysis": "sessions", "session": "variant"},
+                 {"analysis": "sessions", "view": "over_time", "breakdown": "country"}):
+        p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
+                           capture_output=True, text=True)
+        if p.returncode == 3 and "--order-col" in p.stderr and not p.stdout:
+            passed += 1
+            print(f"ok      needs --order-col: {p.stderr.strip()}")
+        else:
+            failed += 1
+            print(f"FAILED  {json.dumps(spec)} without --order-col: exit {p.returncode}, {p.stderr.strip()}")
     print(f"sqlcheck: {passed} passed, {failed} failed")
     # counted by scripts/test.sh like node:test results
     print(f"# pass {passed}\n# fail {failed}")

@@ -14,6 +14,7 @@
 
 pub mod ab_test;
 pub mod active_users;
+pub mod customers;
 pub mod erfc;
 pub mod funnel;
 pub mod health;
@@ -22,6 +23,7 @@ pub mod ltv;
 pub mod retention;
 pub mod revenue;
 pub mod rfm;
+pub mod sessions;
 pub mod stages;
 pub mod stickiness;
 pub mod trends;
@@ -89,18 +91,12 @@ pub fn render(query: &Query, dialect: Dialect, table: Table) -> Result<String> {
         Spec::Health(s) => health::render(&sql, s),
         Spec::Ltv(s) => ltv::render(&sql, s),
         Spec::AbTest(s) => ab_test::render(&sql, s),
-        Spec::Customers(_) => Err(unsupported(
-            "analysis",
-            "customers are listed in the order their users first appear in the file",
-        )),
+        Spec::Customers(s) => customers::render(&sql, s),
         Spec::Portrait(_) => Err(unsupported(
             "analysis",
             "a user's value is that of their last event with one, tied events in file order",
         )),
-        Spec::Sessions(_) => Err(unsupported(
-            "analysis",
-            "entry and exit pages and time on page of page views at one instant follow the file order",
-        )),
+        Spec::Sessions(s) => sessions::render(&sql, s),
         Spec::Paths(_) => Err(unsupported(
             "analysis",
             "a path orders the events at one instant by the file",
@@ -972,6 +968,29 @@ ORDER BY sec, k, a, b2{settings}",
             format!("toInt64({v})")
         }
     }
+
+    /// The value of `x` on the row after in `order` within `partition` (NULL on the
+    /// last), as a window function.
+    pub fn lead_in(&self, x: &str, partition: &str, order: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => {
+                format!("lead({x}) OVER (PARTITION BY {partition} ORDER BY {order})")
+            }
+            Dialect::ClickHouse => format!(
+                "leadInFrame(toNullable({x})) OVER (PARTITION BY {partition} ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+            ),
+        }
+    }
+
+    /// The scope's calendar of `g` (its zone and week start), to read spec fields as the
+    /// engine reads them.
+    pub fn calendar_of(&self, g: Granularity) -> Calendar {
+        Calendar {
+            granularity: g,
+            zone: self.zone.clone(),
+            week_start: self.query.scope.week_start,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1085,8 +1104,6 @@ mod tests {
                 r#"{"analysis":"stages","created_at":"signup_at"}"#,
                 "created_at",
             ),
-            (r#"{"analysis":"customers"}"#, "file"),
-            (r#"{"analysis":"sessions"}"#, "file order"),
             (
                 r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
                 "members",
