@@ -353,6 +353,22 @@ SPECS = {
     "sessions_breakdown_page_events_range": {
         "analysis": "sessions", "page_events": ["buy"], "breakdown": "platform",
         "date_range": {"from": "2025-03-10", "to": "2025-03-20"}, "timezone": "America/New_York"},
+    # channels: first- and last-touch values among tied events, activation in file order
+    "channels_first_touch_page": {
+        "analysis": "channels", "channel": "page", "purchase_event": "buy", "amount": "amount"},
+    "channels_last_touch_activation_berlin_filters": {
+        "analysis": "channels", "channel": "page", "attribution": "last_touch",
+        "activation": ["view", "buy"], "activation_days": 2, "retention_days": [1, 3, 7],
+        "ltv_days": 7, "limit": 2, "purchase_event": "buy", "amount": "amount",
+        "timezone": "Europe/Berlin", "filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+    "channels_costs_range_new_york": {
+        "analysis": "channels", "channel": "country", "purchase_event": "buy", "amount": "amount",
+        "costs": [{"channel": "CN", "cost": 100}, {"channel": "DE", "cost": 250.5}, {"channel": "JP", "cost": 0}],
+        "limit": 2, "timezone": "America/New_York", "date_range": {"from": "2025-03-01", "to": "2025-03-25"}},
+    "channels_repeated_steps_offset_last_days_all": {
+        "analysis": "channels", "channel": "variant", "activation": ["open", "open", "buy"],
+        "activation_days": 5, "retention_days": [2], "ltv_days": 0, "limit": 0,
+        "purchase_event": "buy", "amount": "amount", "timezone": "+05:30", "date_range": "last_30_days"},
 }
 
 EVENTS = ["view", "buy", "open"]
@@ -579,7 +595,6 @@ def main():
                  {"analysis": "stages", "created_at": "amount"},
                  {"analysis": "health", "members": {"from": "unseen", "to": "core"}},
                  {"analysis": "portrait", "properties": [{"property": "country"}]},
-                 {"analysis": "channels", "channel": "country"},
                  {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "stages", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "health", "breakdown": {"properties": [{"property": "country"}]}},
@@ -601,7 +616,8 @@ def main():
     # what depends on the file order of tied events renders only with a file-order column
     for spec in ({"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
                  {"analysis": "sessions"}, {"analysis": "sessions", "session": "variant"},
-                 {"analysis": "sessions", "view": "over_time", "breakdown": "country"}):
+                 {"analysis": "sessions", "view": "over_time", "breakdown": "country"},
+                 {"analysis": "channels", "channel": "country"}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
                            capture_output=True, text=True)
         if p.returncode == 3 and "--order-col" in p.stderr and not p.stdout:

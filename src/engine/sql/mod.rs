@@ -14,6 +14,7 @@
 
 pub mod ab_test;
 pub mod active_users;
+pub mod channels;
 pub mod customers;
 pub mod erfc;
 pub mod funnel;
@@ -105,10 +106,7 @@ pub fn render(query: &Query, dialect: Dialect, table: Table) -> Result<String> {
             "channel",
             "AARRR counts new users by their first-touch channel and by whether their first event passes the filters, both of which need the file order of tied first events",
         )),
-        Spec::Channels(_) => Err(unsupported(
-            "channel",
-            "a user's first- or last-touch channel needs the file order of tied events",
-        )),
+        Spec::Channels(s) => channels::render(&sql, s),
     }
 }
 
@@ -1112,7 +1110,6 @@ mod tests {
                 r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#,
                 "file order",
             ),
-            (r#"{"analysis":"channels","channel":"c"}"#, "channel"),
             (
                 r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
                 "members",
