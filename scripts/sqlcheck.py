@@ -369,6 +369,24 @@ SPECS = {
         "analysis": "channels", "channel": "variant", "activation": ["open", "open", "buy"],
         "activation_days": 5, "retention_days": [2], "ltv_days": 0, "limit": 0,
         "purchase_event": "buy", "amount": "amount", "timezone": "+05:30", "date_range": "last_30_days"},
+    # paths: events at one instant in file order, repeats collapsed or not
+    "paths_nodes_default": {"analysis": "paths"},
+    "paths_links_start_event_property": {
+        "analysis": "paths", "view": "links", "start_event": "view", "property": "platform",
+        "steps": 4, "top": 2, "timeout_minutes": 240},
+    "paths_top_paths_end_event_no_collapse": {
+        "analysis": "paths", "view": "top_paths", "end_event": "buy", "collapse_repeats": False,
+        "steps": 3, "limit": 20, "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"}},
+    "paths_nodes_end_event_user_boundary_events": {
+        "analysis": "paths", "end_event": "buy", "boundary": "user", "events": ["view"],
+        "steps": 6, "top": 1, "filters": [{"property": "country", "op": "is_set"}]},
+    "paths_top_paths_session_property_page": {
+        "analysis": "paths", "view": "top_paths", "session": "variant", "property": "page",
+        "steps": 3, "limit": 15},
+    "paths_links_user_boundary_start": {
+        "analysis": "paths", "view": "links", "boundary": "user", "start_event": "open",
+        "steps": 10, "top": 3, "collapse_repeats": False},
 }
 
 EVENTS = ["view", "buy", "open"]
@@ -617,7 +635,7 @@ def main():
     for spec in ({"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
                  {"analysis": "sessions"}, {"analysis": "sessions", "session": "variant"},
                  {"analysis": "sessions", "view": "over_time", "breakdown": "country"},
-                 {"analysis": "channels", "channel": "country"}):
+                 {"analysis": "channels", "channel": "country"}, {"analysis": "paths"}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
                            capture_output=True, text=True)
         if p.returncode == 3 and "--order-col" in p.stderr and not p.stdout:

@@ -21,6 +21,7 @@ pub mod funnel;
 pub mod health;
 pub mod lifecycle;
 pub mod ltv;
+pub mod paths;
 pub mod retention;
 pub mod revenue;
 pub mod rfm;
@@ -98,10 +99,7 @@ pub fn render(query: &Query, dialect: Dialect, table: Table) -> Result<String> {
             "a user's value is that of their last event with one, tied events in file order",
         )),
         Spec::Sessions(s) => sessions::render(&sql, s),
-        Spec::Paths(_) => Err(unsupported(
-            "analysis",
-            "a path orders the events at one instant by the file",
-        )),
+        Spec::Paths(s) => paths::render(&sql, s),
         Spec::Aarrr(_) => Err(unsupported(
             "channel",
             "AARRR counts new users by their first-touch channel and by whether their first event passes the filters, both of which need the file order of tied first events",
