@@ -387,6 +387,16 @@ SPECS = {
     "paths_links_user_boundary_start": {
         "analysis": "paths", "view": "links", "boundary": "user", "start_event": "open",
         "steps": 10, "top": 3, "collapse_repeats": False},
+    # portrait: each user's last value (ties in file order), text categories, numeric bins
+    "portrait_text_and_equal_bins": {
+        "analysis": "portrait", "properties": [{"property": "page"}, {"property": "amount"}, {"property": "country"}]},
+    "portrait_new_users_limit_edges_berlin": {
+        "analysis": "portrait", "users": "new", "limit": 2, "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"},
+        "properties": [{"property": "variant"}, {"property": "amount", "edges": [5, 12.5, 50]}]},
+    "portrait_filters_bins_all_values": {
+        "analysis": "portrait", "limit": 0, "filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "properties": [{"property": "amount", "bins": 7}, {"property": "platform"}]},
 }
 
 EVENTS = ["view", "buy", "open"]
@@ -612,7 +622,7 @@ def main():
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},
                  {"analysis": "health", "members": {"from": "unseen", "to": "core"}},
-                 {"analysis": "portrait", "properties": [{"property": "country"}]},
+                 {"analysis": "portrait", "properties": [{"property": "country"}], "breakdown": {"property": "platform"}},
                  {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "stages", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "health", "breakdown": {"properties": [{"property": "country"}]}},
@@ -635,7 +645,8 @@ def main():
     for spec in ({"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
                  {"analysis": "sessions"}, {"analysis": "sessions", "session": "variant"},
                  {"analysis": "sessions", "view": "over_time", "breakdown": "country"},
-                 {"analysis": "channels", "channel": "country"}, {"analysis": "paths"}):
+                 {"analysis": "channels", "channel": "country"}, {"analysis": "paths"},
+                 {"analysis": "portrait", "properties": [{"property": "country"}]}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
                            capture_output=True, text=True)
         if p.returncode == 3 and "--order-col" in p.stderr and not p.stdout:

@@ -22,6 +22,7 @@ pub mod health;
 pub mod lifecycle;
 pub mod ltv;
 pub mod paths;
+pub mod portrait;
 pub mod retention;
 pub mod revenue;
 pub mod rfm;
@@ -94,10 +95,7 @@ pub fn render(query: &Query, dialect: Dialect, table: Table) -> Result<String> {
         Spec::Ltv(s) => ltv::render(&sql, s),
         Spec::AbTest(s) => ab_test::render(&sql, s),
         Spec::Customers(s) => customers::render(&sql, s),
-        Spec::Portrait(_) => Err(unsupported(
-            "analysis",
-            "a user's value is that of their last event with one, tied events in file order",
-        )),
+        Spec::Portrait(s) => portrait::render(&sql, s),
         Spec::Sessions(s) => sessions::render(&sql, s),
         Spec::Paths(s) => paths::render(&sql, s),
         Spec::Aarrr(_) => Err(unsupported(
@@ -1105,8 +1103,8 @@ mod tests {
                 "members",
             ),
             (
-                r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#,
-                "file order",
+                r#"{"analysis":"portrait","properties":[{"property":"c"}],"breakdown":{"property":"d"}}"#,
+                "breakdown",
             ),
             (
                 r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
