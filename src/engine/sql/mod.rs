@@ -99,8 +99,8 @@ pub fn render(query: &Query, dialect: Dialect, table: Table) -> Result<String> {
         Spec::Sessions(s) => sessions::render(&sql, s),
         Spec::Paths(s) => paths::render(&sql, s),
         Spec::Aarrr(_) => Err(unsupported(
-            "channel",
-            "AARRR counts new users by their first-touch channel and by whether their first event passes the filters, both of which need the file order of tied first events",
+            "analysis",
+            "the AARRR overview (channels, revenue and referral trends over the current and the previous period in one table) has no rendering yet",
         )),
         Spec::Channels(s) => channels::render(&sql, s),
     }
@@ -1072,7 +1072,7 @@ mod tests {
                 r#"{"analysis":"ab_test","conversion":{"event":"b"},"expected_split":{"x":0.5,"y":0.5}}"#,
                 "expected_split",
             ),
-            (r#"{"analysis":"aarrr"}"#, "channel"),
+            (r#"{"analysis":"aarrr"}"#, "AARRR"),
             (
                 r#"{"analysis":"funnel","ties":"step_order","exclusions":[{"event":"b"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
                 "exclusions[0].event",

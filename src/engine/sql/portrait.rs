@@ -91,6 +91,11 @@ pub fn render(sql: &Sql, spec: &PortraitSpec) -> Result<String> {
         let ii = sql.int(i as i64);
         let prop = sql.lit(&p.property);
         let num_rows = if p.edges.is_empty() {
+            let label = format!(
+                "'[' || {} || ', ' || {} || CASE WHEN j + 1 = nb THEN ']' ELSE ')' END",
+                bound("lo + j * w"),
+                bound("CASE WHEN j + 1 = nb THEN hi ELSE lo + (j + 1) * w END")
+            );
             format!(
                 "rng{i} AS (
   SELECT min(x) AS lo, max(x) AS hi,
@@ -114,11 +119,6 @@ nkey{i} AS (
                 } else {
                     format!("SELECT arrayJoin(range(0, {})) AS j", p.bins)
                 },
-                label = format!(
-                    "'[' || {} || ', ' || {} || CASE WHEN j + 1 = nb THEN ']' ELSE ')' END",
-                    bound("lo + j * w"),
-                    bound("CASE WHEN j + 1 = nb THEN hi ELSE lo + (j + 1) * w END")
-                ),
                 floor = if duck {
                     "CAST(floor(CASE WHEN w > 0 THEN (x - lo) / w ELSE 0 END) AS BIGINT)"
                 } else {
