@@ -314,6 +314,89 @@ SPECS = {
         "date_range": {"from": "2025-03-09T06:30:00Z"},
         "filters": [{"property": "page", "op": "not_contains", "value": "item"},
                     {"property": "platform", "op": "is_set"}]},
+    # customers (BTYD summary): refunds, purchases of 0, users in first-appearance order
+    "customers_default_buy_amount": {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
+    "customers_observation_filters_berlin": {
+        "analysis": "customers", "purchase_event": "buy", "amount": "amount",
+        "observation_date": "2025-03-30", "timezone": "Europe/Berlin",
+        "filters": [{"property": "country", "op": "is_set"}],
+        "purchase_filters": [{"property": "platform", "op": "neq", "value": "android"}]},
+    "customers_range_new_york": {
+        "analysis": "customers", "purchase_event": "buy", "amount": "amount",
+        "timezone": "America/New_York", "date_range": {"from": "2025-03-05", "to": "2025-03-25"}},
+    "customers_last_days_offset": {
+        "analysis": "customers", "purchase_event": "buy", "amount": "amount",
+        "timezone": "+05:30", "date_range": "last_30_days"},
+    # sessions: page views at one instant (ties) in file order, events without a page
+    "sessions_default_pages": {"analysis": "sessions"},
+    "sessions_page_events_timeout_limit_berlin": {
+        "analysis": "sessions", "page_events": ["view", "open"], "timeout_minutes": 600,
+        "limit": 3, "timezone": "Europe/Berlin", "date_range": {"from": "2025-03-01", "to": "2025-03-31"},
+        "filters": [{"property": "platform", "op": "neq", "value": "android"}]},
+    "sessions_all_pages_short_timeout": {"analysis": "sessions", "timeout_minutes": 1, "limit": 0},
+    "sessions_over_time_week_new_york": {
+        "analysis": "sessions", "view": "over_time", "interval": "week", "week_start": "sunday",
+        "timezone": "America/New_York", "timeout_minutes": 240},
+    "sessions_over_time_hour_offset_last_days": {
+        "analysis": "sessions", "view": "over_time", "interval": "hour", "timezone": "+05:30",
+        "date_range": "last_7_days", "page_events": ["view"]},
+    # a session-id property whose values interleave, with events without one
+    "sessions_session_property_pages": {"analysis": "sessions", "session": "variant", "limit": 0},
+    "sessions_session_property_over_time_month": {
+        "analysis": "sessions", "session": "variant", "view": "over_time", "interval": "month",
+        "timezone": "Europe/Berlin"},
+    "sessions_breakdown_top2": {
+        "analysis": "sessions", "breakdown": {"properties": ["country"], "limit": 2}, "timeout_minutes": 120},
+    "sessions_breakdown_two_properties_all_session_property": {
+        "analysis": "sessions", "session": "variant", "view": "over_time",
+        "breakdown": {"properties": ["country", "platform"], "limit": 0}},
+    "sessions_breakdown_page_events_range": {
+        "analysis": "sessions", "page_events": ["buy"], "breakdown": "platform",
+        "date_range": {"from": "2025-03-10", "to": "2025-03-20"}, "timezone": "America/New_York"},
+    # channels: first- and last-touch values among tied events, activation in file order
+    "channels_first_touch_page": {
+        "analysis": "channels", "channel": "page", "purchase_event": "buy", "amount": "amount"},
+    "channels_last_touch_activation_berlin_filters": {
+        "analysis": "channels", "channel": "page", "attribution": "last_touch",
+        "activation": ["view", "buy"], "activation_days": 2, "retention_days": [1, 3, 7],
+        "ltv_days": 7, "limit": 2, "purchase_event": "buy", "amount": "amount",
+        "timezone": "Europe/Berlin", "filters": [{"property": "platform", "op": "neq", "value": "web"}]},
+    "channels_costs_range_new_york": {
+        "analysis": "channels", "channel": "country", "purchase_event": "buy", "amount": "amount",
+        "costs": [{"channel": "CN", "cost": 100}, {"channel": "DE", "cost": 250.5}, {"channel": "JP", "cost": 0}],
+        "limit": 2, "timezone": "America/New_York", "date_range": {"from": "2025-03-01", "to": "2025-03-25"}},
+    "channels_repeated_steps_offset_last_days_all": {
+        "analysis": "channels", "channel": "variant", "activation": ["open", "open", "buy"],
+        "activation_days": 5, "retention_days": [2], "ltv_days": 0, "limit": 0,
+        "purchase_event": "buy", "amount": "amount", "timezone": "+05:30", "date_range": "last_30_days"},
+    # paths: events at one instant in file order, repeats collapsed or not
+    "paths_nodes_default": {"analysis": "paths"},
+    "paths_links_start_event_property": {
+        "analysis": "paths", "view": "links", "start_event": "view", "property": "platform",
+        "steps": 4, "top": 2, "timeout_minutes": 240},
+    "paths_top_paths_end_event_no_collapse": {
+        "analysis": "paths", "view": "top_paths", "end_event": "buy", "collapse_repeats": False,
+        "steps": 3, "limit": 20, "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"}},
+    "paths_nodes_end_event_user_boundary_events": {
+        "analysis": "paths", "end_event": "buy", "boundary": "user", "events": ["view"],
+        "steps": 6, "top": 1, "filters": [{"property": "country", "op": "is_set"}]},
+    "paths_top_paths_session_property_page": {
+        "analysis": "paths", "view": "top_paths", "session": "variant", "property": "page",
+        "steps": 3, "limit": 15},
+    "paths_links_user_boundary_start": {
+        "analysis": "paths", "view": "links", "boundary": "user", "start_event": "open",
+        "steps": 10, "top": 3, "collapse_repeats": False},
+    # portrait: each user's last value (ties in file order), text categories, numeric bins
+    "portrait_text_and_equal_bins": {
+        "analysis": "portrait", "properties": [{"property": "page"}, {"property": "amount"}, {"property": "country"}]},
+    "portrait_new_users_limit_edges_berlin": {
+        "analysis": "portrait", "users": "new", "limit": 2, "timezone": "Europe/Berlin",
+        "date_range": {"from": "2025-03-01", "to": "2025-03-31"},
+        "properties": [{"property": "variant"}, {"property": "amount", "edges": [5, 12.5, 50]}]},
+    "portrait_filters_bins_all_values": {
+        "analysis": "portrait", "limit": 0, "filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "properties": [{"property": "amount", "bins": 7}, {"property": "platform"}]},
 }
 
 EVENTS = ["view", "buy", "open"]
@@ -539,11 +622,7 @@ def main():
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},
                  {"analysis": "health", "members": {"from": "unseen", "to": "core"}},
-                 {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
-                 {"analysis": "portrait", "properties": [{"property": "country"}]},
-                 {"analysis": "channels", "channel": "country"},
-                 {"analysis": "sessions"},
-                 {"analysis": "sessions", "breakdown": "country"},
+                 {"analysis": "portrait", "properties": [{"property": "country"}], "breakdown": {"property": "platform"}},
                  {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "stages", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "health", "breakdown": {"properties": [{"property": "country"}]}},
@@ -562,6 +641,20 @@ def main():
         else:
             failed += 1
             print(f"FAILED  {json.dumps(spec)}: exit {p.returncode}, {p.stderr.strip()}")
+    # what depends on the file order of tied events renders only with a file-order column
+    for spec in ({"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
+                 {"analysis": "sessions"}, {"analysis": "sessions", "session": "variant"},
+                 {"analysis": "sessions", "view": "over_time", "breakdown": "country"},
+                 {"analysis": "channels", "channel": "country"}, {"analysis": "paths"},
+                 {"analysis": "portrait", "properties": [{"property": "country"}]}):
+        p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
+                           capture_output=True, text=True)
+        if p.returncode == 3 and "--order-col" in p.stderr and not p.stdout:
+            passed += 1
+            print(f"ok      needs --order-col: {p.stderr.strip()}")
+        else:
+            failed += 1
+            print(f"FAILED  {json.dumps(spec)} without --order-col: exit {p.returncode}, {p.stderr.strip()}")
     print(f"sqlcheck: {passed} passed, {failed} failed")
     # counted by scripts/test.sh like node:test results
     print(f"# pass {passed}\n# fail {failed}")

@@ -335,8 +335,9 @@ impl Counters {
     }
 }
 
-/// Computes the channel table.
-pub fn run(scope: &mut Scoped, spec: &ChannelsSpec) -> Result<ChannelsResult> {
+/// Checks the spec's day counts and activation steps (the errors `days_range`,
+/// `retention_days_count`, `retention_day_repeated`, `activation_steps`).
+pub fn check(spec: &ChannelsSpec) -> Result<()> {
     check_days("activation_days", spec.activation_days, false)?;
     check_days("ltv_days", spec.ltv_days, true)?;
     if spec.retention_days.is_empty() || spec.retention_days.len() > MAX_RETENTION_DAYS {
@@ -378,6 +379,12 @@ pub fn run(scope: &mut Scoped, spec: &ChannelsSpec) -> Result<ChannelsResult> {
             &[("max", &MAX_STEPS), ("got", &spec.activation.len())],
         ));
     }
+    Ok(())
+}
+
+/// Computes the channel table.
+pub fn run(scope: &mut Scoped, spec: &ChannelsSpec) -> Result<ChannelsResult> {
+    check(spec)?;
     let buy = purchases::resolve(
         scope,
         "purchase_event",

@@ -30,7 +30,7 @@ use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
 use super::table::{amount, Table};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{FilterGroup, Scoped};
-use crate::engine::time::{format_rfc3339, parse_timestamp, Granularity};
+use crate::engine::time::{format_rfc3339, parse_timestamp, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
 /// A customer summary to compute.
@@ -123,20 +123,7 @@ pub fn run(scope: &mut Scoped, spec: &CustomersSpec) -> Result<CustomersResult> 
     let scope = &*scope;
     let days = scope.calendar(Granularity::Day);
     let obs = match &spec.observation_date {
-        Some(s) => {
-            let v = s.trim();
-            let is_date = v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-';
-            match parse_timestamp(v, &scope.zone).filter(|_| is_date) {
-                Some(at) => days.bucket(at),
-                None => {
-                    return Err(Error::spec(
-                        "observation_date",
-                        format!("\"{s}\" is not a date (2025-01-31)"),
-                    )
-                    .keyed("not_a_day", &[("value", &s)]))
-                }
-            }
-        }
+        Some(s) => observation_day(&days, s)?,
         None => days.bucket(scope.data_in_range()?.1),
     };
     let obs_end = days.start_micros(days.add(obs, 1));
@@ -211,6 +198,21 @@ pub fn run(scope: &mut Scoped, spec: &CustomersSpec) -> Result<CustomersResult> 
         repeat_customers,
         revenue: total,
     })
+}
+
+/// The day key in `days` (a calendar of days) of an `observation_date` (`YYYY-MM-DD` in
+/// the calendar's zone); anything else is the error `not_a_day`.
+pub fn observation_day(days: &Calendar, s: &str) -> Result<i64> {
+    let v = s.trim();
+    let is_date = v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-';
+    match parse_timestamp(v, &days.zone).filter(|_| is_date) {
+        Some(at) => Ok(days.bucket(at)),
+        None => Err(Error::spec(
+            "observation_date",
+            format!("\"{s}\" is not a date (2025-01-31)"),
+        )
+        .keyed("not_a_day", &[("value", &s)])),
+    }
 }
 
 /// The result as a table: one row per customer, every customer (columns `user`,

@@ -303,8 +303,9 @@ impl Walk {
     }
 }
 
-/// Checks the spec's own fields.
-fn check(spec: &PathsSpec) -> Result<()> {
+/// Checks the spec's own fields (`paths_start_and_end`, `paths_range`,
+/// `paths_session_user`).
+pub fn check(spec: &PathsSpec) -> Result<()> {
     if let (Some(s), Some(e)) = (&spec.start_event, &spec.end_event) {
         return Err(
             Error::spec("end_event", "give a start event or an end event, not both")

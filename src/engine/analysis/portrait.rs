@@ -237,6 +237,13 @@ fn column<'a>(scope: &Scoped<'a>, field: &str, p: &PortraitProperty) -> Result<C
         }
         PropertyValues::Number { values } => Values::Number(values.as_slice()),
     };
+    check_binning(field, p)?;
+    Ok(Column { values })
+}
+
+/// Checks a property's `bins` (`bins_range`) and `edges` (`edges_order`); `field` names
+/// the property in errors.
+pub fn check_binning(field: &str, p: &PortraitProperty) -> Result<()> {
     if p.bins == 0 || p.bins > MAX_BINS {
         return Err(Error::spec(
             format!("{field}.bins"),
@@ -253,7 +260,35 @@ fn column<'a>(scope: &Scoped<'a>, field: &str, p: &PortraitProperty) -> Result<C
             .keyed("edges_order", &[("got", &e)]));
         }
     }
-    Ok(Column { values })
+    Ok(())
+}
+
+/// The labels of the bins of `edges` (at least one): `< e0`, `[e0, e1)`, …, `≥ ek`.
+pub fn edge_labels(edges: &[f64]) -> Vec<String> {
+    let mut out = vec![format!("< {}", number(edges[0]))];
+    for w in edges.windows(2) {
+        out.push(format!("[{}, {})", number(w[0]), number(w[1])));
+    }
+    out.push(format!("≥ {}", number(edges[edges.len() - 1])));
+    out
+}
+
+/// Checks the number of properties (`properties_count`).
+pub fn check_properties(spec: &PortraitSpec) -> Result<()> {
+    if spec.properties.is_empty() || spec.properties.len() > MAX_PROPERTIES {
+        return Err(Error::spec(
+            "properties",
+            format!(
+                "give 1 to {MAX_PROPERTIES} properties, got {}",
+                spec.properties.len()
+            ),
+        )
+        .keyed(
+            "properties_count",
+            &[("max", &MAX_PROPERTIES), ("got", &spec.properties.len())],
+        ));
+    }
+    Ok(())
 }
 
 /// A category before counting: its label and bounds.
@@ -319,16 +354,12 @@ fn categorise(
             let mut cats = Vec::new();
             let key_of: Box<dyn Fn(f64) -> usize> = if !p.edges.is_empty() {
                 let e = p.edges.clone();
-                cats.push((format!("< {}", number(e[0])), None, Some(e[0])));
-                for w in e.windows(2) {
-                    cats.push((
-                        format!("[{}, {})", number(w[0]), number(w[1])),
-                        Some(w[0]),
-                        Some(w[1]),
-                    ));
+                let labels = edge_labels(&e);
+                // bin k lies between edges k - 1 and k (open at both ends)
+                for (k, label) in labels.into_iter().enumerate() {
+                    let lo = k.checked_sub(1).map(|j| e[j]);
+                    cats.push((label, lo, e.get(k).copied()));
                 }
-                let last = e[e.len() - 1];
-                cats.push((format!("≥ {}", number(last)), Some(last), None));
                 // the number of edges at or below v
                 Box::new(move |v| e.partition_point(|&x| x <= v))
             } else {
@@ -406,19 +437,7 @@ fn dictionary<'a>(scope: &Scoped<'a>, name: &str) -> Option<&'a crate::engine::s
 
 /// Computes a user portrait.
 pub fn run(scope: &mut Scoped, spec: &PortraitSpec) -> Result<PortraitResult> {
-    if spec.properties.is_empty() || spec.properties.len() > MAX_PROPERTIES {
-        return Err(Error::spec(
-            "properties",
-            format!(
-                "give 1 to {MAX_PROPERTIES} properties, got {}",
-                spec.properties.len()
-            ),
-        )
-        .keyed(
-            "properties_count",
-            &[("max", &MAX_PROPERTIES), ("got", &spec.properties.len())],
-        ));
-    }
+    check_properties(spec)?;
     let scope = &*scope;
     let cols: Vec<Column> = spec
         .properties

@@ -765,16 +765,9 @@ pub fn table(r: &RevenueResult) -> Table {
     t
 }
 
-/// Checks `costs` (each a number of 0 or more, each channel once) and finds each one's
-/// channel among the values of the channel property `property`: the breakdown key of
-/// each cost, in the order of `costs`. A channel missing from the data is an
-/// `unknown_channel` error with a "did you mean". Shared by every analysis that takes
-/// costs per channel (revenue, channels).
-pub(crate) fn resolve_costs(
-    costs: &[ChannelCost],
-    property: &str,
-    values: &BreakdownValues,
-) -> Result<Vec<u32>> {
+/// Checks the costs alone: each a number of 0 or more (`cost_invalid`), each channel
+/// once (`cost_duplicate`).
+pub(crate) fn check_costs(costs: &[ChannelCost]) -> Result<()> {
     for (k, c) in costs.iter().enumerate() {
         if !c.cost.is_finite() || c.cost < 0.0 {
             return Err(Error::spec(
@@ -794,6 +787,20 @@ pub(crate) fn resolve_costs(
             .keyed("cost_duplicate", &[("name", &c.channel)]));
         }
     }
+    Ok(())
+}
+
+/// Checks `costs` (each a number of 0 or more, each channel once) and finds each one's
+/// channel among the values of the channel property `property`: the breakdown key of
+/// each cost, in the order of `costs`. A channel missing from the data is an
+/// `unknown_channel` error with a "did you mean". Shared by every analysis that takes
+/// costs per channel (revenue, channels).
+pub(crate) fn resolve_costs(
+    costs: &[ChannelCost],
+    property: &str,
+    values: &BreakdownValues,
+) -> Result<Vec<u32>> {
+    check_costs(costs)?;
     let key_of: rustc_hash::FxHashMap<&str, u32> = values
         .labels
         .iter()

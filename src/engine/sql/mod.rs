@@ -14,14 +14,19 @@
 
 pub mod ab_test;
 pub mod active_users;
+pub mod channels;
+pub mod customers;
 pub mod erfc;
 pub mod funnel;
 pub mod health;
 pub mod lifecycle;
 pub mod ltv;
+pub mod paths;
+pub mod portrait;
 pub mod retention;
 pub mod revenue;
 pub mod rfm;
+pub mod sessions;
 pub mod stages;
 pub mod stickiness;
 pub mod trends;
@@ -89,30 +94,15 @@ pub fn render(query: &Query, dialect: Dialect, table: Table) -> Result<String> {
         Spec::Health(s) => health::render(&sql, s),
         Spec::Ltv(s) => ltv::render(&sql, s),
         Spec::AbTest(s) => ab_test::render(&sql, s),
-        Spec::Customers(_) => Err(unsupported(
-            "analysis",
-            "customers are listed in the order their users first appear in the file",
-        )),
-        Spec::Portrait(_) => Err(unsupported(
-            "analysis",
-            "a user's value is that of their last event with one, tied events in file order",
-        )),
-        Spec::Sessions(_) => Err(unsupported(
-            "analysis",
-            "entry and exit pages and time on page of page views at one instant follow the file order",
-        )),
-        Spec::Paths(_) => Err(unsupported(
-            "analysis",
-            "a path orders the events at one instant by the file",
-        )),
+        Spec::Customers(s) => customers::render(&sql, s),
+        Spec::Portrait(s) => portrait::render(&sql, s),
+        Spec::Sessions(s) => sessions::render(&sql, s),
+        Spec::Paths(s) => paths::render(&sql, s),
         Spec::Aarrr(_) => Err(unsupported(
-            "channel",
-            "AARRR counts new users by their first-touch channel and by whether their first event passes the filters, both of which need the file order of tied first events",
+            "analysis",
+            "the AARRR overview (channels, revenue and referral trends over the current and the previous period in one table) has no rendering yet",
         )),
-        Spec::Channels(_) => Err(unsupported(
-            "channel",
-            "a user's first- or last-touch channel needs the file order of tied events",
-        )),
+        Spec::Channels(s) => channels::render(&sql, s),
     }
 }
 
@@ -972,6 +962,29 @@ ORDER BY sec, k, a, b2{settings}",
             format!("toInt64({v})")
         }
     }
+
+    /// The value of `x` on the row after in `order` within `partition` (NULL on the
+    /// last), as a window function.
+    pub fn lead_in(&self, x: &str, partition: &str, order: &str) -> String {
+        match self.dialect {
+            Dialect::DuckDb => {
+                format!("lead({x}) OVER (PARTITION BY {partition} ORDER BY {order})")
+            }
+            Dialect::ClickHouse => format!(
+                "leadInFrame(toNullable({x})) OVER (PARTITION BY {partition} ORDER BY {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+            ),
+        }
+    }
+
+    /// The scope's calendar of `g` (its zone and week start), to read spec fields as the
+    /// engine reads them.
+    pub fn calendar_of(&self, g: Granularity) -> Calendar {
+        Calendar {
+            granularity: g,
+            zone: self.zone.clone(),
+            week_start: self.query.scope.week_start,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1059,7 +1072,7 @@ mod tests {
                 r#"{"analysis":"ab_test","conversion":{"event":"b"},"expected_split":{"x":0.5,"y":0.5}}"#,
                 "expected_split",
             ),
-            (r#"{"analysis":"aarrr"}"#, "channel"),
+            (r#"{"analysis":"aarrr"}"#, "AARRR"),
             (
                 r#"{"analysis":"funnel","ties":"step_order","exclusions":[{"event":"b"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
                 "exclusions[0].event",
@@ -1085,17 +1098,14 @@ mod tests {
                 r#"{"analysis":"stages","created_at":"signup_at"}"#,
                 "created_at",
             ),
-            (r#"{"analysis":"customers"}"#, "file"),
-            (r#"{"analysis":"sessions"}"#, "file order"),
             (
                 r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
                 "members",
             ),
             (
-                r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#,
-                "file order",
+                r#"{"analysis":"portrait","properties":[{"property":"c"}],"breakdown":{"property":"d"}}"#,
+                "breakdown",
             ),
-            (r#"{"analysis":"channels","channel":"c"}"#, "channel"),
             (
                 r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
                 "members",
