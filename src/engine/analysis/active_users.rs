@@ -263,7 +263,7 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
                     let named = plain[codes[i] as usize]
                         || !filtered.is_empty()
                             && filtered.iter().any(|mt| scope.matches(mt, i, u));
-                    if named && !(filters && !scope.keep(i)) {
+                    if named && (!filters || scope.keep(i)) {
                         push(keys[day_of[i] as usize]);
                     }
                 }
