@@ -659,6 +659,11 @@ on its own, in any format and column order, with its own property columns.";
                         names.join(", ")
                     )));
                 }
+                // the local days of the events in UTC (the reference specs' zone): derived
+                // on the first query in a zone and kept, timed apart
+                let t = std::time::Instant::now();
+                let days = data.store.day_index(&loupe::engine::time::Zone::utc());
+                let day_index_ms = t.elapsed().as_secs_f64() * 1e3;
                 let mut timings = serde_json::Map::new();
                 let chosen = specs
                     .into_iter()
@@ -692,6 +697,8 @@ on its own, in any format and column order, with its own property columns.";
                     "timings": timings,
                     "store_bytes": data.store.heap_bytes(),
                     "store_bytes_per_event": data.store.heap_bytes() as f64 / events as f64,
+                    "day_index_ms": day_index_ms,
+                    "day_index_bytes": days.map_or(0, |d| d.heap_bytes()),
                 });
                 serde_json::to_writer(&mut *out, &report).map_err(internal)?;
                 writeln!(out).map_err(internal)

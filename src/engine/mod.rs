@@ -6,6 +6,7 @@
 //! native CLI and tests.
 
 pub mod analysis;
+pub mod days;
 pub mod error;
 pub mod ingest;
 pub mod overview;

@@ -17,11 +17,13 @@
 //! [`Scoped::matcher`] compiles an event name with its own filters (a funnel step, a
 //! retention start event) into an [`EventMatcher`].
 
+use crate::engine::days::DayIndex;
 use crate::engine::error::{Error, Result};
 use crate::engine::store::{format_number, Dictionary, EventStore, PropertyValues};
 use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Label of events (or users) without a breakdown value.
 pub const NONE: &str = "(none)";
@@ -792,6 +794,18 @@ impl<'a> Scoped<'a> {
     /// True when the scope has shared filters.
     pub fn has_filters(&self) -> bool {
         self.mask.is_some()
+    }
+
+    /// The local day of every event in the scope's zone, and every user's runs of
+    /// same-day events (see [`DayIndex`]), when the data allows one.
+    pub fn days(&self) -> Option<Arc<DayIndex>> {
+        self.store.day_index(&self.zone)
+    }
+
+    /// True when every event of the data counts: no shared filter and the date range
+    /// holds the whole data (a pass may then read a user's runs of same-day events).
+    pub fn counts_every_event(&self) -> bool {
+        !self.has_filters() && self.all_in_range()
     }
 
     fn resolve_range(&self, r: &DateRange) -> Result<(i64, i64)> {

@@ -9,10 +9,13 @@
 //! from the sample generator. Property columns may be added while rows are pushed (JSON keys
 //! appear mid-stream); each column's type is decided when the store is built.
 
+use crate::engine::days::{DayCache, DayIndex};
+use crate::engine::time::Zone;
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 use serde::Serialize;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// A string dictionary: code `i` stands for the `i`-th distinct string.
 ///
@@ -188,6 +191,8 @@ pub struct EventStore {
     props: Vec<Property>,
     /// Earliest and latest timestamp, computed once when the store is built.
     span: Option<(i64, i64)>,
+    /// Local days of the events in the zone asked last, derived when first asked.
+    days: DayCache,
 }
 
 impl EventStore {
@@ -257,6 +262,13 @@ impl EventStore {
     /// every analysis asks for it).
     pub fn time_span(&self) -> Option<(i64, i64)> {
         self.span
+    }
+
+    /// The local day of every event in `zone`, and every user's runs of same-day events
+    /// (see [`DayIndex`]): built on the first call for a zone and kept until another zone
+    /// is asked; `None` when the data spans too many days for the index.
+    pub fn day_index(&self, zone: &Zone) -> Option<Arc<DayIndex>> {
+        self.days.get(self, zone)
     }
 
     /// Approximate heap bytes held by the store.
@@ -552,6 +564,7 @@ impl StoreBuilder {
             time,
             props,
             span,
+            days: DayCache::default(),
         }
     }
 }

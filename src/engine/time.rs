@@ -658,9 +658,17 @@ impl Calendar {
         let local = micros + self.zone.offset_at(micros);
         match self.granularity {
             Granularity::Hour => local.div_euclid(HOUR),
-            Granularity::Day => local.div_euclid(DAY),
+            _ => self.day_key(local.div_euclid(DAY)).expect("not hours"),
+        }
+    }
+
+    /// The key of the bucket holding local calendar day `day` (days since 1970-01-01), or
+    /// `None` for hour buckets: day, week and month buckets are a function of the day.
+    pub fn day_key(&self, day: i64) -> Option<i64> {
+        Some(match self.granularity {
+            Granularity::Hour => return None,
+            Granularity::Day => day,
             Granularity::Week => {
-                let day = local.div_euclid(DAY);
                 // 1970-01-01 was a Thursday: Monday-based weekday = (day + 3) mod 7
                 let shift = match self.week_start {
                     WeekStart::Monday => 3,
@@ -669,10 +677,10 @@ impl Calendar {
                 day - (day + shift).rem_euclid(7)
             }
             Granularity::Month => {
-                let (y, m, _) = civil_from_days(local.div_euclid(DAY));
+                let (y, m, _) = civil_from_days(day);
                 y * 12 + m as i64 - 1
             }
-        }
+        })
     }
 
     /// The smallest and largest bucket keys of the instants in `[lo, hi]`. Local time can

@@ -229,28 +229,17 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
             diff[b as usize] -= 1;
         }
     };
+    // the local day of every event and the day key of every day of the index
+    let index = scope.days();
+    let keys = index.as_ref().and_then(|ix| ix.keys(&cal));
+    // every event counts: a user's active days are the days of their runs
+    let runs = matchers.is_empty() && !filters;
     for (u, r) in scope.users() {
         days.clear();
         let mut sorted = true;
-        let start = r.start;
-        // the user's last active event and the end of its day: the events before that
-        // end are on that day and change nothing
-        let (mut from, mut until) = (i64::MAX, i64::MIN);
-        for (j, (&c, &ti)) in codes[r.clone()].iter().zip(&times[r]).enumerate() {
-            let i = start + j;
-            let named = plain[c as usize]
-                || !filtered.is_empty() && filtered.iter().any(|mt| scope.matches(mt, i, u));
-            if !named || filters && !scope.keep(i) {
-                continue;
-            }
-            if from <= ti && ti < until {
-                continue;
-            }
-            let day;
-            (day, until) = cal.bucket_until(ti);
-            from = ti;
+        let mut push = |day: i64| {
             if day < lookback || day > last {
-                continue;
+                return;
             }
             match days.last() {
                 Some(&p) if p == day => {}
@@ -260,6 +249,46 @@ pub fn run(scope: &mut Scoped, spec: &ActiveUsersSpec) -> Result<ActiveUsersResu
                     days.push(day);
                 }
                 None => days.push(day),
+            }
+        };
+        match (&index, &keys) {
+            (Some(ix), Some(keys)) if runs => {
+                for &d in ix.runs(u as usize).0 {
+                    push(keys[d as usize]);
+                }
+            }
+            (Some(ix), Some(keys)) => {
+                let day_of = ix.days();
+                for i in r {
+                    let named = plain[codes[i] as usize]
+                        || !filtered.is_empty()
+                            && filtered.iter().any(|mt| scope.matches(mt, i, u));
+                    if named && (!filters || scope.keep(i)) {
+                        push(keys[day_of[i] as usize]);
+                    }
+                }
+            }
+            _ => {
+                let start = r.start;
+                // the user's last active event and the end of its day: the events before
+                // that end are on that day and change nothing
+                let (mut from, mut until) = (i64::MAX, i64::MIN);
+                for (j, (&c, &ti)) in codes[r.clone()].iter().zip(&times[r]).enumerate() {
+                    let i = start + j;
+                    let named = plain[c as usize]
+                        || !filtered.is_empty()
+                            && filtered.iter().any(|mt| scope.matches(mt, i, u));
+                    if !named || filters && !scope.keep(i) {
+                        continue;
+                    }
+                    if from <= ti && ti < until {
+                        continue;
+                    }
+                    let day;
+                    (day, until) = cal.bucket_until(ti);
+                    from = ti;
+                    push(day);
+                }
             }
         }
         if !sorted {

@@ -262,6 +262,22 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
         (ranked.slot, ranked.labels)
     });
 
+    // every event of the data counts: users' runs of same-day events, and the interval
+    // index of each day
+    let runs = match scope.days() {
+        Some(ix)
+            if scope.counts_every_event()
+                && matcher.event.is_none()
+                && !matcher.has_filter()
+                && own.is_none() =>
+        {
+            ix.keys(&cal).map(|keys| {
+                let of_day: Vec<i64> = keys.iter().map(|&k| cal.index(first, k)).collect();
+                (ix, of_day)
+            })
+        }
+        _ => None,
+    };
     let mut total = Counts::new(nb);
     let groups = slots.as_ref().map_or(0, |s| s.1.len());
     let mut per: Vec<Counts> = (0..groups).map(|_| Counts::new(nb)).collect();
@@ -282,27 +298,12 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
                 c.add(state, b as usize);
             }
         };
-        // the rest of the last active interval changes nothing: its events are skipped
-        // (the bucket holding an instant before `skip_until` is the last active one)
-        let mut skip_until = i64::MIN;
-        let mut i = r.start;
-        while i < r.end {
-            let ti = t[i];
-            if ti >= range_end {
-                break;
-            }
-            if ti < skip_until {
-                i += t[i..r.end].partition_point(|&x| x < skip_until);
-                continue;
-            }
-            i += 1;
-            let Some((b, k)) = interval(u, i - 1) else {
-                continue;
-            };
+        // an active event in interval `b`, in event order; false when it is in the last
+        // active interval or before
+        let mut active = |b: i64| {
             if last_active.is_some_and(|p| b <= p) {
-                continue; // a zone whose clock turns back across a boundary
+                return false; // a zone whose clock turns back across a boundary
             }
-            skip_until = cal.start_micros(cal.add(k, 1));
             if let Some(p) = last_active {
                 if b > p + 1 {
                     count(DORMANT, p + 1);
@@ -319,6 +320,36 @@ pub fn run(scope: &mut Scoped, spec: &LifecycleSpec) -> Result<LifecycleResult> 
                 count(state, b);
             }
             last_active = Some(b);
+            true
+        };
+        if let Some((ix, of_day)) = &runs {
+            // every event counts: the user's runs of same-day events
+            for &d in ix.runs(u as usize).0 {
+                active(of_day[d as usize]);
+            }
+        } else {
+            // the rest of the last active interval changes nothing: its events are
+            // skipped (the bucket holding an instant before `skip_until` is the last
+            // active one)
+            let mut skip_until = i64::MIN;
+            let mut i = r.start;
+            while i < r.end {
+                let ti = t[i];
+                if ti >= range_end {
+                    break;
+                }
+                if ti < skip_until {
+                    i += t[i..r.end].partition_point(|&x| x < skip_until);
+                    continue;
+                }
+                i += 1;
+                let Some((b, k)) = interval(u, i - 1) else {
+                    continue;
+                };
+                if active(b) {
+                    skip_until = cal.start_micros(cal.add(k, 1));
+                }
+            }
         }
         if let Some(p) = last_active {
             if p + 1 < nb as i64 {

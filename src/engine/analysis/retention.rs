@@ -59,12 +59,13 @@
 //! analysis without the breakdown.
 
 use super::table::Table;
+use crate::engine::days::DayIndex;
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{Breakdown, BreakdownValues, EventMatcher, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{format_rfc3339, Calendar, Granularity, DAY, HOUR};
-use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Longest table: periods after the cohort's.
 pub const MAX_PERIODS: u32 = 400;
@@ -377,6 +378,19 @@ pub fn run(scope: &mut Scoped, spec: &RetentionSpec) -> Result<RetentionResult> 
         cols,
         start,
         ret,
+        days: None,
+    };
+    // the period of every local day of the index, counted from its first day
+    let ctx = Ctx {
+        days: match ctx.len {
+            None => scope.days().and_then(|ix| {
+                let keys = ix.keys(&ctx.cal)?;
+                let of_day = keys.iter().map(|&k| ctx.cal.index(keys[0], k)).collect();
+                Some((ix, of_day))
+            }),
+            Some(_) => None,
+        },
+        ..ctx
     };
 
     let whole = ctx.tables(None, 1);
@@ -432,6 +446,10 @@ struct Ctx<'s, 'a> {
     last: i64,
     start: EventMatcher,
     ret: EventMatcher,
+    /// With calendar periods of a day or longer: the local day of every event, and per
+    /// day of the index its period counted from the index's first day (the period
+    /// distance of two events is the difference of their days' periods).
+    days: Option<(Arc<DayIndex>, Vec<i64>)>,
 }
 
 /// The cohorts of one table being counted.
@@ -489,7 +507,11 @@ impl Ctx<'_, '_> {
                     }
                 };
                 for i in r {
-                    if self.is_start(i, u) && insert(key(i)) && scope.in_range(t[i]) {
+                    // without a breakdown every key is 0: the first start event is new
+                    if self.is_start(i, u)
+                        && (values.is_none() || insert(key(i)))
+                        && scope.in_range(t[i])
+                    {
                         out.push((key(i), i));
                     }
                     if values.is_none() && self.is_start(i, u) {
@@ -508,7 +530,11 @@ impl Ctx<'_, '_> {
                 };
                 for i in r {
                     let named = self.start.event.is_none_or(|c| codes[i] == c);
-                    if named && insert(key(i)) && self.is_start(i, u) && scope.in_range(t[i]) {
+                    if named
+                        && (values.is_none() || insert(key(i)))
+                        && self.is_start(i, u)
+                        && scope.in_range(t[i])
+                    {
                         out.push((key(i), i));
                     }
                     if values.is_none() && named {
@@ -550,9 +576,14 @@ impl Ctx<'_, '_> {
         let cohort = self.cal.bucket(t[s]);
         // return events come in time order: a cursor buckets them
         let mut cursor = self.cal.cursor();
-        let mut period = |i: usize| match self.len {
-            None => self.cal.index(cohort, cursor.key(t[i])),
-            Some(len) => (t[i] - t[s]) / len,
+        let day_period = self.days.as_ref().map(|(ix, of_day)| {
+            let days = ix.days();
+            (days, of_day, of_day[days[s] as usize])
+        });
+        let mut period = |i: usize| match (self.len, day_period) {
+            (None, Some((days, of_day, p))) => of_day[days[i] as usize] - p,
+            (None, None) => self.cal.index(cohort, cursor.key(t[i])),
+            (Some(len), _) => (t[i] - t[s]) / len,
         };
         let k = self.spec.min_occurrences;
         let on = self.spec.mode == RetentionMode::On;
@@ -614,17 +645,14 @@ impl Ctx<'_, '_> {
         };
         let mut starts = Vec::new();
         let mut members: Vec<Member> = Vec::new();
-        let mut merged: FxHashMap<(usize, i64), usize> = FxHashMap::default();
         let (mut flags, mut scratch) = (Vec::new(), Vec::new());
         let nc = self.cols.len();
-        let mut user_slots = FxHashSet::default();
         for (u, r) in scope.users() {
             self.memberships(u, r.clone(), values, &mut starts);
             if starts.is_empty() {
                 continue;
             }
             members.clear();
-            merged.clear();
             flags.clear();
             for &(v, s) in &starts {
                 let slot = breakdown.map_or(0, |(_, slots)| slots[v as usize]);
@@ -632,8 +660,8 @@ impl Ctx<'_, '_> {
                 let at = flags.len();
                 self.hits(u, s..r.end, v, values, &mut scratch, &mut flags);
                 // values gathered in (other) can give a user two memberships of one cohort
-                match merged.get(&(slot, cohort)) {
-                    Some(&m) => {
+                match (members.iter()).position(|m| m.slot == slot && m.cohort == cohort) {
+                    Some(m) => {
                         let m = &mut members[m];
                         for c in 0..nc {
                             flags[m.hits + c] |= flags[at + c];
@@ -643,7 +671,6 @@ impl Ctx<'_, '_> {
                         m.latest = m.latest.max(t[s]);
                     }
                     None => {
-                        merged.insert((slot, cohort), members.len());
                         members.push(Member {
                             slot,
                             cohort,
@@ -654,9 +681,8 @@ impl Ctx<'_, '_> {
                     }
                 }
             }
-            user_slots.clear();
-            for m in &members {
-                if user_slots.insert(m.slot) {
+            for (k, m) in members.iter().enumerate() {
+                if !members[..k].iter().any(|p| p.slot == m.slot) {
                     out.users[m.slot] += 1;
                 }
                 let row = out.rows.entry((m.slot, m.cohort)).or_insert_with(|| Row {

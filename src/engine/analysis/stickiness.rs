@@ -261,6 +261,28 @@ impl<'c> Intervals<'c> {
     }
 }
 
+/// Where a pass reads an event's interval: a table by local day of the day index, or the
+/// instants (hour intervals, or data without a day index).
+enum Cols<'c> {
+    /// `of_day[days[i]]` (days before the first interval never count: 0).
+    Days { days: &'c [u16], of_day: Vec<u32> },
+    /// The bucket of the event's instant.
+    Times {
+        times: &'c [i64],
+        intervals: Intervals<'c>,
+    },
+}
+
+impl Cols<'_> {
+    #[inline]
+    fn of(&mut self, i: usize) -> u32 {
+        match self {
+            Cols::Days { days, of_day } => of_day[days[i] as usize],
+            Cols::Times { times, intervals } => intervals.of(times[i]),
+        }
+    }
+}
+
 /// The series slots of a counting pass: how many, and the slot in which every counted
 /// event also counts (the total), if any.
 #[derive(Clone, Copy)]
@@ -269,56 +291,53 @@ struct Slots {
     total: Option<u32>,
 }
 
+/// A user's counted events as (interval, slot, events), in event order.
+type Units = Vec<(u32, u32, u32)>;
+
 /// Counts active intervals per (user, slot) and reports each pair that had a matching
-/// event: `done(slot, active intervals)`. `counted(i, user)` says whether event `i` counts
-/// and `slot(i)` which series it belongs to; with `total`, every counted event also counts
-/// in that slot. Flat per-slot state, reset per user through a list of the slots the user
-/// touched; no allocation per event.
+/// event: `done(slot, active intervals)`. `fill(user, events, units)` puts the user's
+/// counted events in `units`; with `total`, every unit also counts in that slot. Flat
+/// per-slot state, reset per user through a list of the slots the user touched; no
+/// allocation per event.
 fn count_pairs(
     scope: &Scoped,
     criteria: Criteria,
-    intervals: &mut Intervals,
     Slots {
         count: slots,
         total,
     }: Slots,
-    counted: impl Fn(usize, u32) -> bool,
-    slot: impl Fn(usize) -> u32,
+    mut fill: impl FnMut(u32, std::ops::Range<usize>, &mut Units),
     mut done: impl FnMut(usize, u32),
 ) {
-    let times = scope.store.times();
     let mut last = vec![u32::MAX; slots];
     let mut events = vec![0u32; slots];
     let mut active = vec![0u32; slots];
     let mut touched: Vec<usize> = Vec::new();
-    let mut buf: Vec<(u32, u32)> = Vec::new();
+    let mut buf: Units = Vec::new();
     for (u, r) in scope.users() {
         buf.clear();
-        let mut sorted = true;
-        for i in r {
-            if counted(i, u) {
-                let p = (intervals.of(times[i]), slot(i));
-                // local time can step back over an interval boundary (daylight saving)
-                sorted &= buf.last().is_none_or(|q| q.0 <= p.0);
-                buf.push(p);
-                if let Some(t) = total {
-                    buf.push((p.0, t));
-                }
+        fill(u, r, &mut buf);
+        // local time can step back over an interval boundary (daylight saving)
+        let sorted = buf.windows(2).all(|w| w[0].0 <= w[1].0);
+        if let Some(t) = total {
+            for k in 0..buf.len() {
+                let (x, _, n) = buf[k];
+                buf.push((x, t, n));
             }
         }
         if !sorted {
             buf.sort_unstable();
         }
-        for &(x, s) in &buf {
+        for &(x, s, n) in &buf {
             let s = s as usize;
             if last[s] == u32::MAX {
                 touched.push(s);
-                events[s] = 1;
+                events[s] = n;
             } else if last[s] == x {
-                events[s] += 1;
+                events[s] += n;
             } else {
                 active[s] += u32::from(criteria.holds(events[s]));
-                events[s] = 1;
+                events[s] = n;
             }
             last[s] = x;
         }
@@ -330,6 +349,22 @@ fn count_pairs(
             active[s] = 0;
         }
         touched.clear();
+    }
+}
+
+/// The `fill` of [`count_pairs`] that reads events one by one: a user's counted events,
+/// each in its interval and in the slot `slot` gives.
+fn per_event<'a>(
+    counted: &'a impl Fn(usize, u32) -> bool,
+    mut cols: Cols<'a>,
+    slot: &'a dyn Fn(usize) -> u32,
+) -> impl FnMut(u32, std::ops::Range<usize>, &mut Units) + 'a {
+    move |u, r, buf| {
+        for i in r {
+            if counted(i, u) {
+                buf.push((cols.of(i), slot(i), 1));
+            }
+        }
     }
 }
 
@@ -362,6 +397,22 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
     let counted = |i: usize, u: u32| {
         (all_in || scope.in_range(times[i])) && scope.keep(i) && scope.matches(&matcher, i, u)
     };
+    let index = scope.days();
+    // the interval of every local day of the index, when intervals are days or longer
+    let of_day: Option<Vec<u32>> = index.as_ref().and_then(|ix| {
+        let keys = ix.keys(&cal)?;
+        Some(keys.iter().map(|&k| (cal.index(first, k).max(0) / group as i64) as u32).collect())
+    });
+    let cols = || match (&index, &of_day) {
+        (Some(ix), Some(of_day)) => Cols::Days {
+            days: ix.days(),
+            of_day: of_day.clone(),
+        },
+        _ => Cols::Times {
+            times,
+            intervals: Intervals::new(&cal, first, group as i64),
+        },
+    };
     // users per (series, active intervals); the slot after the series' is the total
     let histogram = |slots: usize, slot: &dyn Fn(usize) -> u32, total: bool| -> Vec<u64> {
         let all = slots + usize::from(total);
@@ -370,15 +421,9 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
             count: all,
             total: total.then_some(slots as u32),
         };
-        count_pairs(
-            scope,
-            spec.criteria,
-            &mut Intervals::new(&cal, first, group as i64),
-            slots,
-            counted,
-            slot,
-            |s, c| h[s * (n + 1) + c as usize] += 1,
-        );
+        count_pairs(scope, spec.criteria, slots, per_event(&counted, cols(), slot), |s, c| {
+            h[s * (n + 1) + c as usize] += 1
+        });
         h
     };
     let row = |h: &[u64], s: usize, label: String| {
@@ -389,18 +434,39 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
             let label = spec.event.clone().unwrap_or_else(|| ALL.to_string());
             // one series: the same count with the slot known, not asked per event
             let mut h = vec![0u64; n + 1];
-            count_pairs(
-                scope,
-                spec.criteria,
-                &mut Intervals::new(&cal, first, group as i64),
-                Slots {
-                    count: 1,
-                    total: None,
-                },
-                counted,
-                |_| 0,
-                |_, c| h[c as usize] += 1,
-            );
+            let slots = Slots {
+                count: 1,
+                total: None,
+            };
+            let add = |_, c: u32| h[c as usize] += 1;
+            match (&index, &of_day) {
+                // every event counts: a user's runs of same-day events at once
+                (Some(ix), Some(of_day))
+                    if scope.counts_every_event()
+                        && matcher.event.is_none()
+                        && !matcher.has_filter() =>
+                {
+                    count_pairs(
+                        scope,
+                        spec.criteria,
+                        slots,
+                        |u, _, buf: &mut Units| {
+                            let (days, events) = ix.runs(u as usize);
+                            for (&d, &e) in days.iter().zip(events) {
+                                buf.push((of_day[d as usize], 0, e));
+                            }
+                        },
+                        add,
+                    )
+                }
+                _ => count_pairs(
+                    scope,
+                    spec.criteria,
+                    slots,
+                    per_event(&counted, cols(), &|_| 0),
+                    add,
+                ),
+            }
             (vec![row(&h, 0, label)], row(&h, 0, "(total)".into()))
         }
         Some(values) => {
@@ -410,13 +476,11 @@ pub fn run(scope: &mut Scoped, spec: &StickinessSpec) -> Result<StickinessResult
             count_pairs(
                 scope,
                 spec.criteria,
-                &mut Intervals::new(&cal, first, group as i64),
                 Slots {
                     count: values.len(),
                     total: None,
                 },
-                counted,
-                |i| values.key(i),
+                per_event(&counted, cols(), &|i| values.key(i)),
                 |s, c| {
                     present[s] = true;
                     users[s] += u64::from(c > 0);

@@ -24,11 +24,13 @@
 
 use super::quantile;
 use super::table::Table;
+use crate::engine::days::DayIndex;
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{Breakdown, BreakdownValues, EventMatcher, FilterGroup, Ranked, Scoped};
 use crate::engine::store::format_number;
 use crate::engine::time::{format_rfc3339, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Most intervals a chart may have.
 pub const MAX_BUCKETS: usize = 20_000;
@@ -702,6 +704,16 @@ struct Pass<'a> {
     nb: usize,
     width: usize,
     compare: bool,
+    /// The local day of every event, and per day of the index its bucket key and column
+    /// (when the interval is a day or longer).
+    days: Option<DayTable>,
+}
+
+/// Per event its local day, and per day its bucket key and its interval from `first`.
+struct DayTable {
+    index: Arc<DayIndex>,
+    keys: Vec<i64>,
+    cols: Vec<i64>,
 }
 
 impl<'a> Pass<'a> {
@@ -744,28 +756,64 @@ impl<'a> Pass<'a> {
             }
         };
         let mut run: Option<(u32, usize, usize, u64)> = None;
+        // every event of the data counts in every series, each in its interval: a user's
+        // runs of same-day events count at once
+        let any = by_code.first().copied().unwrap_or(0);
+        let every = scope.counts_every_event()
+            && slots == 1
+            && filtered == 0
+            && valued == 0
+            && by_code.iter().all(|&m| m == any);
+        if let (Some(d), true) = (&self.days, every && any != 0) {
+            for (u, _) in scope.users() {
+                let (days, events) = d.index.runs(u as usize);
+                for (&day, &n) in days.iter().zip(events) {
+                    let a = d.cols[day as usize] as usize;
+                    match &mut run {
+                        Some((_, ra, _, rn)) if *ra == a => *rn += u64::from(n),
+                        _ => {
+                            if let Some(x) = run.replace((any, a, nb, u64::from(n))) {
+                                flush(&mut cells, x, u);
+                            }
+                        }
+                    }
+                }
+                if let Some(x) = run.take() {
+                    flush(&mut cells, x, u);
+                }
+            }
+            return Ok(cells);
+        }
+        let day_of = self.days.as_ref().map(|d| d.index.days());
         for (u, r) in scope.users() {
-            let start = r.start;
-            for (j, (&code, &ti)) in codes[r.clone()].iter().zip(&t[r]).enumerate() {
+            for i in r {
                 // the series the event's name matches, then their own filters
-                let mut m = by_code[code as usize];
+                let mut m = by_code[codes[i] as usize];
                 if m == 0 {
                     continue;
                 }
-                let i = start + j;
                 if m & filtered != 0 {
                     m = self.matching.refine(scope, m, i, u);
                 }
                 if m == 0 || filters && !scope.keep(i) {
                     continue;
                 }
-                let k = cursor.key(ti);
-                let current = all_in || scope.in_range(ti);
+                let current = all_in || scope.in_range(t[i]);
+                let (k, col) = match (&self.days, day_of) {
+                    (Some(d), Some(day_of)) => {
+                        let day = day_of[i] as usize;
+                        (d.keys[day], d.cols[day])
+                    }
+                    _ => {
+                        let k = cursor.key(t[i]);
+                        (k, cal.index(self.first, k))
+                    }
+                };
                 if !(current || self.compare && previous.contains(&k)) {
                     continue;
                 }
                 let (col, total) = if current {
-                    (cal.index(self.first, k) as usize, nb)
+                    (col as usize, nb)
                 } else {
                     (nb + 1 + cal.index(self.prev_first, k) as usize, 2 * nb + 1)
                 };
@@ -869,6 +917,11 @@ pub fn run(scope: &mut Scoped, spec: &TrendsSpec) -> Result<TrendsResult> {
         nb,
         width,
         compare: spec.compare,
+        days: scope.days().and_then(|index| {
+            let keys = index.keys(&cal)?;
+            let cols = keys.iter().map(|&k| cal.index(first, k)).collect();
+            Some(DayTable { index, keys, cols })
+        }),
     };
     let (slot_labels, mut cells): (Vec<Option<String>>, Vec<Cells>) = match &values {
         None => (vec![None], pass.count(1, |_| 0)?),
