@@ -30,7 +30,7 @@ use crate::engine::analysis::transitions::UNSEEN_NAME;
 use crate::engine::analysis::{Query, Spec};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{
-    Breakdown, DateRange, Filter, FilterGroup, FilterItem, Op, Source, NONE, OTHER,
+    Breakdown, DateRange, Filter, FilterGroup, FilterItem, Op, Source, UserValue, NONE, OTHER,
 };
 use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
 use serde_json::Value;
@@ -214,7 +214,11 @@ impl<'a> Sql<'a> {
 
     /// A property's value as text, NULL when it has none (NULL or empty).
     pub fn text(&self, property: &str) -> String {
-        let c = self.ident(property);
+        self.text_of(&self.ident(property))
+    }
+
+    /// A value (a column or an expression) as text, NULL when it has none (NULL or empty).
+    fn text_of(&self, c: &str) -> String {
         match self.dialect {
             Dialect::DuckDb => format!("NULLIF(CAST({c} AS VARCHAR), '')"),
             Dialect::ClickHouse => format!("nullIf(toString({c}), '')"),
@@ -223,7 +227,12 @@ impl<'a> Sql<'a> {
 
     /// A property's value as a number, NULL when it has none or is not a number.
     pub fn num(&self, property: &str) -> String {
-        let c = self.ident(property);
+        self.num_of(&self.ident(property))
+    }
+
+    /// A value (a column or an expression) as a number, NULL when it has none or is not
+    /// a number.
+    fn num_of(&self, c: &str) -> String {
         match self.dialect {
             Dialect::DuckDb => format!("TRY_CAST({c} AS DOUBLE)"),
             Dialect::ClickHouse => format!("toFloat64OrNull(toString({c}))"),
@@ -460,14 +469,9 @@ impl<'a> Sql<'a> {
     }
 
     fn condition(&self, field: &str, f: &Filter) -> Result<String> {
-        if f.source == Source::User {
-            return Err(unsupported(
-                &format!("{field}.source"),
-                "a user property (source \"user\") needs the file order of tied events",
-            ));
-        }
-        let text = self.text(&f.property);
-        let num = self.num(&f.property);
+        let raw = self.property_value(&format!("{field}.source"), &f.property, f.source)?;
+        let text = self.text_of(&raw);
+        let num = self.num_of(&raw);
         // the engine's own checks and error codes (`Scoped::compile_filter`)
         let vfield = format!("{field}.value");
         let as_text = |v: &Value| match v {
@@ -630,17 +634,15 @@ impl<'a> Sql<'a> {
     /// A breakdown's value per event as text: the value, or `a / b` for several
     /// properties (a missing part `(none)`), and `''` when the event has none of them.
     pub fn breakdown_value(&self, b: &Breakdown) -> Result<String> {
-        if let Some(k) = b.properties.iter().position(|p| p.source == Source::User) {
-            return Err(unsupported(
-                &format!("breakdown.properties[{k}].source"),
-                "a user property (source \"user\") needs the file order of tied events",
-            ));
-        }
         let texts: Vec<String> = b
             .properties
             .iter()
-            .map(|p| self.text(&p.property))
-            .collect();
+            .enumerate()
+            .map(|(k, p)| {
+                let field = format!("breakdown.properties[{k}].source");
+                Ok(self.text_of(&self.property_value(&field, &p.property, p.source)?))
+            })
+            .collect::<Result<_>>()?;
         if let [one] = texts.as_slice() {
             return Ok(format!("coalesce({one}, '')"));
         }
@@ -972,6 +974,34 @@ ORDER BY sec, k, a, b2{settings}",
             format!("toInt64({v})")
         }
     }
+
+    /// The raw value of `property` on a row of the table as an analysis reads it: the
+    /// row's own (source `event`), or the user's (source `user`): the value of their first
+    /// row with one (`user_properties: latest`: their last), rows in time order and rows
+    /// at one instant in file order, over all their rows, as the engine's user columns.
+    /// A window expression: only for the select list of a `src` CTE reading the table.
+    pub fn property_value(&self, field: &str, property: &str, source: Source) -> Result<String> {
+        let c = self.ident(property);
+        if source == Source::Event {
+            return Ok(c);
+        }
+        let order = self.file_order(field, "a user property (source \"user\")")?;
+        let pick = match self.query.scope.user_properties {
+            UserValue::First => "first_value",
+            UserValue::Latest => "last_value",
+        };
+        let has = format!("CASE WHEN {} IS NULL THEN NULL ELSE {c} END", self.text_of(&c));
+        // ClickHouse's first_value / last_value skip NULLs; DuckDB's do when told to
+        let arg = match self.dialect {
+            Dialect::DuckDb => format!("{has} IGNORE NULLS"),
+            Dialect::ClickHouse => has,
+        };
+        Ok(format!(
+            "{pick}({arg}) OVER (PARTITION BY {} ORDER BY {}, {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)",
+            self.ident("user_id"),
+            self.ident("timestamp"),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -995,6 +1025,36 @@ mod tests {
         let e = s.file_order("breakdown", "a first value").unwrap_err();
         assert_eq!(key(&e), "sql_needs_order");
         assert!(e.to_string().contains("--order-col"), "{e}");
+    }
+
+    #[test]
+    fn what_needs_the_file_order_asks_for_its_column() {
+        for (json, field) in [
+            (
+                r#"{"analysis":"retention","breakdown":[{"property":"c","source":"user"}]}"#,
+                "breakdown.properties[0].source",
+            ),
+            (
+                r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
+                "filters[0].source",
+            ),
+            (
+                r#"{"analysis":"trends","breakdown":[{"property":"plan","source":"user"}]}"#,
+                "breakdown.properties[0].source",
+            ),
+        ] {
+            for d in [Dialect::DuckDb, Dialect::ClickHouse] {
+                let e = sql(json, d).unwrap_err();
+                assert_eq!(key(&e), "sql_needs_order", "{json}: {e}");
+                assert!(e.to_string().contains(&format!(": {field}: ")), "{json}: {e}");
+                let q = Query::from_json(json).unwrap();
+                let table = Table {
+                    from: "events",
+                    order: Some("file_row"),
+                };
+                assert!(render(&q, d, table).is_ok(), "{json}");
+            }
+        }
     }
 
     fn key(e: &Error) -> &'static str {
@@ -1032,10 +1092,6 @@ mod tests {
                 "cohort",
             ),
             (
-                r#"{"analysis":"retention","breakdown":[{"property":"c","source":"user"}]}"#,
-                "breakdown.properties[0].source",
-            ),
-            (
                 r#"{"analysis":"funnel","ties":"step_order","steps":[{"event":"a"},{"event":"b"},{"event":"a"}]}"#,
                 "ties",
             ),
@@ -1065,14 +1121,6 @@ mod tests {
                 "exclusions[0].event",
             ),
             (r#"{"analysis":"trends","compare":true}"#, "compare"),
-            (
-                r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
-                "filters[0].source",
-            ),
-            (
-                r#"{"analysis":"trends","breakdown":[{"property":"plan","source":"user"}]}"#,
-                "breakdown.properties[0].source",
-            ),
             (
                 r#"{"analysis":"lifecycle","created_at":"signup_at"}"#,
                 "created_at",
