@@ -98,6 +98,27 @@ SPECS = {
     "stickiness_user_breakdown_latest": {
         "analysis": "stickiness", "user_properties": "latest",
         "breakdown": {"properties": [{"property": "country", "source": "user"}], "limit": 0}},
+    # retention with another return event, return filters, first-ever cohorts: a return
+    # at the start's instant counts when later in the file
+    "retention_return_other_event_day": {
+        "analysis": "retention", "start_event": "open", "return_event": "view", "periods": 10},
+    "retention_return_any_event_filters_berlin_breakdown": {
+        "analysis": "retention", "start_event": "view", "return_filters": [{"property": "platform", "op": "neq", "value": "web"}],
+        "period": "week", "timezone": "Europe/Berlin", "mode": "on_or_after", "min_occurrences": 2,
+        "breakdown": {"properties": ["country"], "limit": 2}},
+    "retention_first_ever_start_filters_new_york": {
+        "analysis": "retention", "cohort": "first_ever", "start_event": "view", "return_event": "buy",
+        "start_filters": [{"property": "page", "op": "neq", "value": "/home"}], "timezone": "America/New_York",
+        "filters": [{"property": "country", "op": "is_set"}], "date_range": {"from": "2025-03-01", "to": "2025-03-25"}},
+    "retention_first_ever_any_event_rolling_breakdown_user": {
+        "analysis": "retention", "cohort": "first_ever", "windows": "rolling", "return_event": "buy",
+        "breakdown": {"properties": [{"property": "page", "source": "user"}], "limit": 0}},
+    "retention_recurring_other_return_rolling_offset": {
+        "analysis": "retention", "cohort": "recurring", "start_event": "buy", "return_event": "open",
+        "period": "day", "windows": "rolling", "timezone": "+05:30", "breakdown": {"properties": ["page"], "limit": 1}},
+    "retention_first_ever_same_event": {
+        "analysis": "retention", "cohort": "first_ever", "start_event": "buy", "return_event": "buy",
+        "period": "week"},
     "active_users_default": {"analysis": "active_users"},
     "active_users_events_filters_berlin_28": {
         "analysis": "active_users", "mau_days": 28, "timezone": "Europe/Berlin",
@@ -554,8 +575,6 @@ def main():
                  {"analysis": "ab_test", "conversion": {"event": "buy"},
                   "expected_split": {"control": 0.5, "treatment": 0.3, "b": 0.2}},
                  {"analysis": "aarrr"},
-                 {"analysis": "retention", "return_event": "buy"},
-                 {"analysis": "retention", "cohort": "first_ever"},
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},
@@ -584,6 +603,9 @@ def main():
             print(f"FAILED  {json.dumps(spec)}: exit {p.returncode}, {p.stderr.strip()}")
     # what depends on the file order of tied events renders only with --order-col
     for spec in ({"analysis": "retention", "breakdown": {"properties": [{"property": "country", "source": "user"}]}},
+                 {"analysis": "retention", "return_event": "buy"},
+                 {"analysis": "retention", "return_filters": [{"property": "country", "op": "is_set"}]},
+                 {"analysis": "retention", "cohort": "first_ever"},
                  {"analysis": "trends", "filters": [{"property": "country", "source": "user", "op": "eq", "value": "CN"}]}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "clickhouse"],
                            capture_output=True, text=True)

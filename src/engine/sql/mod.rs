@@ -1031,6 +1031,14 @@ mod tests {
     fn what_needs_the_file_order_asks_for_its_column() {
         for (json, field) in [
             (
+                r#"{"analysis":"retention","cohort":"first_ever"}"#,
+                "cohort",
+            ),
+            (
+                r#"{"analysis":"retention","return_event":"b"}"#,
+                "return_event",
+            ),
+            (
                 r#"{"analysis":"retention","breakdown":[{"property":"c","source":"user"}]}"#,
                 "breakdown.properties[0].source",
             ),
@@ -1082,14 +1090,6 @@ mod tests {
             (
                 r#"{"analysis":"funnel","ties":"strictly_later","breakdown":"c","steps":[{"event":"a"},{"event":"b"}]}"#,
                 "attribution",
-            ),
-            (
-                r#"{"analysis":"retention","return_event":"b"}"#,
-                "return_event",
-            ),
-            (
-                r#"{"analysis":"retention","cohort":"first_ever"}"#,
-                "cohort",
             ),
             (
                 r#"{"analysis":"funnel","ties":"step_order","steps":[{"event":"a"},{"event":"b"},{"event":"a"}]}"#,
