@@ -1031,6 +1031,18 @@ mod tests {
     fn what_needs_the_file_order_asks_for_its_column() {
         for (json, field) in [
             (
+                r#"{"analysis":"funnel","ties":"strictly_later","breakdown":"c","steps":[{"event":"a"},{"event":"b"}]}"#,
+                "attribution",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"strictly_later","exclusions":[{"event":"c"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
+                "exclusions",
+            ),
+            (
+                r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#,
+                "ties",
+            ),
+            (
                 r#"{"analysis":"retention","cohort":"first_ever"}"#,
                 "cohort",
             ),
@@ -1076,20 +1088,8 @@ mod tests {
     fn what_sql_cannot_express_is_a_keyed_error_not_a_query() {
         for (json, field) in [
             (
-                r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#,
-                "ties",
-            ),
-            (
                 r#"{"analysis":"funnel","ties":"strictly_later","order":"strict","steps":[{"event":"a"},{"event":"b"}]}"#,
                 "order",
-            ),
-            (
-                r#"{"analysis":"funnel","ties":"strictly_later","exclusions":[{"event":"c"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
-                "exclusions",
-            ),
-            (
-                r#"{"analysis":"funnel","ties":"strictly_later","breakdown":"c","steps":[{"event":"a"},{"event":"b"}]}"#,
-                "attribution",
             ),
             (
                 r#"{"analysis":"funnel","ties":"step_order","steps":[{"event":"a"},{"event":"b"},{"event":"a"}]}"#,
