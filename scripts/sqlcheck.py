@@ -156,6 +156,15 @@ SPECS = {
         "analysis": "funnel", "attribution": "all_events", "breakdown": "country", "timezone": "+05:30",
         "window": {"value": 6, "unit": "hour"},
         "steps": [{"event": "view"}, {}], "exclusions": [{"event": "buy", "from_step": 1, "to_step": 2}]},
+    # revenue with shared filters: a user is acquired when their first event passes them
+    "revenue_filters_new_users_first_event_berlin": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount", "interval": "week",
+        "timezone": "Europe/Berlin", "filters": [{"property": "page", "op": "neq", "value": "/home"}]},
+    "revenue_filters_user_property_range": {
+        "analysis": "revenue", "purchase_event": "buy", "amount": "amount",
+        "date_range": {"from": "2025-03-05", "to": "2025-03-31"},
+        "filters": {"any": [{"property": "country", "op": "eq", "value": "DE"},
+                            {"property": "platform", "source": "user", "op": "eq", "value": "ios"}]}},
     "active_users_default": {"analysis": "active_users"},
     "active_users_events_filters_berlin_28": {
         "analysis": "active_users", "mau_days": 28, "timezone": "Europe/Berlin",
@@ -622,9 +631,7 @@ def main():
                  {"analysis": "ltv", "purchase_event": "buy", "amount": "amount", "breakdown": "country"},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
                   "breakdown": {"properties": [{"property": "country"}]}},
-                 {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"},
-                 {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
-                  "filters": [{"property": "country", "op": "is_set"}]}):
+                 {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"}):
         p = subprocess.run([args.loupe, "sql", "--spec", json.dumps(spec), "--dialect", "duckdb"],
                            capture_output=True, text=True)
         if p.returncode == 3 and "not yet expressible in SQL" in p.stderr and not p.stdout:
@@ -639,6 +646,8 @@ def main():
                  {"analysis": "retention", "return_filters": [{"property": "country", "op": "is_set"}]},
                  {"analysis": "retention", "cohort": "first_ever"},
                  {"analysis": "funnel", "steps": two},
+                 {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
+                  "filters": [{"property": "country", "op": "is_set"}]},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "exclusions": [{"event": "open"}]},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "breakdown": "country",
                   "attribution": "last_touch"},

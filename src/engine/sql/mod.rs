@@ -1031,6 +1031,10 @@ mod tests {
     fn what_needs_the_file_order_asks_for_its_column() {
         for (json, field) in [
             (
+                r#"{"analysis":"revenue","filters":[{"property":"c","op":"is_set"}]}"#,
+                "filters",
+            ),
+            (
                 r#"{"analysis":"funnel","ties":"strictly_later","breakdown":"c","steps":[{"event":"a"},{"event":"b"}]}"#,
                 "attribution",
             ),
@@ -1147,10 +1151,6 @@ mod tests {
             (
                 r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
                 "members",
-            ),
-            (
-                r#"{"analysis":"revenue","filters":[{"property":"c","op":"is_set"}]}"#,
-                "filters",
             ),
         ] {
             for d in [Dialect::DuckDb, Dialect::ClickHouse] {
