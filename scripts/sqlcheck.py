@@ -165,6 +165,17 @@ SPECS = {
         "date_range": {"from": "2025-03-05", "to": "2025-03-31"},
         "filters": {"any": [{"property": "country", "op": "eq", "value": "DE"},
                             {"property": "platform", "source": "user", "op": "eq", "value": "ios"}]}},
+    # the users of a transition cell, in the order of their first row in the file
+    "stages_members_unseen_new_week": {
+        "analysis": "stages", "interval": "week", "members": {"from": "unseen", "to": "new"}},
+    "stages_members_active_silent_berlin_from_to": {
+        "analysis": "stages", "timezone": "Europe/Berlin", "silent_days": 2, "churned_days": 5,
+        "from": "2025-03-10", "to": "2025-03-20", "members": {"from": "active", "to": "silent"}},
+    "health_members_unseen_casual": {
+        "analysis": "health", "members": {"from": "unseen", "to": "casual"}},
+    "health_members_week_new_york_at_risk": {
+        "analysis": "health", "interval": "week", "timezone": "America/New_York",
+        "from": "2025-03-02", "members": {"from": "active", "to": "at_risk"}},
     "active_users_default": {"analysis": "active_users"},
     "active_users_events_filters_berlin_28": {
         "analysis": "active_users", "mau_days": 28, "timezone": "Europe/Berlin",
@@ -619,13 +630,11 @@ def main():
                  {"analysis": "lifecycle", "created_at": "amount"},
                  {"analysis": "lifecycle", "breakdown": "country"},
                  {"analysis": "stages", "created_at": "amount"},
-                 {"analysis": "health", "members": {"from": "unseen", "to": "core"}},
                  {"analysis": "customers", "purchase_event": "buy", "amount": "amount"},
                  {"analysis": "portrait", "properties": [{"property": "country"}]},
                  {"analysis": "channels", "channel": "country"},
                  {"analysis": "sessions"},
                  {"analysis": "sessions", "breakdown": "country"},
-                 {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "stages", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "health", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "ltv", "purchase_event": "buy", "amount": "amount", "breakdown": "country"},
@@ -646,6 +655,8 @@ def main():
                  {"analysis": "retention", "return_filters": [{"property": "country", "op": "is_set"}]},
                  {"analysis": "retention", "cohort": "first_ever"},
                  {"analysis": "funnel", "steps": two},
+                 {"analysis": "health", "members": {"from": "unseen", "to": "core"}},
+                 {"analysis": "stages", "members": {"from": "unseen", "to": "new"}},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
                   "filters": [{"property": "country", "op": "is_set"}]},
                  {"analysis": "funnel", "steps": two, "ties": "strictly_later", "exclusions": [{"event": "open"}]},

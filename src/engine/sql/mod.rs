@@ -873,13 +873,16 @@ intervals AS (
     /// in each interval where they have appeared), the counts per interval and state and
     /// `seen` (section `section`), then the users by state at interval `kf` (rows,
     /// `unseen` first) and at `kt` (columns), section `transitions`; `None`: the first and
-    /// the last interval.
+    /// the last interval; with `cell` (row, column of that table, row 0 `unseen`), its
+    /// users, section `member`, in the order of their first row in the file (the column
+    /// `o` of `src`).
     pub fn state_tables(
         &self,
         section: &str,
         states: &[&str],
         kf: Option<i64>,
         kt: Option<i64>,
+        cell: Option<(usize, usize)>,
     ) -> String {
         let names = |list: &mut dyn Iterator<Item = (usize, &str)>| {
             list.map(|(k, n)| {
@@ -900,6 +903,34 @@ intervals AS (
                 .enumerate(),
         );
         let col_names = names(&mut states.iter().copied().enumerate());
+        let members = match cell {
+            None => String::new(),
+            Some((r, c)) => format!(
+                "
+  UNION ALL
+  SELECT {i2} AS sec, {i0} AS k, fo.o AS a, {i0} AS b2, 'member' AS section, fi.ilabel AS ilabel,
+    ti.ilabel AS to_label, {from} AS from_state, {to} AS state, {id} AS users
+  FROM ends
+  JOIN intervals AS fi ON fi.k = ends.kf
+  JOIN intervals AS ti ON ti.k = ends.kt
+  JOIN (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kt) AS tt ON tt.stage = {c}
+  LEFT JOIN (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kf) AS fr
+    ON fr.u = tt.u
+  JOIN (SELECT u, {first_row} AS o FROM src GROUP BY u) AS fo ON fo.u = tt.u
+  WHERE coalesce(fr.stage + 1, 0) = {r}",
+                i0 = self.int(0),
+                i2 = self.int(2),
+                from = self.lit(if r == 0 { UNSEEN_NAME } else { states[r - 1] }),
+                to = self.lit(states[c]),
+                id = self.to_text("tt.u"),
+                first_row = match self.dialect {
+                    Dialect::DuckDb => "CAST(min(o) AS BIGINT)",
+                    Dialect::ClickHouse => "toInt64(min(o))",
+                },
+                c = self.int(c as i64),
+                r = self.int(r as i64),
+            ),
+        };
         format!(
             "counts AS (
   SELECT k, stage AS s, count(*) AS n FROM staged GROUP BY k, stage
@@ -919,17 +950,17 @@ moves AS (
 ),
 table_rows AS (
   SELECT {i0} AS sec, iv.k AS k, sn.s AS a, {i0} AS b2, {section} AS section, iv.ilabel AS ilabel,
-    '' AS to_label, '' AS from_state, sn.name AS state, coalesce(c.n, 0) AS users
+    '' AS to_label, '' AS from_state, sn.name AS state, {count} AS users
   FROM intervals AS iv CROSS JOIN state_names AS sn
   LEFT JOIN counts AS c ON c.k = iv.k AND c.s = sn.s
   UNION ALL
   SELECT {i1} AS sec, {i0} AS k, rn.s AS a, cn.s AS b2, 'transitions' AS section, fi.ilabel AS ilabel,
-    ti.ilabel AS to_label, rn.name AS from_state, cn.name AS state, coalesce(mv.n, 0) AS users
+    ti.ilabel AS to_label, rn.name AS from_state, cn.name AS state, {moved} AS users
   FROM ends
   JOIN intervals AS fi ON fi.k = ends.kf
   JOIN intervals AS ti ON ti.k = ends.kt
   CROSS JOIN row_names AS rn CROSS JOIN col_names AS cn
-  LEFT JOIN moves AS mv ON mv.r = rn.s AND mv.c = cn.s
+  LEFT JOIN moves AS mv ON mv.r = rn.s AND mv.c = cn.s{members}
 )
 SELECT section AS \"section\", ilabel AS \"interval\", {to_cell} AS \"to_interval\",
   {from_cell} AS \"from_state\", state AS \"state\", {users} AS \"users\"
@@ -937,6 +968,9 @@ FROM table_rows
 ORDER BY sec, k, a, b2{settings}",
             seen = self.int(states.len() as i64),
             section = self.lit(section),
+            count = self.to_text("coalesce(c.n, 0)"),
+            moved = self.to_text("coalesce(mv.n, 0)"),
+            members = members,
             kf = kf.map_or_else(|| "k0".to_string(), |k| self.int(k)),
             kt = kt.map_or_else(|| "k1".to_string(), |k| self.int(k)),
             i0 = self.int(0),
@@ -1030,6 +1064,14 @@ mod tests {
     #[test]
     fn what_needs_the_file_order_asks_for_its_column() {
         for (json, field) in [
+            (
+                r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
+                "members",
+            ),
+            (
+                r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
+                "members",
+            ),
             (
                 r#"{"analysis":"revenue","filters":[{"property":"c","op":"is_set"}]}"#,
                 "filters",
@@ -1140,18 +1182,10 @@ mod tests {
             (r#"{"analysis":"customers"}"#, "file"),
             (r#"{"analysis":"sessions"}"#, "file order"),
             (
-                r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
-                "members",
-            ),
-            (
                 r#"{"analysis":"portrait","properties":[{"property":"c"}]}"#,
                 "file order",
             ),
             (r#"{"analysis":"channels","channel":"c"}"#, "channel"),
-            (
-                r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
-                "members",
-            ),
         ] {
             for d in [Dialect::DuckDb, Dialect::ClickHouse] {
                 let e = sql(json, d).unwrap_err();
