@@ -2,39 +2,39 @@
 //! conversion, step_conversion, dropped, median_seconds, mean_seconds`), one per step,
 //! with a breakdown first for everyone (`(all)`) and then per value.
 //!
-//! As in the engine (`analysis/funnel.rs`), for ordered funnels with `ties:
-//! "strictly_later"` (or `"step_order"` when the steps name distinct events, see below):
-//! a user's events that pass the shared filters (with `range:
-//! "all_steps"`, only those in the date range) are looked at; each event completing step 1
-//! in the date range opens an attempt (`entry: "first"`: the earliest only), which
-//! reaches step k at the earliest event completing step k strictly later than step k − 1
-//! and at most `window` after the entry; the user counts at the furthest step, with the
-//! attempt that reached it first, then the latest start. Breakdowns render with
-//! `attribution: "all_events"` (one funnel per value over the user's events carrying it)
-//! and `{"step": N}` (one funnel per value of the user's step-N events, in which only the
-//! events with that value complete step N); values ranked by their entrants (ties by
-//! value), the rest as `(other)`, no value as `(none)`.
+//! As in the engine (`analysis/funnel.rs`), for ordered funnels: a user's events that
+//! pass the shared filters (with `range: "all_steps"`, only those in the date range) are
+//! looked at in (time, file order); each event completing step 1 in the date range opens
+//! an attempt (`entry: "first"`: the earliest only), which reaches step k at the earliest
+//! event completing step k after step k − 1 (`ties: "source_order"`: later in that order;
+//! `"strictly_later"`: strictly later in time) and at most `window` after the entry; the
+//! user counts at the furthest step, with the attempt that reached it at the earliest
+//! event, then the latest start, then the earliest entry event. Breakdowns: first / last
+//! touch (the user's funnel under the value of their first / last step event with one, from
+//! the range start on), `"all_events"` (one funnel per value over the user's events
+//! carrying it) and `{"step": N}` (one funnel per value of the user's step-N events, in
+//! which only the events with that value complete step N); values ranked by their entrants
+//! (ties by value), the rest as `(other)`, no value as `(none)`. Exclusions mark each
+//! attempt that reached `from_step` before the exclusion event and not `to_step` (an
+//! exclusion event completing `to_step` itself marks it), inside the attempt's window; a
+//! user counts with their best unmarked attempt when it went as far as their best attempt,
+//! and is left out otherwise. Source order, exclusions with strictly later ties and first /
+//! last touch read the table's file-order column ([`Sql::file_order`]): an event's position
+//! is its rank in (time, file order).
 //!
 //! With `ties: "step_order"` and steps that each name an event, no two the same, an event
 //! completes at most one step, so the engine's matching of a tie's events to steps is the
-//! plain rule "at or after the previous step's instant": the same query with `>=` for `>`.
-//! (With a repeated or unnamed step, which events of a tie go to which steps is a
-//! matching, refused.) Exclusions render there too, when no exclusion event is named like
-//! a step: an exclusion event at an instant with a step event is in a tie and ignored;
-//! one at another instant marks each attempt that reached `from_step` before it and not
-//! `to_step`, inside the attempt's window; a user counts with their best unmarked attempt
-//! when it went as far as their best attempt, and is left out otherwise.
+//! plain rule "at or after the previous step's instant" (no file order needed). (With a
+//! repeated or unnamed step, which events of a tie go to which steps is a matching,
+//! refused.) Exclusions render there too, when no exclusion event is named like a step: an
+//! exclusion event at an instant with a step event is in a tie and ignored.
 //!
 //! ClickHouse's `windowFunnel` is not used: it gives the furthest step only, not the
 //! times of the counted attempt that `median_seconds` and `mean_seconds` need.
 //!
-//! Not rendered (`sql_unsupported`): `ties` `source_order` (the file order of tied events
-//! is not part of a table) and `step_order` with a repeated or unnamed step (a matching
-//! of tied events to steps); `order`
-//! `strict` (needs the file order of tied events) and `any` (a matching of events to
-//! steps); `exclusions` with `strictly_later` ties (an exclusion at a step's instant
-//! counts by file order) or named like a step; `counting: "totals"`; `first_touch` / `last_touch` attribution
-//! (the first value among tied events needs the file order).
+//! Not rendered (`sql_unsupported`): `step_order` ties with a repeated or unnamed step, or
+//! an exclusion named like a step (a matching of tied events to steps); `order` `strict`
+//! and `any` (a matching of events to steps); `counting: "totals"`.
 
 use super::{unsupported, Dialect, Sql};
 use crate::engine::analysis::funnel::{
@@ -101,16 +101,23 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
             ))
         }
     }
-    // how a step's time compares with the previous step's
-    let after = match spec.ties {
-        Ties::StrictlyLater => ">",
-        Ties::SourceOrder => {
-            return Err(unsupported(
-                "ties",
-                "ties in source order (the file order of tied events is not part of a table; use \"strictly_later\", or \"step_order\" with steps naming distinct events)",
-            ))
+    // the file-order column, when the answer depends on the order of tied events
+    let mut order = None;
+    let mut need_order = |field: &str, what: &str| -> Result<()> {
+        if order.is_none() {
+            order = Some(sql.file_order(field, what)?);
         }
-        Ties::StepOrder if distinct_events(spec) => ">=",
+        Ok(())
+    };
+    // how a step's event compares with the previous step's: by position (time, then
+    // file order) or by time
+    let after = match spec.ties {
+        Ties::StrictlyLater => "e.t > a.x",
+        Ties::SourceOrder => {
+            need_order("ties", "ties in source order (a step at the previous step's instant counts when later in the file)")?;
+            "e.r > a.r"
+        }
+        Ties::StepOrder if distinct_events(spec) => "e.t >= a.x",
         Ties::StepOrder => {
             return Err(unsupported(
                 "ties",
@@ -133,12 +140,11 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
             .keyed("exclusion_steps", &[("from", &x.from_step), ("to", &to), ("n", &n)]));
         }
         if spec.ties != Ties::StepOrder {
-            return Err(unsupported(
+            need_order(
                 "exclusions",
-                "exclusions with ties strictly later (an exclusion at a step's instant counts by file order; with \"step_order\" it is ignored there)",
-            ));
-        }
-        if spec
+                "an exclusion (one at a step's instant counts when between the steps in file order)",
+            )?;
+        } else if spec
             .steps
             .iter()
             .any(|st| st.event.as_deref() == Some(x.event.as_str()))
@@ -166,11 +172,25 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
             Some(k - 1)
         }
         (Some(_), Attribution::FirstTouch | Attribution::LastTouch) => {
-            return Err(unsupported(
+            need_order(
                 "attribution",
-                "first or last touch (the first value among tied events needs their file order; use \"all_events\" or a step)",
-            ))
+                "first or last touch (the first value among tied step events in file order)",
+            )?;
+            None
         }
+    };
+    let touch = match (&spec.breakdown, spec.attribution) {
+        (Some(_), Attribution::FirstTouch) => Some(""),
+        (Some(_), Attribution::LastTouch) => Some(" DESC"),
+        _ => None,
+    };
+    // an event's position among the user's: its rank in (time, file order), or its time
+    // when ties do not go by the file (step order) or the file order is not needed
+    let positions = spec.ties != Ties::StepOrder && order.is_some();
+    let pos = if positions {
+        "row_number() OVER (PARTITION BY u ORDER BY t, o)".to_string()
+    } else {
+        "t".to_string()
     };
     let duck = sql.dialect == Dialect::DuckDb;
     let i = |v: i64| sql.int(v);
@@ -184,6 +204,7 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
     let mut cols = vec![
         format!("{} AS u", sql.ident("user_id")),
         format!("{} AS t", sql.ts_us()),
+        format!("{} AS o", order.clone().unwrap_or_else(|| sql.int(0))),
         format!("{} AS keep", sql.shared_filter()?),
         format!(
             "{} AS bv",
@@ -236,24 +257,24 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
     };
     // the groups whose funnels are computed: g 0 = everyone, g 1 = per breakdown value
     let mut parts = format!(
-        "SELECT {} AS g, u, '' AS p, t, {} FROM ev",
+        "SELECT {} AS g, u, '' AS p, t, r, {} FROM ev",
         i(0),
         all_se.join(", ")
     );
     let mut cands = String::new();
-    if spec.breakdown.is_some() {
+    let from_range = r0
+        .as_ref()
+        .map_or(String::new(), |r| format!(" AND t >= {r}"));
+    if spec.breakdown.is_some() && touch.is_none() {
         match step_attr {
             None => parts.push_str(&format!(
-                "\n  UNION ALL SELECT {} AS g, u, bv AS p, t, {} FROM ev",
+                "\n  UNION ALL SELECT {} AS g, u, bv AS p, t, r, {} FROM ev",
                 i(1),
                 all_se.join(", ")
             )),
             Some(m) => {
-                let from = r0
-                    .as_ref()
-                    .map_or(String::new(), |r| format!(" AND t >= {r}"));
                 cands = format!(
-                    "cands AS (SELECT DISTINCT u, bv FROM ev, span WHERE s{m} AND bv <> ''{from}),\n"
+                    "cands AS (SELECT DISTINCT u, bv FROM ev, span WHERE s{m} AND bv <> ''{from_range}),\n"
                 );
                 let masked = (0..n)
                     .map(|k| {
@@ -267,7 +288,7 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 parts.push_str(&format!(
-                    "\n  UNION ALL SELECT {} AS g, ev.u AS u, c.bv AS p, ev.t AS t, {masked} FROM ev JOIN cands AS c ON ev.u = c.u",
+                    "\n  UNION ALL SELECT {} AS g, ev.u AS u, c.bv AS p, ev.t AS t, ev.r AS r, {masked} FROM ev JOIN cands AS c ON ev.u = c.u",
                     i(1)
                 ));
             }
@@ -275,29 +296,31 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
     }
     // attempts: the entry, then each step at the earliest event that can complete it
     let entries = match spec.entry {
-        Entry::Every => "SELECT DISTINCT g, u, p, t AS x0 FROM parts WHERE s0".to_string(),
-        Entry::First => "SELECT g, u, p, min(t) AS x0 FROM parts WHERE s0 GROUP BY g, u, p".into(),
+        Entry::Every => "SELECT DISTINCT g, u, p, t AS x0, r AS r0 FROM parts WHERE s0".to_string(),
+        Entry::First => {
+            "SELECT g, u, p, min(t) AS x0, min(r) AS r0 FROM parts WHERE s0 GROUP BY g, u, p"
+                .into()
+        }
     };
     let mut chain = vec![format!("a1 AS ({entries})")];
     for k in 1..n {
         let prev = (0..k)
-            .map(|j| format!("a.x{j} AS x{j}"))
+            .map(|j| format!("a.x{j} AS x{j}, a.r{j} AS r{j}"))
             .collect::<Vec<_>>()
             .join(", ");
         let group = (0..k)
-            .map(|j| format!("a.x{j}"))
+            .map(|j| format!("a.x{j}, a.r{j}"))
             .collect::<Vec<_>>()
             .join(", ");
+        let cond = format!("{after}{} AND e.t <= a.x0 + {}", k - 1, i(window));
         chain.push(format!(
             "a{next} AS (
   SELECT a.g AS g, a.u AS u, a.p AS p, {prev},
-    min(CASE WHEN e.t {after} a.x{last} AND e.t <= a.x0 + {w} THEN e.t END) AS x{k}
-  FROM a{k} AS a LEFT JOIN (SELECT g, u, p, t FROM parts WHERE s{k}) AS e ON e.g = a.g AND e.u = a.u AND e.p = a.p
+    min(CASE WHEN {cond} THEN e.t END) AS x{k}, min(CASE WHEN {cond} THEN e.r END) AS r{k}
+  FROM a{k} AS a LEFT JOIN (SELECT g, u, p, t, r FROM parts WHERE s{k}) AS e ON e.g = a.g AND e.u = a.u AND e.p = a.p
   GROUP BY a.g, a.u, a.p, {group}
 )",
             next = k + 1,
-            last = k - 1,
-            w = i(window),
         ));
     }
     let furthest = (1..n)
@@ -307,11 +330,11 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
         .join(" ");
     let reached_at = (0..n)
         .rev()
-        .map(|k| format!("x{k}"))
+        .map(|k| format!("r{k}"))
         .collect::<Vec<_>>()
         .join(", ");
     let xs = (0..n)
-        .map(|k| format!("x{k}"))
+        .map(|k| format!("x{k}, r{k}"))
         .collect::<Vec<_>>()
         .join(", ");
     // exclusions mark an attempt (an exclusion event at an instant without step events,
@@ -324,12 +347,38 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
             .map(|j| format!("max(CASE WHEN e{j} THEN 1 ELSE 0 END) AS m{j}"))
             .collect::<Vec<_>>()
             .join(", ");
+        // by position: tested before the event moves the attempt on, so an exclusion
+        // event completing step `to` itself marks it; in step order an exclusion at a
+        // step's instant is in a tie, and ignored
+        let (upto, xt) = if positions {
+            (
+                "<=",
+                format!(
+                    "SELECT g, u, p, t, r, {} FROM parts WHERE {}",
+                    (0..marks.len())
+                        .map(|j| format!("CASE WHEN e{j} THEN 1 ELSE 0 END AS m{j}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    all_e.join(" OR ")
+                ),
+            )
+        } else {
+            (
+                "<",
+                format!(
+                    "SELECT g, u, p, t, t AS r, {maxes}
+  FROM parts GROUP BY g, u, p, t
+  HAVING max(CASE WHEN {any_s} THEN 1 ELSE 0 END) = 0",
+                    any_s = all_s.join(" OR "),
+                ),
+            )
+        };
         let conds = marks
             .iter()
             .enumerate()
             .map(|(j, &(from, to))| {
                 format!(
-                    "(xt.m{j} = 1 AND xt.t > a.x{f} AND xt.t <= a.x0 + {w} AND (a.x{l} IS NULL OR xt.t < a.x{l}))",
+                    "(xt.m{j} = 1 AND xt.r > a.r{f} AND xt.t <= a.x0 + {w} AND (a.r{l} IS NULL OR xt.r {upto} a.r{l}))",
                     f = from - 1,
                     l = to - 1,
                     w = i(window),
@@ -338,19 +387,17 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
             .collect::<Vec<_>>()
             .join(" OR ");
         let a_xs = (0..n)
-            .map(|k| format!("a.x{k}"))
+            .map(|k| format!("a.x{k}, a.r{k}"))
             .collect::<Vec<_>>()
             .join(", ");
         let a_xs_as = (0..n)
-            .map(|k| format!("a.x{k} AS x{k}"))
+            .map(|k| format!("a.x{k} AS x{k}, a.r{k} AS r{k}"))
             .collect::<Vec<_>>()
             .join(", ");
         (
             format!(
                 "xt AS (
-  SELECT g, u, p, t, {maxes}
-  FROM parts GROUP BY g, u, p, t
-  HAVING max(CASE WHEN {any_s} THEN 1 ELSE 0 END) = 0
+  {xt}
 ),
 marked AS (
   SELECT a.g AS g, a.u AS u, a.p AS p, {a_xs_as}, max(CASE WHEN {conds} THEN 1 ELSE 0 END) AS mk
@@ -358,11 +405,37 @@ marked AS (
   GROUP BY a.g, a.u, a.p, {a_xs}
 ),
 ",
-                any_s = all_s.join(" OR "),
             ),
             "marked".to_string(),
             "mk".to_string(),
         )
+    };
+    // first or last touch: the user's counted attempt under the value of their first
+    // (last) step event with one, from the range start on, in (time, file order)
+    let counted = match touch {
+        None => format!("counted AS (SELECT g, p, f, {xs} FROM best WHERE rn = 1 AND hit = 0 AND f = fmax)"),
+        Some(dir) => format!(
+            "counted0 AS (SELECT u, f, {xs} FROM best WHERE rn = 1 AND hit = 0 AND f = fmax),
+touched AS (
+  SELECT u, bv FROM (
+    SELECT u, bv, row_number() OVER (PARTITION BY u ORDER BY t{dir}, o{dir}) AS rn
+    FROM ev, span WHERE ({any_s}) AND bv <> ''{from_range}
+  ) AS x WHERE rn = 1
+),
+counted AS (
+  SELECT {g0} AS g, '' AS p, f, {xs} FROM counted0
+  UNION ALL
+  SELECT {g1} AS g, coalesce(tc.bv, '') AS p, c.f AS f, {c_xs}
+  FROM counted0 AS c LEFT JOIN touched AS tc ON tc.u = c.u
+)",
+            any_s = all_s.join(" OR "),
+            g0 = i(0),
+            g1 = i(1),
+            c_xs = (0..n)
+                .map(|k| format!("c.x{k} AS x{k}, c.r{k} AS r{k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     };
     let null_gap = if duck {
         "CAST(NULL AS DOUBLE)"
@@ -476,7 +549,7 @@ src AS (
 ),
 span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
 ev AS (
-  SELECT u, t, bv, {ev_cols}
+  SELECT u, t, o, {pos} AS r, bv, {ev_cols}
   FROM src, span
   WHERE {ev_where} AND ({any_step})
 ),
@@ -490,10 +563,10 @@ ev AS (
 ),
 best AS (
   SELECT g, u, p, {xs}, f, hit, max(f) OVER (PARTITION BY g, u, p) AS fmax,
-    row_number() OVER (PARTITION BY g, u, p ORDER BY hit, f DESC, tf, x0 DESC) AS rn
+    row_number() OVER (PARTITION BY g, u, p ORDER BY hit, f DESC, tf, x0 DESC, r0) AS rn
   FROM att
 ),
-counted AS (SELECT g, p, f, {xs} FROM best WHERE rn = 1 AND hit = 0 AND f = fmax),
+{counted},
 gaps AS (
   {gaps}
 ),

@@ -8,11 +8,14 @@
 //! day on or before `e` (active events: shared filters, `event`, `event_filters`, before
 //! the range's end), frequency the active days (or events) and value the net purchase
 //! amount in the `window_days` days ending on `e`; a user's tier is the first of core,
-//! active, casual and at risk whose rule holds, else dormant. `members` (the users of a
-//! cell, listed in the order of their first row in the file) is not rendered yet.
+//! active, casual and at risk whose rule holds, else dormant. `members` lists the users of
+//! one transition cell in the order of their first row in the file (the table's
+//! file-order column, [`Sql::file_order`]). Not rendered yet (`sql_unsupported`):
+//! `breakdown`.
 
 use super::{unsupported, Dialect, Sql};
 use crate::engine::analysis::health::{check, Frequency, HealthSpec, Value, TIERS};
+use crate::engine::analysis::stages::member_cell;
 use crate::engine::error::Result;
 use crate::engine::spec::FilterGroup;
 use crate::engine::time::Granularity;
@@ -40,12 +43,15 @@ pub fn render(sql: &Sql, spec: &HealthSpec) -> Result<String> {
         ));
     }
     check(spec)?;
-    if members.is_some() {
-        return Err(unsupported(
+    // the users of a cell, listed in the order of their first row in the file
+    let cell = member_cell(&TIERS, members.as_ref())?;
+    let order = match cell {
+        Some(_) => sql.file_order(
             "members",
-            "the users of a cell are listed in the order of their first row in the file",
-        ));
-    }
+            "the users of a cell, listed in the order of their first row in the file",
+        )?,
+        None => sql.int(0),
+    };
     let g = *interval;
     let (kf, kt) = sql.transition_keys(g, from.as_deref(), to.as_deref())?;
     let mut m = match event {
@@ -96,7 +102,7 @@ pub fn render(sql: &Sql, spec: &HealthSpec) -> Result<String> {
         "-- Loupe health ({dialect}): the rows of `loupe run --csv` for the same spec
 WITH
 src AS (
-  SELECT {user} AS u, {ts} AS t, {keep} AS keep, ({m}) AS m, {purchase}
+  SELECT {user} AS u, {ts} AS t, {order} AS o, {keep} AS keep, ({m}) AS m, {purchase}
   FROM {from_table}
 ),
 {intervals}
@@ -145,7 +151,7 @@ staged AS (
   ) AS x
 ),
 {tables}",
-        tables = sql.state_tables("tiers", &TIERS, kf, kt),
+        tables = sql.state_tables("tiers", &TIERS, kf, kt, cell),
         dialect = sql.dialect.name(),
         user = sql.ident("user_id"),
         ts = sql.ts_us(),

@@ -35,7 +35,7 @@ use crate::engine::analysis::transitions::UNSEEN_NAME;
 use crate::engine::analysis::{Query, Spec};
 use crate::engine::error::{Error, Result};
 use crate::engine::spec::{
-    Breakdown, DateRange, Filter, FilterGroup, FilterItem, Op, Source, NONE, OTHER,
+    Breakdown, DateRange, Filter, FilterGroup, FilterItem, Op, Source, UserValue, NONE, OTHER,
 };
 use crate::engine::time::{parse_timestamp, Calendar, Granularity, TimeZone, WeekStart, Zone};
 use serde_json::Value;
@@ -204,7 +204,11 @@ impl<'a> Sql<'a> {
 
     /// A property's value as text, NULL when it has none (NULL or empty).
     pub fn text(&self, property: &str) -> String {
-        let c = self.ident(property);
+        self.text_of(&self.ident(property))
+    }
+
+    /// A value (a column or an expression) as text, NULL when it has none (NULL or empty).
+    fn text_of(&self, c: &str) -> String {
         match self.dialect {
             Dialect::DuckDb => format!("NULLIF(CAST({c} AS VARCHAR), '')"),
             Dialect::ClickHouse => format!("nullIf(toString({c}), '')"),
@@ -213,7 +217,12 @@ impl<'a> Sql<'a> {
 
     /// A property's value as a number, NULL when it has none or is not a number.
     pub fn num(&self, property: &str) -> String {
-        let c = self.ident(property);
+        self.num_of(&self.ident(property))
+    }
+
+    /// A value (a column or an expression) as a number, NULL when it has none or is not
+    /// a number.
+    fn num_of(&self, c: &str) -> String {
         match self.dialect {
             Dialect::DuckDb => format!("TRY_CAST({c} AS DOUBLE)"),
             Dialect::ClickHouse => format!("toFloat64OrNull(toString({c}))"),
@@ -450,14 +459,9 @@ impl<'a> Sql<'a> {
     }
 
     fn condition(&self, field: &str, f: &Filter) -> Result<String> {
-        if f.source == Source::User {
-            return Err(unsupported(
-                &format!("{field}.source"),
-                "a user property (source \"user\") needs the file order of tied events",
-            ));
-        }
-        let text = self.text(&f.property);
-        let num = self.num(&f.property);
+        let raw = self.property_value(&format!("{field}.source"), &f.property, f.source)?;
+        let text = self.text_of(&raw);
+        let num = self.num_of(&raw);
         // the engine's own checks and error codes (`Scoped::compile_filter`)
         let vfield = format!("{field}.value");
         let as_text = |v: &Value| match v {
@@ -620,17 +624,15 @@ impl<'a> Sql<'a> {
     /// A breakdown's value per event as text: the value, or `a / b` for several
     /// properties (a missing part `(none)`), and `''` when the event has none of them.
     pub fn breakdown_value(&self, b: &Breakdown) -> Result<String> {
-        if let Some(k) = b.properties.iter().position(|p| p.source == Source::User) {
-            return Err(unsupported(
-                &format!("breakdown.properties[{k}].source"),
-                "a user property (source \"user\") needs the file order of tied events",
-            ));
-        }
         let texts: Vec<String> = b
             .properties
             .iter()
-            .map(|p| self.text(&p.property))
-            .collect();
+            .enumerate()
+            .map(|(k, p)| {
+                let field = format!("breakdown.properties[{k}].source");
+                Ok(self.text_of(&self.property_value(&field, &p.property, p.source)?))
+            })
+            .collect::<Result<_>>()?;
         if let [one] = texts.as_slice() {
             return Ok(format!("coalesce({one}, '')"));
         }
@@ -861,13 +863,16 @@ intervals AS (
     /// in each interval where they have appeared), the counts per interval and state and
     /// `seen` (section `section`), then the users by state at interval `kf` (rows,
     /// `unseen` first) and at `kt` (columns), section `transitions`; `None`: the first and
-    /// the last interval.
+    /// the last interval; with `cell` (row, column of that table, row 0 `unseen`), its
+    /// users, section `member`, in the order of their first row in the file (the column
+    /// `o` of `src`).
     pub fn state_tables(
         &self,
         section: &str,
         states: &[&str],
         kf: Option<i64>,
         kt: Option<i64>,
+        cell: Option<(usize, usize)>,
     ) -> String {
         let names = |list: &mut dyn Iterator<Item = (usize, &str)>| {
             list.map(|(k, n)| {
@@ -888,6 +893,34 @@ intervals AS (
                 .enumerate(),
         );
         let col_names = names(&mut states.iter().copied().enumerate());
+        let members = match cell {
+            None => String::new(),
+            Some((r, c)) => format!(
+                "
+  UNION ALL
+  SELECT {i2} AS sec, {i0} AS k, fo.o AS a, {i0} AS b2, 'member' AS section, fi.ilabel AS ilabel,
+    ti.ilabel AS to_label, {from} AS from_state, {to} AS state, {id} AS users
+  FROM ends
+  JOIN intervals AS fi ON fi.k = ends.kf
+  JOIN intervals AS ti ON ti.k = ends.kt
+  JOIN (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kt) AS tt ON tt.stage = {c}
+  LEFT JOIN (SELECT st.u AS u, st.stage AS stage FROM staged AS st, ends WHERE st.k = ends.kf) AS fr
+    ON fr.u = tt.u
+  JOIN (SELECT u, {first_row} AS o FROM src GROUP BY u) AS fo ON fo.u = tt.u
+  WHERE coalesce(fr.stage + 1, 0) = {r}",
+                i0 = self.int(0),
+                i2 = self.int(2),
+                from = self.lit(if r == 0 { UNSEEN_NAME } else { states[r - 1] }),
+                to = self.lit(states[c]),
+                id = self.to_text("tt.u"),
+                first_row = match self.dialect {
+                    Dialect::DuckDb => "CAST(min(o) AS BIGINT)",
+                    Dialect::ClickHouse => "toInt64(min(o))",
+                },
+                c = self.int(c as i64),
+                r = self.int(r as i64),
+            ),
+        };
         format!(
             "counts AS (
   SELECT k, stage AS s, count(*) AS n FROM staged GROUP BY k, stage
@@ -907,17 +940,17 @@ moves AS (
 ),
 table_rows AS (
   SELECT {i0} AS sec, iv.k AS k, sn.s AS a, {i0} AS b2, {section} AS section, iv.ilabel AS ilabel,
-    '' AS to_label, '' AS from_state, sn.name AS state, coalesce(c.n, 0) AS users
+    '' AS to_label, '' AS from_state, sn.name AS state, {count} AS users
   FROM intervals AS iv CROSS JOIN state_names AS sn
   LEFT JOIN counts AS c ON c.k = iv.k AND c.s = sn.s
   UNION ALL
   SELECT {i1} AS sec, {i0} AS k, rn.s AS a, cn.s AS b2, 'transitions' AS section, fi.ilabel AS ilabel,
-    ti.ilabel AS to_label, rn.name AS from_state, cn.name AS state, coalesce(mv.n, 0) AS users
+    ti.ilabel AS to_label, rn.name AS from_state, cn.name AS state, {moved} AS users
   FROM ends
   JOIN intervals AS fi ON fi.k = ends.kf
   JOIN intervals AS ti ON ti.k = ends.kt
   CROSS JOIN row_names AS rn CROSS JOIN col_names AS cn
-  LEFT JOIN moves AS mv ON mv.r = rn.s AND mv.c = cn.s
+  LEFT JOIN moves AS mv ON mv.r = rn.s AND mv.c = cn.s{members}
 )
 SELECT section AS \"section\", ilabel AS \"interval\", {to_cell} AS \"to_interval\",
   {from_cell} AS \"from_state\", state AS \"state\", {users} AS \"users\"
@@ -925,6 +958,9 @@ FROM table_rows
 ORDER BY sec, k, a, b2{settings}",
             seen = self.int(states.len() as i64),
             section = self.lit(section),
+            count = self.to_text("coalesce(c.n, 0)"),
+            moved = self.to_text("coalesce(mv.n, 0)"),
+            members = members,
             kf = kf.map_or_else(|| "k0".to_string(), |k| self.int(k)),
             kt = kt.map_or_else(|| "k1".to_string(), |k| self.int(k)),
             i0 = self.int(0),
@@ -985,6 +1021,34 @@ ORDER BY sec, k, a, b2{settings}",
             week_start: self.query.scope.week_start,
         }
     }
+
+    /// The raw value of `property` on a row of the table as an analysis reads it: the
+    /// row's own (source `event`), or the user's (source `user`): the value of their first
+    /// row with one (`user_properties: latest`: their last), rows in time order and rows
+    /// at one instant in file order, over all their rows, as the engine's user columns.
+    /// A window expression: only for the select list of a `src` CTE reading the table.
+    pub fn property_value(&self, field: &str, property: &str, source: Source) -> Result<String> {
+        let c = self.ident(property);
+        if source == Source::Event {
+            return Ok(c);
+        }
+        let order = self.file_order(field, "a user property (source \"user\")")?;
+        let pick = match self.query.scope.user_properties {
+            UserValue::First => "first_value",
+            UserValue::Latest => "last_value",
+        };
+        let has = format!("CASE WHEN {} IS NULL THEN NULL ELSE {c} END", self.text_of(&c));
+        // ClickHouse's first_value / last_value skip NULLs; DuckDB's do when told to
+        let arg = match self.dialect {
+            Dialect::DuckDb => format!("{has} IGNORE NULLS"),
+            Dialect::ClickHouse => has,
+        };
+        Ok(format!(
+            "{pick}({arg}) OVER (PARTITION BY {} ORDER BY {}, {order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)",
+            self.ident("user_id"),
+            self.ident("timestamp"),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -1010,6 +1074,68 @@ mod tests {
         assert!(e.to_string().contains("--order-col"), "{e}");
     }
 
+    #[test]
+    fn what_needs_the_file_order_asks_for_its_column() {
+        for (json, field) in [
+            (
+                r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
+                "members",
+            ),
+            (
+                r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
+                "members",
+            ),
+            (
+                r#"{"analysis":"revenue","filters":[{"property":"c","op":"is_set"}]}"#,
+                "filters",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"strictly_later","breakdown":"c","steps":[{"event":"a"},{"event":"b"}]}"#,
+                "attribution",
+            ),
+            (
+                r#"{"analysis":"funnel","ties":"strictly_later","exclusions":[{"event":"c"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
+                "exclusions",
+            ),
+            (
+                r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#,
+                "ties",
+            ),
+            (
+                r#"{"analysis":"retention","cohort":"first_ever"}"#,
+                "cohort",
+            ),
+            (
+                r#"{"analysis":"retention","return_event":"b"}"#,
+                "return_event",
+            ),
+            (
+                r#"{"analysis":"retention","breakdown":[{"property":"c","source":"user"}]}"#,
+                "breakdown.properties[0].source",
+            ),
+            (
+                r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
+                "filters[0].source",
+            ),
+            (
+                r#"{"analysis":"trends","breakdown":[{"property":"plan","source":"user"}]}"#,
+                "breakdown.properties[0].source",
+            ),
+        ] {
+            for d in [Dialect::DuckDb, Dialect::ClickHouse] {
+                let e = sql(json, d).unwrap_err();
+                assert_eq!(key(&e), "sql_needs_order", "{json}: {e}");
+                assert!(e.to_string().contains(&format!(": {field}: ")), "{json}: {e}");
+                let q = Query::from_json(json).unwrap();
+                let table = Table {
+                    from: "events",
+                    order: Some("file_row"),
+                };
+                assert!(render(&q, d, table).is_ok(), "{json}");
+            }
+        }
+    }
+
     fn key(e: &Error) -> &'static str {
         match e {
             Error::Spec { key, .. } => key,
@@ -1021,32 +1147,8 @@ mod tests {
     fn what_sql_cannot_express_is_a_keyed_error_not_a_query() {
         for (json, field) in [
             (
-                r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#,
-                "ties",
-            ),
-            (
                 r#"{"analysis":"funnel","ties":"strictly_later","order":"strict","steps":[{"event":"a"},{"event":"b"}]}"#,
                 "order",
-            ),
-            (
-                r#"{"analysis":"funnel","ties":"strictly_later","exclusions":[{"event":"c"}],"steps":[{"event":"a"},{"event":"b"}]}"#,
-                "exclusions",
-            ),
-            (
-                r#"{"analysis":"funnel","ties":"strictly_later","breakdown":"c","steps":[{"event":"a"},{"event":"b"}]}"#,
-                "attribution",
-            ),
-            (
-                r#"{"analysis":"retention","return_event":"b"}"#,
-                "return_event",
-            ),
-            (
-                r#"{"analysis":"retention","cohort":"first_ever"}"#,
-                "cohort",
-            ),
-            (
-                r#"{"analysis":"retention","breakdown":[{"property":"c","source":"user"}]}"#,
-                "breakdown.properties[0].source",
             ),
             (
                 r#"{"analysis":"funnel","ties":"step_order","steps":[{"event":"a"},{"event":"b"},{"event":"a"}]}"#,
@@ -1079,14 +1181,6 @@ mod tests {
             ),
             (r#"{"analysis":"trends","compare":true}"#, "compare"),
             (
-                r#"{"analysis":"trends","filters":[{"property":"plan","source":"user","op":"eq","value":"pro"}]}"#,
-                "filters[0].source",
-            ),
-            (
-                r#"{"analysis":"trends","breakdown":[{"property":"plan","source":"user"}]}"#,
-                "breakdown.properties[0].source",
-            ),
-            (
                 r#"{"analysis":"lifecycle","created_at":"signup_at"}"#,
                 "created_at",
             ),
@@ -1099,20 +1193,8 @@ mod tests {
                 "created_at",
             ),
             (
-                r#"{"analysis":"health","members":{"from":"unseen","to":"core"}}"#,
-                "members",
-            ),
-            (
                 r#"{"analysis":"portrait","properties":[{"property":"c"}],"breakdown":{"property":"d"}}"#,
                 "breakdown",
-            ),
-            (
-                r#"{"analysis":"stages","members":{"from":"unseen","to":"new"}}"#,
-                "members",
-            ),
-            (
-                r#"{"analysis":"revenue","filters":[{"property":"c","op":"is_set"}]}"#,
-                "filters",
             ),
         ] {
             for d in [Dialect::DuckDb, Dialect::ClickHouse] {

@@ -19,15 +19,15 @@
 //! value as `(none)`; the rows of each value's table in that order, a `breakdown` column
 //! first.
 //!
-//! Rendered only when the return event is the start event (same name and filters): the
-//! engine counts a return event at the start event's very instant only when it comes
-//! later in the file, which a table cannot tell, but when both are the same event no
-//! earlier tied event can be a return (it would be the start). Not rendered
-//! (`sql_unsupported`): another return event or return filters, `first_ever` cohorts (the
-//! first of tied events named like the start needs the file order) and breakdowns by a
-//! user property (`source: "user"`: a user's value is that of a tied event by file order).
+//! A user's events go in time order and events at one instant in file order: a
+//! membership's start event is the first of its kind in that order, and a return event
+//! counts from the start event on (at the start's instant: when later in the file). When
+//! the return event is the start event (same name and filters) no earlier tied event can
+//! be a return (it would be the start), and the query needs no file order; another return
+//! event or return filters, and `first_ever` cohorts (the first of tied events named like
+//! the start), render only with the table's file-order column ([`Sql::file_order`]).
 
-use super::{unsupported, Dialect, Sql};
+use super::{Dialect, Sql};
 use crate::engine::analysis::retention::{CohortKind, RetentionMode, RetentionSpec, Windows};
 use crate::engine::error::{Error, Result};
 use crate::engine::time::{Granularity, DAY, HOUR};
@@ -38,24 +38,27 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
     if spec.min_occurrences == 0 {
         return Err(Error::spec("min_occurrences", "must be at least 1").keyed("at_least_one", &[]));
     }
-    if spec.return_event != spec.start_event {
-        return Err(unsupported(
+    // a return event at the start's instant counts when it comes later in the file; when
+    // both are the same event, no earlier tied event can be a return (it would be the
+    // start), and the file order is not needed
+    let order = if spec.return_event != spec.start_event {
+        Some(sql.file_order(
             "return_event",
             "a return event other than the start event (a return at the start's instant counts by file order)",
-        ));
-    }
-    if spec.return_filters != spec.start_filters {
-        return Err(unsupported(
+        )?)
+    } else if spec.return_filters != spec.start_filters {
+        Some(sql.file_order(
             "return_filters",
             "return filters other than the start filters (a return at the start's instant counts by file order)",
-        ));
-    }
-    if spec.cohort == CohortKind::FirstEver {
-        return Err(unsupported(
+        )?)
+    } else if spec.cohort == CohortKind::FirstEver {
+        Some(sql.file_order(
             "cohort",
-            "first-ever cohorts (the first of tied events named like the start needs the file order)",
-        ));
-    }
+            "a first-ever cohort (the first of tied events named like the start)",
+        )?)
+    } else {
+        None
+    };
     let g = spec.period;
     let step = Sql::key_step(g);
     let i = |v: i64| sql.int(v);
@@ -69,6 +72,20 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
             sql.filter("start_filters", &spec.start_filters)?
         );
     }
+    let mut ret = match &spec.return_event {
+        Some(e) => format!("{} = {}", sql.ident("event"), sql.lit(e)),
+        None => sql.bool(true),
+    };
+    if !spec.return_filters.is_empty() {
+        ret = format!(
+            "{ret} AND {}",
+            sql.filter("return_filters", &spec.return_filters)?
+        );
+    }
+    let named = match &spec.start_event {
+        Some(e) => format!("{} = {}", sql.ident("event"), sql.lit(e)),
+        None => sql.bool(true),
+    };
     let (r0, r1) = sql.range("t1")?;
     let in_range = |t: &str| match (&r0, &r1) {
         (None, None) => sql.bool(true),
@@ -77,15 +94,31 @@ pub fn render(sql: &Sql, spec: &RetentionSpec) -> Result<String> {
         (Some(a), Some(b)) => format!("{t} >= {a} AND {t} < {b}"),
     };
     let key_of = |us: &str| sql.key(g, &sql.local_of(us));
+    // a membership's start event: the first (in time, then file order) of the user's
+    // start events (per value), of those of each period in the range (recurring), or the
+    // first event named like the start when it is a start event (first ever)
+    let first = |part: &str, cond: &str| {
+        format!(
+            "SELECT u, bv, t, o, row_number() OVER (PARTITION BY u, bv{part} ORDER BY t, o) AS rn FROM src, span WHERE {cond}"
+        )
+    };
     let members = match spec.cohort {
         CohortKind::FirstTime => format!(
-            "SELECT u, bv, s FROM (SELECT u, bv, min(t) AS s FROM ev GROUP BY u, bv) AS f, span WHERE {}",
-            in_range("s")
+            "SELECT u, bv, t AS s, o AS so FROM ({}) AS f, span WHERE rn = 1 AND {}",
+            first("", "keep AND st"),
+            in_range("t")
         ),
-        _ => format!(
-            "SELECT u, bv, min(t) AS s FROM ev, span WHERE {} GROUP BY u, bv, {}",
-            in_range("t"),
-            key_of("t")
+        CohortKind::FirstEver => format!(
+            "SELECT u, bv, t AS s, o AS so FROM ({}) AS f, span WHERE rn = 1 AND ok AND {}",
+            first("", "named").replace(" AS rn FROM", " AS rn, keep AND st AS ok FROM"),
+            in_range("t")
+        ),
+        CohortKind::Recurring => format!(
+            "SELECT u, bv, t AS s, o AS so FROM ({}) AS f WHERE rn = 1",
+            first(
+                &format!(", {}", key_of("t")),
+                &format!("keep AND st AND {}", in_range("t"))
+            )
         ),
     };
     let len = match g {
@@ -217,18 +250,19 @@ ranked AS (
         "-- Loupe retention ({dialect}): the rows of `loupe run --csv` for the same spec
 WITH
 src AS (
-  SELECT {user} AS u, {ts} AS t, {keep} AS keep, ({start}) AS st, {bv} AS bv
+  SELECT {user} AS u, {ts} AS t, {o} AS o, {keep} AS keep, ({start}) AS st, ({ret}) AS rt,
+    ({named}) AS named, {bv} AS bv
   FROM {from}
 ),
 span AS (SELECT min(t) AS t0, max(t) AS t1 FROM src),
-ev AS (SELECT u, t, bv FROM src WHERE keep AND st),
+ev AS (SELECT u, t, o, bv FROM src WHERE keep AND rt),
 members AS (
-  SELECT u, bv, s, {cohort} AS c FROM ({members}) AS x
+  SELECT u, bv, s, so, {cohort} AS c FROM ({members}) AS x
 ),
 periods AS (
   SELECT m.u AS u, m.bv AS bv, m.s AS s, {period} AS p, count(*) AS cnt
   FROM members AS m JOIN ev AS e ON e.u = m.u AND e.bv = m.bv
-  WHERE e.t >= m.s
+  WHERE e.t > m.s OR (e.t = m.s AND e.o >= m.so)
   GROUP BY m.u, m.bv, m.s, m.c, {period}
 ),
 qualified AS (
@@ -260,6 +294,7 @@ ORDER BY pos, c{settings}",
         keep = sql.shared_filter()?,
         from = sql.from,
         cohort = key_of("s"),
+        o = order.unwrap_or_else(|| sql.int(0)),
         out = out.join(",\n  "),
     ))
 }

@@ -11,9 +11,12 @@
 //! data. Only events passing the shared filters and in the date range count in an
 //! interval.
 //!
-//! Not rendered yet (`sql_unsupported`): `channel` (each user's first-touch value, and
-//! shared `filters` (whether a user's first event passes them): both read the first of
-//! events at one instant in file order, which a table does not keep.
+//! A user is acquired when their first event (in time, then file order) passes the shared
+//! filters: with `filters`, the query reads the table's file-order column
+//! ([`Sql::file_order`]).
+//!
+//! Not rendered yet (`sql_unsupported`): `channel` (the ROI table by each user's
+//! first-touch value) and `breakdown` (every measure per value).
 
 use super::{unsupported, Sql};
 use crate::engine::analysis::revenue::RevenueSpec;
@@ -51,12 +54,16 @@ pub fn render(sql: &Sql, spec: &RevenueSpec) -> Result<String> {
             "each user's first-touch channel needs the file order of tied events",
         ));
     }
-    if !sql.query.scope.filters.is_empty() {
-        return Err(unsupported(
+    // a user is acquired when their first event (time, then file order) passes the
+    // shared filters: without filters every first event does, and the order is not needed
+    let order = if sql.query.scope.filters.is_empty() {
+        sql.int(0)
+    } else {
+        sql.file_order(
             "filters",
-            "whether a user's first event passes the shared filters needs the file order of tied events",
-        ));
-    }
+            "whether a user's first event passes the shared filters (new users)",
+        )?
+    };
     let g = *interval;
     let act = match active_event {
         Some(e) => format!("{} = {}", sql.ident("event"), sql.lit(e)),
@@ -75,7 +82,7 @@ pub fn render(sql: &Sql, spec: &RevenueSpec) -> Result<String> {
         "-- Loupe revenue ({dialect}): the rows of `loupe run --csv` for the same spec
 WITH
 src AS (
-  SELECT {user} AS u, {ts} AS t, {keep} AS keep, {purchase}, ({act}) AS act
+  SELECT {user} AS u, {ts} AS t, {order} AS o, {keep} AS keep, {purchase}, ({act}) AS act
   FROM {from}
 ),
 {intervals}
@@ -93,7 +100,11 @@ per AS (
     {paying} AS paying, {active} AS active
   FROM ev GROUP BY k
 ),
-acquired AS (SELECT u, ft AS t FROM (SELECT u, min(t) AS ft FROM src GROUP BY u) AS f),
+acquired AS (
+  SELECT u, t FROM (
+    SELECT u, t, keep, row_number() OVER (PARTITION BY u ORDER BY t, o) AS rn FROM src
+  ) AS f WHERE rn = 1 AND keep
+),
 acquisitions AS (
   SELECT {key_t} AS k, count(*) AS n FROM acquired, span WHERE {in_range} GROUP BY k
 ),

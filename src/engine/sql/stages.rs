@@ -13,12 +13,15 @@
 //! last active day (or the appearance) to `e`. The transition table counts users by stage
 //! at `from` (or not yet seen) and at `to`.
 //!
+//! `members` lists the users of one transition cell (section `member`) in the order of
+//! their first row in the file: it reads the table's file-order column
+//! ([`Sql::file_order`]).
+//!
 //! Not rendered yet (`sql_unsupported`): `created_at` (a creation time read from a
-//! property in any format the importer reads) and `members` (the users of a cell, listed
-//! in the order of their first row in the file).
+//! property in any format the importer reads) and `breakdown`.
 
 use super::{unsupported, Sql};
-use crate::engine::analysis::stages::{check_days, StagesSpec, STAGES};
+use crate::engine::analysis::stages::{check_days, member_cell, StagesSpec, STAGES};
 use crate::engine::error::{Error, Result};
 use crate::engine::time::Granularity;
 
@@ -58,12 +61,15 @@ pub fn render(sql: &Sql, spec: &StagesSpec) -> Result<String> {
             "a creation time read from a property (any timestamp format the importer reads)",
         ));
     }
-    if members.is_some() {
-        return Err(unsupported(
+    // the users of a cell, listed in the order of their first row in the file
+    let cell = member_cell(&STAGES, members.as_ref())?;
+    let order = match cell {
+        Some(_) => sql.file_order(
             "members",
-            "the users of a cell are listed in the order of their first row in the file",
-        ));
-    }
+            "the users of a cell, listed in the order of their first row in the file",
+        )?,
+        None => sql.int(0),
+    };
     let (kf, kt) = sql.transition_keys(g, from.as_deref(), to.as_deref())?;
     let mut m = match event {
         Some(e) => format!("{} = {}", sql.ident("event"), sql.lit(e)),
@@ -80,7 +86,7 @@ pub fn render(sql: &Sql, spec: &StagesSpec) -> Result<String> {
         "-- Loupe stages ({dialect}): the rows of `loupe run --csv` for the same spec
 WITH
 src AS (
-  SELECT {user} AS u, {ts} AS t, {keep} AS keep, ({m}) AS m
+  SELECT {user} AS u, {ts} AS t, {order} AS o, {keep} AS keep, ({m}) AS m
   FROM {from_table}
 ),
 {intervals}
@@ -139,7 +145,7 @@ staged AS (
   ) AS x
 ),
 {tables}",
-        tables = sql.state_tables("stages", &STAGES, kf, kt),
+        tables = sql.state_tables("stages", &STAGES, kf, kt, cell),
         dialect = sql.dialect.name(),
         user = sql.ident("user_id"),
         ts = sql.ts_us(),
