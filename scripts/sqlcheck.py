@@ -717,6 +717,8 @@ def main():
                  {"analysis": "stages", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "health", "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "ltv", "purchase_event": "buy", "amount": "amount", "breakdown": "country"},
+                 {"analysis": "rfm", "purchase_event": "buy", "amount": "amount", "breakdown": "country"}, {"analysis": "ab_test", "conversion": {"event": "buy"}, "breakdown": "country"},
+                 {"analysis": "customers", "purchase_event": "buy", "amount": "amount", "breakdown": "country"}, {"analysis": "paths", "breakdown": "country"},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount",
                   "breakdown": {"properties": [{"property": "country"}]}},
                  {"analysis": "revenue", "purchase_event": "buy", "amount": "amount", "channel": "country"}):

@@ -1,6 +1,8 @@
 //! RFM chart: for the quintile model, the R × F grid as a heatmap of customer counts
 //! (F score across, R score up; each cell with its count and segment); for the eight-class
-//! model, one bar of customers per class with its share.
+//! model, one bar of customers per class with its share. With a breakdown, one bar per
+//! value, stacked by segment to 100% of the value's customers (the segment mix of each
+//! value; the legend beside), for either model.
 
 use super::{
     err, font, group_digits, nice_max, point_label, px, tip_number, Drawn, Frame, Labels, GRID,
@@ -22,6 +24,9 @@ pub fn draw<DB: DrawingBackend>(
     labels: &Labels,
     scale: f64,
 ) -> Drawn {
+    if !r.breakdowns.is_empty() {
+        return mix(area, r, labels, scale);
+    }
     match r.model {
         Model::Quintile => heatmap(area, r, labels, scale),
         Model::EightClass => bars(area, r, labels, scale),
@@ -186,6 +191,106 @@ fn bars<DB: DrawingBackend>(
     Ok(Some(Frame::of(&chart, scale, 1.0, tips)))
 }
 
+/// The color of the `k`-th segment: the palette, then its colors lightened.
+fn segment_color(k: usize) -> RGBColor {
+    let c = PALETTE[k % PALETTE.len()];
+    if k < PALETTE.len() {
+        return c;
+    }
+    let light = |b: u8| b + (255 - b) / 2;
+    RGBColor(light(c.0), light(c.1), light(c.2))
+}
+
+/// One bar per breakdown value, stacked by segment (in the model's order, from the axis
+/// up) to the value's customers as 100%; hover tips per value list its segments.
+fn mix<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &RfmResult,
+    labels: &Labels,
+    scale: f64,
+) -> Drawn {
+    let (w, _) = area.dim_in_pixel();
+    let (plot, side) = area.split_horizontally(w.saturating_sub(px(190.0, scale)));
+    let n = r.breakdowns.len();
+    let names: Vec<String> = r.breakdowns.iter().map(|b| b.value.clone()).collect();
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(px(12.0, scale))
+        .x_label_area_size(px(40.0, scale))
+        .y_label_area_size(px(56.0, scale))
+        .build_cartesian_2d(-0.6f64..n as f64 - 0.4, 0f64..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.4))
+        .x_labels(super::x_label_count(&plot, scale).min(n.max(1)))
+        .x_label_formatter(&|v| point_label(&names, *v))
+        .y_labels(6)
+        .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+        .y_desc(labels.rfm[2].as_str())
+        .label_style(font(11.0, scale))
+        .axis_desc_style(font(13.0, scale))
+        .draw()
+        .map_err(err)?;
+    let mut bars = Vec::new();
+    for (x, b) in r.breakdowns.iter().enumerate() {
+        let mut base = 0.0;
+        for (k, s) in b.segments.iter().enumerate() {
+            if s.customers == 0 {
+                continue;
+            }
+            let x = x as f64;
+            bars.push(Rectangle::new(
+                [(x - 0.38, base), (x + 0.38, base + s.customer_share)],
+                segment_color(k).filled(),
+            ));
+            base += s.customer_share;
+        }
+    }
+    chart.draw_series(bars).map_err(err)?;
+    // the legend beside the plot, the model's order from the top
+    let segments = r.breakdowns[0].segments.iter().map(|s| s.segment);
+    let row = px(18.0, scale) as i32;
+    for (k, seg) in segments.enumerate() {
+        let y = px(16.0, scale) as i32 + k as i32 * row;
+        let box_ = px(11.0, scale) as i32;
+        side.draw(&Rectangle::new(
+            [(0, y), (box_, y + box_)],
+            segment_color(k).filled(),
+        ))
+        .map_err(err)?;
+        side.draw(&Text::new(
+            segment_name(labels, seg).to_string(),
+            (box_ + px(6.0, scale) as i32, y - 1),
+            font(12.0, scale),
+        ))
+        .map_err(err)?;
+    }
+    let tips = r
+        .breakdowns
+        .iter()
+        .map(|b| {
+            let mut tip = format!(
+                "{}\n{}: {}",
+                b.value,
+                labels.rfm[2],
+                tip_number(Some(b.customers as f64))
+            );
+            for s in b.segments.iter().filter(|s| s.customers > 0) {
+                tip.push_str(&format!(
+                    "\n{}: {} ({:.1}%)",
+                    segment_name(labels, s.segment),
+                    tip_number(Some(s.customers as f64)),
+                    s.customer_share * 100.0
+                ));
+            }
+            tip
+        })
+        .collect();
+    Ok(Some(Frame::of(&chart, scale, 0.0, tips)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +309,10 @@ mod tests {
         let r = result(r#"{"analysis":"rfm"}"#);
         let s = svg(800, 500, |a| draw(a, &r, &Labels::english(), 1.0)).unwrap();
         for c in r.grid.iter().flatten() {
-            assert!(s.contains(&format!(">\n{}\n</text>", group_digits(*c))), "{c}");
+            assert!(
+                s.contains(&format!(">\n{}\n</text>", group_digits(*c))),
+                "{c}"
+            );
         }
         assert!(s.contains("Champions") && s.contains("Lost"));
         assert!(s.contains("Recency score (R)"));
@@ -230,5 +338,23 @@ mod tests {
         let share = format!("{:.1}%", r.segments[0].customer_share * 100.0);
         assert!(s.contains(&share), "{share}");
         assert!(s.matches("<rect").count() > r.segments.len());
+    }
+
+    #[test]
+    fn a_breakdown_is_a_stacked_bar_per_value_with_tips() {
+        let r = result(r#"{"analysis":"rfm","breakdown":{"properties":["country"],"limit":3}}"#);
+        let mut tips = Vec::new();
+        let s = svg(900, 460, |a| {
+            let d = draw(a, &r, &Labels::english(), 1.0);
+            if let Ok(Some(f)) = &d {
+                tips = f.tips.clone();
+            }
+            d
+        })
+        .unwrap();
+        assert!(s.contains("Champions") && s.contains("Lost"));
+        assert!(s.contains(&r.breakdowns[0].value));
+        assert_eq!(tips.len(), r.breakdowns.len());
+        assert!(tips[0].starts_with(&r.breakdowns[0].value), "{}", tips[0]);
     }
 }

@@ -2,21 +2,22 @@
 //! the data has one), the control, the exposure event, the conversion (one event or
 //! several steps in order), the window, the confidence level and revenue per user; below
 //! the chart the variant table (users, conversions, rate and interval, lift and interval,
-//! p-value, significance, revenue per user) and the tests across variants.
+//! p-value, significance, revenue per user) and the tests across variants; with a
+//! breakdown, below them the same rows per breakdown value after a leading value column.
 
 use super::count;
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    edit, edit_at, event_options, with_name, from_name, json_name, keyed, number_input, select, FilterEditor,
+    edit, edit_at, event_options, with_name, from_name, json_name, keyed, number_input, select, BreakdownPicker, FilterEditor,
 };
 use crate::engine::analysis::ab_test::{
-    suggest_variant, AbTestResult, AbTestSpec, Revenue, DEFAULT_VARIANT,
+    suggest_variant, AbTestResult, AbTestSpec, Revenue, VariantResult, DEFAULT_VARIANT,
 };
 use crate::engine::analysis::funnel::{FunnelStep, Window, WindowUnit, MAX_STEPS};
 use crate::engine::analysis::purchases::{suggest_amount, suggest_purchase_event};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
-use crate::engine::spec::FilterGroup;
+use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
 /// Confidence levels offered.
@@ -214,6 +215,8 @@ pub fn panel(p: &PanelProps) -> Html {
                 <label for="amount">{ t(lang, "ab_amount") }</label>
                 { select("amount", numeric, &r.amount, edit(&spec, |s, v| if let Some(r) = s.revenue.as_mut() { r.amount = v })) }
             }
+            <label>{ t(lang, "breakdown") }</label>
+            <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b)} />
             <p class="muted small">{ t(lang, "ab_note") }</p>
         </>
     };
@@ -224,13 +227,16 @@ pub fn panel(p: &PanelProps) -> Html {
     html! { <Shell panel={p.clone()} spec={(*spec).clone().into_spec()} {builder} {body} /> }
 }
 
-/// The variant table and the tests across variants.
-fn table(lang: Lang, r: &AbTestResult) -> Html {
-    let rows = r.variants.iter().enumerate().map(|(k, v)| {
-        let rev = v.revenue.as_ref();
-        html! {
-            <tr class={if v.small_sample { "incomplete" } else { "" }}>
-                <td class="name">{ v.value.clone() }{ if k == 0 { format!(" ({})", t(lang, "ab_control_short")) } else { String::new() } }</td>
+/// One variant's row, after a leading breakdown value cell when `value` is given.
+fn variant_row(lang: Lang, r: &AbTestResult, value: Option<&str>, v: &VariantResult) -> Html {
+    let rev = v.revenue.as_ref();
+    let control = v.value == r.control;
+    html! {
+        <tr class={if v.small_sample { "incomplete" } else { "" }}>
+            if let Some(value) = value {
+                <td class="name">{ value.to_string() }</td>
+            }
+            <td class="name">{ v.value.clone() }{ if control { format!(" ({})", t(lang, "ab_control_short")) } else { String::new() } }</td>
                 <td class="num">{ count(v.users) }</td>
                 <td class="num">{ count(v.conversions) }</td>
                 <td class="num">{ percent(v.rate) }</td>
@@ -238,14 +244,62 @@ fn table(lang: Lang, r: &AbTestResult) -> Html {
                 <td class="num">{ v.lift.map(signed).unwrap_or_else(|| "–".into()) }</td>
                 <td class="num">{ interval(v.lift_ci, signed) }</td>
                 <td class="num">{ p_text(v.p_value) }</td>
-                <td>{ if k == 0 { "–" } else { yes_no(lang, v.significant) } }</td>
+                <td>{ if v.p_value.is_none() { "–" } else { yes_no(lang, v.significant) } }</td>
                 if r.revenue {
                     <td class="num">{ rev.map(|x| money(x.mean)).unwrap_or_default() }</td>
                     <td class="num">{ p_text(rev.and_then(|x| x.p_value)) }</td>
                 }
             </tr>
-        }
-    });
+    }
+}
+
+/// The table's header row, after a leading breakdown column when `by` is given.
+fn head(lang: Lang, r: &AbTestResult, by: Option<&str>) -> Html {
+    html! {
+        <thead><tr>
+            if let Some(by) = by {
+                <th>{ by.to_string() }</th>
+            }
+            <th>{ t(lang, "ab_variant_col") }</th>
+            <th class="num">{ t(lang, "users") }</th>
+            <th class="num">{ t(lang, "ab_conversions") }</th>
+            <th class="num">{ t(lang, "ab_rate") }</th>
+            <th class="num">{ t(lang, "ab_rate_ci") }</th>
+            <th class="num">{ t(lang, "ab_lift") }</th>
+            <th class="num">{ t(lang, "ab_lift_ci") }</th>
+            <th class="num">{ t(lang, "ab_p_value") }</th>
+            <th>{ t(lang, "ab_significant") }</th>
+            if r.revenue {
+                <th class="num">{ t(lang, "ab_revenue_per_user") }</th>
+                <th class="num">{ t(lang, "ab_revenue_p") }</th>
+            }
+        </tr></thead>
+    }
+}
+
+/// The test per breakdown value: a leading value column, each segment's variants.
+fn segments(lang: Lang, r: &AbTestResult) -> Html {
+    let Some(by) = &r.breakdown else {
+        return html! {};
+    };
+    let rows = (r.segments.iter())
+        .flat_map(|g| g.variants.iter().map(move |v| variant_row(lang, r, Some(&g.value), v)));
+    html! {
+        <>
+            <h3>{ t(lang, "breakdown") }{": "}{ by.clone() }</h3>
+            <div class="scroll" tabindex="0">
+                <table class="grid" data-testid="ab-breakdown-table">
+                    { head(lang, r, Some(by.as_str())) }
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+        </>
+    }
+}
+
+/// The variant table and the tests across variants.
+fn table(lang: Lang, r: &AbTestResult) -> Html {
+    let rows = r.variants.iter().map(|v| variant_row(lang, r, None, v));
     let tests = match &r.chi_square {
         Some(c) => format!(
             "{}: χ² = {:.3}, df = {}, p = {} · ",
@@ -259,21 +313,7 @@ fn table(lang: Lang, r: &AbTestResult) -> Html {
     html! {
         <div class="scroll" tabindex="0">
             <table class="grid" data-testid="ab-table">
-                <thead><tr>
-                    <th>{ t(lang, "ab_variant_col") }</th>
-                    <th class="num">{ t(lang, "users") }</th>
-                    <th class="num">{ t(lang, "ab_conversions") }</th>
-                    <th class="num">{ t(lang, "ab_rate") }</th>
-                    <th class="num">{ t(lang, "ab_rate_ci") }</th>
-                    <th class="num">{ t(lang, "ab_lift") }</th>
-                    <th class="num">{ t(lang, "ab_lift_ci") }</th>
-                    <th class="num">{ t(lang, "ab_p_value") }</th>
-                    <th>{ t(lang, "ab_significant") }</th>
-                    if r.revenue {
-                        <th class="num">{ t(lang, "ab_revenue_per_user") }</th>
-                        <th class="num">{ t(lang, "ab_revenue_p") }</th>
-                    }
-                </tr></thead>
+                { head(lang, r, None) }
                 <tbody>{ for rows }</tbody>
             </table>
             <p class="muted small" data-testid="ab-tests">
@@ -282,6 +322,7 @@ fn table(lang: Lang, r: &AbTestResult) -> Html {
                 { format!(" · {} {} · {} {}", count(r.mixed_users), t(lang, "ab_mixed_users"), count(r.no_variant_users), t(lang, "ab_no_variant_users")) }
             </p>
             <p class="muted small">{ format!("{} {:.0}%. ", t(lang, "ab_method_note"), r.confidence * 100.0) }{ t(lang, "ab_small_note") }</p>
+            { segments(lang, r) }
         </div>
     }
 }

@@ -1,17 +1,19 @@
 //! The customer summary tab: the purchase event (with its own filters), the amount
 //! property and the observation date; below the chart the first rows of the per-customer
 //! summary (frequency, recency, T, monetary value) with the number of customers. The CSV
-//! download holds every customer.
+//! download holds every customer. A breakdown labels each customer with their value in a
+//! leading column (the chart stays that of all customers).
 
 use super::count;
 use super::i18n::t;
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    amount_options, edit, purchase_options, select, suggested_purchase, text_input, FilterEditor,
+    amount_options, edit, purchase_options, select, suggested_purchase, text_input,
+    BreakdownPicker, FilterEditor,
 };
 use crate::engine::analysis::customers::CustomersSpec;
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
-use crate::engine::spec::FilterGroup;
+use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
 /// Rows shown on the page (the CSV download has them all).
@@ -36,11 +38,13 @@ pub fn panel(p: &PanelProps) -> Html {
         <>
             <label for="purchase-event">{ t(lang, "purchase_event") }</label>
             { select("purchase-event", purchase_options(p, &spec.purchase_event), &spec.purchase_event, edit(&spec, |s, v| s.purchase_event = v)) }
-            <FilterEditor lang={lang} props={props} group={spec.purchase_filters.clone()} on_change={on_filters} id="purchase-filter" />
+            <FilterEditor lang={lang} props={props.clone()} group={spec.purchase_filters.clone()} on_change={on_filters} id="purchase-filter" />
             <label for="amount">{ t(lang, "amount") }</label>
             { select("amount", amount_options(p, &spec.amount), &spec.amount, edit(&spec, |s, v| s.amount = v)) }
             <label for="observation-date">{ t(lang, "observation_date") }</label>
             { text_input("observation-date", spec.observation_date.as_deref().unwrap_or(""), t(lang, "observation_date_default"), edit(&spec, |s, v: String| s.observation_date = (!v.trim().is_empty()).then(|| v.trim().to_string()))) }
+            <label>{ t(lang, "breakdown") }</label>
+            <BreakdownPicker lang={lang} props={props} breakdown={spec.breakdown.clone()} on_change={edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b)} />
             <p class="muted small">{ t(lang, "customers_note") }</p>
         </>
     };
@@ -49,6 +53,9 @@ pub fn panel(p: &PanelProps) -> Html {
             let rows = r.customers.iter().take(SHOWN).map(|c| {
                 html! {
                     <tr>
+                        if let Some(v) = &c.value {
+                            <td class="name">{ v.clone() }</td>
+                        }
                         <td class="name">{ c.user.clone() }</td>
                         <td class="num">{ c.frequency }</td>
                         <td class="num">{ c.recency }</td>
@@ -72,6 +79,9 @@ pub fn panel(p: &PanelProps) -> Html {
                     </p>
                     <table class="grid" data-testid="customers-table">
                         <thead><tr>
+                            if let Some(b) = &r.breakdown {
+                                <th>{ b.clone() }</th>
+                            }
                             <th>{ t(lang, "user") }</th>
                             <th class="num">{ t(lang, "cust_frequency") }</th>
                             <th class="num">{ t(lang, "cust_recency") }</th>

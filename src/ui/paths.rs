@@ -2,18 +2,23 @@
 //! before an end event; the steps, nodes per step, repeats collapsed or not, the label
 //! property, one path per session (a session-id property or an inactivity timeout) or per
 //! user, which events take part, what the table shows and how many top paths are listed;
-//! below the Sankey the totals, the nodes, the links and the top paths.
+//! below the Sankey the totals, the nodes, the links and the top paths; with a breakdown
+//! (each path under its user's own value) the top paths per value after a leading value
+//! column.
 
 use super::count;
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
-use super::widgets::{edit, from_name, json_name, keyed, number_input, select, with_name};
+use super::widgets::{
+    edit, from_name, json_name, keyed, number_input, select, with_name, BreakdownPicker,
+};
 use crate::engine::analysis::paths::{
     Direction, PathBoundary, PathsResult, PathsSpec, PathsView, MAX_LIMIT, MAX_STEPS, MAX_TOP,
     MIN_STEPS,
 };
 use crate::engine::analysis::sessions::{suggest_session, MAX_TIMEOUT_MINUTES};
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
+use crate::engine::spec::Breakdown;
 use yew::prelude::*;
 
 /// Share as a percentage with one decimal.
@@ -151,6 +156,8 @@ pub fn panel(p: &PanelProps) -> Html {
             { select("paths-view", views, &json_name(&spec.view), edit(&spec, |s, v| if let Some(x) = from_name(&v) { s.view = x })) }
             <label for="paths-limit">{ t(lang, "paths_limit") }</label>
             { number_input("paths-limit", spec.limit as u32, 1, MAX_LIMIT as u32, edit(&spec, |s, v: u32| s.limit = v as usize)) }
+            <label>{ t(lang, "breakdown") }</label>
+            <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b)} />
             <p class="muted small">{ t(lang, "paths_note") }</p>
         </>
     };
@@ -167,6 +174,7 @@ pub fn panel(p: &PanelProps) -> Html {
                     PathsView::Links => links_table(lang, r),
                     PathsView::TopPaths => top_table(lang, r),
                 } }
+                { breakdown_table(lang, r) }
             </>
         },
         _ => html! {},
@@ -252,6 +260,45 @@ fn links_table(lang: Lang, r: &PathsResult) -> Html {
                 <tbody>{ for rows }</tbody>
             </table>
         </div>
+    }
+}
+
+/// The top paths per breakdown value, after a leading value column.
+fn breakdown_table(lang: Lang, r: &PathsResult) -> Html {
+    let Some(by) = &r.breakdown else {
+        return html! {};
+    };
+    let rows = r.breakdowns.iter().flat_map(|b| {
+        b.top_paths.iter().enumerate().map(move |(k, p)| {
+            html! {
+                <tr>
+                    <td class="name">{ b.value.clone() }</td>
+                    <td class="num">{ k + 1 }</td>
+                    <td class="name">{ p.labels.join(" → ") }</td>
+                    <td class="num">{ p.labels.len() }</td>
+                    <td class="num">{ count(p.paths) }</td>
+                    <td class="num">{ format!("{:.1}%", p.share * 100.0) }</td>
+                </tr>
+            }
+        })
+    });
+    html! {
+        <>
+            <h3>{ t(lang, "breakdown") }{": "}{ by.clone() }</h3>
+            <div class="scroll tall" tabindex="0">
+                <table class="grid" data-testid="paths-breakdown">
+                    <thead><tr>
+                        <th>{ by.clone() }</th>
+                        <th class="num">{ "#" }</th>
+                        <th>{ t(lang, "paths_path") }</th>
+                        <th class="num">{ t(lang, "paths_steps") }</th>
+                        <th class="num">{ t(lang, "paths_paths") }</th>
+                        <th class="num">{ t(lang, "paths_share") }</th>
+                    </tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+        </>
     }
 }
 

@@ -2,12 +2,14 @@
 //! high / low split, the as-of day, the purchase event and the amount property (both
 //! suggested from the data's names); below the chart the segment table and the member
 //! list, filtered by segment (the CSV download holds every member; a second button
-//! downloads the chosen segment's members).
+//! downloads the chosen segment's members). With a breakdown, the segment table has a
+//! leading value column (one block of segments per value) and the member list shows each
+//! customer's value.
 
 use super::i18n::{t, Lang};
 use super::shell::{use_spec, PanelProps, Shell};
 use super::widgets::{
-    amount_options, suggested_purchase, edit, event_options, from_name, json_name, keyed, select, text_input, with_name, FilterEditor,
+    amount_options, suggested_purchase, edit, event_options, from_name, json_name, keyed, select, text_input, with_name, BreakdownPicker, FilterEditor,
 };
 use super::{count, pct};
 use crate::chart::tip_number;
@@ -16,7 +18,7 @@ use crate::engine::analysis::rfm::{
 };
 use crate::engine::analysis::table::spreadsheet_csv;
 use crate::engine::analysis::{AnalysisResult, AnalysisSpec};
-use crate::engine::spec::FilterGroup;
+use crate::engine::spec::{Breakdown, FilterGroup};
 use yew::prelude::*;
 
 /// The name of segment `s` in `lang`.
@@ -140,6 +142,8 @@ pub fn panel(p: &PanelProps) -> Html {
                 { select("rfm-split", splits, &split_name(&spec.split), on_split) }
                 { values }
             }
+            <label>{ t(lang, "breakdown") }</label>
+            <BreakdownPicker lang={lang} props={props.clone()} breakdown={spec.breakdown.clone()} on_change={edit(&spec, |s, b: Option<Breakdown>| s.breakdown = b)} />
             <p class="muted small">{ t(lang, "rfm_note") }</p>
         </>
     };
@@ -179,11 +183,22 @@ fn avg(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.2}")).unwrap_or_else(|| "–".into())
 }
 
-/// The segment table.
+/// The segment table: all customers, or with a breakdown each value's segments after a
+/// leading value column.
 fn segments(lang: Lang, r: &RfmResult) -> Html {
-    let rows = r.segments.iter().map(|s| {
+    let blocks: Vec<(Option<&str>, &[rfm::SegmentRow])> = if r.breakdowns.is_empty() {
+        vec![(None, &r.segments[..])]
+    } else {
+        (r.breakdowns.iter())
+            .map(|b| (Some(b.value.as_str()), &b.segments[..]))
+            .collect()
+    };
+    let rows = blocks.into_iter().flat_map(|(value, rows)| rows.iter().map(move |s| (value, s))).map(|(value, s)| {
         html! {
             <tr data-segment={s.segment.id()}>
+                if let Some(v) = value {
+                    <td class="name">{ v }</td>
+                }
                 <td class="name">{ segment_name(lang, s.segment) }</td>
                 <td class="num">{ count(s.customers) }</td>
                 <td class="num">{ pct(s.customer_share) }</td>
@@ -199,6 +214,9 @@ fn segments(lang: Lang, r: &RfmResult) -> Html {
         <div class="scroll" tabindex="0">
             <table class="grid" data-testid="rfm-segments">
                 <thead><tr>
+                    if let Some(b) = &r.breakdown {
+                        <th>{ b.clone() }</th>
+                    }
                     <th>{ t(lang, "rfm_segment") }</th>
                     <th class="num">{ t(lang, "rfm_customers") }</th>
                     <th class="num">{ t(lang, "rfm_customer_share") }</th>
@@ -257,6 +275,9 @@ fn members(lang: Lang, r: &RfmResult, shown: &UseStateHandle<String>) -> Html {
     let rows = list.iter().take(SHOWN_MEMBERS).map(|m| {
         html! {
             <tr>
+                if let Some(v) = &m.value {
+                    <td class="name">{ v.clone() }</td>
+                }
                 <td class="name">{ m.user_id.clone() }</td>
                 <td>{ segment_name(lang, m.segment) }</td>
                 <td class="num">{ m.recency }</td>
@@ -277,6 +298,9 @@ fn members(lang: Lang, r: &RfmResult, shown: &UseStateHandle<String>) -> Html {
             <div class="scroll tall" tabindex="0">
                 <table class="grid" data-testid="rfm-members">
                     <thead><tr>
+                        if let Some(b) = &r.breakdown {
+                            <th>{ b.clone() }</th>
+                        }
                         <th>{ t(lang, "user_id") }</th>
                         <th>{ t(lang, "rfm_segment") }</th>
                         <th class="num">{ t(lang, "rfm_recency") }</th>

@@ -1972,3 +1972,45 @@ test('cohort LTV of the sample by platform equals `loupe run`', async () => {
   assert.ok(downloaded.startsWith('breakdown,cohort,'));
   await page.screenshot({ path: path.join(OUT, 'ltv-breakdown.png'), fullPage: true });
 });
+
+test('an A/B test of the sample segmented by platform (top 2, other) equals `loupe run`', async () => {
+  await freshSample();
+  await tab('ab_test');
+  await page.waitForSelector('[data-testid=ab-table]');
+  await breakDownBy('platform', 2);
+  await runAndWait();
+  await page.waitForSelector('[data-testid=ab-breakdown-table]');
+  const spec = linkedSpec();
+  assert.deepEqual([spec.analysis, spec.breakdown.properties[0].property, spec.breakdown.limit], ['ab_test', 'platform', 2]);
+  const cli = JSON.parse(loupe('run', '--spec', JSON.stringify(spec), '@sample'));
+  assert.deepEqual(cli.segments.map((g) => g.value).slice(2), ['(other)']);
+  const pct = (v) => `${(v * 100).toFixed(2)}%`;
+  const signed = (v) => `${v >= 0 ? '+' : '-'}${(Math.abs(v) * 100).toFixed(2)}%`;
+  const p = (v) => (v === null ? '–' : v < 0.0001 ? v.toExponential(2) : v.toFixed(4));
+  const rows = await page.$$eval('[data-testid=ab-breakdown-table] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const want = cli.segments.flatMap((g) => g.variants.map((v) => [g.value, v]));
+  assert.equal(rows.length, want.length);
+  want.forEach(([value, v], k) => {
+    const r = rows[k];
+    const at = `${value} ${v.value}`;
+    assert.equal(r[0], value);
+    assert.ok(r[1].startsWith(v.value), `${r[1]} is ${v.value}`);
+    assert.deepEqual([num(r[2]), num(r[3])], [v.users, v.conversions], at);
+    assert.equal(r[4], pct(v.rate), at);
+    assert.equal(r[5], `${pct(v.rate_ci[0])} – ${pct(v.rate_ci[1])}`, at);
+    assert.equal(r[6], v.lift === null ? '–' : signed(v.lift), at);
+    assert.equal(r[8], p(v.p_value), `${at} p-value`);
+  });
+  // the segments add up to the whole test per variant
+  for (const v of cli.variants) {
+    const users = cli.segments.flatMap((g) => g.variants).filter((x) => x.value === v.value)
+      .reduce((a, x) => a + x.users, 0);
+    assert.equal(users, v.users, v.value);
+  }
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
+  const downloaded = fs.readFileSync(await csvDl.path(), 'utf8').replace(/^\uFEFF/, '');
+  assertCsvClose(downloaded, loupe('run', '--csv', '--spec', JSON.stringify(spec), '@sample'));
+  assert.ok(downloaded.startsWith('breakdown,variant,'), 'a leading breakdown column');
+  await page.screenshot({ path: path.join(OUT, 'ab-test-breakdown.png'), fullPage: true });
+});

@@ -432,3 +432,138 @@ fn variant_names_are_suggested() {
     );
     assert_eq!(ab_test::suggest_variant(&["plan"]), None);
 }
+
+/// `users` users of `variant` named `{prefix}{k}` with `country` on their open event
+/// (2024-03-01 10:00); the first `converting` of them buy on 03-02 10:00.
+fn group_in(
+    prefix: &str,
+    variant: &str,
+    country: &str,
+    users: usize,
+    converting: usize,
+) -> Vec<String> {
+    let mut rows = Vec::new();
+    for k in 0..users {
+        rows.push(format!(
+            "{prefix}{k},open,2024-03-01T10:00:00Z,{variant},{country}"
+        ));
+        if k < converting {
+            rows.push(format!("{prefix}{k},buy,2024-03-02T10:00:00Z,,"));
+        }
+    }
+    rows
+}
+
+/// CN: control 200 (20 buy), treatment 200 (34 buy), the numbers of
+/// `two_variants_z_test_by_hand`; US: control 10 (1 buys; user uc0 has the country on
+/// their buy only: a user's value is the one on their first event with one), treatment 10
+/// (3 buy); no country: treatment 5, none buys.
+fn segmented() -> EventStore {
+    let mut rows = group_in("c", "control", "CN", 200, 20);
+    rows.extend(group_in("t", "treatment", "CN", 200, 34));
+    rows.push("uc0,open,2024-03-01T10:00:00Z,control,".into());
+    rows.push("uc0,buy,2024-03-02T10:00:00Z,,US".into());
+    rows.extend(group_in("uc", "control", "US", 10, 0).into_iter().skip(1));
+    rows.extend(group_in("ut", "treatment", "US", 10, 3));
+    rows.extend(group_in("n", "treatment", "", 5, 0));
+    let mut s = String::from("user_id,event,timestamp,variant,country\n");
+    for r in rows {
+        s.push_str(&r);
+        s.push('\n');
+    }
+    store(&s)
+}
+
+#[test]
+fn a_breakdown_tests_each_segment_by_hand() {
+    let s = segmented();
+    let (r, w) = run(&s, r#""conversion":{"event":"buy"},"breakdown":"country""#);
+    // overall: control 200 + 10 = 210 users, 20 + 1 = 21 conversions; treatment
+    // 200 + 10 + 5 = 215, 34 + 3 = 37
+    let overall: Vec<(u64, u64)> = r
+        .variants
+        .iter()
+        .map(|v| (v.users, v.conversions))
+        .collect();
+    assert_eq!(overall, [(210, 21), (215, 37)]);
+    assert_eq!(r.breakdown.as_deref(), Some("country"));
+    let values: Vec<(&str, u64)> = r
+        .segments
+        .iter()
+        .map(|g| (g.value.as_str(), g.users))
+        .collect();
+    assert_eq!(values, [("CN", 400), ("US", 20), ("(none)", 5)]);
+    // CN: the numbers worked in two_variants_z_test_by_hand
+    let [c, t] = &r.segments[0].variants[..] else {
+        panic!("{:?}", r.segments[0].variants)
+    };
+    assert_eq!(
+        (c.users, c.conversions, t.users, t.conversions),
+        (200, 20, 200, 34)
+    );
+    approx(c.share, 0.5);
+    close(t.z.unwrap(), 2.0484, 5e-5);
+    close(t.p_value.unwrap(), 0.04052, 5e-6);
+    approx(t.lift.unwrap(), 0.7);
+    close(t.lift_ci.unwrap()[0], -0.1778, 5e-5);
+    close(t.difference_ci.unwrap()[1], 0.1366, 5e-5);
+    close(c.rate_ci[0], 0.0657, 5e-5);
+    // US: control 1 / 10 (uc0, by the country on their buy), treatment 3 / 10.
+    // difference 0.2, lift 0.3 / 0.1 − 1 = 2; pooled P = 4 / 20 = 0.2,
+    // se0 = √(0.2 · 0.8 · (1/10 + 1/10)) = √0.032 = 0.178885, z = 0.2 / 0.178885 = 1.118034,
+    // p = erfc(1.118034 / √2) = 0.263552 (Python math.erfc)
+    let [c, t] = &r.segments[1].variants[..] else {
+        panic!("{:?}", r.segments[1].variants)
+    };
+    assert_eq!(
+        (c.users, c.conversions, t.users, t.conversions),
+        (10, 1, 10, 3)
+    );
+    approx(t.difference.unwrap(), 0.2);
+    approx(t.lift.unwrap(), 2.0);
+    close(t.z.unwrap(), 1.118034, 5e-6);
+    close(t.p_value.unwrap(), 0.263552, 5e-6);
+    assert!(!t.significant);
+    assert!(c.small_sample && t.small_sample);
+    // (none): treatment only, no control to compare with
+    let [t] = &r.segments[2].variants[..] else {
+        panic!("{:?}", r.segments[2].variants)
+    };
+    assert_eq!(
+        (t.value.as_str(), t.users, t.conversions),
+        ("treatment", 5, 0)
+    );
+    approx(t.share, 1.0);
+    assert_eq!((t.difference, t.lift, t.p_value), (None, None, None));
+    // warnings: the small sample of US and of (none), each on its own
+    let small: Vec<(&str, &str)> = (w.iter())
+        .filter(|w| w.code == "small_sample" && w.field == "breakdown")
+        .map(|w| (w.field.as_str(), w.value.as_str()))
+        .collect();
+    assert_eq!(
+        small,
+        [
+            ("breakdown", "US: control, treatment"),
+            ("breakdown", "(none): treatment")
+        ]
+    );
+    // the table: a leading breakdown column, (all) first; 2 + 2 + 2 + 1 rows
+    let tab = ab_test::table(&r);
+    assert_eq!(tab.len(), 8);
+    assert_eq!(&tab[0][..3], ["breakdown", "variant", "control"]);
+    assert_eq!(&tab[1][..4], ["(all)", "control", "true", "210"]);
+    assert_eq!(&tab[4][..4], ["CN", "treatment", "false", "200"]);
+    assert_eq!(&tab[7][..4], ["(none)", "treatment", "false", "5"]);
+
+    // limit 1: US goes to (other)
+    let (r, _) = run(
+        &s,
+        r#""conversion":{"event":"buy"},"breakdown":{"properties":["country"],"limit":1}"#,
+    );
+    let values: Vec<(&str, u64)> = r
+        .segments
+        .iter()
+        .map(|g| (g.value.as_str(), g.users))
+        .collect();
+    assert_eq!(values, [("CN", 400), ("(other)", 20), ("(none)", 5)]);
+}

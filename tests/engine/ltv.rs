@@ -503,3 +503,51 @@ fn breakdown_of_paying_members_only() {
     let got: Vec<Option<f64>> = r.breakdowns[1].average.iter().map(|a| a.ltv).collect();
     assert_eq!(got, [Some(5.0), Some(15.0), Some(13.0), Some(6.0)]);
 }
+
+#[test]
+fn customer_breakdown_labels_each_customer_with_their_own_value() {
+    // CUSTOMERS with a country: A's first event has CN; B (no customer) US; C's first
+    // event (open) has none and its purchase US: C is US; D has none.
+    let s = store(
+        "user_id,event,timestamp,revenue,country\n\
+         A,purchase,2025-03-01T10:00:00Z,10,CN\n\
+         A,purchase,2025-03-01T18:00:00Z,5,\n\
+         A,purchase,2025-03-03T09:00:00Z,0,\n\
+         A,purchase,2025-03-03T12:00:00Z,-2,\n\
+         A,purchase,2025-03-06T08:00:00Z,30,\n\
+         B,purchase,2025-03-02T10:00:00Z,-3,US\n\
+         C,open,2025-03-01T08:00:00Z,,\n\
+         C,purchase,2025-03-04T23:30:00Z,20,US\n\
+         D,purchase,2025-03-08T10:00:00Z,12,\n",
+    );
+    let r = customers(&s, r#","breakdown":"country""#);
+    // the same rows as customer_summary, each with a value: CN and US have one customer
+    // each (the tie by label), D none
+    assert_eq!(
+        rows(&r),
+        [
+            ("A".into(), 2, 5, 7, 15.0, 4, 43.0),
+            ("C".into(), 0, 0, 4, 0.0, 1, 20.0),
+            ("D".into(), 0, 0, 0, 0.0, 1, 12.0),
+        ]
+    );
+    let values: Vec<Option<&str>> = r.customers.iter().map(|c| c.value.as_deref()).collect();
+    assert_eq!(values, [Some("CN"), Some("US"), Some("(none)")]);
+    let table = loupe::engine::analysis::customers::table(&r);
+    assert_eq!(
+        table[0].join(","),
+        "breakdown,user,frequency,recency,T,monetary_value,purchases,revenue,first_purchase,last_purchase"
+    );
+    assert_eq!(
+        table[2].join(","),
+        "US,C,0,0,4,0,1,20,2025-03-04,2025-03-04"
+    );
+    // limit 1: CN is kept (1 customer, first by label), US becomes (other)
+    let r = customers(&s, r#","breakdown":{"properties":["country"],"limit":1}"#);
+    let values: Vec<Option<&str>> = r.customers.iter().map(|c| c.value.as_deref()).collect();
+    assert_eq!(values, [Some("CN"), Some("(other)"), Some("(none)")]);
+    // without a breakdown: no column, no values
+    let r = customers(&s, "");
+    assert!(r.customers.iter().all(|c| c.value.is_none()));
+    assert_eq!(loupe::engine::analysis::customers::table(&r)[0][0], "user");
+}

@@ -8,10 +8,14 @@
 //! random datasets (few users, several variants, some users with two, empty cells, many
 //! equal timestamps, refunds and purchases without an amount) under random date ranges,
 //! windows, shared filters, exposure events and step lists; and the built-in sample.
+//! A breakdown by `platform` read per user (the value on the user's first event in time,
+//! then source order): values ranked by users in the test, each segment's counts per
+//! variant, rates, differences and lifts recounted from the oracle's own users, and the
+//! segments added up to the whole test.
 
 use super::common::{load, try_output};
 use super::oracle::{rfc3339, Rng, BASE, DAY, HOUR};
-use loupe::engine::analysis::ab_test::AbTestResult;
+use loupe::engine::analysis::ab_test::{AbTestResult, VariantResult};
 use loupe::engine::analysis::AnalysisResult;
 use loupe::engine::sample::{self, SampleOptions};
 use loupe::engine::store::EventStore;
@@ -39,6 +43,8 @@ struct Case {
     /// Shared filter: platform equals this value.
     platform: Option<&'static str>,
     revenue: bool,
+    /// A breakdown by `platform`, keeping this many values (0 = all).
+    breakdown: Option<usize>,
 }
 
 impl Case {
@@ -73,17 +79,27 @@ impl Case {
         if self.revenue {
             s.push_str(r#","revenue":{"purchase_event":"purchase","amount":"amount"}"#);
         }
+        if let Some(limit) = self.breakdown {
+            s.push_str(&format!(
+                r#","breakdown":{{"properties":["platform"],"limit":{limit}}}"#
+            ));
+        }
         s.push('}');
         s
     }
 }
 
-/// Per variant: users, conversions, revenue; plus users with several variants and none.
+/// Per variant: users, conversions, revenue.
+type PerVariant = BTreeMap<String, (u64, u64, f64)>;
+
+/// Per variant: users, conversions, revenue; plus users with several variants and none;
+/// with a breakdown, the same per variant of each value, in the values' order.
 #[derive(Debug, PartialEq)]
 struct Counts {
-    variants: BTreeMap<String, (u64, u64, f64)>,
+    variants: PerVariant,
     mixed: u64,
     none: u64,
+    segments: Vec<(String, PerVariant)>,
 }
 
 /// True when `events` (one user's, sorted), from position `from` on, hold events for
@@ -117,10 +133,17 @@ fn oracle(events: &[Ev], c: &Case) -> Counts {
         variants: BTreeMap::new(),
         mixed: 0,
         none: 0,
+        segments: Vec::new(),
     };
+    // per user in the test: platform, variant, converted, revenue
+    let mut tested: Vec<(&str, &str, bool, f64)> = Vec::new();
     for (_, mut evs) in users {
         // stable: equal times keep source order
         evs.sort_by_key(|e| e.time);
+        let platform = (evs.iter())
+            .map(|e| e.platform.as_str())
+            .find(|p| !p.is_empty())
+            .unwrap_or("");
         let Some(x) = evs.iter().position(|e| {
             lo <= e.time && e.time < hi && passes(e) && c.exposure.is_none_or(|n| e.event == n)
         }) else {
@@ -152,8 +175,97 @@ fn oracle(events: &[Ev], c: &Case) -> Counts {
         slot.0 += 1;
         slot.1 += u64::from(converted);
         slot.2 += revenue;
+        tested.push((platform, v, converted, revenue));
+    }
+    if let Some(limit) = c.breakdown {
+        let count = |p: &str| tested.iter().filter(|t| t.0 == p).count();
+        let mut named: Vec<&str> = (tested.iter())
+            .map(|t| t.0)
+            .filter(|p| !p.is_empty())
+            .collect();
+        named.sort();
+        named.dedup();
+        named.sort_by(|a, b| count(b).cmp(&count(a)).then(a.cmp(b)));
+        let keep = if limit == 0 {
+            named.len()
+        } else {
+            limit.min(named.len())
+        };
+        let sum = |has: &dyn Fn(&str) -> bool| -> PerVariant {
+            let mut m = PerVariant::new();
+            for &(p, v, converted, revenue) in &tested {
+                if has(p) {
+                    let slot = m.entry(v.to_string()).or_default();
+                    slot.0 += 1;
+                    slot.1 += u64::from(converted);
+                    slot.2 += revenue;
+                }
+            }
+            m
+        };
+        for v in &named[..keep] {
+            out.segments.push((v.to_string(), sum(&|p| p == *v)));
+        }
+        if keep < named.len() {
+            let rest = &named[keep..];
+            out.segments
+                .push(("(other)".into(), sum(&|p| rest.contains(&p))));
+        }
+        if count("") > 0 {
+            out.segments.push(("(none)".into(), sum(&|p| p.is_empty())));
+        }
     }
     out
+}
+
+/// Per variant of `variants`: users, conversions, revenue.
+fn per_variant(variants: &[VariantResult]) -> PerVariant {
+    (variants.iter())
+        .map(|v| {
+            let rev = v.revenue.as_ref().map_or(0.0, |x| x.total);
+            (v.value.clone(), (v.users, v.conversions, rev))
+        })
+        .collect()
+}
+
+/// Checks each segment's rates, shares, differences and lifts from its counts, literally,
+/// and that the segments add up to the whole test.
+fn check_segments(r: &AbTestResult, what: &str) {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12;
+    let mut sums: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for g in &r.segments {
+        let n: u64 = g.variants.iter().map(|v| v.users).sum();
+        assert_eq!(n, g.users, "{what}: {}", g.value);
+        let control = g.variants.iter().find(|v| v.value == r.control);
+        for v in &g.variants {
+            assert!(v.users > 0, "{what}: {} {}", g.value, v.value);
+            let rate = v.conversions as f64 / v.users as f64;
+            assert!(close(v.rate, rate), "{what}: {} {}", g.value, v.value);
+            assert!(close(v.share, v.users as f64 / n as f64), "{what}");
+            let s = sums.entry(v.value.as_str()).or_default();
+            s.0 += v.users;
+            s.1 += v.conversions;
+            match control {
+                Some(c) if c.value != v.value => {
+                    let pc = c.conversions as f64 / c.users as f64;
+                    assert!(close(v.difference.unwrap(), rate - pc), "{what}");
+                    assert_eq!(v.lift.is_some(), pc > 0.0, "{what}");
+                    if pc > 0.0 {
+                        assert!((v.lift.unwrap() - (rate / pc - 1.0)).abs() < 1e-9, "{what}");
+                    }
+                }
+                _ => assert_eq!(
+                    (v.difference, v.lift, v.p_value),
+                    (None, None, None),
+                    "{what}"
+                ),
+            }
+        }
+    }
+    let whole: BTreeMap<&str, (u64, u64)> = (r.variants.iter())
+        .map(|v| (v.value.as_str(), (v.users, v.conversions)))
+        .collect();
+    assert_eq!(sums, whole, "{what}: the segments add up");
 }
 
 fn engine(store: &EventStore, c: &Case) -> Option<Counts> {
@@ -166,15 +278,16 @@ fn engine(store: &EventStore, c: &Case) -> Option<Counts> {
         // fewer than two variants, or none: checked against the oracle by the caller
         Err(_) => return None,
     };
+    if c.breakdown.is_some() {
+        check_segments(&r, &json);
+    }
     Some(Counts {
-        variants: (r.variants.iter())
-            .map(|v| {
-                let rev = v.revenue.as_ref().map_or(0.0, |x| x.total);
-                (v.value.clone(), (v.users, v.conversions, rev))
-            })
-            .collect(),
+        variants: per_variant(&r.variants),
         mixed: r.mixed_users,
         none: r.no_variant_users,
+        segments: (r.segments.iter())
+            .map(|g| (g.value.clone(), per_variant(&g.variants)))
+            .collect(),
     })
 }
 
@@ -185,13 +298,26 @@ fn same(expected: &Counts, actual: &Counts, what: &str) {
         (actual.mixed, actual.none),
         "{what}"
     );
+    same_variants(&expected.variants, &actual.variants, what);
     assert_eq!(
-        expected.variants.keys().collect::<Vec<_>>(),
-        actual.variants.keys().collect::<Vec<_>>(),
+        expected.segments.iter().map(|g| &g.0).collect::<Vec<_>>(),
+        actual.segments.iter().map(|g| &g.0).collect::<Vec<_>>(),
+        "{what}: values"
+    );
+    for (e, a) in expected.segments.iter().zip(&actual.segments) {
+        same_variants(&e.1, &a.1, &format!("{what}: {}", e.0));
+    }
+}
+
+#[track_caller]
+fn same_variants(expected: &PerVariant, actual: &PerVariant, what: &str) {
+    assert_eq!(
+        expected.keys().collect::<Vec<_>>(),
+        actual.keys().collect::<Vec<_>>(),
         "{what}"
     );
-    for (k, e) in &expected.variants {
-        let a = actual.variants[k];
+    for (k, e) in expected {
+        let a = actual[k];
         assert_eq!((e.0, e.1), (a.0, a.1), "{what}: {k}");
         assert!(
             (e.2 - a.2).abs() <= 1e-9 * e.2.abs().max(1.0),
@@ -287,6 +413,7 @@ fn random_tests_match_the_oracle() {
             },
             platform: rng.pick(&[None, None, Some("ios")]),
             revenue: rng.below(2) == 0,
+            breakdown: rng.pick(&[None, None, Some(0), Some(1)]),
         };
         let expected = oracle(&events, &c);
         match engine(&store, &c) {
@@ -327,12 +454,13 @@ fn the_sample_matches_the_oracle() {
         })
     });
     let store = sample::dataset(&opts).store;
-    for (steps, exposure, window) in [
-        (vec![Some("purchase")], Some("begin_checkout"), None),
+    for (steps, exposure, window, breakdown) in [
+        (vec![Some("purchase")], Some("begin_checkout"), None, None),
         (
             vec![Some("add_to_cart"), Some("purchase")],
             None,
             Some((3 * DAY, r#"{"value":3,"unit":"day"}"#.to_string())),
+            Some(2),
         ),
     ] {
         let c = Case {
@@ -342,6 +470,7 @@ fn the_sample_matches_the_oracle() {
             range: None,
             platform: None,
             revenue: true,
+            breakdown,
         };
         let json = c
             .json()
@@ -351,15 +480,16 @@ fn the_sample_matches_the_oracle() {
             other => panic!("{other:?}"),
         };
         let expected = oracle(&events, &c);
+        if breakdown.is_some() {
+            check_segments(&r, &json);
+        }
         let actual = Counts {
-            variants: (r.variants.iter())
-                .map(|v| {
-                    let rev = v.revenue.as_ref().map_or(0.0, |x| x.total);
-                    (v.value.clone(), (v.users, v.conversions, rev))
-                })
-                .collect(),
+            variants: per_variant(&r.variants),
             mixed: r.mixed_users,
             none: r.no_variant_users,
+            segments: (r.segments.iter())
+                .map(|g| (g.value.clone(), per_variant(&g.variants)))
+                .collect(),
         };
         same(&expected, &actual, &json);
         assert!(expected.variants.values().all(|v| v.1 > 0 && v.2 > 0.0));

@@ -442,6 +442,34 @@ fn ltv_matches_the_oracle_on_random_data() {
 /// (user, frequency, recency, T, monetary, purchases, revenue)
 type Cust = (String, u32, i64, i64, f64, u64, f64);
 
+/// The customers' breakdown labels by `p` read per user (the value of the user's first
+/// event in time, then source order, that has one), values ranked by customers, the top
+/// `limit` kept (0 = all), the rest `(other)`, no value `(none)`.
+fn customer_values(events: &[Ev], customers: &[Cust], limit: usize) -> Vec<String> {
+    let users = by_user(events);
+    let raw: Vec<&str> = (customers.iter())
+        .map(|c| {
+            users[&c.0]
+                .iter()
+                .map(|e| e.p)
+                .find(|v| !v.is_empty())
+                .unwrap_or("")
+        })
+        .collect();
+    let count = |v: &str| raw.iter().filter(|r| **r == v).count();
+    let mut named: Vec<&str> = raw.iter().copied().filter(|v| !v.is_empty()).collect();
+    named.sort();
+    named.dedup();
+    named.sort_by(|a, b| count(b).cmp(&count(a)).then(a.cmp(b)));
+    (raw.iter())
+        .map(|v| match named.iter().position(|x| x == v) {
+            None => "(none)".to_string(),
+            Some(at) if limit == 0 || at < limit => v.to_string(),
+            Some(_) => "(other)".to_string(),
+        })
+        .collect()
+}
+
 fn customers_oracle(events: &[Ev], p: &Params, obs: Option<i64>) -> (i64, Vec<Cust>) {
     let day = p.day();
     // the earlier of the range's last day and the day of the data's last event
@@ -519,10 +547,15 @@ fn customers_match_the_oracle_on_random_data() {
                 let a = start + rng.below(20) as i64;
                 (a, a + rng.below(60) as i64)
             }),
-            breakdown: None,
+            breakdown: rng.pick(&[None, None, Some(0), Some(1)]),
         };
         let obs = (rng.below(3) == 0).then(|| start + rng.below(40) as i64);
         let mut json = format!(r#"{{"analysis":"customers"{}"#, p.scope_json());
+        if let Some(limit) = p.breakdown {
+            json.push_str(&format!(
+                r#","breakdown":{{"properties":["p"],"limit":{limit}}}"#
+            ));
+        }
         if let Some(d) = obs {
             json.push_str(&format!(
                 r#","observation_date":"{}""#,
@@ -560,6 +593,18 @@ fn customers_match_the_oracle_on_random_data() {
                 "seed {seed} {json} {c:?} {w:?}"
             );
             assert!(close(c.revenue, w.6), "seed {seed} {json} {c:?} {w:?}");
+        }
+        if let Some(limit) = p.breakdown {
+            let got: Vec<&str> = (r.customers.iter())
+                .map(|c| c.value.as_deref().unwrap())
+                .collect();
+            assert_eq!(
+                got,
+                customer_values(&events, &want, limit),
+                "seed {seed} {json}"
+            );
+        } else {
+            assert!(r.customers.iter().all(|c| c.value.is_none()));
         }
         checked += 1;
     }

@@ -10,7 +10,10 @@
 //! the list of paths with `BTreeMap`s: labels per step ranked by a sort, the top ones
 //! named, the rest `(other)`; links, drop-offs, users and full sequences counted by key.
 //! Data: seeded random datasets on a coarse time grid (gaps of exactly the timeout, equal
-//! timestamps) under many option combinations.
+//! timestamps) under many option combinations. A breakdown by `p` read per user (the
+//! value on the user's first event in time, then file order, that has one, over all their
+//! events): values ranked by paths, each value's paths, users, distinct and top full paths
+//! recounted from the oracle's paths, the values adding up to all paths.
 
 use super::common::{load, try_run};
 use super::oracle::{rfc3339, Rng, DAY, SECOND};
@@ -48,6 +51,8 @@ struct Params {
     /// Whole UTC days, both included.
     range: Option<(i64, i64)>,
     limit: usize,
+    /// A breakdown by `p`, keeping this many values (0 = all).
+    breakdown: Option<usize>,
 }
 
 impl Params {
@@ -83,6 +88,11 @@ impl Params {
                 r#","date_range":{{"from":"{}","to":"{}"}}"#,
                 date(a),
                 date(b)
+            ));
+        }
+        if let Some(limit) = self.breakdown {
+            j.push_str(&format!(
+                r#","breakdown":{{"properties":["p"],"limit":{limit}}}"#
             ));
         }
         j.push('}');
@@ -263,7 +273,88 @@ fn check(events: &[Ev], store: &EventStore, p: &Params, what: &str) -> bool {
     for t in &r.top_paths {
         assert!((t.share - t.paths as f64 / all.len() as f64).abs() < 1e-12);
     }
+    if let Some(limit) = p.breakdown {
+        check_breakdown(events, &all, &r, p.limit, limit, &ctx);
+    } else {
+        assert!(r.breakdowns.is_empty(), "{ctx}");
+    }
     !all.is_empty()
+}
+
+/// The top paths per value of `p` (the user's first event with one), against the engine's.
+fn check_breakdown(
+    events: &[Ev],
+    all: &[(String, Vec<String>)],
+    r: &PathsResult,
+    top_n: usize,
+    limit: usize,
+    ctx: &str,
+) {
+    let value_of = |user: &str| -> String {
+        let mut evs: Vec<&Ev> = events.iter().filter(|e| e.user == user).collect();
+        evs.sort_by_key(|e| e.time); // stable: file order among equal times
+        (evs.iter().map(|e| e.p.clone()))
+            .find(|v| !v.is_empty())
+            .unwrap_or_default()
+    };
+    let raw: Vec<String> = all.iter().map(|(u, _)| value_of(u)).collect();
+    let count = |v: &str| raw.iter().filter(|r| *r == v).count();
+    let mut named: Vec<&str> = raw
+        .iter()
+        .map(|r| r.as_str())
+        .filter(|r| !r.is_empty())
+        .collect();
+    named.sort();
+    named.dedup();
+    named.sort_by(|a, b| count(b).cmp(&count(a)).then(a.cmp(b)));
+    let keep = if limit == 0 {
+        named.len()
+    } else {
+        limit.min(named.len())
+    };
+    let label = |v: &str| -> String {
+        match named.iter().position(|x| *x == v) {
+            None => "(none)".into(),
+            Some(at) if at < keep => v.to_string(),
+            Some(_) => "(other)".into(),
+        }
+    };
+    let mut order: Vec<String> = named[..keep].iter().map(|v| v.to_string()).collect();
+    if keep < named.len() {
+        order.push("(other)".into());
+    }
+    if count("") > 0 {
+        order.push("(none)".into());
+    }
+    let got: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(got, order, "{ctx}: values");
+    let mut total = 0;
+    for b in &r.breakdowns {
+        let mine: Vec<&(String, Vec<String>)> = (all.iter().zip(&raw))
+            .filter(|(_, v)| label(v) == b.value)
+            .map(|(x, _)| x)
+            .collect();
+        assert_eq!(b.paths, mine.len() as u64, "{ctx}: {} paths", b.value);
+        let users: BTreeSet<&str> = mine.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(b.users, users.len() as u64, "{ctx}: {} users", b.value);
+        let mut seqs: BTreeMap<&Vec<String>, u64> = BTreeMap::new();
+        for (_, path) in &mine {
+            *seqs.entry(path).or_default() += 1;
+        }
+        assert_eq!(b.distinct_paths, seqs.len() as u64, "{ctx}: {}", b.value);
+        let mut top: Vec<(&Vec<String>, u64)> = seqs.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        top.truncate(top_n);
+        let got: Vec<(&Vec<String>, u64)> =
+            b.top_paths.iter().map(|t| (&t.labels, t.paths)).collect();
+        assert_eq!(got, top, "{ctx}: {} top paths", b.value);
+        for t in &b.top_paths {
+            assert!((t.share - t.paths as f64 / mine.len() as f64).abs() < 1e-12);
+        }
+        total += b.paths;
+    }
+    // the values add up to all paths
+    assert_eq!(total, r.paths, "{ctx}: the values add up");
 }
 
 /// A small dataset on a 10-minute grid, written as CSV in random source order.
@@ -329,6 +420,7 @@ fn paths_match_the_oracle_on_random_data() {
                     (a, a + rng.below(3) as i64)
                 }),
                 limit: rng.pick(&[1, 3, 100]),
+                breakdown: rng.pick(&[None, None, Some(0), Some(1)]),
             };
             ends += usize::from(p.end.is_some());
             if check(&events, &store, &p, &format!("seed {seed}")) {

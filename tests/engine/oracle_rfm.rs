@@ -6,11 +6,14 @@
 //! before them, scores with pandas' qcut edges 1 + (n − 1)·k / 5 computed in floating
 //! point, and looks segments up in a table of strings. Data: seeded random datasets (few
 //! users, amounts with refunds, zeros and blanks, many equal values) and the built-in
-//! sample.
+//! sample. A breakdown by `p` read per user (the value of the user's first event in time,
+//! then source order, that has one, over all their events): values ranked by customers,
+//! each member labelled, and every value's segment rows and grid recounted from the
+//! oracle's own members (scores over all customers), which must add up to the whole.
 
 use super::common::{load, try_output};
 use super::oracle::{rfc3339, Rng, BASE, CN, DAY, HOUR, IN, NY, SECOND, UTC};
-use loupe::engine::analysis::rfm::RfmResult;
+use loupe::engine::analysis::rfm::{RfmResult, SegmentRow};
 use loupe::engine::analysis::AnalysisResult;
 use loupe::engine::sample::{self, SampleOptions};
 use loupe::engine::store::EventStore;
@@ -39,6 +42,8 @@ struct Params {
     /// mean, median or values
     split: &'static str,
     values: (f64, f64, f64),
+    /// A breakdown by `p` (written under this name), keeping this many values (0 = all).
+    breakdown: Option<(&'static str, usize)>,
 }
 
 impl Params {
@@ -85,6 +90,9 @@ impl Params {
         } else if self.shared {
             s += r#","ties":"shared""#;
         }
+        if let Some((name, limit)) = self.breakdown {
+            s += &format!(r#","breakdown":{{"properties":["{name}"],"limit":{limit}}}"#);
+        }
         s + "}"
     }
 }
@@ -102,6 +110,8 @@ struct Row {
     m: f64,
     scores: (u8, u8, u8),
     segment: String,
+    /// The breakdown value's label (with a breakdown).
+    value: Option<String>,
 }
 
 /// The quintile segment names, rows R = 5 down to 1, columns F = 1 to 5.
@@ -185,8 +195,12 @@ fn oracle(evs: &[Ev], event: &str, p: &Params) -> Option<Answer> {
         users.entry(&e.user).or_default().push(e);
     }
     let mut cust = Vec::new();
+    // per customer, their value of `p` ("" for none)
+    let mut raw: Vec<String> = Vec::new();
     for (u, mut list) in users {
         list.sort_by_key(|e| e.time); // stable: source order among equal times
+        let value = list.iter().map(|e| e.p.as_str()).find(|v| !v.is_empty());
+        let value = value.unwrap_or("").to_string();
         let (mut f, mut m, mut last_day) = (0i64, 0.0f64, None);
         for e in list {
             let pass = p.filter.is_none_or(|(eq, v)| (e.p == v) == eq);
@@ -202,6 +216,7 @@ fn oracle(evs: &[Ev], event: &str, p: &Params) -> Option<Answer> {
         }
         if f > 0 {
             cust.push((u.to_string(), as_of - last_day.unwrap(), f, m));
+            raw.push(value);
         }
     }
     if cust.is_empty() {
@@ -253,6 +268,30 @@ fn oracle(evs: &[Ev], event: &str, p: &Params) -> Option<Answer> {
         ms = score_all(&cust, p.shared, |a, b| a.3 < b.3, |a, b| a.3 == b.3);
         th = None;
     }
+    // the breakdown's label of each raw value: the top `limit` by customers (then by
+    // text), the rest (other), "" (none)
+    let label_of = |v: &str| -> Option<String> {
+        let (_, limit) = p.breakdown?;
+        if v.is_empty() {
+            return Some("(none)".into());
+        }
+        let count = |x: &str| raw.iter().filter(|r| *r == x).count();
+        let mut named: Vec<&str> = raw
+            .iter()
+            .map(|r| r.as_str())
+            .filter(|r| !r.is_empty())
+            .collect();
+        named.sort();
+        named.dedup();
+        named.sort_by(|a, b| count(b).cmp(&count(a)).then(a.cmp(b)));
+        let at = named.iter().position(|x| *x == v).unwrap();
+        Some(if limit == 0 || at < limit {
+            v.to_string()
+        } else {
+            "(other)".into()
+        })
+    };
+    let labels: Vec<Option<String>> = raw.iter().map(|v| label_of(v)).collect();
     let rows = cust
         .into_iter()
         .enumerate()
@@ -279,6 +318,7 @@ fn oracle(evs: &[Ev], event: &str, p: &Params) -> Option<Answer> {
                 m,
                 scores: (rs[k], fs[k], ms[k]),
                 segment,
+                value: labels[k].clone(),
             }
         })
         .collect();
@@ -319,6 +359,7 @@ fn check(evs: &[Ev], store: &EventStore, event: &str, amount: &str, p: &Params, 
             m: m.monetary,
             scores: (m.r_score, m.f_score, m.m_score),
             segment: m.segment.id().to_string(),
+            value: m.value.clone(),
         })
         .collect();
     assert_eq!(&mine, rows, "{what} {json}");
@@ -329,26 +370,90 @@ fn check(evs: &[Ev], store: &EventStore, event: &str, amount: &str, p: &Params, 
         );
     }
     assert_eq!(th.is_some(), r.thresholds.is_some());
-    // segment rows: customers, revenue, mean R / F / M of each segment's members
-    let total: f64 = rows.iter().map(|x| x.m).sum();
-    for s in &r.segments {
+    check_segments(
+        &r.segments,
+        &r.grid,
+        &rows.iter().collect::<Vec<_>>(),
+        p.eight,
+        &format!("{what} {json}"),
+    );
+    // per breakdown value, in the order: top values by customers, (other), (none)
+    if p.breakdown.is_none() {
+        assert!(r.breakdowns.is_empty());
+        return;
+    }
+    let mut order: Vec<&str> = Vec::new();
+    for x in rows {
+        let v = x.value.as_deref().unwrap();
+        if !order.contains(&v) {
+            order.push(v);
+        }
+    }
+    let count = |v: &str| {
+        rows.iter()
+            .filter(|x| x.value.as_deref() == Some(v))
+            .count()
+    };
+    let rank = |v: &str| match v {
+        "(other)" => 1,
+        "(none)" => 2,
+        _ => 0,
+    };
+    order.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then(count(b).cmp(&count(a)))
+            .then(a.cmp(b))
+    });
+    let got: Vec<&str> = r.breakdowns.iter().map(|b| b.value.as_str()).collect();
+    assert_eq!(got, order, "{what} {json} values");
+    let (mut n, mut total) = (0, 0.0);
+    for b in &r.breakdowns {
         let of: Vec<&Row> = rows
             .iter()
+            .filter(|x| x.value.as_deref() == Some(&b.value))
+            .collect();
+        assert_eq!(b.customers, of.len() as u64, "{what} {json} {}", b.value);
+        assert!((b.revenue - of.iter().map(|x| x.m).sum::<f64>()).abs() < 1e-6);
+        check_segments(
+            &b.segments,
+            &b.grid,
+            &of,
+            p.eight,
+            &format!("{what} {json} {}", b.value),
+        );
+        n += b.customers;
+        total += b.revenue;
+    }
+    // the values add up to all customers
+    assert_eq!(n, r.customers);
+    assert!((total - r.revenue).abs() < 1e-6);
+}
+
+/// Checks segment rows and the grid against the members `rows` they cover.
+fn check_segments(
+    segments: &[SegmentRow],
+    grid: &[Vec<u64>],
+    rows: &[&Row],
+    eight: bool,
+    what: &str,
+) {
+    // segment rows: customers, revenue, mean R / F / M of each segment's members
+    let total: f64 = rows.iter().map(|x| x.m).sum();
+    for s in segments {
+        let of: Vec<&Row> = rows
+            .iter()
+            .copied()
             .filter(|x| x.segment == s.segment.id())
             .collect();
-        assert_eq!(
-            s.customers,
-            of.len() as u64,
-            "{what} {json} {:?}",
-            s.segment
-        );
+        assert_eq!(s.customers, of.len() as u64, "{what} {:?}", s.segment);
         let rev: f64 = of.iter().map(|x| x.m).sum();
-        assert!((s.revenue - rev).abs() < 1e-6, "{what} {json}");
+        assert!((s.revenue - rev).abs() < 1e-6, "{what}");
         assert!((s.customer_share - of.len() as f64 / rows.len() as f64).abs() < 1e-12);
         if total != 0.0 {
             assert!(
                 (s.revenue_share.unwrap() - rev / total).abs() < 1e-6,
-                "{what} {json}"
+                "{what}"
             );
         }
         if of.is_empty() {
@@ -363,16 +468,17 @@ fn check(evs: &[Ev], store: &EventStore, event: &str, amount: &str, p: &Params, 
         }
     }
     // the grid counts customers per (R, F) score
-    if !p.eight {
-        for ri in 0..5 {
-            for fi in 0..5 {
+    if !eight {
+        for (ri, row) in grid.iter().enumerate() {
+            for (fi, &got) in row.iter().enumerate() {
                 let c = rows
                     .iter()
                     .filter(|x| x.scores.0 as usize == ri + 1 && x.scores.1 as usize == fi + 1)
                     .count() as u64;
-                assert_eq!(r.grid[ri][fi], c, "{what} {json} grid");
+                assert_eq!(got, c, "{what} grid");
             }
         }
+        assert_eq!(grid.len(), 5, "{what} grid");
     }
 }
 
@@ -435,6 +541,7 @@ fn rfm_matches_the_oracle_on_random_data() {
                     1.0 + rng.below(4) as f64,
                     rng.pick(&[-5.0, 0.0, 7.5, 20.0]),
                 ),
+                breakdown: rng.pick(&[None, None, Some(("p", 0)), Some(("p", 1))]),
             };
             check(&evs, &store, "buy", "amount", &p, &format!("seed {seed}"));
         }
@@ -467,6 +574,7 @@ fn rfm_matches_the_oracle_on_the_sample() {
         shared: false,
         split: "mean",
         values: (0.0, 0.0, 0.0),
+        breakdown: None,
     };
     for p in [
         base.clone(),
@@ -477,6 +585,11 @@ fn rfm_matches_the_oracle_on_the_sample() {
         },
         Params {
             eight: true,
+            breakdown: Some(("platform", 2)),
+            ..base.clone()
+        },
+        Params {
+            breakdown: Some(("platform", 0)),
             ..base.clone()
         },
         Params {

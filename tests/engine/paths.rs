@@ -424,3 +424,78 @@ fn bad_specs_are_keyed_errors() {
     }
     assert!(try_run(&s, r#"{"analysis":"paths","steps":5,"extra":1}"#).is_err());
 }
+
+#[test]
+fn a_breakdown_lists_the_top_paths_of_each_users_value() {
+    // FIXTURE with a plan: A pro; B pro on its second session's first event only (a user's
+    // value is the one on their first event with one, whatever the session); C free; D x
+    let s = store(
+        "user_id,event,timestamp,plan
+A,home,2025-01-06T10:00:00Z,pro
+A,home,2025-01-06T10:01:00Z,
+A,search,2025-01-06T10:02:00Z,
+A,item,2025-01-06T10:03:00Z,
+A,home,2025-01-06T10:04:00Z,
+A,cart,2025-01-06T10:05:00Z,
+B,home,2025-01-06T10:00:00Z,
+B,item,2025-01-06T10:01:00Z,
+B,item,2025-01-06T10:02:00Z,
+B,cart,2025-01-06T10:03:00Z,
+B,home,2025-01-06T10:50:00Z,pro
+B,search,2025-01-06T10:51:00Z,
+C,search,2025-01-06T10:00:00Z,free
+C,home,2025-01-06T10:01:00Z,
+C,search,2025-01-06T10:02:00Z,
+D,item,2025-01-06T10:00:00Z,x
+",
+    );
+    let r = run(
+        &s,
+        r#""start_event":"home","steps":3,"view":"top_paths","breakdown":"plan""#,
+    );
+    // the paths of start_event_per_session_with_repeats_collapsed: A [home, search, item],
+    // B1 [home, item, cart], B2 [home, search] (all pro), C [home, search] (free); D has no
+    // path, so x is no value
+    assert_eq!(r.breakdown.as_deref(), Some("plan"));
+    let values: Vec<(&str, u64, u64, u64)> = (r.breakdowns.iter())
+        .map(|b| (b.value.as_str(), b.paths, b.users, b.distinct_paths))
+        .collect();
+    assert_eq!(values, [("pro", 3, 2, 3), ("free", 1, 1, 1)]);
+    // pro: three paths once each, by their label sequences: home item cart, home search,
+    // home search item (a prefix first); shares of pro's 3 paths
+    let pro: Vec<(String, u64, f64)> = (r.breakdowns[0].top_paths.iter())
+        .map(|p| (p.labels.join(" > "), p.paths, p.share))
+        .collect();
+    let third = 1.0 / 3.0;
+    assert_eq!(
+        pro,
+        [
+            ("home > item > cart".into(), 1, third),
+            ("home > search".into(), 1, third),
+            ("home > search > item".into(), 1, third),
+        ]
+    );
+    assert_eq!(r.breakdowns[1].top_paths[0].labels, ["home", "search"]);
+    assert_eq!(r.breakdowns[1].top_paths[0].share, 1.0);
+    // the whole stays that of all paths
+    assert_eq!((r.paths, r.users), (4, 3));
+    // the table: (all)'s 3 top paths, pro's 3, free's 1, after a leading column
+    let t = loupe::engine::analysis::paths::table(&r);
+    assert_eq!(
+        t[0],
+        ["breakdown", "rank", "path", "steps", "paths", "share"]
+    );
+    assert_eq!(t.len(), 8);
+    assert_eq!(t[1][..2], ["(all)", "1"]);
+    assert_eq!(t[4][..3], ["pro", "1", "home → item → cart"]);
+    assert_eq!(t[7][..4], ["free", "1", "home → search", "2"]);
+    // limit 1: free becomes (other)
+    let r = run(
+        &s,
+        r#""start_event":"home","steps":3,"breakdown":{"properties":["plan"],"limit":1}"#,
+    );
+    let values: Vec<(&str, u64)> = (r.breakdowns.iter())
+        .map(|b| (b.value.as_str(), b.paths))
+        .collect();
+    assert_eq!(values, [("pro", 3), ("(other)", 1)]);
+}

@@ -435,3 +435,121 @@ fn bad_specs_are_keyed_errors() {
         assert!(matches!(try_run(&s, bad), Err(Error::SpecJson(_))), "{bad}");
     }
 }
+
+/// The fixture with a `country` column: a CN (first event), b US, c CN (on its second
+/// event: a user's value is the one on their first event with one), d none, e US; f (CN)
+/// and g (JP) are no customers.
+fn with_country() -> EventStore {
+    store(
+        "user_id,event,timestamp,revenue,country\n\
+         a,purchase,2024-03-01T10:00:00Z,10,CN\n\
+         a,purchase,2024-03-05T10:00:00Z,20,\n\
+         b,purchase,2024-03-03T10:00:00Z,0,US\n\
+         c,purchase,2024-03-02T10:00:00Z,50,\n\
+         c,purchase,2024-03-06T10:00:00Z,-50,CN\n\
+         d,purchase,2024-03-04T09:00:00Z,5,\n\
+         d,purchase,2024-03-04T11:00:00Z,5,\n\
+         d,purchase,2024-03-09T10:00:00Z,40,\n\
+         e,purchase,2024-03-09T23:00:00Z,100,US\n\
+         f,purchase,2024-03-07T10:00:00Z,-20,CN\n\
+         g,open,2024-03-10T12:00:00Z,,JP\n",
+    )
+}
+
+#[test]
+fn a_breakdown_splits_customers_scored_over_all_of_them() {
+    use Segment::*;
+    // scores over all customers, as in quintiles_split_ties_by_user_id:
+    // a (3,4,3) loyal, b (2,1,1) hibernating, c (1,2,2) lost, d (4,5,4) loyal,
+    // e (5,3,5) potential loyalists
+    let s = with_country();
+    let r = rfm(&s, r#","breakdown":{"properties":["country"],"limit":1}"#);
+    let plain = rfm(&s, "");
+    assert_eq!(scores(&r), scores(&plain));
+    assert_eq!(r.breakdown.as_deref(), Some("country"));
+    // customers per value: CN a, c (2); US b, e (2): the tie goes by label, CN first and
+    // kept (limit 1); US becomes (other); d has no value
+    let values: Vec<(&str, u64)> = (r.breakdowns.iter())
+        .map(|b| (b.value.as_str(), b.customers))
+        .collect();
+    assert_eq!(values, [("CN", 2), ("(other)", 2), ("(none)", 1)]);
+    let member_values: Vec<(&str, &str)> = (r.members.iter())
+        .map(|m| (m.user_id.as_str(), m.value.as_deref().unwrap()))
+        .collect();
+    assert_eq!(
+        member_values,
+        [
+            ("a", "CN"),
+            ("b", "(other)"),
+            ("c", "CN"),
+            ("d", "(none)"),
+            ("e", "(other)")
+        ]
+    );
+    // CN: a (loyal; R 6, F 2, M 30) and c (lost; R 9, F 1, M 0): revenue 30; loyal 1 of 2
+    // customers (0.5) with all 30 of the revenue (1.0); lost 0.5 of the customers, 0 of
+    // the revenue
+    let cn = &r.breakdowns[0];
+    approx(cn.revenue, 30.0);
+    let seg = |b: &loupe::engine::analysis::rfm::RfmBreakdown, s: Segment| {
+        b.segments.iter().find(|x| x.segment == s).unwrap().clone()
+    };
+    let loyal = seg(cn, LoyalCustomers);
+    assert_eq!(loyal.customers, 1);
+    approx(loyal.customer_share, 0.5);
+    approx(loyal.revenue, 30.0);
+    approx(loyal.revenue_share.unwrap(), 1.0);
+    approx(loyal.avg_recency.unwrap(), 6.0);
+    approx(loyal.avg_frequency.unwrap(), 2.0);
+    approx(loyal.avg_monetary.unwrap(), 30.0);
+    let lost = seg(cn, Lost);
+    assert_eq!(lost.customers, 1);
+    approx(lost.revenue_share.unwrap(), 0.0);
+    approx(lost.avg_recency.unwrap(), 9.0);
+    assert_eq!(seg(cn, Champions).avg_recency, None);
+    // CN's grid: a at (R 3, F 4), c at (R 1, F 2)
+    let mut grid = vec![vec![0u64; 5]; 5];
+    grid[2][3] = 1;
+    grid[0][1] = 1;
+    assert_eq!(cn.grid, grid);
+    // (other): b (hibernating, M 0) and e (potential loyalists, M 100): revenue 100
+    let other = &r.breakdowns[1];
+    approx(other.revenue, 100.0);
+    approx(seg(other, PotentialLoyalists).revenue_share.unwrap(), 1.0);
+    approx(seg(other, Hibernating).customer_share, 0.5);
+    // (none): d alone, loyal, revenue 50
+    let none = &r.breakdowns[2];
+    approx(none.revenue, 50.0);
+    assert_eq!(seg(none, LoyalCustomers).customers, 1);
+    // the values add up: 2 + 2 + 1 customers, 30 + 100 + 50 revenue, grids to the grid
+    let mut sum = vec![vec![0u64; 5]; 5];
+    for b in &r.breakdowns {
+        for (k, row) in b.grid.iter().enumerate() {
+            for (j, c) in row.iter().enumerate() {
+                sum[k][j] += c;
+            }
+        }
+    }
+    assert_eq!(sum, r.grid);
+    approx(r.breakdowns.iter().map(|b| b.revenue).sum(), 180.0);
+
+    // the eight classes keep no grid per value
+    let e = rfm(&s, r#","model":"eight_class","breakdown":"country""#);
+    assert!(e.breakdowns.iter().all(|b| b.grid.is_empty()));
+    assert_eq!(e.breakdowns.len(), 3);
+
+    // the CSV: a leading breakdown column
+    let t = AnalysisResult::Rfm(r).table();
+    assert_eq!(t[0][..2], ["breakdown", "user_id"]);
+    assert_eq!(
+        t[1],
+        ["CN", "a", "loyal_customers", "6", "2", "30", "3", "4", "3"]
+    );
+    assert_eq!(t[4][..2], ["(none)", "d"]);
+}
+
+#[test]
+fn a_breakdown_by_an_unknown_property_is_a_keyed_error() {
+    let (field, _) = key_error(&with_country(), r#"{"analysis":"rfm","breakdown":"nope"}"#);
+    assert!(field.starts_with("breakdown"), "{field}");
+}

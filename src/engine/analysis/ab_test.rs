@@ -51,12 +51,26 @@
 //! - revenue per user: mean, sample standard deviation (n − 1), and against the control
 //!   Welch's t-test (t = (m − m_c) / √(s²/n + s_c²/n_c), Welch–Satterthwaite degrees of
 //!   freedom, two-sided p-value) with the interval of the difference m − m_c ± t_{df} · se.
+//!
+//! **Breakdown** (`breakdown`, default none): the test segmented by a second property.
+//! Each user in the test falls under their own value by the stages' rule
+//! ([`Breakdown::per_user`]: every property read as a user property, a user's value is the
+//! one on their first event with one). Values are ranked by users in the test; the top
+//! `limit` get a segment each, then `(other)`, then `(none)` (users without a value). Per
+//! segment, the variants with users in it (in the test's order) get the same numbers as the
+//! overall rows, computed from the segment's users alone: users, share of the segment's
+//! users, conversions, rate and its interval, and against the control (when the control
+//! has users in the segment) the difference, the lift, their intervals, z and p-value, and
+//! revenue with Welch's test. The expected share is the test's; the SRM check and the
+//! chi-square test stay on the whole test. A segment's small samples (same thresholds)
+//! get a `small_sample` warning of their own, on the field `breakdown`. The segments'
+//! users and conversions per variant add up to the overall ones.
 
 use super::funnel::{FunnelStep, Window, MAX_STEPS};
 use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
 use super::table::{opt, Table};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{EventMatcher, FilterGroup, Scoped, Warning};
+use crate::engine::spec::{Breakdown, EventMatcher, FilterGroup, Ranked, Scoped, Warning};
 use crate::engine::stats;
 use crate::engine::store::{format_number, PropertyValues};
 use serde::{Deserialize, Serialize};
@@ -136,6 +150,10 @@ pub struct AbTestSpec {
     /// Revenue per user per variant, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revenue: Option<Revenue>,
+    /// The test per value of one or several properties, each user by their own value
+    /// (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn default_variant() -> String {
@@ -158,6 +176,7 @@ impl Default for AbTestSpec {
             expected_split: None,
             confidence: default_confidence(),
             revenue: None,
+            breakdown: None,
         }
     }
 }
@@ -248,6 +267,25 @@ pub struct AbTestResult {
     pub srm: ChiSquare,
     /// True when revenue was computed.
     pub revenue: bool,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
+    /// The test per breakdown value (empty without a breakdown): the top values by users,
+    /// then `(other)`, then `(none)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<AbSegment>,
+}
+
+/// The test among the users of one breakdown value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AbSegment {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// Users in the test with this value.
+    pub users: u64,
+    /// The variants with users in the segment, in the test's order; comparisons are
+    /// against the control when it is among them.
+    pub variants: Vec<VariantResult>,
 }
 
 /// A chi-square test.
@@ -439,9 +477,16 @@ pub fn run(scope: &mut Scoped, spec: &AbTestSpec) -> Result<AbTestResult> {
             &r.amount,
         )?),
     };
+    let values = match &spec.breakdown {
+        Some(b) => Some((scope.breakdown("breakdown", &b.per_user())?, b.limit)),
+        None => None,
+    };
     let sc = &*scope;
     let times = store.times();
     let end = sc.range.1;
+    // with a breakdown, per user in the test: their breakdown key, variant slot,
+    // conversion and revenue (in user order, so the segments sum as the variants do)
+    let mut per_user: Vec<(u32, usize, bool, f64)> = Vec::new();
 
     // one pass over the users: per variant key, users, conversions and revenue
     let mut slot_of: rustc_hash::FxHashMap<u64, usize> = Default::default();
@@ -504,6 +549,9 @@ pub fn run(scope: &mut Scoped, spec: &AbTestSpec) -> Result<AbTestResult> {
             accs.len() - 1
         });
         accs[s].add(step == steps.len(), revenue);
+        if let Some((v, _)) = &values {
+            per_user.push((v.key(r.start), s, step == steps.len(), revenue));
+        }
     }
 
     // the variants, in order
@@ -608,70 +656,39 @@ pub fn run(scope: &mut Scoped, spec: &AbTestSpec) -> Result<AbTestResult> {
         }
     };
 
-    let z = stats::normal_quantile((1.0 + c) / 2.0);
     let alpha = 1.0 - c;
     let n_all: u64 = accs.iter().map(|a| a.users).sum();
-    let ctl = accs[0];
-    let pc = ctl.conversions as f64 / ctl.users as f64;
-    let mut variants = Vec::with_capacity(k);
-    for (v, a) in accs.iter().enumerate() {
-        let n = a.users as f64;
-        let rate = a.conversions as f64 / n;
-        let mut out = VariantResult {
-            value: labels[v].clone(),
-            users: a.users,
-            share: n / n_all as f64,
-            expected_share: shares[v],
-            conversions: a.conversions,
-            rate,
-            rate_ci: wilson(a.conversions, a.users, z),
-            difference: None,
-            difference_ci: None,
-            lift: None,
-            lift_ci: None,
-            z: None,
-            p_value: None,
-            significant: false,
-            small_sample: a.users < MIN_USERS || a.conversions < MIN_CONVERSIONS,
-            revenue: purchases.as_ref().map(|_| RevenueResult {
-                total: a.total,
-                mean: a.mean,
-                sd: a.variance().map(f64::sqrt),
-                difference: None,
-                difference_ci: None,
-                t: None,
-                df: None,
-                p_value: None,
-                significant: false,
-            }),
-        };
-        if v > 0 {
-            let nc = ctl.users as f64;
-            let (var, var_c) = (rate * (1.0 - rate) / n, pc * (1.0 - pc) / nc);
-            let d = rate - pc;
-            let se = (var + var_c).sqrt();
-            out.difference = Some(d);
-            out.difference_ci = Some([d - z * se, d + z * se]);
-            if pc > 0.0 {
-                let lift = rate / pc - 1.0;
-                let se = (var / (pc * pc) + rate * rate * var_c / pc.powi(4)).sqrt();
-                out.lift = Some(lift);
-                out.lift_ci = Some([lift - z * se, lift + z * se]);
-            }
-            let pooled = (a.conversions + ctl.conversions) as f64 / (n + nc);
-            let se0 = (pooled * (1.0 - pooled) * (1.0 / n + 1.0 / nc)).sqrt();
-            if se0 > 0.0 {
-                let zs = d / se0;
-                let pv = 2.0 * stats::normal_sf(zs.abs());
-                out.z = Some(zs);
-                out.p_value = Some(pv);
-                out.significant = pv < alpha;
-            }
-            if let Some(r) = out.revenue.as_mut() {
-                welch(r, a, &ctl, c);
-            }
+    let with_revenue = purchases.is_some();
+    let all: Vec<usize> = (0..k).collect();
+    let variants = compare(&labels, &accs, &shares, &all, c, with_revenue);
+
+    // the segments: per ranked value, the variants' sums over its users
+    let mut segments = Vec::new();
+    if let Some((v, limit)) = &values {
+        let mut rank = vec![0u64; v.len()];
+        for &(key, ..) in &per_user {
+            rank[key as usize] += 1;
         }
-        variants.push(out);
+        let present: Vec<bool> = rank.iter().map(|&n| n > 0).collect();
+        let ranked = Ranked::new(v, &rank, &present, *limit);
+        // the test's order of each variant slot
+        let mut at = vec![0usize; order.len()];
+        for (pos, &slot) in order.iter().enumerate() {
+            at[slot] = pos;
+        }
+        let mut sums = vec![Acc::default(); ranked.labels.len() * k];
+        for &(key, slot, converted, revenue) in &per_user {
+            sums[ranked.slot[key as usize] * k + at[slot]].add(converted, revenue);
+        }
+        for (s, value) in ranked.labels.iter().enumerate() {
+            let accs = &sums[s * k..(s + 1) * k];
+            let with: Vec<usize> = (0..k).filter(|&x| accs[x].users > 0).collect();
+            segments.push(AbSegment {
+                value: value.clone(),
+                users: accs.iter().map(|a| a.users).sum(),
+                variants: compare(&labels, accs, &shares, &with, c, with_revenue),
+            });
+        }
     }
 
     // chi-square of independence (k > 2) and SRM
@@ -754,20 +771,37 @@ pub fn run(scope: &mut Scoped, spec: &AbTestSpec) -> Result<AbTestResult> {
             ),
         ));
     }
-    let small: Vec<&str> = (variants.iter())
-        .filter(|v| v.small_sample)
-        .map(|v| v.value.as_str())
-        .collect();
+    let small_of = |vs: &[VariantResult]| -> String {
+        (vs.iter())
+            .filter(|v| v.small_sample)
+            .map(|v| v.value.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let small = small_of(&variants);
     if !small.is_empty() {
         scope.warnings.push(warn(
             "small_sample",
             "variant",
-            small.join(", "),
+            small.clone(),
             format!(
-                "small sample in {}: fewer than {MIN_USERS} users or {MIN_CONVERSIONS} conversions, so the intervals and p-values are rough",
-                small.join(", ")
+                "small sample in {small}: fewer than {MIN_USERS} users or {MIN_CONVERSIONS} conversions, so the intervals and p-values are rough"
             ),
         ));
+    }
+    for seg in &segments {
+        let small = small_of(&seg.variants);
+        if !small.is_empty() {
+            let value = format!("{}: {small}", seg.value);
+            scope.warnings.push(warn(
+                "small_sample",
+                "breakdown",
+                value.clone(),
+                format!(
+                    "small sample in {value}: fewer than {MIN_USERS} users or {MIN_CONVERSIONS} conversions, so the intervals and p-values are rough"
+                ),
+            ));
+        }
     }
     if chi_square.as_ref().is_some_and(|x| x.small_expected) {
         scope.warnings.push(warn(
@@ -788,8 +822,90 @@ pub fn run(scope: &mut Scoped, spec: &AbTestSpec) -> Result<AbTestResult> {
         variants,
         chi_square,
         srm,
-        revenue: purchases.is_some(),
+        revenue: with_revenue,
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
+        segments,
     })
+}
+
+/// The numbers of the variants `with` (indexes into `labels`, `accs` and `shares`, in
+/// order; index 0 is the control): users, share of their users, conversions, rate and,
+/// when the control is among them, every comparison with it.
+fn compare(
+    labels: &[String],
+    accs: &[Acc],
+    shares: &[f64],
+    with: &[usize],
+    c: f64,
+    revenue: bool,
+) -> Vec<VariantResult> {
+    let z = stats::normal_quantile((1.0 + c) / 2.0);
+    let alpha = 1.0 - c;
+    let n_all: u64 = with.iter().map(|&v| accs[v].users).sum();
+    let ctl = accs[0];
+    let pc = ctl.conversions as f64 / ctl.users as f64;
+    let mut variants = Vec::with_capacity(with.len());
+    for &v in with {
+        let a = &accs[v];
+        let n = a.users as f64;
+        let rate = a.conversions as f64 / n;
+        let mut out = VariantResult {
+            value: labels[v].clone(),
+            users: a.users,
+            share: n / n_all as f64,
+            expected_share: shares[v],
+            conversions: a.conversions,
+            rate,
+            rate_ci: wilson(a.conversions, a.users, z),
+            difference: None,
+            difference_ci: None,
+            lift: None,
+            lift_ci: None,
+            z: None,
+            p_value: None,
+            significant: false,
+            small_sample: a.users < MIN_USERS || a.conversions < MIN_CONVERSIONS,
+            revenue: revenue.then(|| RevenueResult {
+                total: a.total,
+                mean: a.mean,
+                sd: a.variance().map(f64::sqrt),
+                difference: None,
+                difference_ci: None,
+                t: None,
+                df: None,
+                p_value: None,
+                significant: false,
+            }),
+        };
+        if v > 0 && ctl.users > 0 {
+            let nc = ctl.users as f64;
+            let (var, var_c) = (rate * (1.0 - rate) / n, pc * (1.0 - pc) / nc);
+            let d = rate - pc;
+            let se = (var + var_c).sqrt();
+            out.difference = Some(d);
+            out.difference_ci = Some([d - z * se, d + z * se]);
+            if pc > 0.0 {
+                let lift = rate / pc - 1.0;
+                let se = (var / (pc * pc) + rate * rate * var_c / pc.powi(4)).sqrt();
+                out.lift = Some(lift);
+                out.lift_ci = Some([lift - z * se, lift + z * se]);
+            }
+            let pooled = (a.conversions + ctl.conversions) as f64 / (n + nc);
+            let se0 = (pooled * (1.0 - pooled) * (1.0 / n + 1.0 / nc)).sqrt();
+            if se0 > 0.0 {
+                let zs = d / se0;
+                let pv = 2.0 * stats::normal_sf(zs.abs());
+                out.z = Some(zs);
+                out.p_value = Some(pv);
+                out.significant = pv < alpha;
+            }
+            if let Some(r) = out.revenue.as_mut() {
+                welch(r, a, &ctl, c);
+            }
+        }
+        variants.push(out);
+    }
+    variants
 }
 
 /// The Wilson score interval of `x` successes in `n` trials at normal quantile `z`.
@@ -825,7 +941,9 @@ fn welch(r: &mut RevenueResult, a: &Acc, c: &Acc, conf: f64) {
     r.difference_ci = Some([d - q * se, d + q * se]);
 }
 
-/// The result as a table: one row per variant.
+/// The result as a table: one row per variant. With a breakdown, a leading `breakdown`
+/// column: the overall rows under `(all)`, then each segment's rows under its value
+/// (`control` says whether the row is the test's control).
 pub fn table(r: &AbTestResult) -> Table {
     let mut t = vec![[
         "variant",
@@ -861,11 +979,17 @@ pub fn table(r: &AbTestResult) -> Table {
     .map(String::from)
     .to_vec()];
     let ci = |c: Option<[f64; 2]>, k: usize| opt(c.map(|c| c[k]));
-    for (k, v) in r.variants.iter().enumerate() {
+    let by = r.breakdown.is_some();
+    if by {
+        t[0].insert(0, "breakdown".to_string());
+    }
+    let blocks = std::iter::once(("(all)", &r.variants))
+        .chain(r.segments.iter().map(|s| (s.value.as_str(), &s.variants)));
+    for (value, v) in blocks.flat_map(|(value, vs)| vs.iter().map(move |v| (value, v))) {
         let rev = v.revenue.as_ref();
-        t.push(vec![
+        let mut row = vec![
             v.value.clone(),
-            (k == 0).to_string(),
+            (v.value == r.control).to_string(),
             v.users.to_string(),
             v.share.to_string(),
             v.expected_share.to_string(),
@@ -893,7 +1017,11 @@ pub fn table(r: &AbTestResult) -> Table {
             opt(rev.and_then(|x| x.df)),
             opt(rev.and_then(|x| x.p_value)),
             rev.map(|x| x.significant.to_string()).unwrap_or_default(),
-        ]);
+        ];
+        if by {
+            row.insert(0, value.to_string());
+        }
+        t.push(row);
     }
     t
 }

@@ -25,11 +25,19 @@
 //!   refunds included (net revenue).
 //!
 //! Customers are listed in the order their users first appear in the data.
+//!
+//! **Breakdown** (`breakdown`, default none): each customer is labelled with their own
+//! value by the stages' rule ([`Breakdown::per_user`]: every property read as a user
+//! property, by the scope's `user_properties` rule, default the value on the user's first
+//! event with one). Values are ranked by customers; the top `limit` keep their label, the
+//! others read `(other)`, customers without a value `(none)`. The table gains a leading
+//! `breakdown` column, so the export can be grouped by it; the rows and their order stay
+//! the same.
 
 use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
 use super::table::{amount, Table};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{FilterGroup, Scoped};
+use crate::engine::spec::{Breakdown, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{format_rfc3339, parse_timestamp, Calendar, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +58,9 @@ pub struct CustomersSpec {
     /// the data's last event, or the date range's last day when the range ends earlier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observation_date: Option<String>,
+    /// Labels each customer with their value of one or several properties (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn default_event() -> String {
@@ -67,6 +78,7 @@ impl Default for CustomersSpec {
             purchase_filters: FilterGroup::default(),
             amount: default_amount(),
             observation_date: None,
+            breakdown: None,
         }
     }
 }
@@ -84,6 +96,9 @@ pub struct CustomersResult {
     pub repeat_customers: u64,
     /// Σ `revenue` over the customers.
     pub revenue: f64,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
 }
 
 /// One customer's summary.
@@ -108,6 +123,9 @@ pub struct Customer {
     pub first_purchase: String,
     /// Last purchase day (`YYYY-MM-DD`).
     pub last_purchase: String,
+    /// The customer's breakdown value (with a breakdown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// Computes the customer summary.
@@ -120,6 +138,10 @@ pub fn run(scope: &mut Scoped, spec: &CustomersSpec) -> Result<CustomersResult> 
         "amount",
         &spec.amount,
     )?;
+    let values = match &spec.breakdown {
+        Some(b) => Some((scope.breakdown("breakdown", &b.per_user())?, b.limit)),
+        None => None,
+    };
     let scope = &*scope;
     let days = scope.calendar(Granularity::Day);
     let obs = match &spec.observation_date {
@@ -132,7 +154,10 @@ pub fn run(scope: &mut Scoped, spec: &CustomersSpec) -> Result<CustomersResult> 
     let mut customers = Vec::new();
     let mut repeat_customers = 0;
     let mut total = 0.0;
+    // per customer, the breakdown key of their first event (with a breakdown)
+    let mut keys: Vec<u32> = Vec::new();
     for (u, r) in scope.users() {
+        let first = r.start;
         let mut cursor = days.cursor();
         // first and last purchase day, purchase days, the running day's total, Σ totals of
         // the repeat days, purchases, net revenue
@@ -175,6 +200,9 @@ pub fn run(scope: &mut Scoped, spec: &CustomersSpec) -> Result<CustomersResult> 
         let frequency = n_days - 1;
         repeat_customers += u64::from(frequency > 0);
         total += revenue;
+        if let Some((v, _)) = &values {
+            keys.push(v.key(first));
+        }
         customers.push(Customer {
             user: store.user_id(u as usize).to_string(),
             frequency,
@@ -189,7 +217,19 @@ pub fn run(scope: &mut Scoped, spec: &CustomersSpec) -> Result<CustomersResult> 
             revenue,
             first_purchase: days.label(d1),
             last_purchase: days.label(dn),
+            value: None,
         });
+    }
+    if let Some((v, limit)) = &values {
+        let mut rank = vec![0u64; v.len()];
+        for &k in &keys {
+            rank[k as usize] += 1;
+        }
+        let present: Vec<bool> = rank.iter().map(|&n| n > 0).collect();
+        let ranked = Ranked::new(v, &rank, &present, *limit);
+        for (c, &k) in customers.iter_mut().zip(&keys) {
+            c.value = Some(ranked.labels[ranked.slot[k as usize]].clone());
+        }
     }
     Ok(CustomersResult {
         observation_date: days.label(obs),
@@ -197,6 +237,7 @@ pub fn run(scope: &mut Scoped, spec: &CustomersSpec) -> Result<CustomersResult> 
         customers,
         repeat_customers,
         revenue: total,
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
     })
 }
 
@@ -217,8 +258,10 @@ pub fn observation_day(days: &Calendar, s: &str) -> Result<i64> {
 
 /// The result as a table: one row per customer, every customer (columns `user`,
 /// `frequency`, `recency`, `T`, `monetary_value`, `purchases`, `revenue`,
-/// `first_purchase`, `last_purchase`); amounts rounded to 9 decimals ([`amount`]).
+/// `first_purchase`, `last_purchase`); amounts rounded to 9 decimals ([`amount`]). With a
+/// breakdown, a leading `breakdown` column holds each customer's value.
 pub fn table(r: &CustomersResult) -> Table {
+    let by = r.breakdown.is_some();
     let mut t = vec![[
         "user",
         "frequency",
@@ -232,18 +275,25 @@ pub fn table(r: &CustomersResult) -> Table {
     ]
     .map(String::from)
     .to_vec()];
+    if by {
+        t[0].insert(0, "breakdown".to_string());
+    }
     t.extend(r.customers.iter().map(|c| {
-        vec![
-            c.user.clone(),
-            c.frequency.to_string(),
-            c.recency.to_string(),
-            c.t.to_string(),
-            amount(c.monetary_value),
-            c.purchases.to_string(),
-            amount(c.revenue),
-            c.first_purchase.clone(),
-            c.last_purchase.clone(),
-        ]
+        let value = by.then(|| c.value.clone().unwrap_or_default());
+        value
+            .into_iter()
+            .chain([
+                c.user.clone(),
+                c.frequency.to_string(),
+                c.recency.to_string(),
+                c.t.to_string(),
+                amount(c.monetary_value),
+                c.purchases.to_string(),
+                amount(c.revenue),
+                c.first_purchase.clone(),
+                c.last_purchase.clone(),
+            ])
+            .collect()
     }));
     t
 }

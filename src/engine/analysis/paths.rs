@@ -48,6 +48,15 @@
 //! counted; the `limit` (default 10) most frequent are listed, ties broken by the sequence
 //! of label texts in byte order, each with its share of all paths.
 //!
+//! **Breakdown** (`breakdown`, default none): the top paths per value of the **user's own
+//! value** of one or several properties, by the stages' rule ([`Breakdown::per_user`]: every
+//! property read as a user property, by the scope's `user_properties` rule). Each path
+//! falls under its user's value; values are ranked by paths, the top `limit` of the
+//! breakdown get a row each, then `(other)`, then `(none)`. Per value: its paths, distinct
+//! users, distinct full paths and its `limit` most frequent full paths (same ranking), each
+//! with its share of the value's paths. The values' paths add up to all paths. Nodes, links
+//! and the Sankey stay those of all paths.
+//!
 //! **Computation.** One pass over each user's events in time order: the split yields each
 //! unit's events, a fixed buffer of at most N raw labels per unit (event code and value
 //! key, no allocation per event) keeps the path, and the paths are stored flat, N label
@@ -57,7 +66,7 @@
 use super::sessions::{SessionSplit, DEFAULT_TIMEOUT_MINUTES};
 use super::table::Table;
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{Breakdown, BreakdownValues, Scoped, OTHER};
+use crate::engine::spec::{Breakdown, BreakdownValues, Ranked, Scoped, OTHER};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +126,10 @@ pub struct PathsSpec {
     /// What the table shows: nodes (default), links or top paths.
     #[serde(default)]
     pub view: PathsView,
+    /// The top paths per value of one or several properties, each path under its user's
+    /// own value (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn default_steps() -> usize {
@@ -154,6 +167,7 @@ impl Default for PathsSpec {
             timeout_minutes: DEFAULT_TIMEOUT_MINUTES,
             limit: DEFAULT_LIMIT,
             view: PathsView::default(),
+            breakdown: None,
         }
     }
 }
@@ -226,6 +240,28 @@ pub struct PathsResult {
     /// Links by from node, then to node.
     pub links: Vec<PathLink>,
     /// The most frequent full paths.
+    pub top_paths: Vec<TopPath>,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
+    /// The top paths per breakdown value (empty without a breakdown): the top values by
+    /// paths, then `(other)`, then `(none)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<PathsBreakdown>,
+}
+
+/// The paths of one breakdown value.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PathsBreakdown {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// Paths of users with this value.
+    pub paths: u64,
+    /// Distinct users of those paths.
+    pub users: u64,
+    /// Distinct full label sequences among them.
+    pub distinct_paths: u64,
+    /// Their most frequent full paths; shares are of this value's paths.
     pub top_paths: Vec<TopPath>,
 }
 
@@ -376,6 +412,10 @@ pub fn run(scope: &mut Scoped, spec: &PathsSpec) -> Result<PathsResult> {
         }
         None => None,
     };
+    let by = match &spec.breakdown {
+        Some(b) => Some((scope.breakdown("breakdown", &b.per_user())?, b.limit)),
+        None => None,
+    };
     let mut split = match spec.boundary {
         PathBoundary::Session => Some(SessionSplit::new(
             scope,
@@ -413,6 +453,8 @@ pub fn run(scope: &mut Scoped, spec: &PathsSpec) -> Result<PathsResult> {
     // the stored paths, n label ids each (END after a shorter path), and their users
     let mut flat: Vec<u32> = Vec::new();
     let mut owner: Vec<u32> = Vec::new();
+    // with a breakdown, the key of each path's user
+    let mut owner_key: Vec<u32> = Vec::new();
 
     let mut walk = Walk::new();
     let event = |w: &mut Walk, i: usize| {
@@ -454,20 +496,22 @@ pub fn run(scope: &mut Scoped, spec: &PathsSpec) -> Result<PathsResult> {
             w.last = Some(r);
         }
     };
-    let mut close = |w: &mut Walk, u: u32| {
+    let mut close = |w: &mut Walk, u: u32, key: u32| {
         if w.found {
             for k in 0..n {
                 flat.push(if k < w.len { ids(w.buf[k]) } else { END });
             }
             owner.push(u);
+            owner_key.push(key);
         }
         *w = Walk::new();
     };
     for (u, r) in scope.users() {
+        let key = by.as_ref().map_or(0, |(v, _)| v.key(r.start));
         match &mut split {
             Some(split) => split.each(r, times, in_scope, |i, new| {
                 if new {
-                    close(&mut walk, u);
+                    close(&mut walk, u, key);
                 }
                 event(&mut walk, i);
             }),
@@ -479,7 +523,7 @@ pub fn run(scope: &mut Scoped, spec: &PathsSpec) -> Result<PathsResult> {
                 }
             }
         }
-        close(&mut walk, u);
+        close(&mut walk, u, key);
     }
     let label = |id: u32| -> String {
         let r = raws[id as usize];
@@ -489,15 +533,84 @@ pub fn run(scope: &mut Scoped, spec: &PathsSpec) -> Result<PathsResult> {
             _ => name.to_string(),
         }
     };
-    Ok(tally(
-        spec,
-        direction,
-        anchor,
-        &flat,
-        &owner,
-        raws.len(),
-        &label,
-    ))
+    let mut result = tally(spec, direction, anchor, &flat, &owner, raws.len(), &label);
+    if let Some((v, limit)) = &by {
+        let texts: Vec<String> = (0..raws.len() as u32).map(label).collect();
+        result.breakdown = spec.breakdown.as_ref().map(Breakdown::name);
+        result.breakdowns = per_value(spec, v, *limit, &flat, &owner, &owner_key, &texts);
+    }
+    Ok(result)
+}
+
+/// The top paths of each ranked breakdown value: `owner_key[p]` is path p's user's key.
+fn per_value(
+    spec: &PathsSpec,
+    values: &BreakdownValues,
+    limit: usize,
+    flat: &[u32],
+    owner: &[u32],
+    owner_key: &[u32],
+    texts: &[String],
+) -> Vec<PathsBreakdown> {
+    let n = spec.steps;
+    let mut rank = vec![0u64; values.len()];
+    for &k in owner_key {
+        rank[k as usize] += 1;
+    }
+    let present: Vec<bool> = rank.iter().map(|&c| c > 0).collect();
+    let ranked = Ranked::new(values, &rank, &present, limit);
+    let nv = ranked.labels.len();
+    // per value: paths, users (paths of one user are consecutive), the sequences
+    let mut count = vec![0u64; nv];
+    let mut users = vec![0u64; nv];
+    let mut last_user = vec![u32::MAX; nv];
+    let mut seqs: Vec<FxHashMap<&[u32], u64>> = vec![FxHashMap::default(); nv];
+    for ((p, &u), &k) in flat.chunks_exact(n).zip(owner).zip(owner_key) {
+        let s = ranked.slot[k as usize];
+        count[s] += 1;
+        if last_user[s] != u {
+            last_user[s] = u;
+            users[s] += 1;
+        }
+        let len = p.iter().position(|&id| id == END).unwrap_or(n);
+        *seqs[s].entry(&p[..len]).or_insert(0) += 1;
+    }
+    (ranked.labels.iter().zip(seqs))
+        .enumerate()
+        .map(|(s, (value, seqs))| PathsBreakdown {
+            value: value.clone(),
+            paths: count[s],
+            users: users[s],
+            distinct_paths: seqs.len() as u64,
+            top_paths: top_paths(seqs, spec.limit, texts, count[s]),
+        })
+        .collect()
+}
+
+/// The `limit` most frequent of the sequences `seqs` (ties by their label texts), each with
+/// its share of `count` paths.
+fn top_paths(
+    seqs: FxHashMap<&[u32], u64>,
+    limit: usize,
+    texts: &[String],
+    count: u64,
+) -> Vec<TopPath> {
+    let mut top: Vec<(&[u32], u64)> = seqs.into_iter().collect();
+    top.sort_by(|a, b| {
+        b.1.cmp(&a.1).then_with(|| {
+            a.0.iter()
+                .map(|&i| &texts[i as usize])
+                .cmp(b.0.iter().map(|&i| &texts[i as usize]))
+        })
+    });
+    top.truncate(limit);
+    top.into_iter()
+        .map(|(s, c)| TopPath {
+            labels: s.iter().map(|&i| texts[i as usize].clone()).collect(),
+            paths: c,
+            share: c as f64 / count as f64,
+        })
+        .collect()
 }
 
 /// Counts nodes, links, drop-offs and top paths of the stored paths (`labels` ids).
@@ -603,23 +716,7 @@ fn tally(
         }
     }
     let distinct_paths = seqs.len() as u64;
-    let mut top: Vec<(&[u32], u64)> = seqs.into_iter().collect();
-    top.sort_by(|a, b| {
-        b.1.cmp(&a.1).then_with(|| {
-            a.0.iter()
-                .map(|&i| &texts[i as usize])
-                .cmp(b.0.iter().map(|&i| &texts[i as usize]))
-        })
-    });
-    top.truncate(spec.limit);
-    let top_paths = top
-        .into_iter()
-        .map(|(s, c)| TopPath {
-            labels: s.iter().map(|&i| texts[i as usize].clone()).collect(),
-            paths: c,
-            share: c as f64 / count as f64,
-        })
-        .collect();
+    let top_paths = top_paths(seqs, spec.limit, &texts, count as u64);
     let mut users = 0u64;
     let mut last = u32::MAX;
     for &u in owner {
@@ -643,6 +740,8 @@ fn tally(
         nodes,
         links: out_links,
         top_paths,
+        breakdown: None,
+        breakdowns: Vec::new(),
     }
 }
 
@@ -656,7 +755,8 @@ fn share(a: u64, b: u64) -> String {
 }
 
 /// The result as a table: one row per node (view `nodes`), per link (`links`) or per top
-/// path (`top_paths`).
+/// path (`top_paths`). With a breakdown the top paths have a leading `breakdown` column:
+/// all paths' under `(all)`, then each value's (nodes and links stay those of all paths).
 pub fn table(r: &PathsResult) -> Table {
     let head = |h: &[&str]| vec![h.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
     match r.view {
@@ -707,15 +807,28 @@ pub fn table(r: &PathsResult) -> Table {
             t
         }
         PathsView::TopPaths => {
+            let by = r.breakdown.is_some();
             let mut t = head(&["rank", "path", "steps", "paths", "share"]);
-            for (k, p) in r.top_paths.iter().enumerate() {
-                t.push(vec![
-                    (k + 1).to_string(),
-                    p.labels.join(" → "),
-                    p.labels.len().to_string(),
-                    p.paths.to_string(),
-                    p.share.to_string(),
-                ]);
+            if by {
+                t[0].insert(0, "breakdown".to_string());
+            }
+            let blocks = std::iter::once(("(all)", &r.top_paths)).chain(
+                r.breakdowns
+                    .iter()
+                    .map(|b| (b.value.as_str(), &b.top_paths)),
+            );
+            for (value, paths) in blocks {
+                for (k, p) in paths.iter().enumerate() {
+                    let row = [
+                        (k + 1).to_string(),
+                        p.labels.join(" → "),
+                        p.labels.len().to_string(),
+                        p.paths.to_string(),
+                        p.share.to_string(),
+                    ];
+                    let lead = by.then(|| value.to_string());
+                    t.push(lead.into_iter().chain(row).collect());
+                }
             }
             t
         }

@@ -57,11 +57,26 @@
 //! customers, their share of all customers, their revenue (sum of M), its share of all
 //! customers' revenue (none when that total is 0), and mean R, F and M (none when empty).
 //! The member list holds every customer in user id order; it is the CSV table.
+//!
+//! **Breakdown** (`breakdown`, default none). RFM is about customers, so a breakdown
+//! splits the customers, each by their own value, by the stages' rule
+//! ([`Breakdown::per_user`]: every property read as a user property, a user's value is the
+//! one on their first event with one). The scores, thresholds and segments are those
+//! computed over **all** customers, then split: a customer has the same scores and segment
+//! whatever the breakdown, so a value's segment sizes say how that value's customers sit
+//! in the whole customer base (scores computed within each value would rank each value
+//! against itself and make values incomparable). Values are ranked by customers; the top
+//! `limit` get a row each, then `(other)`, then `(none)` (customers without a value). Per
+//! value: its customers, revenue, every segment of the model (customers, their share of
+//! the value's customers, revenue, its share of the value's revenue, mean R, F and M) and
+//! its own R × F grid (quintile model). The values' customers, revenue, segment sizes and
+//! grids add up to the all-customers ones. Each member carries their value, and the
+//! member table gains a leading `breakdown` column.
 
 use super::purchases::{self, DEFAULT_AMOUNT, DEFAULT_PURCHASE_EVENT};
 use super::table::{opt, Table};
 use crate::engine::error::{Error, Result};
-use crate::engine::spec::{FilterGroup, Scoped};
+use crate::engine::spec::{Breakdown, FilterGroup, Ranked, Scoped};
 use crate::engine::time::{civil_from_days, days_from_civil, Granularity};
 use serde::{Deserialize, Serialize};
 
@@ -90,6 +105,10 @@ pub struct RfmSpec {
     /// The eight-class thresholds (default the means).
     #[serde(default)]
     pub split: Split,
+    /// Segments per value of one or several properties, each customer by their own value,
+    /// scored over all customers (default none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Breakdown>,
 }
 
 fn default_purchase_event() -> String {
@@ -110,6 +129,7 @@ impl Default for RfmSpec {
             model: Model::default(),
             ties: Ties::default(),
             split: Split::default(),
+            breakdown: None,
         }
     }
 }
@@ -346,6 +366,28 @@ pub struct RfmResult {
     pub segments: Vec<SegmentRow>,
     /// Every customer, in user id order.
     pub members: Vec<Member>,
+    /// The breakdown's name, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<String>,
+    /// The segments of each breakdown value (empty without a breakdown): the top values by
+    /// customers, then `(other)`, then `(none)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<RfmBreakdown>,
+}
+
+/// The customers of one breakdown value, scored over all customers.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RfmBreakdown {
+    /// The value's label (`(other)`, `(none)` included).
+    pub value: String,
+    /// Customers with this value.
+    pub customers: u64,
+    /// Their revenue (sum of M).
+    pub revenue: f64,
+    /// Every segment of the model; shares are of this value's customers and revenue.
+    pub segments: Vec<SegmentRow>,
+    /// This value's customers per (R score, F score), like [`RfmResult::grid`].
+    pub grid: Vec<Vec<u64>>,
 }
 
 /// One segment's numbers.
@@ -388,6 +430,9 @@ pub struct Member {
     pub m_score: u8,
     /// The customer's segment.
     pub segment: Segment,
+    /// The customer's breakdown value (with a breakdown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 /// The as-of day of `s` as a day number (days since 1970-01-01), or a keyed error.
@@ -473,6 +518,10 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
         "amount",
         &spec.amount,
     )?;
+    let values = match &spec.breakdown {
+        Some(b) => Some((scope.breakdown("breakdown", &b.per_user())?, b.limit)),
+        None => None,
+    };
     let scope = &*scope;
     let cal = scope.calendar(Granularity::Day);
     let as_of = match &spec.as_of {
@@ -493,6 +542,8 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
     let mut last_day: Vec<i64> = Vec::new();
     let mut freq: Vec<u32> = Vec::new();
     let mut money: Vec<f64> = Vec::new();
+    // per customer, the breakdown key of their first event (with a breakdown)
+    let mut key: Vec<u32> = Vec::new();
     for (u, r) in scope.users() {
         let ts = &times[r.clone()];
         let lo = r.start + ts.partition_point(|&t| t < scope.range.0);
@@ -515,6 +566,9 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
             last_day.push(cal.bucket(last));
             freq.push(f);
             money.push(m);
+            if let Some((v, _)) = &values {
+                key.push(v.key(r.start));
+            }
         }
     }
     let n = user.len();
@@ -606,6 +660,7 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
             f_score: f_score[c],
             m_score: m_score[c],
             segment: segment_of(c),
+            value: None,
         })
         .collect();
 
@@ -613,44 +668,46 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
         Model::Quintile => &QUINTILE_SEGMENTS,
         Model::EightClass => &EIGHT_CLASSES,
     };
-    let revenue: f64 = members.iter().map(|m| m.monetary).sum();
-    // per segment of `list`: customers and the sums of R, F, M
-    let mut sums = vec![(0u64, 0.0f64, 0.0f64, 0.0f64); list.len()];
+    let mut all = Sums::new(list.len());
     for m in &members {
-        if let Some(k) = list.iter().position(|&s| s == m.segment) {
-            let e = &mut sums[k];
-            e.0 += 1;
-            e.1 += m.recency as f64;
-            e.2 += m.frequency as f64;
-            e.3 += m.monetary;
-        }
+        all.add(list, m);
     }
-    let segments = list
-        .iter()
-        .zip(&sums)
-        .map(|(&s, &(k, r, f, m))| {
-            let avg = |x: f64| (k > 0).then(|| x / k as f64);
-            SegmentRow {
-                segment: s,
-                customers: k,
-                customer_share: k as f64 / n as f64,
-                revenue: m,
-                revenue_share: (revenue != 0.0).then(|| m / revenue),
-                avg_recency: avg(r),
-                avg_frequency: avg(f),
-                avg_monetary: avg(m),
+    let quintile = spec.model == Model::Quintile;
+    let (revenue, segments, grid) = (all.revenue, all.rows(list), all.grid(quintile));
+    // the breakdown: each customer's slot among the ranked values, then the same sums per
+    // slot in one pass
+    let mut members = members;
+    let breakdowns = match &values {
+        None => Vec::new(),
+        Some((v, limit)) => {
+            let mut rank = vec![0u64; v.len()];
+            for &k in &key {
+                rank[k as usize] += 1;
             }
-        })
-        .collect();
-    let grid = match spec.model {
-        Model::Quintile => {
-            let mut g = vec![vec![0u64; 5]; 5];
-            for m in &members {
-                g[m.r_score as usize - 1][m.f_score as usize - 1] += 1;
+            let present: Vec<bool> = rank.iter().map(|&c| c > 0).collect();
+            let ranked = Ranked::new(v, &rank, &present, *limit);
+            let nv = ranked.labels.len();
+            let cells = nv * (list.len() + 25);
+            if cells > super::stages::MAX_CELLS {
+                return Err(too_many_values(cells));
             }
-            g
+            let mut sums: Vec<Sums> = (0..nv).map(|_| Sums::new(list.len())).collect();
+            // `members` is in `order`: member j is customer order[j]
+            for (m, &c) in members.iter_mut().zip(&order) {
+                let s = ranked.slot[key[c] as usize];
+                sums[s].add(list, m);
+                m.value = Some(ranked.labels[s].clone());
+            }
+            (ranked.labels.iter().zip(&sums))
+                .map(|(label, x)| RfmBreakdown {
+                    value: label.clone(),
+                    customers: x.n,
+                    revenue: x.revenue,
+                    segments: x.rows(list),
+                    grid: x.grid(quintile),
+                })
+                .collect()
         }
-        Model::EightClass => Vec::new(),
     };
     let (y, mo, d) = civil_from_days(as_of);
     Ok(RfmResult {
@@ -665,11 +722,92 @@ pub fn run(scope: &mut Scoped, spec: &RfmSpec) -> Result<RfmResult> {
         grid,
         segments,
         members,
+        breakdown: spec.breakdown.as_ref().map(Breakdown::name),
+        breakdowns,
     })
 }
 
-/// The result as a table: the member list, one row per customer.
+/// The error for a breakdown with more values than the analysis can keep.
+fn too_many_values(cells: usize) -> Error {
+    let max = super::stages::MAX_CELLS;
+    Error::spec(
+        "breakdown",
+        format!("{cells} values to compute is too many (at most {max}); lower the breakdown limit"),
+    )
+    .keyed("too_many_values", &[("count", &cells), ("max", &max)])
+}
+
+/// The sums of a group of customers: count, revenue (Σ M in member order), per segment of
+/// the model's list customers and Σ R, F, M, and the R × F score grid.
+struct Sums {
+    n: u64,
+    revenue: f64,
+    segments: Vec<(u64, f64, f64, f64)>,
+    grid: [[u64; 5]; 5],
+}
+
+impl Sums {
+    fn new(segments: usize) -> Sums {
+        Sums {
+            n: 0,
+            revenue: 0.0,
+            segments: vec![(0, 0.0, 0.0, 0.0); segments],
+            grid: [[0; 5]; 5],
+        }
+    }
+
+    /// Adds customer `m` (its segment one of `list`).
+    fn add(&mut self, list: &[Segment], m: &Member) {
+        self.n += 1;
+        self.revenue += m.monetary;
+        if let Some(k) = list.iter().position(|&s| s == m.segment) {
+            let e = &mut self.segments[k];
+            e.0 += 1;
+            e.1 += m.recency as f64;
+            e.2 += m.frequency as f64;
+            e.3 += m.monetary;
+        }
+        // quintile scores are 1–5 (the eight classes' 0 / 1 land anywhere: their grid is
+        // never returned)
+        if let (Some(r), Some(f)) = (m.r_score.checked_sub(1), m.f_score.checked_sub(1)) {
+            self.grid[r as usize][f as usize] += 1;
+        }
+    }
+
+    /// One row per segment of `list`; shares are of this group's customers and revenue.
+    fn rows(&self, list: &[Segment]) -> Vec<SegmentRow> {
+        list.iter()
+            .zip(&self.segments)
+            .map(|(&s, &(k, r, f, m))| {
+                let avg = |x: f64| (k > 0).then(|| x / k as f64);
+                SegmentRow {
+                    segment: s,
+                    customers: k,
+                    customer_share: k as f64 / self.n as f64,
+                    revenue: m,
+                    revenue_share: (self.revenue != 0.0).then(|| m / self.revenue),
+                    avg_recency: avg(r),
+                    avg_frequency: avg(f),
+                    avg_monetary: avg(m),
+                }
+            })
+            .collect()
+    }
+
+    /// The grid `grid[r - 1][f - 1]` of the quintile model, empty otherwise.
+    fn grid(&self, quintile: bool) -> Vec<Vec<u64>> {
+        if quintile {
+            self.grid.iter().map(|row| row.to_vec()).collect()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// The result as a table: the member list, one row per customer; with a breakdown, a
+/// leading `breakdown` column holds each customer's value.
 pub fn table(r: &RfmResult) -> Table {
+    let by = r.breakdown.is_some();
     let mut t = vec![[
         "user_id",
         "segment",
@@ -682,17 +820,26 @@ pub fn table(r: &RfmResult) -> Table {
     ]
     .map(String::from)
     .to_vec()];
+    if by {
+        t[0].insert(0, "breakdown".to_string());
+    }
     for m in &r.members {
-        t.push(vec![
-            m.user_id.clone(),
-            m.segment.id().to_string(),
-            m.recency.to_string(),
-            m.frequency.to_string(),
-            opt(Some(m.monetary)),
-            m.r_score.to_string(),
-            m.f_score.to_string(),
-            m.m_score.to_string(),
-        ]);
+        let value = by.then(|| m.value.clone().unwrap_or_default());
+        t.push(
+            value
+                .into_iter()
+                .chain([
+                    m.user_id.clone(),
+                    m.segment.id().to_string(),
+                    m.recency.to_string(),
+                    m.frequency.to_string(),
+                    opt(Some(m.monetary)),
+                    m.r_score.to_string(),
+                    m.f_score.to_string(),
+                    m.m_score.to_string(),
+                ])
+                .collect(),
+        );
     }
     t
 }

@@ -25,7 +25,8 @@
 //! in the file); an `expected_split` with weights that are not whole numbers (the engine
 //! adds them in variant order). A variant column the import reads as numbers is ordered
 //! and written as its SQL text (the engine orders numbers by value and writes `1.0` as
-//! `1`).
+//! `1`). Nor is a `breakdown` (a user's value is the one on their first event with one,
+//! and tied first events go by file order).
 
 use super::erfc::{double, erfc};
 use super::{unsupported, Dialect, Sql};
@@ -64,6 +65,9 @@ pub fn render(sql: &Sql, spec: &AbTestSpec) -> Result<String> {
             ))
         }
     };
+    if spec.breakdown.is_some() {
+        return Err(unsupported("breakdown", "a user's value is the one on their first event with one, and tied first events go by file order"));
+    }
     if spec.revenue.is_some() {
         return Err(unsupported(
             "revenue",

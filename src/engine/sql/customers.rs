@@ -13,7 +13,7 @@
 //! included). The order of users is their first row in the file, so the query needs the
 //! file-order column (`--order-col`, else `sql_needs_order`).
 
-use super::Sql;
+use super::{unsupported, Sql};
 use crate::engine::analysis::customers::{observation_day, CustomersSpec};
 use crate::engine::error::Result;
 use crate::engine::time::Granularity;
@@ -26,7 +26,14 @@ pub fn render(sql: &Sql, spec: &CustomersSpec) -> Result<String> {
         purchase_filters,
         amount,
         observation_date,
+        breakdown,
     } = spec;
+    if breakdown.is_some() {
+        return Err(unsupported(
+            "breakdown",
+            "a customer's breakdown value (the leading column is not rendered yet)",
+        ));
+    }
     let order = sql.file_order(
         "analysis",
         "listing customers in the order their users first appear in the file",

@@ -17,7 +17,7 @@
 //! order, so the query needs the file-order column (`--order-col`, else
 //! `sql_needs_order`).
 
-use super::{Dialect, Sql};
+use super::{unsupported, Dialect, Sql};
 use crate::engine::analysis::paths::{check, PathBoundary, PathsSpec, PathsView};
 use crate::engine::analysis::sessions::check_timeout;
 use crate::engine::error::Result;
@@ -40,7 +40,14 @@ pub fn render(sql: &Sql, spec: &PathsSpec) -> Result<String> {
         timeout_minutes,
         limit,
         view,
+        breakdown,
     } = spec;
+    if breakdown.is_some() {
+        return Err(unsupported(
+            "breakdown",
+            "the top paths per breakdown value (not rendered yet)",
+        ));
+    }
     check(spec)?;
     check_timeout("timeout_minutes", *timeout_minutes)?;
     let order = sql.file_order("analysis", "the order of a path's events")?;

@@ -10,9 +10,9 @@
 //! sharing the lowest rank of equal values with `"shared"`) and score rank r of n as the
 //! smallest k with 5 (r − 1) ≤ k (n − 1); the eight classes split each dimension at the
 //! mean, the median or given values. The segment table is not part of the CSV and is not
-//! rendered.
+//! rendered; neither is a `breakdown` (`sql_unsupported`).
 
-use super::{Dialect, Sql};
+use super::{unsupported, Dialect, Sql};
 use crate::engine::analysis::rfm::{
     parse_day, Model, RfmSpec, Segment, Split, SplitRule, Thresholds, Ties,
 };
@@ -30,7 +30,11 @@ pub fn render(sql: &Sql, spec: &RfmSpec) -> Result<String> {
         model,
         ties,
         split,
+        breakdown,
     } = spec;
+    if breakdown.is_some() {
+        return Err(unsupported("breakdown", "a customer's value is the one on their first event with one, and tied first events go by file order"));
+    }
     let day = Granularity::Day;
     let iv = sql.intervals(day)?;
     let as_of_day = match as_of {
