@@ -132,8 +132,22 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             .map_or_else(|| r.description.clone(), |(_, k)| t(lang, k).to_string());
         html! { <li><b>{ count(r.rows) }</b>{" "}{ text }</li> }
     });
+    let files = o.files.iter().map(|f| {
+        let mut how = vec![f.format.clone()];
+        how.extend([&f.container, &f.encoding].into_iter().filter(|s| !s.is_empty()).cloned());
+        html! {
+            <tr key={f.name.clone()}>
+                <td class="name" title={f.name.clone()}>{ f.name.clone() }</td>
+                <td>{ how.join(" · ") }</td>
+                <td class="num">{ count(f.rows_in) }</td>
+                <td class="num">{ count(f.imported) }</td>
+                <td class="num">{ count(f.duplicates) }</td>
+                <td class="num">{ count(f.rejected) }</td>
+            </tr>
+        }
+    });
     let samples = o.reject_samples.iter().take(200).map(|s| html! {
-        <tr><td class="num">{ s.line }</td><td>{ reason_text(lang, &s.reason, &s.reason) }</td><td class="small">{ s.detail.clone() }</td></tr>
+        <tr><td class="num">{ match &s.file { Some(f) => format!("{f}:{}", s.line), None => s.line.to_string() } }</td><td>{ reason_text(lang, &s.reason, &s.reason) }</td><td class="small">{ s.detail.clone() }</td></tr>
     });
     let c = &o.columns;
     // bars from the UTC day of the first event (the overview's timestamps are UTC)
@@ -185,6 +199,15 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                 <div data-testid="per-day"><Chart picture={picture} lang={lang} height={160} /></div>
             }
             <p class="muted small" data-testid="read-as">{ read_as(lang, o) }</p>
+            if !o.files.is_empty() {
+                <h3>{ t(lang, "dataset_files") }{ format!(" ({})", o.files.len()) }</h3>
+                <div class="scroll" tabindex="0" aria-label={t(lang, "dataset_files")}>
+                    <table class="grid small" data-testid="dataset-files">
+                        <thead><tr><th>{ t(lang, "file") }</th><th>{ t(lang, "format") }</th><th class="num">{ t(lang, "rows") }</th><th class="num">{ t(lang, "imported") }</th><th class="num">{ t(lang, "duplicates") }</th><th class="num">{ t(lang, "rejected") }</th></tr></thead>
+                        <tbody>{ for files }</tbody>
+                    </table>
+                </div>
+            }
             <div class="import-settings">
                 if p.engine.has_file() {
                     <button class="secondary" onclick={open_mapping} data-testid="open-mapping">{ t(lang, "map_open") }</button>

@@ -119,19 +119,22 @@ pub fn load<R: Read>(
     opts: &LoadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
-    load_split(input, total_bytes, opts, progress, Split::auto())
+    let mut dedup = Dedup::default();
+    load_split(input, total_bytes, opts, &mut dedup, progress, Split::auto())
 }
 
 /// [`load`] with the rows read as `split` says. On more than one thread the rows are read
 /// in parallel unless they depend on earlier rows (an insert id column: duplicates are
 /// dropped in file order; JSON columns: their keys add properties as they appear) or the
-/// header line does not end in the first 64 KiB; the result is the same either way.
+/// header line does not end in the first 64 KiB; the result is the same either way. A row
+/// whose insert id is in `dedup` (from earlier files) is a duplicate.
 /// Stretches end only at a `\n` outside quotes (see [`last_boundary`]); a file whose
 /// records end in a lone `\r` is one stretch.
 pub fn load_split<R: Read>(
     input: R,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
     split: Split,
 ) -> Result<Dataset> {
@@ -283,6 +286,7 @@ pub fn load_split<R: Read>(
             None => open(text.take().expect("not taken yet")),
         };
         let mut part = Rows::new(&plan);
+        std::mem::swap(&mut part.dedup, dedup);
         read_rows(&plan, &mut reader, &track, &mut part, &mut |rows| {
             progress(Progress {
                 bytes: track.borrow().bytes + bom,
@@ -291,6 +295,7 @@ pub fn load_split<R: Read>(
             })
         })?;
         let bytes = track.borrow().bytes;
+        std::mem::swap(&mut part.dedup, dedup);
         (part.builder, part.report, bytes)
     };
     let report = ImportReport {
@@ -966,7 +971,8 @@ mod tests {
 
     fn load_with(text: &[u8], threads: usize, block: usize) -> Dataset {
         let split = Split { threads, block };
-        load_split(text, None, &LoadOptions::default(), &mut |_| true, split).unwrap()
+        let (opts, mut dedup) = (LoadOptions::default(), Dedup::default());
+        load_split(text, None, &opts, &mut dedup, &mut |_| true, split).unwrap()
     }
 
     #[test]

@@ -366,11 +366,13 @@ impl Cells {
     }
 }
 
-/// Loads a Parquet file from a source that can seek (see the module docs).
+/// Loads a Parquet file from a source that can seek (see the module docs). A row whose
+/// insert id is in `dedup` (from earlier files) is a duplicate.
 pub fn load<R: Read + Seek>(
     mut input: R,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
     let file_len = match total_bytes {
@@ -393,7 +395,6 @@ pub fn load<R: Read + Seek>(
         ..Default::default()
     };
     let mut builder = StoreBuilder::new(roles.properties.clone());
-    let mut dedup = Dedup::default();
     let mut cells = Cells {
         text: vec![String::new(); names.len()],
         set: vec![false; names.len()],
