@@ -458,6 +458,15 @@ pub(crate) fn bad_delimiter(c: char) -> Error {
         .keyed("bad_delimiter", &[("delimiter", &c)])
 }
 
+/// A cell without surrounding white space; the common cell (no white space at either end)
+/// is returned as is without the general, character-wise trim.
+pub(crate) fn trim_cell(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&z)) if a > b' ' && a < 0x80 && z > b' ' && z < 0x80 => s,
+        _ => s.trim(),
+    }
+}
+
 /// `s` cut to `max` characters with an ellipsis: a cell quoted in a reject's detail.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
