@@ -198,7 +198,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("dataset_files", "Files", "文件"),
     ("file", "File", "文件"),
     ("format", "Format", "格式"),
-    ("map_file", "File", "文件"),
     ("user_col", "User", "用户"),
     ("time_col", "Time", "时间"),
     ("rejects", "Rejected rows", "被拒绝的行"),
