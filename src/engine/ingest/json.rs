@@ -870,6 +870,7 @@ mod tests {
             sniff_format(s.as_bytes()),
             None,
             &LoadOptions::default(),
+            &mut Dedup::default(),
             &mut |_| true,
         )
     }
@@ -969,6 +970,7 @@ mod tests {
             Format::JsonLines,
             None,
             &LoadOptions::default(),
+            &mut Dedup::default(),
             &mut |_| true,
         )
         .unwrap();
