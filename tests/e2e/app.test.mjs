@@ -1957,7 +1957,7 @@ test('two files: the overview lists each with its counts, and the mapping step s
   const cliA = JSON.parse(loupe('inspect', '--json', a));
   const cliB = JSON.parse(loupe('inspect', '--json', b));
   const both = JSON.parse(loupe('inspect', '--json', a, b));
-  assert.deepEqual(both.files.map((f) => [f.name, f.rows_in, f.imported, f.rejected]),
+  assert.deepEqual(both.files.map((f) => [path.basename(f.name), f.rows_in, f.imported, f.rejected]),
     [['files-a.csv', cliA.rows_in, cliA.imported, cliA.rejected], ['files-b.csv', cliB.rows_in, cliB.imported, cliB.rejected]]);
   await page.setInputFiles('[data-testid=file-input]', [a, b]);
   await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent === 'files-a.csv + files-b.csv',
