@@ -11,6 +11,8 @@ SIZES="${SIZES:-1m}"
 RUNS="${RUNS:-5}"
 mkdir -p target/bench
 [ -f dist/index.html ] || trunk build --release --dist dist
+touch target/bench/results.jsonl
+before=$(wc -l <target/bench/results.jsonl)
 for size in ${SIZES//,/ }; do
   # generates the data on first use and checks the answers against DuckDB on it
   bash scripts/crosscheck.sh --size "$size"
@@ -40,6 +42,17 @@ for size in ${SIZES//,/ }; do
     node bench/browser.mjs --dist dist --runs 1 "$g" | tee -a target/bench/results.jsonl
   done
 done
+
+# load throughput of this run, one line per file and engine: MB/s and rows/s over the load
+# time, and (in Chromium) the wasm memory once loaded, its peak while loading
+echo "== load throughput"
+tail -n +"$((before + 1))" target/bench/results.jsonl | node -e '
+  const lines = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  for (const r of lines) {
+    const mem = r.wasm_memory_bytes ? `  peak wasm memory ${(r.wasm_memory_bytes / 1e6).toFixed(0)} MB` : "";
+    console.log(`${r.engine.padEnd(12)} ${String(r.file).split("/").pop().padEnd(22)} ${r.load_mb_per_s.toFixed(1).padStart(6)} MB/s ` +
+      `${Math.round(r.load_rows_per_s).toLocaleString("en").padStart(10)} rows/s${mem}`);
+  }'
 
 # DuckDB-WASM side by side, same machine, same files (DUCKDB=0 skips it)
 if [ "${DUCKDB:-1}" = 1 ]; then

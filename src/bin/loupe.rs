@@ -521,6 +521,19 @@ on its own, in any format and column order, with its own property columns.";
                         format!(" encoding {} ({})", o.encoding, o.encoding_source)
                     }
                 ));
+                for f in &o.files {
+                    let how = [f.format.as_str(), &f.container, &f.encoding];
+                    let how: Vec<&str> = how.into_iter().filter(|s| !s.is_empty()).collect();
+                    text += &format!(
+                        "file {} ({}): rows {}  imported {}  duplicates {}  rejected {}\n",
+                        f.name,
+                        how.join(", "),
+                        f.rows_in,
+                        f.imported,
+                        f.duplicates,
+                        f.rejected
+                    );
+                }
                 for e in &o.event_names {
                     text += &format!("  {:>10}  {:>8} users  {}\n", e.events, e.users, e.name);
                 }

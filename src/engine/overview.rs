@@ -3,7 +3,7 @@
 //! It is small (counts and top values, never rows), so it can cross from the worker to the
 //! page as JSON.
 
-use crate::engine::ingest::{ColumnRoles, ImportReport, Reject, RejectReason};
+use crate::engine::ingest::{ColumnRoles, FileReport, ImportReport, Reject, RejectReason};
 use crate::engine::store::{EventStore, PropertyKind, PropertyValues};
 use crate::engine::time::{format_rfc3339, DAY};
 use serde::{Deserialize, Serialize};
@@ -78,6 +78,10 @@ pub struct Overview {
     pub encoding_source: String,
     /// Files read from a zip archive (0 when the input is not one).
     pub entries: u64,
+    /// The files of the dataset with each one's format, encoding and counts, when several
+    /// were loaded together; empty for one file.
+    #[serde(default)]
+    pub files: Vec<FileReport>,
     /// Approximate memory held by the store, in bytes.
     pub store_bytes: u64,
     /// Events per UTC day, from the day of the first event to the day of the last (empty
@@ -327,6 +331,7 @@ pub fn overview(store: &EventStore, report: &ImportReport) -> Overview {
         encoding: report.encoding.clone(),
         encoding_source: report.encoding_source.clone(),
         entries: report.entries,
+        files: report.files.clone(),
         store_bytes: store.heap_bytes() as u64,
         per_day: events_per_day(store),
     }

@@ -77,8 +77,12 @@ export interface Overview {
   event_names: { name: string; events: number; users: number }[];
   properties: { name: string; kind: string; non_null: number; distinct: number; top: [string, number][] }[];
   rejected_by_reason: { reason: string; description: string; rows: number }[];
-  reject_samples: { line: number; reason: string; detail: string }[];
+  /** `file` names the file when several were loaded together. */
+  reject_samples: { file?: string; line: number; reason: string; detail: string }[];
   format: string;
+  /** The files of a dataset loaded from several, each with its own counts (empty for one). */
+  files: { name: string; format: string; container: string; encoding: string; bytes: number;
+    rows_in: number; imported: number; duplicates: number; rejected: number; set_aside: number }[];
   [field: string]: unknown;
 }
 

@@ -195,6 +195,9 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("encoding_bom", "from the byte-order mark", "由字节顺序标记识别"),
     ("encoding_option", "as chosen", "手动指定"),
     ("zip_entries", "files in the zip", "个压缩包内文件"),
+    ("dataset_files", "Files", "文件"),
+    ("file", "File", "文件"),
+    ("format", "Format", "格式"),
     ("user_col", "User", "用户"),
     ("time_col", "Time", "时间"),
     ("rejects", "Rejected rows", "被拒绝的行"),
@@ -202,7 +205,6 @@ pub const STRINGS: &[(&str, &str, &str)] = &[
     ("line", "Line", "行号"),
     ("reason", "Reason", "原因"),
     ("detail", "Detail", "详情"),
-    ("file", "File", "文件"),
     ("rejects_download", "⤓ Rejected rows CSV", "⤓ 下载被拒绝的行 CSV"),
     (
         "rejects_kept",

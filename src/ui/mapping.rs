@@ -1,10 +1,12 @@
-//! The mapping step: how the last file's columns are read, and a reload with other options.
+//! The mapping step: how the last files' columns are read, and a reload with other options.
 //!
 //! Shown from the overview ("Change import settings") and by itself when a file loads only
-//! with roles named (no user, event or time column found, or no header line). Every change
-//! sniffs the file again in the worker (its first 64 KiB), so the table always shows the
-//! engine's own answer for the options: each column's role, type and first values. "Reload"
-//! loads the file with the options; the dataset on screen stays until the new one is loaded.
+//! with roles named (no user, event or time column found, or no header line). Several files
+//! of one dataset each have their own options: a file selector shows one at a time (the
+//! one that failed, after a failed load). Every change sniffs the file shown again in the
+//! worker (its first 64 KiB), so the table always shows the engine's own answer for its
+//! options: each column's role, type and first values. "Reload" loads the files, each with
+//! its options; the dataset on screen stays until the new one is loaded.
 //! With "Remember for files with this header" ticked the options are kept in the browser
 //! (localStorage, by a hash of the header line) and used the next time a file with the same
 //! header line is opened.
@@ -338,16 +340,17 @@ pub fn mapping_panel(p: &MappingProps) -> Html {
         // every change of the file or the options is sniffed again
         let engine = p.engine.clone();
         use_effect_with(
-            (p.view.name.clone(), p.view.options.clone()),
-            move |(_, o)| engine.sniff(o),
+            (p.view.files.clone(), p.view.file, p.view.shown().clone()),
+            move |(_, file, o)| engine.sniff(*file, o),
         );
     }
     let set = {
         let engine = p.engine.clone();
         Callback::from(move |o: LoadOptions| engine.set_mapping_options(o))
     };
+    let shown = p.view.shown();
     let rows = OPTION_ROWS.iter().map(|r| {
-        let (set, o) = (set.clone(), p.view.options.clone());
+        let (set, o) = (set.clone(), shown.clone());
         let f = r.set;
         let onchange = Callback::from(move |v: String| {
             let mut o = o.clone();
@@ -357,7 +360,7 @@ pub fn mapping_panel(p: &MappingProps) -> Html {
         html! {
             <div class="field">
                 <label for={r.id}>{ t(lang, r.label) }</label>
-                { select(r.id, (r.choices)(lang, &p.view.options), &(r.current)(&p.view.options), onchange) }
+                { select(r.id, (r.choices)(lang, shown), &(r.current)(shown), onchange) }
             </div>
         }
     });
@@ -366,17 +369,18 @@ pub fn mapping_panel(p: &MappingProps) -> Html {
         .and_then(|s| s.as_ref().ok())
         .map(|s| s.header_key.clone());
     let reload = {
-        let (engine, o, keep, key) = (
+        let (engine, all, keep, key) = (
             p.engine.clone(),
             p.view.options.clone(),
             keep.clone(),
             key.clone(),
         );
+        let o = shown.clone();
         Callback::from(move |_| {
             if let (true, Some(k)) = (*keep, &key) {
                 remember(k, &o);
             }
-            engine.reload(o.clone())
+            engine.reload(all.clone())
         })
     };
     let close = {
@@ -406,14 +410,25 @@ pub fn mapping_panel(p: &MappingProps) -> Html {
                 if let Some(m) = &s.mapping_error {
                     <p class="error-text" data-testid="map-missing">{ crate::ui::i18n::spec_message(lang, m.key.as_deref(), &m.params, &m.message) }</p>
                 }
-                { columns_table(lang, s, &p.view.options, &set) }
+                { columns_table(lang, s, shown, &set) }
             </>
         },
     };
     html! {
         <section class="mapping" data-testid="mapping" data-busy={p.view.busy().to_string()} aria-busy={p.view.busy().to_string()} aria-labelledby="mapping-title">
-            <h3 id="mapping-title">{ t(lang, "map_title") }{": "}<span class="muted">{ p.view.name.clone() }</span></h3>
-            <div class="fields">{ for rows }</div>
+            <h3 id="mapping-title">{ t(lang, "map_title") }{": "}<span class="muted">{ p.view.files.join(" + ") }</span></h3>
+            <div class="fields">
+                if p.view.files.len() > 1 {
+                    <div class="field">
+                        <label for="map-file">{ t(lang, "file") }</label>
+                        { select("map-file", p.view.files.iter().enumerate().map(|(i, f)| (i.to_string(), f.clone())).collect(), &p.view.file.to_string(), {
+                            let engine = p.engine.clone();
+                            Callback::from(move |v: String| if let Ok(i) = v.parse() { engine.set_mapping_file(i) })
+                        }) }
+                    </div>
+                }
+                { for rows }
+            </div>
             { body }
             <div class="actions">
                 <label class="check"><input type="checkbox" id="map-remember" data-testid="map-remember" checked={*keep} onchange={toggle} />{" "}{ t(lang, "map_remember") }</label>

@@ -121,18 +121,22 @@ pub struct Loading {
     /// A reload after the engine stopped: the tab, the scope and the analysis on screen
     /// stay as they were.
     pub recovering: bool,
-    /// The import options of a file (`None` for the sample).
-    pub options: Option<LoadOptions>,
+    /// The import options of each file (`None` for the sample).
+    pub options: Option<Vec<LoadOptions>>,
+    /// The files' names (empty for the sample).
+    pub files: Vec<String>,
 }
 
-/// The mapping step on screen: the file's import options being edited and what the engine
-/// sniffed with them.
+/// The mapping step on screen: the files' import options being edited and what the engine
+/// sniffed with the options of the file shown.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MappingView {
-    /// File name.
-    pub name: String,
-    /// The options shown (and sniffed with).
-    pub options: LoadOptions,
+    /// The files' names, in order.
+    pub files: Vec<String>,
+    /// The file shown (an index into `files`).
+    pub file: usize,
+    /// Each file's options (the shown file's are sniffed with).
+    pub options: Vec<LoadOptions>,
     /// The sniff request sent last (0: none yet).
     pub sniff_id: u32,
     /// The request whose answer `sniff` is (`u32::MAX` after a change of the options).
@@ -142,15 +146,21 @@ pub struct MappingView {
 }
 
 impl MappingView {
-    /// A step for file `name` with these options, nothing sniffed yet.
-    pub fn new(name: String, options: LoadOptions) -> Self {
+    /// A step for `files` with their options showing file `file`, nothing sniffed yet.
+    pub fn new(files: Vec<String>, options: Vec<LoadOptions>, file: usize) -> Self {
         MappingView {
-            name,
+            files,
+            file,
             options,
             sniff_id: 0,
             answered: u32::MAX,
             sniff: None,
         }
+    }
+
+    /// The options of the file shown.
+    pub fn shown(&self) -> &LoadOptions {
+        &self.options[self.file]
     }
 
     /// True while the options on screen are being sniffed.
@@ -227,10 +237,12 @@ pub enum Action {
     /// The browser went Back or Forward to the page with this URL hash query (`None`: the
     /// overview).
     Navigate(Option<Query>),
-    /// Open the mapping step for the last file, with these options.
-    OpenMapping(String, LoadOptions),
-    /// The mapping step's options changed.
+    /// Open the mapping step for the last files, with these options, showing file 0.
+    OpenMapping(Vec<String>, Vec<LoadOptions>),
+    /// The mapping step's options of the file shown changed.
     MappingOptions(LoadOptions),
+    /// The mapping step shows another file (an index).
+    MappingFile(usize),
     /// A sniff was sent as request `id`.
     SniffStarted(u32),
     /// Close the mapping step.
@@ -238,15 +250,15 @@ pub enum Action {
 }
 
 impl State {
-    /// Shows the mapping step for file `name` with `options`; the step on screen stays as
-    /// it is when it shows the same (its sniff is not asked again).
-    fn open_mapping(&mut self, name: String, options: LoadOptions) {
+    /// Shows the mapping step for `files` with `options`, showing file `file`; the step on
+    /// screen stays as it is when it shows the same (its sniff is not asked again).
+    fn open_mapping(&mut self, files: Vec<String>, options: Vec<LoadOptions>, file: usize) {
         let same = self
             .mapping
             .as_ref()
-            .is_some_and(|m| m.name == name && m.options == options);
+            .is_some_and(|m| m.files == files && m.options == options && m.file == file);
         if !same {
-            self.mapping = Some(MappingView::new(name, options));
+            self.mapping = Some(MappingView::new(files, options, file));
         }
     }
 }
@@ -319,10 +331,18 @@ impl Reducible for State {
                     s.linked = Some(q);
                 }
             },
-            Action::OpenMapping(name, options) => s.open_mapping(name, options),
+            Action::OpenMapping(files, options) => s.open_mapping(files, options, 0),
             Action::MappingOptions(options) => match &mut s.mapping {
-                Some(m) if m.options != options => {
-                    m.options = options;
+                Some(m) if *m.shown() != options => {
+                    m.options[m.file] = options;
+                    m.answered = u32::MAX;
+                }
+                _ => return self,
+            },
+            Action::MappingFile(file) => match &mut s.mapping {
+                Some(m) if m.file != file && file < m.files.len() => {
+                    m.file = file;
+                    m.sniff = None;
                     m.answered = u32::MAX;
                 }
                 _ => return self,
@@ -397,9 +417,13 @@ impl Reducible for State {
                 }
                 Reply::Error(msg) => {
                     if let Some(l) = s.loading.take_if(|l| l.id == id) {
-                        // a file that loads only with roles named goes to the mapping step
+                        // a file that loads only with roles named goes to the mapping step,
+                        // showing that file
                         if let (Some(options), "mapping") = (l.options, msg.code.as_str()) {
-                            s.open_mapping(l.name, options);
+                            let files = l.files;
+                            let file = msg.params.get("file");
+                            let file = files.iter().position(|f| Some(f) == file).unwrap_or(0);
+                            s.open_mapping(files, options, file);
                         }
                         s.error = Some(msg);
                     } else if s.mapping.as_ref().is_some_and(|m| m.sniff_id == id) {
@@ -436,8 +460,8 @@ impl Reducible for State {
 #[derive(Clone)]
 enum Source {
     /// The files the user chose, one dataset (the page keeps the handles, never the
-    /// bytes; never empty), with their import options.
-    File(Vec<web_sys::File>, LoadOptions),
+    /// bytes; never empty), with the import options of each.
+    File(Vec<web_sys::File>, Vec<LoadOptions>),
     /// The built-in sample.
     Sample,
 }
@@ -456,8 +480,8 @@ pub struct Workers {
     next_id: u32,
     /// The last query sent per analysis, with the dataset generation it ran on.
     sent: Vec<(&'static str, u32, Query)>,
-    /// The file loaded or tried last, with its options (what the mapping step reloads).
-    last_file: Option<(Vec<web_sys::File>, LoadOptions)>,
+    /// The files loaded or tried last, with their options (what the mapping step reloads).
+    last_file: Option<(Vec<web_sys::File>, Vec<LoadOptions>)>,
     /// The worker that sniffs files for the mapping step (started on first use).
     sniffer: Option<WorkerClient>,
     /// SQL renderings asked of the worker: request id and who gets the text.
@@ -507,6 +531,10 @@ impl Engine {
         let (name, size) = match &source {
             Source::File(f, _) => files_name_size(f),
             Source::Sample => ("sample".to_string(), None),
+        };
+        let files = match &source {
+            Source::File(f, _) => f.iter().map(|f| f.name()).collect(),
+            Source::Sample => Vec::new(),
         };
         let id = self.next_id();
         let engine = self.clone();
@@ -596,6 +624,7 @@ impl Engine {
                     size,
                     recovering,
                     options,
+                    files,
                 }));
             }
             Err(e) => self.dispatch.dispatch(Action::Reply(
@@ -608,21 +637,22 @@ impl Engine {
     /// Loads files (several are one dataset) in a fresh worker; nothing when there is none.
     pub fn load_files(&self, files: Vec<web_sys::File>) {
         if !files.is_empty() {
-            self.start_load(Source::File(files, LoadOptions::default()), false);
+            let options = vec![LoadOptions::default(); files.len()];
+            self.start_load(Source::File(files, options), false);
         }
     }
 
-    /// Loads the last file again with `options` in a fresh worker (the dataset on screen
-    /// stays until the new one is loaded).
-    pub fn reload(&self, options: LoadOptions) {
+    /// Loads the last files again with `options` (one per file) in a fresh worker (the
+    /// dataset on screen stays until the new one is loaded).
+    pub fn reload(&self, options: Vec<LoadOptions>) {
         let file = self.workers.borrow().last_file.clone();
         if let Some((f, _)) = file {
             self.start_load(Source::File(f, options), false);
         }
     }
 
-    /// The file of the dataset on screen, with the options it was loaded with.
-    fn active_file(&self) -> Option<(Vec<web_sys::File>, LoadOptions)> {
+    /// The files of the dataset on screen, with the options they were loaded with.
+    fn active_file(&self) -> Option<(Vec<web_sys::File>, Vec<LoadOptions>)> {
         match &self.workers.borrow().active_source {
             Some((_, Source::File(f, o))) => Some((f.clone(), o.clone())),
             _ => None,
@@ -633,9 +663,14 @@ impl Engine {
     pub fn open_mapping(&self) {
         if let Some((f, o)) = self.active_file() {
             self.workers.borrow_mut().last_file = Some((f.clone(), o.clone()));
-            self.dispatch
-                .dispatch(Action::OpenMapping(files_name_size(&f).0, o));
+            let names = f.iter().map(|f| f.name()).collect();
+            self.dispatch.dispatch(Action::OpenMapping(names, o));
         }
+    }
+
+    /// Shows file `file` (an index) in the mapping step.
+    pub fn set_mapping_file(&self, file: usize) {
+        self.dispatch.dispatch(Action::MappingFile(file));
     }
 
     /// Changes the mapping step's options (the panel sniffs again).
@@ -653,9 +688,11 @@ impl Engine {
         self.active_file().is_some()
     }
 
-    /// Sniffs the last file with `options` (a `sniffed` reply for the mapping step).
-    pub fn sniff(&self, options: &LoadOptions) {
-        let Some((file, _)) = self.workers.borrow().last_file.clone() else {
+    /// Sniffs file `file` (an index) of the last files with `options` (a `sniffed` reply
+    /// for the mapping step).
+    pub fn sniff(&self, file: usize, options: &LoadOptions) {
+        let last = self.workers.borrow().last_file.clone();
+        let Some(file) = last.and_then(|(f, _)| f.get(file).cloned()) else {
             return;
         };
         let id = self.next_id();
@@ -673,7 +710,7 @@ impl Engine {
         if let Some(c) = &w.sniffer {
             c.sniff_file(
                 id,
-                &file[0],
+                &file,
                 &serde_json::to_string(options).unwrap_or_default(),
             );
         }

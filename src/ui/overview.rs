@@ -132,11 +132,30 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
             .map_or_else(|| r.description.clone(), |(_, k)| t(lang, k).to_string());
         html! { <li><b>{ count(r.rows) }</b>{" "}{ text }</li> }
     });
+    let files = o.files.iter().map(|f| {
+        let mut how = vec![f.format.clone()];
+        how.extend(
+            [&f.container, &f.encoding]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .cloned(),
+        );
+        html! {
+            <tr key={f.name.clone()}>
+                <td class="name" title={f.name.clone()}>{ f.name.clone() }</td>
+                <td>{ how.join(" · ") }</td>
+                <td class="num">{ count(f.rows_in) }</td>
+                <td class="num">{ count(f.imported) }</td>
+                <td class="num">{ count(f.duplicates) }</td>
+                <td class="num">{ count(f.rejected) }</td>
+            </tr>
+        }
+    });
     // several files: each sample names its file
-    let files = o.reject_samples.iter().any(|s| s.file.is_some());
+    let named = o.reject_samples.iter().any(|s| s.file.is_some());
     let samples = o.reject_samples.iter().take(200).map(|s| html! {
         <tr>
-            if files { <td>{ s.file.clone().unwrap_or_default() }</td> }
+            if named { <td>{ s.file.clone().unwrap_or_default() }</td> }
             <td class="num">{ s.line }</td><td>{ reason_text(lang, &s.reason, &s.reason) }</td><td class="small">{ s.detail.clone() }</td>
         </tr>
     });
@@ -205,6 +224,15 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                 <div data-testid="per-day"><Chart picture={picture} lang={lang} height={160} /></div>
             }
             <p class="muted small" data-testid="read-as">{ read_as(lang, o) }</p>
+            if !o.files.is_empty() {
+                <h3>{ t(lang, "dataset_files") }{ format!(" ({})", o.files.len()) }</h3>
+                <div class="scroll" tabindex="0" aria-label={t(lang, "dataset_files")}>
+                    <table class="grid small" data-testid="dataset-files">
+                        <thead><tr><th>{ t(lang, "file") }</th><th>{ t(lang, "format") }</th><th class="num">{ t(lang, "rows") }</th><th class="num">{ t(lang, "imported") }</th><th class="num">{ t(lang, "duplicates") }</th><th class="num">{ t(lang, "rejected") }</th></tr></thead>
+                        <tbody>{ for files }</tbody>
+                    </table>
+                </div>
+            }
             <div class="import-settings">
                 if p.engine.has_file() {
                     <button class="secondary" onclick={open_mapping} data-testid="open-mapping">{ t(lang, "map_open") }</button>
@@ -255,7 +283,7 @@ pub fn overview_panel(p: &OverviewProps) -> Html {
                         <div class="scroll" tabindex="0">
                         <table class="grid small">
                             <thead><tr>
-                                if files { <th>{ t(lang, "file") }</th> }
+                                if named { <th>{ t(lang, "file") }</th> }
                                 <th class="num">{ t(lang, "line") }</th><th>{ t(lang, "reason") }</th><th>{ t(lang, "detail") }</th>
                             </tr></thead>
                             <tbody>{ for samples }</tbody>

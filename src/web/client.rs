@@ -78,9 +78,9 @@ impl WorkerClient {
     }
 
     /// Asks the worker to read `files` (the handles are cloned, not the bytes; several are
-    /// one dataset) with the options; `remembered` maps header keys to remembered options
-    /// (used for a file when the options are the defaults and its header line has a key
-    /// there).
+    /// one dataset) with the options of each (`options_json`: a JSON array, one per file);
+    /// `remembered` maps header keys to remembered options (used for a file when its
+    /// options are the defaults and its header line has a key there).
     pub fn load_files(
         &self,
         id: u32,
@@ -93,7 +93,7 @@ impl WorkerClient {
             ("id", id.into()),
             ("file", files[0].clone().into()),
             ("more", more.into()),
-            ("options", options_json.into()),
+            ("file_options", options_json.into()),
             ("remembered", remembered.into()),
         ]));
     }

@@ -2,7 +2,9 @@
 //! messages as JSON inside plain JS objects.
 //!
 //! Page → worker: `{id, file: File, options: "<LoadOptions JSON>"}` to load a dropped file
-//! (the `File` is a structured-clone handle, its bytes are not copied), the same with
+//! (the `File` is a structured-clone handle, its bytes are not copied), with `more: [File]`
+//! for the other files of one dataset and `file_options: "[<LoadOptions JSON>, ...]"` (one
+//! per file, in place of `options`) when each has its own; the same with
 //! `sniff: true` to sniff it (a `sniffed` reply, from its first 64 KiB), or
 //! `{id, request: "<Request JSON>"}` for everything else.
 //! Worker → page: `{id, reply: "<Reply JSON>"}` for the JavaScript module, or

@@ -179,9 +179,24 @@ impl Worker {
             .map(|f| f.name())
             .collect::<Vec<_>>()
             .join(" + ");
+        // each file's own options (the mapping step's), else `options` for every file
+        let per_file: Vec<LoadOptions> = match field(&msg, "file_options").as_string() {
+            None => vec![opts.clone(); files.len()],
+            Some(json) => match serde_json::from_str::<Vec<LoadOptions>>(&json) {
+                Ok(o) if o.len() == files.len() => o,
+                Ok(_) => {
+                    let msg = "bad import options: one per file is needed";
+                    return self.post(id, &Reply::Error(UserError::new("bad_request", msg)));
+                }
+                Err(e) => {
+                    let err = UserError::new("bad_request", format!("bad import options: {e}"));
+                    return self.post(id, &Reply::Error(err));
+                }
+            },
+        };
         let mut sources = Vec::with_capacity(files.len());
         let mut reused = None;
-        for f in files {
+        for (f, opts) in files.into_iter().zip(per_file) {
             let file_name = f.name();
             let mut reader = match BlobReader::new(f.into()) {
                 Ok(r) => r,

@@ -2014,3 +2014,60 @@ test('an A/B test of the sample segmented by platform (top 2, other) equals `lou
   assert.ok(downloaded.startsWith('breakdown,variant,'), 'a leading breakdown column');
   await page.screenshot({ path: path.join(OUT, 'ab-test-breakdown.png'), fullPage: true });
 });
+
+test('two files: the overview lists each with its counts, and the mapping step sets each file apart', async () => {
+  const a = path.join(OUT, 'files-a.csv');
+  const b = path.join(OUT, 'files-b.csv');
+  loupe('sample', '--users', '80', '--days', '7', '--seed', '4', '--out', a);
+  loupe('sample', '--users', '60', '--days', '7', '--seed', '5', '--out', b);
+  // b has a `note` column a lacks
+  const lines = fs.readFileSync(b, 'utf8').split('\n');
+  fs.writeFileSync(b, lines.map((l, i) => (l === '' ? l : `${l},${i === 0 ? 'note' : `n${i}`}`)).join('\n'));
+  const cliA = JSON.parse(loupe('inspect', '--json', a));
+  const cliB = JSON.parse(loupe('inspect', '--json', b));
+  const both = JSON.parse(loupe('inspect', '--json', a, b));
+  assert.deepEqual(both.files.map((f) => [path.basename(f.name), f.rows_in, f.imported, f.rejected]),
+    [['files-a.csv', cliA.rows_in, cliA.imported, cliA.rejected], ['files-b.csv', cliB.rows_in, cliB.imported, cliB.rejected]]);
+  await page.setInputFiles('[data-testid=file-input]', [a, b]);
+  await page.waitForFunction(() => document.querySelector('[data-testid=dataset-name]')?.textContent === 'files-a.csv + files-b.csv',
+    null, { timeout: 120_000 });
+  await toOverview();
+  const fileRows = async () => page.$$eval('[data-testid=dataset-files] tbody tr', (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const expected = [[cliA, 'files-a.csv'], [cliB, 'files-b.csv']].map(([c, n]) =>
+    [n, 'csv · UTF-8', c.rows_in, c.imported, c.duplicates, c.rejected]);
+  const shownRows = async () => (await fileRows()).map(([n, how, ...counts]) => [n, how, ...counts.map(num)]);
+  assert.deepEqual(await shownRows(), expected);
+  const propNames = async () => page.$$eval('.overview h3 + table.grid:not([data-testid]) tbody td.name', (tds) => tds.map((t) => t.textContent));
+  assert.ok((await propNames()).includes('note'));
+
+  // the mapping step shows a's columns, then b's; b's note and country are not imported
+  await page.click('[data-testid=open-mapping]');
+  await page.waitForSelector('[data-testid=map-columns]');
+  assert.equal(await page.inputValue('[data-testid=map-file]'), '0');
+  assert.equal(await page.$('[data-testid=map-columns] tr[data-column="note"]'), null, 'a has no note column');
+  await page.selectOption('[data-testid=map-file]', '1');
+  await page.waitForSelector('[data-testid=map-columns] tr[data-column="note"]');
+  const pick = async (col, r) => {
+    await page.selectOption(`[data-testid=map-columns] tr[data-column="${col}"] select`, r);
+    await page.waitForFunction(([c, v]) => document.querySelector('[data-testid=mapping]')?.dataset.busy === 'false'
+      && document.querySelector(`[data-testid=map-columns] tr[data-column="${c}"] select`)?.value === v, [col, r]);
+  };
+  await pick('note', 'ignore');
+  await pick('country', 'ignore');
+  // back on a: its country is still a property
+  await page.selectOption('[data-testid=map-file]', '0');
+  await page.waitForFunction(() => document.querySelector('[data-testid=mapping]')?.dataset.busy === 'false'
+    && document.querySelector('[data-testid=map-columns] tr[data-column="country"] select')?.value === 'property'
+    && !document.querySelector('[data-testid=map-columns] tr[data-column="note"]'));
+  assert.deepEqual(await axeViolations(page), [], 'mapping panel with a file selector');
+  await page.click('[data-testid=map-reload]');
+  await page.waitForSelector('[data-testid=mapping]', { state: 'detached', timeout: 60_000 });
+  await toOverview();
+  const cliB2 = JSON.parse(loupe('inspect', '--json', '--ignore-col', 'note', '--ignore-col', 'country', b));
+  assert.ok(!cliB2.properties.some((p) => p.name === 'country'));
+  // the properties are a's (country included: a keeps it), b's note is gone
+  assert.deepEqual(await propNames(), cliA.properties.map((p) => p.name));
+  assert.deepEqual(await shownRows(), expected);
+  assert.deepEqual(missingKeys, [], 'UI strings without a translation');
+});

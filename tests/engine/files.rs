@@ -110,7 +110,32 @@ fn files_with_other_column_orders_formats_and_properties_are_appended() {
         .map(|x| (x.file.as_deref(), x.line))
         .collect();
     assert_eq!(samples, [(Some("a.csv"), 4), (Some("c.jsonl.gz"), 3)]);
-    assert_eq!(r.files, ["a.csv", "b.csv", "c.jsonl.gz"]);
+    // each file's own counts and how it was read
+    let files: Vec<(&str, &str, &str, &str, u64, u64, u64)> = r
+        .files
+        .iter()
+        .map(|f| {
+            let how = (f.format.as_str(), f.container.as_str(), f.encoding.as_str());
+            (
+                f.name.as_str(),
+                how.0,
+                how.1,
+                how.2,
+                f.rows_in,
+                f.imported,
+                f.rejected,
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("a.csv", "csv", "", "UTF-8", 3, 2, 1),
+            ("b.csv", "csv", "", "UTF-8", 2, 2, 0),
+            ("c.jsonl.gz", "ndjson", "gzip", "UTF-8", 3, 2, 1),
+        ]
+    );
+    assert_eq!(r.files[2].bytes, c.len() as u64);
     assert_eq!(r.format, "csv+ndjson");
     assert_eq!(r.container, "gzip");
     assert_eq!(r.encoding, "UTF-8");
@@ -266,4 +291,57 @@ fn ignored_columns_are_not_imported() {
     let s = ingest::sniff(&csv[..], &opts).unwrap();
     let secret = s.columns.iter().find(|c| c.name == "secret").unwrap();
     assert_eq!(secret.role, ingest::sniff::Role::Ignored);
+}
+
+#[test]
+fn an_insert_id_seen_in_an_earlier_file_is_a_duplicate_of_the_later_file() {
+    // a.jsonl (Mixpanel): x1, x2, then x1 again (a duplicate within a)
+    let a = b"{\"event\":\"open\",\"properties\":{\"time\":1704067201,\"distinct_id\":\"u1\",\"$insert_id\":\"x1\"}}\n\
+              {\"event\":\"buy\",\"properties\":{\"time\":1704067202,\"distinct_id\":\"u1\",\"$insert_id\":\"x2\"}}\n\
+              {\"event\":\"open\",\"properties\":{\"time\":1704067203,\"distinct_id\":\"u2\",\"$insert_id\":\"x1\"}}\n";
+    // b.csv: x2 was seen in a (a duplicate of b), x3 is new, two rows without an id are
+    // both kept (only ids dedupe)
+    let b = b"distinct_id,event,time,$insert_id\n\
+              u1,buy,1704067202,x2\n\
+              u3,open,1704067205,x3\n\
+              u3,open,1704067206,\n\
+              u3,open,1704067206,\n";
+    // c.csv: x3 was seen in b, at another time: still a duplicate (of c); x4 is new
+    let c = b"distinct_id,event,time,$insert_id\n\
+              u3,open,1704067209,x3\n\
+              u4,open,1704067209,x4\n";
+    let d = load(&[("a.jsonl", a), ("b.csv", b), ("c.csv", c)]).unwrap();
+    assert_eq!(
+        events(&d),
+        [
+            "u1 open 1",
+            "u1 buy 2",
+            "u3 open 5",
+            "u3 open 6",
+            "u3 open 6",
+            "u4 open 9"
+        ]
+    );
+    // a: 3 rows = 2 imported + 1 duplicate; b: 4 = 3 + 1; c: 2 = 1 + 1
+    let per_file: Vec<(&str, u64, u64, u64)> = d
+        .report
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.rows_in, f.imported, f.duplicates))
+        .collect();
+    assert_eq!(
+        per_file,
+        [("a.jsonl", 3, 2, 1), ("b.csv", 4, 3, 1), ("c.csv", 2, 1, 1)]
+    );
+    let r = &d.report;
+    assert_eq!((r.rows_in, r.imported, r.duplicates), (9, 6, 3));
+    // in the other order the event of x2 is kept from b (its first file), a's is dropped
+    let d = load(&[("b.csv", b), ("a.jsonl", a)]).unwrap();
+    let per_file: Vec<(&str, u64, u64)> = d
+        .report
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.imported, f.duplicates))
+        .collect();
+    assert_eq!(per_file, [("b.csv", 4, 0), ("a.jsonl", 1, 2)]);
 }

@@ -542,3 +542,99 @@ fn damaged_files_and_unread_codecs_are_clear_errors() {
     let e = ingest::load(&file[..], None, &LoadOptions::default(), &mut |_| true).unwrap_err();
     assert!(e.to_string().contains("Parquet"), "{e}");
 }
+
+#[test]
+fn nulls_stay_on_their_rows_across_batches_and_pages() {
+    // one row group of 10,000 rows in data pages of 700 rows, so the loader's batches
+    // (4,096 rows) and the pages end at different rows. Row r (0-based):
+    // uid "u{r % 50}", null when r % 1000 == 999 (rows 999, 1999, ..., 9999: 10 rejected,
+    // at 1-based rows 1000, 2000, ..., 10000); time r seconds after 2024-01-01T00:00:00Z;
+    // `n` = r * 3, null when r % 3 == 0; `s` = "s{r}", null when r % 7 == 0.
+    let schema = "message m {
+        OPTIONAL BYTE_ARRAY uid (STRING);
+        REQUIRED BYTE_ARRAY event (STRING);
+        REQUIRED INT64 ts (TIMESTAMP(MICROS, true));
+        OPTIONAL INT64 n;
+        OPTIONAL BYTE_ARRAY s (STRING);
+    }";
+    let schema = Arc::new(parse_message_type(schema).unwrap());
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_data_page_row_count_limit(700)
+        .set_write_batch_size(100)
+        .set_dictionary_enabled(false)
+        .build();
+    let mut w = SerializedFileWriter::new(Vec::new(), schema, Arc::new(props)).unwrap();
+    let rows = 0..10_000i64;
+    let t0 = 1_704_067_200_000_000i64;
+    let mut rg = w.next_row_group().unwrap();
+    let mut col = 0;
+    while let Some(mut c) = rg.next_column().unwrap() {
+        let defs = |null: &dyn Fn(i64) -> bool| -> Vec<i16> {
+            rows.clone().map(|r| i16::from(!null(r))).collect()
+        };
+        match col {
+            0 => {
+                let null = |r: i64| r % 1000 == 999;
+                let v: Vec<ByteArray> = rows
+                    .clone()
+                    .filter(|&r| !null(r))
+                    .map(|r| bytes(&format!("u{}", r % 50)))
+                    .collect();
+                c.typed::<ByteArrayType>()
+                    .write_batch(&v, Some(&defs(&null)), None)
+            }
+            1 => {
+                let v: Vec<ByteArray> = rows.clone().map(|_| bytes("e")).collect();
+                c.typed::<ByteArrayType>().write_batch(&v, None, None)
+            }
+            2 => {
+                let v: Vec<i64> = rows.clone().map(|r| t0 + r * 1_000_000).collect();
+                c.typed::<Int64Type>().write_batch(&v, None, None)
+            }
+            3 => {
+                let null = |r: i64| r % 3 == 0;
+                let v: Vec<i64> = rows.clone().filter(|&r| !null(r)).map(|r| r * 3).collect();
+                c.typed::<Int64Type>()
+                    .write_batch(&v, Some(&defs(&null)), None)
+            }
+            _ => {
+                let null = |r: i64| r % 7 == 0;
+                let v: Vec<ByteArray> = rows
+                    .clone()
+                    .filter(|&r| !null(r))
+                    .map(|r| bytes(&format!("s{r}")))
+                    .collect();
+                c.typed::<ByteArrayType>()
+                    .write_batch(&v, Some(&defs(&null)), None)
+            }
+        }
+        .unwrap();
+        c.close().unwrap();
+        col += 1;
+    }
+    rg.close().unwrap();
+    let file = w.into_inner().unwrap();
+    let d = load(&file).unwrap();
+    let r = &d.report;
+    assert_eq!((r.rows_in, r.imported, r.rejected), (10_000, 9_990, 10));
+    let lines: Vec<u64> = r.reject_samples.iter().map(|x| x.line).collect();
+    assert_eq!(lines, (1..=10).map(|k| k * 1000).collect::<Vec<u64>>());
+    // every imported event, back to its row by its time, has its own row's values
+    let s = &d.store;
+    let (n, sp) = (s.property("n").unwrap(), s.property("s").unwrap());
+    let mut seen = 0;
+    for u in 0..s.user_count() {
+        for i in s.user_range(u) {
+            let row = (s.times()[i] - t0) / 1_000_000;
+            assert_eq!(s.user_id(u), format!("u{}", row % 50), "row {row}");
+            let want_n = (row % 3 != 0).then(|| (row * 3).to_string());
+            assert_eq!(n.display(i), want_n, "n of row {row}");
+            let want_s = (row % 7 != 0).then(|| format!("s{row}"));
+            assert_eq!(sp.display(i), want_s, "s of row {row}");
+            assert_ne!(row % 1000, 999);
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 9_990);
+}

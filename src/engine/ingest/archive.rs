@@ -20,7 +20,7 @@
 //! a message code (`zip_damaged`, `zip_entry_header`, `zip_bomb`, `zip_entry_budget`, ...).
 
 use super::container::{over_budget, stream_error, Counted, BOMB_FLOOR, MAX_INFLATED, MAX_RATIO};
-use super::{open_text, run, Dataset, Format, LoadOptions, OpenText, Progress};
+use super::{open_text, run, Dataset, Dedup, Format, LoadOptions, OpenText, Progress};
 use crate::engine::error::{Error, Result};
 use flate2::read::DeflateDecoder;
 use flate2::Crc;
@@ -382,14 +382,17 @@ pub fn load<R: Read + Seek>(
     opts: &LoadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
-    load_within(input, total_bytes, opts, progress, MAX_INFLATED)
+    let mut dedup = Dedup::default();
+    load_within(input, total_bytes, opts, &mut dedup, progress, MAX_INFLATED)
 }
 
-/// [`load`], with each entry allowed to inflate to at most `budget` bytes of text.
+/// [`load`], with each entry allowed to inflate to at most `budget` bytes of text, and the
+/// insert ids of earlier files in `dedup` ([`super::load_file_after`]).
 pub(crate) fn load_within<R: Read + Seek>(
     mut input: R,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
     budget: u64,
 ) -> Result<Dataset> {
@@ -432,7 +435,7 @@ pub(crate) fn load_within<R: Read + Seek>(
         chosen: text.chosen,
         format,
     };
-    let mut data = run(whole, &consumed, total_bytes, opts, progress)?;
+    let mut data = run(whole, &consumed, total_bytes, opts, dedup, progress)?;
     data.report.entries = entries.get();
     Ok(data)
 }
@@ -458,6 +461,7 @@ mod tests {
                 Cursor::new(&zip),
                 None,
                 &LoadOptions::default(),
+                &mut Dedup::default(),
                 &mut |_| true,
                 budget,
             )

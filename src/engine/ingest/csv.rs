@@ -67,18 +67,28 @@ pub fn load<R: Read>(
     opts: &LoadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
-    load_split(input, total_bytes, opts, progress, Split::auto())
+    let mut dedup = Dedup::default();
+    load_split(
+        input,
+        total_bytes,
+        opts,
+        &mut dedup,
+        progress,
+        Split::auto(),
+    )
 }
 
 /// [`load`] with the rows read as `split` says. On more than one thread the rows are read
 /// in parallel unless they depend on earlier rows (an insert id column: duplicates are
 /// dropped in file order; JSON columns: their keys add properties as they appear); the
-/// result is the same either way.
+/// result is the same either way. A row whose insert id is in `dedup` (from earlier files)
+/// is a duplicate.
 /// Stretches end only at a line break outside quotes (see [`last_boundary`]).
 pub fn load_split<R: Read>(
     input: R,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
     split: Split,
 ) -> Result<Dataset> {
@@ -201,7 +211,7 @@ pub fn load_split<R: Read>(
     let (builder, report, bytes) = if parallel {
         read_split(&plan, text, header, split, tick)?
     } else {
-        read_stretches(&plan, text, header, split.block, tick)?
+        read_stretches(&plan, text, header, split.block, dedup, tick)?
     };
     let report = ImportReport {
         bytes: bytes + bom,
@@ -717,9 +727,12 @@ fn read_stretches<R: Read>(
     text: R,
     header: bool,
     block: usize,
+    dedup: &mut Dedup,
     tick: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<(StoreBuilder, ImportReport, u64)> {
     let mut rows = Rows::new(plan);
+    // the insert ids of earlier files, and this file's added for the next
+    std::mem::swap(&mut rows.dedup, dedup);
     let (mut lines, mut before) = (0, 0u64);
     // the one buffer, filled again for every stretch
     let free = std::cell::Cell::new(Vec::new());
@@ -738,6 +751,7 @@ fn read_stretches<R: Read>(
             Ok(true)
         },
     )?;
+    std::mem::swap(&mut rows.dedup, dedup);
     Ok((rows.builder, rows.report, read))
 }
 
@@ -1097,7 +1111,8 @@ mod tests {
 
     fn load_with(text: &[u8], threads: usize, block: usize) -> Dataset {
         let split = Split { threads, block };
-        load_split(text, None, &LoadOptions::default(), &mut |_| true, split).unwrap()
+        let (opts, mut dedup) = (LoadOptions::default(), Dedup::default());
+        load_split(text, None, &opts, &mut dedup, &mut |_| true, split).unwrap()
     }
 
     #[test]

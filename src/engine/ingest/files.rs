@@ -13,11 +13,15 @@
 //! order), and the reports are added up: `rows_in = imported + duplicates + rejected +
 //! set_aside` holds for the whole as for each file. A property that is a number in one file
 //! and text in another becomes text, the numbers written as the store writes them
-//! (`1.50` reads `1.5`). Insert ids are compared within a file, not across files. The
-//! report's format, container, encoding and shape list the files' distinct values joined by
-//! `+` (`csv+ndjson`), and `files` names the files.
+//! (`1.50` reads `1.5`). Insert ids are compared across files as within one: a row
+//! whose insert id was seen in an earlier file (vendor exports of overlapping days) is a
+//! duplicate of its own file, the event kept where it was seen first. The report's format,
+//! container, encoding and shape list the files' distinct values joined by `+`
+//! (`csv+ndjson`), and `files` gives each file's name, format, encoding and own counts.
 
-use super::{load_file, Dataset, ImportReport, LoadOptions, Progress, Reject};
+use super::{
+    load_file_after, Dataset, Dedup, FileReport, ImportReport, LoadOptions, Progress, Reject,
+};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::{format_number, PropertyValues, StoreBuilder};
 use std::io::{Read, Seek};
@@ -62,6 +66,7 @@ pub fn load_files<R: Read + Seek>(
     let total: Option<u64> = files.iter().map(|f| f.size).sum();
     let several = files.len() > 1;
     let mut done = 0u64;
+    let mut dedup = Dedup::default();
     let mut loaded: Vec<(String, Dataset)> = Vec::with_capacity(files.len());
     for f in files {
         let mut relay = |mut p: Progress| {
@@ -70,9 +75,11 @@ pub fn load_files<R: Read + Seek>(
             progress(p)
         };
         let data =
-            load_file(f.input, f.size, &f.options, &mut relay).map_err(|e| match several {
-                true => e.in_file(&f.name),
-                false => e,
+            load_file_after(f.input, f.size, &f.options, &mut dedup, &mut relay).map_err(|e| {
+                match several {
+                    true => e.in_file(&f.name),
+                    false => e,
+                }
             })?;
         if let Some((first, d)) = loaded.first() {
             let (want, got) = (roles_text(&d.report), roles_text(&data.report));
@@ -196,7 +203,7 @@ fn append(parts: Vec<(String, Dataset)>) -> Dataset {
                 file: Some(name.clone()),
                 ..x.clone()
             }));
-        report.files.push(name.clone());
+        report.files.push(FileReport::of(name, r));
     }
     Dataset {
         store: builder.finish(),

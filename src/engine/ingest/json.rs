@@ -615,12 +615,14 @@ pub(crate) fn preview(head: &[u8], format: Format, rows: usize) -> Result<Previe
     Ok((names, cells, shape))
 }
 
-/// Loads JSON lines or a JSON array (`format` says which; [`super::load`] sniffs it).
+/// Loads JSON lines or a JSON array (`format` says which; [`super::load`] sniffs it). A row
+/// whose insert id is in `dedup` (from earlier files) is a duplicate.
 pub fn load<R: Read>(
     input: R,
     format: Format,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
     let input = Counted::new(input);
@@ -738,7 +740,6 @@ pub fn load<R: Read>(
         ..Default::default()
     };
 
-    let mut dedup = Dedup::default();
     let mut cells: Vec<(Slot, Range<usize>)> = Vec::new();
     let mut props: Vec<(usize, Range<usize>)> = Vec::new();
     let mut row =
@@ -869,6 +870,7 @@ mod tests {
             sniff_format(s.as_bytes()),
             None,
             &LoadOptions::default(),
+            &mut Dedup::default(),
             &mut |_| true,
         )
     }
@@ -968,6 +970,7 @@ mod tests {
             Format::JsonLines,
             None,
             &LoadOptions::default(),
+            &mut Dedup::default(),
             &mut |_| true,
         )
         .unwrap();

@@ -282,14 +282,59 @@ pub struct ImportReport {
     pub encoding_source: String,
     /// Files read from a zip archive (0 when the input is not one).
     pub entries: u64,
-    /// The files appended into the dataset, in order, when several were loaded together
-    /// ([`load_files`]); empty for one file.
+    /// The files appended into the dataset, in order, each with its own accounting, when
+    /// several were loaded together ([`load_files`]); empty for one file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub files: Vec<String>,
+    pub files: Vec<FileReport>,
     /// Columns whose JSON cells were expanded into properties ([`LoadOptions::expand_json`]).
     pub expanded_json: Vec<String>,
     /// Cells of those columns that were not valid JSON (kept as text).
     pub json_cells_invalid: u64,
+}
+
+/// One file of several loaded together: how it was read and its own accounting
+/// (`rows_in = imported + duplicates + rejected + set_aside`; a row repeating an insert id
+/// of an earlier file is a duplicate of this file).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct FileReport {
+    /// The file's name.
+    pub name: String,
+    /// Its format (`csv`, `ndjson`, `json_array`, `parquet`).
+    pub format: String,
+    /// Its container (`gzip`, `zip`, `zip+gzip`), empty when none.
+    pub container: String,
+    /// The text encoding it was read in (empty for Parquet).
+    pub encoding: String,
+    /// Bytes read from it.
+    pub bytes: u64,
+    /// Its data rows.
+    pub rows_in: u64,
+    /// Its rows imported as events.
+    pub imported: u64,
+    /// Its rows dropped as repeating an insert id seen before, in it or in an earlier file.
+    pub duplicates: u64,
+    /// Its rows rejected.
+    pub rejected: u64,
+    /// Its rows set aside (records of a vendor export that are not events).
+    pub set_aside: u64,
+}
+
+impl FileReport {
+    /// The accounting of file `name` from its own report.
+    pub fn of(name: &str, r: &ImportReport) -> FileReport {
+        FileReport {
+            name: name.to_string(),
+            format: r.format.clone(),
+            container: r.container.clone(),
+            encoding: r.encoding.clone(),
+            bytes: r.bytes,
+            rows_in: r.rows_in,
+            imported: r.imported,
+            duplicates: r.duplicates,
+            rejected: r.rejected,
+            set_aside: r.set_aside,
+        }
+    }
 }
 
 impl ImportReport {
@@ -413,6 +458,15 @@ pub(crate) fn bad_delimiter(c: char) -> Error {
         .keyed("bad_delimiter", &[("delimiter", &c)])
 }
 
+/// A cell without surrounding white space; the common cell (no white space at either end)
+/// is returned as is without the general, character-wise trim.
+pub(crate) fn trim_cell(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&z)) if a > b' ' && a < 0x80 && z > b' ' && z < 0x80 => s,
+        _ => s.trim(),
+    }
+}
+
 /// `s` cut to `max` characters with an ellipsis: a cell quoted in a reject's detail.
 pub(crate) fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
@@ -421,15 +475,17 @@ pub(crate) fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// Drops rows that repeat an insert id, keeping the first.
+/// The insert ids seen so far: drops rows that repeat one, keeping the first. One file's
+/// loader starts from the ids of the files loaded before it ([`load_files`]), so an event in
+/// two files is kept once, where it was seen first.
 #[derive(Default)]
-pub(crate) struct Dedup {
+pub struct Dedup {
     seen: Dictionary,
 }
 
 impl Dedup {
     /// True when the (non-empty) id was seen before; remembers it otherwise.
-    pub(crate) fn repeated(&mut self, id: &str) -> bool {
+    pub fn repeated(&mut self, id: &str) -> bool {
         if id.is_empty() {
             return false;
         }
@@ -475,13 +531,14 @@ pub fn load<R: Read>(
     opts: &LoadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
-    load_any(input, total_bytes, opts, progress).map_err(container::explain)
+    load_any(input, total_bytes, opts, &mut Dedup::default(), progress).map_err(container::explain)
 }
 
 fn load_any<R: Read>(
     input: R,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
     let counted = container::Counted::new(input);
@@ -504,33 +561,49 @@ fn load_any<R: Read>(
         .keyed("parquet_needs_file", &[]));
     }
     let text = open_text(counted, opts)?;
-    run(text, &consumed, total_bytes, opts, progress)
+    run(text, &consumed, total_bytes, opts, dedup, progress)
 }
 
 /// Loads a file that can be read at any offset: a zip archive ([`archive`]) entry by entry,
 /// a Parquet file ([`parquet`]) row group by row group, anything else as [`load`] does.
 /// This is the entry point of the CLI and the worker.
 pub fn load_file<R: Read + Seek>(
+    input: R,
+    total_bytes: Option<u64>,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Dataset> {
+    load_file_after(input, total_bytes, opts, &mut Dedup::default(), progress)
+}
+
+/// [`load_file`] after other files: a row whose insert id is in `dedup` (seen in an earlier
+/// file, or earlier in this one) is a duplicate; the ids of this file's rows are added.
+pub fn load_file_after<R: Read + Seek>(
     mut input: R,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
     let mut head = Vec::with_capacity(4);
     (&mut input).take(4).read_to_end(&mut head)?;
     input.seek(SeekFrom::Start(0))?;
     if archive::is_zip(&head) {
-        return archive::load(input, total_bytes, opts, progress).map_err(container::explain);
+        return archive::load_within(
+            input,
+            total_bytes,
+            opts,
+            dedup,
+            progress,
+            container::MAX_INFLATED,
+        )
+        .map_err(container::explain);
     }
     if parquet::is_parquet(&head) {
-        return parquet::load(input, total_bytes, opts, progress);
+        return parquet::load(input, total_bytes, opts, dedup, progress);
     }
-    load(
-        std::io::BufReader::with_capacity(1 << 20, input),
-        total_bytes,
-        opts,
-        progress,
-    )
+    let input = std::io::BufReader::with_capacity(1 << 20, input);
+    load_any(input, total_bytes, opts, dedup, progress).map_err(container::explain)
 }
 
 /// An input opened down to UTF-8 text: its first bytes (`head`, sniffed) and the rest.
@@ -583,6 +656,7 @@ pub(crate) fn run(
     consumed: &Rc<Cell<u64>>,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
     let mut relay = |mut p: Progress| {
@@ -592,9 +666,12 @@ pub(crate) fn run(
     let format = text.format;
     let reader = Cursor::new(text.head).chain(text.rest);
     let mut data = match format {
-        Format::Delimited => csv::load(reader, total_bytes, opts, &mut relay)?,
+        Format::Delimited => {
+            let split = csv::Split::auto();
+            csv::load_split(reader, total_bytes, opts, dedup, &mut relay, split)?
+        }
         Format::JsonLines | Format::JsonArray => {
-            json::load(reader, format, total_bytes, opts, &mut relay)?
+            json::load(reader, format, total_bytes, opts, dedup, &mut relay)?
         }
     };
     data.report.bytes = consumed.get();

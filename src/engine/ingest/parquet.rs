@@ -4,8 +4,11 @@
 //! every row group's column chunks are) sits at the end, so the file is read from a source
 //! that can seek: a native file, or the browser `File` read in `Blob` slices. The footer is
 //! read first, then the row groups one at a time: the bytes of one row group's column chunks
-//! are read into memory, decoded row by row through the `parquet` crate's record reader and
-//! dropped before the next, so memory holds the store being built plus one row group.
+//! are read into memory, decoded and dropped before the next, so memory holds the store
+//! being built plus one row group. Columns are decoded in batches of [`BATCH`] rows through
+//! the `parquet` crate's typed column readers (values and definition levels, no arrow); a
+//! top-level field holding a list or a map anywhere inside is read through the crate's
+//! record reader, projected to those fields only, row by row beside the batches.
 //!
 //! Pages compressed with snappy, gzip, lz4 (Hadoop framed and raw) or not at all are read
 //! (pure-Rust codecs, so the same code runs in the browser); any other codec (zstd, brotli,
@@ -31,20 +34,22 @@
 
 use super::json::{column_name, shape_of};
 use super::mapping::map_columns;
-use super::truncate;
 use super::PROGRESS_EVERY;
+use super::{trim_cell, truncate};
 use super::{Dataset, Dedup, ImportReport, LoadOptions, Progress, RejectReason};
 use crate::engine::error::{Error, Result};
 use crate::engine::store::StoreBuilder;
 use crate::engine::time::{format_rfc3339, parse_timestamp, Zone, DAY};
 use ::parquet::basic::{Compression, ConvertedType, LogicalType, TimeUnit, Type as Physical};
+use ::parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use ::parquet::data_type::{ByteArray, DataType, FixedLenByteArray, Int96};
 use ::parquet::file::metadata::page_index::RowGroupPageIndex;
 use ::parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use ::parquet::file::properties::ReaderProperties;
 use ::parquet::file::reader::{ChunkReader, Length, RowGroupReader};
 use ::parquet::file::serialized_reader::SerializedRowGroupReader;
 use ::parquet::record::{Field, Row};
-use ::parquet::schema::types::Type;
+use ::parquet::schema::types::{ColumnDescPtr, Type};
 use bytes::{Buf, Bytes};
 use std::fmt::Write;
 use std::io::{Read, Seek, SeekFrom};
@@ -81,6 +86,9 @@ enum TimeUnitKind {
     Nanos,
 }
 
+/// Rows decoded at a time from each column chunk.
+const BATCH: usize = 4096;
+
 /// One column of the flattened schema: a leaf, or a group whose fields are flattened.
 enum Node {
     /// A column (its index in the flattened names).
@@ -94,6 +102,65 @@ struct Flattened {
     names: Vec<String>,
     kinds: Vec<TimeKind>,
     nodes: Vec<Node>,
+}
+
+/// True when `t` is, or holds anywhere inside, a list, a map or a repeated field (a field
+/// the record reader reads, see the module doc).
+fn has_list_or_map(t: &Type) -> bool {
+    (t.is_group() && (is_list_or_map(t) || t.get_fields().iter().any(|f| has_list_or_map(f))))
+        || (t.get_basic_info().has_repetition()
+            && t.get_basic_info().repetition() == ::parquet::basic::Repetition::REPEATED)
+}
+
+/// The primitive (physical) columns of `t`, in schema order.
+fn physical_columns(t: &Type) -> usize {
+    if t.is_group() {
+        t.get_fields().iter().map(|f| physical_columns(f)).sum()
+    } else {
+        1
+    }
+}
+
+/// The flattened leaves under `node`, in order.
+fn leaves(node: &Node, out: &mut Vec<usize>) {
+    match node {
+        Node::Leaf(i) => out.push(*i),
+        Node::Group(children) => children.iter().for_each(|c| leaves(c, out)),
+    }
+}
+
+/// How each top-level field is read: the physical columns read in batches with the
+/// flattened column each fills, and the top-level fields left to the record reader.
+struct Plan {
+    /// (physical column, flattened column) of every batch-read column.
+    batched: Vec<(usize, usize)>,
+    /// Top-level fields read by the record reader (index among the root's fields).
+    by_row: Vec<usize>,
+}
+
+fn plan(schema: &Type, flat: &Flattened) -> Plan {
+    let mut plan = Plan {
+        batched: Vec::new(),
+        by_row: Vec::new(),
+    };
+    let mut physical = 0;
+    for (f, (field, node)) in schema.get_fields().iter().zip(&flat.nodes).enumerate() {
+        if has_list_or_map(field) {
+            plan.by_row.push(f);
+        } else {
+            // a field without lists or maps: its leaves are its physical columns, in order
+            let mut flat_leaves = Vec::new();
+            leaves(node, &mut flat_leaves);
+            plan.batched.extend(
+                flat_leaves
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, l)| (physical + k, l)),
+            );
+        }
+        physical += physical_columns(field);
+    }
+    plan
 }
 
 /// True for a group that the record reader gives as a list or a map (kept as text).
@@ -344,12 +411,19 @@ fn time_of(f: &Field, kind: TimeKind, text: &str, naive: &Zone) -> Option<i64> {
 }
 
 impl Cells {
-    /// Spreads a row's fields over the flattened columns.
-    fn fill(&mut self, nodes: &[Node], row: &Row, time_col: usize, kind: TimeKind, tz: &Zone) {
-        for (node, (_, field)) in nodes.iter().zip(row.get_column_iter()) {
+    /// Spreads a row's fields over the flattened columns of `nodes` (one per field).
+    fn fill<'a>(
+        &mut self,
+        nodes: impl Iterator<Item = &'a Node>,
+        row: &Row,
+        time_col: usize,
+        kind: TimeKind,
+        tz: &Zone,
+    ) {
+        for (node, (_, field)) in nodes.zip(row.get_column_iter()) {
             match (node, field) {
                 (Node::Group(children), Field::Group(inner)) => {
-                    self.fill(children, inner, time_col, kind, tz)
+                    self.fill(children.iter(), inner, time_col, kind, tz)
                 }
                 (Node::Group(_), _) => {} // a null struct: its columns stay null
                 (&Node::Leaf(i), Field::Null) => self.set[i] = false,
@@ -366,11 +440,228 @@ impl Cells {
     }
 }
 
-/// Loads a Parquet file from a source that can seek (see the module docs).
+/// One column chunk read in batches: its reader and the last batch's values.
+enum Values {
+    Bool(ColumnReaderImpl<::parquet::data_type::BoolType>, Vec<bool>),
+    Int32(ColumnReaderImpl<::parquet::data_type::Int32Type>, Vec<i32>),
+    Int64(ColumnReaderImpl<::parquet::data_type::Int64Type>, Vec<i64>),
+    Int96(
+        ColumnReaderImpl<::parquet::data_type::Int96Type>,
+        Vec<Int96>,
+    ),
+    Float(ColumnReaderImpl<::parquet::data_type::FloatType>, Vec<f32>),
+    Double(ColumnReaderImpl<::parquet::data_type::DoubleType>, Vec<f64>),
+    Bytes(
+        ColumnReaderImpl<::parquet::data_type::ByteArrayType>,
+        Vec<ByteArray>,
+    ),
+    Fixed(
+        ColumnReaderImpl<::parquet::data_type::FixedLenByteArrayType>,
+        Vec<FixedLenByteArray>,
+    ),
+}
+
+/// Reads `n` rows (records) of a column without lists into `defs` and `values` (the
+/// non-null values, in order); returns how many rows there were.
+fn read_rows<T: DataType>(
+    r: &mut ColumnReaderImpl<T>,
+    n: usize,
+    defs: &mut Vec<i16>,
+    values: &mut Vec<T::T>,
+) -> ::parquet::errors::Result<usize> {
+    values.clear();
+    let mut rows = 0;
+    while rows < n {
+        let (got, _, _) = r.read_records(n - rows, Some(&mut *defs), None, values)?;
+        if got == 0 {
+            break;
+        }
+        rows += got;
+    }
+    Ok(rows)
+}
+
+/// A physical column read in batches into one flattened column.
+struct Batched {
+    /// The flattened column it fills.
+    leaf: usize,
+    descr: ColumnDescPtr,
+    /// Text strings (`STRING`, `ENUM`, `JSON`) are copied as they are.
+    utf8: bool,
+    max_def: i16,
+    /// The batch's definition levels (a row is null below `max_def`).
+    defs: Vec<i16>,
+    /// The next non-null value of the batch.
+    next: usize,
+    values: Values,
+}
+
+impl Batched {
+    fn new(leaf: usize, reader: ColumnReader, descr: ColumnDescPtr) -> Batched {
+        let values = match reader {
+            ColumnReader::BoolColumnReader(r) => Values::Bool(r, Vec::new()),
+            ColumnReader::Int32ColumnReader(r) => Values::Int32(r, Vec::new()),
+            ColumnReader::Int64ColumnReader(r) => Values::Int64(r, Vec::new()),
+            ColumnReader::Int96ColumnReader(r) => Values::Int96(r, Vec::new()),
+            ColumnReader::FloatColumnReader(r) => Values::Float(r, Vec::new()),
+            ColumnReader::DoubleColumnReader(r) => Values::Double(r, Vec::new()),
+            ColumnReader::ByteArrayColumnReader(r) => Values::Bytes(r, Vec::new()),
+            ColumnReader::FixedLenByteArrayColumnReader(r) => Values::Fixed(r, Vec::new()),
+        };
+        Batched {
+            leaf,
+            utf8: descr.physical_type() == Physical::BYTE_ARRAY
+                && matches!(
+                    descr.converted_type(),
+                    ConvertedType::UTF8 | ConvertedType::ENUM | ConvertedType::JSON
+                ),
+            max_def: descr.max_def_level(),
+            descr,
+            defs: Vec::with_capacity(BATCH),
+            next: 0,
+            values,
+        }
+    }
+
+    /// Decodes the next `n` rows; an error when the chunk holds fewer.
+    fn read(&mut self, n: usize) -> ::parquet::errors::Result<()> {
+        self.defs.clear();
+        self.next = 0;
+        let defs = &mut self.defs;
+        let got = match &mut self.values {
+            Values::Bool(r, v) => read_rows(r, n, defs, v),
+            Values::Int32(r, v) => read_rows(r, n, defs, v),
+            Values::Int64(r, v) => read_rows(r, n, defs, v),
+            Values::Int96(r, v) => read_rows(r, n, defs, v),
+            Values::Float(r, v) => read_rows(r, n, defs, v),
+            Values::Double(r, v) => read_rows(r, n, defs, v),
+            Values::Bytes(r, v) => read_rows(r, n, defs, v),
+            Values::Fixed(r, v) => read_rows(r, n, defs, v),
+        }?;
+        if got < n {
+            return Err(::parquet::errors::ParquetError::General(format!(
+                "column \"{}\" holds fewer rows than its row group",
+                self.descr.path()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The next value of the batch as the record reader gives it (types it does not
+    /// convert are kept as plain numbers or bytes); call only for a non-null row.
+    fn field(&mut self) -> ::parquet::errors::Result<Field> {
+        let (k, d) = (self.next, &self.descr);
+        self.next += 1;
+        let bytes = |v: ByteArray| match (d.physical_type(), d.converted_type()) {
+            (Physical::BYTE_ARRAY, ConvertedType::DECIMAL | ConvertedType::NONE)
+            | (Physical::BYTE_ARRAY, ConvertedType::BSON)
+            | (Physical::FIXED_LEN_BYTE_ARRAY, ConvertedType::DECIMAL | ConvertedType::NONE) => {
+                Field::convert_byte_array(d, v)
+            }
+            _ => Ok(Field::Bytes(v)),
+        };
+        let missing = || ::parquet::errors::ParquetError::General("too few values".into());
+        Ok(match &self.values {
+            Values::Bool(_, v) => Field::Bool(*v.get(k).ok_or_else(missing)?),
+            Values::Int32(_, v) => {
+                let v = *v.get(k).ok_or_else(missing)?;
+                match d.converted_type() {
+                    ConvertedType::INT_8
+                    | ConvertedType::INT_16
+                    | ConvertedType::INT_32
+                    | ConvertedType::NONE
+                    | ConvertedType::UINT_8
+                    | ConvertedType::UINT_16
+                    | ConvertedType::UINT_32
+                    | ConvertedType::DATE
+                    | ConvertedType::TIME_MILLIS
+                    | ConvertedType::DECIMAL => Field::convert_int32(d, v),
+                    _ => Field::Int(v),
+                }
+            }
+            Values::Int64(_, v) => {
+                let v = *v.get(k).ok_or_else(missing)?;
+                match d.converted_type() {
+                    ConvertedType::INT_64
+                    | ConvertedType::NONE
+                    | ConvertedType::UINT_64
+                    | ConvertedType::TIME_MICROS
+                    | ConvertedType::TIMESTAMP_MILLIS
+                    | ConvertedType::TIMESTAMP_MICROS
+                    | ConvertedType::DECIMAL => Field::convert_int64(d, v),
+                    _ => Field::Long(v),
+                }
+            }
+            Values::Int96(_, v) => {
+                Field::TimestampMillis(v.get(k).ok_or_else(missing)?.to_millis())
+            }
+            Values::Float(_, v) => Field::Float(*v.get(k).ok_or_else(missing)?),
+            Values::Double(_, v) => Field::Double(*v.get(k).ok_or_else(missing)?),
+            Values::Bytes(_, v) => bytes(v.get(k).ok_or_else(missing)?.clone())?,
+            Values::Fixed(_, v) => bytes(v.get(k).ok_or_else(missing)?.clone().into())?,
+        })
+    }
+}
+
+impl Cells {
+    /// Row `k` of a batch-read column into its flattened column.
+    fn put(
+        &mut self,
+        col: &mut Batched,
+        k: usize,
+        time_col: usize,
+        kind: TimeKind,
+        tz: &Zone,
+    ) -> ::parquet::errors::Result<()> {
+        let i = col.leaf;
+        if col.max_def > 0 && col.defs.get(k).is_none_or(|&d| d < col.max_def) {
+            self.set[i] = false;
+            return Ok(());
+        }
+        self.text[i].clear();
+        self.set[i] = true;
+        if let (true, Values::Bytes(_, v)) = (col.utf8, &col.values) {
+            // the common case, a string: copied without a Field
+            let value = v
+                .get(col.next)
+                .ok_or_else(|| ::parquet::errors::ParquetError::General("too few values".into()))?;
+            col.next += 1;
+            let text = std::str::from_utf8(value.data()).map_err(|e| {
+                ::parquet::errors::ParquetError::General(format!(
+                    "column \"{}\" holds bytes that are not UTF-8: {e}",
+                    col.descr.path()
+                ))
+            })?;
+            self.text[i].push_str(text);
+            if i == time_col {
+                self.time = parse_timestamp(self.text[i].trim(), tz);
+            }
+            return Ok(());
+        }
+        let f = col.field()?;
+        if i == time_col {
+            // an instant read from a typed value needs no text (the text is shown only for a
+            // time that is not read)
+            self.time = time_of(&f, kind, "", tz);
+            if self.time.is_some() {
+                return Ok(());
+            }
+        }
+        write_text(&mut self.text[i], &f);
+        if i == time_col {
+            self.time = time_of(&f, kind, self.text[i].trim(), tz);
+        }
+        Ok(())
+    }
+}
+
+/// Loads a Parquet file from a source that can seek (see the module docs). A row whose
+/// insert id is in `dedup` (from earlier files) is a duplicate.
 pub fn load<R: Read + Seek>(
     mut input: R,
     total_bytes: Option<u64>,
     opts: &LoadOptions,
+    dedup: &mut Dedup,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Dataset> {
     let file_len = match total_bytes {
@@ -381,6 +672,7 @@ pub fn load<R: Read + Seek>(
     let naive_tz = super::naive_zone(opts)?;
     let schema = meta.file_metadata().schema_descr().root_schema();
     let flat = flatten(schema);
+    let plan = plan(schema, &flat);
     let shape = shape_of(&|k: &str| flat.names.iter().any(|n| n == k), None);
     let names: Vec<String> = flat.names.iter().map(|k| column_name(shape, k)).collect();
     let (roles, idx) = map_columns(&names, opts, shape)?;
@@ -393,7 +685,6 @@ pub fn load<R: Read + Seek>(
         ..Default::default()
     };
     let mut builder = StoreBuilder::new(roles.properties.clone());
-    let mut dedup = Dedup::default();
     let mut cells = Cells {
         text: vec![String::new(); names.len()],
         set: vec![false; names.len()],
@@ -457,59 +748,98 @@ pub fn load<R: Read + Seek>(
             props.clone(),
         )
         .map_err(bad)?;
-        for row in reader.get_row_iter(None).map_err(bad)? {
-            let row = row.map_err(bad)?;
-            report.rows_in += 1;
-            let line = report.rows_in;
-            if line.is_multiple_of(PROGRESS_EVERY) {
-                let p = Progress {
-                    bytes: consumed,
-                    total_bytes,
-                    rows: line,
+        let mut cols = Vec::with_capacity(plan.batched.len());
+        for &(c, leaf) in &plan.batched {
+            let r = reader.get_column_reader(c).map_err(bad)?;
+            cols.push(Batched::new(leaf, r, descr.column(c)));
+        }
+        let mut by_row = match plan.by_row.is_empty() {
+            true => None,
+            false => {
+                let fields = plan.by_row.iter().map(|&f| schema.get_fields()[f].clone());
+                let projection = Type::group_type_builder(schema.name())
+                    .with_fields(fields.collect())
+                    .build()
+                    .map_err(bad)?;
+                Some(reader.get_row_iter(Some(projection)).map_err(bad)?)
+            }
+        };
+        let rows = group.num_rows() as u64;
+        let mut start = 0;
+        while start < rows {
+            let n = (rows - start).min(BATCH as u64) as usize;
+            start += n as u64;
+            for c in &mut cols {
+                c.read(n).map_err(bad)?;
+            }
+            for k in 0..n {
+                report.rows_in += 1;
+                let line = report.rows_in;
+                if line.is_multiple_of(PROGRESS_EVERY) {
+                    let p = Progress {
+                        bytes: consumed,
+                        total_bytes,
+                        rows: line,
+                    };
+                    if !progress(p) {
+                        return Err(Error::Cancelled);
+                    }
+                }
+                cells.set.iter_mut().for_each(|s| *s = false);
+                cells.time = None;
+                for c in &mut cols {
+                    cells.put(c, k, idx.time, kind, &naive_tz).map_err(bad)?;
+                }
+                if let Some(it) = &mut by_row {
+                    let row = it
+                        .next()
+                        .ok_or_else(|| {
+                            bad(::parquet::errors::ParquetError::EOF(
+                                "the list and map columns hold fewer rows than the row group"
+                                    .into(),
+                            ))
+                        })?
+                        .map_err(bad)?;
+                    let nodes = plan.by_row.iter().map(|&f| &flat.nodes[f]);
+                    cells.fill(nodes, &row, idx.time, kind, &naive_tz);
+                }
+                let get = |i: usize| {
+                    if cells.set[i] {
+                        trim_cell(&cells.text[i])
+                    } else {
+                        ""
+                    }
                 };
-                if !progress(p) {
-                    return Err(Error::Cancelled);
+                let mut user = get(idx.user);
+                if let (true, Some(f)) = (user.is_empty(), idx.user_fallback) {
+                    user = get(f);
                 }
-            }
-            cells.set.iter_mut().for_each(|s| *s = false);
-            cells.time = None;
-            cells.fill(&flat.nodes, &row, idx.time, kind, &naive_tz);
-            let get = |i: usize| {
-                if cells.set[i] {
-                    cells.text[i].trim()
-                } else {
-                    ""
+                let (event, time) = (get(idx.event), get(idx.time));
+                let empty = |name: &str| format!("column \"{name}\" is empty");
+                if user.is_empty() {
+                    report.reject(line, RejectReason::MissingUser, empty(&roles.user));
+                    continue;
                 }
-            };
-            let mut user = get(idx.user);
-            if let (true, Some(f)) = (user.is_empty(), idx.user_fallback) {
-                user = get(f);
+                if event.is_empty() {
+                    report.reject(line, RejectReason::MissingEvent, empty(&roles.event));
+                    continue;
+                }
+                if time.is_empty() && cells.time.is_none() {
+                    report.reject(line, RejectReason::MissingTime, empty(&roles.time));
+                    continue;
+                }
+                let Some(ts) = cells.time else {
+                    let detail = format!("\"{}\" in column \"{}\"", truncate(time, 60), roles.time);
+                    report.reject(line, RejectReason::BadTime, detail);
+                    continue;
+                };
+                if idx.insert_id.is_some_and(|i| dedup.repeated(get(i))) {
+                    report.duplicates += 1;
+                    continue;
+                }
+                builder.push(user, event, ts, idx.properties.iter().map(|&i| get(i)));
+                report.imported += 1;
             }
-            let (event, time) = (get(idx.event), get(idx.time));
-            let empty = |name: &str| format!("column \"{name}\" is empty");
-            if user.is_empty() {
-                report.reject(line, RejectReason::MissingUser, empty(&roles.user));
-                continue;
-            }
-            if event.is_empty() {
-                report.reject(line, RejectReason::MissingEvent, empty(&roles.event));
-                continue;
-            }
-            if time.is_empty() {
-                report.reject(line, RejectReason::MissingTime, empty(&roles.time));
-                continue;
-            }
-            let Some(ts) = cells.time else {
-                let detail = format!("\"{}\" in column \"{}\"", truncate(time, 60), roles.time);
-                report.reject(line, RejectReason::BadTime, detail);
-                continue;
-            };
-            if idx.insert_id.is_some_and(|i| dedup.repeated(get(i))) {
-                report.duplicates += 1;
-                continue;
-            }
-            builder.push(user, event, ts, idx.properties.iter().map(|&i| get(i)));
-            report.imported += 1;
         }
     }
     report.bytes = file_len;

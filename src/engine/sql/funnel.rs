@@ -298,8 +298,7 @@ pub fn render(sql: &Sql, spec: &FunnelSpec) -> Result<String> {
     let entries = match spec.entry {
         Entry::Every => "SELECT DISTINCT g, u, p, t AS x0, r AS r0 FROM parts WHERE s0".to_string(),
         Entry::First => {
-            "SELECT g, u, p, min(t) AS x0, min(r) AS r0 FROM parts WHERE s0 GROUP BY g, u, p"
-                .into()
+            "SELECT g, u, p, min(t) AS x0, min(r) AS r0 FROM parts WHERE s0 GROUP BY g, u, p".into()
         }
     };
     let mut chain = vec![format!("a1 AS ({entries})")];
@@ -413,7 +412,9 @@ marked AS (
     // first or last touch: the user's counted attempt under the value of their first
     // (last) step event with one, from the range start on, in (time, file order)
     let counted = match touch {
-        None => format!("counted AS (SELECT g, p, f, {xs} FROM best WHERE rn = 1 AND hit = 0 AND f = fmax)"),
+        None => format!(
+            "counted AS (SELECT g, p, f, {xs} FROM best WHERE rn = 1 AND hit = 0 AND f = fmax)"
+        ),
         Some(dir) => format!(
             "counted0 AS (SELECT u, f, {xs} FROM best WHERE rn = 1 AND hit = 0 AND f = fmax),
 touched AS (

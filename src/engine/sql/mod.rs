@@ -1037,7 +1037,10 @@ ORDER BY sec, k, a, b2{settings}",
             UserValue::First => "first_value",
             UserValue::Latest => "last_value",
         };
-        let has = format!("CASE WHEN {} IS NULL THEN NULL ELSE {c} END", self.text_of(&c));
+        let has = format!(
+            "CASE WHEN {} IS NULL THEN NULL ELSE {c} END",
+            self.text_of(&c)
+        );
         // ClickHouse's first_value / last_value skip NULLs; DuckDB's do when told to
         let arg = match self.dialect {
             Dialect::DuckDb => format!("{has} IGNORE NULLS"),
@@ -1125,7 +1128,10 @@ mod tests {
             for d in [Dialect::DuckDb, Dialect::ClickHouse] {
                 let e = sql(json, d).unwrap_err();
                 assert_eq!(key(&e), "sql_needs_order", "{json}: {e}");
-                assert!(e.to_string().contains(&format!(": {field}: ")), "{json}: {e}");
+                assert!(
+                    e.to_string().contains(&format!(": {field}: ")),
+                    "{json}: {e}"
+                );
                 let q = Query::from_json(json).unwrap();
                 let table = Table {
                     from: "events",
