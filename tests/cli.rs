@@ -39,7 +39,7 @@ fn exit_codes_tell_usage_from_input() {
     let o = loupe(&[
         "sql",
         "--spec",
-        r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#,
+        r#"{"analysis":"trends","compare":true}"#,
         "--dialect",
         "duckdb",
     ]);
@@ -49,6 +49,23 @@ fn exit_codes_tell_usage_from_input() {
         "no query when SQL cannot express the spec"
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("not yet expressible in SQL"));
+    // a funnel with ties in file order needs the table's file-order column
+    let funnel = r#"{"analysis":"funnel","steps":[{"event":"a"},{"event":"b"}]}"#;
+    let o = loupe(&["sql", "--spec", funnel, "--dialect", "duckdb"]);
+    assert_eq!(code(&o), 3);
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--order-col"));
+    let o = loupe(&[
+        "sql",
+        "--spec",
+        funnel,
+        "--dialect",
+        "duckdb",
+        "--order-col",
+        "file_row",
+    ]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"file_row\""));
     // 0, and help names the exit codes
     let o = loupe(&["run", "--help"]);
     assert_eq!(code(&o), 0);
