@@ -1758,13 +1758,14 @@ test('Copy as SQL on the trends tab copies the query of `loupe sql` for the same
   assert.ok(JSON.parse(spec).analysis === 'trends', spec);
   assert.equal(copied + '\n', loupe('sql', '--spec', spec, '--dialect', 'clickhouse'));
   assert.match(copied, /^-- Loupe trends \(clickhouse\)/);
-  // a funnel in source-order ties has no faithful SQL: the reason is said, nothing copied
+  // a funnel in source-order ties needs the table's file-order column: the reason is said,
+  // nothing copied
   await tab('funnel');
   await page.waitForSelector('[data-testid=timing]');
   await page.click('[data-testid=copy-sql]');
-  await page.waitForFunction(() => document.querySelector('[data-testid=announce]').textContent.includes('SQL'));
+  await page.waitForFunction(() => document.querySelector('[data-testid=announce]').textContent.includes('--order-col'));
   const said = await page.textContent('[data-testid=announce]');
-  assert.match(said, /\(ties\).*not yet expressible in SQL/, said);
+  assert.match(said, /\(ties\).*file order.*--order-col/, said);
   assert.equal(await page.textContent('[data-testid=copy-sql]'), 'Copy as SQL');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), copied);
 });
